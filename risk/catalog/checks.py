@@ -1,0 +1,165 @@
+"""Whole-catalog rules: unique ids, known references, no cycles, sensible logical groups.
+
+These need every service and dependency at once, so they run after each item has passed its own
+structural validation (model.py). They take (index, item) pairs so that an item that failed validation
+is simply absent, and never cause a second, misleading error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import networkx as nx
+
+from risk.catalog.expressions import iter_refs
+from risk.catalog.model import Dependency, Provider, Service
+from risk.problems import Location, Problem, did_you_mean
+
+__all__ = ["check_catalog"]
+
+Locate = Callable[[tuple], Location]
+
+
+def check_catalog(
+    services: Sequence[tuple[int, Service]],
+    dependencies: Sequence[tuple[int, Dependency]],
+    providers: Sequence[tuple[int, Provider]],
+    locate: Locate,
+    id_entries: Sequence[tuple[str, int, str]] | None = None,
+    complete: bool = True,
+) -> list[Problem]:
+    """All cross-item problems, errors and warnings, in document order.
+
+    `id_entries` lists (section, index, id) for every item that has a text id, valid or not, so duplicates
+    and unknown references are judged against the whole document. `complete` is False when some items
+    failed their own validation; warnings that would then mislead (an unused dependency) are skipped.
+    """
+    problems: list[Problem] = []
+    items: list[tuple[str, int, Service | Dependency]] = [("services", i, s) for i, s in services]
+    items += [("dependencies", i, d) for i, d in dependencies]
+    if id_entries is None:
+        id_entries = [(section, i, item.id) for section, i, item in items]
+
+    # Unique ids across services and dependencies.
+    first_seen: dict[str, tuple[str, int]] = {}
+    for section, i, item_id in id_entries:
+        if item_id in first_seen:
+            sec0, i0 = first_seen[item_id]
+            what = "service" if sec0 == "services" else "dependency"
+            problems.append(
+                Problem(
+                    f"duplicate id '{item_id}': {what} #{i0 + 1} already uses it ({locate((sec0, i0, 'id'))})",
+                    locate((section, i, "id")),
+                    "ids must be unique across services and dependencies; rename one of them",
+                )
+            )
+        else:
+            first_seen[item_id] = (section, i)
+
+    known = set(first_seen)
+    service_ids = {s.id for _, s in services}
+    graph: nx.DiGraph = nx.DiGraph()
+    for section, i, item in items:
+        graph.add_node(item.id)
+        for ref, sub, _grace in iter_refs(item.requires, (section, i, "requires")):
+            if ref not in known:
+                guess = did_you_mean(ref, known)
+                problems.append(
+                    Problem(
+                        f"'{item.id}' requires unknown id '{ref}'" + (f"; {guess}" if guess else ""),
+                        locate(sub),
+                        "name a service or dependency defined in this catalog, or add a dependency with this id",
+                    )
+                )
+            elif ref == item.id:
+                problems.append(Problem(f"'{item.id}' requires itself", locate(sub), "remove the self-reference"))
+            else:
+                graph.add_edge(item.id, ref)
+        if isinstance(item, Dependency) and any(r in service_ids for r, _, _ in iter_refs(item.requires)):
+            problems.append(
+                Problem(
+                    f"dependency '{item.id}' requires a service; dependencies should only require dependencies",
+                    locate((section, i, "requires")),
+                    "model the shared part as a dependency, or make the requirement part of the service",
+                    "warning",
+                )
+            )
+
+    # Cycles: name each one so the user can see which link to cut.
+    for component in nx.strongly_connected_components(graph):
+        if len(component) < 2:
+            continue
+        sub = graph.subgraph(component)
+        cycle = nx.find_cycle(sub)
+        names = [a for a, _ in cycle] + [cycle[0][0]]
+        section, i = next((sec, j) for sec, j, item in items if item.id == names[0])
+        problems.append(
+            Problem(
+                "requirement cycle: " + " -> ".join(names),
+                locate((section, i, "requires")),
+                "a dependency cannot (indirectly) require itself; remove one link of the cycle",
+            )
+        )
+
+    used = {ref for _, _, item in items for ref, _, _ in iter_refs(item.requires)}
+    for i, dep in dependencies:
+        if dep.is_logical:
+            estimate = [f for f in ("annual_outages", "mean_outage", "unavailability") if getattr(dep, f) is not None]
+            if estimate:
+                problems.append(
+                    Problem(
+                        f"logical dependency '{dep.id}' has no failures of its own, but sets {', '.join(estimate)}",
+                        locate(("dependencies", i, estimate[0])),
+                        "remove the estimate, or give the dependency a real kind (identity, platform, ...)",
+                    )
+                )
+            if not dep.requires:
+                problems.append(
+                    Problem(
+                        f"logical dependency '{dep.id}' names no group: its requires is empty",
+                        locate(("dependencies", i, "requires")),
+                        "list the alternatives it stands for, e.g. requires: [{any_of: [mfa-app, mfa-sms]}]",
+                    )
+                )
+        if complete and dep.id not in used:
+            problems.append(
+                Problem(
+                    f"dependency '{dep.id}' is not required by any service or dependency",
+                    locate(("dependencies", i, "id")),
+                    "add it to a service's requires, or remove it",
+                    "warning",
+                )
+            )
+        if dep.mean_outage is not None and dep.annual_outages is None and dep.unavailability is None:
+            problems.append(
+                Problem(
+                    f"dependency '{dep.id}' gives mean_outage without annual_outages",
+                    locate(("dependencies", i, "mean_outage")),
+                    "add annual_outages so the estimate is complete; otherwise the outage rate comes from history",
+                    "warning",
+                )
+            )
+    for i, svc in services:
+        if not svc.requires:
+            problems.append(
+                Problem(
+                    f"service '{svc.id}' requires nothing, so it can never fail",
+                    locate(("services", i, "requires")),
+                    "list the dependencies it needs under requires",
+                    "warning",
+                )
+            )
+
+    seen_providers: dict[str, int] = {}
+    for i, prov in providers:
+        key = prov.name.lower()
+        if key in seen_providers:
+            problems.append(
+                Problem(
+                    f"provider '{prov.name}' is listed twice",
+                    locate(("providers", i, "name")),
+                    "merge the two entries into one",
+                )
+            )
+        seen_providers[key] = i
+    return problems

@@ -1,0 +1,274 @@
+"""The catalog model: the single source of truth for the catalog format.
+
+The JSON Schema (`lynchpin schema`, docs/catalog-schema.json) and the field reference in docs/ are generated
+from these classes. Structural rules (types, ranges, required fields, the shape of requirement expressions)
+live here; rules that need the whole catalog (unknown ids, duplicates, cycles) live in `checks.py`, so a
+single service or dependency can be validated on its own.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainSerializer,
+    Tag,
+    WithJsonSchema,
+    model_validator,
+)
+from typing_extensions import TypeAliasType
+
+from risk.catalog.vocabulary import CAPABILITIES, ID_PATTERN, KINDS, SUBSTITUTABILITY
+from risk.durations import format_duration, parse_duration
+
+__all__ = [
+    "Duration",
+    "Ref",
+    "AnyOf",
+    "AllOf",
+    "AtLeast",
+    "Expr",
+    "Workaround",
+    "Service",
+    "Dependency",
+    "Provider",
+    "Catalog",
+    "Capability",
+    "Kind",
+]
+
+Duration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\s*(\d+(\.\d+)?\s*[a-zA-Z]+\s*)+$|^\s*\d+(\.\d+)?\s*$"},
+                {"type": "number", "minimum": 0},
+            ],
+            "description": "A duration: 90m, 4h, 1h30m, 2d, 1w, or a number of hours.",
+        }
+    ),
+]
+Capability = Literal[CAPABILITIES]  # type: ignore[valid-type]
+Kind = Literal[KINDS]  # type: ignore[valid-type]
+Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=200)]
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+
+_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Ref(BaseModel):
+    """Needs one dependency or service, with an optional grace period that existing sessions ride out."""
+
+    model_config = _STRICT
+    id: Annotated[str, Field(min_length=1, max_length=200, description="A dependency or service id.")]
+    grace: Duration | None = Field(
+        default=None,
+        description="The service only goes down once an outage of this item outlasts the grace period.",
+    )
+
+
+class AnyOf(BaseModel):
+    """Needs at least one of its items: redundancy or alternative paths."""
+
+    model_config = _STRICT
+    any_of: list[Expr] = Field(min_length=1)
+
+
+class AllOf(BaseModel):
+    """Needs every one of its items; used inside any_of for a multi-part alternative."""
+
+    model_config = _STRICT
+    all_of: list[Expr] = Field(min_length=1)
+
+
+class AtLeast(BaseModel):
+    """Needs at least k of its items (k-of-n redundancy)."""
+
+    model_config = _STRICT
+    at_least: int = Field(ge=1, description="How many of the items must be up.")
+    of: list[Expr] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _k_fits(self) -> AtLeast:
+        if self.at_least > len(self.of):
+            raise ValueError(
+                f"at_least is {self.at_least} but its list has only {len(self.of)} item(s); "
+                f"lower at_least to at most {len(self.of)} or add items"
+            )
+        return self
+
+
+def _expr_tag(value: Any) -> str | None:
+    """Which form of requirement a raw value (or a model) is, so errors speak about that form only."""
+    if isinstance(value, str):
+        return "expr:id"
+    if isinstance(value, list):
+        return "expr:list"
+    if isinstance(value, BaseModel):
+        return {Ref: "expr:ref", AnyOf: "expr:any_of", AllOf: "expr:all_of", AtLeast: "expr:at_least"}.get(type(value))
+    if isinstance(value, dict):
+        for key, tag in (
+            ("any_of", "expr:any_of"),
+            ("all_of", "expr:all_of"),
+            ("at_least", "expr:at_least"),
+            ("of", "expr:at_least"),
+            ("id", "expr:ref"),
+        ):
+            if key in value:
+                return tag
+    return None
+
+
+def _simplify(value: Any) -> Any:
+    """A reference without a grace period is just its id, so every requirement has one canonical form."""
+    if isinstance(value, Ref) and value.grace is None:
+        return value.id
+    return value
+
+
+EXPR_HELP = (
+    "a requirement is an id, a list (all needed), {id: X, grace: 8h}, {any_of: [...]}, "
+    "{all_of: [...]} or {at_least: K, of: [...]}"
+)
+
+Expr = TypeAliasType(
+    "Expr",
+    Annotated[
+        Annotated[Annotated[str, Field(min_length=1, max_length=200)], Tag("expr:id")]
+        | Annotated[Ref, Tag("expr:ref")]
+        | Annotated[AnyOf, Tag("expr:any_of")]
+        | Annotated[AllOf, Tag("expr:all_of")]
+        | Annotated[AtLeast, Tag("expr:at_least")]
+        | Annotated[list["Expr"], Tag("expr:list")],
+        Discriminator(
+            _expr_tag,
+            custom_error_type="invalid_requirement",
+            custom_error_message=f"this is not a requirement: {EXPR_HELP}",
+        ),
+        AfterValidator(_simplify),
+    ],
+)
+
+
+def _parse_requirement(value: Any) -> Any:
+    """Accept the one-cell text syntax wherever a requirement is expected, and make the top level a list."""
+    if isinstance(value, str):
+        from risk.catalog.expressions import parse_requirement_text
+
+        return parse_requirement_text(value)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return [value]
+    return value
+
+
+Requirement = Annotated[
+    list[Expr],
+    BeforeValidator(_parse_requirement),
+    Field(description="A requirement expression: a list of items that are all needed."),
+]
+
+
+class Workaround(BaseModel):
+    """A manual procedure that buys time before an outage hurts (e.g. paper downtime procedures)."""
+
+    model_config = _STRICT
+    description: Text
+    buys: Duration = Field(description="How long the workaround holds before the outage breaches tolerance.")
+
+
+class Service(BaseModel):
+    """Something the organisation delivers, with the tolerance it can bear and what it needs."""
+
+    model_config = _STRICT
+    id: Id = Field(description="Unique across services and dependencies: lower case, digits, '.', '_' or '-'.")
+    name: Text
+    tier: int = Field(ge=1, le=4, description="1 = most critical .. 4 = least.")
+    impact_tolerance: Duration = Field(description="The longest outage the service can bear.")
+    users: int | None = Field(default=None, ge=0, description="People who rely on the service.")
+    hourly_cost: float | None = Field(default=None, ge=0, description="Currency units lost per hour of outage.")
+    owner: Text | None = None
+    workaround: Workaround | None = None
+    requires: Requirement = Field(default_factory=list)
+
+
+class Dependency(BaseModel):
+    """Something services lean on, which can fail: a provider's capability or an internal system."""
+
+    model_config = _STRICT
+    id: Id = Field(description="Unique across services and dependencies.")
+    name: Text
+    provider: Text | None = Field(default=None, description="Required unless kind is logical.")
+    product: Text | None = Field(default=None, description="Required unless kind is logical.")
+    capability: Capability | None = Field(default=None, description="Required unless kind is logical.")
+    kind: Kind | None = Field(
+        default=None, description="identity, platform, network, saas, internal, telecom or logical."
+    )
+    requires: Requirement = Field(
+        default_factory=list, description="The dependency also fails when this requirement is not met."
+    )
+    annual_outages: float | None = Field(default=None, ge=0, description="Expert estimate: outages per year.")
+    mean_outage: Duration | None = Field(default=None, description="Expert estimate: mean outage duration.")
+    unavailability: float | None = Field(
+        default=None, ge=0, le=1, description="Expert estimate: probability of being down at a random moment."
+    )
+    notes: str | None = Field(default=None, max_length=5000, description="Extension: free text for the reader.")
+
+    @model_validator(mode="after")
+    def _needs_identity(self) -> Dependency:
+        if self.kind != "logical":
+            missing = [f for f in ("provider", "product", "capability") if getattr(self, f) is None]
+            if missing:
+                raise ValueError(
+                    f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} required unless kind is logical"
+                )
+        return self
+
+    @property
+    def is_logical(self) -> bool:
+        return self.kind == "logical"
+
+    @property
+    def has_estimate(self) -> bool:
+        return self.annual_outages is not None or self.unavailability is not None
+
+
+class Provider(BaseModel):
+    """Facts about a provider, by name; used for concentration and exit-planning advice."""
+
+    model_config = _STRICT
+    name: Text
+    sla: float | None = Field(default=None, ge=0, le=100, description="Contracted availability, percent.")
+    status_feed: str | None = Field(default=None, max_length=2000)
+    substitutability: Literal[SUBSTITUTABILITY] | None = None  # type: ignore[valid-type]
+    exit_plan: bool | None = None
+
+
+class Catalog(BaseModel):
+    """The organisation's services, what they lean on, and facts about the providers."""
+
+    model_config = _STRICT
+    organisation: Text
+    catalog_version: Annotated[str | None, BeforeValidator(lambda v: None if v is None else str(v))] = None
+    services: list[Service] = Field(min_length=1)
+    dependencies: list[Dependency] = Field(default_factory=list)
+    providers: list[Provider] = Field(default_factory=list)
+
+    def service(self, id: str) -> Service:
+        return next(s for s in self.services if s.id == id)
+
+    def dependency(self, id: str) -> Dependency:
+        return next(d for d in self.dependencies if d.id == id)
+
+    def ids(self) -> set[str]:
+        return {s.id for s in self.services} | {d.id for d in self.dependencies}

@@ -1,0 +1,239 @@
+"""Tabular catalogs (XLSX sheets, CSV files): the column layout, and rows -> the YAML document form.
+
+Both tabular sources hand over their sheets as lists of rows; this module owns the column names, turns
+rows into the same document a YAML catalog holds, and remembers each value's sheet, row and column so
+errors point at a cell. Writers use the same column lists, so the layout is declared once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from risk.catalog.sources.base import Parsed
+from risk.problems import Location, Problem, did_you_mean
+
+__all__ = ["SHEETS", "REQUIRED_COLUMNS", "Sheet", "rows_to_document", "unescape_cell"]
+
+#: Sheet name -> columns, in the order the templates and writers use.
+SHEETS: dict[str, tuple[str, ...]] = {
+    "catalog": ("organisation", "catalog_version"),
+    "services": (
+        "id",
+        "name",
+        "tier",
+        "impact_tolerance",
+        "users",
+        "hourly_cost",
+        "owner",
+        "workaround",
+        "workaround_buys",
+        "requires",
+    ),
+    "dependencies": (
+        "id",
+        "name",
+        "provider",
+        "product",
+        "capability",
+        "kind",
+        "requires",
+        "annual_outages",
+        "mean_outage",
+        "unavailability",
+        "notes",
+    ),
+    "providers": ("name", "sla", "status_feed", "substitutability", "exit_plan"),
+}
+REQUIRED_COLUMNS = {"services": ("id", "name", "tier", "impact_tolerance"), "dependencies": ("id", "name")}
+_TEXT_COLUMNS = {
+    "organisation",
+    "catalog_version",
+    "id",
+    "name",
+    "owner",
+    "workaround",
+    "provider",
+    "product",
+    "notes",
+    "status_feed",
+}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class Sheet:
+    """One sheet as read: its header, then (row number, values) for each non-blank row."""
+
+    name: str
+    header: list[Any]
+    rows: list[tuple[int, list[Any]]]
+    header_row: int = 1
+
+
+def unescape_cell(value: Any) -> Any:
+    """Undo the writers' formula neutralisation: a leading apostrophe before = + - @ is not data."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1].startswith(_FORMULA_START):
+        return value[1:]
+    return value
+
+
+def _cell(value: Any, column: str) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = unescape_cell(value.strip())
+        return value or None
+    if column in _TEXT_COLUMNS:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return str(value)
+    return value
+
+
+def rows_to_document(sheets: dict[str, Sheet], name: str, csv: bool = False) -> Parsed:
+    """The catalog document from tabular sheets, with a locator that points at sheets, rows and columns."""
+    problems: list[Problem] = []
+    cells: dict[tuple, tuple[str, int, str]] = {}
+    doc: dict[str, Any] = {}
+    col_of: dict[str, dict[str, int]] = {}
+
+    def col_label(sheet: str, column: str) -> str:
+        if csv:
+            return column
+        idx = col_of.get(sheet, {}).get(column)
+        return f"{get_column_letter(idx + 1)} ({column})" if idx is not None else column
+
+    for sheet_name in sheets:
+        if sheet_name not in SHEETS:
+            guess = did_you_mean(sheet_name, SHEETS)
+            if guess:
+                problems.append(
+                    Problem(
+                        f"unknown sheet '{sheet_name}'; {guess}",
+                        Location(name, sheet=sheet_name),
+                        f"rename it to '{guess}'",
+                    )
+                )
+    for required in ("services", "dependencies"):
+        if required not in sheets:
+            problems.append(
+                Problem(
+                    f"the {'workbook' if not csv else 'archive'} has no '{required}' {'sheet' if not csv else 'file'}",
+                    Location(name),
+                    f"add a {'sheet' if not csv else 'file'} named '{required}{'.csv' if csv else ''}' "
+                    "with the columns of the template in catalogs/templates",
+                    "error" if required == "services" else "warning",
+                )
+            )
+
+    for sheet_name, columns in SHEETS.items():
+        sheet = sheets.get(sheet_name)
+        if sheet is None:
+            continue
+        header = [str(h).strip().lower() if h is not None else "" for h in sheet.header]
+        col_of[sheet_name] = {h: i for i, h in enumerate(header) if h}
+        for i, h in enumerate(header):
+            if h and h not in columns:
+                guess = did_you_mean(h, columns)
+                problems.append(
+                    Problem(
+                        f"unknown column '{h}'" + (f"; {guess}" if guess else ""),
+                        Location(
+                            name,
+                            sheet=sheet_name,
+                            row=sheet.header_row,
+                            cell_column=get_column_letter(i + 1) if not csv else h,
+                        ),
+                        f"columns of '{sheet_name}': {', '.join(columns)}",
+                    )
+                )
+        missing = [c for c in REQUIRED_COLUMNS.get(sheet_name, ()) if c not in col_of[sheet_name]]
+        if missing:
+            problems.append(
+                Problem(
+                    f"sheet '{sheet_name}' has no column {', '.join(repr(m) for m in missing)}",
+                    Location(name, sheet=sheet_name, row=sheet.header_row),
+                    f"the first row must name the columns: {', '.join(columns)}",
+                )
+            )
+            continue
+        records: list[dict[str, Any]] = []
+        record_rows: list[int] = []
+        for row_no, values in sheet.rows:
+            record: dict[str, Any] = {}
+            index = len(records)
+            for column, pos in col_of[sheet_name].items():
+                if column not in columns or pos >= len(values):
+                    continue
+                value = _cell(values[pos], column)
+                if value is None:
+                    continue
+                if sheet_name == "services" and column in ("workaround", "workaround_buys"):
+                    key = "description" if column == "workaround" else "buys"
+                    record.setdefault("workaround", {})[key] = value
+                    cells[("services", index, "workaround", key)] = (sheet_name, row_no, col_label(sheet_name, column))
+                    continue
+                record[column] = value
+            if not record:
+                continue
+            for column in record:
+                if column != "workaround":
+                    cells[(sheet_name, index, column)] = (sheet_name, row_no, col_label(sheet_name, column))
+            cells[(sheet_name, index)] = (sheet_name, row_no, "")
+            records.append(record)
+            record_rows.append(row_no)
+        if sheet_name == "catalog":
+            if records:
+                doc.update(records[0])
+                for column in records[0]:
+                    cells[(column,)] = ("catalog", record_rows[0], col_label("catalog", column))
+        else:
+            doc[sheet_name] = records
+
+    if "organisation" not in doc:
+        stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0] or "Unnamed organisation"
+        doc["organisation"] = stem
+        problems.append(
+            Problem(
+                f"no organisation given; using the file name '{stem}'",
+                Location(name, sheet="catalog"),
+                "add a sheet 'catalog' with columns organisation and catalog_version",
+                "warning",
+            )
+        )
+
+    def locate(path: tuple) -> Location:
+        from risk.catalog.validate import path_text
+
+        probe = tuple(path)
+        while probe and probe not in cells:
+            probe = probe[:-1]
+        if probe in cells:
+            sheet_name, row, column = cells[probe]
+            if len(probe) < len(path) and len(path) >= 3 and isinstance(path[1], int) and not column:
+                column = col_label(sheet_name, str(path[2]))
+            return Location(name, sheet=sheet_name, row=row, cell_column=column or None, path=path_text(path))
+        section = path[0] if path else None
+        return Location(name, sheet=section if section in SHEETS else None, path=path_text(path))
+
+    return Parsed(doc, locate, problems)
+
+
+def header_and_rows(raw_rows: Sequence[Sequence[Any]], sheet_name: str) -> Sheet:
+    """Split raw rows into header and data rows, skipping blank rows; row numbers are 1-based."""
+    header: list[Any] = []
+    rows: list[tuple[int, list[Any]]] = []
+    header_row = 1
+    for number, raw in enumerate(raw_rows, start=1):
+        values = list(raw)
+        if not any(v not in (None, "") for v in values):
+            continue
+        if not header:
+            header, header_row = values, number
+        else:
+            rows.append((number, values))
+    return Sheet(sheet_name, header, rows, header_row)
