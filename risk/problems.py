@@ -33,13 +33,13 @@ class Location:
         parts: list[str] = []
         if self.file:
             parts.append(self.file)
-        if self.sheet is not None:
-            tab = f"sheet '{self.sheet}'"
+        if self.sheet is not None or self.row is not None:
+            tab = [f"sheet '{self.sheet}'"] if self.sheet is not None else []
             if self.row is not None:
-                tab += f", row {self.row}"
+                tab.append(f"row {self.row}")
             if self.cell_column:
-                tab += f", column {self.cell_column}"
-            parts.append(tab)
+                tab.append(f"column {self.cell_column}")
+            parts.append(", ".join(tab))
         elif self.line is not None:
             parts[-1:] = [f"{parts[-1] if parts else ''}:{self.line}" + (f":{self.column}" if self.column else "")]
         text = ", ".join(p for p in parts if p)

@@ -22,6 +22,9 @@ from risk.catalog.vocabulary import CAPABILITIES, KINDS, SUBSTITUTABILITY
 from risk.durations import format_duration
 
 __all__ = [
+    "template_rows",
+    "template_xlsx_bytes",
+    "template_csv_zip_bytes",
     "catalog_to_yaml",
     "catalog_to_rows",
     "write_xlsx",
@@ -221,3 +224,29 @@ def write_csv_folder(catalog: Catalog, folder: str | Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, table in catalog_to_rows(catalog).items():
         (folder / f"{name}.csv").write_text(_csv_text(table), encoding="utf-8")
+
+
+def template_rows() -> dict[str, list[list[Any]]]:
+    """The blank tabular template: every sheet with its header row only."""
+    return {name: [list(columns)] for name, columns in SHEETS.items()}
+
+
+def template_xlsx_bytes() -> bytes:
+    """A blank workbook with the catalog sheets, their headers, drop-down lists and a read-me sheet."""
+    buffer = io.BytesIO()
+    wb = _fill_workbook(template_rows())
+    wb.properties.creator = "Lynchpin"
+    wb.properties.created = wb.properties.modified = __import__("datetime").datetime(2026, 1, 1)
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def template_csv_zip_bytes() -> bytes:
+    """A zip of blank CSV files, one per sheet, header rows only."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, table in template_rows().items():
+            info = zipfile.ZipInfo(f"{name}.csv", date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, _csv_text(table))
+    return buffer.getvalue()

@@ -1,0 +1,198 @@
+"""The `lynchpin` command: a thin layer over the public API (risk.load_catalog, risk.read_outages, ...).
+
+Exit codes: 0 success, 2 invalid input (with every problem printed), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from risk.catalog.load import read_catalog
+from risk.catalog.writers import catalog_to_yaml, csv_zip_bytes, write_csv_folder, xlsx_bytes
+from risk.outages.aliases import load_aliases
+from risk.outages.load import default_history_paths, read_outages
+from risk.problems import Problem
+from risk.schema import schema_json
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="lynchpin",
+    help="Dependency risk assessment: single points of failure, outage history, tolerance-breach risk.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for p in problems:
+        colour = "red" if p.severity == "error" else "yellow"
+        err.print(f"[bold]{p.location}[/bold]: [{colour}]{p.severity}[/{colour}]: {p.message}", markup=True)
+        if p.hint:
+            err.print(f"    fix: {p.hint}", markup=False)
+
+
+@app.command()
+def validate(
+    catalogs: Annotated[list[Path], typer.Argument(help="Catalog files (YAML, JSON, XLSX, CSV zip) or CSV folders.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the problems as JSON.")] = False,
+) -> None:
+    """Check catalogs and report every problem with its location. Exit 2 when any is invalid."""
+    invalid = 0
+    results = []
+    for path in catalogs:
+        report = read_catalog(path)
+        invalid += not report.ok
+        results.append({"catalog": str(path), "valid": report.ok, "problems": [p.to_dict() for p in report.problems]})
+        if not as_json:
+            _print_problems(report.problems)
+            if report.ok:
+                c = report.catalog
+                assert c is not None
+                out.print(
+                    f"{path}: valid ({len(c.services)} services, {len(c.dependencies)} dependencies"
+                    f"{', ' + str(len(report.warnings)) + ' warning(s)' if report.warnings else ''})"
+                )
+            else:
+                out.print(f"{path}: INVALID ({len(report.errors)} error(s))")
+    if as_json:
+        out.print_json(json.dumps(results))
+    raise typer.Exit(2 if invalid else 0)
+
+
+@app.command()
+def schema(
+    which: Annotated[str, typer.Argument(help="catalog or outage")] = "catalog",
+) -> None:
+    """Print the JSON Schema of the catalog (or of an outage record), generated from the model."""
+    if which not in ("catalog", "outage"):
+        err.print("choose 'catalog' or 'outage'")
+        raise typer.Exit(2)
+    sys.stdout.write(schema_json(which))
+
+
+@app.command()
+def convert(
+    catalog: Annotated[Path, typer.Argument(help="The catalog to read.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write: .yaml, .xlsx, .zip or a folder/")],
+) -> None:
+    """Save a catalog in another form (YAML, XLSX workbook, zip of CSVs, or a folder of CSVs)."""
+    report = read_catalog(catalog)
+    _print_problems(report.problems)
+    if report.catalog is None:
+        raise typer.Exit(2)
+    suffix = output.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        output.write_text(catalog_to_yaml(report.catalog), encoding="utf-8")
+    elif suffix == ".xlsx":
+        output.write_bytes(xlsx_bytes(report.catalog))
+    elif suffix == ".zip":
+        output.write_bytes(csv_zip_bytes(report.catalog))
+    elif suffix == "":
+        write_csv_folder(report.catalog, output)
+    else:
+        err.print(f"cannot write '{suffix}': use .yaml, .xlsx, .zip or a folder name")
+        raise typer.Exit(2)
+    out.print(f"wrote {output}")
+
+
+@app.command()
+def template(
+    output: Annotated[Path, typer.Option("-o", "--output", help="catalog.xlsx, catalog.zip or a folder for CSVs")],
+) -> None:
+    """Write a blank catalog template to fill in: an XLSX workbook, a zip of CSVs, or a folder of CSVs."""
+    from risk.catalog.writers import template_csv_zip_bytes, template_rows, template_xlsx_bytes
+
+    suffix = output.suffix.lower()
+    if suffix == ".xlsx":
+        output.write_bytes(template_xlsx_bytes())
+    elif suffix == ".zip":
+        output.write_bytes(template_csv_zip_bytes())
+    elif suffix == "":
+        output.mkdir(parents=True, exist_ok=True)
+        for name, table in template_rows().items():
+            (output / f"{name}.csv").write_text(",".join(table[0]) + "\n", encoding="utf-8")
+    else:
+        err.print(f"cannot write a template as '{suffix}': use .xlsx, .zip or a folder name")
+        raise typer.Exit(2)
+    out.print(f"wrote {output}")
+
+
+@app.command()
+def outages(
+    provider: Annotated[
+        str | None, typer.Option(help="Only this provider or product (aliases allowed, e.g. 'Azure AD').")
+    ] = None,
+    capability: Annotated[str | None, typer.Option(help="Only this capability, e.g. mfa.")] = None,
+    files: Annotated[list[Path] | None, typer.Option("--file", help="Your own incident log (CSV/JSON/YAML).")] = None,
+    no_history: Annotated[bool, typer.Option("--no-history", help="Leave out the shipped history.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the records as JSON.")] = False,
+) -> None:
+    """List the outage history as a table (the shipped records plus any incident log you add)."""
+    sources = ([] if no_history else default_history_paths()) + list(files or [])
+    report = read_outages(sources)
+    _print_problems(report.problems)
+    if not report.ok:
+        raise typer.Exit(2)
+    aliases = load_aliases()
+    records = report.records
+    if provider:
+        # A provider name or alias, or a product name (e.g. 'Azure AD' finds Entra ID records).
+        want, product = aliases.provider(provider), aliases.product(provider)
+        records = [
+            r
+            for r in records
+            if aliases.provider(r.provider) == want or any(aliases.product(p) == product for p in r.product)
+        ]
+    if capability:
+        records = [r for r in records if capability in r.capability or "all" in r.capability]
+    records = sorted(records, key=lambda r: (r.start_dt, r.id))
+    if as_json:
+        out.print_json(json.dumps([r.model_dump(mode="json") for r in records]))
+        return
+    table = Table(title=f"Outage history: {len(records)} record(s)", show_lines=False, expand=False)
+    for column, kw in (
+        ("start", {"no_wrap": True}),
+        ("provider", {}),
+        ("product", {}),
+        ("capability", {}),
+        ("hours", {"justify": "right"}),
+        ("severity", {}),
+        ("conf.", {}),
+        ("summary", {"ratio": 1}),
+    ):
+        table.add_column(column, **kw)
+    for r in records:
+        hours = r.duration_hours
+        table.add_row(
+            r.start_dt.strftime("%Y-%m-%d %H:%M") if isinstance(r.start, datetime) else r.start_dt.strftime("%Y-%m-%d"),
+            r.provider,
+            "; ".join(r.product),
+            "; ".join(r.capability),
+            "?" if hours is None else f"{hours:.1f}",
+            r.severity,
+            r.confidence,
+            r.summary or "",
+        )
+    out.print(table)
+    out.print("Durations marked ? are unknown in the source. Sources: `lynchpin outages --json` lists every URL.")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""One outage record: who failed, what, when, for how long, how bad, and where we read it."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
+
+from risk.catalog.vocabulary import CAPABILITIES
+
+__all__ = ["OutageRecord", "parse_when", "OUTAGE_CAPABILITIES"]
+
+OUTAGE_CAPABILITIES: tuple[str, ...] = (*CAPABILITIES, "all")
+
+
+def parse_when(value: Any) -> datetime | date | None:
+    """ISO 8601 date or date-time; a time without an offset is UTC. A date alone stays a date."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a date; write ISO 8601, e.g. 2025-06-13 or 2025-06-13T09:30:00Z")
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
+    except ValueError:
+        raise ValueError(f"'{value}' is not a date; write ISO 8601, e.g. 2025-06-13 or 2025-06-13T09:30:00Z") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _split(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(";") if part.strip()]
+    return value
+
+
+def _when_text(value: datetime | date | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()
+
+
+When = Annotated[datetime | date | None, BeforeValidator(parse_when), PlainSerializer(_when_text, when_used="json")]
+Names = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=200)]], BeforeValidator(_split), Field(min_length=1)
+]
+
+
+class OutageRecord(BaseModel):
+    """An incident: `product` and `capability` may name several, separated by '; ' in tabular files."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: Annotated[str, Field(min_length=1, max_length=200)]
+    provider: Annotated[str, Field(min_length=1, max_length=200)]
+    product: Names
+    capability: Annotated[list[Literal[OUTAGE_CAPABILITIES]], BeforeValidator(_split), Field(min_length=1)]  # type: ignore[valid-type]
+    start: When
+    end: When = None
+    duration_minutes: float | None = Field(default=None, ge=0)
+    severity: Literal["major", "partial", "degraded"]
+    scope: str | None = None
+    cause: str | None = None
+    summary: str | None = None
+    source_url: str | None = None
+    confidence: Literal["high", "medium", "low"]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OutageRecord:
+        if self.start is None:
+            raise ValueError("start is missing; give the date (and time, if known) the outage began")
+        if self.end is not None and _as_datetime(self.end) < _as_datetime(self.start):
+            raise ValueError("end is before start; check the dates (times are UTC unless an offset is given)")
+        return self
+
+    @property
+    def start_dt(self) -> datetime:
+        return _as_datetime(self.start)
+
+    @property
+    def has_exact_times(self) -> bool:
+        return isinstance(self.start, datetime) and isinstance(self.end, datetime)
+
+    @property
+    def duration_hours(self) -> float | None:
+        """The stated duration, else end minus start when both carry times; None when unknown."""
+        if self.duration_minutes is not None:
+            return self.duration_minutes / 60.0
+        if self.has_exact_times:
+            return (self.end - self.start).total_seconds() / 3600.0  # type: ignore[operator]
+        return None
+
+
+def _as_datetime(value: datetime | date) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time(0, 0), tzinfo=UTC)
