@@ -24,7 +24,7 @@ for names, op, factor in (
     for n in names:
         _UNITS[n] = (op, factor)
 
-_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)?\s*")
+_PART = re.compile(r"\s*(\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*([a-z]+)?\s*")
 
 
 def parse_duration(value: object) -> float:
@@ -48,7 +48,7 @@ def parse_duration(value: object) -> float:
                     raise ValueError(f"'{value}' is not a duration: every number needs a unit; {DURATION_HELP}")
                 hours = number
             elif unit not in _UNITS:
-                raise ValueError(f"'{value}' has an unknown unit '{unit}'; {DURATION_HELP}")
+                raise ValueError(f"'{value}' is not a duration: unknown unit '{unit}'; {DURATION_HELP}")
             else:
                 op, factor = _UNITS[unit]
                 hours += number / factor if op == "div" else number * factor
@@ -64,12 +64,14 @@ def parse_duration(value: object) -> float:
 def format_duration(hours: float) -> str:
     """The shortest exact text for a number of hours: whole weeks, days, hours or minutes when it is one."""
     minutes = hours * 60.0
+    if not math.isfinite(minutes):
+        return f"{hours!r}h"
     whole = round(minutes)
-    if abs(minutes - whole) < 1e-9 and whole / 60.0 == hours or (whole and parse_duration(f"{whole}m") == hours):
-        for unit, size in (("w", 10080), ("d", 1440), ("h", 60)):
-            if whole and whole % size == 0:
-                return f"{whole // size}{unit}"
+    if whole / 60.0 == hours:
         if whole == 0:
             return "0h"
+        for unit, size in (("w", 10080), ("d", 1440), ("h", 60)):
+            if whole % size == 0:
+                return f"{whole // size}{unit}"
         return f"{whole}m"
     return f"{hours!r}h"

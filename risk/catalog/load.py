@@ -126,13 +126,13 @@ def read_catalog(
                 return CatalogReport(label, None, [data])
             parsed = parse_catalog_bytes(data, label, fmt)
     problems = list(parsed.problems)
-    if parsed.doc is None or any(p.severity == "error" for p in problems):
-        if parsed.doc is not None:
-            _, more = validate_document(parsed.doc, parsed.locate)
-            problems += more
+    if parsed.doc is None:
         return CatalogReport(label, None, problems)
     catalog, more = validate_document(parsed.doc, parsed.locate)
-    return CatalogReport(label, catalog, problems + more)
+    problems += [p for p in more if p.location.path not in parsed.reported]
+    if any(p.severity == "error" for p in problems):
+        catalog = None
+    return CatalogReport(label, catalog, problems)
 
 
 def load_catalog(source: str | Path | bytes, name: str | None = None, fmt: str | None = None) -> Catalog:

@@ -27,6 +27,9 @@ class Parsed:
     doc: Any
     locate: Callable[[tuple], Location]
     problems: list[Problem] = field(default_factory=list)
+    #: Top-level sections whose absence the source has already explained (e.g. a missing sheet), so the
+    #: generic "'services' is missing" message would only repeat it.
+    reported: set[str] = field(default_factory=set)
 
 
 def too_big(name: str, size: int, limit: int) -> Problem:

@@ -101,6 +101,12 @@ def rows_to_document(sheets: dict[str, Sheet], name: str, csv: bool = False) -> 
     doc: dict[str, Any] = {}
     col_of: dict[str, dict[str, int]] = {}
 
+    def where(sheet: str | None, row: int | None = None, column: str | None = None, path: str = "") -> Location:
+        """A cell: 'file, sheet S, row R, column C' for workbooks, 'archive/S.csv, row R, column C' for CSV."""
+        if csv and sheet:
+            return Location(f"{name}/{sheet}.csv", row=row, cell_column=column, path=path)
+        return Location(name, sheet=sheet, row=row, cell_column=column, path=path)
+
     def col_label(sheet: str, column: str) -> str:
         if csv:
             return column
@@ -114,12 +120,14 @@ def rows_to_document(sheets: dict[str, Sheet], name: str, csv: bool = False) -> 
                 problems.append(
                     Problem(
                         f"unknown sheet '{sheet_name}'; {guess}",
-                        Location(name, sheet=sheet_name),
+                        where(sheet_name),
                         f"rename it to '{guess}'",
                     )
                 )
+    reported: set[str] = set()
     for required in ("services", "dependencies"):
         if required not in sheets:
+            reported.add(required)
             problems.append(
                 Problem(
                     f"the {'workbook' if not csv else 'archive'} has no '{required}' {'sheet' if not csv else 'file'}",
@@ -142,12 +150,7 @@ def rows_to_document(sheets: dict[str, Sheet], name: str, csv: bool = False) -> 
                 problems.append(
                     Problem(
                         f"unknown column '{h}'" + (f"; {guess}" if guess else ""),
-                        Location(
-                            name,
-                            sheet=sheet_name,
-                            row=sheet.header_row,
-                            cell_column=get_column_letter(i + 1) if not csv else h,
-                        ),
+                        where(sheet_name, sheet.header_row, get_column_letter(i + 1) if not csv else h),
                         f"columns of '{sheet_name}': {', '.join(columns)}",
                     )
                 )
@@ -156,10 +159,11 @@ def rows_to_document(sheets: dict[str, Sheet], name: str, csv: bool = False) -> 
             problems.append(
                 Problem(
                     f"sheet '{sheet_name}' has no column {', '.join(repr(m) for m in missing)}",
-                    Location(name, sheet=sheet_name, row=sheet.header_row),
+                    where(sheet_name, sheet.header_row),
                     f"the first row must name the columns: {', '.join(columns)}",
                 )
             )
+            reported.add(sheet_name)
             continue
         records: list[dict[str, Any]] = []
         record_rows: list[int] = []
@@ -200,8 +204,10 @@ def rows_to_document(sheets: dict[str, Sheet], name: str, csv: bool = False) -> 
         problems.append(
             Problem(
                 f"no organisation given; using the file name '{stem}'",
-                Location(name, sheet="catalog"),
-                "add a sheet 'catalog' with columns organisation and catalog_version",
+                where("catalog"),
+                "add a catalog.csv file with columns organisation and catalog_version"
+                if csv
+                else "add a sheet 'catalog' with columns organisation and catalog_version",
                 "warning",
             )
         )
@@ -216,11 +222,11 @@ def rows_to_document(sheets: dict[str, Sheet], name: str, csv: bool = False) -> 
             sheet_name, row, column = cells[probe]
             if len(probe) < len(path) and len(path) >= 3 and isinstance(path[1], int) and not column:
                 column = col_label(sheet_name, str(path[2]))
-            return Location(name, sheet=sheet_name, row=row, cell_column=column or None, path=path_text(path))
+            return where(sheet_name, row, column or None, path_text(path))
         section = path[0] if path else None
-        return Location(name, sheet=section if section in SHEETS else None, path=path_text(path))
+        return where(section if section in SHEETS else None, path=path_text(path))
 
-    return Parsed(doc, locate, problems)
+    return Parsed(doc, locate, problems, reported)
 
 
 def header_and_rows(raw_rows: Sequence[Sequence[Any]], sheet_name: str) -> Sheet:
