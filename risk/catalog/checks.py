@@ -59,9 +59,12 @@ def check_catalog(
     known = set(first_seen)
     service_ids = {s.id for _, s in services}
     graph: nx.DiGraph = nx.DiGraph()
+    used: set[str] = set()
     for section, i, item in items:
         graph.add_node(item.id)
-        for ref, sub, _grace in iter_refs(item.requires, (section, i, "requires")):
+        refs = list(iter_refs(item.requires, (section, i, "requires")))
+        used.update(ref for ref, _, _ in refs)
+        for ref, sub, _grace in refs:
             if ref not in known:
                 guess = did_you_mean(ref, known)
                 problems.append(
@@ -75,7 +78,7 @@ def check_catalog(
                 problems.append(Problem(f"'{item.id}' requires itself", locate(sub), "remove the self-reference"))
             else:
                 graph.add_edge(item.id, ref)
-        if isinstance(item, Dependency) and any(r in service_ids for r, _, _ in iter_refs(item.requires)):
+        if isinstance(item, Dependency) and any(r in service_ids for r, _, _ in refs):
             problems.append(
                 Problem(
                     f"dependency '{item.id}' requires a service; dependencies should only require dependencies",
@@ -101,7 +104,6 @@ def check_catalog(
             )
         )
 
-    used = {ref for _, _, item in items for ref, _, _ in iter_refs(item.requires)}
     for i, dep in dependencies:
         if dep.is_logical:
             estimate = [f for f in ("annual_outages", "mean_outage", "unavailability") if getattr(dep, f) is not None]

@@ -80,14 +80,14 @@ class AnyOf(BaseModel):
     """Needs at least one of its items: redundancy or alternative paths."""
 
     model_config = _STRICT
-    any_of: list[Expr] = Field(min_length=1)
+    any_of: list[Expr] = Field(min_length=1, description="The alternatives; one is enough.")
 
 
 class AllOf(BaseModel):
     """Needs every one of its items; used inside any_of for a multi-part alternative."""
 
     model_config = _STRICT
-    all_of: list[Expr] = Field(min_length=1)
+    all_of: list[Expr] = Field(min_length=1, description="The parts; all are needed.")
 
 
 class AtLeast(BaseModel):
@@ -95,7 +95,7 @@ class AtLeast(BaseModel):
 
     model_config = _STRICT
     at_least: int = Field(ge=1, description="How many of the items must be up.")
-    of: list[Expr] = Field(min_length=1)
+    of: list[Expr] = Field(min_length=1, description="The items, of which at_least must be up.")
 
     @model_validator(mode="after")
     def _k_fits(self) -> AtLeast:
@@ -183,7 +183,7 @@ class Workaround(BaseModel):
     """A manual procedure that buys time before an outage hurts (e.g. paper downtime procedures)."""
 
     model_config = _STRICT
-    description: Text
+    description: Text = Field(description="What staff do instead, e.g. paper downtime procedures.")
     buys: Duration = Field(description="How long the workaround holds before the outage breaches tolerance.")
 
 
@@ -192,14 +192,14 @@ class Service(BaseModel):
 
     model_config = _STRICT
     id: Id = Field(description="Unique across services and dependencies: lower case, digits, '.', '_' or '-'.")
-    name: Text
+    name: Text = Field(description="A readable name, used in the dashboard and reports.")
     tier: int = Field(ge=1, le=4, description="1 = most critical .. 4 = least.")
     impact_tolerance: Duration = Field(description="The longest outage the service can bear.")
     users: int | None = Field(default=None, ge=0, description="People who rely on the service.")
     hourly_cost: float | None = Field(default=None, ge=0, description="Currency units lost per hour of outage.")
-    owner: Text | None = None
-    workaround: Workaround | None = None
-    requires: Requirement = Field(default_factory=list)
+    owner: Text | None = Field(default=None, description="Who answers for the service.")
+    workaround: Workaround | None = Field(default=None, description="A manual procedure that buys time.")
+    requires: Requirement = Field(default_factory=list, description="What the service needs to be up.")
 
 
 class Dependency(BaseModel):
@@ -207,7 +207,7 @@ class Dependency(BaseModel):
 
     model_config = _STRICT
     id: Id = Field(description="Unique across services and dependencies.")
-    name: Text
+    name: Text = Field(description="A readable name.")
     provider: Text | None = Field(default=None, description="Required unless kind is logical.")
     product: Text | None = Field(default=None, description="Required unless kind is logical.")
     capability: Capability | None = Field(default=None, description="Required unless kind is logical.")
@@ -247,22 +247,26 @@ class Provider(BaseModel):
     """Facts about a provider, by name; used for concentration and exit-planning advice."""
 
     model_config = _STRICT
-    name: Text
+    name: Text = Field(description="The provider's name, as dependencies write it.")
     sla: float | None = Field(default=None, ge=0, le=100, description="Contracted availability, percent.")
-    status_feed: str | None = Field(default=None, max_length=2000)
-    substitutability: Literal[SUBSTITUTABILITY] | None = None  # type: ignore[valid-type]
-    exit_plan: bool | None = None
+    status_feed: str | None = Field(default=None, max_length=2000, description="URL of the provider's status feed.")
+    substitutability: Literal[SUBSTITUTABILITY] | None = Field(  # type: ignore[valid-type]
+        default=None, description="How hard the provider is to replace."
+    )
+    exit_plan: bool | None = Field(default=None, description="Whether a tested exit plan exists.")
 
 
 class Catalog(BaseModel):
     """The organisation's services, what they lean on, and facts about the providers."""
 
     model_config = _STRICT
-    organisation: Text
-    catalog_version: Annotated[str | None, BeforeValidator(lambda v: None if v is None else str(v))] = None
-    services: list[Service] = Field(min_length=1)
-    dependencies: list[Dependency] = Field(default_factory=list)
-    providers: list[Provider] = Field(default_factory=list)
+    organisation: Text = Field(description="The organisation's name, shown on every report.")
+    catalog_version: Annotated[str | None, BeforeValidator(lambda v: None if v is None else str(v))] = Field(
+        default=None, description="Free text identifying this version, e.g. 2026-11."
+    )
+    services: list[Service] = Field(min_length=1, description="What the organisation delivers; at least one.")
+    dependencies: list[Dependency] = Field(default_factory=list, description="What services lean on; each can fail.")
+    providers: list[Provider] = Field(default_factory=list, description="Optional facts about providers, by name.")
 
     def service(self, id: str) -> Service:
         return next(s for s in self.services if s.id == id)

@@ -59,19 +59,23 @@ class OutageRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    id: Annotated[str, Field(min_length=1, max_length=200)]
-    provider: Annotated[str, Field(min_length=1, max_length=200)]
-    product: Names
-    capability: Annotated[list[Literal[OUTAGE_CAPABILITIES]], BeforeValidator(_split), Field(min_length=1)]  # type: ignore[valid-type]
-    start: When
-    end: When = None
-    duration_minutes: float | None = Field(default=None, ge=0)
-    severity: Literal["major", "partial", "degraded"]
-    scope: str | None = None
-    cause: str | None = None
-    summary: str | None = None
-    source_url: str | None = None
-    confidence: Literal["high", "medium", "low"]
+    id: Annotated[str, Field(min_length=1, max_length=200)] = Field(description="Unique, e.g. microsoft-20250113.")
+    provider: Annotated[str, Field(min_length=1, max_length=200)] = Field(description="Who failed, e.g. Microsoft.")
+    product: Names = Field(description="Which product(s), e.g. Entra ID; aliases are understood.")
+    capability: Annotated[list[Literal[OUTAGE_CAPABILITIES]], BeforeValidator(_split), Field(min_length=1)] = Field(  # type: ignore[valid-type]
+        description="Which function(s) failed, from the capability vocabulary, or 'all'."
+    )
+    start: When = Field(description="When it began; a date alone when the time is unknown.")
+    end: When = Field(default=None, description="When it ended, if known.")
+    duration_minutes: float | None = Field(default=None, ge=0, description="Length when the end is unknown.")
+    severity: Literal["major", "partial", "degraded"] = Field(description="major, partial or degraded.")
+    scope: str | None = Field(default=None, description="Regions, cells or share of customers affected.")
+    cause: str | None = Field(default=None, description="Cause category, e.g. config change.")
+    summary: str | None = Field(default=None, description="One line on what happened.")
+    source_url: str | None = Field(default=None, description="Where the record was read.")
+    confidence: Literal["high", "medium", "low"] = Field(
+        description="high: provider's own review; medium: reputable news; low: weak sources."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> OutageRecord:

@@ -1,0 +1,65 @@
+"""Synthetic catalogs of a given size, for benchmarks (seeded, so every run measures the same catalog)."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from risk.catalog.vocabulary import CAPABILITIES
+
+__all__ = ["synthetic_document"]
+
+
+def synthetic_document(services: int, dependencies: int, edges: int, seed: int = 42) -> dict[str, Any]:
+    """A valid catalog document with about `edges` requirement references in total.
+
+    Dependencies form layers (a dependency may require ones in lower layers, so there are no cycles);
+    services require a mix of plain ids, any_of pairs, at_least groups and grace periods.
+    """
+    rng = random.Random(seed)
+    providers = [f"Provider {i}" for i in range(25)]
+    deps: list[dict[str, Any]] = []
+    dep_edges = min(edges // 10, dependencies * 2)
+    for i in range(dependencies):
+        d: dict[str, Any] = {
+            "id": f"dep-{i}",
+            "name": f"Dependency {i}",
+            "provider": rng.choice(providers),
+            "product": f"Product {i % 60}",
+            "capability": rng.choice(CAPABILITIES),
+            "kind": "platform",
+        }
+        if i % 3 == 0:
+            d.update(annual_outages=round(rng.uniform(0.1, 4), 2), mean_outage=f"{rng.randint(10, 600)}m")
+        deps.append(d)
+    for _ in range(dep_edges):
+        a, b = sorted(rng.sample(range(dependencies), 2))
+        deps[b].setdefault("requires", []).append(f"dep-{a}")
+    remaining = max(services, edges - dep_edges)
+    svcs = []
+    for i in range(services):
+        share = remaining // (services - i)
+        remaining -= share
+        picks = [f"dep-{j}" for j in rng.sample(range(dependencies), min(share, dependencies))]
+        req: list[Any] = []
+        while picks:
+            roll = rng.random()
+            if roll < 0.2 and len(picks) >= 2:
+                req.append({"any_of": [picks.pop(), picks.pop()]})
+            elif roll < 0.3 and len(picks) >= 3:
+                req.append({"at_least": 2, "of": [picks.pop(), picks.pop(), picks.pop()]})
+            elif roll < 0.4:
+                req.append({"id": picks.pop(), "grace": "1h"})
+            else:
+                req.append(picks.pop())
+        svcs.append(
+            {
+                "id": f"svc-{i}",
+                "name": f"Service {i}",
+                "tier": rng.randint(1, 4),
+                "impact_tolerance": f"{rng.choice([1, 2, 4, 8, 24])}h",
+                "users": rng.randint(10, 5000),
+                "requires": req,
+            }
+        )
+    return {"organisation": "Synthetic", "services": svcs, "dependencies": deps}

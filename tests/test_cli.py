@@ -1,0 +1,76 @@
+"""The command line: validate, schema, convert, template and outages, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from risk.catalog import load_catalog
+from risk.cli import app
+from risk.paths import DEFAULT_CATALOG, TEMPLATES
+from tests.conftest import EXAMPLE_FILES
+
+runner = CliRunner()
+
+
+def test_validate_examples_exits_0():
+    result = runner.invoke(app, ["validate", *map(str, EXAMPLE_FILES)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count(": valid (") == 3
+
+
+def test_validate_json_output(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("organisation: T\nservices: []\n")
+    result = runner.invoke(app, ["validate", "--json", str(bad)])
+    assert result.exit_code == 2
+    payload = json.loads(result.output)
+    assert payload[0]["valid"] is False and payload[0]["problems"][0]["where"]["line"] == 2
+
+
+def test_schema_is_json_schema_of_the_catalog():
+    result = runner.invoke(app, ["schema"])
+    schema = json.loads(result.output)
+    assert schema["title"] == "Lynchpin catalog"
+    assert set(schema["required"]) == {"organisation", "services"}
+
+
+def test_convert_round_trips(tmp_path):
+    for target in ("out.xlsx", "out.zip", "out.yaml", "folder"):
+        result = runner.invoke(app, ["convert", str(DEFAULT_CATALOG), "-o", str(tmp_path / target)])
+        assert result.exit_code == 0, result.output
+        assert load_catalog(tmp_path / target) == load_catalog(DEFAULT_CATALOG)
+
+
+def test_shipped_templates_are_current(tmp_path):
+    from openpyxl import load_workbook
+
+    runner.invoke(app, ["template", "-o", str(tmp_path / "t.xlsx")])
+    fresh, shipped = load_workbook(tmp_path / "t.xlsx"), load_workbook(TEMPLATES / "catalog-template.xlsx")
+    assert fresh.sheetnames == shipped.sheetnames
+    for name in fresh.sheetnames:
+        assert [list(r) for r in fresh[name].values] == [list(r) for r in shipped[name].values]
+    runner.invoke(app, ["template", "-o", str(tmp_path / "csv")])
+    for path in (TEMPLATES / "csv").iterdir():
+        assert path.read_text() == (tmp_path / "csv" / path.name).read_text()
+
+
+def test_outages_filters_by_provider_alias_and_capability():
+    result = runner.invoke(app, ["outages", "--provider", "Azure Active Directory", "--capability", "mfa", "--json"])
+    assert result.exit_code == 0
+    records = json.loads(result.output)
+    assert records and all("Entra ID" in r["product"] for r in records)
+    assert {"microsoft-20250113", "microsoft-20181119"} <= {r["id"] for r in records}
+
+
+def test_outages_table_lists_the_history():
+    result = runner.invoke(app, ["outages", "--provider", "Cisco"])
+    assert result.exit_code == 0 and "Outage history: 7 record(s)" in result.output
+
+
+def test_outages_with_a_bad_incident_log_exits_2(tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_text("id,provider\nx,Microsoft\n")
+    result = runner.invoke(app, ["outages", "--file", str(log)])
+    assert result.exit_code == 2 and "missing" in result.output
