@@ -72,12 +72,66 @@ def validate(
 
 
 @app.command()
-def schema(
-    which: Annotated[str, typer.Argument(help="catalog or outage")] = "catalog",
+def assess(
+    catalog: Annotated[Path, typer.Argument(help="The catalog to assess (YAML, JSON, XLSX, CSV zip or folder).")],
+    outages: Annotated[
+        list[Path] | None, typer.Option("--outages", help="Your own incident log(s), added to the shipped history.")
+    ] = None,
+    no_history: Annotated[bool, typer.Option("--no-history", help="Leave out the shipped outage history.")] = False,
+    order: Annotated[int | None, typer.Option("--order", min=1, max=6, help="Largest cut set to list (3).")] = None,
+    years: Annotated[int | None, typer.Option("--years", min=100, help="Simulated years (20000).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Random seed (1).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
-    """Print the JSON Schema of the catalog (or of an outage record), generated from the model."""
-    if which not in ("catalog", "outage"):
-        err.print("choose 'catalog' or 'outage'")
+    """Assess a catalog: single points of failure, cut sets, breach probability, downtime, rating."""
+    from risk.engine.assess import assess as run_assessment
+    from risk.engine.assess import effective_settings
+
+    if fmt not in ("table", "json"):
+        err.print("--format must be table or json")
+        raise typer.Exit(2)
+    report = read_catalog(catalog)
+    _print_problems(report.errors if fmt == "json" else report.problems)
+    if report.catalog is None:
+        raise typer.Exit(2)
+    history = read_outages(([] if no_history else default_history_paths()) + list(outages or []))
+    _print_problems(history.problems)
+    if not history.ok:
+        raise typer.Exit(2)
+    settings = effective_settings(report.catalog, {"cut_set_order": order, "simulated_years": years, "seed": seed})
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done)
+
+        result = run_assessment(report.catalog, history.records, settings, progress=progress)
+    if fmt == "json":
+        sys.stdout.write(result.to_json() + "\n")
+        return
+    from risk.views.terminal import render_assessment
+
+    render_assessment(result, out)
+
+
+@app.command()
+def schema(
+    which: Annotated[str, typer.Argument(help="catalog, outage or assessment")] = "catalog",
+) -> None:
+    """Print the JSON Schema of the catalog (or of an outage record, or the assessment), from the models."""
+    if which not in ("catalog", "outage", "assessment"):
+        err.print("choose 'catalog', 'outage' or 'assessment'")
         raise typer.Exit(2)
     sys.stdout.write(schema_json(which))
 

@@ -25,5 +25,15 @@ def outage_schema() -> dict[str, Any]:
     return schema
 
 
+def assessment_schema() -> dict[str, Any]:
+    from risk.assessment import Assessment
+
+    schema = Assessment.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Lynchpin assessment"
+    return schema
+
+
 def schema_json(which: str = "catalog") -> str:
-    return json.dumps(catalog_schema() if which == "catalog" else outage_schema(), indent=2, sort_keys=True) + "\n"
+    make = {"catalog": catalog_schema, "outage": outage_schema, "assessment": assessment_schema}[which]
+    return json.dumps(make(), indent=2, sort_keys=True) + "\n"

@@ -26,6 +26,7 @@ from typing_extensions import TypeAliasType
 
 from risk.catalog.vocabulary import CAPABILITIES, ID_PATTERN, KINDS, SUBSTITUTABILITY
 from risk.durations import format_duration, parse_duration
+from risk.settings import Settings
 
 __all__ = [
     "Duration",
@@ -267,6 +268,9 @@ class Catalog(BaseModel):
     services: list[Service] = Field(min_length=1, description="What the organisation delivers; at least one.")
     dependencies: list[Dependency] = Field(default_factory=list, description="What services lean on; each can fail.")
     providers: list[Provider] = Field(default_factory=list, description="Optional facts about providers, by name.")
+    settings: Settings | None = Field(
+        default=None, description="Extension: override assessment settings (see docs/methodology.md)."
+    )
 
     def service(self, id: str) -> Service:
         return next(s for s in self.services if s.id == id)

@@ -16,6 +16,7 @@ from risk.catalog.model import Catalog, Dependency, Provider, Service, Workaroun
 from risk.catalog.vocabulary import CAPABILITIES, KINDS, SUBSTITUTABILITY
 from risk.durations import DURATION_HELP
 from risk.problems import Location, Problem, did_you_mean
+from risk.settings import Settings
 
 __all__ = ["validate_document", "pydantic_problems", "path_text"]
 
@@ -48,6 +49,7 @@ _FIELDS_OF: dict[str, list[str]] = {
     "dependencies": list(Dependency.model_fields),
     "providers": list(Provider.model_fields),
     "workaround": list(Workaround.model_fields),
+    "settings": list(Settings.model_fields),
 }
 
 

@@ -61,7 +61,9 @@ _HELP = [
 
 
 def _document(catalog: Catalog) -> dict[str, Any]:
-    doc = catalog.model_dump(mode="json", exclude_none=True)
+    doc = catalog.model_dump(mode="json", exclude_none=True, exclude={"settings"})
+    if catalog.settings is not None:
+        doc["settings"] = catalog.settings.model_dump(mode="json", exclude_unset=True)
     for section in ("services", "dependencies"):
         for item in doc.get(section, []):
             if not item.get("requires"):

@@ -1,0 +1,1 @@
+"""The risk engine: catalog structure -> exact probabilities and cut sets -> simulation -> assessment."""

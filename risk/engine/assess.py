@@ -1,0 +1,254 @@
+"""catalog + outage history + settings -> Assessment. The one place the engine's steps are put together."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+
+from risk.assessment import (
+    Assessment,
+    BlastRadius,
+    Concentration,
+    DependencyResult,
+    Importance,
+    LossPoint,
+    ProviderResult,
+    ServiceResult,
+)
+from risk.catalog.load import catalog_sha256
+from risk.catalog.model import Catalog
+from risk.engine.bdd import BDD
+from risk.engine.outage_stats import DependencyStats, dependency_stats, history_fit
+from risk.engine.rating import band, impact, likelihood
+from risk.engine.simulate import simulate
+from risk.engine.structure import compile_catalog
+from risk.outages.aliases import AliasTable, load_aliases
+from risk.outages.model import OutageRecord
+from risk.settings import Settings
+
+__all__ = ["assess", "effective_settings"]
+
+Progress = Callable[[str, int, int], None]
+
+
+def effective_settings(catalog: Catalog, overrides: dict | None = None) -> Settings:
+    """Defaults, then the catalog's own settings block, then explicit overrides (CLI or dashboard)."""
+    base = catalog.settings.model_dump() if catalog.settings is not None else {}
+    return Settings.model_validate({**base, **{k: v for k, v in (overrides or {}).items() if v is not None}})
+
+
+def _importance(p: float, p_up: float, p_down: float) -> Importance:
+    """Measures from P(top), P(top | dependency never fails) and P(top | dependency down)."""
+    birnbaum = p_down - p_up
+    if p <= 0:
+        return Importance(birnbaum=birnbaum, fussell_vesely=0.0, risk_achievement_worth=1.0, risk_reduction_worth=1.0)
+    return Importance(
+        birnbaum=birnbaum,
+        fussell_vesely=max(0.0, (p - p_up) / p),
+        risk_achievement_worth=p_down / p,
+        risk_reduction_worth=math.inf if p_up <= p * 1e-12 else p / p_up,
+    )
+
+
+def _loss_curve(annual_loss: np.ndarray, points: int = 40) -> list[LossPoint]:
+    """Exceedance curve at the distinct loss levels of the simulated years (thinned to `points`)."""
+    positive = np.sort(annual_loss[annual_loss > 0])
+    if positive.size == 0:
+        return []
+    levels = np.unique(np.quantile(positive, np.linspace(0, 1, points)))
+    n = annual_loss.size
+    return [LossPoint(loss=float(x), probability=float((annual_loss >= x).sum() / n)) for x in levels]
+
+
+def assess(
+    catalog: Catalog,
+    outages: Sequence[OutageRecord],
+    settings: Settings | None = None,
+    aliases: AliasTable | None = None,
+    progress: Progress | None = None,
+) -> Assessment:
+    """Assess a valid catalog against outage records. Deterministic for the same inputs and seed."""
+    from risk import __version__
+
+    settings = settings or effective_settings(catalog)
+    table = aliases or load_aliases()
+    structure = compile_catalog(catalog)
+    stats: dict[str, DependencyStats] = dependency_stats(catalog, outages, settings, table)
+    fit = history_fit(outages)
+
+    # Exact structure: BDD per service, cut sets, unavailability, per-service Birnbaum.
+    bdd = BDD(structure.basic)
+    q = [stats[name].unavailability for name in structure.basic]
+    exact: dict[str, tuple[float, dict[int, float]]] = {}
+    cut_sets: dict[str, list[list[str]]] = {}
+    for i, sid in enumerate(structure.services):
+        root = bdd.compile(structure.nodes[sid])
+        exact[sid] = bdd.birnbaum(root, q)
+        cut_sets[sid] = sorted(
+            (sorted(structure.basic[v] for v in s) for s in bdd.minimal_cut_sets(root, settings.cut_set_order)),
+            key=lambda c: (len(c), c),
+        )
+        if progress:
+            progress("structure", i + 1, len(structure.services))
+
+    # Simulation.
+    tolerance = {s.id: s.impact_tolerance + (s.workaround.buys if s.workaround else 0.0) for s in catalog.services}
+    sim = simulate(
+        {sid: structure.nodes[sid] for sid in structure.services},
+        stats,
+        tolerance,
+        settings.simulated_years,
+        settings.seed,
+        settings.max_outage_hours,
+        progress=(lambda i, n: progress("simulation", i, n)) if progress else None,
+    )
+
+    # Per service.
+    services: list[ServiceResult] = []
+    total_loss = np.zeros(settings.simulated_years)
+    for s in catalog.services:
+        p, deriv = exact[s.id]
+        r = sim.services[s.id]
+        annual_loss = r.annual_downtime * (s.hourly_cost or 0.0)
+        total_loss += annual_loss
+        like, imp = likelihood(r.breach_probability, settings), impact(s, settings)
+        dep_imp = {}
+        for level, b in sorted(deriv.items()):
+            name = structure.basic[level]
+            qx = q[level]
+            dep_imp[name] = _importance(p, p - qx * b, p + (1 - qx) * b)
+        services.append(
+            ServiceResult(
+                id=s.id,
+                name=s.name,
+                tier=s.tier,
+                users=s.users,
+                impact_tolerance_hours=s.impact_tolerance,
+                workaround_hours=s.workaround.buys if s.workaround else 0.0,
+                single_points_of_failure=[c[0] for c in cut_sets[s.id] if len(c) == 1],
+                cut_sets=cut_sets[s.id],
+                unavailability=p,
+                tolerance_breach_probability=r.breach_probability,
+                breach_probability_standard_error=r.breach_standard_error,
+                expected_annual_downtime_hours=r.expected_downtime_hours,
+                expected_annual_user_hours_lost=r.expected_downtime_hours * (s.users or 0),
+                expected_annual_cost=float(annual_loss.mean()),
+                expected_outages_per_year=r.outages_per_year,
+                annual_downtime_hours_quantiles=r.downtime_quantiles,
+                loss_exceedance=_loss_curve(annual_loss),
+                likelihood=like,
+                impact=imp,
+                score=like * imp,
+                rating=band(like * imp, settings),
+                dependency_importance=dep_imp,
+            )
+        )
+
+    # Per dependency: importance for user-weighted expected services down, and blast radius.
+    weight = {s.id: float(s.users) if s.users is not None else 1.0 for s in catalog.services}
+    total_weight = sum(weight.values()) or 1.0
+    u_total = sum(weight[sid] * exact[sid][0] for sid in exact)
+    by_id = {d.id: d for d in catalog.dependencies}
+    users = {s.id: s.users or 0 for s in catalog.services}
+    dependencies: list[DependencyResult] = []
+    for level, name in enumerate(structure.basic):
+        qx = q[level]
+        b = sum(weight[sid] * exact[sid][1].get(level, 0.0) for sid in exact)
+        importance = _importance(u_total, u_total - qx * b, u_total + (1 - qx) * b)
+        importance = importance.model_copy(update={"birnbaum": b / total_weight})
+        victims = [sid for sid in structure.services if [name] in cut_sets[sid]]
+        d, st = by_id[name], stats[name]
+        dependencies.append(
+            DependencyResult(
+                id=name,
+                name=d.name,
+                provider=d.provider or "",
+                product=d.product or "",
+                capability=d.capability or "",
+                kind=d.kind,
+                annual_outages=st.annual_outages,
+                annual_outages_interval=list(st.rate_interval) if st.rate_interval else None,
+                mean_outage_hours=st.mean_outage_hours,
+                unavailability=st.unavailability,
+                records=st.records,
+                record_ids=st.record_ids,
+                history_years=st.history_years,
+                source=st.source,
+                data_quality=st.data_quality,
+                notes=st.notes,
+                importance=importance,
+                blast_radius=BlastRadius(services=victims, users=sum(users[v] for v in victims)),
+            )
+        )
+    order = {d.id: i for i, d in enumerate(catalog.dependencies)}
+    dependencies.sort(key=lambda d: order[d.id])
+
+    providers, hhi = _concentration(catalog, cut_sets, weight)
+    warnings = [f"{d.id}: {n}" for d in dependencies if d.source == "default" for n in d.notes]
+    return Assessment(
+        organisation=catalog.organisation,
+        catalog_version=catalog.catalog_version,
+        catalog_sha256=catalog_sha256(catalog),
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        lynchpin_version=__version__,
+        settings=settings.model_dump(mode="json"),
+        history={
+            "records": len(outages),
+            "years": round(fit.years, 3),
+            "start": fit.start.isoformat() if fit.start else None,
+            "end": fit.end.isoformat() if fit.end else None,
+            "duration_fit": {"mu": fit.mu, "sigma": fit.sigma, "known_durations": fit.known_durations},
+        },
+        services=services,
+        dependencies=dependencies,
+        providers=providers,
+        concentration=Concentration(hhi=hhi),
+        loss_exceedance=_loss_curve(total_loss),
+        warnings=warnings,
+    )
+
+
+def _concentration(
+    catalog: Catalog, cut_sets: dict[str, list[list[str]]], weight: dict[str, float]
+) -> tuple[list[ProviderResult], float]:
+    """Exposure per provider, and the Herfindahl-Hirschman index of single-point-of-failure links."""
+    provider_of = {d.id: d.provider for d in catalog.dependencies if not d.is_logical}
+    facts = {p.name.lower(): p for p in catalog.providers}
+    tiers = {s.id: s.tier for s in catalog.services}
+    users = {s.id: s.users or 0 for s in catalog.services}
+    all_users = sum(users.values())
+    names = sorted({p for p in provider_of.values() if p})
+    exposed: dict[str, set[str]] = {n: set() for n in names}
+    links: dict[str, float] = {n: 0.0 for n in names}
+    for sid, sets in cut_sets.items():
+        for c in sets:
+            owners = {provider_of[x] for x in c}
+            if len(c) <= 2 and len(owners) == 1:
+                exposed[owners.pop()].add(sid)
+            if len(c) == 1:
+                links[provider_of[c[0]]] += weight[sid]
+    total_links = sum(links.values())
+    hhi = sum((v / total_links) ** 2 for v in links.values()) if total_links else 0.0
+    out = []
+    for n in names:
+        fact = facts.get(n.lower())
+        svc = sorted(exposed[n], key=lambda s: list(cut_sets).index(s))
+        out.append(
+            ProviderResult(
+                name=n,
+                dependencies=[d for d, p in provider_of.items() if p == n],
+                services_exposed=len(svc),
+                tier1_services_exposed=sum(tiers[s] == 1 for s in svc),
+                tier2_services_exposed=sum(tiers[s] == 2 for s in svc),
+                exposed_services=svc,
+                user_share=(sum(users[s] for s in svc) / all_users) if all_users else 0.0,
+                spof_share=(links[n] / total_links) if total_links else 0.0,
+                substitutability=fact.substitutability if fact else None,
+                exit_plan=fact.exit_plan if fact else None,
+            )
+        )
+    out.sort(key=lambda p: (-p.services_exposed, -p.user_share, p.name))
+    return out, hhi

@@ -1,0 +1,215 @@
+"""A small reduced ordered binary decision diagram (BDD) for exact failure probabilities and cut sets.
+
+Why our own: the structures are coherent (monotone) fault trees of at most a few hundred variables, and we
+need four things only: build with threshold gates, exact probability, Birnbaum importance of every variable
+in one pass, and minimal cut sets up to an order. Each is a few lines on a BDD, and keeping it in pure Python
+keeps the engine installable anywhere. tests/engine checks it against brute-force enumeration.
+
+Variables are *failures* (1 = the dependency is down); node 0 is "never down", node 1 is "always down".
+Variable order is the depth-first first-appearance order of the catalog (see structure.py), which keeps
+diagrams of nested redundancy small; sorting by name can make them explode.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from itertools import combinations
+
+from risk.engine.structure import Delay, Node, Var
+
+__all__ = ["BDD"]
+
+FALSE, TRUE = 0, 1
+
+
+class BDD:
+    """A shared BDD manager over a fixed variable order."""
+
+    def __init__(self, order: Sequence[str]):
+        self.order = list(order)
+        self.level = {name: i for i, name in enumerate(self.order)}
+        terminal = len(self.order)
+        self.var: list[int] = [terminal, terminal]
+        self.lo: list[int] = [FALSE, TRUE]
+        self.hi: list[int] = [FALSE, TRUE]
+        self._unique: dict[tuple[int, int, int], int] = {}
+        self._ite: dict[tuple[int, int, int], int] = {}
+        self._compiled: dict[int, tuple[Node, int]] = {}  # id(node) -> (node kept alive, diagram)
+        if sys.getrecursionlimit() < 20_000:
+            sys.setrecursionlimit(20_000)
+
+    def __len__(self) -> int:
+        return len(self.var)
+
+    def _mk(self, v: int, lo: int, hi: int) -> int:
+        if lo == hi:
+            return lo
+        key = (v, lo, hi)
+        node = self._unique.get(key)
+        if node is None:
+            node = len(self.var)
+            self.var.append(v)
+            self.lo.append(lo)
+            self.hi.append(hi)
+            self._unique[key] = node
+        return node
+
+    def variable(self, name: str) -> int:
+        return self._mk(self.level[name], FALSE, TRUE)
+
+    def ite(self, f: int, g: int, h: int) -> int:
+        """If f then g else h."""
+        if f == TRUE:
+            return g
+        if f == FALSE:
+            return h
+        if g == h:
+            return g
+        if g == TRUE and h == FALSE:
+            return f
+        key = (f, g, h)
+        hit = self._ite.get(key)
+        if hit is not None:
+            return hit
+        var = self.var
+        v = min(var[f], var[g], var[h])
+        f0, f1 = (self.lo[f], self.hi[f]) if var[f] == v else (f, f)
+        g0, g1 = (self.lo[g], self.hi[g]) if var[g] == v else (g, g)
+        h0, h1 = (self.lo[h], self.hi[h]) if var[h] == v else (h, h)
+        result = self._mk(v, self.ite(f0, g0, h0), self.ite(f1, g1, h1))
+        self._ite[key] = result
+        return result
+
+    def conj(self, a: int, b: int) -> int:
+        return self.ite(a, b, FALSE)
+
+    def disj(self, a: int, b: int) -> int:
+        return self.ite(a, TRUE, b)
+
+    def at_least(self, k: int, children: Sequence[int]) -> int:
+        """Down when at least k of the children are down (dynamic programming over the children)."""
+        n = len(children)
+        memo: dict[tuple[int, int], int] = {}
+
+        def t(i: int, need: int) -> int:
+            if need <= 0:
+                return TRUE
+            if n - i < need:
+                return FALSE
+            key = (i, need)
+            if key not in memo:
+                memo[key] = self.ite(children[i], t(i + 1, need - 1), t(i + 1, need))
+            return memo[key]
+
+        return t(0, k)
+
+    def compile(self, node: Node) -> int:
+        """The BDD of a structure node (grace periods do not change whether a service is down at a moment)."""
+        key = id(node)
+        hit = self._compiled.get(key)
+        if hit is not None:
+            return hit[1]
+        if isinstance(node, Var):
+            result = self.variable(node.name)
+        elif isinstance(node, Delay):
+            result = self.compile(node.child)
+        elif not node.children:
+            result = FALSE
+        else:
+            kids = [self.compile(c) for c in node.children]
+            if node.k == 1:
+                result = FALSE
+                for kid in kids:
+                    result = self.disj(result, kid)
+            elif node.k == len(kids):
+                result = TRUE
+                for kid in kids:
+                    result = self.conj(result, kid)
+            else:
+                result = self.at_least(node.k, kids)
+        self._compiled[key] = (node, result)
+        return result
+
+    # Queries -------------------------------------------------------------------------------------------
+
+    def probability(self, root: int, q: Sequence[float]) -> float:
+        """Exact probability that the root is down, given each variable's independent probability q."""
+        memo: dict[int, float] = {FALSE: 0.0, TRUE: 1.0}
+        for node in self._postorder(root):
+            v = self.var[node]
+            memo[node] = q[v] * memo[self.hi[node]] + (1.0 - q[v]) * memo[self.lo[node]]
+        return memo[root]
+
+    def _postorder(self, root: int) -> list[int]:
+        """Internal nodes reachable from root, children before parents (iterative, no recursion limit)."""
+        out: list[int] = []
+        seen = {FALSE, TRUE}
+        stack = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if node in seen and not expanded:
+                continue
+            if expanded:
+                out.append(node)
+                continue
+            seen.add(node)
+            stack.append((node, True))
+            stack.append((self.hi[node], False))
+            stack.append((self.lo[node], False))
+        return out
+
+    def birnbaum(self, root: int, q: Sequence[float]) -> tuple[float, dict[int, float]]:
+        """P(root down) and, for every variable level, P(down | var down) - P(down | var up), in one pass.
+
+        The probability is multilinear in each q[v]; its derivative sums, over the nodes labelled v, the
+        chance of reaching that node times the difference between its high and low branches.
+        """
+        post = self._postorder(root)
+        prob: dict[int, float] = {FALSE: 0.0, TRUE: 1.0}
+        for node in post:
+            v = self.var[node]
+            prob[node] = q[v] * prob[self.hi[node]] + (1.0 - q[v]) * prob[self.lo[node]]
+        reach: dict[int, float] = {root: 1.0}
+        derivative: dict[int, float] = {}
+        for node in sorted(post, key=lambda n: self.var[n]):  # parents sit on lower levels than children
+            r = reach.get(node, 0.0)
+            v = self.var[node]
+            derivative[v] = derivative.get(v, 0.0) + r * (prob[self.hi[node]] - prob[self.lo[node]])
+            for child, weight in ((self.hi[node], q[v]), (self.lo[node], 1.0 - q[v])):
+                if child > TRUE:
+                    reach[child] = reach.get(child, 0.0) + r * weight
+        return prob[root], derivative
+
+    def minimal_cut_sets(self, root: int, max_order: int) -> list[frozenset[int]]:
+        """Every minimal cut set with at most max_order variables (as levels), for a coherent function.
+
+        Rauzy's decomposition: for f = x.f1 + f0 with f0 <= f1, MCS(f) = MCS(f0) plus x joined to each set
+        of MCS(f1) that contains no set of MCS(f0). Truncating at an order is exact: a set's proper subsets
+        are all of lower order, so minimality is always judged against complete lists.
+        """
+        memo: dict[tuple[int, int], frozenset[frozenset[int]]] = {}
+
+        def mcs(node: int, k: int) -> frozenset[frozenset[int]]:
+            if node == FALSE:
+                return frozenset()
+            if node == TRUE:
+                return frozenset([frozenset()])
+            if k == 0:
+                return frozenset()  # coherent and not constant: all-up is never down
+            key = (node, k)
+            hit = memo.get(key)
+            if hit is not None:
+                return hit
+            k0 = mcs(self.lo[node], k)
+            k1 = mcs(self.hi[node], k - 1)
+            v = self.var[node]
+            out = set(k0)
+            for c in k1:
+                if not any(frozenset(sub) in k0 for r in range(len(c) + 1) for sub in combinations(c, r)):
+                    out.add(c | {v})
+            result = frozenset(out)
+            memo[key] = result
+            return result
+
+        return sorted(mcs(root, max_order), key=lambda s: (len(s), sorted(s)))

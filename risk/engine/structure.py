@@ -1,0 +1,138 @@
+"""Compile requirement expressions into one boolean structure over the basic dependencies.
+
+Everything is in failure logic: a node is *down* when it is true. A basic dependency (not logical) is a
+variable. Every requirement is a threshold gate "at least k of these children are down":
+
+- a list or all_of needs all children up, so it is down when at least 1 child is down;
+- any_of needs one child up, so it is down when all n children are down (k = n);
+- at_least m of n up is down when at least n - m + 1 children are down.
+
+A dependency is down when it fails on its own *or* its own requirement is down; a logical group is just its
+requirement; a service is its requirement. References carry their grace period on the edge (a Delay node):
+the exact calculation ignores it (contract: unavailability ignores grace), the simulation applies it.
+Structures are shared: each service or dependency is compiled once, whoever requires it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from risk.catalog.model import AllOf, AnyOf, AtLeast, Catalog, Ref
+
+__all__ = ["Var", "Gate", "Delay", "Node", "Structure", "compile_catalog", "support"]
+
+
+@dataclass(frozen=True, eq=False)
+class Var:
+    """A basic dependency's own failure."""
+
+    name: str
+
+
+@dataclass(frozen=True, eq=False)
+class Gate:
+    """Down when at least k of the children are down."""
+
+    k: int
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Delay:
+    """The child as seen through a grace period: only down once the child's outage outlasts `hours`."""
+
+    hours: float
+    child: Node
+
+
+Node = Var | Gate | Delay
+
+
+@dataclass
+class Structure:
+    """The compiled catalog: a node per service and dependency, and the basic variables in a good order."""
+
+    nodes: dict[str, Node]
+    services: list[str]
+    basic: list[str]  # depth-first first-appearance order: a good BDD variable order
+    _support: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
+
+    def support(self, node: Node) -> frozenset[str]:
+        return support(node, self._support)
+
+
+def _gate(k: int, children: list[Node]) -> Node:
+    if len(children) == 1 and k == 1:
+        return children[0]
+    return Gate(k, tuple(children))
+
+
+def compile_catalog(catalog: Catalog) -> Structure:
+    """The structure of every service and dependency (the catalog must be valid: no cycles)."""
+    deps = {d.id: d for d in catalog.dependencies}
+    services = {s.id: s for s in catalog.services}
+    nodes: dict[str, Node] = {}
+    order: list[str] = []
+    seen_vars: set[str] = set()
+
+    def item(ident: str) -> Node:
+        if ident in nodes:
+            return nodes[ident]
+        if ident in deps:
+            dep = deps[ident]
+            if dep.is_logical:
+                node = requirement(dep.requires)
+            else:
+                own = Var(ident)
+                if ident not in seen_vars:
+                    seen_vars.add(ident)
+                    order.append(ident)
+                node = _gate(1, [own, requirement(dep.requires)]) if dep.requires else own
+        else:
+            node = requirement(services[ident].requires)
+        nodes[ident] = node
+        return node
+
+    def expr(e) -> Node:
+        if isinstance(e, str):
+            return item(e)
+        if isinstance(e, Ref):
+            child = item(e.id)
+            return Delay(e.grace, child) if e.grace else child
+        if isinstance(e, AnyOf):
+            kids = [expr(x) for x in e.any_of]
+            return _gate(len(kids), kids) if len(kids) > 1 else kids[0]
+        if isinstance(e, AllOf):
+            return requirement(e.all_of)
+        if isinstance(e, AtLeast):
+            kids = [expr(x) for x in e.of]
+            return _gate(len(kids) - e.at_least + 1, kids)
+        return requirement(e)  # a nested list
+
+    def requirement(items) -> Node:
+        kids = [expr(x) for x in items]
+        if not kids:
+            return Gate(1, ())  # needs nothing: never down
+        return _gate(1, kids)
+
+    for s in catalog.services:
+        item(s.id)
+    for d in catalog.dependencies:
+        item(d.id)
+    return Structure(nodes, [s.id for s in catalog.services], order)
+
+
+def support(node: Node, memo: dict[int, frozenset[str]] | None = None) -> frozenset[str]:
+    """The basic dependencies a node depends on."""
+    memo = {} if memo is None else memo
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if isinstance(node, Var):
+        out = frozenset([node.name])
+    elif isinstance(node, Delay):
+        out = support(node.child, memo)
+    else:
+        out = frozenset().union(*(support(c, memo) for c in node.children)) if node.children else frozenset()
+    memo[key] = out
+    return out

@@ -1,0 +1,82 @@
+"""The assessment as terminal tables (rich): what `lynchpin assess` prints."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from risk.assessment import Assessment
+from risk.views.format import finite, hours, money, one_in, pct, prob
+
+__all__ = ["render_assessment"]
+
+_COLOURS = {"low": "green", "moderate": "yellow", "high": "dark_orange", "extreme": "red"}
+
+
+def render_assessment(a: Assessment, console: Console) -> None:
+    console.print(
+        f"[bold]{a.organisation}[/bold]  catalog {a.catalog_version or '-'}  "
+        f"({len(a.services)} services, {len(a.dependencies)} dependencies; "
+        f"{a.history['records']} outage records over {a.history['years']:.1f} years; "
+        f"{a.settings['simulated_years']:,} simulated years, seed {a.settings['seed']})"
+    )
+    t = Table(title="Services", title_justify="left")
+    for col, just in (
+        ("service", "left"),
+        ("tier", "right"),
+        ("single points of failure", "left"),
+        ("unavailability", "right"),
+        ("P(breach)/yr", "right"),
+        ("downtime/yr", "right"),
+        ("cost/yr", "right"),
+        ("rating", "left"),
+    ):
+        t.add_column(col, justify=just)
+    for s in sorted(a.services, key=lambda s: (-s.score, s.tier, s.id)):
+        colour = _COLOURS[s.rating]
+        t.add_row(
+            f"{s.name}\n[dim]{s.id}, tolerance {hours(s.impact_tolerance_hours)}[/dim]",
+            str(s.tier),
+            ", ".join(s.single_points_of_failure) or "[green]none[/green]",
+            prob(s.unavailability),
+            f"{pct(s.tolerance_breach_probability)}\n[dim]{one_in(s.tolerance_breach_probability)}[/dim]",
+            hours(s.expected_annual_downtime_hours),
+            money(s.expected_annual_cost),
+            f"[{colour}]{s.rating}[/{colour}] {s.likelihood}x{s.impact}={s.score}",
+        )
+    console.print(t)
+    d = Table(title="Dependencies by importance (user-weighted)", title_justify="left")
+    for col in ("dependency", "provider", "outages/yr", "mean", "source", "Birnbaum", "RAW", "RRW", "blast radius"):
+        d.add_column(col)
+    for dep in sorted(a.dependencies, key=lambda x: -x.importance.birnbaum)[:15]:
+        d.add_row(
+            dep.id,
+            dep.provider,
+            f"{dep.annual_outages:.2f}",
+            hours(dep.mean_outage_hours),
+            f"{dep.source} ({dep.data_quality}, {dep.records} rec.)",
+            f"{dep.importance.birnbaum:.3f}",
+            finite(dep.importance.risk_achievement_worth),
+            finite(dep.importance.risk_reduction_worth),
+            f"{len(dep.blast_radius.services)} service{'' if len(dep.blast_radius.services) == 1 else 's'}, "
+            f"{dep.blast_radius.users:,} users",
+        )
+    console.print(d)
+    p = Table(title=f"Provider concentration (HHI {a.concentration.hhi:.2f})", title_justify="left")
+    for col in ("provider", "services exposed", "tier 1", "users exposed", "share of SPOF links"):
+        p.add_column(col)
+    for prov in a.providers:
+        p.add_row(
+            prov.name,
+            str(prov.services_exposed),
+            str(prov.tier1_services_exposed),
+            pct(prov.user_share, 0),
+            pct(prov.spof_share, 0),
+        )
+    console.print(p)
+    for w in a.warnings:
+        console.print(f"[yellow]warning[/yellow]: {w}")
+    console.print(
+        "[dim]Exact unavailability ignores grace periods; breach probability and downtime come from the "
+        "simulation and include grace periods and workarounds. See docs/methodology.md.[/dim]"
+    )
