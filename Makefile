@@ -24,6 +24,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_load.py
+	$(BIN)/python bench/bench_assess.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -13,13 +13,15 @@ __all__ = ["synthetic_document"]
 def synthetic_document(services: int, dependencies: int, edges: int, seed: int = 42) -> dict[str, Any]:
     """A valid catalog document with about `edges` requirement references in total.
 
-    Dependencies form layers (a dependency may require ones in lower layers, so there are no cycles);
-    services require a mix of plain ids, any_of pairs, at_least groups and grace periods.
+    Like real catalogs, a tenth of the dependencies are shared platforms (a front door, a network, an
+    identity provider) that other dependencies require; services require a mix of plain ids, any_of
+    pairs, at_least groups and grace periods.
     """
     rng = random.Random(seed)
     providers = [f"Provider {i}" for i in range(25)]
     deps: list[dict[str, Any]] = []
-    dep_edges = min(edges // 10, dependencies * 2)
+    platforms = max(1, dependencies // 10)
+    dep_edges = min(edges // 10, (dependencies - platforms) * 2)
     for i in range(dependencies):
         d: dict[str, Any] = {
             "id": f"dep-{i}",
@@ -32,9 +34,13 @@ def synthetic_document(services: int, dependencies: int, edges: int, seed: int =
         if i % 3 == 0:
             d.update(annual_outages=round(rng.uniform(0.1, 4), 2), mean_outage=f"{rng.randint(10, 600)}m")
         deps.append(d)
-    for _ in range(dep_edges):
-        a, b = sorted(rng.sample(range(dependencies), 2))
-        deps[b].setdefault("requires", []).append(f"dep-{a}")
+    placed = 0
+    while placed < dep_edges:
+        user, platform = rng.randrange(platforms, dependencies), rng.randrange(platforms)
+        needs = deps[user].setdefault("requires", [])
+        if f"dep-{platform}" not in needs:
+            needs.append(f"dep-{platform}")
+            placed += 1
     remaining = max(services, edges - dep_edges)
     svcs = []
     for i in range(services):

@@ -74,3 +74,38 @@ def test_outages_with_a_bad_incident_log_exits_2(tmp_path):
     log.write_text("id,provider\nx,Microsoft\n")
     result = runner.invoke(app, ["outages", "--file", str(log)])
     assert result.exit_code == 2 and "missing" in result.output
+
+
+def test_assess_table_names_the_single_points_of_failure():
+    result = runner.invoke(app, ["assess", str(DEFAULT_CATALOG), "--years", "1000"])
+    assert result.exit_code == 0, result.output
+    assert "Clinical email and calendars (NHSmail)" in result.output
+    assert "entra-signin" in result.output and "Provider concentration" in result.output
+
+
+def test_assess_json_is_the_contract_and_deterministic(tmp_path):
+    args = ["assess", str(DEFAULT_CATALOG), "--years", "500", "--seed", "3", "--order", "2", "--format", "json"]
+    first, second = runner.invoke(app, args), runner.invoke(app, args)
+    a, b = json.loads(first.stdout), json.loads(second.stdout)
+    assert a["settings"]["cut_set_order"] == 2 and a["settings"]["seed"] == 3
+    a.pop("generated_at"), b.pop("generated_at")
+    assert a == b
+    assert all(len(c) <= 2 for s in a["services"] for c in s["cut_sets"])
+
+
+def test_assess_with_own_incident_log(tmp_path):
+    log = tmp_path / "incidents.csv"
+    log.write_text("id,provider,product,capability,start,duration_minutes,severity,confidence\n"
+                   "ours-1,Microsoft,Azure AD,mfa,2026-10-01T08:00:00Z,600,major,high\n")
+    result = runner.invoke(app, ["assess", str(DEFAULT_CATALOG), "--years", "500", "--outages", str(log),
+                                 "--format", "json"])
+    assert result.exit_code == 0
+    mfa = next(d for d in json.loads(result.stdout)["dependencies"] if d["id"] == "entra-mfa")
+    assert "ours-1" in mfa["record_ids"]
+
+
+def test_assess_invalid_catalog_exits_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("organisation: T\nservices: []\n")
+    result = runner.invoke(app, ["assess", str(bad)])
+    assert result.exit_code == 2 and "no services" in result.output

@@ -135,24 +135,48 @@ def simulate(
     ignore_grace: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> Simulation:
-    """Simulate every service; `tolerances` is the downtime (hours) above which an outage is a breach."""
+    """Simulate every service; `tolerances` is the downtime (hours) above which an outage is a breach.
+
+    Memory: only nodes needed by more than one parent are kept, and each is released as soon as its last
+    parent has used it, so a large catalog never holds every intermediate interval set at once.
+    """
+    parents: dict[int, int] = {}
+
+    def count(node: Node, seen: set[int]) -> None:
+        parents[id(node)] = parents.get(id(node), 0) + 1
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        if isinstance(node, Delay):
+            count(node.child, seen)
+        elif isinstance(node, Gate):
+            for c in node.children:
+                count(c, seen)
+
+    visited: set[int] = set()
+    for node in service_nodes.values():
+        count(node, visited)
+
     memo: dict[int, Intervals] = {}
-    sampled: dict[str, Intervals] = {}
+    remaining = dict(parents)
 
     def down(node: Node) -> Intervals:
         key = id(node)
         hit = memo.get(key)
         if hit is not None:
+            remaining[key] -= 1
+            if remaining[key] <= 0:
+                del memo[key]
             return hit
         if isinstance(node, Var):
-            if node.name not in sampled:
-                sampled[node.name] = sample_outages(stats[node.name], years, seed, cap_hours)
-            result = sampled[node.name]
+            result = sample_outages(stats[node.name], years, seed, cap_hours)
         elif isinstance(node, Delay):
             result = down(node.child) if ignore_grace else delay(down(node.child), node.hours)
-        elif isinstance(node, Gate):
+        else:
             result = at_least([down(c) for c in node.children], node.k) if node.children else Intervals.empty()
-        memo[key] = result
+        remaining[key] -= 1
+        if remaining[key] > 0:
+            memo[key] = result
         return result
 
     total_hours = years * HOURS_PER_YEAR
@@ -171,7 +195,7 @@ def simulate(
             downtime_quantiles={
                 q: float(np.quantile(annual, v)) for q, v in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))
             },
-            annual_downtime=annual,
+            annual_downtime=annual.astype(np.float32),
             unavailability=float(durations.sum() / total_hours),
             outages_per_year=iv.starts.size / years,
         )

@@ -1,0 +1,134 @@
+"""The assessment: contract keys, ordering, importance against brute force, concentration and rating."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from risk.catalog import load_catalog
+from risk.engine import bruteforce
+from risk.engine.assess import assess, effective_settings
+from risk.engine.rating import band, impact, likelihood
+from risk.engine.structure import compile_catalog
+from risk.outages import load_history
+from risk.paths import DEFAULT_CATALOG
+from risk.settings import Settings
+from tests.engine.helpers import catalog, dep
+
+FAST = Settings(simulated_years=2000)
+
+
+@pytest.fixture(scope="module")
+def nhs():
+    return assess(load_catalog(DEFAULT_CATALOG), load_history(), FAST)
+
+
+def test_contract_keys_are_present(nhs):
+    doc = json.loads(nhs.to_json())
+    for key in ("organisation", "catalog_sha256", "generated_at", "lynchpin_version", "settings", "services",
+                "dependencies", "providers", "concentration"):
+        assert key in doc
+    assert {"cut_set_order", "simulated_years", "seed"} <= set(doc["settings"])
+    s = doc["services"][0]
+    for key in ("id", "name", "tier", "single_points_of_failure", "cut_sets", "unavailability",
+                "tolerance_breach_probability", "expected_annual_downtime_hours", "expected_annual_user_hours_lost",
+                "expected_annual_cost", "likelihood", "impact", "score", "rating"):
+        assert key in s
+    d = doc["dependencies"][0]
+    for key in ("id", "provider", "product", "capability", "annual_outages", "mean_outage_hours", "unavailability",
+                "records", "history_years", "source", "data_quality", "importance", "blast_radius"):
+        assert key in d
+    assert set(d["importance"]) == {"birnbaum", "fussell_vesely", "risk_achievement_worth", "risk_reduction_worth"}
+    assert {"name", "services_exposed", "tier1_services_exposed", "user_share"} <= set(doc["providers"][0])
+    assert 0 < doc["concentration"]["hhi"] <= 1
+
+
+def test_nhs_single_points_of_failure(nhs):
+    email = nhs.service("clinical-email")
+    assert email.single_points_of_failure == ["afd", "entra-signin", "exchange-online", "microsoft-wan", "nhsmail-adfs"]
+    assert ["entra-mfa", "fido2-keys"] in email.cut_sets  # the MFA service alone is not a single point
+    assert nhs.service("epr").single_points_of_failure == ["epr-platform"]
+    logical = {"mfa-methods", "nhsmail-sign-in"}
+    for s in nhs.services:
+        assert s.cut_sets == sorted(s.cut_sets, key=lambda c: (len(c), c))
+        assert all(c == sorted(c) and not logical & set(c) for c in s.cut_sets)
+        assert s.single_points_of_failure == sorted(s.single_points_of_failure)
+    assert {d.id for d in nhs.dependencies}.isdisjoint(logical)
+
+
+def test_examples_assess_without_warnings():
+    history = load_history()
+    for path in sorted(DEFAULT_CATALOG.parent.glob("*.yaml")):
+        assert assess(load_catalog(path), history, FAST).warnings == []
+
+
+def test_dependency_importance_matches_brute_force_definitions():
+    deps = [dep("a", rate=2), dep("b", rate=1, mean="6h"), dep("c", rate=0.5)]
+    cat = catalog(["a", {"any_of": ["b", "c"]}], deps, users=100)
+    a = assess(cat, [], FAST)
+    node = compile_catalog(cat).nodes["svc"]
+    q = {d.id: d.unavailability for d in a.dependencies}
+    p = bruteforce.probability(node, q)
+    for d in a.dependencies:
+        up, down = bruteforce.probability(node, {**q, d.id: 0}), bruteforce.probability(node, {**q, d.id: 1})
+        imp = a.service("svc").dependency_importance[d.id]
+        assert imp.birnbaum == pytest.approx(down - up)
+        assert imp.fussell_vesely == pytest.approx((p - up) / p)
+        assert imp.risk_achievement_worth == pytest.approx(down / p)
+        assert imp.risk_reduction_worth == pytest.approx(p / up)
+        assert d.importance.birnbaum == pytest.approx(down - up)  # one service: user weighting changes nothing
+    assert a.service("svc").single_points_of_failure == ["a"]
+    assert a.dependency("a").blast_radius.services == ["svc"] and a.dependency("a").blast_radius.users == 100
+
+
+def test_risk_reduction_worth_is_infinite_when_the_only_failure_is_removed():
+    a = assess(catalog(["a"], [dep("a")]), [], FAST)
+    assert math.isinf(a.dependency("a").importance.risk_reduction_worth)
+    assert '"risk_reduction_worth":"Infinity"' in a.to_json(indent=None)
+
+
+def test_concentration_hand_worked():
+    deps = [dep("m1", provider="Mega"), dep("m2", provider="Mega"), dep("s1", provider="Small")]
+    other = {"id": "s2", "name": "S2", "tier": 2, "impact_tolerance": "1h", "users": 300, "requires": ["s1"]}
+    cat = catalog(["m1", {"any_of": ["m2", "s1"]}], deps, users=100, more_services=[other])
+    a = assess(cat, [], FAST)
+    mega, small = {p.name: p for p in a.providers}["Mega"], {p.name: p for p in a.providers}["Small"]
+    assert mega.exposed_services == ["svc"] and mega.tier1_services_exposed == 1
+    assert mega.user_share == pytest.approx(100 / 400)
+    assert small.exposed_services == ["s2"] and small.user_share == pytest.approx(300 / 400)
+    # SPOF links: svc-m1 (weight 100), s2-s1 (weight 300): HHI = 0.25^2 + 0.75^2.
+    assert a.concentration.hhi == pytest.approx(0.25**2 + 0.75**2)
+
+
+def test_rating_hand_worked():
+    s = Settings()
+    assert [likelihood(p, s) for p in (0.0, 0.009, 0.01, 0.049, 0.05, 0.2, 0.5, 1.0)] == [1, 1, 2, 2, 3, 4, 5, 5]
+    cat = catalog(["a"], [dep("a")], users=9400, hourly_cost=18000)
+    service = cat.services[0]
+    assert impact(service, s) == 4  # tier 1 -> 4, 9,400 users -> 4, 18k/h -> 3
+    assert impact(service.model_copy(update={"users": 12000}), s) == 5
+    assert [band(x, s) for x in (1, 3, 4, 6, 8, 12, 15, 25)] == ["low"] * 2 + ["moderate"] * 2 + ["high"] * 2 + [
+        "extreme"] * 2
+
+
+def test_catalog_settings_override_and_cli_overrides_win():
+    cat = catalog(["a"], [dep("a")])
+    cat = cat.model_copy(update={"settings": Settings(cut_set_order=2, seed=9)})
+    s = effective_settings(cat, {"seed": 4, "simulated_years": None})
+    assert (s.cut_set_order, s.seed, s.simulated_years) == (2, 4, 20000)
+
+
+def test_settings_block_in_a_catalog_file_is_validated(tmp_path):
+    from risk.catalog import read_catalog
+
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "organisation: T\nsettings:\n  cut_set_order: 9\n  seeed: 3\nservices:\n"
+        "  - {id: s, name: S, tier: 1, impact_tolerance: 1h, requires: [a]}\n"
+        "dependencies:\n  - {id: a, name: A, provider: P, product: Q, capability: dns}\n"
+    )
+    messages = [str(p) for p in read_catalog(path).errors]
+    assert any("cut_set_order is 9" in m and "c.yaml:3" in m for m in messages), messages
+    assert any("unknown field 'seeed'; did you mean 'seed'?" in m for m in messages), messages

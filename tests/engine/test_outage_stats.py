@@ -1,0 +1,92 @@
+"""Outage statistics against hand-worked figures."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from risk.engine.outage_stats import capped_mean, dependency_stats, history_fit
+from risk.outages.model import OutageRecord
+from risk.settings import Settings
+from tests.engine.helpers import catalog, dep
+
+
+def rec(i: str, start: str, minutes: float | None, severity="major", product="Entra ID", capability="mfa"):
+    return OutageRecord.model_validate({
+        "id": i, "provider": "Microsoft", "product": product, "capability": capability, "start": start,
+        "duration_minutes": minutes, "severity": severity, "confidence": "high",
+    })
+
+
+# A history spanning exactly 4 years (2020-01-01 .. 2023-12-31 plus the leap day: 1461 days).
+HISTORY = [
+    rec("a", "2020-01-01T00:00:00Z", 60),
+    rec("b", "2021-06-01T00:00:00Z", 240, severity="partial"),
+    rec("c", "2022-03-01T00:00:00Z", 120),
+    rec("x", "2023-12-31T00:00:00Z", 30, product="Exchange Online", capability="email"),
+    rec("y", "2024-01-01T00:00:00Z", None, product="Exchange Online", capability="email"),
+]
+MFA = {"id": "mfa", "name": "MFA", "provider": "Microsoft", "product": "Azure AD", "capability": "mfa"}
+
+
+def test_history_span_and_pooled_fit():
+    fit = history_fit(HISTORY)
+    assert fit.years == pytest.approx(1461 / 365)
+    logs = [math.log(h) for h in (1, 4, 2, 0.5)]
+    mean = sum(logs) / 4
+    assert fit.mu == pytest.approx(mean)
+    assert fit.sigma == pytest.approx(math.sqrt(sum((x - mean) ** 2 for x in logs) / 3))
+
+
+def test_rate_is_the_jeffreys_posterior_mean_with_severity_weights():
+    stats = dependency_stats(catalog(["mfa"], [MFA]), HISTORY, Settings())["mfa"]
+    years = 1461 / 365
+    assert stats.source == "history" and stats.records == 3
+    assert stats.annual_outages == pytest.approx((0.5 + 1 + 0.5 + 1) / years)  # a partial outage counts 0.5
+    lo, hi = stats.rate_interval
+    assert lo < stats.annual_outages < hi
+
+
+def test_own_duration_fit_with_three_known_durations():
+    stats = dependency_stats(catalog(["mfa"], [MFA]), HISTORY, Settings())["mfa"]
+    logs = [math.log(h) for h in (1, 4, 2)]
+    mu = sum(logs) / 3
+    sigma = math.sqrt(sum((x - mu) ** 2 for x in logs) / 2)
+    assert (stats.mu, stats.sigma) == pytest.approx((mu, sigma))
+    mean = capped_mean(mu, sigma, 168)
+    assert stats.mean_outage_hours == pytest.approx(mean)
+    assert mean == pytest.approx(math.exp(mu + sigma**2 / 2), rel=1e-6)  # the cap hardly bites here
+    assert stats.unavailability == pytest.approx(1 - math.exp(-stats.annual_outages * mean / 8760))
+
+
+def test_covered_product_without_matching_records_uses_history_with_zero_events():
+    d = dict(MFA, id="sspr", capability="password-reset")
+    stats = dependency_stats(catalog(["sspr"], [d]), HISTORY, Settings())["sspr"]
+    assert stats.source == "history" and stats.records == 0
+    assert stats.annual_outages == pytest.approx(0.5 / (1461 / 365))
+
+
+def test_estimate_overrides_history_and_default_is_flagged():
+    d1 = dict(MFA, annual_outages=2, mean_outage="3h")
+    d2 = {"id": "other", "name": "O", "provider": "Nobody", "product": "Nothing", "capability": "other"}
+    stats = dependency_stats(catalog(["mfa", "other"], [d1, d2]), HISTORY, Settings())
+    assert stats["mfa"].source == "estimate" and stats["mfa"].annual_outages == 2
+    assert stats["mfa"].mean_outage_hours == pytest.approx(3, rel=1e-3)
+    assert stats["other"].source == "default" and stats["other"].data_quality == "D"
+    assert stats["other"].annual_outages == 2.0 and stats["other"].notes
+
+
+def test_fixed_unavailability_estimate_is_kept():
+    d = dict(MFA, unavailability=0.001)
+    stats = dependency_stats(catalog(["mfa"], [d]), HISTORY, Settings())["mfa"]
+    assert stats.unavailability == 0.001
+    assert 1 - math.exp(-stats.annual_outages * stats.mean_outage_hours / 8760) == pytest.approx(0.001)
+
+
+def test_capped_mean_matches_numerical_integration():
+    import numpy as np
+
+    mu, sigma, cap = 1.0, 1.5, 20.0
+    x = np.random.default_rng(0).lognormal(mu, sigma, 2_000_000)
+    assert capped_mean(mu, sigma, cap) == pytest.approx(np.minimum(x, cap).mean(), rel=5e-3)

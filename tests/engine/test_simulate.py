@@ -1,0 +1,93 @@
+"""The interval simulation: gate algebra by hand, and agreement with exact and closed-form answers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from risk.catalog import load_catalog
+from risk.engine.assess import assess
+from risk.engine.bdd import BDD
+from risk.engine.outage_stats import DependencyStats, dependency_stats
+from risk.engine.simulate import Intervals, at_least, delay, simulate
+from risk.engine.structure import compile_catalog
+from risk.outages import load_history
+from risk.settings import Settings
+from tests.conftest import EXAMPLE_FILES
+from tests.engine.helpers import catalog, dep
+
+
+def iv(*pairs):
+    return Intervals(np.array([p[0] for p in pairs], float), np.array([p[1] for p in pairs], float))
+
+
+def pairs(x: Intervals):
+    return list(zip(x.starts.tolist(), x.ends.tolist(), strict=True))
+
+
+def test_union_intersection_and_two_of_three():
+    a, b, c = iv((0, 10), (20, 30)), iv((5, 12), (30, 35)), iv((8, 25))
+    assert pairs(at_least([a, b, c], 1)) == [(0, 35)]  # c bridges the gap
+    assert pairs(at_least([a, b], 1)) == [(0, 12), (20, 35)]  # touching intervals join
+    assert pairs(at_least([a, b], 2)) == [(5, 10)]
+    assert pairs(at_least([a, b, c], 2)) == [(5, 12), (20, 25)]
+    assert pairs(at_least([a, b, c], 3)) == [(8, 10)]
+
+
+def test_grace_shifts_and_drops():
+    assert pairs(delay(iv((0, 10), (20, 21)), 2)) == [(2, 10)]
+
+
+def _stats(name: str, rate: float, mu: float, sigma: float) -> DependencyStats:
+    return DependencyStats(name, rate, math.exp(mu + sigma**2 / 2), mu, sigma, 0.0, 0, [], 0, "estimate", "C")
+
+
+def test_breach_probability_matches_the_closed_form():
+    """One dependency: outages are Poisson(rate) a year, so P(some outage > t) = 1 - exp(-rate P(D > t))."""
+    cat = catalog([{"id": "a", "grace": "1h"}], [dep("a")], tolerance="5h")
+    s = compile_catalog(cat)
+    rate, mu, sigma = 1.5, math.log(3), 0.8
+    sim = simulate({"svc": s.nodes["svc"]}, {"a": _stats("a", rate, mu, sigma)}, {"svc": 5.0}, 200_000, 7, 1e9)
+    tail = 0.5 * math.erfc((math.log(6.0) - mu) / (sigma * math.sqrt(2)))  # down for > 5 h after 1 h grace
+    expected = 1 - math.exp(-rate * tail)
+    r = sim.services["svc"]
+    assert abs(r.breach_probability - expected) < 4 * r.breach_standard_error
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)
+def test_simulated_unavailability_agrees_with_exact(path):
+    cat = load_catalog(path)
+    settings = Settings(simulated_years=100_000)
+    stats = dependency_stats(cat, load_history(), settings)
+    s = compile_catalog(cat)
+    bdd = BDD(s.basic)
+    q = [stats[n].unavailability for n in s.basic]
+    sim = simulate({x: s.nodes[x] for x in s.services}, stats, dict.fromkeys(s.services, 1e9),
+                   settings.simulated_years, 3, settings.max_outage_hours, ignore_grace=True)
+    for sid in s.services:
+        exact = bdd.probability(bdd.compile(s.nodes[sid]), q)
+        annual = sim.services[sid].annual_downtime
+        error = annual.std(ddof=1) / math.sqrt(annual.size) / 8760  # standard error of the simulated value
+        assert abs(sim.services[sid].unavailability - exact) < 4 * error + 1e-9, sid
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers():
+    cat = load_catalog(EXAMPLE_FILES[0])
+    history = load_history()
+    a = assess(cat, history, Settings(simulated_years=2000, seed=5))
+    b = assess(cat, history, Settings(simulated_years=2000, seed=5))
+    c = assess(cat, history, Settings(simulated_years=2000, seed=6))
+    strip = lambda x: x.model_dump(exclude={"generated_at"})  # noqa: E731
+    assert strip(a) == strip(b)
+    assert strip(a) != strip(c)
+
+
+def test_adding_a_dependency_does_not_change_the_draws_of_the_others():
+    deps = [dep("a", rate=3), dep("b", rate=2)]
+    one = assess(catalog(["a"], [deps[0]]), [], Settings(simulated_years=3000))
+    two = assess(catalog(["a"], deps, more_services=[{"id": "s2", "name": "S2", "tier": 2,
+                                                    "impact_tolerance": "1h", "requires": ["b"]}]),
+                 [], Settings(simulated_years=3000))
+    assert one.service("svc").expected_annual_downtime_hours == two.service("svc").expected_annual_downtime_hours
