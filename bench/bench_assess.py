@@ -36,13 +36,67 @@ def main() -> None:
     result = assess(catalog, history, Settings(), progress=progress)
     total = time.perf_counter() - started
     cut_sets = sum(len(s.cut_sets) for s in result.services)
-    print(f"catalog: {len(catalog.services)} services, {len(catalog.dependencies)} dependencies, "
-          f"{cut_sets:,} minimal cut sets up to order 3")
+    print(
+        f"catalog: {len(catalog.services)} services, {len(catalog.dependencies)} dependencies, "
+        f"{cut_sets:,} minimal cut sets up to order 3"
+    )
     for stage, seconds in stages.items():
         print(f"  {stage:<12} {seconds:6.2f} s")
     print(f"  {'total':<12} {total:6.2f} s  (goal: under 5 s)")
     print(f"peak resident memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB (goal: 2048)")
 
 
+def deep_redundancy() -> None:
+    """63 dependencies behind nested at_least / any_of groups: 2.6 million minimal cut sets in all."""
+    from math import comb
+
+    from risk.engine.bdd import BDD
+    from risk.engine.structure import compile_catalog
+
+    hosts = [f"h{s}{r}{h}" for s in range(5) for r in range(3) for h in range(4)]
+    sites = [{"any_of": [{"at_least": 2, "of": [f"h{s}{r}{h}" for h in range(4)]} for r in range(3)]} for s in range(5)]
+    deps = [
+        {
+            "id": x,
+            "name": x,
+            "provider": "P",
+            "product": x,
+            "capability": "compute",
+            "annual_outages": 1,
+            "mean_outage": "4h",
+        }
+        for x in [*hosts, "core", "dns-a", "dns-b"]
+    ]
+    catalog = catalog_from_dict(
+        {
+            "organisation": "Deep",
+            "dependencies": deps,
+            "services": [
+                {
+                    "id": "svc",
+                    "name": "S",
+                    "tier": 1,
+                    "impact_tolerance": "1h",
+                    "requires": ["core", {"any_of": ["dns-a", "dns-b"]}, {"at_least": 3, "of": sites}],
+                }
+            ],
+        }
+    )
+    started = time.perf_counter()
+    structure = compile_catalog(catalog)
+    bdd = BDD(structure.basic)
+    root = bdd.compile(structure.nodes["svc"])
+    p = bdd.probability(root, [0.05] * len(structure.basic))
+    cuts = bdd.minimal_cut_sets(root, 3)
+    elapsed = time.perf_counter() - started
+    total = 1 + 1 + comb(5, 3) * (4**3) ** 3
+    print(
+        f"deep redundancy: {len(structure.basic)} dependencies, {total:,} minimal cut sets in all; "
+        f"exact P = {p:.6e} and the {len(cuts)} cut sets up to order 3 in {elapsed:.2f} s "
+        f"({len(bdd):,} BDD nodes)"
+    )
+
+
 if __name__ == "__main__":
+    deep_redundancy()
     main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Any
 
@@ -31,8 +32,12 @@ def synthetic_document(services: int, dependencies: int, edges: int, seed: int =
             "capability": rng.choice(CAPABILITIES),
             "kind": "platform",
         }
-        if i % 3 == 0:
-            d.update(annual_outages=round(rng.uniform(0.1, 4), 2), mean_outage=f"{rng.randint(10, 600)}m")
+        # Rates spread log-uniformly over 0.1 to 3 outages a year (median about 0.55), like the mix of cloud
+        # services (0.1-0.6 from public history) and internal systems (0.5-4 from expert estimates).
+        d.update(
+            annual_outages=round(math.exp(rng.uniform(math.log(0.1), math.log(3))), 3),
+            mean_outage=f"{rng.randint(20, 480)}m",
+        )
         deps.append(d)
     placed = 0
     while placed < dep_edges:

@@ -95,10 +95,13 @@ def test_assess_json_is_the_contract_and_deterministic(tmp_path):
 
 def test_assess_with_own_incident_log(tmp_path):
     log = tmp_path / "incidents.csv"
-    log.write_text("id,provider,product,capability,start,duration_minutes,severity,confidence\n"
-                   "ours-1,Microsoft,Azure AD,mfa,2026-10-01T08:00:00Z,600,major,high\n")
-    result = runner.invoke(app, ["assess", str(DEFAULT_CATALOG), "--years", "500", "--outages", str(log),
-                                 "--format", "json"])
+    log.write_text(
+        "id,provider,product,capability,start,duration_minutes,severity,confidence\n"
+        "ours-1,Microsoft,Azure AD,mfa,2026-10-01T08:00:00Z,600,major,high\n"
+    )
+    result = runner.invoke(
+        app, ["assess", str(DEFAULT_CATALOG), "--years", "500", "--outages", str(log), "--format", "json"]
+    )
     assert result.exit_code == 0
     mfa = next(d for d in json.loads(result.stdout)["dependencies"] if d["id"] == "entra-mfa")
     assert "ours-1" in mfa["record_ids"]

@@ -26,8 +26,11 @@ def shown(value: float, text: str) -> None:
 
 
 def test_dependencies_table(worked):
-    for dep_id, mean, q in (("mailbox", "2.9999", "6.8467e-04"), ("mfa-app", "3.9995", "4.5646e-04"),
-                            ("mfa-keys", "43.852", "5.0047e-04")):
+    for dep_id, mean, q in (
+        ("mailbox", "2.9999", "6.8467e-04"),
+        ("mfa-app", "3.9995", "4.5646e-04"),
+        ("mfa-keys", "43.852", "5.0047e-04"),
+    ):
         d = worked.dependency(dep_id)
         shown(d.mean_outage_hours, mean)
         shown(d.unavailability, q)

@@ -19,7 +19,7 @@ import numpy as np
 from risk.engine.outage_stats import HOURS_PER_YEAR, DependencyStats
 from risk.engine.structure import Delay, Gate, Node, Var
 
-__all__ = ["Intervals", "Simulation", "ServiceSimulation", "simulate", "at_least", "delay"]
+__all__ = ["Intervals", "Simulation", "ServiceSimulation", "simulate", "at_least", "union", "delay"]
 
 
 @dataclass(frozen=True)
@@ -42,21 +42,46 @@ def at_least(children: Sequence[Intervals], k: int) -> Intervals:
     """The stretches of time during which at least k of the children are down."""
     if k <= 0:
         raise ValueError("k must be at least 1")
-    if len(children) == 1 and k == 1:
-        return children[0]
-    if len(children) < k:
+    live = [c for c in children if c.starts.size]
+    if len(live) < k:
         return Intervals.empty()
-    times = np.concatenate([c.starts for c in children] + [c.ends for c in children])
-    if times.size == 0:
-        return Intervals.empty()
-    n_starts = sum(c.starts.size for c in children)
-    deltas = np.concatenate([np.ones(n_starts, dtype=np.int32), -np.ones(times.size - n_starts, dtype=np.int32)])
-    order = np.lexsort((deltas, times))  # at equal times, ends (-1) before starts (+1)
+    if k == 1:
+        return union(live)
+    times = np.concatenate([c.ends for c in live] + [c.starts for c in live])
+    n_ends = times.size // 2
+    deltas = np.ones(times.size, dtype=np.int32)
+    deltas[:n_ends] = -1
+    order = np.argsort(times, kind="stable")  # ends come first in the array, so at equal times they go first
     t, count = times[order], np.cumsum(deltas[order])
-    before = np.concatenate(([0], count[:-1]))
+    before = np.empty_like(count)
+    before[0] = 0
+    before[1:] = count[:-1]
     starts = t[(count >= k) & (before < k)]
     ends = t[(count < k) & (before >= k)]
     return _tidy(starts, ends)
+
+
+def union(children: Sequence[Intervals]) -> Intervals:
+    """Down while any child is down: merge by start, joining intervals that overlap or touch."""
+    live = [c for c in children if c.starts.size]
+    if not live:
+        return Intervals.empty()
+    if len(live) == 1:
+        return live[0]
+    starts = np.concatenate([c.starts for c in live])
+    ends = np.concatenate([c.ends for c in live])
+    order = np.argsort(starts, kind="stable")
+    return _merge(starts[order], ends[order])
+
+
+def _merge(starts: np.ndarray, ends: np.ndarray) -> Intervals:
+    """Merge intervals sorted by start: a new one begins where its start exceeds every earlier end."""
+    running_end = np.maximum.accumulate(ends)
+    new = np.empty(starts.size, dtype=bool)
+    new[0] = True
+    np.greater(starts[1:], running_end[:-1], out=new[1:])
+    first = np.flatnonzero(new)
+    return Intervals(starts[first], np.maximum.reduceat(ends, first))
 
 
 def _tidy(starts: np.ndarray, ends: np.ndarray) -> Intervals:
@@ -92,18 +117,10 @@ def sample_outages(stats: DependencyStats, years: int, seed: int, cap_hours: flo
     starts = (np.repeat(np.arange(years, dtype=np.float64), counts) + rng.random(n)) * HOURS_PER_YEAR
     durations = np.minimum(rng.lognormal(stats.mu, stats.sigma, n), cap_hours)
     ends = np.minimum(starts + durations, years * HOURS_PER_YEAR)
-    order = np.argsort(starts, kind="stable")
-    starts, ends = starts[order], ends[order]
     if n == 0:
         return Intervals.empty()
-    # Merge overlaps: a new interval begins where its start exceeds every earlier end.
-    running_end = np.maximum.accumulate(ends)
-    new = np.concatenate(([True], starts[1:] > running_end[:-1]))
-    group = np.cumsum(new) - 1
-    merged_starts = starts[new]
-    merged_ends = np.maximum.reduceat(ends, np.flatnonzero(new))
-    del group
-    return _tidy(merged_starts, merged_ends)
+    order = np.argsort(starts, kind="stable")
+    return _merge(starts[order], ends[order])
 
 
 @dataclass
@@ -186,8 +203,9 @@ def simulate(
         durations = iv.durations
         year = np.minimum((iv.starts // HOURS_PER_YEAR).astype(np.int64), years - 1)
         annual = np.bincount(year, weights=durations, minlength=years)
-        breach_years = np.unique(year[durations > tolerances[sid]])
-        p = breach_years.size / years
+        breached = np.zeros(years, dtype=bool)
+        breached[year[durations > tolerances[sid]]] = True
+        p = float(breached.mean())
         out[sid] = ServiceSimulation(
             breach_probability=p,
             breach_standard_error=float(np.sqrt(p * (1 - p) / years)),

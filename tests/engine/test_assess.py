@@ -27,18 +27,53 @@ def nhs():
 
 def test_contract_keys_are_present(nhs):
     doc = json.loads(nhs.to_json())
-    for key in ("organisation", "catalog_sha256", "generated_at", "lynchpin_version", "settings", "services",
-                "dependencies", "providers", "concentration"):
+    for key in (
+        "organisation",
+        "catalog_sha256",
+        "generated_at",
+        "lynchpin_version",
+        "settings",
+        "services",
+        "dependencies",
+        "providers",
+        "concentration",
+    ):
         assert key in doc
     assert {"cut_set_order", "simulated_years", "seed"} <= set(doc["settings"])
     s = doc["services"][0]
-    for key in ("id", "name", "tier", "single_points_of_failure", "cut_sets", "unavailability",
-                "tolerance_breach_probability", "expected_annual_downtime_hours", "expected_annual_user_hours_lost",
-                "expected_annual_cost", "likelihood", "impact", "score", "rating"):
+    for key in (
+        "id",
+        "name",
+        "tier",
+        "single_points_of_failure",
+        "cut_sets",
+        "unavailability",
+        "tolerance_breach_probability",
+        "expected_annual_downtime_hours",
+        "expected_annual_user_hours_lost",
+        "expected_annual_cost",
+        "likelihood",
+        "impact",
+        "score",
+        "rating",
+    ):
         assert key in s
     d = doc["dependencies"][0]
-    for key in ("id", "provider", "product", "capability", "annual_outages", "mean_outage_hours", "unavailability",
-                "records", "history_years", "source", "data_quality", "importance", "blast_radius"):
+    for key in (
+        "id",
+        "provider",
+        "product",
+        "capability",
+        "annual_outages",
+        "mean_outage_hours",
+        "unavailability",
+        "records",
+        "history_years",
+        "source",
+        "data_quality",
+        "importance",
+        "blast_radius",
+    ):
         assert key in d
     assert set(d["importance"]) == {"birnbaum", "fussell_vesely", "risk_achievement_worth", "risk_reduction_worth"}
     assert {"name", "services_exposed", "tier1_services_exposed", "user_share"} <= set(doc["providers"][0])
@@ -110,7 +145,8 @@ def test_rating_hand_worked():
     assert impact(service, s) == 4  # tier 1 -> 4, 9,400 users -> 4, 18k/h -> 3
     assert impact(service.model_copy(update={"users": 12000}), s) == 5
     assert [band(x, s) for x in (1, 3, 4, 6, 8, 12, 15, 25)] == ["low"] * 2 + ["moderate"] * 2 + ["high"] * 2 + [
-        "extreme"] * 2
+        "extreme"
+    ] * 2
 
 
 def test_catalog_settings_override_and_cli_overrides_win():

@@ -9,14 +9,22 @@ import pytest
 from risk.engine.outage_stats import capped_mean, dependency_stats, history_fit
 from risk.outages.model import OutageRecord
 from risk.settings import Settings
-from tests.engine.helpers import catalog, dep
+from tests.engine.helpers import catalog
 
 
 def rec(i: str, start: str, minutes: float | None, severity="major", product="Entra ID", capability="mfa"):
-    return OutageRecord.model_validate({
-        "id": i, "provider": "Microsoft", "product": product, "capability": capability, "start": start,
-        "duration_minutes": minutes, "severity": severity, "confidence": "high",
-    })
+    return OutageRecord.model_validate(
+        {
+            "id": i,
+            "provider": "Microsoft",
+            "product": product,
+            "capability": capability,
+            "start": start,
+            "duration_minutes": minutes,
+            "severity": severity,
+            "confidence": "high",
+        }
+    )
 
 
 # A history spanning exactly 4 years (2020-01-01 .. 2023-12-31 plus the leap day: 1461 days).

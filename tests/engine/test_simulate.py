@@ -64,8 +64,15 @@ def test_simulated_unavailability_agrees_with_exact(path):
     s = compile_catalog(cat)
     bdd = BDD(s.basic)
     q = [stats[n].unavailability for n in s.basic]
-    sim = simulate({x: s.nodes[x] for x in s.services}, stats, dict.fromkeys(s.services, 1e9),
-                   settings.simulated_years, 3, settings.max_outage_hours, ignore_grace=True)
+    sim = simulate(
+        {x: s.nodes[x] for x in s.services},
+        stats,
+        dict.fromkeys(s.services, 1e9),
+        settings.simulated_years,
+        3,
+        settings.max_outage_hours,
+        ignore_grace=True,
+    )
     for sid in s.services:
         exact = bdd.probability(bdd.compile(s.nodes[sid]), q)
         annual = sim.services[sid].annual_downtime
@@ -87,7 +94,13 @@ def test_same_seed_same_numbers_other_seed_other_numbers():
 def test_adding_a_dependency_does_not_change_the_draws_of_the_others():
     deps = [dep("a", rate=3), dep("b", rate=2)]
     one = assess(catalog(["a"], [deps[0]]), [], Settings(simulated_years=3000))
-    two = assess(catalog(["a"], deps, more_services=[{"id": "s2", "name": "S2", "tier": 2,
-                                                    "impact_tolerance": "1h", "requires": ["b"]}]),
-                 [], Settings(simulated_years=3000))
+    two = assess(
+        catalog(
+            ["a"],
+            deps,
+            more_services=[{"id": "s2", "name": "S2", "tier": 2, "impact_tolerance": "1h", "requires": ["b"]}],
+        ),
+        [],
+        Settings(simulated_years=3000),
+    )
     assert one.service("svc").expected_annual_downtime_hours == two.service("svc").expected_annual_downtime_hours

@@ -55,10 +55,20 @@ def test_three_of_four_needs_two_down_and_one_of_four_needs_all():
 
 
 def test_fido2_path_that_avoids_the_mfa_service_is_not_a_single_point_of_failure():
-    deps = [dep("entra-signin"), dep("entra-mfa"), dep("fido2"),
-            {"id": "mfa-methods", "name": "Any MFA method", "kind": "logical",
-             "requires": [{"any_of": ["entra-mfa", "fido2"]}]}]
-    _, _, cuts, _ = exact(catalog(["entra-signin", "mfa-methods"], deps), dict.fromkeys(["entra-signin", "entra-mfa", "fido2"], 0.01))
+    deps = [
+        dep("entra-signin"),
+        dep("entra-mfa"),
+        dep("fido2"),
+        {
+            "id": "mfa-methods",
+            "name": "Any MFA method",
+            "kind": "logical",
+            "requires": [{"any_of": ["entra-mfa", "fido2"]}],
+        },
+    ]
+    _, _, cuts, _ = exact(
+        catalog(["entra-signin", "mfa-methods"], deps), dict.fromkeys(["entra-signin", "entra-mfa", "fido2"], 0.01)
+    )
     assert cuts == [["entra-signin"], ["entra-mfa", "fido2"]]
 
 
@@ -141,8 +151,9 @@ def test_bdd_matches_brute_force(case):
 
 
 def test_catalog_without_dependencies_never_fails():
-    cat = catalog_from_dict({"organisation": "T", "services": [{"id": "s", "name": "S", "tier": 1,
-                                                                "impact_tolerance": "1h"}]})
+    cat = catalog_from_dict(
+        {"organisation": "T", "services": [{"id": "s", "name": "S", "tier": 1, "impact_tolerance": "1h"}]}
+    )
     s = compile_catalog(cat)
     bdd = BDD(s.basic)
     assert bdd.compile(s.nodes["s"]) == 0
