@@ -1,68 +1,30 @@
-"""Lynchpin dashboard entry point (`make run`): lists the bundled example catalog and its dependencies.
-
-The dashboard only renders what the `risk` library computes; it computes no risk itself.
-"""
+"""Lynchpin dashboard entry point (`make run`): the page router. Pages live in risk/dashboard/pages and
+render what the risk library computes; none computes risk itself."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-import risk
-from risk.catalog.expressions import format_requirement
-from risk.durations import format_duration
-from risk.paths import DEFAULT_CATALOG, EXAMPLES
+st.set_page_config(page_title="Lynchpin", page_icon=":material/hub:", layout="wide")
 
-st.set_page_config(page_title="Lynchpin", layout="wide")
-st.title("Lynchpin")
-st.caption("Dependency risk for critical services: which services go down when a provider fails.")
-
-examples = sorted(EXAMPLES.glob("*.yaml"))
-default_index = next((i for i, p in enumerate(examples) if p == DEFAULT_CATALOG), 0)
-choice = st.selectbox("Catalog", examples, index=default_index, format_func=lambda p: p.stem.replace("-", " "))
-report = risk.read_catalog(choice)
-if report.catalog is None:
-    st.error("This catalog has errors:")
-    for problem in report.errors:
-        st.write(f"- **{problem.location}**: {problem.message}")
-    st.stop()
-
-catalog = report.catalog
-st.subheader(catalog.organisation)
-cols = st.columns(3)
-cols[0].metric("Services", len(catalog.services))
-cols[1].metric("Dependencies", len(catalog.dependencies))
-cols[2].metric("Tier-1 services", sum(s.tier == 1 for s in catalog.services))
-
-st.markdown("#### Services")
-st.dataframe(
-    pd.DataFrame(
-        {
-            "id": s.id,
-            "service": s.name,
-            "tier": s.tier,
-            "impact tolerance": format_duration(s.impact_tolerance),
-            "users": s.users,
-            "requires": format_requirement(s.requires),
-        }
-        for s in catalog.services
-    ),
-    hide_index=True,
-    width="stretch",
+PAGES = "risk/dashboard/pages/"
+navigation = st.navigation(
+    {
+        "Assessment": [
+            st.Page(PAGES + "overview.py", title="Overview", icon=":material/dashboard:", default=True),
+            st.Page(PAGES + "services.py", title="Services", icon=":material/list:"),
+            st.Page(PAGES + "dependency_map.py", title="Dependency map", icon=":material/hub:"),
+            st.Page(PAGES + "spof.py", title="Single points of failure", icon=":material/warning:"),
+            st.Page(PAGES + "history.py", title="Outage history", icon=":material/history:"),
+        ],
+        "Data": [
+            st.Page(PAGES + "catalog.py", title="Catalog", icon=":material/upload_file:"),
+            st.Page(PAGES + "settings.py", title="Settings", icon=":material/tune:"),
+        ],
+        "Help": [
+            st.Page(PAGES + "methodology.py", title="Methodology", icon=":material/functions:", url_path="methodology"),
+            st.Page(PAGES + "catalog_format.py", title="Catalog format", icon=":material/description:"),
+        ],
+    }
 )
-st.markdown("#### Dependencies")
-st.dataframe(
-    pd.DataFrame(
-        {
-            "id": d.id,
-            "dependency": d.name,
-            "provider": d.provider or "(group)",
-            "product": d.product or "",
-            "capability": d.capability or "",
-            "requires": format_requirement(d.requires),
-        }
-        for d in catalog.dependencies
-    ),
-    hide_index=True,
-    width="stretch",
-)
+navigation.run()

@@ -20,6 +20,7 @@ __all__ = [
     "Concentration",
     "Assessment",
     "LossPoint",
+    "HistogramBin",
 ]
 
 _CONFIG = ConfigDict(ser_json_inf_nan="strings", extra="forbid")
@@ -49,6 +50,13 @@ class LossPoint(BaseModel):
     probability: float = Field(description="Probability that a year's loss exceeds it.")
 
 
+class HistogramBin(BaseModel):
+    model_config = _CONFIG
+    lower_hours: float
+    upper_hours: float
+    share: float = Field(description="Share of simulated years whose downtime falls in [lower, upper).")
+
+
 class ServiceResult(BaseModel):
     """One service's exposure: structure (cut sets), exact and simulated figures, and its rating."""
 
@@ -69,6 +77,7 @@ class ServiceResult(BaseModel):
     expected_annual_cost: float
     expected_outages_per_year: float = Field(description="Simulated service outages a year, after grace.")
     annual_downtime_hours_quantiles: dict[str, float]
+    downtime_histogram: list[HistogramBin] = Field(description="Distribution of annual downtime over the years.")
     loss_exceedance: list[LossPoint]
     likelihood: int
     impact: int

@@ -13,6 +13,7 @@ from risk.assessment import (
     BlastRadius,
     Concentration,
     DependencyResult,
+    HistogramBin,
     Importance,
     LossPoint,
     ProviderResult,
@@ -61,6 +62,25 @@ def _loss_curve(annual_loss: np.ndarray, points: int = 40) -> list[LossPoint]:
     levels = np.unique(np.quantile(positive, np.linspace(0, 1, points)))
     n = annual_loss.size
     return [LossPoint(loss=float(x), probability=float((annual_loss >= x).sum() / n)) for x in levels]
+
+
+def _histogram(annual: np.ndarray, bins: int = 24) -> list[HistogramBin]:
+    """Share of years with no downtime, then equal-width bins up to the 99.5th percentile (last bin open)."""
+    n = annual.size
+    out = [HistogramBin(lower_hours=0.0, upper_hours=0.0, share=float((annual <= 0).sum() / n))]
+    positive = annual[annual > 0]
+    if positive.size == 0:
+        return out
+    top = float(np.quantile(positive, 0.995))
+    if top <= 0:
+        top = float(positive.max())
+    edges = np.linspace(0.0, top, bins + 1)
+    counts, _ = np.histogram(np.minimum(positive, top), bins=edges)
+    out += [
+        HistogramBin(lower_hours=float(lo), upper_hours=float(hi), share=float(c / n))
+        for lo, hi, c in zip(edges[:-1], edges[1:], counts, strict=True)
+    ]
+    return out
 
 
 def assess(
@@ -138,6 +158,7 @@ def assess(
                 expected_annual_cost=float(annual_loss.mean()),
                 expected_outages_per_year=r.outages_per_year,
                 annual_downtime_hours_quantiles=r.downtime_quantiles,
+                downtime_histogram=_histogram(r.annual_downtime),
                 loss_exceedance=_loss_curve(annual_loss),
                 likelihood=like,
                 impact=imp,

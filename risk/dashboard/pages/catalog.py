@@ -1,0 +1,181 @@
+"""Catalog: upload, validate, edit, download, and switch between catalogs. Nothing valid is ever lost:
+an invalid upload or edit never replaces the catalog in use, and unsaved edits are kept as a draft."""
+
+import hashlib
+import re
+
+import pandas as pd
+import streamlit as st
+
+from risk.catalog.load import read_catalog
+from risk.catalog.sources.tabular import SHEETS, Sheet, rows_to_document
+from risk.catalog.validate import validate_document
+from risk.catalog.writers import catalog_to_rows, catalog_to_yaml, xlsx_bytes
+from risk.dashboard import state
+from risk.dashboard.widgets import header, md_escape, sidebar
+from risk.paths import EXAMPLES
+
+cur = sidebar()
+ws = state.workspace()
+header("Catalog", "Load, check, edit and download the catalog of services and dependencies.")
+
+
+def slug(text: str) -> str:
+    """A safe file name from user text."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-._")[:80] or "catalog"
+
+
+def show_problems(problems, intro: str) -> None:
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
+    if errors:
+        st.error(intro)
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "where": [str(p.location) for p in errors],
+                    "problem": [p.message for p in errors],
+                    "how to fix": [p.hint for p in errors],
+                }
+            ),
+            hide_index=True,
+            key=f"err{intro[:8]}",
+        )
+    if warnings:
+        with st.expander(f"{len(warnings)} warning(s)"):
+            for p in warnings:
+                st.markdown(f"- **{md_escape(p.location)}**: {md_escape(p.message)}")
+
+
+st.markdown(
+    f"**In use:** {md_escape(cur.label)} — {md_escape(cur.catalog.organisation)}"
+    f"{', version ' + md_escape(cur.catalog.catalog_version) if cur.catalog.catalog_version else ''} "
+    f"({len(cur.catalog.services)} services, {len(cur.catalog.dependencies)} dependencies)"
+)
+d1, d2, _ = st.columns([1, 1, 2])
+base = slug(cur.catalog.organisation)
+d1.download_button("Download YAML", catalog_to_yaml(cur.catalog), file_name=f"{base}.yaml", mime="application/yaml")
+d2.download_button(
+    "Download XLSX",
+    xlsx_bytes(cur.catalog),
+    file_name=f"{base}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+
+upload_tab, edit_tab, switch_tab = st.tabs(["Upload", "Edit", "Switch catalog"])
+
+with upload_tab:
+    st.markdown(
+        "Upload a catalog as **YAML**, **JSON**, an **XLSX** workbook or a **zip of CSV files** "
+        "(templates: `catalogs/templates`). It is checked before it is used."
+    )
+    file = st.file_uploader("Catalog file", type=["yaml", "yml", "json", "xlsx", "zip"], key="catalog_upload")
+    if file is not None:
+        data = file.getvalue()
+        digest = hashlib.sha256(data).hexdigest()
+        done = st.session_state.setdefault("uploads_done", {})
+        if digest not in done:
+            report = read_catalog(data, name=file.name)
+            if report.catalog is None:
+                done[digest] = ("invalid", report.problems)
+            else:
+                name = slug(file.name.rsplit(".", 1)[0])
+                state.save_catalog(name, report.catalog, f"upload: {file.name}")
+                done[digest] = ("saved", report.problems, name)
+                st.rerun()
+        outcome = done[digest]
+        if outcome[0] == "invalid":
+            show_problems(
+                outcome[1],
+                f"{file.name} was not loaded: fix the problems below and upload it again. "
+                f"The catalog in use ({cur.label}) is unchanged.",
+            )
+        else:
+            st.success(f"Loaded {file.name} as '{outcome[2]}' and switched to it.")
+            show_problems(outcome[1], "")
+
+with edit_tab:
+    version = st.session_state.setdefault("edit_version", 0)
+    draft = ws.draft(cur.key)
+    tables = draft if draft else {k: v for k, v in catalog_to_rows(cur.catalog).items()}
+    if draft:
+        st.info("You have unsaved changes to this catalog (kept from your last session). Save them or discard them.")
+    st.caption(
+        "Edit cells, add rows at the bottom, or select rows and delete them. Requirements use the one-cell "
+        "syntax, e.g. `exchange-online, entra-signin~8h, any_of(mfa-app, fido2-keys)`."
+    )
+    edited: dict[str, list[list]] = {}
+    tabs = st.tabs(["catalog", "services", "dependencies", "providers"])
+    for tab, sheet in zip(tabs, ["catalog", "services", "dependencies", "providers"], strict=True):
+        rows = tables.get(sheet) or [list(SHEETS[sheet])]
+        frame = pd.DataFrame(
+            [["" if v is None else str(v) for v in r] for r in rows[1:]], columns=list(SHEETS[sheet])
+        ).astype("string")
+        with tab:
+            out = st.data_editor(
+                frame,
+                num_rows="fixed" if sheet == "catalog" else "dynamic",
+                hide_index=False,
+                key=f"edit_{sheet}_{cur.key}_{version}",
+            )
+        values = out.astype(object).where(out.notna(), None).values.tolist()
+        edited[sheet] = [list(SHEETS[sheet])] + [["" if v is None else str(v) for v in r] for r in values]
+    b1, b2, _ = st.columns([1, 1, 3])
+    if b1.button("Check and save changes", type="primary"):
+        sheets = {
+            name: Sheet(name, rows[0], [(i, r) for i, r in enumerate(rows[1:], start=1)], 0)
+            for name, rows in edited.items()
+        }
+        parsed = rows_to_document(sheets, cur.catalog.organisation)
+        catalog, problems = validate_document(parsed.doc, parsed.locate)
+        problems = parsed.problems + problems
+        if catalog is None or any(p.severity == "error" for p in problems):
+            ws.save_draft(cur.key, edited)
+            show_problems(
+                problems,
+                "Not saved: fix the problems below (rows are numbered from 1 in each table). "
+                "Your edits are kept as a draft; the catalog in use is unchanged.",
+            )
+        else:
+            name = (
+                cur.key.removeprefix(state.EXAMPLE_PREFIX) + " (edited)"
+                if cur.key.startswith(state.EXAMPLE_PREFIX)
+                else cur.label
+            )
+            ws.discard_draft(cur.key)
+            new_key = state.save_catalog(name, catalog, "edited in the dashboard")
+            ws.discard_draft(new_key)
+            st.session_state["edit_version"] = version + 1
+            st.session_state["flash"] = f"Saved your changes as '{name}'."
+            st.rerun()
+    if b2.button("Discard changes"):
+        ws.discard_draft(cur.key)
+        st.session_state["edit_version"] = version + 1
+        st.rerun()
+    if "flash" in st.session_state:
+        st.success(st.session_state.pop("flash"))
+
+with switch_tab:
+    st.markdown("**Bundled examples**")
+    cols = st.columns(3)
+    for col, path in zip(cols, sorted(EXAMPLES.glob("*.yaml")), strict=False):
+        key = state.EXAMPLE_PREFIX + path.stem
+        if col.button(state.label(key), key=f"switch_{path.stem}", disabled=key == cur.key):
+            state.choose(key)
+            st.rerun()
+    saved = ws.catalogs()
+    st.markdown("**Your catalogs** (kept in the workspace)")
+    if not saved:
+        st.caption("None yet: upload one, or edit an example and save it.")
+    for item in saved:
+        key = state.SAVED_PREFIX + item.name
+        c1, c2, c3 = st.columns([3, 1, 1])
+        c1.markdown(f"**{md_escape(item.name)}** — {md_escape(item.source)}, saved {item.saved_at}")
+        if c2.button("Open", key=f"open_{item.name}", disabled=key == cur.key):
+            state.choose(key)
+            st.rerun()
+        if c3.button("Delete", key=f"delete_{item.name}"):
+            ws.delete_catalog(item.name)
+            if key == cur.key:
+                state.choose(state.EXAMPLE_PREFIX + "nhs-acute-trust")
+            st.rerun()

@@ -1,0 +1,120 @@
+"""Dependency map: services, dependencies and providers; pick a dependency to see its blast radius."""
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from risk.dashboard import state
+from risk.dashboard.charts import PALETTE
+from risk.dashboard.widgets import explain, header, md_escape, sidebar
+from risk.views.format import pct
+from risk.views.graph import layered_graph
+
+cur = sidebar()
+a, _ = state.assessment(cur)
+header("Dependency map", "What goes down, and for how many people, when one dependency fails?")
+
+deps = sorted(a.dependencies, key=lambda d: -d.importance.birnbaum)
+names = {d.id: d.name for d in deps}
+picked_id = st.session_state.get("map_pick")
+options = [d.id for d in deps]
+chosen = st.selectbox(
+    "Dependency",
+    options,
+    index=options.index(picked_id) if picked_id in options else 0,
+    format_func=lambda i: f"{names[i]} ({i})",
+    key="map_dependency",
+)
+d = a.dependency(chosen)
+victims = set(d.blast_radius.services)
+st.markdown(
+    f"If **{md_escape(d.name)}** fails on its own, **{len(victims)} service{'s' if len(victims) != 1 else ''}** "
+    f"go down, affecting **{d.blast_radius.users:,} users**: "
+    + (
+        ", ".join(md_escape(a.service(v).name) for v in d.blast_radius.services)
+        or "none (every service has an alternative)"
+    )
+    + "."
+)
+
+nodes, edges = layered_graph(cur.catalog)
+importance = {x.id: x.importance.birnbaum for x in a.dependencies}
+top = max(importance.values()) or 1.0
+fig = go.Figure()
+for a_key, b_key in edges:
+    n1, n2 = nodes[a_key], nodes[b_key]
+    hot = n1.id == chosen or n2.id == chosen or (n2.kind == "service" and n2.id in victims and n1.id == chosen)
+    fig.add_scatter(
+        x=[n1.x, n2.x],
+        y=[n1.y, n2.y],
+        mode="lines",
+        hoverinfo="skip",
+        showlegend=False,
+        line=dict(color=PALETTE[3] if hot else "#c8c8c8", width=2.5 if hot else 0.8),
+    )
+kinds = {"provider": ("square", PALETTE[7]), "logical": ("diamond", PALETTE[4]), "service": ("circle", PALETTE[0])}
+for kind, (symbol, colour) in kinds.items():
+    pts = [n for n in nodes.values() if n.kind == kind]
+    colours = [PALETTE[3] if (kind == "service" and n.id in victims) else colour for n in pts]
+    fig.add_scatter(
+        x=[n.x for n in pts],
+        y=[n.y for n in pts],
+        mode="markers+text",
+        name=kind,
+        marker=dict(symbol=symbol, size=13, color=colours, line=dict(color="#333", width=0.6)),
+        text=[n.label[:38] for n in pts],
+        textposition="middle left" if kind != "service" else "middle right",
+        textfont=dict(size=11),
+        hovertext=[n.label for n in pts],
+        hovertemplate="%{hovertext}<extra>" + kind + "</extra>",
+    )
+pts = [n for n in nodes.values() if n.kind == "dependency"]
+fig.add_scatter(
+    x=[n.x for n in pts],
+    y=[n.y for n in pts],
+    mode="markers+text",
+    name="dependency (colour: importance)",
+    marker=dict(
+        size=[22 if n.id == chosen else 14 for n in pts],
+        color=[importance.get(n.id, 0) / top for n in pts],
+        colorscale="Cividis",
+        cmin=0,
+        cmax=1,
+        showscale=True,
+        colorbar=dict(title="importance", x=1.02, len=0.6),
+        line=dict(
+            color=[PALETTE[3] if n.id == chosen else "#333" for n in pts],
+            width=[3 if n.id == chosen else 0.6 for n in pts],
+        ),
+    ),
+    text=[n.id for n in pts],
+    textposition="top center",
+    textfont=dict(size=10),
+    customdata=[n.id for n in pts],
+    hovertext=[n.label for n in pts],
+    hovertemplate="%{hovertext}<br>importance %{marker.color:.2f} (of the most important)<extra></extra>",
+)
+fig.update_xaxes(visible=False, range=[-0.9, 4.2])
+fig.update_yaxes(visible=False, range=[-0.03, 1.03])
+fig.update_layout(
+    height=max(520, 24 * max(len([n for n in nodes.values() if n.x == c]) for c in (0, 1, 2, 3))),
+    margin=dict(l=10, r=10, t=30, b=10),
+    template="plotly_white",
+    legend=dict(orientation="h", y=1.04),
+    title="providers → dependencies → groups → services",
+)
+event = st.plotly_chart(fig, key="map", on_select="rerun", selection_mode="points")
+points = getattr(getattr(event, "selection", None), "points", None) if event else None
+if points:
+    clicked = points[0].get("customdata")
+    if isinstance(clicked, str) and clicked in options and clicked != chosen:
+        st.session_state["map_pick"] = clicked
+        st.session_state.pop("map_dependency", None)
+        st.rerun()
+explain(
+    "Each dependency's colour shows how much the organisation's availability hangs on it (user-weighted "
+    "Birnbaum importance, relative to the most important). Choosing one highlights the services that go "
+    "down when it alone fails.",
+    f"Blast radius: the services for which this dependency is a single point of failure. {md_escape(d.name)}: "
+    f"{d.annual_outages:.2f} outages a year, unavailability {pct(d.unavailability, 3)}, source {d.source}.",
+    "blast-radius",
+)

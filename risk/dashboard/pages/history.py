@@ -1,0 +1,107 @@
+"""Outage history: what has actually failed, how often and for how long, with every source."""
+
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from risk.dashboard import charts, state
+from risk.dashboard.widgets import explain, header, sidebar
+from risk.paths import OUTAGES
+from risk.views.format import hours
+
+sidebar()
+header("Outage history", "How often do our providers fail, and for how long?")
+hist = state.history()
+for p in hist.problems:
+    st.warning(f"{p.location}: {p.message}")
+shipped = {p.stem for p in OUTAGES.glob("*.csv")}
+logs = {name for name, _ in state.workspace().incident_logs()}
+if not hist.records:
+    st.info("No outage records in use. Turn on the shipped history or add an incident log on the Settings page.")
+    st.stop()
+
+records = sorted(hist.records, key=lambda r: r.start_dt)
+providers = sorted({r.provider for r in records})
+capabilities = sorted({c for r in records for c in r.capability})
+f1, f2 = st.columns(2)
+pick_p = f1.multiselect("Provider", providers, placeholder="all providers")
+pick_c = f2.multiselect("Capability", capabilities, placeholder="all capabilities")
+shown = [
+    r
+    for r in records
+    if (not pick_p or r.provider in pick_p)
+    and (not pick_c or set(r.capability) & set(pick_c) or ("all" in r.capability and pick_c))
+]
+rows = [
+    {
+        "id": r.id,
+        "start": r.start_dt,
+        "provider": r.provider,
+        "product": "; ".join(r.product),
+        "capability": "; ".join(r.capability),
+        "hours": r.duration_hours,
+        "hours_text": "unknown" if r.duration_hours is None else hours(r.duration_hours),
+        "severity": r.severity,
+        "summary": r.summary or "",
+        "source_url": r.source_url or "",
+        "confidence": r.confidence,
+        "cause": r.cause or "",
+    }
+    for r in shown
+]
+st.plotly_chart(charts.outage_timeline(rows), key="timeline")
+explain(
+    "Each dot is one recorded outage; its size grows with the duration. Public history is incomplete: it "
+    "over-represents providers that publish detailed reviews, so compare providers with care.",
+    "Records come from catalogs/outages/history.csv (with sources) and your own incident logs.",
+    "limitations",
+)
+
+st.subheader("Frequency and duration by provider")
+df = pd.DataFrame(rows)
+span = max((datetime.now(df.start.iloc[0].tzinfo) - df.start.min()).days / 365.25, 1 / 12)
+stats = (
+    df.groupby("provider")
+    .agg(
+        records=("id", "count"),
+        known_durations=("hours", "count"),
+        median_hours=("hours", "median"),
+        longest_hours=("hours", "max"),
+        first=("start", "min"),
+        last=("start", "max"),
+    )
+    .sort_values("records", ascending=False)
+    .reset_index()
+)
+stats["records a year"] = (stats["records"] / span).round(2)
+st.dataframe(
+    stats,
+    hide_index=True,
+    column_config={
+        "median_hours": st.column_config.NumberColumn("median hours", format="%.1f"),
+        "longest_hours": st.column_config.NumberColumn("longest hours", format="%.1f"),
+        "first": st.column_config.DatetimeColumn(format="YYYY-MM-DD"),
+        "last": st.column_config.DatetimeColumn(format="YYYY-MM-DD"),
+    },
+)
+st.caption(
+    f"Rates here are raw counts over {span:.1f} years; the assessment's rates use severity weights and a "
+    "prior (see the methodology)."
+)
+
+st.subheader("Records")
+table = df.drop(columns=["hours_text"]).rename(columns={"source_url": "source"})
+st.dataframe(
+    table,
+    hide_index=True,
+    column_config={
+        "source": st.column_config.LinkColumn("source", display_text="open source"),
+        "start": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+        "hours": st.column_config.NumberColumn(format="%.1f"),
+    },
+)
+st.caption(
+    f"{len(shown)} of {len(records)} records. Confidence: high = the provider's own review; medium = "
+    "reputable news; low = weak sources. Your incident logs: " + (", ".join(sorted(logs)) or "none") + "."
+)

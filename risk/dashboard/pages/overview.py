@@ -1,0 +1,119 @@
+"""Overview: the headline figures, the risk matrix, the top risks and provider concentration."""
+
+import pandas as pd
+import streamlit as st
+
+from risk.dashboard import charts, state
+from risk.dashboard.widgets import explain, header, md_escape, sidebar
+from risk.engine.rating import band
+from risk.views.format import hours, money, one_in, pct
+
+cur = sidebar()
+a, settings = state.assessment(cur)
+header("Overview", f"{cur.catalog.organisation}: where are we exposed, and how badly?")
+
+tier1 = [s for s in a.services if s.tier == 1]
+tier1_spof = [s for s in tier1 if s.single_points_of_failure]
+top_provider = a.providers[0] if a.providers else None
+c = st.columns(4)
+c[0].metric("Services", len(a.services), help="Services in the catalog.")
+c[1].metric(
+    "Tier-1 services with a single point of failure",
+    f"{len(tier1_spof)} of {len(tier1)}",
+    help="Tier-1 services that one dependency failure alone takes down.",
+)
+c[2].metric(
+    "Expected downtime",
+    f"{sum(s.expected_annual_downtime_hours for s in a.services):,.0f} h/yr",
+    help="Service-hours of downtime a year, summed over services (simulated, after grace periods).",
+)
+c[3].metric(
+    "Most exposure",
+    top_provider.name if top_provider else "none",
+    f"{top_provider.services_exposed} services" if top_provider else None,
+    delta_color="off",
+    help="The provider whose failure alone could take down the most services.",
+)
+
+left, right = st.columns([3, 2])
+with left:
+    event = st.plotly_chart(
+        charts.risk_matrix(a, lambda score: band(score, settings)),
+        key="matrix",
+        on_select="rerun",
+        selection_mode="points",
+    )
+    explain(
+        "Each service sits in the cell of its likelihood (how probable an outage longer than its impact "
+        "tolerance is this year) and its impact (tier, users and cost). The number is how many services "
+        "are there; the colour is the NHS 5x5 band.",
+        "Likelihood comes from the simulated tolerance-breach probability; impact is the worst of the tier, "
+        "users and hourly-cost scores.",
+        "rating",
+    )
+with right:
+    cells = sorted({(s.likelihood, s.impact) for s in a.services}, key=lambda x: -x[0] * x[1])
+    picked = None
+    points = getattr(getattr(event, "selection", None), "points", None) if event else None
+    if points:
+        picked = (int(points[0]["y"]), int(points[0]["x"]))
+    choice = st.selectbox(
+        "Services in cell",
+        cells,
+        index=cells.index(picked) if picked in cells else 0,
+        format_func=lambda c: f"likelihood {c[0]} x impact {c[1]} = {c[0] * c[1]}",
+        key="cell",
+    )
+    in_cell = [s for s in a.services if (s.likelihood, s.impact) == choice]
+    for s in in_cell:
+        st.markdown(
+            f"**{md_escape(s.name)}** (tier {s.tier}): {pct(s.tolerance_breach_probability)} a year "
+            f"({one_in(s.tolerance_breach_probability)}), {band(s.score, settings)}"
+        )
+
+st.subheader("Top risks")
+top = sorted(a.services, key=lambda s: (-s.score, -s.tolerance_breach_probability))[:10]
+st.dataframe(
+    pd.DataFrame(
+        {
+            "service": [s.name for s in top],
+            "tier": [s.tier for s in top],
+            "rating": [f"{s.rating} ({s.score})" for s in top],
+            "P(outage beyond tolerance)/yr": [s.tolerance_breach_probability for s in top],
+            "how often": [one_in(s.tolerance_breach_probability) for s in top],
+            "single points of failure": [", ".join(s.single_points_of_failure) or "none" for s in top],
+            "downtime/yr": [hours(s.expected_annual_downtime_hours) for s in top],
+            "cost/yr": [money(s.expected_annual_cost) for s in top],
+        }
+    ),
+    hide_index=True,
+    column_config={
+        "P(outage beyond tolerance)/yr": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)
+    },
+)
+explain(
+    "The services with the highest score (likelihood x impact), then the highest chance of an outage "
+    "longer than they can tolerate.",
+    "From the seeded simulation of outages over many years; a service's grace periods and workaround count.",
+    "simulation",
+)
+
+st.subheader("Provider concentration")
+pc1, pc2 = st.columns([3, 1])
+with pc1:
+    st.plotly_chart(charts.provider_exposure(a), key="providers")
+with pc2:
+    st.metric(
+        "Concentration (HHI)",
+        f"{a.concentration.hhi:.2f}",
+        help="Herfindahl-Hirschman index of single-point-of-failure links by provider: 1 means every "
+        "single point of failure sits with one provider.",
+    )
+    for p in a.providers[:3]:
+        st.markdown(f"**{md_escape(p.name)}**: {p.services_exposed} services, {pct(p.user_share, 0)} of users")
+explain(
+    "How many services one provider's failure could take down: through a single point of failure, or a "
+    "pair of that provider's dependencies failing together.",
+    "From each service's minimal cut sets of size 1 and 2.",
+    "provider-concentration",
+)

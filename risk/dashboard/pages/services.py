@@ -1,0 +1,163 @@
+"""Services: a sortable, filterable table, and one service in depth."""
+
+import pandas as pd
+import streamlit as st
+
+from risk.dashboard import charts, state
+from risk.dashboard.widgets import explain, header, md_escape, sidebar
+from risk.views.format import hours, money, one_in, pct, prob
+from risk.views.tree import requirement_tree
+
+cur = sidebar()
+a, settings = state.assessment(cur)
+header("Services", "Which services are exposed, and why?")
+
+f1, f2, f3 = st.columns([1, 1, 2])
+tiers = f1.multiselect("Tier", [1, 2, 3, 4], default=[], placeholder="all tiers")
+ratings = f2.multiselect("Rating", ["extreme", "high", "moderate", "low"], default=[], placeholder="all ratings")
+text = f3.text_input("Search", placeholder="service or dependency name")
+rows = [
+    s
+    for s in a.services
+    if (not tiers or s.tier in tiers)
+    and (not ratings or s.rating in ratings)
+    and (not text or text.lower() in (s.name + " " + s.id + " " + " ".join(s.single_points_of_failure)).lower())
+]
+table = pd.DataFrame(
+    {
+        "service": [s.name for s in rows],
+        "id": [s.id for s in rows],
+        "tier": [s.tier for s in rows],
+        "tolerance (h)": [s.impact_tolerance_hours for s in rows],
+        "single points of failure": [len(s.single_points_of_failure) for s in rows],
+        "unavailability": [s.unavailability for s in rows],
+        "P(breach)/yr": [s.tolerance_breach_probability for s in rows],
+        "downtime h/yr": [round(s.expected_annual_downtime_hours, 2) for s in rows],
+        "cost/yr": [round(s.expected_annual_cost) for s in rows],
+        "score": [s.score for s in rows],
+        "rating": [s.rating for s in rows],
+    }
+)
+st.dataframe(
+    table,
+    hide_index=True,
+    column_config={
+        "unavailability": st.column_config.NumberColumn(format="%.2e"),
+        "P(breach)/yr": st.column_config.NumberColumn(format="percent"),
+        "cost/yr": st.column_config.NumberColumn(format="localized"),
+    },
+    key="services_table",
+)
+st.caption(f"{len(rows)} of {len(a.services)} services. Click a column heading to sort.")
+
+st.divider()
+ids = [s.id for s in sorted(a.services, key=lambda s: (-s.score, s.id))]
+names = {s.id: s.name for s in a.services}
+sid = st.selectbox("Service", ids, format_func=lambda i: names[i], key="service_detail")
+s = a.service(sid)
+svc = cur.catalog.service(sid)
+st.subheader(s.name)
+m = st.columns(4)
+m[0].metric(
+    "Outage beyond tolerance",
+    pct(s.tolerance_breach_probability),
+    one_in(s.tolerance_breach_probability),
+    delta_color="off",
+    help=f"Probability of at least one outage longer than {hours(s.impact_tolerance_hours)}"
+    f"{' + ' + hours(s.workaround_hours) + ' workaround' if s.workaround_hours else ''} in a year "
+    f"(± {pct(s.breach_probability_standard_error, 2)} simulation error).",
+)
+m[1].metric(
+    "Expected downtime",
+    f"{hours(s.expected_annual_downtime_hours)}/yr",
+    f"90% of years under {hours(s.annual_downtime_hours_quantiles['p90'])}",
+    delta_color="off",
+)
+m[2].metric(
+    "Expected cost",
+    money(s.expected_annual_cost) + "/yr",
+    f"{s.expected_annual_user_hours_lost:,.0f} user-hours",
+    delta_color="off",
+)
+m[3].metric("Rating", f"{s.rating} ({s.score})", f"likelihood {s.likelihood} x impact {s.impact}", delta_color="off")
+
+t1, t2 = st.columns([1, 1])
+with t1:
+    st.markdown("**What it needs**")
+    spof = set(s.single_points_of_failure)
+    lines = []
+    for line in requirement_tree(cur.catalog, sid):
+        mark = " **← single point of failure**" if line.ident in spof else ""
+        style = "_" if line.kind in ("group", "logical") else ""
+        lines.append("    " * line.depth + f"- {style}{md_escape(line.text)}{style}{mark}")
+    st.markdown("\n".join(lines) or "_nothing_")
+    st.caption(
+        f"Exact unavailability {prob(s.unavailability)} (grace periods ignored). Tolerance "
+        f"{hours(s.impact_tolerance_hours)}; workaround: "
+        f"{md_escape(svc.workaround.description) + ' for ' + hours(s.workaround_hours) if svc.workaround else 'none'}."
+    )
+with t2:
+    st.markdown("**Single points of failure and cut sets**")
+    dep_names = {d.id: d for d in a.dependencies}
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "size": [len(c) for c in s.cut_sets],
+                "fails together": [" + ".join(c) for c in s.cut_sets],
+                "providers": [", ".join(sorted({dep_names[x].provider for x in c})) for c in s.cut_sets],
+            }
+        ),
+        hide_index=True,
+        height=min(400, 38 + 35 * max(1, len(s.cut_sets))),
+    )
+    explain(
+        "A cut set is a set of dependencies whose failure together takes the service down; a single point of "
+        "failure is a cut set of one. Sets are listed up to the configured order.",
+        "Exact, from a binary decision diagram of the service's requirements.",
+        "minimal-cut-sets",
+    )
+
+st.markdown("**Which dependencies matter most for this service**")
+imp = sorted(s.dependency_importance.items(), key=lambda kv: -kv[1].birnbaum)
+st.dataframe(
+    pd.DataFrame(
+        {
+            "dependency": [k for k, _ in imp],
+            "provider": [dep_names[k].provider for k, _ in imp],
+            "Birnbaum": [v.birnbaum for _, v in imp],
+            "Fussell-Vesely": [v.fussell_vesely for _, v in imp],
+            "RAW": [v.risk_achievement_worth for _, v in imp],
+            "RRW": [v.risk_reduction_worth for _, v in imp],
+        }
+    ),
+    hide_index=True,
+    column_config={
+        c: st.column_config.NumberColumn(format="%.3g") for c in ("Birnbaum", "Fussell-Vesely", "RAW", "RRW")
+    },
+)
+explain(
+    "Birnbaum: how much the service's availability hangs on the dependency. Fussell-Vesely: the share of the "
+    "risk that would go away if it never failed. RAW: how many times the risk grows while it is down. RRW: "
+    "how many times the risk shrinks if it never fails (inf: the risk would vanish).",
+    "Exact, from the same decision diagram.",
+    "importance",
+)
+
+g1, g2 = st.columns(2)
+with g1:
+    st.plotly_chart(charts.downtime_histogram(s), key="hist")
+    explain(
+        "How much downtime the service has in a year, over the simulated years.",
+        "Seeded Monte Carlo; outages of shared dependencies hit every service that needs them at once.",
+        "simulation",
+    )
+with g2:
+    if s.loss_exceedance:
+        st.plotly_chart(charts.loss_exceedance(s.loss_exceedance), key="lec")
+    else:
+        st.info("No hourly cost is set for this service, so there is no loss curve. Add hourly_cost to the catalog.")
+    explain(
+        "The chance that a year's loss from this service's outages reaches each amount.",
+        "Annual downtime x hourly cost, for each simulated year.",
+        "simulation",
+    )

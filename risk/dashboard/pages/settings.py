@@ -1,0 +1,120 @@
+"""Settings: outage sources, analysis depth, and the rating thresholds."""
+
+import streamlit as st
+from pydantic import ValidationError
+
+from risk.catalog.validate import pydantic_problems
+from risk.dashboard import state
+from risk.dashboard.widgets import header, md_escape, sidebar
+from risk.engine.assess import effective_settings
+from risk.outages.load import read_outages
+from risk.problems import Location
+from risk.settings import Settings
+
+cur = sidebar()
+ws = state.workspace()
+header("Settings", "Which outage data to use, how deep to analyse, and where the rating bands sit.")
+
+st.subheader("Outage sources")
+use = st.checkbox(
+    "Use the shipped outage history (87 public records, 2018-2026)",
+    value=bool(ws.pref("use_shipped_history", True)),
+    key="use_history",
+)
+if use != bool(ws.pref("use_shipped_history", True)):
+    ws.set_pref("use_shipped_history", use)
+    st.rerun()
+logs = ws.incident_logs()
+for name, data in logs:
+    c1, c2 = st.columns([4, 1])
+    c1.markdown(f"Your incident log **{md_escape(name)}** ({len(data):,} bytes)")
+    if c2.button("Remove", key=f"rm_{name}"):
+        ws.delete_incident_log(name)
+        st.rerun()
+log = st.file_uploader(
+    "Add your own incident log (CSV, JSON or YAML, same fields as the shipped history)",
+    type=["csv", "json", "yaml", "yml"],
+    key="log_upload",
+)
+if log is not None and log.name not in {n for n, _ in logs}:
+    report = read_outages([(log.name, log.getvalue())])
+    if report.ok:
+        ws.save_incident_log(log.name, log.getvalue())
+        st.success(f"Added {len(report.records)} record(s) from {log.name}.")
+        st.rerun()
+    else:
+        st.error(f"{log.name} was not added: fix these problems and upload it again.")
+        for p in report.problems:
+            st.markdown(
+                f"- **{md_escape(p.location)}**: {md_escape(p.message)}" + (f" — {md_escape(p.hint)}" if p.hint else "")
+            )
+
+st.subheader("Analysis and rating")
+current = effective_settings(cur.catalog, {})
+saved = state.settings_overrides()
+try:
+    shown = effective_settings(cur.catalog, saved)
+except ValueError:
+    shown = current
+with st.form("settings"):
+    c = st.columns(3)
+    order = c[0].number_input("Largest cut set listed", 1, 6, shown.cut_set_order)
+    years = c[1].number_input("Simulated years", 100, 500_000, shown.simulated_years, step=1000)
+    seed = c[2].number_input("Random seed", 0, 2**31 - 1, shown.seed)
+    st.markdown("Likelihood: annual probability of an outage beyond tolerance at which likelihood becomes 2, 3, 4, 5")
+    lc = st.columns(4)
+    like = [
+        lc[i].number_input(
+            f"likelihood {i + 2} from",
+            0.0,
+            1.0,
+            float(shown.likelihood_thresholds[i]),
+            step=0.01,
+            format="%.3f",
+            key=f"lt{i}",
+        )
+        for i in range(4)
+    ]
+    st.markdown("Impact: users and hourly cost at which impact becomes 2, 3, 4, 5; and the score of each tier")
+    uc = st.columns(4)
+    users = [
+        uc[i].number_input(f"users for {i + 2}", 0.0, 1e9, float(shown.users_impact_thresholds[i]), key=f"ut{i}")
+        for i in range(4)
+    ]
+    cc = st.columns(4)
+    cost = [
+        cc[i].number_input(f"cost/h for {i + 2}", 0.0, 1e12, float(shown.cost_impact_thresholds[i]), key=f"ct{i}")
+        for i in range(4)
+    ]
+    tc = st.columns(4)
+    tiers = {
+        t: tc[t - 1].number_input(f"tier {t} impact", 1, 5, shown.tier_impact[t], key=f"ti{t}") for t in (1, 2, 3, 4)
+    }
+    save, reset = st.columns([1, 4])
+    submitted = save.form_submit_button("Save settings", type="primary")
+    restore = reset.form_submit_button("Restore defaults")
+if submitted:
+    overrides = {
+        "cut_set_order": int(order),
+        "simulated_years": int(years),
+        "seed": int(seed),
+        "likelihood_thresholds": like,
+        "users_impact_thresholds": users,
+        "cost_impact_thresholds": cost,
+        "tier_impact": {t: int(v) for t, v in tiers.items()},
+    }
+    try:
+        Settings.model_validate({**current.model_dump(), **overrides})
+    except ValidationError as exc:
+        for p in pydantic_problems(exc, lambda path: Location("settings", path=".".join(map(str, path)))):
+            st.error(f"{p.message}" + (f" — {p.hint}" if p.hint else ""))
+    else:
+        ws.set_pref("settings_overrides", overrides)
+        st.success("Saved. Every page now uses these settings.")
+if restore:
+    ws.set_pref("settings_overrides", {})
+    st.rerun()
+st.caption(
+    f"Workspace (catalogs, incident logs, settings): {md_escape(ws.location)}. Set LYNCHPIN_WORKSPACE to "
+    "keep it elsewhere. Nothing is sent anywhere."
+)

@@ -1,0 +1,58 @@
+"""Shared pieces of the dashboard: the sidebar, page headers, help text and safe text."""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from risk.dashboard import state
+
+__all__ = ["sidebar", "header", "explain", "md_escape", "METHODOLOGY"]
+
+METHODOLOGY = "methodology"
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def md_escape(text: object) -> str:
+    """User text shown inside Markdown: every Markdown or HTML character escaped, so it renders as written."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def explain(what: str, how: str, anchor: str) -> None:
+    """Plain-English help under a figure: what it means, how it was computed, where the maths is."""
+    with st.expander("What is this?", expanded=False):
+        st.markdown(
+            f"{what}\n\n**How it is computed.** {how}\n\n[Methodology: {anchor.replace('-', ' ')}]"
+            f"(/{METHODOLOGY}#{anchor})"
+        )
+
+
+def sidebar() -> state.Current:
+    """The catalog switcher shown on every page; returns the catalog in use."""
+    cur = state.current()
+    options = state.choices()
+    if cur.key not in options:
+        options.insert(0, cur.key)
+    with st.sidebar:
+        chosen = st.selectbox(
+            "Catalog",
+            options,
+            index=options.index(cur.key),
+            format_func=state.label,
+            key="sidebar_catalog",
+            help="Bundled examples and the catalogs you uploaded or edited.",
+        )
+        if chosen != cur.key:
+            state.choose(chosen)
+            st.rerun()
+        st.caption(
+            f"{md_escape(cur.catalog.organisation)}  \n{len(cur.catalog.services)} services, "
+            f"{len(cur.catalog.dependencies)} dependencies  \nsource: {md_escape(cur.source)}"
+        )
+    return cur
+
+
+def header(title: str, question: str) -> None:
+    st.title(title)
+    st.caption(question)

@@ -1,0 +1,100 @@
+"""Every dashboard page renders without exceptions and shows the expected figures for the NHS example."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from risk.paths import PROJECT_ROOT
+
+APP = str(PROJECT_ROOT / "app.py")
+PAGES = "risk/dashboard/pages/"
+
+
+@pytest.fixture()
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("LYNCHPIN_WORKSPACE", str(tmp_path / "workspace.sqlite"))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception
+    return at
+
+
+def page(at: AppTest, name: str) -> AppTest:
+    at.switch_page(PAGES + f"{name}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def all_text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [m.value for m in at.caption] + [str(m.value) for m in at.metric]
+    parts += [m.label for m in at.metric] + [str(df.value) for df in at.dataframe]
+    return "\n".join(parts)
+
+
+def test_overview_headline_figures(app):
+    assert [t.value for t in app.title] == ["Overview"]
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Services"] == "8"
+    assert metrics["Tier-1 services with a single point of failure"] == "4 of 4"
+    assert metrics["Most exposure"] == "Microsoft"
+    assert "Clinical email and calendars (NHSmail)" in all_text(app)
+
+
+def test_overview_cell_picker_lists_the_services_in_a_cell(app):
+    box = app.selectbox(key="cell")
+    assert box.options  # the non-empty cells
+    box.select_index(0).run()
+    assert not app.exception
+
+
+def test_services_page_filters_and_details(app):
+    at = page(app, "services")
+    at.multiselect[0].select(1).run()  # tier 1 only
+    table = at.dataframe[0].value
+    assert set(table["tier"]) == {1} and len(table) == 4
+    at.selectbox(key="service_detail").set_value("clinical-email").run()
+    text = all_text(at)
+    assert "single point of failure" in text and "entra-signin" in text
+    assert "Clinical email and calendars (NHSmail)" in [s.value for s in at.subheader]
+
+
+def test_dependency_map_blast_radius(app):
+    at = page(app, "dependency_map")
+    at.selectbox(key="map_dependency").set_value("nhsmail-adfs").run()
+    text = all_text(at)
+    assert "3 services" in text and "27,000 users" in text
+
+
+def test_single_points_of_failure_page(app):
+    at = page(app, "spof")
+    text = all_text(at)
+    for dep in ("afd", "entra-signin", "exchange-online", "nhsmail-adfs", "epr-platform"):
+        assert dep in text
+    assert "entra-mfa`" not in text  # FIDO2 keys are an alternative, so the MFA service alone is not one
+
+
+def test_outage_history_page_lists_sources(app):
+    at = page(app, "history")
+    records = at.dataframe[-1].value
+    assert len(records) == 87 and records["source"].str.startswith("http").all()
+    at.multiselect[0].set_value(["Microsoft"]).run()
+    assert len(at.dataframe[-1].value) == 32
+
+
+def test_catalog_and_settings_pages_render(app):
+    at = page(app, "catalog")
+    assert any(b.label == "Download YAML" for b in at.get("download_button"))
+    at = page(app, "settings")
+    assert at.checkbox(key="use_history").value is True
+    page(app, "methodology")
+    page(app, "catalog_format")
+
+
+def test_switching_catalog_from_the_sidebar_is_remembered(app):
+    app.selectbox(key="sidebar_catalog").set_value("example:university-google-okta").run()
+    assert "University of Eastmoor" in all_text(app)
+    again = AppTest.from_file(APP, default_timeout=120).run()
+    assert "University of Eastmoor" in all_text(again)
