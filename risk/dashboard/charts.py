@@ -38,14 +38,14 @@ def risk_matrix(a: Assessment, band_of) -> go.Figure:
         counts[s.likelihood - 1][s.impact - 1] += 1
     text = [
         [
-            (f"<b>{counts[l][i]}</b>" if counts[l][i] else "") + f"<br><span style='font-size:10px'>"
-            f"{band_of((l + 1) * (i + 1))}</span>"
+            (f"<b>{counts[li][i]}</b>" if counts[li][i] else "") + f"<br><span style='font-size:10px'>"
+            f"{band_of((li + 1) * (i + 1))}</span>"
             for i in range(5)
         ]
-        for l in range(5)
+        for li in range(5)
     ]
     bands = ["low", "moderate", "high", "extreme"]
-    z = [[bands.index(band_of((l + 1) * (i + 1))) for i in range(5)] for l in range(5)]
+    z = [[bands.index(band_of((li + 1) * (i + 1))) for i in range(5)] for li in range(5)]
     scale = []
     for n, b in enumerate(bands):
         scale += [(n / 4, BAND_COLOURS[b]), ((n + 1) / 4, BAND_COLOURS[b])]
