@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-st.set_page_config(page_title="Lynchpin", page_icon=":material/hub:", layout="wide")
+st.set_page_config(page_title="Lynchpin", page_icon="risk/dashboard/icon.png", layout="wide")
 
 PAGES = "risk/dashboard/pages/"
 navigation = st.navigation(

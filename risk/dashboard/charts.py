@@ -36,14 +36,13 @@ def risk_matrix(a: Assessment, band_of) -> go.Figure:
     counts = [[0] * 5 for _ in range(5)]
     for s in a.services:
         counts[s.likelihood - 1][s.impact - 1] += 1
-    text = [
-        [
-            (f"<b>{counts[li][i]}</b>" if counts[li][i] else "") + f"<br><span style='font-size:10px'>"
-            f"{band_of((li + 1) * (i + 1))}</span>"
-            for i in range(5)
-        ]
-        for li in range(5)
-    ]
+
+    def label(li: int, i: int) -> str:
+        n = counts[li][i]
+        name = band_of((li + 1) * (i + 1))
+        return f"<b>{n} service{'s' if n != 1 else ''}</b><br>{name}" if n else name
+
+    text = [[label(li, i) for i in range(5)] for li in range(5)]
     bands = ["low", "moderate", "high", "extreme"]
     z = [[bands.index(band_of((li + 1) * (i + 1))) for i in range(5)] for li in range(5)]
     scale = []
@@ -56,6 +55,7 @@ def risk_matrix(a: Assessment, band_of) -> go.Figure:
             y=[1, 2, 3, 4, 5],
             text=text,
             texttemplate="%{text}",
+            textfont=dict(size=12, color="#111111"),
             colorscale=scale,
             zmin=0,
             zmax=4,

@@ -38,7 +38,7 @@ def test_overview_headline_figures(app):
     assert [t.value for t in app.title] == ["Overview"]
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Services"] == "8"
-    assert metrics["Tier-1 services with a single point of failure"] == "4 of 4"
+    assert metrics["Tier-1 services with a SPOF"] == "4 of 4"
     assert metrics["Most exposure"] == "Microsoft"
     assert "Clinical email and calendars (NHSmail)" in all_text(app)
 

@@ -37,70 +37,94 @@ st.markdown(
 )
 
 nodes, edges = layered_graph(cur.catalog)
+X = {0: 0.0, 1: 1.35, 2: 2.45, 3: 3.2}  # column positions, leaving room for labels
 importance = {x.id: x.importance.birnbaum for x in a.dependencies}
 top = max(importance.values()) or 1.0
+chosen_key = f"dependency:{chosen}"
+downstream = {chosen_key}
+for _ in range(len(nodes)):
+    grown = downstream | {b for a_key, b in edges if a_key in downstream}
+    if grown == downstream:
+        break
+    downstream = grown
 fig = go.Figure()
-for a_key, b_key in edges:
-    n1, n2 = nodes[a_key], nodes[b_key]
-    hot = n1.id == chosen or n2.id == chosen or (n2.kind == "service" and n2.id in victims and n1.id == chosen)
+for hot in (False, True):
+    xs, ys = [], []
+    for a_key, b_key in edges:
+        if (a_key in downstream and b_key in downstream) != hot:
+            continue
+        n1, n2 = nodes[a_key], nodes[b_key]
+        xs += [X[n1.x], X[n2.x], None]
+        ys += [n1.y, n2.y, None]
     fig.add_scatter(
-        x=[n1.x, n2.x],
-        y=[n1.y, n2.y],
+        x=xs,
+        y=ys,
         mode="lines",
         hoverinfo="skip",
         showlegend=False,
-        line=dict(color=PALETTE[3] if hot else "#c8c8c8", width=2.5 if hot else 0.8),
+        line=dict(color=PALETTE[3] if hot else "#d0d0d0", width=2.2 if hot else 0.8),
     )
-kinds = {"provider": ("square", PALETTE[7]), "logical": ("diamond", PALETTE[4]), "service": ("circle", PALETTE[0])}
-for kind, (symbol, colour) in kinds.items():
+kinds = {
+    "provider": ("square", PALETTE[7], "middle left"),
+    "logical": ("diamond", PALETTE[4], "top center"),
+    "service": ("circle", PALETTE[0], "middle right"),
+}
+for kind, (symbol, colour, position) in kinds.items():
     pts = [n for n in nodes.values() if n.kind == kind]
-    colours = [PALETTE[3] if (kind == "service" and n.id in victims) else colour for n in pts]
+    down = [kind == "service" and n.id in victims for n in pts]
     fig.add_scatter(
-        x=[n.x for n in pts],
+        x=[X[n.x] for n in pts],
         y=[n.y for n in pts],
         mode="markers+text",
         name=kind,
-        marker=dict(symbol=symbol, size=13, color=colours, line=dict(color="#333", width=0.6)),
-        text=[n.label[:38] for n in pts],
-        textposition="middle left" if kind != "service" else "middle right",
+        marker=dict(
+            symbol=symbol,
+            size=[16 if d else 12 for d in down],
+            color=[PALETTE[3] if d else colour for d in down],
+            line=dict(color="#333", width=0.6),
+        ),
+        text=[("DOWN: " if d else "") + n.label[:44] for n, d in zip(pts, down, strict=True)],
+        textposition=position,
         textfont=dict(size=11),
         hovertext=[n.label for n in pts],
         hovertemplate="%{hovertext}<extra>" + kind + "</extra>",
     )
 pts = [n for n in nodes.values() if n.kind == "dependency"]
 fig.add_scatter(
-    x=[n.x for n in pts],
+    x=[X[n.x] for n in pts],
     y=[n.y for n in pts],
     mode="markers+text",
     name="dependency (colour: importance)",
     marker=dict(
-        size=[22 if n.id == chosen else 14 for n in pts],
+        size=[20 if n.id == chosen else 13 for n in pts],
         color=[importance.get(n.id, 0) / top for n in pts],
         colorscale="Cividis",
         cmin=0,
         cmax=1,
         showscale=True,
-        colorbar=dict(title="importance", x=1.02, len=0.6),
+        colorbar=dict(title="importance", x=-0.02, xanchor="right", len=0.5, thickness=12),
         line=dict(
             color=[PALETTE[3] if n.id == chosen else "#333" for n in pts],
             width=[3 if n.id == chosen else 0.6 for n in pts],
         ),
     ),
     text=[n.id for n in pts],
-    textposition="top center",
+    textposition="middle right",
     textfont=dict(size=10),
     customdata=[n.id for n in pts],
     hovertext=[n.label for n in pts],
-    hovertemplate="%{hovertext}<br>importance %{marker.color:.2f} (of the most important)<extra></extra>",
+    hovertemplate="%{hovertext}<br>importance %{marker.color:.2f} of the highest<extra></extra>",
 )
-fig.update_xaxes(visible=False, range=[-0.9, 4.2])
-fig.update_yaxes(visible=False, range=[-0.03, 1.03])
+tallest = max(sum(1 for n in nodes.values() if n.x == c) for c in (0, 1, 2, 3))
+fig.update_xaxes(visible=False, range=[-0.55, 4.55])
+fig.update_yaxes(visible=False, range=[-0.02, 1.02])
 fig.update_layout(
-    height=max(520, 24 * max(len([n for n in nodes.values() if n.x == c]) for c in (0, 1, 2, 3))),
-    margin=dict(l=10, r=10, t=30, b=10),
+    height=max(520, 30 * tallest + 80),
+    margin=dict(l=60, r=10, t=40, b=10),
     template="plotly_white",
-    legend=dict(orientation="h", y=1.04),
-    title="providers → dependencies → groups → services",
+    legend=dict(orientation="h", y=1.05),
+    font=dict(size=12),
+    title="providers  →  dependencies  →  groups  →  services (red: goes down)",
 )
 event = st.plotly_chart(fig, key="map", on_select="rerun", selection_mode="points")
 points = getattr(getattr(event, "selection", None), "points", None) if event else None

@@ -18,9 +18,9 @@ top_provider = a.providers[0] if a.providers else None
 c = st.columns(4)
 c[0].metric("Services", len(a.services), help="Services in the catalog.")
 c[1].metric(
-    "Tier-1 services with a single point of failure",
+    "Tier-1 services with a SPOF",
     f"{len(tier1_spof)} of {len(tier1)}",
-    help="Tier-1 services that one dependency failure alone takes down.",
+    help="Tier-1 services with a single point of failure (SPOF): one dependency whose failure alone takes them down.",
 )
 c[2].metric(
     "Expected downtime",
