@@ -35,17 +35,18 @@ def sidebar() -> state.Current:
     if cur.key not in options:
         options.insert(0, cur.key)
     with st.sidebar:
-        chosen = st.selectbox(
+        # The key follows the catalog in use, so a switch made elsewhere (upload, edit, the Catalog page)
+        # starts a fresh widget showing it; only a user's pick (on_change) switches catalogs.
+        widget_key = f"sidebar_catalog:{cur.key}"
+        st.selectbox(
             "Catalog",
             options,
             index=options.index(cur.key),
             format_func=state.label,
-            key="sidebar_catalog",
+            key=widget_key,
+            on_change=lambda: state.choose(st.session_state[widget_key]),
             help="Bundled examples and the catalogs you uploaded or edited.",
         )
-        if chosen != cur.key:
-            state.choose(chosen)
-            st.rerun()
         st.caption(
             f"{md_escape(cur.catalog.organisation)}  \n{len(cur.catalog.services)} services, "
             f"{len(cur.catalog.dependencies)} dependencies  \nsource: {md_escape(cur.source)}"

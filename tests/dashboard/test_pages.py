@@ -94,7 +94,7 @@ def test_catalog_and_settings_pages_render(app):
 
 
 def test_switching_catalog_from_the_sidebar_is_remembered(app):
-    app.selectbox(key="sidebar_catalog").set_value("example:university-google-okta").run()
+    app.sidebar.selectbox[0].set_value("example:university-google-okta").run()
     assert "University of Eastmoor" in all_text(app)
     again = AppTest.from_file(APP, default_timeout=120).run()
     assert "University of Eastmoor" in all_text(again)

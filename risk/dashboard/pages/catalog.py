@@ -111,6 +111,7 @@ with edit_tab:
         frame = pd.DataFrame(
             [["" if v is None else str(v) for v in r] for r in rows[1:]], columns=list(SHEETS[sheet])
         ).astype("string")
+        frame.index = range(1, len(frame) + 1)  # row numbers as the error messages count them
         with tab:
             out = st.data_editor(
                 frame,
@@ -120,7 +121,7 @@ with edit_tab:
             )
         values = out.astype(object).where(out.notna(), None).values.tolist()
         edited[sheet] = [list(SHEETS[sheet])] + [["" if v is None else str(v) for v in r] for r in values]
-    b1, b2, _ = st.columns([1, 1, 3])
+    b1, b2, _ = st.columns([2, 1, 2])
     if b1.button("Check and save changes", type="primary"):
         sheets = {
             name: Sheet(name, rows[0], [(i, r) for i, r in enumerate(rows[1:], start=1)], 0)
