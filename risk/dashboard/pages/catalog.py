@@ -26,21 +26,30 @@ def slug(text: str) -> str:
 
 
 def show_problems(problems, intro: str) -> None:
+    """Errors as a readable list (a table when there are many), each with where, what and how to fix."""
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     if errors:
         st.error(intro)
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "where": [str(p.location) for p in errors],
-                    "problem": [p.message for p in errors],
-                    "how to fix": [p.hint for p in errors],
-                }
-            ),
-            hide_index=True,
-            key=f"err{intro[:8]}",
-        )
+        if len(errors) <= 40:
+            st.markdown(
+                "\n".join(
+                    f"- **{md_escape(p.location)}**: {md_escape(p.message)}"
+                    + (f"  \n  _fix: {md_escape(p.hint)}_" if p.hint else "")
+                    for p in errors
+                )
+            )
+        else:
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "where": [str(p.location) for p in errors],
+                        "problem": [p.message for p in errors],
+                        "how to fix": [p.hint for p in errors],
+                    }
+                ),
+                hide_index=True,
+            )
     if warnings:
         with st.expander(f"{len(warnings)} warning(s)"):
             for p in warnings:

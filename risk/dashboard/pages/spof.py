@@ -61,8 +61,11 @@ explain(
 
 for provider in by_provider["provider"]:
     part = df[df.provider == provider]
+    n_deps, n_services = part["dependency id"].nunique(), part["service"].nunique()
     with st.expander(
-        f"{provider}: {part['dependency id'].nunique()} dependencies, {part['service'].nunique()} services",
+        f"{md_escape(provider)}: {n_deps} single point{'s' if n_deps != 1 else ''} of failure "
+        f"({', '.join(sorted(part['dependency id'].unique()))}) behind {n_services} "
+        f"service{'s' if n_services != 1 else ''}",
         expanded=provider == by_provider["provider"][0],
     ):
         for dep_id, group in part.groupby("dependency id", sort=False):

@@ -1,0 +1,224 @@
+"""The dashboard in a real browser (headless Chromium driven by Playwright), as a user meets it.
+
+Starts `streamlit run app.py` on a free port with an empty workspace, uploads a broken catalog (clear
+errors, catalog unchanged), uploads a good one (single points of failure change), edits a dependency, and
+saves a screenshot of every page in test-artifacts/. CI installs Debian's chromium (.ci/run).
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from risk.paths import DEFAULT_CATALOG, PROJECT_ROOT
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# page -> (its title, text that shows once it has fully rendered)
+PAGES = {
+    "": ("Overview", "Top risks"),
+    "services": ("Services", "Which dependencies matter most"),
+    "dependency_map": ("Dependency map", "fails on its own"),
+    "spof": ("Single points of failure", "behind"),
+    "history": ("Outage history", "Frequency and duration by provider"),
+    "catalog": ("Catalog", "In use:"),
+    "settings": ("Settings", "Analysis and rating"),
+    "methodology": ("Methodology", "Worked example"),
+    "catalog_format": ("The catalog", "Requirement expressions"),
+}
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; .ci/run must install it")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    pytest.importorskip("playwright")
+    port = _free_port()
+    env = {**os.environ, "LYNCHPIN_WORKSPACE": str(tmp_path_factory.mktemp("ws") / "workspace.sqlite")}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(PROJECT_ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    output = []
+    while True:  # wait for the server to say it is listening (event-driven, bounded)
+        if not sel.select(timeout=90):
+            proc.kill()
+            pytest.fail("streamlit did not start within 90 s:\n" + "".join(output))
+        line = proc.stdout.readline()
+        output.append(line)
+        if any(marker in line for marker in ("URL:", "You can now view", "server started on")):
+            break
+        if line == "" and proc.poll() is not None:
+            pytest.fail("streamlit exited:\n" + "".join(output))
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=30)
+    proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        pg = browser.new_page(viewport={"width": 1280, "height": 1000})
+        outside: list[str] = []
+        pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server, "data:", "blob:")) else None)
+        pg.base = server  # type: ignore[attr-defined]
+        pg.outside = outside  # type: ignore[attr-defined]
+        yield pg
+        browser.close()
+
+
+def settle(pg) -> None:
+    """Wait until Streamlit has finished running the script (its status widget disappears)."""
+    from playwright.sync_api import expect
+
+    expect(pg.locator("[data-testid='stMainBlockContainer']")).to_be_visible(timeout=60_000)
+    expect(pg.locator("[data-testid='stStatusWidget']")).to_have_count(0, timeout=60_000)
+
+
+def visit(pg, name: str) -> None:
+    from playwright.sync_api import expect
+
+    pg.goto(f"{pg.base}/{name}")
+    title, ready = PAGES[name]
+    expect(pg.get_by_role("heading", name=title, level=1)).to_be_visible(timeout=60_000)
+    expect(pg.locator("[data-testid='stMain']")).to_contain_text(ready, timeout=60_000)
+    settle(pg)
+
+
+def main_text(pg) -> str:
+    return pg.locator("[data-testid='stMain']").inner_text()
+
+
+def upload(pg, path: Path) -> None:
+    visit(pg, "catalog")
+    pg.locator("input[type=file]").first.set_input_files(str(path))
+    settle(pg)
+
+
+def test_every_page_renders_and_nothing_leaves_the_machine(page):
+    ARTIFACTS.mkdir(exist_ok=True)
+    for name in PAGES:
+        visit(page, name)
+        text = main_text(page)
+        assert "Traceback" not in text and not page.locator("[data-testid='stException']").count()
+        page.screenshot(path=str(ARTIFACTS / f"page-{name or 'overview'}.png"), full_page=True)
+    assert page.outside == [], f"the dashboard requested outside resources: {page.outside}"
+
+
+def test_upload_broken_then_good_catalog_changes_single_points_of_failure(page, tmp_path):
+    from playwright.sync_api import expect
+
+    visit(page, "spof")
+    assert "nhsmail-adfs" in main_text(page)
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("organisation: Broken\nservices:\n  - id: x\n    name: X\n    tier: 9\n")
+    upload(page, broken)
+    expect(page.get_by_text("broken.yaml was not loaded", exact=False)).to_be_visible(timeout=60_000)
+    text = main_text(page)
+    assert "broken.yaml was not loaded" in text and "is unchanged" in text
+    assert "Example: nhs acute trust" in text
+    assert "tier is 9" in text and "'impact_tolerance' is missing" in text
+    page.screenshot(path=str(ARTIFACTS / "upload-broken.png"), full_page=True)
+    visit(page, "spof")
+    assert "nhsmail-adfs" in main_text(page)  # the previous catalog is still in use
+
+    doc = yaml.safe_load(DEFAULT_CATALOG.read_text())
+    doc["organisation"] = "Southfield Hospital"
+    doc["dependencies"] = [d for d in doc["dependencies"] if d["id"] != "nhsmail-adfs"]
+    for d in doc["dependencies"]:
+        if d["id"] == "nhsmail-sign-in":
+            d["requires"] = ["entra-signin", "mfa-methods"]
+    good = tmp_path / "southfield.yaml"
+    good.write_text(yaml.safe_dump(doc, sort_keys=False))
+    upload(page, good)
+    expect(page.get_by_text("Loaded southfield.yaml", exact=False)).to_be_visible(timeout=60_000)
+    visit(page, "spof")
+    expect(page.locator("[data-testid='stMain']")).to_contain_text("entra-signin", timeout=60_000)
+    assert "nhsmail-adfs" not in main_text(page)
+    page.screenshot(path=str(ARTIFACTS / "spof-after-upload.png"), full_page=True)
+    visit(page, "")
+    expect(page.locator("[data-testid='stMain']")).to_contain_text("Southfield Hospital")
+
+
+def test_edit_a_dependency_and_download(page):
+    from playwright.sync_api import expect
+
+    visit(page, "catalog")
+    page.get_by_role("tab", name="Edit").click()
+    page.get_by_role("tab", name="dependencies").click()
+    grid = page.locator("[data-testid='stDataFrame']").nth(2)
+    expect(grid).to_be_visible()
+    box = grid.bounding_box()
+    # The grid is drawn on a canvas: at 1280 px the name column's centre is about 410 px from its left edge,
+    # and each row (after the 35 px header) is 35 px tall. Row 1 is entra-signin.
+    page.mouse.dblclick(box["x"] + 410, box["y"] + 35 + 17)
+    editor = page.locator("textarea").first
+    expect(editor).to_be_visible()
+    editor.fill("Entra sign-in RENAMED")
+    page.keyboard.press("Enter")
+    settle(page)
+    page.screenshot(path=str(ARTIFACTS / "edit-before-save.png"), full_page=True)
+    page.get_by_role("button", name="Check and save changes").click()
+    settle(page)
+    page.screenshot(path=str(ARTIFACTS / "edit-after-save.png"), full_page=True)
+    expect(page.get_by_text("Saved your changes")).to_be_visible(timeout=30_000)
+    visit(page, "services")
+    expect(page.locator("[data-testid='stMain']")).to_contain_text("Entra sign-in RENAMED", timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "services-after-edit.png"), full_page=True)
+
+    visit(page, "catalog")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download YAML").click()
+    saved = yaml.safe_load(Path(download.value.path()).read_text())
+    assert any(d["name"] == "Entra sign-in RENAMED" for d in saved["dependencies"])
