@@ -126,6 +126,81 @@ def assess(
 
 
 @app.command()
+def scenario(
+    catalog: Annotated[Path, typer.Argument(help="The catalog to test.")],
+    replay: Annotated[str | None, typer.Option("--replay", help="Replay a recorded outage by its id.")] = None,
+    down: Annotated[
+        str | None, typer.Option("--down", help="Dependency ids (comma-separated), or provider:NAME, to take down.")
+    ] = None,
+    duration: Annotated[str | None, typer.Option("--for", help="How long, e.g. 6h or 90m.")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="When it starts (ISO 8601, UTC unless an offset).")] = None,
+    severe: Annotated[
+        bool, typer.Option("--severe", help="The severe-but-plausible set: every provider's worst recorded outages.")
+    ] = False,
+    outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """What happens to every service when dependencies go down: replay, what-if, or severe-but-plausible."""
+    from risk.durations import parse_duration
+    from risk.outages.model import parse_when
+    from risk.problems import InputError, did_you_mean
+    from risk.scenarios import replay as replay_record
+    from risk.scenarios import severe_but_plausible, what_if
+    from risk.views.terminal import render_scenario, render_severe
+
+    if [replay is not None, down is not None, severe].count(True) != 1:
+        err.print("choose one of --replay RECORD_ID, --down ID[,ID...] --for DURATION, or --severe")
+        raise typer.Exit(2)
+    report = read_catalog(catalog)
+    _print_problems(report.errors)
+    if report.catalog is None:
+        raise typer.Exit(2)
+    history = read_outages(default_history_paths() + list(outages or []))
+    _print_problems(history.problems)
+    if not history.ok:
+        raise typer.Exit(2)
+    try:
+        hours = parse_duration(duration) if duration is not None else None
+        start = parse_when(at) if at else None
+    except ValueError as exc:
+        err.print(str(exc))
+        raise typer.Exit(2) from None
+    if severe:
+        results = severe_but_plausible(report.catalog, history.records)
+        if fmt == "json":
+            payload = [{"provider": r.provider, "kind": r.kind, **r.result.model_dump(mode="json")} for r in results]
+            sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        else:
+            render_severe(results, out)
+        return
+    try:
+        if replay is not None:
+            records = {r.id: r for r in history.records}
+            if replay not in records:
+                guess = did_you_mean(replay, records)
+                err.print(
+                    f"no outage record '{replay}'"
+                    + (f"; {guess}" if guess else "")
+                    + " (lynchpin outages --json lists them)"
+                )
+                raise typer.Exit(2)
+            result = replay_record(report.catalog, records[replay], hours, history=history.records)
+        else:
+            if hours is None:
+                err.print("--down needs --for DURATION, e.g. --for 6h")
+                raise typer.Exit(2)
+            items = [x for x in (down or "").split(",") if x.strip()]
+            result = what_if(report.catalog, items, hours, start if isinstance(start, datetime) else None)
+    except InputError as exc:
+        _print_problems(exc.problems)
+        raise typer.Exit(2) from None
+    if fmt == "json":
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    else:
+        render_scenario(result, out)
+
+
+@app.command()
 def schema(
     which: Annotated[str, typer.Argument(help="catalog, outage or assessment")] = "catalog",
 ) -> None:

@@ -80,3 +80,56 @@ def render_assessment(a: Assessment, console: Console) -> None:
         "[dim]Exact unavailability ignores grace periods; breach probability and downtime come from the "
         "simulation and include grace periods and workarounds. See docs/methodology.md.[/dim]"
     )
+
+
+def render_scenario(result, console: Console) -> None:
+    """One scenario: what is down, then every service's downtime, breach and people affected."""
+    sc = result.scenario
+    console.print(f"[bold]{sc.title or 'Scenario'}[/bold]")
+    console.print(
+        f"down: {', '.join(sc.down) or 'nothing in this catalog'} for {hours(sc.duration_hours)}"
+        + (f" from {sc.start}" if sc.start else "")
+    )
+    for note in sc.assumptions:
+        console.print(f"[yellow]assumption[/yellow]: {note}")
+    t = Table()
+    for col in ("service", "tier", "down for", "tolerance + workaround", "outcome", "users affected", "cost"):
+        t.add_column(col)
+    for s in sorted(result.services, key=lambda s: (not s.breach, not s.down, s.tier, s.id)):
+        if s.breach:
+            outcome = "[red]BEYOND TOLERANCE[/red]"
+        elif s.down:
+            outcome = "[dark_orange]down, within tolerance[/dark_orange]"
+        else:
+            outcome = "[green]up[/green]"
+        t.add_row(
+            s.name,
+            str(s.tier),
+            hours(s.downtime_hours) if s.down else "-",
+            hours(s.tolerance_hours),
+            outcome,
+            f"{s.users_affected:,}",
+            money(s.cost),
+        )
+    console.print(t)
+    console.print(
+        f"{sum(s.down for s in result.services)} service(s) down, {len(result.breaches)} beyond tolerance, "
+        f"{sum(s.users_affected for s in result.services):,} users affected."
+    )
+
+
+def render_severe(results, console: Console) -> None:
+    """The severe-but-plausible set: per provider, which services stay within tolerance."""
+    t = Table(title="Severe but plausible: each provider's worst outages", title_justify="left")
+    for col in ("provider", "scenario", "down for", "services beyond tolerance", "within tolerance"):
+        t.add_column(col)
+    for r in results:
+        breaches = [s.name for s in r.result.breaches]
+        t.add_row(
+            r.provider,
+            "longest" if r.kind == "longest" else "90th percentile",
+            hours(r.result.scenario.duration_hours),
+            "\n".join(breaches) or "[green]none[/green]",
+            f"{len(r.within_tolerance)} of {len(r.result.services)}",
+        )
+    console.print(t)

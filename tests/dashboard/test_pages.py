@@ -73,7 +73,7 @@ def test_single_points_of_failure_page(app):
     text = all_text(at)
     for dep in ("afd", "entra-signin", "exchange-online", "nhsmail-adfs", "epr-platform"):
         assert dep in text
-    assert "entra-mfa`" not in text  # FIDO2 keys are an alternative, so the MFA service alone is not one
+    assert "fido2-keys" not in text  # an alternative path is never a single point of failure
 
 
 def test_outage_history_page_lists_sources(app):

@@ -82,8 +82,17 @@ def test_contract_keys_are_present(nhs):
 
 def test_nhs_single_points_of_failure(nhs):
     email = nhs.service("clinical-email")
-    assert email.single_points_of_failure == ["afd", "entra-signin", "exchange-online", "microsoft-wan", "nhsmail-adfs"]
-    assert ["entra-mfa", "fido2-keys"] in email.cut_sets  # the MFA service alone is not a single point
+    assert email.single_points_of_failure == [
+        "afd",
+        "entra-mfa",
+        "entra-signin",
+        "exchange-online",
+        "microsoft-wan",
+        "nhsmail-adfs",
+    ]
+    remote = nhs.service("remote-access")
+    assert "entra-mfa" not in remote.single_points_of_failure  # FIDO2 keys avoid the MFA service
+    assert ["entra-mfa", "fido2-keys"] in remote.cut_sets
     assert nhs.service("epr").single_points_of_failure == ["epr-platform"]
     logical = {"mfa-methods", "nhsmail-sign-in"}
     for s in nhs.services:
