@@ -126,6 +126,35 @@ def assess(
 
 
 @app.command()
+def recommend(
+    catalog: Annotated[Path, typer.Argument(help="The catalog to advise on.")],
+    outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
+    years: Annotated[int | None, typer.Option("--years", min=100, help="Simulated years (20000).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Random seed (1).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """Recommendations from vendor and regulatory guidance, each with its measured effect, ranked."""
+    from risk.engine.assess import effective_settings
+    from risk.recommend import recommend as run_recommend
+    from risk.views.terminal import render_recommendations
+
+    report = read_catalog(catalog)
+    _print_problems(report.errors)
+    if report.catalog is None:
+        raise typer.Exit(2)
+    history = read_outages(default_history_paths() + list(outages or []))
+    _print_problems(history.problems)
+    if not history.ok:
+        raise typer.Exit(2)
+    settings = effective_settings(report.catalog, {"simulated_years": years, "seed": seed})
+    result = run_recommend(report.catalog, history.records, settings)
+    if fmt == "json":
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    else:
+        render_recommendations(result, out)
+
+
+@app.command()
 def scenario(
     catalog: Annotated[Path, typer.Argument(help="The catalog to test.")],
     replay: Annotated[str | None, typer.Option("--replay", help="Replay a recorded outage by its id.")] = None,

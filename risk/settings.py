@@ -36,6 +36,8 @@ class Settings(BaseModel):
     default_mean_outage_hours: float = Field(default=4.0, gt=0, description="Mean outage for a no-data dependency.")
     max_outage_hours: float = Field(default=168.0, gt=0, description="Simulated outages are capped at this length.")
 
+    disabled_rules: list[str] = Field(default_factory=list, description="Recommendation rule ids switched off.")
+
     # Rating (docs/methodology.md, "Rating").
     likelihood_thresholds: tuple[float, float, float, float] = Field(
         default=(0.01, 0.05, 0.2, 0.5),

@@ -14,7 +14,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from risk.catalog import read_catalog  # noqa: E402
-from risk.catalog.model import AllOf, AnyOf, AtLeast, Catalog, Dependency, Provider, Ref, Service, Workaround  # noqa: E402
+from risk.catalog.model import (  # noqa: E402
+    AllOf,
+    AnyOf,
+    AtLeast,
+    Catalog,
+    Controls,
+    Dependency,
+    Provider,
+    Ref,
+    Service,
+    Workaround,
+)
 from risk.outages.model import OutageRecord  # noqa: E402
 from risk.schema import schema_json  # noqa: E402
 
@@ -65,7 +76,19 @@ def field_reference() -> str:
         "docs/catalog.md explains how the pieces fit together.",
         "",
     ]
-    for model in (Catalog, Service, Workaround, Dependency, Provider, Ref, AnyOf, AllOf, AtLeast, OutageRecord):
+    for model in (
+        Catalog,
+        Service,
+        Workaround,
+        Dependency,
+        Provider,
+        Controls,
+        Ref,
+        AnyOf,
+        AllOf,
+        AtLeast,
+        OutageRecord,
+    ):
         out += [
             f"## {model.__name__}",
             "",
@@ -117,10 +140,51 @@ def error_catalogue() -> str:
     return "\n".join(out)
 
 
+def rule_catalogue() -> str:
+    from risk.recommend import load_rules
+
+    def cond(c: dict) -> str:
+        name, params = next(iter(c.items()))
+        return f"`{name}` " + ", ".join(f"{k}={v}" for k, v in params.items())
+
+    rules = load_rules()
+    out = [
+        "# Recommendation rules",
+        "",
+        "Generated from `risk/recommend/rules.yaml` by `tools/gen_docs.py`. Each rule applies when all its",
+        "trigger conditions hold; its effect is measured by re-assessing the catalog after the transformation",
+        '(docs/methodology.md, "Recommendations"). Switch one off with `settings: {disabled_rules: [ID]}`.',
+        "",
+        f"{len(rules)} rules.",
+        "",
+    ]
+    for r in rules:
+        name, params = next(iter(r.effect.items()))
+        effect = (
+            f"not quantified: {params}"
+            if name == "unquantified"
+            else f"`{name}` " + ", ".join(f"{k}={v}" for k, v in params.items())
+        )
+        out += [
+            f"## {r.id}: {r.title}",
+            "",
+            " ".join(r.rationale.split()),
+            "",
+            f"- **Action:** {r.action}",
+            f"- **Effort:** {r.effort}",
+            "- **Applies when:** " + "; and ".join(cond(c) for c in r.trigger),
+            f"- **Measured by:** {effect}",
+            f"- **Source:** <{r.source_url}>",
+            "",
+        ]
+    return "\n".join(out)
+
+
 def outputs() -> dict[Path, str]:
     return {
         DOCS / "catalog-reference.md": field_reference(),
         DOCS / "errors.md": error_catalogue(),
+        DOCS / "recommendation-rules.md": rule_catalogue(),
         DOCS / "catalog-schema.json": schema_json("catalog"),
         DOCS / "outage-schema.json": schema_json("outage"),
     }

@@ -40,6 +40,7 @@ __all__ = [
     "Dependency",
     "Provider",
     "Catalog",
+    "Controls",
     "Capability",
     "Kind",
 ]
@@ -257,6 +258,62 @@ class Provider(BaseModel):
     exit_plan: bool | None = Field(default=None, description="Whether a tested exit plan exists.")
 
 
+class Controls(BaseModel):
+    """Extension: the organisation's resilience posture (identity controls, monitoring, testing), which the
+    recommendation rules test. Every field is optional; an absent field means "not known", and rules treat
+    it as not in place."""
+
+    model_config = _STRICT
+    emergency_access_accounts: int | None = Field(
+        default=None, ge=0, description="Cloud-only emergency access (break-glass) accounts in the identity provider."
+    )
+    emergency_access_method: Literal["fido2", "certificate", "password", "phone", "other"] | None = Field(
+        default=None, description="How the emergency accounts authenticate."
+    )
+    emergency_access_alerting: bool | None = Field(default=None, description="Every emergency sign-in raises an alert.")
+    emergency_access_tested_days_ago: int | None = Field(
+        default=None, ge=0, description="Days since the emergency accounts were last tested."
+    )
+    users_with_two_mfa_methods: float | None = Field(
+        default=None, ge=0, le=1, description="Share of users with two or more MFA methods registered."
+    )
+    phishing_resistant_share: float | None = Field(
+        default=None, ge=0, le=1, description="Share of users with FIDO2 keys, passkeys or Windows Hello."
+    )
+    temporary_access_pass: bool | None = Field(
+        default=None, description="Temporary Access Pass enabled for onboarding."
+    )
+    conditional_access_alternative_controls: bool | None = Field(
+        default=None, description="Critical apps accept MFA *or* a compliant device, not MFA only."
+    )
+    contingency_policies: int | None = Field(
+        default=None, ge=0, description="Pre-staged, report-only Conditional Access contingency policies."
+    )
+    resilience_defaults_disabled: bool | None = Field(
+        default=None, description="Some Conditional Access policy has resilience defaults switched off."
+    )
+    continuous_access_evaluation: bool | None = Field(default=None, description="Continuous access evaluation on.")
+    password_hash_sync: bool | None = Field(
+        default=None, description="Password hash sync kept on as a fallback from federation."
+    )
+    signin_health_alerts: bool | None = Field(default=None, description="Alerts on sign-in failure spikes.")
+    okta_enhanced_disaster_recovery: bool | None = Field(default=None, description="Okta Enhanced DR purchased.")
+    okta_admin_authenticators: int | None = Field(default=None, ge=0, description="Authenticators per Okta admin.")
+    duo_failmode: Literal["safe", "secure"] | None = Field(default=None, description="Duo fail mode, if decided.")
+    duo_offline_access: bool | None = Field(default=None, description="Duo offline access for Windows logon.")
+    google_super_admins: int | None = Field(default=None, ge=0, description="Google Workspace super admins.")
+    google_super_admin_break_glass: bool | None = Field(
+        default=None, description="A super admin kept as break-glass outside third-party SSO."
+    )
+    status_feeds_monitored: list[Text] = Field(
+        default_factory=list, description="Providers whose status or service-health feed is monitored."
+    )
+    scenario_test_days_ago: int | None = Field(
+        default=None, ge=0, description="Days since an identity-outage scenario test."
+    )
+    user_comms_plan: bool | None = Field(default=None, description="Pre-written outage messages for users.")
+
+
 class Catalog(BaseModel):
     """The organisation's services, what they lean on, and facts about the providers."""
 
@@ -268,6 +325,9 @@ class Catalog(BaseModel):
     services: list[Service] = Field(min_length=1, description="What the organisation delivers; at least one.")
     dependencies: list[Dependency] = Field(default_factory=list, description="What services lean on; each can fail.")
     providers: list[Provider] = Field(default_factory=list, description="Optional facts about providers, by name.")
+    controls: Controls | None = Field(
+        default=None, description="Extension: resilience posture tested by the recommendation rules."
+    )
     settings: Settings | None = Field(
         default=None, description="Extension: override assessment settings (see docs/methodology.md)."
     )

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from risk.catalog.checks import check_catalog
-from risk.catalog.model import Catalog, Dependency, Provider, Service, Workaround
+from risk.catalog.model import Catalog, Controls, Dependency, Provider, Service, Workaround
 from risk.catalog.vocabulary import CAPABILITIES, KINDS, SUBSTITUTABILITY
 from risk.durations import DURATION_HELP
 from risk.problems import Location, Problem, did_you_mean
@@ -50,6 +50,7 @@ _FIELDS_OF: dict[str, list[str]] = {
     "providers": list(Provider.model_fields),
     "workaround": list(Workaround.model_fields),
     "settings": list(Settings.model_fields),
+    "controls": list(Controls.model_fields),
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,9 @@ _HELP = [
 
 
 def _document(catalog: Catalog) -> dict[str, Any]:
-    doc = catalog.model_dump(mode="json", exclude_none=True, exclude={"settings"})
+    doc = catalog.model_dump(mode="json", exclude_none=True, exclude={"settings", "controls"})
+    if catalog.controls is not None:
+        doc["controls"] = catalog.controls.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
     if catalog.settings is not None:
         doc["settings"] = catalog.settings.model_dump(mode="json", exclude_unset=True)
     for section in ("services", "dependencies"):
@@ -127,6 +130,16 @@ def catalog_to_rows(catalog: Catalog) -> dict[str, list[list[Any]]]:
         )
     for p in catalog.providers:
         out["providers"].append([p.name, p.sla, p.status_feed, p.substitutability, p.exit_plan])
+    if catalog.controls is not None:
+        out["controls"] = [["field", "value"]] + [
+            [k, "; ".join(v) if isinstance(v, list) else v]
+            for k, v in catalog.controls.model_dump(mode="json", exclude_none=True, exclude_defaults=True).items()
+        ]
+    if catalog.settings is not None:
+        out["settings"] = [["field", "value"]] + [
+            [k, json.dumps(v) if isinstance(v, list | dict) else v]
+            for k, v in catalog.settings.model_dump(mode="json", exclude_unset=True).items()
+        ]
     return out
 
 
@@ -229,8 +242,8 @@ def write_csv_folder(catalog: Catalog, folder: str | Path) -> None:
 
 
 def template_rows() -> dict[str, list[list[Any]]]:
-    """The blank tabular template: every sheet with its header row only."""
-    return {name: [list(columns)] for name, columns in SHEETS.items()}
+    """The blank tabular template: the main sheets with their header rows only."""
+    return {name: [list(columns)] for name, columns in SHEETS.items() if name not in ("controls", "settings")}
 
 
 def template_xlsx_bytes() -> bytes:

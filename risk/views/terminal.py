@@ -133,3 +133,40 @@ def render_severe(results, console: Console) -> None:
             f"{len(r.within_tolerance)} of {len(r.result.services)}",
         )
     console.print(t)
+
+
+def render_recommendations(report, console: Console) -> None:
+    """Ranked recommendations: measured ones first (by risk reduction), then the rest by effort."""
+    console.print(
+        f"[bold]{report.organisation}[/bold]: {len(report.recommendations)} recommendation(s) from "
+        f"{report.rules_evaluated} rules; risk index {report.risk_index:.2f} "
+        "(impact-weighted breaches of tolerance a year)"
+    )
+    t = Table(show_lines=True)
+    for col in ("#", "recommendation", "services", "measured effect", "effort", "source"):
+        t.add_column(col, overflow="fold")
+    for n, r in enumerate(report.recommendations, start=1):
+        if r.effect is not None:
+            e = r.effect
+            lines = [
+                f"risk index -{e.risk_reduction:.2f} ({e.risk_reduction / e.risk_index_before:.0%})"
+                if e.risk_index_before
+                else "no measurable change",
+                f"{e.downtime_hours_saved:.1f} service-hours/yr less downtime",
+            ]
+            lines += [
+                f"{c.id}: {pct(c.breach_probability_before)} -> {pct(c.breach_probability_after)}"
+                for c in e.services[:4]
+            ]
+            effect = "\n".join(lines)
+        else:
+            effect = f"[dim]not quantified: {r.unquantified_reason}[/dim]"
+        t.add_row(
+            str(n),
+            f"[bold]{r.title}[/bold] [dim]({r.id})[/dim]\n{r.action}",
+            ", ".join(r.services[:6]) + (" ..." if len(r.services) > 6 else ""),
+            effect,
+            r.effort,
+            r.source_url,
+        )
+    console.print(t)

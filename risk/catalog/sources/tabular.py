@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from risk.catalog.sources.base import Parsed
 from risk.problems import Location, Problem, did_you_mean
 
-__all__ = ["SHEETS", "REQUIRED_COLUMNS", "Sheet", "rows_to_document", "unescape_cell"]
+__all__ = ["SHEETS", "KEY_VALUE_SHEETS", "REQUIRED_COLUMNS", "Sheet", "rows_to_document", "unescape_cell", "key_value"]
 
 #: Sheet name -> columns, in the order the templates and writers use.
 SHEETS: dict[str, tuple[str, ...]] = {
@@ -47,7 +47,12 @@ SHEETS: dict[str, tuple[str, ...]] = {
         "notes",
     ),
     "providers": ("name", "sla", "status_feed", "substitutability", "exit_plan"),
+    "controls": ("field", "value"),
+    "settings": ("field", "value"),
 }
+#: Sheets of `field | value` rows, one per field of the block of that name (lists: '; '-separated in
+#: controls, JSON text in settings).
+KEY_VALUE_SHEETS = ("controls", "settings")
 REQUIRED_COLUMNS = {"services": ("id", "name", "tier", "impact_tolerance"), "dependencies": ("id", "name")}
 _TEXT_COLUMNS = {
     "organisation",
@@ -190,7 +195,14 @@ def rows_to_document(sheets: dict[str, Sheet], name: str, csv: bool = False) -> 
             cells[(sheet_name, index)] = (sheet_name, row_no, "")
             records.append(record)
             record_rows.append(row_no)
-        if sheet_name == "catalog":
+        if sheet_name in KEY_VALUE_SHEETS:
+            block: dict[str, Any] = {}
+            for record, row_no in zip(records, record_rows, strict=True):
+                if "field" in record:
+                    block[record["field"]] = key_value(sheet_name, record["field"], record.get("value"))
+                    cells[(sheet_name, record["field"])] = (sheet_name, row_no, col_label(sheet_name, "value"))
+            doc[sheet_name] = block
+        elif sheet_name == "catalog":
             if records:
                 doc.update(records[0])
                 for column in records[0]:
@@ -227,6 +239,20 @@ def rows_to_document(sheets: dict[str, Sheet], name: str, csv: bool = False) -> 
         return where(section if section in SHEETS else None, path=path_text(path))
 
     return Parsed(doc, locate, problems, reported)
+
+
+def key_value(sheet: str, field: str, value: Any) -> Any:
+    """A value from a field | value sheet: lists in controls are '; '-separated, settings values may be JSON."""
+    if sheet == "controls" and field == "status_feeds_monitored":
+        return [] if value in (None, "") else [v.strip() for v in str(value).split(";") if v.strip()]
+    if sheet == "settings" and isinstance(value, str) and value[:1] in "[{":
+        import json
+
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
 def header_and_rows(raw_rows: Sequence[Sequence[Any]], sheet_name: str) -> Sheet:
