@@ -17,6 +17,10 @@ navigation = st.navigation(
             st.Page(PAGES + "spof.py", title="Single points of failure", icon=":material/warning:"),
             st.Page(PAGES + "history.py", title="Outage history", icon=":material/history:"),
         ],
+        "Action": [
+            st.Page(PAGES + "recommendations.py", title="Recommendations", icon=":material/task_alt:"),
+            st.Page(PAGES + "scenarios.py", title="Scenarios", icon=":material/science:"),
+        ],
         "Data": [
             st.Page(PAGES + "catalog.py", title="Catalog", icon=":material/upload_file:"),
             st.Page(PAGES + "settings.py", title="Settings", icon=":material/tune:"),

@@ -129,3 +129,43 @@ def save_catalog(name: str, catalog: Catalog, source: str) -> str:
     key = SAVED_PREFIX + name
     choose(key)
     return key
+
+
+def _inputs(cur: Current) -> tuple[str, str, str]:
+    hist = history()
+    try:
+        settings = effective_settings(cur.catalog, settings_overrides())
+    except ValueError:
+        settings = effective_settings(cur.catalog)
+    records_json = json.dumps([r.model_dump(mode="json") for r in hist.records], sort_keys=True)
+    return cur.catalog.model_dump_json(), records_json, settings.model_dump_json()
+
+
+@st.cache_data(show_spinner="Measuring each recommendation...", max_entries=8)
+def _recommend(catalog_json: str, records_json: str, settings_json: str):
+    from risk.recommend import recommend
+
+    catalog = Catalog.model_validate_json(catalog_json)
+    records = [OutageRecord.model_validate(r) for r in json.loads(records_json)]
+    settings = Settings.model_validate_json(settings_json)
+    return recommend(catalog, records, settings, baseline=_assess(catalog_json, records_json, settings_json))
+
+
+@st.cache_data(show_spinner="Measuring the combined effect...", max_entries=32)
+def _combined(catalog_json: str, records_json: str, settings_json: str, rule_ids: tuple[str, ...]):
+    from risk.recommend import combined_effect
+
+    catalog = Catalog.model_validate_json(catalog_json)
+    records = [OutageRecord.model_validate(r) for r in json.loads(records_json)]
+    settings = Settings.model_validate_json(settings_json)
+    return combined_effect(
+        catalog, records, list(rule_ids), settings, baseline=_assess(catalog_json, records_json, settings_json)
+    )
+
+
+def recommendations(cur: Current):
+    return _recommend(*_inputs(cur))
+
+
+def combined(cur: Current, rule_ids: list[str]):
+    return _combined(*_inputs(cur), tuple(rule_ids))

@@ -29,6 +29,8 @@ PAGES = {
     "dependency_map": ("Dependency map", "fails on its own"),
     "spof": ("Single points of failure", "behind"),
     "history": ("Outage history", "Frequency and duration by provider"),
+    "recommendations": ("Recommendations", "Combined effect"),
+    "scenarios": ("Scenarios", "Services down"),
     "catalog": ("Catalog", "In use:"),
     "settings": ("Settings", "Analysis and rating"),
     "methodology": ("Methodology", "Worked example"),

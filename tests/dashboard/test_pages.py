@@ -98,3 +98,24 @@ def test_switching_catalog_from_the_sidebar_is_remembered(app):
     assert "University of Eastmoor" in all_text(app)
     again = AppTest.from_file(APP, default_timeout=120).run()
     assert "University of Eastmoor" in all_text(again)
+
+
+def test_recommendations_page_ranks_and_combines(app):
+    at = page(app, "recommendations")
+    labels = [e.label for e in at.expander]
+    assert any("(ENTRA-MFA-07)" in label and "risk index" in label for label in labels)
+    assert "Not quantified" in "\n".join(i.value for i in at.info)
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["Recommendations"]) >= 10
+    assert "Risk index" in metrics  # the combined-effect block rendered with the default picks
+
+
+def test_scenarios_page_answers_the_monday_morning_question(app):
+    at = page(app, "scenarios")
+    at.multiselect(key="whatif_down").set_value(["entra-mfa"]).run()
+    at.text_input(key="whatif_for").set_value("6h").run()
+    assert not at.exception
+    text = all_text(at).replace("\\", "")  # markdown escapes
+    assert "entra-mfa down for 6 h" in text
+    users = [m.value for m in at.metric if m.label == "Users affected"]
+    assert "27,000" in users  # the users of email, Teams and the intranet

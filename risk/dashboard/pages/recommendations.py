@@ -1,0 +1,138 @@
+"""Recommendations: what to do, ranked by measured risk reduction; pick several to see their combined effect."""
+
+import pandas as pd
+import streamlit as st
+
+from risk.dashboard import charts, state
+from risk.dashboard.widgets import explain, header, md_escape, sidebar
+from risk.engine.rating import band
+from risk.views.format import hours, pct
+
+cur = sidebar()
+a, settings = state.assessment(cur)
+report = state.recommendations(cur)
+header("Recommendations", "What would cut our risk most, and by how much?")
+
+measured = [r for r in report.recommendations if r.effect is not None]
+c = st.columns(3)
+c[0].metric("Recommendations", len(report.recommendations), f"from {report.rules_evaluated} rules", delta_color="off")
+c[1].metric("Measured", len(measured))
+c[2].metric(
+    "Risk index now",
+    f"{report.risk_index:.2f}",
+    help="Expected impact-weighted breaches of tolerance a year: the sum over services of impact x the "
+    "chance of an outage beyond tolerance.",
+)
+explain(
+    "Each recommendation comes from vendor or regulatory guidance (linked). Where it changes the structure "
+    "or the outage durations, Lynchpin applies it to a copy of the catalog and assesses again with the same "
+    "random draws, so the difference is its effect, not noise. The rest say why they cannot be measured.",
+    "Ranked by the fall in the risk index, then by downtime saved; unmeasured ones follow, cheapest first.",
+    "recommendations",
+)
+
+table = pd.DataFrame(
+    {
+        "#": range(1, len(report.recommendations) + 1),
+        "recommendation": [r.title for r in report.recommendations],
+        "id": [r.id for r in report.recommendations],
+        "risk reduction": [r.effect.risk_reduction if r.effect else None for r in report.recommendations],
+        "downtime saved h/yr": [
+            round(r.effect.downtime_hours_saved, 1) if r.effect else None for r in report.recommendations
+        ],
+        "effort": [r.effort for r in report.recommendations],
+        "services": [", ".join(r.services) for r in report.recommendations],
+        "source": [r.source_url for r in report.recommendations],
+    }
+)
+st.dataframe(
+    table,
+    hide_index=True,
+    column_config={
+        "risk reduction": st.column_config.NumberColumn(format="%.3f"),
+        "source": st.column_config.LinkColumn(display_text="guidance"),
+    },
+)
+
+st.subheader("Details")
+for n, r in enumerate(report.recommendations, start=1):
+    label = f"{n}. {r.title} ({r.id})"
+    if r.effect:
+        label += f" — risk index −{r.effect.risk_reduction:.2f}"
+    with st.expander(label, expanded=n == 1):
+        st.markdown(
+            f"{md_escape(r.rationale)}\n\n**What to do.** {md_escape(r.action)}  \n**Effort:** {r.effort}. "
+            f"**Why here:** {md_escape(r.trigger)}.  \n**Source:** [{md_escape(r.source_url)}]({r.source_url})"
+        )
+        if r.effect is None:
+            st.info(f"Not quantified: {r.unquantified_reason}.")
+            continue
+        st.caption(f"Measured by: {md_escape(r.change)}")
+        if not r.effect.services:
+            st.caption("No service's figures change.")
+            continue
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "service": [s.name for s in r.effect.services],
+                    "P(beyond tolerance) before": [s.breach_probability_before for s in r.effect.services],
+                    "after": [s.breach_probability_after for s in r.effect.services],
+                    "downtime before": [hours(s.downtime_hours_before) for s in r.effect.services],
+                    "after ": [hours(s.downtime_hours_after) for s in r.effect.services],
+                    "rating": [f"{s.rating_before} → {s.rating_after}" for s in r.effect.services],
+                    "single points removed": [", ".join(s.single_points_of_failure_removed) for s in r.effect.services],
+                }
+            ),
+            hide_index=True,
+            column_config={
+                "P(beyond tolerance) before": st.column_config.NumberColumn(format="percent"),
+                "after": st.column_config.NumberColumn(format="percent"),
+            },
+        )
+
+st.subheader("Combined effect")
+options = [r.id for r in measured]
+titles = {r.id: r.title for r in report.recommendations}
+picked = st.multiselect(
+    "Pick recommendations to apply together",
+    options,
+    default=options[:3],
+    format_func=lambda i: f"{i}: {titles[i]}",
+    key="combine",
+)
+if picked:
+    effect, after = state.combined(cur, picked)
+    m = st.columns(3)
+    m[0].metric("Risk index", f"{effect.risk_index_after:.2f}", f"{-effect.risk_reduction:+.2f}", delta_color="inverse")
+    m[1].metric("Downtime saved", f"{effect.downtime_hours_saved:.1f} h/yr")
+    m[2].metric(
+        "Extreme or high risks",
+        sum(s.rating in ("extreme", "high") for s in after.services),
+        f"{sum(s.rating in ('extreme', 'high') for s in after.services) - sum(s.rating in ('extreme', 'high') for s in a.services):+d}",
+        delta_color="inverse",
+    )
+    b1, b2 = st.columns(2)
+    with b1:
+        st.plotly_chart(charts.risk_matrix(a, lambda s: band(s, settings)).update_layout(title="Now"), key="m0")
+    with b2:
+        st.plotly_chart(
+            charts.risk_matrix(after, lambda s: band(s, settings)).update_layout(
+                title="With the picked recommendations"
+            ),
+            key="m1",
+        )
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "service": [s.name for s in effect.services],
+                "P(beyond tolerance)": [
+                    f"{pct(s.breach_probability_before)} → {pct(s.breach_probability_after)}" for s in effect.services
+                ],
+                "rating": [
+                    f"{s.rating_before} ({s.score_before}) → {s.rating_after} ({s.score_after})"
+                    for s in effect.services
+                ],
+            }
+        ),
+        hide_index=True,
+    )

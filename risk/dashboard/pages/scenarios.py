@@ -1,0 +1,136 @@
+"""Scenarios: replay a real outage, ask "what if", and run the severe-but-plausible set."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from risk.dashboard import state
+from risk.dashboard.widgets import explain, header, md_escape, sidebar
+from risk.durations import parse_duration
+from risk.outages.match import matches
+from risk.problems import InputError
+from risk.scenarios import replay, severe_but_plausible, what_if
+from risk.views.format import hours, money
+
+cur = sidebar()
+hist = state.history()
+header("Scenarios", "What would have happened, and what would happen if...?")
+
+
+def show(result) -> None:
+    sc = result.scenario
+    st.markdown(
+        f"**{md_escape(sc.title)}**  \ndown: {', '.join(sc.down) or 'nothing in this catalog'} for "
+        f"{hours(sc.duration_hours)}" + (f", from {sc.start}" if sc.start else "")
+    )
+    for note in sc.assumptions:
+        st.warning(note)
+    down = [s for s in result.services if s.down]
+    c = st.columns(3)
+    c[0].metric("Services down", f"{len(down)} of {len(result.services)}")
+    c[1].metric("Beyond impact tolerance", len(result.breaches))
+    c[2].metric("Users affected", f"{sum(s.users_affected for s in result.services):,}")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "service": [s.name for s in result.services],
+                "tier": [s.tier for s in result.services],
+                "outcome": [
+                    "BEYOND TOLERANCE" if s.breach else "down, within tolerance" if s.down else "up"
+                    for s in result.services
+                ],
+                "down for": [hours(s.downtime_hours) if s.down else "" for s in result.services],
+                "tolerance + workaround": [hours(s.tolerance_hours) for s in result.services],
+                "users affected": [s.users_affected for s in result.services],
+                "cost": [money(s.cost) for s in result.services],
+            }
+        ).sort_values(["outcome", "tier"]),
+        hide_index=True,
+    )
+
+
+replay_tab, whatif_tab, severe_tab = st.tabs(["Replay a recorded outage", "What if", "Severe but plausible"])
+
+with replay_tab:
+    relevant = [r for r in hist.records if any(matches(r, d) for d in cur.catalog.dependencies)]
+    others = [r for r in hist.records if r not in relevant]
+    ordered = sorted(relevant, key=lambda r: r.start_dt, reverse=True) + sorted(
+        others, key=lambda r: r.start_dt, reverse=True
+    )
+    by_id = {r.id: r for r in ordered}
+    default = next((i for i, r in enumerate(ordered) if r.id == "microsoft-20250113"), 0)
+    rid = st.selectbox(
+        f"Outage record ({len(relevant)} hit this catalog, listed first)",
+        list(by_id),
+        index=default,
+        format_func=lambda i: (
+            f"{by_id[i].start_dt:%Y-%m-%d} {by_id[i].provider} {'; '.join(by_id[i].product)} "
+            f"({'; '.join(by_id[i].capability)}){' — hits this catalog' if by_id[i] in relevant else ''}"
+        ),
+        key="replay_record",
+    )
+    record = by_id[rid]
+    st.caption(md_escape(record.summary or "") + (f" [source]({record.source_url})" if record.source_url else ""))
+    own = st.checkbox("Set the duration myself", value=False, key="replay_own")
+    override = st.number_input(
+        "Duration (hours)", 0.1, 720.0, record.duration_hours or 4.0, key="replay_hours", disabled=not own
+    )
+    show(replay(cur.catalog, record, override if own else None, history=hist.records))
+
+with whatif_tab:
+    basic = [d for d in cur.catalog.dependencies if not d.is_logical]
+    providers = sorted({d.provider for d in basic if d.provider})
+    options = [f"provider:{p}" for p in providers] + [d.id for d in basic]
+    names = {d.id: f"{d.name} ({d.id})" for d in basic} | {f"provider:{p}": f"Everything from {p}" for p in providers}
+    default = [x for x in ("entra-mfa",) if x in options] or options[:1]
+    chosen = st.multiselect(
+        "What goes down", options, default=default, format_func=lambda x: names[x], key="whatif_down"
+    )
+    c1, c2, c3 = st.columns(3)
+    text = c1.text_input("For how long", "6h", key="whatif_for", help="e.g. 90m, 6h, 2d")
+    monday = date.today() + timedelta(days=(7 - date.today().weekday()) % 7 or 7)
+    day = c2.date_input("Starting on", monday, key="whatif_day")
+    at = c3.time_input("at (UTC)", time(9, 0), key="whatif_time")
+    try:
+        duration = parse_duration(text)
+    except ValueError as exc:
+        st.error(str(exc))
+    else:
+        if chosen and duration > 0:
+            try:
+                show(what_if(cur.catalog, chosen, duration, datetime.combine(day, at, tzinfo=UTC)))
+            except InputError as exc:
+                for p in exc.problems:
+                    st.error(p.message)
+        else:
+            st.info("Choose at least one dependency and a duration above zero.")
+    explain(
+        "Everything chosen goes down together at the start and comes back after the duration. Services with "
+        "an alternative path stay up; grace periods delay the outage; a workaround adds to the tolerance.",
+        "The catalog's requirement structure evaluated over the outage window.",
+        "scenarios",
+    )
+
+with severe_tab:
+    results = severe_but_plausible(cur.catalog, hist.records)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "provider": [r.provider for r in results],
+                "scenario": ["longest" if r.kind == "longest" else "90th percentile" for r in results],
+                "down for": [hours(r.result.scenario.duration_hours) for r in results],
+                "beyond tolerance": [", ".join(s.name for s in r.result.breaches) or "none" for r in results],
+                "within tolerance": [f"{len(r.within_tolerance)} of {len(r.result.services)}" for r in results],
+                "basis": [r.result.scenario.assumptions[0] if r.result.scenario.assumptions else "" for r in results],
+            }
+        ),
+        hide_index=True,
+    )
+    explain(
+        "UK operational-resilience rules expect firms to test severe but plausible disruption. For each "
+        "provider, all of its dependencies go down together for its longest and its 90th-percentile recorded "
+        "outage; the table shows which services would stay within impact tolerance.",
+        "Providers without a recorded outage of known length use their fitted duration model.",
+        "scenarios",
+    )
