@@ -1,0 +1,371 @@
+"""The PDF management report (fpdf2, with matplotlib's bundled DejaVu fonts for any script)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
+
+from risk.engine.rating import band
+from risk.report.charts import loss_curve_png, provider_png, risk_matrix_png
+from risk.report.model import Report
+from risk.report.safe import pdf_text as t
+from risk.report.summary import key_figures
+from risk.views.format import hours, money, one_in, pct, prob
+
+__all__ = ["render_pdf"]
+
+FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+INK, MUTED, ACCENT = (30, 30, 30), (100, 100, 100), (0, 114, 178)
+BAND_RGB = {"low": (0, 158, 115), "moderate": (240, 228, 66), "high": (230, 159, 0), "extreme": (213, 94, 0)}
+
+
+class _Doc(FPDF):
+    def __init__(self, report: Report):
+        super().__init__(format="A4")
+        self.report = report
+        self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+        self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        self.add_font("DejaVu", "I", str(FONTS / "DejaVuSans-Oblique.ttf"))
+        self.set_auto_page_break(True, margin=16)
+        self.set_margins(16, 16, 16)
+        from datetime import UTC, datetime
+
+        self.set_creation_date(datetime.strptime(report.generated_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC))
+        self.set_title(t(report.title, 200))
+        self.set_creator("Lynchpin")
+
+    def header(self):
+        if self.page_no() == 1:
+            return
+        self.set_font("DejaVu", "", 7.5)
+        self.set_text_color(*MUTED)
+        self.cell(
+            0,
+            6,
+            t(f"{self.report.catalog.organisation} · dependency risk assessment", 120),
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        self.ln(2)
+
+    def footer(self):
+        self.set_y(-12)
+        self.set_font("DejaVu", "", 7.5)
+        self.set_text_color(*MUTED)
+        self.cell(
+            0,
+            6,
+            f"Lynchpin {self.report.assessment.lynchpin_version} · catalog "
+            f"{self.report.catalog_sha256[:12]} · page {self.page_no()}",
+            align="R",
+        )
+
+    # Building blocks -----------------------------------------------------------------------------------
+    def h1(self, text: str) -> None:
+        self.set_font("DejaVu", "B", 16)
+        self.set_text_color(*INK)
+        self.multi_cell(0, 8, t(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(2)
+
+    def h2(self, text: str) -> None:
+        if self.get_y() > 250:
+            self.add_page()
+        self.ln(2)
+        self.set_font("DejaVu", "B", 12)
+        self.set_text_color(*ACCENT)
+        self.multi_cell(0, 6.5, t(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_text_color(*INK)
+        self.ln(1)
+
+    def para(self, text: str, size: float = 9.5, style: str = "") -> None:
+        self.set_font("DejaVu", style, size)
+        self.set_text_color(*INK)
+        self.multi_cell(0, size * 0.5, t(text, 3000), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1.5)
+
+    def note(self, text: str) -> None:
+        self.set_font("DejaVu", "I", 8)
+        self.set_text_color(*MUTED)
+        self.multi_cell(0, 4, t(text, 2000), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_text_color(*INK)
+        self.ln(1)
+
+    def grid(
+        self,
+        header: list[str],
+        rows: list[list[str]],
+        widths: list[float],
+        size: float = 7.5,
+        colour_column: int | None = None,
+    ) -> None:
+        self.set_font("DejaVu", "", size)
+        with self.table(
+            col_widths=widths,
+            text_align="LEFT",
+            line_height=size * 0.55,
+            padding=1.2,
+            borders_layout="HORIZONTAL_LINES",
+            headings_style=FontFace(emphasis="BOLD", fill_color=(230, 238, 246)),
+            repeat_headings=1,
+        ) as table:
+            head = table.row()
+            self.set_font("DejaVu", "B", size)
+            for h in header:
+                head.cell(t(h))
+            self.set_font("DejaVu", "", size)
+            for r in rows:
+                row = table.row()
+                for i, value in enumerate(r):
+                    if colour_column is not None and i == colour_column:
+                        name = str(value).split(" ")[0]
+                        colour = BAND_RGB.get(name)
+                        row.cell(
+                            t(value),
+                            style=None if colour is None else FontFace(fill_color=colour),
+                        )
+                    else:
+                        row.cell(t(value, 300))
+        self.ln(2)
+
+    def image_png(self, data: bytes, width: float) -> None:
+        self.image(io.BytesIO(data), w=width)
+        self.ln(2)
+
+
+def render_pdf(report: Report) -> bytes:
+    a = report.assessment
+    band_of = lambda score: band(score, report.settings)  # noqa: E731
+    pdf = _Doc(report)
+
+    # Cover --------------------------------------------------------------------------------------------
+    pdf.add_page()
+    pdf.ln(50)
+    pdf.set_font("DejaVu", "", 11)
+    pdf.set_text_color(*ACCENT)
+    pdf.cell(0, 8, "DEPENDENCY RISK ASSESSMENT", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", "B", 24)
+    pdf.set_text_color(*INK)
+    pdf.multi_cell(0, 11, t(report.catalog.organisation, 200), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(6)
+    pdf.set_font("DejaVu", "", 11)
+    pdf.multi_cell(
+        0,
+        6,
+        "Which of our critical services go down when a provider fails, how likely is an outage "
+        "longer than we can tolerate this year, and what would cut that risk most?",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    pdf.ln(20)
+    pdf.set_font("DejaVu", "", 9)
+    for label, value in (
+        ("Date", report.generated_at[:10]),
+        ("Catalog version", report.catalog.catalog_version or "not stated"),
+        ("Catalog SHA-256", report.catalog_sha256),
+        (
+            "Outage history",
+            f"{a.history['records']} records, {str(a.history['start'])[:10]} to {str(a.history['end'])[:10]}",
+        ),
+        ("Simulation", f"{report.settings.simulated_years:,} years, seed {report.settings.seed}"),
+        ("Produced by", f"Lynchpin {a.lynchpin_version}"),
+    ):
+        pdf.set_text_color(*MUTED)
+        pdf.cell(40, 6, label)
+        pdf.set_text_color(*INK)
+        pdf.multi_cell(0, 6, t(value, 200), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    # Executive summary --------------------------------------------------------------------------------
+    pdf.add_page()
+    pdf.h1("Executive summary")
+    for paragraph in report.summary:
+        pdf.para(paragraph, 10)
+    pdf.h2("Key figures")
+    pdf.grid(["figure", "value"], [[k, v] for k, v in key_figures(report)], [110, 68], size=8.5)
+
+    # Risk matrix and top risks --------------------------------------------------------------------------
+    pdf.add_page()
+    pdf.h1("Risks by service")
+    pdf.image_png(risk_matrix_png(a, band_of), 120)
+    pdf.note(
+        "Likelihood: the simulated chance of at least one outage longer than the service's impact tolerance "
+        "(plus its workaround) in a year. Impact: the worst of the tier, users and hourly-cost scores. "
+        "NHS 5x5 bands."
+    )
+    pdf.h2("Top risks")
+    top = sorted(a.services, key=lambda s: (-s.score, -s.tolerance_breach_probability))
+    pdf.grid(
+        ["service", "tier", "rating", "outage beyond tolerance", "single points of failure", "downtime/yr"],
+        [
+            [
+                s.name,
+                str(s.tier),
+                f"{s.rating} ({s.score})",
+                f"{pct(s.tolerance_breach_probability)} ({one_in(s.tolerance_breach_probability)})",
+                ", ".join(s.single_points_of_failure) or "none",
+                hours(s.expected_annual_downtime_hours),
+            ]
+            for s in top
+        ],
+        [48, 10, 22, 34, 46, 18],
+        colour_column=2,
+    )
+
+    # Single points of failure and concentration ----------------------------------------------------------
+    pdf.add_page()
+    pdf.h1("Single points of failure and concentration")
+    rows = []
+    for p in a.providers:
+        for d in a.dependencies:
+            if d.provider == p.name and d.blast_radius.services:
+                rows.append(
+                    [
+                        p.name,
+                        f"{d.name} ({d.id})",
+                        ", ".join(d.blast_radius.services),
+                        f"{d.blast_radius.users:,}",
+                        f"{d.annual_outages:.2f}",
+                        f"{d.source}, {d.data_quality}",
+                    ]
+                )
+    pdf.grid(
+        ["provider", "dependency", "services it takes down alone", "users", "outages/yr", "data"],
+        rows,
+        [26, 42, 54, 16, 16, 24],
+    )
+    pdf.image_png(provider_png(a), 150)
+    pdf.note(
+        f"Herfindahl-Hirschman index of single-point-of-failure links by provider: {a.concentration.hhi:.2f} "
+        "(1 = all with one provider)."
+    )
+
+    # Recommendations ----------------------------------------------------------------------------------
+    pdf.add_page()
+    pdf.h1("Recommendations")
+    pdf.note(
+        f"{len(report.recommendations.recommendations)} of {report.recommendations.rules_evaluated} rules apply. "
+        "Measured ones are ranked by the fall in the risk index (impact-weighted breaches of tolerance a "
+        f"year, now {report.recommendations.risk_index:.2f}); each was measured by re-assessing the catalog "
+        "with the change applied."
+    )
+    rows = []
+    for n, r in enumerate(report.recommendations.recommendations, start=1):
+        if r.effect:
+            changes = "; ".join(
+                f"{c.id} {pct(c.breach_probability_before)}→{pct(c.breach_probability_after)}"
+                for c in r.effect.services[:3]
+            )
+            effect = f"risk index −{r.effect.risk_reduction:.2f}; {changes}"
+        else:
+            effect = f"not measured: {r.unquantified_reason}"
+        rows.append([str(n), f"{r.title} ({r.id})\n{r.action}", effect, r.effort, r.source_url])
+    pdf.grid(["#", "recommendation", "measured effect", "effort", "source"], rows, [7, 62, 52, 13, 44], size=7)
+
+    # Scenarios -----------------------------------------------------------------------------------------
+    pdf.add_page()
+    pdf.h1("Severe but plausible scenarios")
+    pdf.note(
+        "For each provider, all of its dependencies down together for its longest and its 90th-percentile "
+        "recorded outage (or, with no record of known length, those points of its fitted duration model)."
+    )
+    pdf.grid(
+        ["provider", "scenario", "down for", "services beyond tolerance", "within"],
+        [
+            [
+                r.provider,
+                "longest" if r.kind == "longest" else "90th percentile",
+                hours(r.result.scenario.duration_hours),
+                ", ".join(s.name for s in r.result.breaches) or "none",
+                f"{len(r.within_tolerance)} of {len(r.result.services)}",
+            ]
+            for r in report.severe
+        ],
+        [30, 24, 18, 92, 14],
+    )
+    pdf.h2("Expected losses")
+    pdf.image_png(loss_curve_png(a), 150)
+
+    # Appendix -------------------------------------------------------------------------------------------
+    pdf.add_page()
+    pdf.h1("Appendix")
+    pdf.h2("Methodology in brief")
+    for line in (
+        "Structure: each service's requirements compile to a fault tree over the basic dependencies; minimal cut "
+        f"sets are listed up to order {report.settings.cut_set_order}, exactly, from a binary decision diagram.",
+        "Unavailability: the exact probability that the service is down at a random moment, assuming dependencies "
+        "fail independently; dependency unavailability q = 1 − exp(−rate × mean outage / 8760).",
+        "Outage rates: matched public records, severity-weighted, with a Jeffreys Gamma prior: (½ + n) / T years. "
+        "Durations: lognormal, fitted per dependency with three or more known durations, otherwise shrunk to the "
+        "whole history's fit. Expert estimates in the catalog override history.",
+        f"Breach probability, downtime and cost: {report.settings.simulated_years:,} simulated years with seed "
+        f"{report.settings.seed}; shared dependencies fail all their services at once; grace periods and "
+        "workarounds apply.",
+        "Limitations: independence between dependencies except where modelled; stationarity; public outage "
+        "history under-reports and over-represents providers that publish reviews. Full text: docs/methodology.md.",
+    ):
+        pdf.para("• " + line, 8.5)
+    pdf.h2("Settings")
+    s = report.settings
+    pdf.grid(
+        ["setting", "value"],
+        [
+            ["cut-set order", str(s.cut_set_order)],
+            ["simulated years", f"{s.simulated_years:,}"],
+            ["seed", str(s.seed)],
+            ["prior (shape, rate years)", f"{s.prior_shape}, {s.prior_rate_years}"],
+            ["severity weights", ", ".join(f"{k} {v}" for k, v in s.severity_weights.items())],
+            ["likelihood thresholds", ", ".join(f"{x:g}" for x in s.likelihood_thresholds)],
+            ["rating bands (moderate, high, extreme from)", ", ".join(str(x) for x in s.rating_bands)],
+            ["rules switched off", ", ".join(s.disabled_rules) or "none"],
+        ],
+        [80, 98],
+        size=7.5,
+    )
+    pdf.h2("Rules applied")
+    applied = {r.id for r in report.recommendations.recommendations}
+    pdf.grid(
+        ["rule", "title", "applies here", "source"],
+        [[r.id, r.title, "yes" if r.id in applied else "no", r.source_url] for r in report.rules],
+        [22, 80, 16, 60],
+        size=6.5,
+    )
+    pdf.h2("Outage data used")
+    pdf.note(
+        f"Sources: {', '.join(report.sources) or 'the shipped history'}. History span "
+        f"{str(a.history['start'])[:10]} to {str(a.history['end'])[:10]} ({a.history['records']} records). "
+        "Records matched to this catalog's dependencies:"
+    )
+    pdf.grid(
+        ["record", "date", "provider and product", "hours", "confidence", "source"],
+        [
+            [
+                r.id,
+                r.start_dt.strftime("%Y-%m-%d"),
+                f"{r.provider} {'; '.join(r.product)}",
+                "?" if r.duration_hours is None else f"{r.duration_hours:.1f}",
+                r.confidence,
+                r.source_url or "",
+            ]
+            for r in report.records_used()
+        ],
+        [30, 18, 36, 12, 16, 66],
+        size=6.5,
+    )
+    pdf.h2("Exact unavailability by service")
+    pdf.grid(
+        ["service", "unavailability", "expected downtime", "expected cost/yr"],
+        [
+            [x.name, prob(x.unavailability), hours(x.expected_annual_downtime_hours), money(x.expected_annual_cost)]
+            for x in a.services
+        ],
+        [90, 28, 30, 30],
+        size=7.5,
+    )
+    pdf.note(
+        f"Catalog SHA-256 {report.catalog_sha256}. Generated {report.generated_at} by Lynchpin {a.lynchpin_version}."
+    )
+    return bytes(pdf.output())
