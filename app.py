@@ -20,6 +20,7 @@ navigation = st.navigation(
         "Action": [
             st.Page(PAGES + "recommendations.py", title="Recommendations", icon=":material/task_alt:"),
             st.Page(PAGES + "scenarios.py", title="Scenarios", icon=":material/science:"),
+            st.Page(PAGES + "reports.py", title="Reports", icon=":material/summarize:"),
         ],
         "Data": [
             st.Page(PAGES + "catalog.py", title="Catalog", icon=":material/upload_file:"),

@@ -126,6 +126,42 @@ def assess(
 
 
 @app.command()
+def report(
+    catalog: Annotated[Path, typer.Argument(help="The catalog to report on.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write the reports into.")] = Path("."),
+    formats: Annotated[
+        str, typer.Option("--format", help="Comma-separated: pdf,html,xlsx,json")
+    ] = "pdf,html,xlsx,json",
+    outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
+    years: Annotated[int | None, typer.Option("--years", min=100, help="Simulated years (20000).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Random seed (1).")] = None,
+) -> None:
+    """Management reports from one run: PDF, self-contained HTML, XLSX workbook and JSON."""
+    from risk.engine.assess import effective_settings
+    from risk.report import RENDERERS, build_report, write_reports
+
+    wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in RENDERERS]
+    if unknown or not wanted:
+        err.print(f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(RENDERERS)}")
+        raise typer.Exit(2)
+    loaded = read_catalog(catalog)
+    _print_problems(loaded.errors)
+    if loaded.catalog is None:
+        raise typer.Exit(2)
+    sources = default_history_paths() + list(outages or [])
+    history = read_outages(sources)
+    _print_problems(history.problems)
+    if not history.ok:
+        raise typer.Exit(2)
+    settings = effective_settings(loaded.catalog, {"simulated_years": years, "seed": seed})
+    with err.status("Assessing, measuring recommendations and running scenarios..."):
+        result = build_report(loaded.catalog, history.records, settings, sources=[p.name for p in sources])
+        for path in write_reports(result, output, wanted):
+            out.print(f"wrote {path}")
+
+
+@app.command()
 def recommend(
     catalog: Annotated[Path, typer.Argument(help="The catalog to advise on.")],
     outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,

@@ -140,6 +140,10 @@ def pydantic_problems(exc: ValidationError, locate: Locate, prefix: tuple = ()) 
         elif kind == "too_short" and field == "services":
             message = "the catalog has no services"
             hint = _FIELD_HINTS["services"]
+        elif kind == "string_too_long":
+            limit = (err.get("ctx") or {}).get("max_length")
+            message = f"'{field}' is {len(str(value)):,} characters long; the most allowed is {limit:,}"
+            hint = "shorten it; put detail in notes or in your own documentation"
         elif kind in {"less_than_equal", "greater_than_equal", "less_than", "greater_than"}:
             message = f"{field} is {_describe_input(value)}, out of range: {str(err['msg']).lower()}"
         else:

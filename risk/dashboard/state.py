@@ -169,3 +169,20 @@ def recommendations(cur: Current):
 
 def combined(cur: Current, rule_ids: list[str]):
     return _combined(*_inputs(cur), tuple(rule_ids))
+
+
+@st.cache_data(show_spinner="Writing the reports...", max_entries=4)
+def _report_files(catalog_json: str, records_json: str, settings_json: str) -> dict[str, tuple[str, bytes]]:
+    from risk.report import RENDERERS, SUFFIX, build_report, render
+    from risk.report.safe import safe_filename
+
+    catalog = Catalog.model_validate_json(catalog_json)
+    records = [OutageRecord.model_validate(r) for r in json.loads(records_json)]
+    settings = Settings.model_validate_json(settings_json)
+    report = build_report(catalog, records, settings, assessment=_assess(catalog_json, records_json, settings_json))
+    stem = safe_filename(catalog.organisation) + "-risk-report"
+    return {fmt: (stem + SUFFIX[fmt], render(report, fmt)) for fmt in RENDERERS}
+
+
+def report_files(cur: Current) -> dict[str, tuple[str, bytes]]:
+    return _report_files(*_inputs(cur))

@@ -57,3 +57,20 @@ def sidebar() -> state.Current:
 def header(title: str, question: str) -> None:
     st.title(title)
     st.caption(question)
+
+
+def download_table(frame, name: str, key: str) -> None:
+    """CSV and XLSX download buttons for a table; formula-like text is neutralised."""
+    from risk.report.safe import safe_filename
+    from risk.views.tables import table_csv, table_xlsx
+
+    c1, c2, _ = st.columns([1, 1, 4])
+    stem = safe_filename(name)
+    c1.download_button("Download CSV", table_csv(frame), file_name=f"{stem}.csv", mime="text/csv", key=f"{key}_csv")
+    c2.download_button(
+        "Download XLSX",
+        table_xlsx(frame, name),
+        file_name=f"{stem}.xlsx",
+        key=f"{key}_xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -31,6 +31,7 @@ PAGES = {
     "history": ("Outage history", "Frequency and duration by provider"),
     "recommendations": ("Recommendations", "Combined effect"),
     "scenarios": ("Scenarios", "Services down"),
+    "reports": ("Reports", "Download PDF management report"),
     "catalog": ("Catalog", "In use:"),
     "settings": ("Settings", "Analysis and rating"),
     "methodology": ("Methodology", "Worked example"),
@@ -54,7 +55,8 @@ def server(tmp_path_factory):
         pytest.skip("chromium is not installed (apt-get install chromium)")
     pytest.importorskip("playwright")
     port = _free_port()
-    env = {**os.environ, "LYNCHPIN_WORKSPACE": str(tmp_path_factory.mktemp("ws") / "workspace.sqlite")}
+    workspace = tmp_path_factory.mktemp("ws") / "workspace.sqlite"
+    env = {**os.environ, "LYNCHPIN_WORKSPACE": str(workspace)}
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -88,7 +90,7 @@ def server(tmp_path_factory):
             break
         if line == "" and proc.poll() is not None:
             pytest.fail("streamlit exited:\n" + "".join(output))
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{port}", workspace
     proc.terminate()
     proc.wait(timeout=30)
     proc.stdout.close()
@@ -98,6 +100,7 @@ def server(tmp_path_factory):
 def page(server):
     from playwright.sync_api import sync_playwright
 
+    server, workspace = server
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
@@ -115,6 +118,7 @@ def page(server):
         pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server, "data:", "blob:")) else None)
         pg.base = server  # type: ignore[attr-defined]
         pg.outside = outside  # type: ignore[attr-defined]
+        pg.workspace = workspace  # type: ignore[attr-defined]
         yield pg
         browser.close()
 
@@ -193,28 +197,42 @@ def test_upload_broken_then_good_catalog_changes_single_points_of_failure(page, 
     expect(page.locator("[data-testid='stMain']")).to_contain_text("Southfield Hospital")
 
 
+def _saved_names(pg) -> set[str]:
+    from risk.workspace import Workspace
+
+    return {
+        d["name"]
+        for c in Workspace(pg.workspace).catalogs()
+        for d in (yaml.safe_load(c.text).get("dependencies") or [])
+    }
+
+
+def _edit_dependency_name(pg, dep_id: str, new_name: str) -> None:
+    """Through the 'Edit one dependency' form: a select box, text inputs and a submit button."""
+    from playwright.sync_api import expect
+
+    visit(pg, "catalog")
+    pg.get_by_role("tab", name="Edit").click()
+    pg.get_by_text("Edit one dependency").click()
+    box = pg.get_by_label("Dependency", exact=True)
+    box.click()
+    pg.get_by_role("option", name=f"({dep_id})").first.click()
+    settle(pg)
+    name = pg.get_by_label("Name", exact=True)
+    expect(name).to_be_visible()
+    name.fill(new_name)
+    pg.screenshot(path=str(ARTIFACTS / "edit-before-save.png"), full_page=True)
+    pg.get_by_role("button", name="Check and save this dependency").click()
+    expect(pg.get_by_text("Saved your changes").or_(pg.get_by_text("Not saved"))).to_be_visible(timeout=60_000)
+    pg.screenshot(path=str(ARTIFACTS / "edit-after-save.png"), full_page=True)
+
+
 def test_edit_a_dependency_and_download(page):
     from playwright.sync_api import expect
 
-    visit(page, "catalog")
-    page.get_by_role("tab", name="Edit").click()
-    page.get_by_role("tab", name="dependencies").click()
-    grid = page.locator("[data-testid='stDataFrame']").nth(2)
-    expect(grid).to_be_visible()
-    box = grid.bounding_box()
-    # The grid is drawn on a canvas: at 1280 px the name column's centre is about 410 px from its left edge,
-    # and each row (after the 35 px header) is 35 px tall. Row 1 is entra-signin.
-    page.mouse.dblclick(box["x"] + 410, box["y"] + 35 + 17)
-    editor = page.locator("textarea").first
-    expect(editor).to_be_visible()
-    editor.fill("Entra sign-in RENAMED")
-    page.keyboard.press("Enter")
-    settle(page)
-    page.screenshot(path=str(ARTIFACTS / "edit-before-save.png"), full_page=True)
-    page.get_by_role("button", name="Check and save changes").click()
-    settle(page)
-    page.screenshot(path=str(ARTIFACTS / "edit-after-save.png"), full_page=True)
-    expect(page.get_by_text("Saved your changes")).to_be_visible(timeout=30_000)
+    _edit_dependency_name(page, "entra-signin", "Entra sign-in RENAMED")
+    assert "Saved your changes" in main_text(page)
+    assert "Entra sign-in RENAMED" in _saved_names(page)  # the workspace holds what was really saved
     visit(page, "services")
     expect(page.locator("[data-testid='stMain']")).to_contain_text("Entra sign-in RENAMED", timeout=60_000)
     page.screenshot(path=str(ARTIFACTS / "services-after-edit.png"), full_page=True)

@@ -91,8 +91,12 @@ def test_tabular_catalog_without_organisation_uses_file_name_with_warning(tmp_pa
 
 def test_controls_and_settings_round_trip_through_tabular_forms():
     doc = yaml.safe_load(DEFAULT_CATALOG.read_text())
-    doc["settings"] = {"cut_set_order": 2, "likelihood_thresholds": [0.02, 0.1, 0.25, 0.5],
-                       "tier_impact": {1: 5, 2: 4, 3: 2, 4: 1}, "disabled_rules": ["GEN-38"]}
+    doc["settings"] = {
+        "cut_set_order": 2,
+        "likelihood_thresholds": [0.02, 0.1, 0.25, 0.5],
+        "tier_impact": {1: 5, 2: 4, 3: 2, 4: 1},
+        "disabled_rules": ["GEN-38"],
+    }
     catalog = load_catalog(yaml.safe_dump(doc).encode(), name="x.yaml")
     assert catalog.controls is not None and catalog.controls.status_feeds_monitored == ["Microsoft"]
     assert load_catalog(xlsx_bytes(catalog), name="x.xlsx") == catalog

@@ -119,3 +119,15 @@ def test_scenarios_page_answers_the_monday_morning_question(app):
     assert "entra-mfa down for 6 h" in text
     users = [m.value for m in at.metric if m.label == "Users affected"]
     assert "27,000" in users  # the users of email, Teams and the intranet
+
+
+def test_reports_page_offers_every_format(app):
+    at = page(app, "reports")
+    labels = [b.label for b in at.get("download_button")]
+    for label in (
+        "Download PDF management report",
+        "Download Interactive HTML report",
+        "Download XLSX workbook",
+        "Download JSON",
+    ):
+        assert label in labels

@@ -7,13 +7,17 @@ import re
 import pandas as pd
 import streamlit as st
 
+from risk.catalog.expressions import format_requirement
 from risk.catalog.load import read_catalog
 from risk.catalog.sources.tabular import SHEETS, Sheet, rows_to_document
 from risk.catalog.validate import validate_document
+from risk.catalog.vocabulary import CAPABILITIES
 from risk.catalog.writers import catalog_to_rows, catalog_to_yaml, xlsx_bytes
 from risk.dashboard import state
 from risk.dashboard.widgets import header, md_escape, sidebar
+from risk.durations import format_duration
 from risk.paths import EXAMPLES
+from risk.problems import Location
 
 cur = sidebar()
 ws = state.workspace()
@@ -71,6 +75,9 @@ d2.download_button(
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
 
+if "flash" in st.session_state:  # the outcome of the last save, shown above the tabs so it is always seen
+    st.success(st.session_state.pop("flash"))
+
 upload_tab, edit_tab, switch_tab = st.tabs(["Upload", "Edit", "Switch catalog"])
 
 with upload_tab:
@@ -113,25 +120,95 @@ with edit_tab:
         "Edit cells, add rows at the bottom, or select rows and delete them. Requirements use the one-cell "
         "syntax, e.g. `exchange-online, entra-signin~8h, any_of(mfa-app, fido2-keys)`."
     )
-    edited: dict[str, list[list]] = {}
-    tabs = st.tabs(["catalog", "services", "dependencies", "providers"])
-    for tab, sheet in zip(tabs, ["catalog", "services", "dependencies", "providers"], strict=True):
-        rows = tables.get(sheet) or [list(SHEETS[sheet])]
-        frame = pd.DataFrame(
-            [["" if v is None else str(v) for v in r] for r in rows[1:]], columns=list(SHEETS[sheet])
-        ).astype("string")
-        frame.index = range(1, len(frame) + 1)  # row numbers as the error messages count them
-        with tab:
-            out = st.data_editor(
-                frame,
-                num_rows="fixed" if sheet == "catalog" else "dynamic",
-                hide_index=False,
-                key=f"edit_{sheet}_{cur.key}_{version}",
+    with st.expander("Edit one dependency", expanded=False):
+        deps = [d for d in cur.catalog.dependencies]
+        dep_id = st.selectbox(
+            "Dependency",
+            [d.id for d in deps],
+            key=f"one_dep_{cur.key}_{version}",
+            format_func=lambda i: f"{cur.catalog.dependency(i).name} ({i})",
+        )
+        d = cur.catalog.dependency(dep_id)
+        with st.form(f"one_dep_form_{cur.key}_{version}_{dep_id}"):
+            c1, c2 = st.columns(2)
+            new_name = c1.text_input("Name", d.name)
+            new_provider = c2.text_input("Provider", d.provider or "")
+            new_product = c1.text_input("Product", d.product or "")
+            capability_options = ["", *CAPABILITIES]
+            new_capability = c2.selectbox(
+                "Capability", capability_options, index=capability_options.index(d.capability or "")
             )
-        values = out.astype(object).where(out.notna(), None).values.tolist()
-        edited[sheet] = [list(SHEETS[sheet])] + [["" if v is None else str(v) for v in r] for r in values]
-    b1, b2, _ = st.columns([2, 1, 2])
-    if b1.button("Check and save changes", type="primary"):
+            new_requires = st.text_input("Requires (one-cell syntax)", format_requirement(d.requires))
+            e1, e2, e3 = st.columns(3)
+            new_rate = e1.text_input(
+                "Outages a year (estimate)", "" if d.annual_outages is None else f"{d.annual_outages:g}"
+            )
+            new_mean = e2.text_input(
+                "Mean outage (estimate)", "" if d.mean_outage is None else format_duration(d.mean_outage)
+            )
+            new_unavailability = e3.text_input(
+                "Unavailability (estimate)", "" if d.unavailability is None else f"{d.unavailability:g}"
+            )
+            one_save = st.form_submit_button("Check and save this dependency", type="primary")
+        if one_save:
+            doc = cur.catalog.model_dump(mode="json", exclude_none=True)
+            for item in doc["dependencies"]:
+                if item["id"] == dep_id:
+                    for key, value in (
+                        ("name", new_name),
+                        ("provider", new_provider),
+                        ("product", new_product),
+                        ("capability", new_capability),
+                        ("requires", new_requires),
+                        ("annual_outages", new_rate),
+                        ("mean_outage", new_mean),
+                        ("unavailability", new_unavailability),
+                    ):
+                        if value in ("", None):
+                            item.pop(key, None)
+                        else:
+                            item[key] = value
+            catalog, problems = validate_document(
+                doc, lambda path: Location(f"dependency '{dep_id}'", path=".".join(map(str, path[2:] or path)))
+            )
+            if catalog is None:
+                show_problems(problems, "Not saved: fix the problems below. The catalog in use is unchanged.")
+            else:
+                name = (
+                    cur.key.removeprefix(state.EXAMPLE_PREFIX) + " (edited)"
+                    if cur.key.startswith(state.EXAMPLE_PREFIX)
+                    else cur.label
+                )
+                state.save_catalog(name, catalog, "edited in the dashboard")
+                st.session_state["edit_version"] = version + 1
+                st.session_state["flash"] = f"Saved your changes as '{name}'."
+                st.rerun()
+
+    EDITABLE = ["catalog", "services", "dependencies", "providers"]
+    # Other blocks (controls, settings) are kept as they are: the tables only edit these four.
+    edited: dict[str, list[list]] = {k: v for k, v in tables.items() if k not in EDITABLE}
+    # One form: edits are sent together with the button press, so no edit can race the save.
+    with st.form(f"edit_form_{cur.key}_{version}", border=False):
+        tabs = st.tabs(EDITABLE)
+        for tab, sheet in zip(tabs, EDITABLE, strict=True):
+            rows = tables.get(sheet) or [list(SHEETS[sheet])]
+            frame = pd.DataFrame(
+                [["" if v is None else str(v) for v in r] for r in rows[1:]], columns=list(SHEETS[sheet])
+            ).astype("string")
+            frame.index = range(1, len(frame) + 1)  # row numbers as the error messages count them
+            with tab:
+                out = st.data_editor(
+                    frame,
+                    num_rows="fixed" if sheet == "catalog" else "dynamic",
+                    hide_index=False,
+                    key=f"edit_{sheet}_{cur.key}_{version}",
+                )
+            values = out.astype(object).where(out.notna(), None).values.tolist()
+            edited[sheet] = [list(SHEETS[sheet])] + [["" if v is None else str(v) for v in r] for r in values]
+        b1, b2, _ = st.columns([2, 1, 2])
+        save = b1.form_submit_button("Check and save changes", type="primary")
+        discard = b2.form_submit_button("Discard changes")
+    if save:
         sheets = {
             name: Sheet(name, rows[0], [(i, r) for i, r in enumerate(rows[1:], start=1)], 0)
             for name, rows in edited.items()
@@ -158,12 +235,10 @@ with edit_tab:
             st.session_state["edit_version"] = version + 1
             st.session_state["flash"] = f"Saved your changes as '{name}'."
             st.rerun()
-    if b2.button("Discard changes"):
+    if discard:
         ws.discard_draft(cur.key)
         st.session_state["edit_version"] = version + 1
         st.rerun()
-    if "flash" in st.session_state:
-        st.success(st.session_state.pop("flash"))
 
 with switch_tab:
     st.markdown("**Bundled examples**")

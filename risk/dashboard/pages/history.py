@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from risk.dashboard import charts, state
-from risk.dashboard.widgets import explain, header, sidebar
+from risk.dashboard.widgets import download_table, explain, header, sidebar
 from risk.paths import OUTAGES
 from risk.views.format import hours
 
@@ -101,6 +101,7 @@ st.dataframe(
         "hours": st.column_config.NumberColumn(format="%.1f"),
     },
 )
+download_table(table, "outage records", "dl_history")
 st.caption(
     f"{len(shown)} of {len(records)} records. Confidence: high = the provider's own review; medium = "
     "reputable news; low = weak sources. Your incident logs: " + (", ".join(sorted(logs)) or "none") + "."

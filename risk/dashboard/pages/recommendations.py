@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from risk.dashboard import charts, state
-from risk.dashboard.widgets import explain, header, md_escape, sidebar
+from risk.dashboard.widgets import download_table, explain, header, md_escape, sidebar
 from risk.engine.rating import band
 from risk.views.format import hours, pct
 
@@ -54,6 +54,7 @@ st.dataframe(
     },
 )
 
+download_table(table.drop(columns=["#"]), "recommendations", "dl_recs")
 st.subheader("Details")
 for n, r in enumerate(report.recommendations, start=1):
     label = f"{n}. {r.title} ({r.id})"

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from risk.dashboard import charts, state
-from risk.dashboard.widgets import explain, header, md_escape, sidebar
+from risk.dashboard.widgets import download_table, explain, header, md_escape, sidebar
 from risk.views.format import hours, money, one_in, pct, prob
 from risk.views.tree import requirement_tree
 
@@ -48,6 +48,7 @@ st.dataframe(
     },
     key="services_table",
 )
+download_table(table, "services", "dl_services")
 st.caption(f"{len(rows)} of {len(a.services)} services. Click a column heading to sort.")
 
 st.divider()

@@ -1,0 +1,42 @@
+"""Reports: the management pack from one run, ready to hand over."""
+
+import streamlit as st
+
+from risk.dashboard import state
+from risk.dashboard.widgets import header, sidebar
+
+cur = sidebar()
+header("Reports", "A report a board will read, and a workbook an analyst can filter.")
+st.markdown(
+    "One run of the assessment produces every format, so every figure agrees across them. They contain the "
+    "executive summary, the risk matrix and top risks, single points of failure by provider, concentration, "
+    "recommendations with their measured effect, the severe-but-plausible scenarios, and an appendix with the "
+    "method, the rules applied, the outage records used, the settings and the catalog's SHA-256."
+)
+files = state.report_files(cur)
+described = {
+    "pdf": ("PDF management report", "application/pdf", "Print-ready, for the board pack."),
+    "html": ("Interactive HTML report", "text/html", "One self-contained file with interactive charts; opens offline."),
+    "xlsx": (
+        "XLSX workbook",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Every table on its own sheet, with filters, for analysts.",
+    ),
+    "json": ("JSON", "application/json", "The assessment contract, plus recommendations and scenarios, for tools."),
+}
+for fmt, (label, mime, what) in described.items():
+    name, data = files[fmt]
+    c1, c2 = st.columns([1, 2])
+    c1.download_button(
+        f"Download {label}",
+        data,
+        file_name=name,
+        mime=mime,
+        key=f"report_{fmt}",
+        type="primary" if fmt == "pdf" else "secondary",
+    )
+    c2.caption(f"{what} ({len(data) / 1024:,.0f} KB)")
+st.caption(
+    "Reports are built on this machine; nothing is uploaded anywhere. The command line gives the same "
+    "files: `lynchpin report CATALOG -o DIR --format pdf,html,xlsx,json`."
+)
