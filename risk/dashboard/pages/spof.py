@@ -76,3 +76,4 @@ for provider in by_provider["provider"]:
                 f"({d.source}, data quality {d.data_quality})"
             )
             st.dataframe(group[["service", "tier", "users"]], hide_index=True)
+st.caption(f"{len(by_provider)} provider(s) with a single point of failure are listed above.")
