@@ -16,9 +16,11 @@ from rich.console import Console
 from rich.table import Table
 
 from risk.catalog.load import read_catalog
+from risk.catalog.model import Catalog
 from risk.catalog.writers import catalog_to_yaml, csv_zip_bytes, write_csv_folder, xlsx_bytes
 from risk.outages.aliases import load_aliases
 from risk.outages.load import default_history_paths, read_outages
+from risk.outages.model import OutageRecord
 from risk.problems import Problem
 from risk.schema import schema_json
 
@@ -41,6 +43,22 @@ def _print_problems(problems: list[Problem]) -> None:
         err.print(f"[bold]{p.location}[/bold]: [{colour}]{p.severity}[/{colour}]: {p.message}", markup=True)
         if p.hint:
             err.print(f"    fix: {p.hint}", markup=False)
+
+
+def _inputs(
+    catalog: Path, outages: list[Path] | None, no_history: bool = False, all_problems: bool = False
+) -> tuple[Catalog, list[OutageRecord], list[Path]]:
+    """The catalog and the outage records for a command; prints every problem and exits 2 when invalid."""
+    report = read_catalog(catalog)
+    _print_problems(report.problems if all_problems else report.errors)
+    if report.catalog is None:
+        raise typer.Exit(2)
+    sources = ([] if no_history else default_history_paths()) + list(outages or [])
+    history = read_outages(sources)
+    _print_problems(history.problems)
+    if not history.ok:
+        raise typer.Exit(2)
+    return report.catalog, history.records, sources
 
 
 @app.command()
@@ -90,15 +108,8 @@ def assess(
     if fmt not in ("table", "json"):
         err.print("--format must be table or json")
         raise typer.Exit(2)
-    report = read_catalog(catalog)
-    _print_problems(report.errors if fmt == "json" else report.problems)
-    if report.catalog is None:
-        raise typer.Exit(2)
-    history = read_outages(([] if no_history else default_history_paths()) + list(outages or []))
-    _print_problems(history.problems)
-    if not history.ok:
-        raise typer.Exit(2)
-    settings = effective_settings(report.catalog, {"cut_set_order": order, "simulated_years": years, "seed": seed})
+    cat, records, _ = _inputs(catalog, outages, no_history, all_problems=fmt != "json")
+    settings = effective_settings(cat, {"cut_set_order": order, "simulated_years": years, "seed": seed})
     from rich.progress import BarColumn, Progress, TextColumn
 
     with Progress(
@@ -116,7 +127,7 @@ def assess(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done)
 
-        result = run_assessment(report.catalog, history.records, settings, progress=progress)
+        result = run_assessment(cat, records, settings, progress=progress)
     if fmt == "json":
         sys.stdout.write(result.to_json() + "\n")
         return
@@ -145,18 +156,10 @@ def report(
     if unknown or not wanted:
         err.print(f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(RENDERERS)}")
         raise typer.Exit(2)
-    loaded = read_catalog(catalog)
-    _print_problems(loaded.errors)
-    if loaded.catalog is None:
-        raise typer.Exit(2)
-    sources = default_history_paths() + list(outages or [])
-    history = read_outages(sources)
-    _print_problems(history.problems)
-    if not history.ok:
-        raise typer.Exit(2)
-    settings = effective_settings(loaded.catalog, {"simulated_years": years, "seed": seed})
+    cat, records, sources = _inputs(catalog, outages)
+    settings = effective_settings(cat, {"simulated_years": years, "seed": seed})
     with err.status("Assessing, measuring recommendations and running scenarios..."):
-        result = build_report(loaded.catalog, history.records, settings, sources=[p.name for p in sources])
+        result = build_report(cat, records, settings, sources=[p.name for p in sources])
         for path in write_reports(result, output, wanted):
             out.print(f"wrote {path}")
 
@@ -174,16 +177,9 @@ def recommend(
     from risk.recommend import recommend as run_recommend
     from risk.views.terminal import render_recommendations
 
-    report = read_catalog(catalog)
-    _print_problems(report.errors)
-    if report.catalog is None:
-        raise typer.Exit(2)
-    history = read_outages(default_history_paths() + list(outages or []))
-    _print_problems(history.problems)
-    if not history.ok:
-        raise typer.Exit(2)
-    settings = effective_settings(report.catalog, {"simulated_years": years, "seed": seed})
-    result = run_recommend(report.catalog, history.records, settings)
+    cat, records, _ = _inputs(catalog, outages)
+    settings = effective_settings(cat, {"simulated_years": years, "seed": seed})
+    result = run_recommend(cat, records, settings)
     if fmt == "json":
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     else:
@@ -216,14 +212,7 @@ def scenario(
     if [replay is not None, down is not None, severe].count(True) != 1:
         err.print("choose one of --replay RECORD_ID, --down ID[,ID...] --for DURATION, or --severe")
         raise typer.Exit(2)
-    report = read_catalog(catalog)
-    _print_problems(report.errors)
-    if report.catalog is None:
-        raise typer.Exit(2)
-    history = read_outages(default_history_paths() + list(outages or []))
-    _print_problems(history.problems)
-    if not history.ok:
-        raise typer.Exit(2)
+    cat, records, _ = _inputs(catalog, outages)
     try:
         hours = parse_duration(duration) if duration is not None else None
         start = parse_when(at) if at else None
@@ -231,7 +220,7 @@ def scenario(
         err.print(str(exc))
         raise typer.Exit(2) from None
     if severe:
-        results = severe_but_plausible(report.catalog, history.records)
+        results = severe_but_plausible(cat, records)
         if fmt == "json":
             payload = [{"provider": r.provider, "kind": r.kind, **r.result.model_dump(mode="json")} for r in results]
             sys.stdout.write(json.dumps(payload, indent=2) + "\n")
@@ -240,22 +229,22 @@ def scenario(
         return
     try:
         if replay is not None:
-            records = {r.id: r for r in history.records}
-            if replay not in records:
-                guess = did_you_mean(replay, records)
+            by_id = {r.id: r for r in records}
+            if replay not in by_id:
+                guess = did_you_mean(replay, by_id)
                 err.print(
                     f"no outage record '{replay}'"
                     + (f"; {guess}" if guess else "")
                     + " (lynchpin outages --json lists them)"
                 )
                 raise typer.Exit(2)
-            result = replay_record(report.catalog, records[replay], hours, history=history.records)
+            result = replay_record(cat, by_id[replay], hours, history=records)
         else:
             if hours is None:
                 err.print("--down needs --for DURATION, e.g. --for 6h")
                 raise typer.Exit(2)
             items = [x for x in (down or "").split(",") if x.strip()]
-            result = what_if(report.catalog, items, hours, start if isinstance(start, datetime) else None)
+            result = what_if(cat, items, hours, start if isinstance(start, datetime) else None)
     except InputError as exc:
         _print_problems(exc.problems)
         raise typer.Exit(2) from None

@@ -107,9 +107,7 @@ def settings_overrides() -> dict:
 
 @st.cache_data(show_spinner="Assessing the catalog...", max_entries=16)
 def _assess(catalog_json: str, records_json: str, settings_json: str) -> Assessment:
-    catalog = Catalog.model_validate_json(catalog_json)
-    records = [OutageRecord.model_validate(r) for r in json.loads(records_json)]
-    return assess(catalog, records, Settings.model_validate_json(settings_json))
+    return assess(*_parse(catalog_json, records_json, settings_json))
 
 
 def assessment(cur: Current | None = None) -> tuple[Assessment, Settings]:
@@ -141,13 +139,20 @@ def _inputs(cur: Current) -> tuple[str, str, str]:
     return cur.catalog.model_dump_json(), records_json, settings.model_dump_json()
 
 
+def _parse(catalog_json: str, records_json: str, settings_json: str) -> tuple[Catalog, list, Settings]:
+    """The cached functions' inputs back as objects (they are passed as JSON so the cache can hash them)."""
+    return (
+        Catalog.model_validate_json(catalog_json),
+        [OutageRecord.model_validate(r) for r in json.loads(records_json)],
+        Settings.model_validate_json(settings_json),
+    )
+
+
 @st.cache_data(show_spinner="Measuring each recommendation...", max_entries=8)
 def _recommend(catalog_json: str, records_json: str, settings_json: str):
     from risk.recommend import recommend
 
-    catalog = Catalog.model_validate_json(catalog_json)
-    records = [OutageRecord.model_validate(r) for r in json.loads(records_json)]
-    settings = Settings.model_validate_json(settings_json)
+    catalog, records, settings = _parse(catalog_json, records_json, settings_json)
     return recommend(catalog, records, settings, baseline=_assess(catalog_json, records_json, settings_json))
 
 
@@ -155,9 +160,7 @@ def _recommend(catalog_json: str, records_json: str, settings_json: str):
 def _combined(catalog_json: str, records_json: str, settings_json: str, rule_ids: tuple[str, ...]):
     from risk.recommend import combined_effect
 
-    catalog = Catalog.model_validate_json(catalog_json)
-    records = [OutageRecord.model_validate(r) for r in json.loads(records_json)]
-    settings = Settings.model_validate_json(settings_json)
+    catalog, records, settings = _parse(catalog_json, records_json, settings_json)
     return combined_effect(
         catalog, records, list(rule_ids), settings, baseline=_assess(catalog_json, records_json, settings_json)
     )
@@ -176,9 +179,7 @@ def _report_files(catalog_json: str, records_json: str, settings_json: str) -> d
     from risk.report import RENDERERS, SUFFIX, build_report, render
     from risk.report.safe import safe_filename
 
-    catalog = Catalog.model_validate_json(catalog_json)
-    records = [OutageRecord.model_validate(r) for r in json.loads(records_json)]
-    settings = Settings.model_validate_json(settings_json)
+    catalog, records, settings = _parse(catalog_json, records_json, settings_json)
     report = build_report(catalog, records, settings, assessment=_assess(catalog_json, records_json, settings_json))
     stem = safe_filename(catalog.organisation) + "-risk-report"
     return {fmt: (stem + SUFFIX[fmt], render(report, fmt)) for fmt in RENDERERS}
