@@ -111,14 +111,9 @@ def _assess(catalog_json: str, records_json: str, settings_json: str) -> Assessm
 
 
 def assessment(cur: Current | None = None) -> tuple[Assessment, Settings]:
-    cur = cur or current()
-    hist = history()
-    try:
-        settings = effective_settings(cur.catalog, settings_overrides())
-    except ValueError:
-        settings = effective_settings(cur.catalog)
-    records_json = json.dumps([r.model_dump(mode="json") for r in hist.records], sort_keys=True)
-    return _assess(cur.catalog.model_dump_json(), records_json, settings.model_dump_json()), settings
+    """The assessment of the catalog in use (cached by its inputs), and the settings it used."""
+    inputs = _inputs(cur or current())
+    return _assess(*inputs), Settings.model_validate_json(inputs[2])
 
 
 def save_catalog(name: str, catalog: Catalog, source: str) -> str:
@@ -130,6 +125,7 @@ def save_catalog(name: str, catalog: Catalog, source: str) -> str:
 
 
 def _inputs(cur: Current) -> tuple[str, str, str]:
+    """The catalog, the outage records and the effective settings as JSON: the cache keys."""
     hist = history()
     try:
         settings = effective_settings(cur.catalog, settings_overrides())
