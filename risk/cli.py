@@ -171,15 +171,37 @@ def recommend(
     years: Annotated[int | None, typer.Option("--years", min=100, help="Simulated years (20000).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="Random seed (1).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    combine: Annotated[
+        str | None, typer.Option("--combine", help="Rule ids (comma-separated) to measure applied together.")
+    ] = None,
 ) -> None:
     """Recommendations from vendor and regulatory guidance, each with its measured effect, ranked."""
     from risk.engine.assess import effective_settings
+    from risk.recommend import combined_effect
     from risk.recommend import recommend as run_recommend
-    from risk.views.terminal import render_recommendations
+    from risk.views.terminal import render_combined, render_recommendations
 
     cat, records, _ = _inputs(catalog, outages)
     settings = effective_settings(cat, {"simulated_years": years, "seed": seed})
     result = run_recommend(cat, records, settings)
+    if combine is not None:
+        picked = [x.strip() for x in combine.split(",") if x.strip()]
+        applicable = {r.id for r in result.recommendations if r.effect is not None}
+        unknown = [x for x in picked if x not in applicable]
+        if unknown or not picked:
+            err.print(
+                f"cannot combine {', '.join(unknown) or '(nothing)'}: choose measured recommendations "
+                f"that apply to this catalog: {', '.join(sorted(applicable))}"
+            )
+            raise typer.Exit(2)
+        effect, _after = combined_effect(cat, records, picked, settings)
+        if fmt == "json":
+            sys.stdout.write(
+                json.dumps({"combined": picked, "effect": effect.model_dump(mode="json")}, indent=2) + "\n"
+            )
+        else:
+            render_combined(picked, effect, out)
+        return
     if fmt == "json":
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     else:

@@ -170,3 +170,25 @@ def render_recommendations(report, console: Console) -> None:
             r.source_url,
         )
     console.print(t)
+
+
+def render_combined(picked, effect, console: Console) -> None:
+    """Several recommendations applied together: the risk index and every service that changes."""
+    share = effect.risk_reduction / effect.risk_index_before if effect.risk_index_before else 0.0
+    console.print(
+        f"[bold]{', '.join(picked)} together[/bold]: risk index {effect.risk_index_before:.2f} -> "
+        f"{effect.risk_index_after:.2f} ({share:.0%} lower), {effect.downtime_hours_saved:.1f} "
+        "service-hours of downtime saved a year"
+    )
+    t = Table()
+    for col in ("service", "P(beyond tolerance)/yr", "downtime/yr", "rating", "single points removed"):
+        t.add_column(col)
+    for c in effect.services:
+        t.add_row(
+            c.name,
+            f"{pct(c.breach_probability_before)} -> {pct(c.breach_probability_after)}",
+            f"{hours(c.downtime_hours_before)} -> {hours(c.downtime_hours_after)}",
+            f"{c.rating_before} ({c.score_before}) -> {c.rating_after} ({c.score_after})",
+            ", ".join(c.single_points_of_failure_removed) or "-",
+        )
+    console.print(t)

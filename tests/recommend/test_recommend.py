@@ -178,3 +178,26 @@ def test_cli_recommend_json_contract():
     for r in recs:
         assert {"id", "title", "rationale", "action", "source_url", "services", "effect"} <= set(r)
         assert r["effect"] is not None or r["unquantified_reason"]
+
+
+def test_cli_combine_measures_picked_recommendations_together():
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        [
+            "recommend",
+            str(DEFAULT_CATALOG),
+            "--years",
+            "1000",
+            "--format",
+            "json",
+            "--combine",
+            "ENTRA-MFA-07,ENTRA-CAE-18",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["combined"] == ["ENTRA-MFA-07", "ENTRA-CAE-18"]
+    assert doc["effect"]["risk_reduction"] > 0
+    bad = runner.invoke(app, ["recommend", str(DEFAULT_CATALOG), "--years", "500", "--combine", "GEN-38"])
+    assert bad.exit_code == 2 and "cannot combine GEN-38" in bad.output
