@@ -337,6 +337,3 @@ class Catalog(BaseModel):
 
     def dependency(self, id: str) -> Dependency:
         return next(d for d in self.dependencies if d.id == id)
-
-    def ids(self) -> set[str]:
-        return {s.id for s in self.services} | {d.id for d in self.dependencies}

@@ -152,7 +152,7 @@ def pydantic_problems(exc: ValidationError, locate: Locate, prefix: tuple = ()) 
     return problems
 
 
-def _valid_items(raw: Any, model: type[BaseModel], section: str) -> list[tuple[int, Any]]:
+def _valid_items(raw: Any, model: type[BaseModel]) -> list[tuple[int, Any]]:
     if not isinstance(raw, list):
         return []
     out = []
@@ -186,9 +186,9 @@ def validate_document(doc: Any, locate: Locate) -> tuple[Catalog | None, list[Pr
         deps = list(enumerate(catalog.dependencies))
         providers = list(enumerate(catalog.providers))
     else:
-        services = _valid_items(doc.get("services"), Service, "services")
-        deps = _valid_items(doc.get("dependencies"), Dependency, "dependencies")
-        providers = _valid_items(doc.get("providers"), Provider, "providers")
+        services = _valid_items(doc.get("services"), Service)
+        deps = _valid_items(doc.get("dependencies"), Dependency)
+        providers = _valid_items(doc.get("providers"), Provider)
     id_entries = [
         (section, i, item["id"])
         for section in ("services", "dependencies")

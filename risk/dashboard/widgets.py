@@ -8,7 +8,7 @@ import streamlit as st
 
 from risk.dashboard import state
 
-__all__ = ["sidebar", "header", "explain", "md_escape", "METHODOLOGY"]
+__all__ = ["sidebar", "header", "explain", "md_escape", "selected_points", "download_table", "METHODOLOGY"]
 
 METHODOLOGY = "methodology"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
@@ -74,3 +74,8 @@ def download_table(frame, name: str, key: str) -> None:
         key=f"{key}_xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+def selected_points(event) -> list[dict]:
+    """The points a user clicked in a plotly chart drawn with on_select="rerun" (empty when none)."""
+    return list(getattr(getattr(event, "selection", None), "points", None) or []) if event else []

@@ -41,9 +41,10 @@ def effective_settings(catalog: Catalog, overrides: dict | None = None) -> Setti
     return Settings.model_validate({**base, **{k: v for k, v in (overrides or {}).items() if v is not None}})
 
 
-def _importance(p: float, p_up: float, p_down: float) -> Importance:
-    """Measures from P(top), P(top | dependency never fails) and P(top | dependency down)."""
-    birnbaum = p_down - p_up
+def _importance(p: float, p_up: float, p_down: float, scale: float = 1.0) -> Importance:
+    """Measures from P(top), P(top | dependency never fails) and P(top | dependency down). For a sum of
+    weighted probabilities, `scale` (the total weight) turns the Birnbaum difference back into a share."""
+    birnbaum = (p_down - p_up) / scale
     if p <= 0:
         return Importance(birnbaum=birnbaum, fussell_vesely=0.0, risk_achievement_worth=1.0, risk_reduction_worth=1.0)
     return Importance(
@@ -178,8 +179,7 @@ def assess(
     for level, name in enumerate(structure.basic):
         qx = q[level]
         b = sum(weight[sid] * exact[sid][1].get(level, 0.0) for sid in exact)
-        importance = _importance(u_total, u_total - qx * b, u_total + (1 - qx) * b)
-        importance = importance.model_copy(update={"birnbaum": b / total_weight})
+        importance = _importance(u_total, u_total - qx * b, u_total + (1 - qx) * b, scale=total_weight)
         victims = [sid for sid in structure.services if [name] in cut_sets[sid]]
         d, st = by_id[name], stats[name]
         dependencies.append(

@@ -194,8 +194,6 @@ def recommend(
             changed = catalog_from_dict(_apply(rule, ctx, services, doc), name=f"{rule.id} transformation")
             rec.effect = _effect(baseline, assess(changed, records, settings))
             rec.change = describe(rule.effect, ctx)
-            if not rec.effect.services:
-                rec.unquantified_reason = None
         else:
             rec.unquantified_reason = rule.effect["unquantified"]
         out.append(rec)

@@ -44,10 +44,12 @@ def test_overview_headline_figures(app):
 
 
 def test_overview_cell_picker_lists_the_services_in_a_cell(app):
-    box = app.selectbox(key="cell")
-    assert box.options  # the non-empty cells
-    box.select_index(0).run()
-    assert not app.exception
+    app.selectbox(key="cell").set_value((3, 4)).run()  # likelihood 3, impact 4: the clinical systems
+    shown = "\n".join(m.value for m in app.markdown)
+    assert "Pathology laboratory system" in shown and "Clinical email" not in shown
+    app.selectbox(key="cell").set_value((4, 4)).run()
+    shown = "\n".join(m.value for m in app.markdown)
+    assert "Clinical email and calendars" in shown and "Pathology laboratory system" not in shown
 
 
 def test_services_page_filters_and_details(app):
@@ -131,3 +133,29 @@ def test_reports_page_offers_every_format(app):
         "Download JSON",
     ):
         assert label in labels
+
+
+def test_one_dependency_edit_refuses_errors_and_saves_valid_changes(app):
+    from risk.dashboard import state
+
+    def field(label):
+        return next(t for t in at.text_input if t.label == label)
+
+    at = page(app, "catalog")
+    next(b for b in at.selectbox if b.label == "Dependency").set_value("entra-signin").run()
+
+    def submit():  # form values and the submit button go in one run, as in a browser
+        next(b for b in at.button if b.label == "Check and save this dependency").click()
+        at.run()
+
+    field("Requires (one-cell syntax)").input("no-such-dep")
+    submit()
+    errors = "\n".join(m.value for m in at.markdown).replace("\\", "")
+    assert "unknown id 'no-such-dep'" in errors
+    assert state.workspace().catalogs() == []  # nothing saved; the example is still in use
+    field("Requires (one-cell syntax)").input("afd")
+    field("Name").input("Entra sign-in (renamed)")
+    submit()
+    saved = state.workspace().catalogs()
+    assert [c.name for c in saved] == ["nhs-acute-trust (edited)"] and "Entra sign-in (renamed)" in saved[0].text
+    assert state.workspace().pref("current_catalog") == "saved:nhs-acute-trust (edited)"

@@ -7,7 +7,6 @@ import json
 from html.parser import HTMLParser
 
 import pytest
-import yaml
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from typer.testing import CliRunner
@@ -194,7 +193,3 @@ def test_cli_report_writes_every_format(tmp_path):
     assert sorted(p.suffix for p in tmp_path.iterdir()) == [".html", ".json", ".pdf", ".xlsx"]
     bad = CliRunner().invoke(app, ["report", str(DEFAULT_CATALOG), "-o", str(tmp_path), "--format", "docx"])
     assert bad.exit_code == 2
-
-
-def test_yaml_of_hostile_catalog_is_still_loadable():
-    assert catalog_from_dict(yaml.safe_load(yaml.safe_dump(json.loads(json.dumps(HOSTILE).replace("\\u0000", "")))))

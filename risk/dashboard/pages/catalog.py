@@ -10,7 +10,7 @@ import streamlit as st
 from risk.catalog.expressions import format_requirement
 from risk.catalog.load import read_catalog
 from risk.catalog.sources.tabular import SHEETS, Sheet, rows_to_document
-from risk.catalog.validate import validate_document
+from risk.catalog.validate import path_text, validate_document
 from risk.catalog.vocabulary import CAPABILITIES
 from risk.catalog.writers import catalog_to_rows, catalog_to_yaml, xlsx_bytes
 from risk.dashboard import state
@@ -113,7 +113,7 @@ with upload_tab:
 with edit_tab:
     version = st.session_state.setdefault("edit_version", 0)
     draft = ws.draft(cur.key)
-    tables = draft if draft else {k: v for k, v in catalog_to_rows(cur.catalog).items()}
+    tables = draft or catalog_to_rows(cur.catalog)
     if draft:
         st.info("You have unsaved changes to this catalog (kept from your last session). Save them or discard them.")
     st.caption(
@@ -169,7 +169,7 @@ with edit_tab:
                         else:
                             item[key] = value
             catalog, problems = validate_document(
-                doc, lambda path: Location(f"dependency '{dep_id}'", path=".".join(map(str, path[2:] or path)))
+                doc, lambda path: Location(f"dependency '{dep_id}'", path=path_text(path))
             )
             if catalog is None:
                 show_problems(problems, "Not saved: fix the problems below. The catalog in use is unchanged.")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from risk.dashboard import state
 from risk.dashboard.charts import PALETTE
-from risk.dashboard.widgets import explain, header, md_escape, sidebar
+from risk.dashboard.widgets import explain, header, md_escape, selected_points, sidebar
 from risk.views.format import pct
 from risk.views.graph import layered_graph
 
@@ -127,7 +127,7 @@ fig.update_layout(
     title="providers  →  dependencies  →  groups  →  services (red: goes down)",
 )
 event = st.plotly_chart(fig, key="map", on_select="rerun", selection_mode="points")
-points = getattr(getattr(event, "selection", None), "points", None) if event else None
+points = selected_points(event)
 if points:
     clicked = points[0].get("customdata")
     if isinstance(clicked, str) and clicked in options and clicked != chosen:

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from risk.dashboard import charts, state
-from risk.dashboard.widgets import explain, header, md_escape, sidebar
+from risk.dashboard.widgets import explain, header, md_escape, selected_points, sidebar
 from risk.engine.rating import band
 from risk.views.format import hours, money, one_in, pct
 
@@ -54,7 +54,7 @@ with left:
 with right:
     cells = sorted({(s.likelihood, s.impact) for s in a.services}, key=lambda x: -x[0] * x[1])
     picked = None
-    points = getattr(getattr(event, "selection", None), "points", None) if event else None
+    points = selected_points(event)
     if points:
         picked = (int(points[0]["y"]), int(points[0]["x"]))
     choice = st.selectbox(
