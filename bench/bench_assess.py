@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.synthetic import synthetic_document  # noqa: E402
 from risk.catalog import catalog_from_dict  # noqa: E402
 from risk.engine.assess import assess  # noqa: E402
-from risk.outages import load_history  # noqa: E402
+from risk.history import load_history  # noqa: E402
 from risk.settings import Settings  # noqa: E402
 
 

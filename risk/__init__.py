@@ -4,7 +4,9 @@ The public API, used by the CLI, the dashboard and report writers alike:
 
     >>> import risk
     >>> catalog = risk.load_catalog("catalogs/examples/nhs-acute-trust.yaml")
-    >>> records = risk.load_history()
+    >>> run = risk.Run.build(catalog)                  # the shipped history, the catalog's own settings
+    >>> assessment = run.assessment                    # also run.recommendations, run.severe, run.what_if(...)
+    >>> assessment = risk.assess(catalog, seed=2)      # the same, in one call, with a setting overridden
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -21,13 +23,23 @@ from risk.catalog import (
     read_catalog,
 )
 from risk.catalog.writers import catalog_to_yaml, csv_zip_bytes, write_xlsx, xlsx_bytes
-from risk.outages import OutageRecord, OutageReport, load_history, read_outages, records_for
+from risk.history import OutageRecord, OutageReport, load_history, read_outages, records_for
 from risk.problems import InputError, Location, Problem
+from risk.run import Run, resolve_settings
+from risk.settings import Settings
 
 try:
     __version__ = version("lynchpin")
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0+source"
+
+
+
+def assess(catalog: Catalog, history: list[OutageRecord] | None = None, **overrides):
+    """The assessment of a catalog: `Run.build(catalog, history, overrides).assessment`. `history=None`
+    means the shipped outage history; keyword arguments override settings (e.g. seed=2)."""
+    return Run.build(catalog, history, overrides).assessment
+
 
 __all__ = [
     "Catalog",
@@ -39,7 +51,10 @@ __all__ = [
     "OutageReport",
     "Problem",
     "Provider",
+    "Run",
     "Service",
+    "Settings",
+    "assess",
     "__version__",
     "catalog_from_dict",
     "catalog_sha256",
@@ -50,6 +65,7 @@ __all__ = [
     "read_catalog",
     "read_outages",
     "records_for",
+    "resolve_settings",
     "write_xlsx",
     "xlsx_bytes",
 ]

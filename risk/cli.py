@@ -1,4 +1,6 @@
-"""The `lynchpin` command: a thin layer over the public API (risk.load_catalog, risk.read_outages, ...).
+"""The `lynchpin` command: a thin layer over the public API. Every command that shows figures builds one
+risk.Run (catalog, history, settings, aliases) and prints what it computed, so the same catalog gives the
+same numbers here, in the dashboard and in every report.
 
 Exit codes: 0 success, 2 invalid input (with every problem printed), 1 anything else.
 """
@@ -16,12 +18,10 @@ from rich.console import Console
 from rich.table import Table
 
 from risk.catalog.load import read_catalog
-from risk.catalog.model import Catalog
 from risk.catalog.writers import catalog_to_yaml, csv_zip_bytes, write_csv_folder, xlsx_bytes
-from risk.outages.aliases import load_aliases
-from risk.outages.load import default_history_paths, read_outages
-from risk.outages.model import OutageRecord
-from risk.problems import Problem
+from risk.history.load import default_history_paths, read_outages
+from risk.problems import InputError, Problem
+from risk.run import Run
 from risk.schema import schema_json
 
 __all__ = ["app", "main"]
@@ -45,10 +45,14 @@ def _print_problems(problems: list[Problem]) -> None:
             err.print(f"    fix: {p.hint}", markup=False)
 
 
-def _inputs(
-    catalog: Path, outages: list[Path] | None, no_history: bool = False, all_problems: bool = False
-) -> tuple[Catalog, list[OutageRecord], list[Path]]:
-    """The catalog and the outage records for a command; prints every problem and exits 2 when invalid."""
+def _run(
+    catalog: Path,
+    outages: list[Path] | None,
+    no_history: bool = False,
+    all_problems: bool = False,
+    overrides: dict | None = None,
+) -> Run:
+    """The one Run behind a command's output; prints every problem and exits 2 when an input is invalid."""
     report = read_catalog(catalog)
     _print_problems(report.problems if all_problems else report.errors)
     if report.catalog is None:
@@ -58,7 +62,11 @@ def _inputs(
     _print_problems(history.problems)
     if not history.ok:
         raise typer.Exit(2)
-    return report.catalog, history.records, sources
+    try:
+        return Run.build(report.catalog, history.records, overrides, sources=[p.name for p in sources])
+    except InputError as exc:
+        _print_problems(exc.problems)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -102,14 +110,16 @@ def assess(
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
     """Assess a catalog: single points of failure, cut sets, breach probability, downtime, rating."""
-    from risk.engine.assess import assess as run_assessment
-    from risk.engine.assess import effective_settings
-
     if fmt not in ("table", "json"):
         err.print("--format must be table or json")
         raise typer.Exit(2)
-    cat, records, _ = _inputs(catalog, outages, no_history, all_problems=fmt != "json")
-    settings = effective_settings(cat, {"cut_set_order": order, "simulated_years": years, "seed": seed})
+    run = _run(
+        catalog,
+        outages,
+        no_history,
+        all_problems=fmt != "json",
+        overrides={"cut_set_order": order, "simulated_years": years, "seed": seed},
+    )
     from rich.progress import BarColumn, Progress, TextColumn
 
     with Progress(
@@ -127,11 +137,11 @@ def assess(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done)
 
-        result = run_assessment(cat, records, settings, progress=progress)
+        result = run.assess(progress)
     if fmt == "json":
         sys.stdout.write(result.to_json() + "\n")
         return
-    from risk.views.terminal import render_assessment
+    from risk.presentation.terminal import render_assessment
 
     render_assessment(result, out)
 
@@ -148,7 +158,6 @@ def report(
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="Random seed (1).")] = None,
 ) -> None:
     """Management reports from one run: PDF, self-contained HTML, XLSX workbook and JSON."""
-    from risk.engine.assess import effective_settings
     from risk.report import RENDERERS, build_report, write_reports
 
     wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
@@ -156,10 +165,9 @@ def report(
     if unknown or not wanted:
         err.print(f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(RENDERERS)}")
         raise typer.Exit(2)
-    cat, records, sources = _inputs(catalog, outages)
-    settings = effective_settings(cat, {"simulated_years": years, "seed": seed})
+    run = _run(catalog, outages, overrides={"simulated_years": years, "seed": seed})
     with err.status("Assessing, measuring recommendations and running scenarios..."):
-        result = build_report(cat, records, settings, sources=[p.name for p in sources])
+        result = build_report(run)
         for path in write_reports(result, output, wanted):
             out.print(f"wrote {path}")
 
@@ -176,14 +184,10 @@ def recommend(
     ] = None,
 ) -> None:
     """Recommendations from vendor and regulatory guidance, each with its measured effect, ranked."""
-    from risk.engine.assess import effective_settings
-    from risk.recommend import combined_effect
-    from risk.recommend import recommend as run_recommend
-    from risk.views.terminal import render_combined, render_recommendations
+    from risk.presentation.terminal import render_combined, render_recommendations
 
-    cat, records, _ = _inputs(catalog, outages)
-    settings = effective_settings(cat, {"simulated_years": years, "seed": seed})
-    result = run_recommend(cat, records, settings)
+    run = _run(catalog, outages, overrides={"simulated_years": years, "seed": seed})
+    result = run.recommendations
     if combine is not None:
         picked = [x.strip() for x in combine.split(",") if x.strip()]
         applicable = {r.id for r in result.recommendations if r.effect is not None}
@@ -194,7 +198,7 @@ def recommend(
                 f"that apply to this catalog: {', '.join(sorted(applicable))}"
             )
             raise typer.Exit(2)
-        effect, _after = combined_effect(cat, records, picked, settings)
+        effect, _after = run.combined(picked)
         if fmt == "json":
             sys.stdout.write(
                 json.dumps({"combined": picked, "effect": effect.model_dump(mode="json")}, indent=2) + "\n"
@@ -225,16 +229,14 @@ def scenario(
 ) -> None:
     """What happens to every service when dependencies go down: replay, what-if, or severe-but-plausible."""
     from risk.durations import parse_duration
-    from risk.outages.model import parse_when
-    from risk.problems import InputError, did_you_mean
-    from risk.scenarios import replay as replay_record
-    from risk.scenarios import severe_but_plausible, what_if
-    from risk.views.terminal import render_scenario, render_severe
+    from risk.history.model import parse_when
+    from risk.presentation.terminal import render_scenario, render_severe
+    from risk.report.jsonfile import severe_document
 
     if [replay is not None, down is not None, severe].count(True) != 1:
         err.print("choose one of --replay RECORD_ID, --down ID[,ID...] --for DURATION, or --severe")
         raise typer.Exit(2)
-    cat, records, _ = _inputs(catalog, outages)
+    run = _run(catalog, outages)
     try:
         hours = parse_duration(duration) if duration is not None else None
         start = parse_when(at) if at else None
@@ -242,31 +244,21 @@ def scenario(
         err.print(str(exc))
         raise typer.Exit(2) from None
     if severe:
-        results = severe_but_plausible(cat, records)
+        results = run.severe
         if fmt == "json":
-            payload = [{"provider": r.provider, "kind": r.kind, **r.result.model_dump(mode="json")} for r in results]
-            sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+            sys.stdout.write(json.dumps(severe_document(results), indent=2) + "\n")
         else:
             render_severe(results, out)
         return
     try:
         if replay is not None:
-            by_id = {r.id: r for r in records}
-            if replay not in by_id:
-                guess = did_you_mean(replay, by_id)
-                err.print(
-                    f"no outage record '{replay}'"
-                    + (f"; {guess}" if guess else "")
-                    + " (lynchpin outages --json lists them)"
-                )
-                raise typer.Exit(2)
-            result = replay_record(cat, by_id[replay], hours, history=records)
+            result = run.replay(replay, hours)
         else:
             if hours is None:
                 err.print("--down needs --for DURATION, e.g. --for 6h")
                 raise typer.Exit(2)
             items = [x for x in (down or "").split(",") if x.strip()]
-            result = what_if(cat, items, hours, start if isinstance(start, datetime) else None)
+            result = run.what_if(items, hours, start if isinstance(start, datetime) else None)
     except InputError as exc:
         _print_problems(exc.problems)
         raise typer.Exit(2) from None
@@ -350,19 +342,9 @@ def outages(
     _print_problems(report.problems)
     if not report.ok:
         raise typer.Exit(2)
-    aliases = load_aliases()
-    records = report.records
-    if provider:
-        # A provider name or alias, or a product name (e.g. 'Azure AD' finds Entra ID records).
-        want, product = aliases.provider(provider), aliases.product(provider)
-        records = [
-            r
-            for r in records
-            if aliases.provider(r.provider) == want or any(aliases.product(p) == product for p in r.product)
-        ]
-    if capability:
-        records = [r for r in records if capability in r.capability or "all" in r.capability]
-    records = sorted(records, key=lambda r: (r.start_dt, r.id))
+    from risk.history.match import filter_records
+
+    records = filter_records(report.records, provider, capability)
     if as_json:
         out.print_json(json.dumps([r.model_dump(mode="json") for r in records]))
         return

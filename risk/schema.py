@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from risk.catalog.model import Catalog
-from risk.outages.model import OutageRecord
+from risk.history.model import OutageRecord
 
 __all__ = ["catalog_schema", "outage_schema", "schema_json"]
 
@@ -26,7 +26,7 @@ def outage_schema() -> dict[str, Any]:
 
 
 def assessment_schema() -> dict[str, Any]:
-    from risk.assessment import Assessment
+    from risk.engine.assessment import Assessment
 
     schema = Assessment.model_json_schema(mode="serialization")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from risk.paths import EXAMPLES
+from tests.paths import EXAMPLES
 
 DATA = Path(__file__).parent / "data"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))

@@ -8,8 +8,8 @@ from typer.testing import CliRunner
 
 from risk.catalog import load_catalog
 from risk.cli import app
-from risk.paths import DEFAULT_CATALOG, TEMPLATES
 from tests.conftest import EXAMPLE_FILES
+from tests.paths import DEFAULT_CATALOG, TEMPLATES
 
 runner = CliRunner()
 

@@ -9,7 +9,7 @@ import pytest
 
 from risk.catalog.model import Catalog, Dependency, Provider, Service, Workaround
 from risk.catalog.vocabulary import CAPABILITIES
-from risk.paths import PROJECT_ROOT
+from tests.paths import PROJECT_ROOT
 
 DOCS = PROJECT_ROOT / "docs"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from risk.catalog import load_catalog
 from risk.catalog.expressions import iter_refs
 from risk.catalog.model import AllOf, AnyOf, AtLeast, Ref
-from risk.outages import load_history, records_for
+from risk.history import load_history, records_for
 from tests.conftest import EXAMPLE_FILES
 
 

@@ -7,15 +7,15 @@ import math
 import pytest
 
 from risk.catalog import load_catalog
-from risk.engine.assess import assess
-from risk.paths import PROJECT_ROOT
+from risk.run import Run
+from tests.paths import PROJECT_ROOT
 
 DOC = (PROJECT_ROOT / "docs" / "methodology.md").read_text()
 
 
 @pytest.fixture(scope="module")
 def worked():
-    return assess(load_catalog(PROJECT_ROOT / "docs" / "examples" / "worked-example.yaml"), [])
+    return Run.build(load_catalog(PROJECT_ROOT / "docs" / "examples" / "worked-example.yaml"), []).assessment
 
 
 def shown(value: float, text: str) -> None:

@@ -26,7 +26,7 @@ from risk.catalog.model import (  # noqa: E402
     Service,
     Workaround,
 )
-from risk.outages.model import OutageRecord  # noqa: E402
+from risk.history.model import OutageRecord  # noqa: E402
 from risk.schema import schema_json  # noqa: E402
 
 DOCS = ROOT / "docs"
@@ -141,7 +141,7 @@ def error_catalogue() -> str:
 
 
 def rule_catalogue() -> str:
-    from risk.recommend import load_rules
+    from risk.advice.recommend import load_rules
 
     def cond(c: dict) -> str:
         name, params = next(iter(c.items()))

@@ -203,6 +203,17 @@ class Service(BaseModel):
     workaround: Workaround | None = Field(default=None, description="A manual procedure that buys time.")
     requires: Requirement = Field(default_factory=list, description="What the service needs to be up.")
 
+    @property
+    def workaround_hours(self) -> float:
+        """Hours the workaround holds beyond the tolerance (0 without one)."""
+        return self.workaround.buys if self.workaround is not None else 0.0
+
+    @property
+    def effective_tolerance(self) -> float:
+        """The longest outage, in hours, before the service is beyond tolerance: its impact tolerance plus
+        what its workaround buys. The one definition every figure uses (simulation, scenarios, triggers)."""
+        return self.impact_tolerance + self.workaround_hours
+
 
 class Dependency(BaseModel):
     """Something services lean on, which can fail: a provider's capability or an internal system."""

@@ -1,28 +1,28 @@
-"""Where the dashboard's inputs come from: the chosen catalog, the outage sources and the settings.
+"""Where the dashboard's inputs come from (the chosen catalog, the outage sources, the settings), and the one
+risk.Run that every page reads its figures from.
 
 Choices live in the workspace (SQLite), so a reload or a restart comes back to the same catalog and
-settings. The assessment is cached by the content of its inputs (catalog, history, settings), so switching
-pages or filters never recomputes it.
+settings. Runs are shared between pages and sessions by their fingerprint (the content of catalog, history,
+settings and aliases), so switching pages or filters never recomputes anything, and every page shows the
+figures of the same Run that the reports are written from.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 
-from risk.assessment import Assessment
 from risk.catalog.load import catalog_sha256, read_catalog
 from risk.catalog.model import Catalog
 from risk.catalog.writers import catalog_to_yaml
-from risk.engine.assess import assess, effective_settings
-from risk.outages.load import OutageReport, default_history_paths, read_outages
-from risk.outages.model import OutageRecord
-from risk.paths import DEFAULT_CATALOG, EXAMPLES
-from risk.settings import Settings
-from risk.workspace import Workspace
+from risk.dashboard.workspace import Workspace
+from risk.data import DEFAULT_EXAMPLE, EXAMPLES, example_paths
+from risk.engine.assessment import Assessment
+from risk.history.load import OutageReport, default_history_paths, read_outages
+from risk.problems import InputError
+from risk.run import Run
 
 __all__ = [
     "workspace",
@@ -32,7 +32,11 @@ __all__ = [
     "choose",
     "history",
     "settings_overrides",
+    "run",
     "assessment",
+    "recommendations",
+    "combined",
+    "report_files",
     "label",
 ]
 
@@ -55,7 +59,7 @@ class Current:
 
 def choices() -> list[str]:
     """Every catalog the user can switch to: bundled examples first, then saved ones (newest first)."""
-    examples = [EXAMPLE_PREFIX + p.stem for p in sorted(EXAMPLES.glob("*.yaml"))]
+    examples = [EXAMPLE_PREFIX + p.stem for p in example_paths()]
     return examples + [SAVED_PREFIX + c.name for c in workspace().catalogs()]
 
 
@@ -78,19 +82,20 @@ def _load_example(path: str) -> str:
 
 def current() -> Current:
     """The catalog in use: the workspace's choice, falling back to the bundled NHS example."""
-    key = workspace().pref("current_catalog") or EXAMPLE_PREFIX + DEFAULT_CATALOG.stem
+    default = EXAMPLE_PREFIX + DEFAULT_EXAMPLE
+    key = workspace().pref("current_catalog") or default
     if key.startswith(SAVED_PREFIX):
         stored = workspace().catalog(key.removeprefix(SAVED_PREFIX))
         if stored is not None:
             report = read_catalog(stored.text.encode("utf-8"), name=f"{stored.name}.yaml")
             if report.catalog is not None:
                 return Current(key, label(key), report.catalog, stored.text, stored.source)
-        key = EXAMPLE_PREFIX + DEFAULT_CATALOG.stem
+        key = default
     path = EXAMPLES / (key.removeprefix(EXAMPLE_PREFIX) + ".yaml")
     if not path.exists():
-        path, key = DEFAULT_CATALOG, EXAMPLE_PREFIX + DEFAULT_CATALOG.stem
+        path, key = EXAMPLES / f"{DEFAULT_EXAMPLE}.yaml", default
     catalog = Catalog.model_validate_json(_load_example(str(path)))
-    return Current(key, label(key), catalog, path.read_text(encoding="utf-8"), f"catalogs/examples/{path.name}")
+    return Current(key, label(key), catalog, path.read_text(encoding="utf-8"), f"bundled example {path.name}")
 
 
 def history() -> OutageReport:
@@ -105,15 +110,39 @@ def settings_overrides() -> dict:
     return workspace().pref("settings_overrides", {}) or {}
 
 
-@st.cache_data(show_spinner="Assessing the catalog...", max_entries=16)
-def _assess(catalog_json: str, records_json: str, settings_json: str) -> Assessment:
-    return assess(*_parse(catalog_json, records_json, settings_json))
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _shared(fingerprint: str, _run: Run) -> Run:
+    """The first Run built for a fingerprint, kept with everything it has computed since."""
+    return _run
 
 
-def assessment(cur: Current | None = None) -> tuple[Assessment, Settings]:
-    """The assessment of the catalog in use (cached by its inputs), and the settings it used."""
-    inputs = _inputs(cur or current())
-    return _assess(*inputs), Settings.model_validate_json(inputs[2])
+def run(cur: Current | None = None) -> Run:
+    """The Run of the catalog in use, with the history and settings in use. Saved overrides that no longer
+    validate (e.g. against a new catalog's settings) are left out here; the Settings page shows why."""
+    cur = cur or current()
+    hist = history()
+    names = [s.rsplit("/", 1)[-1] for s in hist.sources]
+    try:
+        built = Run.build(cur.catalog, hist.records, settings_overrides(), sources=names)
+    except InputError:
+        built = Run.build(cur.catalog, hist.records, None, sources=names)
+    return _shared(built.fingerprint, built)
+
+
+def assessment(r: Run) -> Assessment:
+    with st.spinner("Assessing the catalog..."):
+        return r.assessment
+
+
+def recommendations(r: Run):
+    assessment(r)
+    with st.spinner("Measuring each recommendation..."):
+        return r.recommendations
+
+
+def combined(r: Run, rule_ids: list[str]):
+    with st.spinner("Measuring the combined effect..."):
+        return r.combined(tuple(rule_ids))
 
 
 def save_catalog(name: str, catalog: Catalog, source: str) -> str:
@@ -124,62 +153,18 @@ def save_catalog(name: str, catalog: Catalog, source: str) -> str:
     return key
 
 
-def _inputs(cur: Current) -> tuple[str, str, str]:
-    """The catalog, the outage records and the effective settings as JSON: the cache keys."""
-    hist = history()
-    try:
-        settings = effective_settings(cur.catalog, settings_overrides())
-    except ValueError:
-        settings = effective_settings(cur.catalog)
-    records_json = json.dumps([r.model_dump(mode="json") for r in hist.records], sort_keys=True)
-    return cur.catalog.model_dump_json(), records_json, settings.model_dump_json()
-
-
-def _parse(catalog_json: str, records_json: str, settings_json: str) -> tuple[Catalog, list, Settings]:
-    """The cached functions' inputs back as objects (they are passed as JSON so the cache can hash them)."""
-    return (
-        Catalog.model_validate_json(catalog_json),
-        [OutageRecord.model_validate(r) for r in json.loads(records_json)],
-        Settings.model_validate_json(settings_json),
-    )
-
-
-@st.cache_data(show_spinner="Measuring each recommendation...", max_entries=8)
-def _recommend(catalog_json: str, records_json: str, settings_json: str):
-    from risk.recommend import recommend
-
-    catalog, records, settings = _parse(catalog_json, records_json, settings_json)
-    return recommend(catalog, records, settings, baseline=_assess(catalog_json, records_json, settings_json))
-
-
-@st.cache_data(show_spinner="Measuring the combined effect...", max_entries=32)
-def _combined(catalog_json: str, records_json: str, settings_json: str, rule_ids: tuple[str, ...]):
-    from risk.recommend import combined_effect
-
-    catalog, records, settings = _parse(catalog_json, records_json, settings_json)
-    return combined_effect(
-        catalog, records, list(rule_ids), settings, baseline=_assess(catalog_json, records_json, settings_json)
-    )
-
-
-def recommendations(cur: Current):
-    return _recommend(*_inputs(cur))
-
-
-def combined(cur: Current, rule_ids: list[str]):
-    return _combined(*_inputs(cur), tuple(rule_ids))
-
-
-@st.cache_data(show_spinner="Writing the reports...", max_entries=4)
-def _report_files(catalog_json: str, records_json: str, settings_json: str) -> dict[str, tuple[str, bytes]]:
+@st.cache_data(show_spinner=False, max_entries=4)
+def _report_files(fingerprint: str, _run: Run) -> dict[str, tuple[str, bytes]]:
+    from risk.presentation.text import safe_filename
     from risk.report import RENDERERS, SUFFIX, build_report, render
-    from risk.report.safe import safe_filename
 
-    catalog, records, settings = _parse(catalog_json, records_json, settings_json)
-    report = build_report(catalog, records, settings, assessment=_assess(catalog_json, records_json, settings_json))
-    stem = safe_filename(catalog.organisation) + "-risk-report"
+    report = build_report(_run)
+    stem = safe_filename(_run.catalog.organisation) + "-risk-report"
     return {fmt: (stem + SUFFIX[fmt], render(report, fmt)) for fmt in RENDERERS}
 
 
-def report_files(cur: Current) -> dict[str, tuple[str, bytes]]:
-    return _report_files(*_inputs(cur))
+def report_files(r: Run) -> dict[str, tuple[str, bytes]]:
+    """Every report format of the Run (cached by its fingerprint)."""
+    recommendations(r)
+    with st.spinner("Writing the reports..."):
+        return _report_files(r.fingerprint, r)

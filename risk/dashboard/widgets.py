@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
 from risk.dashboard import state
+from risk.presentation.text import md_escape
 
 __all__ = ["sidebar", "header", "explain", "md_escape", "selected_points", "download_table", "METHODOLOGY"]
 
 METHODOLOGY = "methodology"
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
-
-
-def md_escape(text: object) -> str:
-    """User text shown inside Markdown: every Markdown or HTML character escaped, so it renders as written."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
-
-
 def explain(what: str, how: str, anchor: str) -> None:
     """Plain-English help under a figure: what it means, how it was computed, where the maths is."""
     with st.expander("What is this?", expanded=False):
@@ -61,8 +52,8 @@ def header(title: str, question: str) -> None:
 
 def download_table(frame, name: str, key: str) -> None:
     """CSV and XLSX download buttons for a table; formula-like text is neutralised."""
-    from risk.report.safe import safe_filename
-    from risk.views.tables import table_csv, table_xlsx
+    from risk.presentation.tables import table_csv, table_xlsx
+    from risk.presentation.text import safe_filename
 
     c1, c2, _ = st.columns([1, 1, 4])
     stem = safe_filename(name)

@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from risk.assessment import (
+from risk.catalog.load import catalog_sha256
+from risk.catalog.model import Catalog
+from risk.engine.assessment import (
     Assessment,
     BlastRadius,
     Concentration,
@@ -19,26 +21,18 @@ from risk.assessment import (
     ProviderResult,
     ServiceResult,
 )
-from risk.catalog.load import catalog_sha256
-from risk.catalog.model import Catalog
 from risk.engine.bdd import BDD
-from risk.engine.outage_stats import DependencyStats, dependency_stats, history_fit
 from risk.engine.rating import band, impact, likelihood
 from risk.engine.simulate import simulate
-from risk.engine.structure import compile_catalog
-from risk.outages.aliases import AliasTable, load_aliases
-from risk.outages.model import OutageRecord
+from risk.engine.statistics import DependencyStats, dependency_stats, history_fit
+from risk.engine.structure import Structure, compile_catalog
+from risk.history.aliases import AliasTable, load_aliases
+from risk.history.model import OutageRecord
 from risk.settings import Settings
 
-__all__ = ["assess", "effective_settings"]
+__all__ = ["assess"]
 
 Progress = Callable[[str, int, int], None]
-
-
-def effective_settings(catalog: Catalog, overrides: dict | None = None) -> Settings:
-    """Defaults, then the catalog's own settings block, then explicit overrides (CLI or dashboard)."""
-    base = catalog.settings.model_dump() if catalog.settings is not None else {}
-    return Settings.model_validate({**base, **{k: v for k, v in (overrides or {}).items() if v is not None}})
 
 
 def _importance(p: float, p_up: float, p_down: float, scale: float = 1.0) -> Importance:
@@ -87,17 +81,21 @@ def _histogram(annual: np.ndarray, bins: int = 24) -> list[HistogramBin]:
 def assess(
     catalog: Catalog,
     outages: Sequence[OutageRecord],
-    settings: Settings | None = None,
+    settings: Settings,
     aliases: AliasTable | None = None,
     progress: Progress | None = None,
+    *,
+    structure: Structure | None = None,
+    stats: dict[str, DependencyStats] | None = None,
 ) -> Assessment:
-    """Assess a valid catalog against outage records. Deterministic for the same inputs and seed."""
+    """Assess a valid catalog against outage records with settings already resolved (risk.Run resolves
+    them: defaults < catalog < overrides). A Run passes the structure and statistics it has already
+    worked out, so nothing is computed twice. Deterministic for the same inputs and seed."""
     from risk import __version__
 
-    settings = settings or effective_settings(catalog)
     table = aliases or load_aliases()
-    structure = compile_catalog(catalog)
-    stats: dict[str, DependencyStats] = dependency_stats(catalog, outages, settings, table)
+    structure = structure or compile_catalog(catalog)
+    stats = stats if stats is not None else dependency_stats(catalog, outages, settings, table)
     fit = history_fit(outages)
 
     # Exact structure: BDD per service, cut sets, unavailability, per-service Birnbaum.
@@ -116,7 +114,7 @@ def assess(
             progress("structure", i + 1, len(structure.services))
 
     # Simulation.
-    tolerance = {s.id: s.impact_tolerance + (s.workaround.buys if s.workaround else 0.0) for s in catalog.services}
+    tolerance = {s.id: s.effective_tolerance for s in catalog.services}
     sim = simulate(
         {sid: structure.nodes[sid] for sid in structure.services},
         stats,
@@ -148,7 +146,8 @@ def assess(
                 tier=s.tier,
                 users=s.users,
                 impact_tolerance_hours=s.impact_tolerance,
-                workaround_hours=s.workaround.buys if s.workaround else 0.0,
+                workaround_hours=s.workaround_hours,
+                effective_tolerance_hours=s.effective_tolerance,
                 single_points_of_failure=[c[0] for c in cut_sets[s.id] if len(c) == 1],
                 cut_sets=cut_sets[s.id],
                 unavailability=p,
@@ -228,6 +227,7 @@ def assess(
         providers=providers,
         concentration=Concentration(hhi=hhi),
         loss_exceedance=_loss_curve(total_loss),
+        rating_grid=[[band((li + 1) * (im + 1), settings) for im in range(5)] for li in range(5)],
         warnings=warnings,
     )
 
@@ -243,6 +243,8 @@ def _concentration(
     all_users = sum(users.values())
     names = sorted({p for p in provider_of.values() if p})
     exposed: dict[str, set[str]] = {n: set() for n in names}
+    spof_deps: dict[str, set[str]] = {n: set() for n in names}
+    spof_services: dict[str, set[str]] = {n: set() for n in names}
     links: dict[str, float] = {n: 0.0 for n in names}
     for sid, sets in cut_sets.items():
         for c in sets:
@@ -251,12 +253,16 @@ def _concentration(
                 exposed[owners.pop()].add(sid)
             if len(c) == 1:
                 links[provider_of[c[0]]] += weight[sid]
+                spof_deps[provider_of[c[0]]].add(c[0])
+                spof_services[provider_of[c[0]]].add(sid)
+    service_order = {sid: i for i, sid in enumerate(cut_sets)}
     total_links = sum(links.values())
     hhi = sum((v / total_links) ** 2 for v in links.values()) if total_links else 0.0
     out = []
     for n in names:
         fact = facts.get(n.lower())
-        svc = sorted(exposed[n], key=lambda s: list(cut_sets).index(s))
+        svc = sorted(exposed[n], key=service_order.__getitem__)
+        single = sorted(spof_services[n], key=service_order.__getitem__)
         out.append(
             ProviderResult(
                 name=n,
@@ -269,6 +275,10 @@ def _concentration(
                 spof_share=(links[n] / total_links) if total_links else 0.0,
                 substitutability=fact.substitutability if fact else None,
                 exit_plan=fact.exit_plan if fact else None,
+                single_points_of_failure=[d for d in provider_of if d in spof_deps[n]],
+                services_with_single_point=single,
+                tier1_services_with_single_point=sum(tiers[s] == 1 for s in single),
+                users_with_single_point=sum(users[s] for s in single),
             )
         )
     out.sort(key=lambda p: (-p.services_exposed, -p.user_share, p.name))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from risk.engine.outage_stats import HOURS_PER_YEAR, DependencyStats
+from risk.engine.statistics import HOURS_PER_YEAR, DependencyStats
 from risk.engine.structure import Delay, Gate, Node, Var
 
 __all__ = ["Intervals", "Simulation", "ServiceSimulation", "simulate", "at_least", "union", "delay"]

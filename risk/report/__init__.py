@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from risk.presentation.text import safe_filename
 from risk.report.model import Report, build_report
-from risk.report.safe import safe_filename
 
 __all__ = ["Report", "build_report", "RENDERERS", "SUFFIX", "render", "write_reports"]
 

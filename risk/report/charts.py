@@ -1,6 +1,7 @@
 """Static charts for the PDF, drawn with matplotlib's Agg backend (no browser, no system libraries).
 
-Same palette and labels as the dashboard: bands coloured colour-blind-safe and written in each cell.
+Same theme as the dashboard (presentation.theme): the same band colours, axis words and matrix grid,
+which comes from the assessment itself.
 """
 
 from __future__ import annotations
@@ -12,9 +13,18 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from risk.assessment import Assessment  # noqa: E402
-from risk.dashboard.charts import BAND_COLOURS, PALETTE  # noqa: E402
-from risk.report.safe import pdf_text  # noqa: E402
+from risk.engine.assessment import Assessment  # noqa: E402
+from risk.presentation.order import matrix_counts  # noqa: E402
+from risk.presentation.text import pdf_text  # noqa: E402
+from risk.presentation.theme import (  # noqa: E402
+    BAND_COLOURS,
+    IMPACT_AXIS,
+    IMPACT_LABELS,
+    LIKELIHOOD_AXIS,
+    LIKELIHOOD_LABELS,
+    PALETTE,
+    RISK_MATRIX_TITLE,
+)
 
 __all__ = ["risk_matrix_png", "provider_png", "loss_curve_png"]
 
@@ -36,14 +46,18 @@ def _png(fig) -> bytes:
     return buffer.getvalue()
 
 
-def risk_matrix_png(a: Assessment, band_of) -> bytes:
-    counts = [[0] * 5 for _ in range(5)]
-    for s in a.services:
-        counts[s.likelihood - 1][s.impact - 1] += 1
+def _wrap(label: str) -> str:
+    """'5 almost certain' -> '5 almost\ncertain': matrix tick labels on two lines at most."""
+    head, _, tail = label.partition(" ")
+    return f"{head} {tail.replace(' ', chr(10), 1)}" if len(label) > 12 else label
+
+
+def risk_matrix_png(a: Assessment) -> bytes:
+    counts = matrix_counts(a.services)
     fig, ax = plt.subplots(figsize=(5.2, 4.2))
     for li in range(5):
         for im in range(5):
-            name = band_of((li + 1) * (im + 1))
+            name = a.rating_grid[li][im]
             ax.add_patch(plt.Rectangle((im + 0.03, li + 0.03), 0.94, 0.94, color=BAND_COLOURS[name]))
             n = counts[li][im]
             ax.text(
@@ -59,12 +73,12 @@ def risk_matrix_png(a: Assessment, band_of) -> bytes:
             ax.text(im + 0.5, li + 0.25, name, ha="center", va="center", fontsize=7, color="#222222")
     ax.set_xlim(0, 5)
     ax.set_ylim(0, 5)
-    ax.set_xticks([i + 0.5 for i in range(5)], ["1 minimal", "2 minor", "3 moderate", "4 major", "5 catastr."])
-    ax.set_yticks([i + 0.5 for i in range(5)], ["1 rare", "2 unlikely", "3 possible", "4 likely", "5 almost\ncertain"])
-    ax.set_xlabel("impact")
-    ax.set_ylabel("likelihood of an outage beyond tolerance")
+    ax.set_xticks([i + 0.5 for i in range(5)], [_wrap(x) for x in IMPACT_LABELS])
+    ax.set_yticks([i + 0.5 for i in range(5)], [_wrap(x) for x in LIKELIHOOD_LABELS])
+    ax.set_xlabel(IMPACT_AXIS)
+    ax.set_ylabel(LIKELIHOOD_AXIS)
     ax.tick_params(length=0)
-    ax.set_title("Services per cell of the 5x5 risk matrix", loc="left", fontsize=10)
+    ax.set_title(RISK_MATRIX_TITLE, loc="left", fontsize=10)
     return _png(fig)
 
 

@@ -1,25 +1,26 @@
 """The HTML report: one self-contained file (plotly.js inline, no external requests), prints cleanly.
 
-Jinja2 autoescapes every value, so user text (names with tags or scripts) is shown, never run.
+Jinja2 autoescapes every value, so user text (names with tags or scripts) is shown, never run. The template
+lays out the report's facts; the figures are the dashboard's own (presentation.figures).
 """
 
 from __future__ import annotations
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from risk.dashboard import charts
-from risk.engine.rating import band
+from risk.presentation import figures
+from risk.presentation import format as fmt
+from risk.presentation.theme import BAND_COLOURS
 from risk.report.model import Report
-from risk.report.summary import key_figures
-from risk.views import format as fmt
 
 __all__ = ["render_html"]
 
 _ENV = Environment(
-    loader=FileSystemLoader(str(__import__("pathlib").Path(__file__).with_name("templates"))),
+    loader=PackageLoader("risk.report", "templates"),
     autoescape=select_autoescape(["html", "j2"], default=True),
 )
+_LIGHT_BANDS = {"moderate", "high"}  # dark text reads better on these
 
 
 def _figure(fig, first: bool) -> Markup:
@@ -33,33 +34,37 @@ def _figure(fig, first: bool) -> Markup:
     return Markup(html)  # noqa: S704 - plotly's own markup; the figure's strings are escaped by plotly
 
 
-def render_html(report: Report) -> bytes:
-    a = report.assessment
-    matrix = charts.risk_matrix(a, lambda score: band(score, report.settings))
-    providers = charts.provider_exposure(a)
-    loss = charts.loss_exceedance(a.loss_exceedance, "Loss exceedance, all services")
-    s = report.settings
-    settings_rows = [
-        ("cut-set order", s.cut_set_order),
-        ("simulated years", f"{s.simulated_years:,}"),
-        ("seed", s.seed),
-        ("prior (shape, rate years)", f"{s.prior_shape}, {s.prior_rate_years}"),
-        ("severity weights", ", ".join(f"{k} {v}" for k, v in s.severity_weights.items())),
-        ("likelihood thresholds", ", ".join(f"{x:g}" for x in s.likelihood_thresholds)),
-        ("rules switched off", ", ".join(s.disabled_rules) or "none"),
+def _band_css() -> Markup:
+    rules = [
+        f".{name} {{ background: {colour};{'' if name in _LIGHT_BANDS else ' color: #fff;'} }}"
+        for name, colour in BAND_COLOURS.items()
     ]
+    return Markup(" ".join(rules))  # noqa: S704 - built from our own constants, no user text
+
+
+def _charts(report: Report) -> dict[str, Markup]:
+    a = report.assessment
+    return {
+        "matrix": _figure(figures.risk_matrix(a), True),
+        "providers": _figure(figures.provider_exposure(a), False),
+        "loss": _figure(figures.loss_exceedance(a.loss_exceedance, "Loss exceedance, all services"), False),
+    }
+
+
+def render_html(report: Report) -> bytes:
+    facts = report.facts
     html = _ENV.get_template("report.html.j2").render(
         report=report,
-        a=a,
+        a=report.assessment,
         fmt=fmt,
-        figures=key_figures(report),
-        services=sorted(a.services, key=lambda x: (-x.score, -x.tolerance_breach_probability)),
-        spof_dependencies=[
-            d for p in a.providers for d in a.dependencies if d.provider == p.name and d.blast_radius.services
-        ],
-        charts={"matrix": _figure(matrix, True), "providers": _figure(providers, False), "loss": _figure(loss, False)},
-        settings=settings_rows,
-        applied={r.id for r in report.recommendations.recommendations},
-        records=report.records_used(),
+        facts=facts,
+        figures=facts.key_figures,
+        services=facts.services,
+        spof_dependencies=facts.single_points,
+        charts=_charts(report),
+        band_css=_band_css(),
+        settings=facts.settings,
+        applied=facts.applied_rules,
+        records=facts.records_used,
     )
     return html.encode("utf-8")

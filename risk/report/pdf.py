@@ -1,4 +1,8 @@
-"""The PDF management report (fpdf2, with matplotlib's bundled DejaVu fonts for any script)."""
+"""The PDF management report (fpdf2, with matplotlib's bundled DejaVu fonts for any script).
+
+`_Doc` holds the building blocks (headings, paragraphs, tables, images); each section of the report is one
+function of (document, report) listed in SECTIONS, which lays out the report's facts in order.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +14,16 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from risk.engine.rating import band
+from risk.presentation.format import hours, money, one_in, pct, prob
+from risk.presentation.text import pdf_text as t
+from risk.presentation.theme import BAND_RGB, PALETTE, rgb
 from risk.report.charts import loss_curve_png, provider_png, risk_matrix_png
 from risk.report.model import Report
-from risk.report.safe import pdf_text as t
-from risk.report.summary import key_figures
-from risk.views.format import hours, money, one_in, pct, prob
 
 __all__ = ["render_pdf"]
 
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-INK, MUTED, ACCENT = (30, 30, 30), (100, 100, 100), (0, 114, 178)
-BAND_RGB = {"low": (0, 158, 115), "moderate": (240, 228, 66), "high": (230, 159, 0), "extreme": (213, 94, 0)}
+INK, MUTED, ACCENT = (30, 30, 30), (100, 100, 100), rgb(PALETTE[0])
 
 
 class _Doc(FPDF):
@@ -137,12 +139,8 @@ class _Doc(FPDF):
         self.ln(2)
 
 
-def render_pdf(report: Report) -> bytes:
+def _cover(pdf: _Doc, report: Report) -> None:
     a = report.assessment
-    band_of = lambda score: band(score, report.settings)  # noqa: E731
-    pdf = _Doc(report)
-
-    # Cover --------------------------------------------------------------------------------------------
     pdf.add_page()
     pdf.ln(50)
     pdf.set_font("DejaVu", "", 11)
@@ -179,25 +177,26 @@ def render_pdf(report: Report) -> bytes:
         pdf.set_text_color(*INK)
         pdf.multi_cell(0, 6, t(value, 200), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-    # Executive summary --------------------------------------------------------------------------------
+
+def _executive_summary(pdf: _Doc, report: Report) -> None:
     pdf.add_page()
     pdf.h1("Executive summary")
-    for paragraph in report.summary:
+    for paragraph in report.facts.summary:
         pdf.para(paragraph, 10)
     pdf.h2("Key figures")
-    pdf.grid(["figure", "value"], [[k, v] for k, v in key_figures(report)], [110, 68], size=8.5)
+    pdf.grid(["figure", "value"], [[k, v] for k, v in report.facts.key_figures], [110, 68], size=8.5)
 
-    # Risk matrix and top risks --------------------------------------------------------------------------
+
+def _risks(pdf: _Doc, report: Report) -> None:
     pdf.add_page()
     pdf.h1("Risks by service")
-    pdf.image_png(risk_matrix_png(a, band_of), 120)
+    pdf.image_png(risk_matrix_png(report.assessment), 120)
     pdf.note(
         "Likelihood: the simulated chance of at least one outage longer than the service's impact tolerance "
         "(plus its workaround) in a year. Impact: the worst of the tier, users and hourly-cost scores. "
         "NHS 5x5 bands."
     )
     pdf.h2("Top risks")
-    top = sorted(a.services, key=lambda s: (-s.score, -s.tolerance_breach_probability))
     pdf.grid(
         ["service", "tier", "rating", "outage beyond tolerance", "single points of failure", "downtime/yr"],
         [
@@ -209,32 +208,30 @@ def render_pdf(report: Report) -> bytes:
                 ", ".join(s.single_points_of_failure) or "none",
                 hours(s.expected_annual_downtime_hours),
             ]
-            for s in top
+            for s in report.facts.services
         ],
         [48, 10, 22, 34, 46, 18],
         colour_column=2,
     )
 
-    # Single points of failure and concentration ----------------------------------------------------------
+
+def _single_points(pdf: _Doc, report: Report) -> None:
+    a, facts = report.assessment, report.facts
     pdf.add_page()
     pdf.h1("Single points of failure and concentration")
-    rows = []
-    for p in a.providers:
-        for d in a.dependencies:
-            if d.provider == p.name and d.blast_radius.services:
-                rows.append(
-                    [
-                        p.name,
-                        f"{d.name} ({d.id})",
-                        ", ".join(d.blast_radius.services),
-                        f"{d.blast_radius.users:,}",
-                        f"{d.annual_outages:.2f}",
-                        f"{d.source}, {d.data_quality}",
-                    ]
-                )
     pdf.grid(
         ["provider", "dependency", "services it takes down alone", "users", "outages/yr", "data"],
-        rows,
+        [
+            [
+                d.provider,
+                f"{d.name} ({d.id})",
+                facts.service_names(d.blast_radius.services),
+                f"{d.blast_radius.users:,}",
+                f"{d.annual_outages:.2f}",
+                f"{d.source}, {d.data_quality}",
+            ]
+            for d in facts.single_points
+        ],
         [26, 42, 54, 16, 16, 24],
     )
     pdf.image_png(provider_png(a), 150)
@@ -243,17 +240,19 @@ def render_pdf(report: Report) -> bytes:
         "(1 = all with one provider)."
     )
 
-    # Recommendations ----------------------------------------------------------------------------------
+
+def _recommendations(pdf: _Doc, report: Report) -> None:
+    recs = report.recommendations
     pdf.add_page()
     pdf.h1("Recommendations")
     pdf.note(
-        f"{len(report.recommendations.recommendations)} of {report.recommendations.rules_evaluated} rules apply. "
+        f"{len(recs.recommendations)} of {recs.rules_evaluated} rules apply. "
         "Measured ones are ranked by the fall in the risk index (impact-weighted breaches of tolerance a "
-        f"year, now {report.recommendations.risk_index:.2f}); each was measured by re-assessing the catalog "
+        f"year, now {recs.risk_index:.2f}); each was measured by re-assessing the catalog "
         "with the change applied."
     )
     rows = []
-    for n, r in enumerate(report.recommendations.recommendations, start=1):
+    for n, r in enumerate(recs.recommendations, start=1):
         if r.effect:
             changes = "; ".join(
                 f"{c.id} {pct(c.breach_probability_before)}→{pct(c.breach_probability_after)}"
@@ -265,7 +264,8 @@ def render_pdf(report: Report) -> bytes:
         rows.append([str(n), f"{r.title} ({r.id})\n{r.action}", effect, r.effort, r.source_url])
     pdf.grid(["#", "recommendation", "measured effect", "effort", "source"], rows, [7, 62, 52, 13, 44], size=7)
 
-    # Scenarios -----------------------------------------------------------------------------------------
+
+def _scenarios(pdf: _Doc, report: Report) -> None:
     pdf.add_page()
     pdf.h1("Severe but plausible scenarios")
     pdf.note(
@@ -287,52 +287,49 @@ def render_pdf(report: Report) -> bytes:
         [30, 24, 18, 92, 14],
     )
     pdf.h2("Expected losses")
-    pdf.image_png(loss_curve_png(a), 150)
+    pdf.image_png(loss_curve_png(report.assessment), 150)
 
-    # Appendix -------------------------------------------------------------------------------------------
+
+def _methodology(pdf: _Doc, report: Report) -> None:
+    s = report.settings
     pdf.add_page()
     pdf.h1("Appendix")
     pdf.h2("Methodology in brief")
     for line in (
         "Structure: each service's requirements compile to a fault tree over the basic dependencies; minimal cut "
-        f"sets are listed up to order {report.settings.cut_set_order}, exactly, from a binary decision diagram.",
+        f"sets are listed up to order {s.cut_set_order}, exactly, from a binary decision diagram.",
         "Unavailability: the exact probability that the service is down at a random moment, assuming dependencies "
         "fail independently; dependency unavailability q = 1 − exp(−rate × mean outage / 8760).",
         "Outage rates: matched public records, severity-weighted, with a Jeffreys Gamma prior: (½ + n) / T years. "
         "Durations: lognormal, fitted per dependency with three or more known durations, otherwise shrunk to the "
         "whole history's fit. Expert estimates in the catalog override history.",
-        f"Breach probability, downtime and cost: {report.settings.simulated_years:,} simulated years with seed "
-        f"{report.settings.seed}; shared dependencies fail all their services at once; grace periods and "
+        f"Breach probability, downtime and cost: {s.simulated_years:,} simulated years with seed "
+        f"{s.seed}; shared dependencies fail all their services at once; grace periods and "
         "workarounds apply.",
         "Limitations: independence between dependencies except where modelled; stationarity; public outage "
         "history under-reports and over-represents providers that publish reviews. Full text: docs/methodology.md.",
     ):
         pdf.para("• " + line, 8.5)
+
+
+def _settings(pdf: _Doc, report: Report) -> None:
     pdf.h2("Settings")
-    s = report.settings
-    pdf.grid(
-        ["setting", "value"],
-        [
-            ["cut-set order", str(s.cut_set_order)],
-            ["simulated years", f"{s.simulated_years:,}"],
-            ["seed", str(s.seed)],
-            ["prior (shape, rate years)", f"{s.prior_shape}, {s.prior_rate_years}"],
-            ["severity weights", ", ".join(f"{k} {v}" for k, v in s.severity_weights.items())],
-            ["likelihood thresholds", ", ".join(f"{x:g}" for x in s.likelihood_thresholds)],
-            ["rating bands (moderate, high, extreme from)", ", ".join(str(x) for x in s.rating_bands)],
-            ["rules switched off", ", ".join(s.disabled_rules) or "none"],
-        ],
-        [80, 98],
-        size=7.5,
-    )
+    pdf.grid(["setting", "value"], [list(row) for row in report.facts.settings], [80, 98], size=7.5)
+
+
+def _rules(pdf: _Doc, report: Report) -> None:
     pdf.h2("Rules applied")
-    applied = {r.id for r in report.recommendations.recommendations}
+    applied = report.facts.applied_rules
     pdf.grid(
         ["rule", "title", "applies here", "source"],
         [[r.id, r.title, "yes" if r.id in applied else "no", r.source_url] for r in report.rules],
         [22, 80, 16, 60],
         size=6.5,
     )
+
+
+def _outage_data(pdf: _Doc, report: Report) -> None:
+    a = report.assessment
     pdf.h2("Outage data used")
     pdf.note(
         f"Sources: {', '.join(report.sources) or 'the shipped history'}. History span "
@@ -350,17 +347,21 @@ def render_pdf(report: Report) -> bytes:
                 r.confidence,
                 r.source_url or "",
             ]
-            for r in report.records_used()
+            for r in report.facts.records_used
         ],
         [30, 18, 36, 12, 16, 66],
         size=6.5,
     )
+
+
+def _unavailability(pdf: _Doc, report: Report) -> None:
+    a = report.assessment
     pdf.h2("Exact unavailability by service")
     pdf.grid(
         ["service", "unavailability", "expected downtime", "expected cost/yr"],
         [
             [x.name, prob(x.unavailability), hours(x.expected_annual_downtime_hours), money(x.expected_annual_cost)]
-            for x in a.services
+            for x in report.facts.services
         ],
         [90, 28, 30, 30],
         size=7.5,
@@ -368,4 +369,26 @@ def render_pdf(report: Report) -> bytes:
     pdf.note(
         f"Catalog SHA-256 {report.catalog_sha256}. Generated {report.generated_at} by Lynchpin {a.lynchpin_version}."
     )
+
+
+#: The report's sections in order; each lays out part of the report's facts.
+SECTIONS = (
+    _cover,
+    _executive_summary,
+    _risks,
+    _single_points,
+    _recommendations,
+    _scenarios,
+    _methodology,
+    _settings,
+    _rules,
+    _outage_data,
+    _unavailability,
+)
+
+
+def render_pdf(report: Report) -> bytes:
+    pdf = _Doc(report)
+    for section in SECTIONS:
+        section(pdf, report)
     return bytes(pdf.output())

@@ -1,11 +1,15 @@
 """The XLSX register: one sheet per table, frozen headers, filters, widths and number formats.
 
-Every text cell is written as a string (never a formula, whatever it starts with).
+Each sheet is declared as data (`SheetSpec`: a name, where its rows come from, and its `Column`s with their
+number formats), so adding a column is one line. Every text cell is written as a string (never a formula,
+whatever it starts with).
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
@@ -13,36 +17,227 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from risk.report.model import Report
-from risk.report.summary import key_figures
 
-__all__ = ["render_xlsx", "SHEETS"]
+__all__ = ["render_xlsx", "SHEETS", "SPECS", "Column", "SheetSpec"]
 
-PCT, HOURS, MONEY, SCI, INT = "0.0%", "0.00", "#,##0", "0.00E+00", "#,##0"
-SHEETS = (
-    "summary",
-    "services",
-    "single points of failure",
-    "cut sets",
-    "dependencies",
-    "providers",
-    "recommendations",
-    "scenarios",
-    "outage records",
+PCT, HOURS, MONEY, SCI, INT, DEC3 = "0.0%", "0.00", "#,##0", "0.00E+00", "#,##0", "0.000"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    value: Callable[[Any], Any]
+    number_format: str | None = None
+    width: int | None = None
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    name: str
+    rows: Callable[[Report], Iterable[Any]]
+    columns: tuple[Column, ...]
+
+
+def _infinite(x: float) -> float | str:
+    return "infinite" if x == float("inf") else x
+
+
+def _summary_rows(report: Report) -> list[tuple[str, Any]]:
+    a = report.assessment
+    rows: list[tuple[str, Any]] = [
+        ("organisation", report.catalog.organisation),
+        ("catalog version", report.catalog.catalog_version),
+        ("catalog SHA-256", report.catalog_sha256),
+        ("generated", report.generated_at),
+        ("Lynchpin version", a.lynchpin_version),
+    ]
+    rows += report.facts.key_figures
+    rows += [("summary", p) for p in report.facts.summary]
+    rows += [(f"setting: {k}", v) for k, v in report.facts.settings]
+    return rows
+
+
+def _spof_rows(report: Report) -> list[tuple]:
+    deps = {d.id: d for d in report.assessment.dependencies}
+    return [(s, deps[d]) for s in report.facts.services for d in s.single_points_of_failure]
+
+
+def _cut_set_rows(report: Report) -> list[tuple]:
+    deps = {d.id: d for d in report.assessment.dependencies}
+    return [(s, c, sorted({deps[x].provider for x in c})) for s in report.facts.services for c in s.cut_sets]
+
+
+def _scenario_rows(report: Report) -> list[tuple]:
+    return [(r, s) for r in report.severe for s in r.result.services]
+
+
+def _record_rows(report: Report) -> list[tuple]:
+    used = {r.id for r in report.facts.records_used}
+    return [(r, r.id in used) for r in sorted(report.records, key=lambda r: r.start_dt)]
+
+
+SPECS: tuple[SheetSpec, ...] = (
+    SheetSpec(
+        "summary",
+        _summary_rows,
+        (Column("item", lambda r: r[0], width=42), Column("value", lambda r: r[1], width=110)),
+    ),
+    SheetSpec(
+        "services",
+        lambda report: report.facts.services,
+        (
+            Column("id", lambda s: s.id),
+            Column("service", lambda s: s.name),
+            Column("tier", lambda s: s.tier),
+            Column("users", lambda s: s.users),
+            Column("impact tolerance (h)", lambda s: s.impact_tolerance_hours),
+            Column("workaround (h)", lambda s: s.workaround_hours),
+            Column("single points of failure", lambda s: ", ".join(s.single_points_of_failure)),
+            Column("unavailability", lambda s: s.unavailability, SCI),
+            Column("P(outage beyond tolerance)/yr", lambda s: s.tolerance_breach_probability, PCT),
+            Column("standard error", lambda s: s.breach_probability_standard_error, PCT),
+            Column("expected downtime (h/yr)", lambda s: s.expected_annual_downtime_hours, HOURS),
+            Column("user-hours lost/yr", lambda s: s.expected_annual_user_hours_lost, MONEY),
+            Column("expected cost/yr", lambda s: s.expected_annual_cost, MONEY),
+            Column("likelihood", lambda s: s.likelihood),
+            Column("impact", lambda s: s.impact),
+            Column("score", lambda s: s.score),
+            Column("rating", lambda s: s.rating),
+        ),
+    ),
+    SheetSpec(
+        "single points of failure",
+        _spof_rows,
+        (
+            Column("service id", lambda r: r[0].id),
+            Column("service", lambda r: r[0].name),
+            Column("tier", lambda r: r[0].tier),
+            Column("dependency id", lambda r: r[1].id),
+            Column("dependency", lambda r: r[1].name),
+            Column("provider", lambda r: r[1].provider),
+            Column("users", lambda r: r[0].users),
+        ),
+    ),
+    SheetSpec(
+        "cut sets",
+        _cut_set_rows,
+        (
+            Column("service id", lambda r: r[0].id),
+            Column("service", lambda r: r[0].name),
+            Column("order", lambda r: len(r[1])),
+            Column("dependencies", lambda r: " + ".join(r[1])),
+            Column("providers", lambda r: ", ".join(r[2])),
+        ),
+    ),
+    SheetSpec(
+        "dependencies",
+        lambda report: report.assessment.dependencies,
+        (
+            Column("id", lambda d: d.id),
+            Column("dependency", lambda d: d.name),
+            Column("provider", lambda d: d.provider),
+            Column("product", lambda d: d.product),
+            Column("capability", lambda d: d.capability),
+            Column("kind", lambda d: d.kind),
+            Column("outages/yr", lambda d: d.annual_outages, DEC3),
+            Column("mean outage (h)", lambda d: d.mean_outage_hours, HOURS),
+            Column("unavailability", lambda d: d.unavailability, SCI),
+            Column("records", lambda d: d.records),
+            Column("history (years)", lambda d: d.history_years),
+            Column("source", lambda d: d.source),
+            Column("data quality", lambda d: d.data_quality),
+            Column("Birnbaum", lambda d: d.importance.birnbaum, DEC3),
+            Column("Fussell-Vesely", lambda d: d.importance.fussell_vesely, DEC3),
+            Column("RAW", lambda d: _infinite(d.importance.risk_achievement_worth), "0.0"),
+            Column("RRW", lambda d: _infinite(d.importance.risk_reduction_worth), "0.00"),
+            Column("blast radius (services)", lambda d: ", ".join(d.blast_radius.services)),
+            Column("blast radius (users)", lambda d: d.blast_radius.users, INT),
+            Column("notes", lambda d: "; ".join(d.notes)),
+        ),
+    ),
+    SheetSpec(
+        "providers",
+        lambda report: report.assessment.providers,
+        (
+            Column("provider", lambda p: p.name),
+            Column("services exposed", lambda p: p.services_exposed),
+            Column("tier-1 exposed", lambda p: p.tier1_services_exposed),
+            Column("tier-2 exposed", lambda p: p.tier2_services_exposed),
+            Column("user share", lambda p: p.user_share, PCT),
+            Column("share of SPOF links", lambda p: p.spof_share, PCT),
+            Column("single points of failure", lambda p: ", ".join(p.single_points_of_failure)),
+            Column("users behind them", lambda p: p.users_with_single_point, INT),
+            Column("substitutability", lambda p: p.substitutability),
+            Column("exit plan", lambda p: p.exit_plan),
+            Column("exposed services", lambda p: ", ".join(p.exposed_services)),
+        ),
+    ),
+    SheetSpec(
+        "recommendations",
+        lambda report: list(enumerate(report.recommendations.recommendations, start=1)),
+        (
+            Column("rank", lambda r: r[0]),
+            Column("id", lambda r: r[1].id),
+            Column("recommendation", lambda r: r[1].title),
+            Column("action", lambda r: r[1].action),
+            Column("effort", lambda r: r[1].effort),
+            Column("services", lambda r: ", ".join(r[1].services)),
+            Column("risk reduction", lambda r: r[1].effect.risk_reduction if r[1].effect else None, DEC3),
+            Column(
+                "downtime saved (h/yr)", lambda r: r[1].effect.downtime_hours_saved if r[1].effect else None, HOURS
+            ),
+            Column("cost saved/yr", lambda r: r[1].effect.cost_saved if r[1].effect else None, MONEY),
+            Column("not measured because", lambda r: r[1].unquantified_reason),
+            Column("source", lambda r: r[1].source_url),
+        ),
+    ),
+    SheetSpec(
+        "scenarios",
+        _scenario_rows,
+        (
+            Column("provider", lambda r: r[0].provider),
+            Column("scenario", lambda r: r[0].kind),
+            Column("down for (h)", lambda r: r[0].result.scenario.duration_hours, HOURS),
+            Column("service", lambda r: r[1].name),
+            Column("tier", lambda r: r[1].tier),
+            Column("down", lambda r: r[1].down),
+            Column("downtime (h)", lambda r: r[1].downtime_hours, HOURS),
+            Column("tolerance + workaround (h)", lambda r: r[1].tolerance_hours, HOURS),
+            Column("beyond tolerance", lambda r: r[1].breach),
+            Column("users affected", lambda r: r[1].users_affected, INT),
+            Column("cost", lambda r: r[1].cost, MONEY),
+        ),
+    ),
+    SheetSpec(
+        "outage records",
+        _record_rows,
+        (
+            Column("id", lambda r: r[0].id),
+            Column("provider", lambda r: r[0].provider),
+            Column("product", lambda r: "; ".join(r[0].product)),
+            Column("capability", lambda r: "; ".join(r[0].capability)),
+            Column("start", lambda r: r[0].start_dt.strftime("%Y-%m-%d %H:%M")),
+            Column("end", lambda r: r[0].end.isoformat() if r[0].end else None),
+            Column("duration (h)", lambda r: r[0].duration_hours, HOURS),
+            Column("severity", lambda r: r[0].severity),
+            Column("cause", lambda r: r[0].cause),
+            Column("summary", lambda r: r[0].summary),
+            Column("confidence", lambda r: r[0].confidence),
+            Column("source", lambda r: r[0].source_url),
+            Column("used by this catalog", lambda r: "yes" if r[1] else "no"),
+        ),
+    ),
 )
+SHEETS = tuple(spec.name for spec in SPECS)
 
 
-def _sheet(
-    wb: Workbook,
-    name: str,
-    header: list[str],
-    rows: list[list[Any]],
-    formats: dict[int, str] | None = None,
-    widths: dict[int, int] | None = None,
-) -> None:
-    ws = wb.create_sheet(name)
+def _write_sheet(wb: Workbook, spec: SheetSpec, report: Report) -> None:
+    ws = wb.create_sheet(spec.name)
+    header = [c.header for c in spec.columns]
+    rows = [[c.value(item) for c in spec.columns] for item in spec.rows(report)]
     ws.append(header)
     for row in rows:
-        ws.append([None if v is None else v for v in row])
+        ws.append(row)
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DCE6F1")
@@ -51,292 +246,24 @@ def _sheet(
         for c in row:
             if isinstance(c.value, str):
                 c.data_type = "s"  # text stays text: never a formula
-    for col, number_format in (formats or {}).items():
-        for (c,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
-            c.number_format = number_format
-    for i, head in enumerate(header, start=1):
-        longest = max(
-            [len(str(head))] + [len(str(r[i - 1])) for r in rows[:500] if i - 1 < len(r) and r[i - 1] is not None]
-        )
-        ws.column_dimensions[get_column_letter(i)].width = (widths or {}).get(i, min(max(10, longest + 2), 60))
+    for i, column in enumerate(spec.columns, start=1):
+        if column.number_format:
+            for (c,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                c.number_format = column.number_format
+        longest = max([len(column.header)] + [len(str(r[i - 1])) for r in rows[:500] if r[i - 1] is not None])
+        ws.column_dimensions[get_column_letter(i)].width = column.width or min(max(10, longest + 2), 60)
     ws.freeze_panes = "A2"
     if rows:
         ws.auto_filter.ref = ws.dimensions
 
 
 def render_xlsx(report: Report) -> bytes:
-    a = report.assessment
     wb = Workbook()
     wb.remove(wb.active)
     wb.properties.creator = "Lynchpin"
     wb.properties.title = report.title[:200]
-    summary = [
-        ["organisation", report.catalog.organisation],
-        ["catalog version", report.catalog.catalog_version],
-        ["catalog SHA-256", report.catalog_sha256],
-        ["generated", report.generated_at],
-        ["Lynchpin version", a.lynchpin_version],
-    ]
-    summary += [[k, v] for k, v in key_figures(report)]
-    summary += [["summary", p] for p in report.summary]
-    _sheet(wb, "summary", ["item", "value"], summary, widths={1: 42, 2: 110})
-    services = sorted(a.services, key=lambda s: (-s.score, s.id))
-    _sheet(
-        wb,
-        "services",
-        [
-            "id",
-            "service",
-            "tier",
-            "users",
-            "impact tolerance (h)",
-            "workaround (h)",
-            "single points of failure",
-            "unavailability",
-            "P(outage beyond tolerance)/yr",
-            "standard error",
-            "expected downtime (h/yr)",
-            "user-hours lost/yr",
-            "expected cost/yr",
-            "likelihood",
-            "impact",
-            "score",
-            "rating",
-        ],
-        [
-            [
-                s.id,
-                s.name,
-                s.tier,
-                s.users,
-                s.impact_tolerance_hours,
-                s.workaround_hours,
-                ", ".join(s.single_points_of_failure),
-                s.unavailability,
-                s.tolerance_breach_probability,
-                s.breach_probability_standard_error,
-                s.expected_annual_downtime_hours,
-                s.expected_annual_user_hours_lost,
-                s.expected_annual_cost,
-                s.likelihood,
-                s.impact,
-                s.score,
-                s.rating,
-            ]
-            for s in services
-        ],
-        {8: SCI, 9: PCT, 10: PCT, 11: HOURS, 12: MONEY, 13: MONEY},
-    )
-    deps = {d.id: d for d in a.dependencies}
-    _sheet(
-        wb,
-        "single points of failure",
-        ["service id", "service", "tier", "dependency id", "dependency", "provider", "users"],
-        [
-            [s.id, s.name, s.tier, d, deps[d].name, deps[d].provider, s.users]
-            for s in services
-            for d in s.single_points_of_failure
-        ],
-    )
-    _sheet(
-        wb,
-        "cut sets",
-        ["service id", "service", "order", "dependencies", "providers"],
-        [
-            [s.id, s.name, len(c), " + ".join(c), ", ".join(sorted({deps[x].provider for x in c}))]
-            for s in services
-            for c in s.cut_sets
-        ],
-    )
-    _sheet(
-        wb,
-        "dependencies",
-        [
-            "id",
-            "dependency",
-            "provider",
-            "product",
-            "capability",
-            "kind",
-            "outages/yr",
-            "mean outage (h)",
-            "unavailability",
-            "records",
-            "history (years)",
-            "source",
-            "data quality",
-            "Birnbaum",
-            "Fussell-Vesely",
-            "RAW",
-            "RRW",
-            "blast radius (services)",
-            "blast radius (users)",
-            "notes",
-        ],
-        [
-            [
-                d.id,
-                d.name,
-                d.provider,
-                d.product,
-                d.capability,
-                d.kind,
-                d.annual_outages,
-                d.mean_outage_hours,
-                d.unavailability,
-                d.records,
-                d.history_years,
-                d.source,
-                d.data_quality,
-                d.importance.birnbaum,
-                d.importance.fussell_vesely,
-                d.importance.risk_achievement_worth,
-                "infinite" if d.importance.risk_reduction_worth == float("inf") else d.importance.risk_reduction_worth,
-                ", ".join(d.blast_radius.services),
-                d.blast_radius.users,
-                "; ".join(d.notes),
-            ]
-            for d in a.dependencies
-        ],
-        {7: "0.000", 8: HOURS, 9: SCI, 14: "0.000", 15: "0.000", 16: "0.0", 17: "0.00", 19: INT},
-    )
-    _sheet(
-        wb,
-        "providers",
-        [
-            "provider",
-            "services exposed",
-            "tier-1 exposed",
-            "tier-2 exposed",
-            "user share",
-            "share of SPOF links",
-            "substitutability",
-            "exit plan",
-            "exposed services",
-        ],
-        [
-            [
-                p.name,
-                p.services_exposed,
-                p.tier1_services_exposed,
-                p.tier2_services_exposed,
-                p.user_share,
-                p.spof_share,
-                p.substitutability,
-                p.exit_plan,
-                ", ".join(p.exposed_services),
-            ]
-            for p in a.providers
-        ],
-        {5: PCT, 6: PCT},
-    )
-    _sheet(
-        wb,
-        "recommendations",
-        [
-            "rank",
-            "id",
-            "recommendation",
-            "action",
-            "effort",
-            "services",
-            "risk reduction",
-            "downtime saved (h/yr)",
-            "cost saved/yr",
-            "not measured because",
-            "source",
-        ],
-        [
-            [
-                n,
-                r.id,
-                r.title,
-                r.action,
-                r.effort,
-                ", ".join(r.services),
-                r.effect.risk_reduction if r.effect else None,
-                r.effect.downtime_hours_saved if r.effect else None,
-                r.effect.cost_saved if r.effect else None,
-                r.unquantified_reason,
-                r.source_url,
-            ]
-            for n, r in enumerate(report.recommendations.recommendations, start=1)
-        ],
-        {7: "0.000", 8: HOURS, 9: MONEY},
-    )
-    _sheet(
-        wb,
-        "scenarios",
-        [
-            "provider",
-            "scenario",
-            "down for (h)",
-            "service",
-            "tier",
-            "down",
-            "downtime (h)",
-            "tolerance + workaround (h)",
-            "beyond tolerance",
-            "users affected",
-            "cost",
-        ],
-        [
-            [
-                r.provider,
-                r.kind,
-                r.result.scenario.duration_hours,
-                s.name,
-                s.tier,
-                s.down,
-                s.downtime_hours,
-                s.tolerance_hours,
-                s.breach,
-                s.users_affected,
-                s.cost,
-            ]
-            for r in report.severe
-            for s in r.result.services
-        ],
-        {3: HOURS, 7: HOURS, 8: HOURS, 10: INT, 11: MONEY},
-    )
-    _sheet(
-        wb,
-        "outage records",
-        [
-            "id",
-            "provider",
-            "product",
-            "capability",
-            "start",
-            "end",
-            "duration (h)",
-            "severity",
-            "cause",
-            "summary",
-            "confidence",
-            "source",
-            "used by this catalog",
-        ],
-        [
-            [
-                r.id,
-                r.provider,
-                "; ".join(r.product),
-                "; ".join(r.capability),
-                r.start_dt.strftime("%Y-%m-%d %H:%M"),
-                r.end.isoformat() if r.end else None,
-                r.duration_hours,
-                r.severity,
-                r.cause,
-                r.summary,
-                r.confidence,
-                r.source_url,
-                "yes" if r in report.records_used() else "no",
-            ]
-            for r in sorted(report.records, key=lambda r: r.start_dt)
-        ],
-        {7: HOURS},
-    )
+    for spec in SPECS:
+        _write_sheet(wb, spec, report)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from risk.paths import DEFAULT_CATALOG, PROJECT_ROOT
+from tests.paths import DEFAULT_CATALOG, PROJECT_ROOT
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -198,7 +198,7 @@ def test_upload_broken_then_good_catalog_changes_single_points_of_failure(page, 
 
 
 def _saved_names(pg) -> set[str]:
-    from risk.workspace import Workspace
+    from risk.dashboard.workspace import Workspace
 
     return {
         d["name"]

@@ -9,8 +9,8 @@ import yaml
 
 from risk.catalog import catalog_sha256, load_catalog, read_catalog
 from risk.catalog.writers import catalog_to_yaml, csv_zip_bytes, write_csv_folder, write_xlsx, xlsx_bytes
-from risk.paths import DEFAULT_CATALOG
 from risk.problems import InputError
+from tests.paths import DEFAULT_CATALOG
 
 
 def test_examples_are_valid_without_warnings(example_path):

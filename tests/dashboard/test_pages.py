@@ -6,7 +6,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from risk.paths import PROJECT_ROOT
+from tests.paths import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "app.py")
 PAGES = "risk/dashboard/pages/"

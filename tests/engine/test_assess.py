@@ -8,14 +8,14 @@ import math
 import pytest
 
 from risk.catalog import load_catalog
-from risk.engine import bruteforce
-from risk.engine.assess import assess, effective_settings
+from risk.engine.assess import assess
 from risk.engine.rating import band, impact, likelihood
 from risk.engine.structure import compile_catalog
-from risk.outages import load_history
-from risk.paths import DEFAULT_CATALOG
+from risk.history import load_history
 from risk.settings import Settings
+from tests.engine import bruteforce
 from tests.engine.helpers import catalog, dep
+from tests.paths import DEFAULT_CATALOG
 
 FAST = Settings(simulated_years=2000)
 
@@ -156,13 +156,6 @@ def test_rating_hand_worked():
     assert [band(x, s) for x in (1, 3, 4, 6, 8, 12, 15, 25)] == ["low"] * 2 + ["moderate"] * 2 + ["high"] * 2 + [
         "extreme"
     ] * 2
-
-
-def test_catalog_settings_override_and_cli_overrides_win():
-    cat = catalog(["a"], [dep("a")])
-    cat = cat.model_copy(update={"settings": Settings(cut_set_order=2, seed=9)})
-    s = effective_settings(cat, {"seed": 4, "simulated_years": None})
-    assert (s.cut_set_order, s.seed, s.simulated_years) == (2, 4, 20000)
 
 
 def test_settings_block_in_a_catalog_file_is_validated(tmp_path):

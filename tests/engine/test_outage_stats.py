@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from risk.engine.outage_stats import capped_mean, dependency_stats, history_fit
-from risk.outages.model import OutageRecord
+from risk.engine.statistics import capped_mean, dependency_stats, history_fit
+from risk.history.model import OutageRecord
 from risk.settings import Settings
 from tests.engine.helpers import catalog
 

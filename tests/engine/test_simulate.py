@@ -10,10 +10,10 @@ import pytest
 from risk.catalog import load_catalog
 from risk.engine.assess import assess
 from risk.engine.bdd import BDD
-from risk.engine.outage_stats import DependencyStats, dependency_stats
 from risk.engine.simulate import Intervals, at_least, delay, simulate
+from risk.engine.statistics import DependencyStats, dependency_stats
 from risk.engine.structure import compile_catalog
-from risk.outages import load_history
+from risk.history import load_history
 from risk.settings import Settings
 from tests.conftest import EXAMPLE_FILES
 from tests.engine.helpers import catalog, dep

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from risk.catalog import catalog_from_dict
-from risk.engine import bruteforce
 from risk.engine.bdd import BDD
 from risk.engine.structure import compile_catalog
+from tests.engine import bruteforce
 from tests.engine.helpers import catalog, dep
 
 

@@ -13,20 +13,21 @@ from typer.testing import CliRunner
 
 from risk.catalog import catalog_from_dict, load_catalog
 from risk.cli import app
-from risk.outages import load_history
-from risk.paths import DEFAULT_CATALOG
+from risk.history import load_history
+from risk.presentation.format import pct
+from risk.presentation.text import cell, safe_filename
 from risk.report import build_report, render, write_reports
-from risk.report.safe import cell, safe_filename
 from risk.report.workbook import SHEETS
+from risk.run import Run
 from risk.settings import Settings
-from risk.views.format import pct
+from tests.paths import DEFAULT_CATALOG
 
 FAST = Settings(simulated_years=2000)
 
 
 @pytest.fixture(scope="module")
 def nhs():
-    return build_report(load_catalog(DEFAULT_CATALOG), load_history(), FAST)
+    return build_report(Run.build(load_catalog(DEFAULT_CATALOG), load_history(), FAST))
 
 
 def pdf_text(data: bytes) -> str:
@@ -115,8 +116,8 @@ def test_json_is_the_contract_with_extras(nhs):
 
 
 def test_same_inputs_give_the_same_figures():
-    a = build_report(load_catalog(DEFAULT_CATALOG), load_history(), FAST)
-    b = build_report(load_catalog(DEFAULT_CATALOG), load_history(), FAST)
+    a = build_report(Run.build(load_catalog(DEFAULT_CATALOG), load_history(), FAST))
+    b = build_report(Run.build(load_catalog(DEFAULT_CATALOG), load_history(), FAST))
     strip = lambda r: {k: v for k, v in json.loads(render(r, "json")).items() if k != "generated_at"}  # noqa: E731
     assert strip(a) == strip(b)
 
@@ -156,7 +157,7 @@ HOSTILE = {
 
 def test_hostile_names_give_safe_readable_outputs(tmp_path):
     doc = json.loads(json.dumps(HOSTILE).replace("\\u0000", ""))
-    report = build_report(catalog_from_dict(doc), load_history(), Settings(simulated_years=500))
+    report = build_report(Run.build(catalog_from_dict(doc), load_history(), Settings(simulated_years=500)))
     paths = write_reports(report, tmp_path, ["pdf", "html", "xlsx", "json"])
     assert all(p.parent == tmp_path and "/" not in p.name and "<" not in p.name for p in paths)
 

@@ -15,8 +15,8 @@ from risk.catalog.vocabulary import CAPABILITIES
 from risk.catalog.writers import catalog_to_rows, catalog_to_yaml, xlsx_bytes
 from risk.dashboard import state
 from risk.dashboard.widgets import header, md_escape, sidebar
+from risk.data import example_paths
 from risk.durations import format_duration
-from risk.paths import EXAMPLES
 from risk.problems import Location
 
 cur = sidebar()
@@ -243,7 +243,7 @@ with edit_tab:
 with switch_tab:
     st.markdown("**Bundled examples**")
     cols = st.columns(3)
-    for col, path in zip(cols, sorted(EXAMPLES.glob("*.yaml")), strict=False):
+    for col, path in zip(cols, example_paths(), strict=False):
         key = state.EXAMPLE_PREFIX + path.stem
         if col.button(state.label(key), key=f"switch_{path.stem}", disabled=key == cur.key):
             state.choose(key)

@@ -4,13 +4,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from risk.dashboard import state
-from risk.dashboard.charts import PALETTE
 from risk.dashboard.widgets import explain, header, md_escape, selected_points, sidebar
-from risk.views.format import pct
-from risk.views.graph import layered_graph
+from risk.presentation.format import pct
+from risk.presentation.graph import layered_graph
+from risk.presentation.theme import PALETTE
 
 cur = sidebar()
-a, _ = state.assessment(cur)
+a = state.assessment(state.run(cur))
 header("Dependency map", "What goes down, and for how many people, when one dependency fails?")
 
 deps = sorted(a.dependencies, key=lambda d: -d.importance.birnbaum)

@@ -5,17 +5,18 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from risk.dashboard import charts, state
+from risk.dashboard import state
 from risk.dashboard.widgets import download_table, explain, header, sidebar
-from risk.paths import OUTAGES
-from risk.views.format import hours
+from risk.data import HISTORY
+from risk.presentation import figures
+from risk.presentation.format import hours
 
 sidebar()
 header("Outage history", "How often do our providers fail, and for how long?")
 hist = state.history()
 for p in hist.problems:
     st.warning(f"{p.location}: {p.message}")
-shipped = {p.stem for p in OUTAGES.glob("*.csv")}
+shipped = {HISTORY.stem}
 logs = {name for name, _ in state.workspace().incident_logs()}
 if not hist.records:
     st.info("No outage records in use. Turn on the shipped history or add an incident log on the Settings page.")
@@ -50,7 +51,7 @@ rows = [
     }
     for r in shown
 ]
-st.plotly_chart(charts.outage_timeline(rows), key="timeline")
+st.plotly_chart(figures.outage_timeline(rows), key="timeline")
 explain(
     "Each dot is one recorded outage; its size grows with the duration. Public history is incomplete: it "
     "over-represents providers that publish detailed reviews, so compare providers with care.",

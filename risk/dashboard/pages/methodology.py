@@ -3,7 +3,7 @@
 import streamlit as st
 
 from risk.dashboard.widgets import sidebar
-from risk.paths import PROJECT_ROOT
+from risk.data import help_page
 
 sidebar()
-st.markdown((PROJECT_ROOT / "docs" / "methodology.md").read_text(encoding="utf-8"))
+st.markdown(help_page("methodology"))

@@ -3,13 +3,14 @@
 import pandas as pd
 import streamlit as st
 
-from risk.dashboard import charts, state
+from risk.dashboard import state
 from risk.dashboard.widgets import explain, header, md_escape, selected_points, sidebar
-from risk.engine.rating import band
-from risk.views.format import hours, money, one_in, pct
+from risk.presentation import figures
+from risk.presentation.format import hours, money, one_in, pct
+from risk.presentation.order import worst_first
 
 cur = sidebar()
-a, settings = state.assessment(cur)
+a = state.assessment(state.run(cur))
 header("Overview", f"{cur.catalog.organisation}: where are we exposed, and how badly?")
 
 tier1 = [s for s in a.services if s.tier == 1]
@@ -38,7 +39,7 @@ c[3].metric(
 left, right = st.columns([3, 2])
 with left:
     event = st.plotly_chart(
-        charts.risk_matrix(a, lambda score: band(score, settings)),
+        figures.risk_matrix(a),
         key="matrix",
         on_select="rerun",
         selection_mode="points",
@@ -68,11 +69,11 @@ with right:
     for s in in_cell:
         st.markdown(
             f"**{md_escape(s.name)}** (tier {s.tier}): {pct(s.tolerance_breach_probability)} a year "
-            f"({one_in(s.tolerance_breach_probability)}), {band(s.score, settings)}"
+            f"({one_in(s.tolerance_breach_probability)}), {s.rating}"
         )
 
 st.subheader("Top risks")
-top = sorted(a.services, key=lambda s: (-s.score, -s.tolerance_breach_probability))[:10]
+top = worst_first(a.services)[:10]
 st.dataframe(
     pd.DataFrame(
         {
@@ -101,7 +102,7 @@ explain(
 st.subheader("Provider concentration")
 pc1, pc2 = st.columns([3, 1])
 with pc1:
-    st.plotly_chart(charts.provider_exposure(a), key="providers")
+    st.plotly_chart(figures.provider_exposure(a), key="providers")
 with pc2:
     st.metric(
         "Concentration (HHI)",

@@ -3,14 +3,15 @@
 import pandas as pd
 import streamlit as st
 
-from risk.dashboard import charts, state
+from risk.dashboard import state
 from risk.dashboard.widgets import download_table, explain, header, md_escape, sidebar
-from risk.engine.rating import band
-from risk.views.format import hours, pct
+from risk.presentation import figures
+from risk.presentation.format import hours, pct
 
 cur = sidebar()
-a, settings = state.assessment(cur)
-report = state.recommendations(cur)
+run = state.run(cur)
+a = state.assessment(run)
+report = state.recommendations(run)
 header("Recommendations", "What would cut our risk most, and by how much?")
 
 measured = [r for r in report.recommendations if r.effect is not None]
@@ -102,7 +103,7 @@ picked = st.multiselect(
     key="combine",
 )
 if picked:
-    effect, after = state.combined(cur, picked)
+    effect, after = state.combined(run, picked)
     m = st.columns(3)
     m[0].metric("Risk index", f"{effect.risk_index_after:.2f}", f"{-effect.risk_reduction:+.2f}", delta_color="inverse")
     m[1].metric("Downtime saved", f"{effect.downtime_hours_saved:.1f} h/yr")
@@ -114,14 +115,9 @@ if picked:
     )
     b1, b2 = st.columns(2)
     with b1:
-        st.plotly_chart(charts.risk_matrix(a, lambda s: band(s, settings)).update_layout(title="Now"), key="m0")
+        st.plotly_chart(figures.risk_matrix(a, title="Now"), key="m0")
     with b2:
-        st.plotly_chart(
-            charts.risk_matrix(after, lambda s: band(s, settings)).update_layout(
-                title="With the picked recommendations"
-            ),
-            key="m1",
-        )
+        st.plotly_chart(figures.risk_matrix(after, title="With the picked recommendations"), key="m1")
     st.dataframe(
         pd.DataFrame(
             {

@@ -13,7 +13,7 @@ st.markdown(
     "recommendations with their measured effect, the severe-but-plausible scenarios, and an appendix with the "
     "method, the rules applied, the outage records used, the settings and the catalog's SHA-256."
 )
-files = state.report_files(cur)
+files = state.report_files(state.run(cur))
 described = {
     "pdf": ("PDF management report", "application/pdf", "Print-ready, for the board pack."),
     "html": ("Interactive HTML report", "text/html", "One self-contained file with interactive charts; opens offline."),

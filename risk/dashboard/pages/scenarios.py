@@ -8,13 +8,11 @@ import streamlit as st
 from risk.dashboard import state
 from risk.dashboard.widgets import explain, header, md_escape, sidebar
 from risk.durations import parse_duration
-from risk.outages.match import matches
+from risk.presentation.format import hours, money
 from risk.problems import InputError
-from risk.scenarios import replay, severe_but_plausible, what_if
-from risk.views.format import hours, money
 
 cur = sidebar()
-hist = state.history()
+run = state.run(cur)
 header("Scenarios", "What would have happened, and what would happen if...?")
 
 
@@ -53,8 +51,8 @@ def show(result) -> None:
 replay_tab, whatif_tab, severe_tab = st.tabs(["Replay a recorded outage", "What if", "Severe but plausible"])
 
 with replay_tab:
-    relevant = [r for r in hist.records if any(matches(r, d) for d in cur.catalog.dependencies)]
-    others = [r for r in hist.records if r not in relevant]
+    relevant = run.records_hitting_catalog
+    others = [r for r in run.records if r not in relevant]
     ordered = sorted(relevant, key=lambda r: r.start_dt, reverse=True) + sorted(
         others, key=lambda r: r.start_dt, reverse=True
     )
@@ -76,7 +74,7 @@ with replay_tab:
     override = st.number_input(
         "Duration (hours)", 0.1, 720.0, record.duration_hours or 4.0, key="replay_hours", disabled=not own
     )
-    show(replay(cur.catalog, record, override if own else None, history=hist.records))
+    show(run.replay(record.id, override if own else None))
 
 with whatif_tab:
     basic = [d for d in cur.catalog.dependencies if not d.is_logical]
@@ -99,7 +97,7 @@ with whatif_tab:
     else:
         if chosen and duration > 0:
             try:
-                show(what_if(cur.catalog, chosen, duration, datetime.combine(day, at, tzinfo=UTC)))
+                show(run.what_if(chosen, duration, datetime.combine(day, at, tzinfo=UTC)))
             except InputError as exc:
                 for p in exc.problems:
                     st.error(p.message)
@@ -113,7 +111,8 @@ with whatif_tab:
     )
 
 with severe_tab:
-    results = severe_but_plausible(cur.catalog, hist.records)
+    with st.spinner("Running the severe-but-plausible set..."):
+        results = run.severe
     st.dataframe(
         pd.DataFrame(
             {

@@ -3,13 +3,15 @@
 import pandas as pd
 import streamlit as st
 
-from risk.dashboard import charts, state
+from risk.dashboard import state
 from risk.dashboard.widgets import download_table, explain, header, md_escape, sidebar
-from risk.views.format import hours, money, one_in, pct, prob
-from risk.views.tree import requirement_tree
+from risk.presentation import figures
+from risk.presentation.format import hours, money, one_in, pct, prob
+from risk.presentation.order import worst_first
+from risk.presentation.tree import requirement_tree
 
 cur = sidebar()
-a, settings = state.assessment(cur)
+a = state.assessment(state.run(cur))
 header("Services", "Which services are exposed, and why?")
 
 f1, f2, f3 = st.columns([1, 1, 2])
@@ -18,7 +20,7 @@ ratings = f2.multiselect("Rating", ["extreme", "high", "moderate", "low"], defau
 text = f3.text_input("Search", placeholder="service or dependency name")
 rows = [
     s
-    for s in a.services
+    for s in worst_first(a.services)
     if (not tiers or s.tier in tiers)
     and (not ratings or s.rating in ratings)
     and (not text or text.lower() in (s.name + " " + s.id + " " + " ".join(s.single_points_of_failure)).lower())
@@ -52,7 +54,7 @@ download_table(table, "services", "dl_services")
 st.caption(f"{len(rows)} of {len(a.services)} services. Click a column heading to sort.")
 
 st.divider()
-ids = [s.id for s in sorted(a.services, key=lambda s: (-s.score, s.id))]
+ids = [s.id for s in worst_first(a.services)]
 names = {s.id: s.name for s in a.services}
 sid = st.selectbox("Service", ids, format_func=lambda i: names[i], key="service_detail")
 s = a.service(sid)
@@ -146,7 +148,7 @@ explain(
 
 g1, g2 = st.columns(2)
 with g1:
-    st.plotly_chart(charts.downtime_histogram(s), key="hist")
+    st.plotly_chart(figures.downtime_histogram(s), key="hist")
     explain(
         "How much downtime the service has in a year, over the simulated years.",
         "Seeded Monte Carlo; outages of shared dependencies hit every service that needs them at once.",
@@ -154,7 +156,7 @@ with g1:
     )
 with g2:
     if s.loss_exceedance:
-        st.plotly_chart(charts.loss_exceedance(s.loss_exceedance), key="lec")
+        st.plotly_chart(figures.loss_exceedance(s.loss_exceedance), key="lec")
     else:
         st.info("No hourly cost is set for this service, so there is no loss curve. Add hourly_cost to the catalog.")
     explain(

@@ -1,15 +1,12 @@
 """Settings: outage sources, analysis depth, and the rating thresholds."""
 
 import streamlit as st
-from pydantic import ValidationError
 
-from risk.catalog.validate import pydantic_problems
 from risk.dashboard import state
 from risk.dashboard.widgets import header, md_escape, sidebar
-from risk.engine.assess import effective_settings
-from risk.outages.load import read_outages
-from risk.problems import Location
-from risk.settings import Settings
+from risk.history.load import read_outages
+from risk.problems import InputError
+from risk.run import resolve_settings
 
 cur = sidebar()
 ws = state.workspace()
@@ -50,12 +47,16 @@ if log is not None and log.name not in {n for n, _ in logs}:
             )
 
 st.subheader("Analysis and rating")
-current = effective_settings(cur.catalog, {})
+current = resolve_settings(cur.catalog)
 saved = state.settings_overrides()
 try:
-    shown = effective_settings(cur.catalog, saved)
-except ValueError:
+    shown = resolve_settings(cur.catalog, saved)
+except InputError as exc:
     shown = current
+    st.warning(
+        "Your saved settings do not fit this catalog and are not in use: "
+        + "; ".join(md_escape(p.message) for p in exc.problems)
+    )
 with st.form("settings"):
     c = st.columns(3)
     order = c[0].number_input("Largest cut set listed", 1, 6, shown.cut_set_order)
@@ -104,11 +105,13 @@ if submitted:
         "tier_impact": {t: int(v) for t, v in tiers.items()},
     }
     try:
-        Settings.model_validate({**current.model_dump(), **overrides})
-    except ValidationError as exc:
-        for p in pydantic_problems(exc, lambda path: Location("settings", path=".".join(map(str, path)))):
+        candidate = resolve_settings(cur.catalog, overrides)
+    except InputError as exc:
+        for p in exc.problems:
             st.error(f"{p.message}" + (f" — {p.hint}" if p.hint else ""))
     else:
+        # Keep only what differs from the catalog's own settings, so a catalog's settings block still counts.
+        overrides = {k: v for k, v in overrides.items() if getattr(candidate, k) != getattr(current, k)}
         ws.set_pref("settings_overrides", overrides)
         st.success("Saved. Every page now uses these settings.")
 if restore:

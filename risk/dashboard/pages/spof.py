@@ -1,4 +1,8 @@
-"""Single points of failure across the catalog, grouped by provider and dependency."""
+"""Single points of failure across the catalog, grouped by provider and dependency.
+
+Every figure here is the assessment's own (each provider's single points of failure, the services behind
+them and their users, counted once per service); the page only lays them out.
+"""
 
 import pandas as pd
 import streamlit as st
@@ -7,73 +11,67 @@ from risk.dashboard import state
 from risk.dashboard.widgets import explain, header, md_escape, sidebar
 
 cur = sidebar()
-a, _ = state.assessment(cur)
+a = state.assessment(state.run(cur))
 header("Single points of failure", "Which single failures take services down, and whose are they?")
 
-rows = []
-for d in a.dependencies:
-    for sid in d.blast_radius.services:
-        s = a.service(sid)
-        rows.append(
-            {
-                "provider": d.provider,
-                "dependency": d.name,
-                "dependency id": d.id,
-                "service": s.name,
-                "tier": s.tier,
-                "users": s.users or 0,
-            }
-        )
-if not rows:
+providers = [p for p in a.providers if p.single_points_of_failure]
+if not providers:
     st.success("No service in this catalog has a single point of failure.")
     st.stop()
-df = pd.DataFrame(rows)
-by_provider = (
-    df.groupby("provider")
-    .agg(
-        dependencies=("dependency id", "nunique"),
-        services=("service", "nunique"),
-        tier_1=("tier", lambda t: int((t == 1).sum())),
-        users=("users", "sum"),
-    )
-    .sort_values(["services", "users"], ascending=False)
-    .reset_index()
-)
+providers.sort(key=lambda p: (-len(p.services_with_single_point), -p.users_with_single_point, p.name.casefold()))
+services = {s.id: s for s in a.services}
+with_one = [s for s in a.services if s.single_points_of_failure]
 c = st.columns(3)
-c[0].metric("Single points of failure", df["dependency id"].nunique())
-c[1].metric("Services with one", df["service"].nunique(), f"of {len(a.services)}", delta_color="off")
+c[0].metric("Single points of failure", len({d for s in with_one for d in s.single_points_of_failure}))
+c[1].metric("Services with one", len(with_one), f"of {len(a.services)}", delta_color="off")
 c[2].metric(
     "Tier-1 services with one",
-    df[df.tier == 1]["service"].nunique(),
+    sum(s.tier == 1 for s in with_one),
     f"of {sum(s.tier == 1 for s in a.services)}",
     delta_color="off",
 )
 st.dataframe(
-    by_provider.rename(columns={"tier_1": "tier-1 service links", "users": "users behind them"}), hide_index=True
+    pd.DataFrame(
+        {
+            "provider": [p.name for p in providers],
+            "single points of failure": [len(p.single_points_of_failure) for p in providers],
+            "services": [len(p.services_with_single_point) for p in providers],
+            "tier-1 services": [p.tier1_services_with_single_point for p in providers],
+            "users of those services": [p.users_with_single_point for p in providers],
+        }
+    ),
+    hide_index=True,
 )
 explain(
     "A single point of failure is one dependency whose failure alone takes a service down: no alternative "
-    "path survives without it. Grouped by the provider that runs it.",
+    "path survives without it. Grouped by the provider that runs it; users are counted once per service.",
     "The order-1 minimal cut sets of each service, computed exactly (so a dependency with a working "
     "alternative, such as FIDO2 keys beside the MFA service, is not one).",
     "minimal-cut-sets",
 )
 
-for provider in by_provider["provider"]:
-    part = df[df.provider == provider]
-    n_deps, n_services = part["dependency id"].nunique(), part["service"].nunique()
+for n, p in enumerate(providers):
+    deps = [a.dependency(d) for d in p.single_points_of_failure]
+    count = len(deps)
     with st.expander(
-        f"{md_escape(provider)}: {n_deps} single point{'s' if n_deps != 1 else ''} of failure "
-        f"({', '.join(sorted(part['dependency id'].unique()))}) behind {n_services} "
-        f"service{'s' if n_services != 1 else ''}",
-        expanded=provider == by_provider["provider"][0],
+        f"{md_escape(p.name)}: {count} single point{'s' if count != 1 else ''} of failure behind "
+        f"{len(p.services_with_single_point)} service{'s' if len(p.services_with_single_point) != 1 else ''}",
+        expanded=n == 0,
     ):
-        for dep_id, group in part.groupby("dependency id", sort=False):
-            d = a.dependency(dep_id)
+        for d in deps:
             st.markdown(
-                f"**{md_escape(d.name)}** (`{dep_id}`): {len(group)} service(s), "
-                f"{int(group.users.sum()):,} users; {d.annual_outages:.2f} outages a year "
+                f"**{md_escape(d.name)}** (`{d.id}`): {len(d.blast_radius.services)} service(s), "
+                f"{d.blast_radius.users:,} users; {d.annual_outages:.2f} outages a year "
                 f"({d.source}, data quality {d.data_quality})"
             )
-            st.dataframe(group[["service", "tier", "users"]], hide_index=True)
-st.caption(f"{len(by_provider)} provider(s) with a single point of failure are listed above.")
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "service": [services[sid].name for sid in d.blast_radius.services],
+                        "tier": [services[sid].tier for sid in d.blast_radius.services],
+                        "users": [services[sid].users or 0 for sid in d.blast_radius.services],
+                    }
+                ),
+                hide_index=True,
+            )
+st.caption(f"{len(providers)} provider(s) with a single point of failure are listed above.")

@@ -1,0 +1,244 @@
+"""Evaluate the rules, measure each triggered rule's effect by re-assessing, rank by risk reduction.
+
+Risk index (docs/methodology.md, "Recommendations"): R = sum over services of impact x P(outage beyond
+tolerance in a year), the expected number of impact-weighted tolerance breaches a year. A recommendation's
+risk reduction is R before minus R after, with the same seed, so both runs share their random draws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from risk.advice.recommend.context import Context
+from risk.advice.recommend.rules import Rule, load_rules
+from risk.advice.recommend.transforms import TRANSFORMS, describe
+from risk.advice.recommend.triggers import CHECKS
+from risk.catalog.load import catalog_from_dict
+from risk.catalog.model import Catalog
+from risk.engine.assess import assess
+from risk.engine.assessment import Assessment
+from risk.engine.structure import Structure
+from risk.history.aliases import AliasTable, load_aliases
+from risk.history.model import OutageRecord
+from risk.settings import Settings
+
+__all__ = [
+    "ServiceChange",
+    "Effect",
+    "Recommendation",
+    "RecommendationReport",
+    "recommend",
+    "combined_effect",
+    "risk_index",
+]
+
+
+class ServiceChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    breach_probability_before: float
+    breach_probability_after: float
+    downtime_hours_before: float
+    downtime_hours_after: float
+    score_before: int
+    score_after: int
+    rating_before: str
+    rating_after: str
+    single_points_of_failure_removed: list[str]
+
+
+class Effect(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    risk_index_before: float
+    risk_index_after: float
+    risk_reduction: float = Field(description="Risk index before minus after (impact-weighted breaches a year).")
+    downtime_hours_saved: float = Field(description="Expected service-hours of downtime saved a year.")
+    cost_saved: float
+    services: list[ServiceChange] = Field(description="Every service whose figures changed.")
+
+
+class Recommendation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    title: str
+    rationale: str
+    action: str
+    effort: str
+    source_url: str
+    services: list[str] = Field(description="Services the trigger found (ids).")
+    trigger: str = Field(description="Why the rule applies here.")
+    change: str = Field(default="", description="What the measured transformation changes in the catalog.")
+    effect: Effect | None = None
+    unquantified_reason: str | None = None
+
+
+class RecommendationReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    organisation: str
+    risk_index: float
+    rules_evaluated: int
+    rules_disabled: list[str]
+    recommendations: list[Recommendation]
+
+    def get(self, rule_id: str) -> Recommendation:
+        return next(r for r in self.recommendations if r.id == rule_id)
+
+
+def risk_index(a: Assessment) -> float:
+    return sum(s.impact * s.tolerance_breach_probability for s in a.services)
+
+
+def _document(catalog: Catalog) -> dict:
+    return catalog.model_dump(mode="json", exclude_none=True)
+
+
+def _evaluate(rule: Rule, ctx: Context) -> tuple[bool, set[str], str]:
+    services: set[str] | None = None
+    details = []
+    for condition in rule.trigger:
+        name, params = next(iter(condition.items()))
+        applies, found, detail = CHECKS[name](ctx, **params)
+        if not applies:
+            return False, set(), ""
+        details.append(detail)
+        if found is not None:
+            services = found if services is None else services & found
+    if services is not None and not services:
+        return False, set(), ""
+    return True, services or set(), "; ".join(details)
+
+
+def _apply(rule: Rule, ctx: Context, services: set[str], doc: dict) -> dict:
+    name, params = next(iter(rule.effect.items()))
+    return TRANSFORMS[name](doc, ctx, services, **params)
+
+
+def _effect(before: Assessment, after: Assessment) -> Effect:
+    changes = []
+    for b in before.services:
+        a = after.service(b.id)
+        if (a.tolerance_breach_probability, a.expected_annual_downtime_hours, a.score, a.single_points_of_failure) != (
+            b.tolerance_breach_probability,
+            b.expected_annual_downtime_hours,
+            b.score,
+            b.single_points_of_failure,
+        ):
+            changes.append(
+                ServiceChange(
+                    id=b.id,
+                    name=b.name,
+                    breach_probability_before=b.tolerance_breach_probability,
+                    breach_probability_after=a.tolerance_breach_probability,
+                    downtime_hours_before=b.expected_annual_downtime_hours,
+                    downtime_hours_after=a.expected_annual_downtime_hours,
+                    score_before=b.score,
+                    score_after=a.score,
+                    rating_before=b.rating,
+                    rating_after=a.rating,
+                    single_points_of_failure_removed=sorted(
+                        set(b.single_points_of_failure) - set(a.single_points_of_failure)
+                    ),
+                )
+            )
+    r0, r1 = risk_index(before), risk_index(after)
+    return Effect(
+        risk_index_before=r0,
+        risk_index_after=r1,
+        risk_reduction=r0 - r1,
+        downtime_hours_saved=sum(s.expected_annual_downtime_hours for s in before.services)
+        - sum(s.expected_annual_downtime_hours for s in after.services),
+        cost_saved=sum(s.expected_annual_cost for s in before.services)
+        - sum(s.expected_annual_cost for s in after.services),
+        services=changes,
+    )
+
+
+_EFFORT = {"low": 0, "medium": 1, "high": 2}
+
+
+def recommend(
+    catalog: Catalog,
+    records: Sequence[OutageRecord],
+    settings: Settings,
+    baseline: Assessment | None = None,
+    rules: Sequence[Rule] | None = None,
+    aliases: AliasTable | None = None,
+    structure: Structure | None = None,
+) -> RecommendationReport:
+    """Every rule that applies, measured where possible, ranked by risk reduction (then effort). Each changed
+    catalog is re-assessed with the same resolved settings as the baseline, so both share their draws."""
+    records = list(records)
+    table = aliases or load_aliases()
+    baseline = baseline or assess(catalog, records, settings, table, structure=structure)
+    ctx = Context(catalog, baseline, records, table, structure)
+    rules = list(rules if rules is not None else load_rules())
+    disabled = [r.id for r in rules if r.id in settings.disabled_rules]
+    out: list[Recommendation] = []
+    doc = _document(catalog)
+    for rule in rules:
+        if rule.id in disabled:
+            continue
+        applies, services, detail = _evaluate(rule, ctx)
+        if not applies:
+            continue
+        rec = Recommendation(
+            id=rule.id,
+            title=rule.title,
+            rationale=" ".join(rule.rationale.split()),
+            action=rule.action,
+            effort=rule.effort,
+            source_url=rule.source_url,
+            services=sorted(services, key=[s.id for s in catalog.services].index),
+            trigger=detail,
+        )
+        if rule.quantified:
+            changed = catalog_from_dict(_apply(rule, ctx, services, doc), name=f"{rule.id} transformation")
+            rec.effect = _effect(baseline, assess(changed, records, settings, table))
+            rec.change = describe(rule.effect, ctx)
+        else:
+            rec.unquantified_reason = rule.effect["unquantified"]
+        out.append(rec)
+    out.sort(
+        key=lambda r: (
+            r.effect is None,
+            -(r.effect.risk_reduction if r.effect else 0),
+            -(r.effect.downtime_hours_saved if r.effect else 0),
+            _EFFORT[r.effort],
+            r.id,
+        )
+    )
+    return RecommendationReport(
+        organisation=catalog.organisation,
+        risk_index=risk_index(baseline),
+        rules_evaluated=len(rules) - len(disabled),
+        rules_disabled=disabled,
+        recommendations=out,
+    )
+
+
+def combined_effect(
+    catalog: Catalog,
+    records: Sequence[OutageRecord],
+    rule_ids: Sequence[str],
+    settings: Settings,
+    baseline: Assessment | None = None,
+    aliases: AliasTable | None = None,
+    structure: Structure | None = None,
+) -> tuple[Effect, Assessment]:
+    """The effect of applying several recommendations together, and the assessment after them."""
+    records = list(records)
+    table = aliases or load_aliases()
+    baseline = baseline or assess(catalog, records, settings, table, structure=structure)
+    ctx = Context(catalog, baseline, records, table, structure)
+    by_id = {r.id: r for r in load_rules()}
+    doc = _document(catalog)
+    for rule_id in rule_ids:
+        rule = by_id[rule_id]
+        applies, services, _ = _evaluate(rule, ctx)
+        if applies and rule.quantified:
+            doc = _apply(rule, ctx, services, doc)
+    after = assess(catalog_from_dict(doc, name="combined recommendations"), records, settings, table)
+    return _effect(baseline, after), after

@@ -1,0 +1,291 @@
+"""Scenarios: what happens to every service when chosen dependencies are down for a given time.
+
+Three ways to pick what is down: replay a recorded outage (its matched dependencies, its duration), a
+custom what-if (dependencies or whole providers, a duration, a start), and the severe-but-plausible set
+(per provider, its longest and 90th-percentile recorded outage). Each is evaluated on the catalog's
+structure with the same interval algebra as the simulation, so grace periods and workarounds apply.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from risk.catalog.model import Catalog
+from risk.engine.simulate import Intervals, at_least, delay
+from risk.engine.statistics import DependencyStats, dependency_stats
+from risk.engine.structure import Delay, Gate, Node, Structure, Var, compile_catalog
+from risk.history.aliases import AliasTable, load_aliases
+from risk.history.match import matches
+from risk.history.model import OutageRecord
+from risk.problems import InputError, Location, Problem, did_you_mean
+from risk.settings import Settings
+
+__all__ = [
+    "Scenario",
+    "ScenarioService",
+    "ScenarioResult",
+    "run_scenario",
+    "replay",
+    "what_if",
+    "severe_but_plausible",
+    "SevereScenario",
+    "resolve_down",
+]
+
+
+class Scenario(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    down: list[str] = Field(description="Dependency ids that are down.")
+    duration_hours: float
+    start: str | None = Field(default=None, description="ISO 8601 UTC start, if given.")
+    source: str = Field(description="custom, a record id, or severe-but-plausible.")
+    title: str = ""
+    assumptions: list[str] = Field(default_factory=list)
+
+
+class ScenarioService(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    tier: int
+    down: bool
+    downtime_hours: float
+    breach: bool
+    tolerance_hours: float = Field(description="Impact tolerance plus workaround.")
+    users_affected: int
+    cost: float
+
+
+class ScenarioResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenario: Scenario
+    services: list[ScenarioService]
+
+    @property
+    def breaches(self) -> list[ScenarioService]:
+        return [s for s in self.services if s.breach]
+
+
+def run_scenario(catalog: Catalog, scenario: Scenario, structure: Structure | None = None) -> ScenarioResult:
+    """Every service's downtime when the scenario's dependencies go down together at time 0."""
+    structure = structure or compile_catalog(catalog)
+    outage = Intervals(np.array([0.0]), np.array([scenario.duration_hours]))
+    memo: dict[int, Intervals] = {}
+    down = set(scenario.down)
+
+    def evaluate(node: Node) -> Intervals:
+        key = id(node)
+        if key not in memo:
+            if isinstance(node, Var):
+                memo[key] = outage if node.name in down else Intervals.empty()
+            elif isinstance(node, Delay):
+                memo[key] = delay(evaluate(node.child), node.hours)
+            elif isinstance(node, Gate):
+                memo[key] = (
+                    at_least([evaluate(c) for c in node.children], node.k) if node.children else Intervals.empty()
+                )
+        return memo[key]
+
+    services = []
+    for s in catalog.services:
+        iv = evaluate(structure.nodes[s.id])
+        hours = float(iv.durations.sum())
+        tolerance = s.effective_tolerance
+        longest = float(iv.durations.max()) if iv.durations.size else 0.0
+        services.append(
+            ScenarioService(
+                id=s.id,
+                name=s.name,
+                tier=s.tier,
+                down=hours > 0,
+                downtime_hours=hours,
+                breach=longest > tolerance,
+                tolerance_hours=tolerance,
+                users_affected=(s.users or 0) if hours > 0 else 0,
+                cost=hours * (s.hourly_cost or 0.0),
+            )
+        )
+    return ScenarioResult(scenario=scenario, services=services)
+
+
+def resolve_down(catalog: Catalog, items: Sequence[str], aliases: AliasTable | None = None) -> list[str]:
+    """Dependency ids from ids or 'provider:NAME' (every dependency of that provider); InputError if unknown."""
+    table = aliases or load_aliases()
+    basic = {d.id: d for d in catalog.dependencies if not d.is_logical}
+    logical = {d.id: d for d in catalog.dependencies if d.is_logical}
+    out: list[str] = []
+    problems = []
+    for raw in items:
+        item = raw.strip()
+        if item.lower().startswith("provider:"):
+            name = table.provider(item.split(":", 1)[1])
+            hits = [d for d in basic.values() if d.provider and table.provider(d.provider) == name]
+            if not hits:
+                providers = sorted({d.provider for d in basic.values() if d.provider})
+                guess = did_you_mean(item.split(":", 1)[1], providers)
+                problems.append(
+                    Problem(
+                        f"no dependency of provider '{item.split(':', 1)[1]}'" + (f"; {guess}" if guess else ""),
+                        Location("--down"),
+                        f"providers in this catalog: {', '.join(providers)}",
+                    )
+                )
+            out += [d.id for d in hits]
+        elif item in basic:
+            out.append(item)
+        elif item in logical:
+            problems.append(
+                Problem(
+                    f"'{item}' is a logical group, which cannot fail on its own",
+                    Location("--down"),
+                    "name the dependencies in the group instead",
+                )
+            )
+        else:
+            guess = did_you_mean(item, list(basic))
+            problems.append(
+                Problem(
+                    f"unknown dependency '{item}'" + (f"; {guess}" if guess else ""),
+                    Location("--down"),
+                    "use a dependency id, or provider:NAME",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    return list(dict.fromkeys(out))
+
+
+def what_if(
+    catalog: Catalog,
+    items: Sequence[str],
+    hours: float,
+    start: datetime | None = None,
+    aliases: AliasTable | None = None,
+    structure: Structure | None = None,
+) -> ScenarioResult:
+    down = resolve_down(catalog, items, aliases)
+    title = f"{', '.join(items)} down for {hours:g} h"
+    return run_scenario(
+        catalog,
+        Scenario(down=down, duration_hours=hours, start=_iso(start), source="custom", title=title),
+        structure,
+    )
+
+
+def replay(
+    catalog: Catalog,
+    record: OutageRecord,
+    hours: float | None = None,
+    aliases: AliasTable | None = None,
+    history: Sequence[OutageRecord] | None = None,
+    structure: Structure | None = None,
+) -> ScenarioResult:
+    """A recorded outage against this catalog: the dependencies it matches, for its recorded duration."""
+    table = aliases or load_aliases()
+    down = [d.id for d in catalog.dependencies if matches(record, d, table)]
+    assumptions = []
+    duration = hours if hours is not None else record.duration_hours
+    if duration is None:
+        known = [
+            r.duration_hours
+            for r in (history or [])
+            if r.duration_hours and table.provider(r.provider) == table.provider(record.provider)
+        ]
+        duration = float(np.median(known)) if known else 4.0
+        assumptions.append(
+            f"the record gives no duration; {duration:.1f} h assumed, the median of "
+            + (f"{len(known)} recorded {record.provider} outages" if known else "nothing: no recorded outage")
+            + " (give a duration to change it)"
+        )
+    if not down:
+        assumptions.append("no dependency in this catalog matches the record, so nothing goes down")
+    start = _iso(record.start_dt) if isinstance(record.start, datetime) else record.start.isoformat()
+    title = f"Replay of {record.id}: {record.provider} {'; '.join(record.product)} ({'; '.join(record.capability)})"
+    return run_scenario(
+        catalog,
+        Scenario(
+            down=down,
+            duration_hours=duration,
+            start=start,
+            source=record.id,
+            title=title,
+            assumptions=assumptions,
+        ),
+        structure,
+    )
+
+
+class SevereScenario(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    provider: str
+    kind: str = Field(description="longest | p90")
+    result: ScenarioResult
+    records: int
+
+    @property
+    def within_tolerance(self) -> list[str]:
+        return [s.id for s in self.result.services if not s.breach]
+
+
+def severe_but_plausible(
+    catalog: Catalog,
+    records: Sequence[OutageRecord],
+    settings: Settings,
+    aliases: AliasTable | None = None,
+    stats: dict[str, DependencyStats] | None = None,
+    structure: Structure | None = None,
+) -> list[SevereScenario]:
+    """Per provider in the catalog, every one of its dependencies down together for (a) its longest and
+    (b) its 90th-percentile recorded outage. A provider without recorded outages gets the same two points
+    of its dependencies' fitted duration model instead (the 99th and 90th percentiles), so every provider
+    is tested."""
+    table = aliases or load_aliases()
+    stats = stats if stats is not None else dependency_stats(catalog, records, settings, table)
+    basic = [d for d in catalog.dependencies if not d.is_logical and d.provider]
+    names: dict[str, str] = {}
+    for d in basic:
+        names.setdefault(table.provider(d.provider), d.provider)
+    out: list[SevereScenario] = []
+    for key, name in sorted(names.items(), key=lambda kv: kv[1].lower()):
+        down = [d.id for d in basic if table.provider(d.provider) == key]
+        durations = [r.duration_hours for r in records if r.duration_hours and table.provider(r.provider) == key]
+        if durations:
+            points = (("longest", max(durations)), ("p90", float(np.quantile(durations, 0.9))))
+            basis = f"{len(durations)} recorded {name} outage(s) with a known duration"
+        else:
+            worst = max(down, key=lambda x: stats[x].mu + 2.326 * stats[x].sigma)
+            mu, sigma = stats[worst].mu, stats[worst].sigma
+            points = (
+                ("longest", min(math.exp(mu + 2.326 * sigma), settings.max_outage_hours)),
+                ("p90", min(math.exp(mu + 1.2816 * sigma), settings.max_outage_hours)),
+            )
+            basis = (
+                f"no recorded {name} outage with a known duration: the 99th and 90th percentiles of "
+                f"{worst}'s duration model "
+                f"({stats[worst].source})"
+            )
+        for kind, hours in points:
+            scenario = Scenario(
+                down=down,
+                duration_hours=round(hours, 3),
+                source="severe-but-plausible",
+                title=f"All {name} dependencies down for {hours:.1f} h ({'longest' if kind == 'longest' else '90th percentile'})",
+                assumptions=[basis],
+            )
+            out.append(
+                SevereScenario(provider=name, kind=kind, result=run_scenario(catalog, scenario, structure), records=len(durations)
+                )
+            )
+    return out
+
+
+def _iso(when: datetime | None) -> str | None:
+    if when is None:
+        return None
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,175 @@
+"""The assessment: the engine's single output, and the JSON contract (shared/product/assessment-contract.md).
+
+Every view (terminal table, dashboard, reports) renders this object; none computes risk itself.
+Infinite importance values (removing a failure makes a service unable to fail) are written to JSON as the
+string "Infinity", which JavaScript's Number() and Python's float() both read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Importance",
+    "BlastRadius",
+    "ServiceResult",
+    "DependencyResult",
+    "ProviderResult",
+    "Concentration",
+    "Assessment",
+    "LossPoint",
+    "HistogramBin",
+]
+
+_CONFIG = ConfigDict(ser_json_inf_nan="strings", extra="forbid")
+
+
+class Importance(BaseModel):
+    """Importance of a dependency: Birnbaum, Fussell-Vesely, risk achievement and reduction worth."""
+
+    model_config = _CONFIG
+    birnbaum: float = Field(description="P(down | dependency down) - P(down | dependency up).")
+    fussell_vesely: float = Field(description="Share of the risk that goes away if the dependency never fails.")
+    risk_achievement_worth: float = Field(description="How many times the risk grows if the dependency is down.")
+    risk_reduction_worth: float = Field(
+        description="How many times the risk shrinks if it never fails (Infinity: to 0)."
+    )
+
+
+class BlastRadius(BaseModel):
+    model_config = _CONFIG
+    services: list[str] = Field(description="Services that go down when this dependency alone fails.")
+    users: int = Field(description="Users of those services.")
+
+
+class LossPoint(BaseModel):
+    model_config = _CONFIG
+    loss: float = Field(description="Annual loss (currency units).")
+    probability: float = Field(description="Probability that a year's loss exceeds it.")
+
+
+class HistogramBin(BaseModel):
+    model_config = _CONFIG
+    lower_hours: float
+    upper_hours: float
+    share: float = Field(description="Share of simulated years whose downtime falls in [lower, upper).")
+
+
+class ServiceResult(BaseModel):
+    """One service's exposure: structure (cut sets), exact and simulated figures, and its rating."""
+
+    model_config = _CONFIG
+    id: str
+    name: str
+    tier: int
+    users: int | None = None
+    impact_tolerance_hours: float
+    workaround_hours: float = Field(description="Time the workaround buys beyond the tolerance (0 if none).")
+    effective_tolerance_hours: float = Field(
+        description="Impact tolerance plus workaround: the longest outage the service bears before a breach."
+    )
+    single_points_of_failure: list[str]
+    cut_sets: list[list[str]]
+    unavailability: float = Field(description="Exact P(down at a random moment); grace periods ignored.")
+    tolerance_breach_probability: float = Field(description="P(at least one outage in a year outlasts tolerance).")
+    breach_probability_standard_error: float
+    expected_annual_downtime_hours: float
+    expected_annual_user_hours_lost: float
+    expected_annual_cost: float
+    expected_outages_per_year: float = Field(description="Simulated service outages a year, after grace.")
+    annual_downtime_hours_quantiles: dict[str, float]
+    downtime_histogram: list[HistogramBin] = Field(description="Distribution of annual downtime over the years.")
+    loss_exceedance: list[LossPoint]
+    likelihood: int
+    impact: int
+    score: int
+    rating: str
+    dependency_importance: dict[str, Importance] = Field(
+        description="Importance of each dependency the service relies on, for this service."
+    )
+
+
+class DependencyResult(BaseModel):
+    """One basic dependency: its outage model, where the figures came from, importance and blast radius."""
+
+    model_config = _CONFIG
+    id: str
+    name: str
+    provider: str
+    product: str
+    capability: str
+    kind: str | None = None
+    annual_outages: float
+    annual_outages_interval: list[float] | None = Field(default=None, description="90% credible interval.")
+    mean_outage_hours: float
+    unavailability: float
+    records: int
+    record_ids: list[str]
+    history_years: float
+    source: str = Field(description="history | estimate | default")
+    data_quality: str = Field(description="A (best) .. D (assumed)")
+    notes: list[str] = Field(default_factory=list)
+    importance: Importance
+    blast_radius: BlastRadius
+
+
+class ProviderResult(BaseModel):
+    model_config = _CONFIG
+    name: str
+    dependencies: list[str]
+    services_exposed: int = Field(description="Services with a single point of failure or order-2 cut set here.")
+    tier1_services_exposed: int
+    tier2_services_exposed: int
+    exposed_services: list[str]
+    user_share: float = Field(description="Share of all service users whose service is exposed to this provider.")
+    spof_share: float = Field(description="This provider's share of user-weighted single-point-of-failure links.")
+    substitutability: str | None = None
+    exit_plan: bool | None = None
+    single_points_of_failure: list[str] = Field(
+        default_factory=list, description="This provider's dependencies that alone take down at least one service."
+    )
+    services_with_single_point: list[str] = Field(
+        default_factory=list, description="Services that one of this provider's dependencies takes down alone."
+    )
+    tier1_services_with_single_point: int = Field(default=0, description="Tier-1 services among them.")
+    users_with_single_point: int = Field(
+        default=0, description="Users of those services, each service counted once."
+    )
+
+
+class Concentration(BaseModel):
+    model_config = _CONFIG
+    hhi: float = Field(description="Herfindahl-Hirschman index of the providers' spof_share (0..1).")
+
+
+class Assessment(BaseModel):
+    """The assessment of one catalog against one outage history with one set of settings."""
+
+    model_config = _CONFIG
+    organisation: str
+    catalog_version: str | None = None
+    catalog_sha256: str
+    generated_at: str
+    lynchpin_version: str
+    settings: dict[str, Any]
+    history: dict[str, Any] = Field(description="The outage history used: records, span, sources.")
+    services: list[ServiceResult]
+    dependencies: list[DependencyResult]
+    providers: list[ProviderResult]
+    concentration: Concentration
+    loss_exceedance: list[LossPoint] = Field(description="Whole catalog: annual loss summed over services.")
+    rating_grid: list[list[str]] = Field(
+        description="The 5x5 matrix's band names: rating_grid[likelihood - 1][impact - 1], from the settings."
+    )
+    warnings: list[str] = Field(default_factory=list)
+
+    def service(self, id: str) -> ServiceResult:
+        return next(s for s in self.services if s.id == id)
+
+    def dependency(self, id: str) -> DependencyResult:
+        return next(d for d in self.dependencies if d.id == id)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return self.model_dump_json(indent=indent)

@@ -1,0 +1,50 @@
+"""The maintained alias table: 'Azure Active Directory' is 'Entra ID', 'Cisco Duo' is 'Cisco', and so on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from risk.data import ALIASES, require
+
+__all__ = ["AliasTable", "load_aliases", "ALIASES_FILE"]
+
+ALIASES_FILE = ALIASES
+
+
+def _key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+@dataclass(frozen=True)
+class AliasTable:
+    """Maps any known spelling of a provider or product to its canonical name (case-insensitive)."""
+
+    providers: dict[str, str] = field(default_factory=dict)
+    products: dict[str, str] = field(default_factory=dict)
+
+    def provider(self, name: str) -> str:
+        return self.providers.get(_key(name), _key(name))
+
+    def product(self, name: str) -> str:
+        return self.products.get(_key(name), _key(name))
+
+
+def _table(section: dict | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for canonical, aliases in (section or {}).items():
+        out[_key(str(canonical))] = _key(str(canonical))
+        for alias in aliases or []:
+            out[_key(str(alias))] = _key(str(canonical))
+    return out
+
+
+@lru_cache(maxsize=8)
+def load_aliases(path: Path = ALIASES_FILE) -> AliasTable:
+    """The alias table from YAML (safe loader). A missing table is an error (risk.data.MissingData), never
+    an empty table: without it, 'Azure AD' would silently stop matching the Entra ID records."""
+    doc = yaml.safe_load(require(path).read_text(encoding="utf-8")) or {}
+    return AliasTable(_table(doc.get("providers")), _table(doc.get("products")))

@@ -1,0 +1,164 @@
+"""Plotly figures for the dashboard and the HTML report: one look (presentation.theme), a colour-blind-safe
+palette, text labels on every mark. Figures draw what the assessment holds; they compute no risk."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+
+from risk.engine.assessment import Assessment, ServiceResult
+from risk.presentation.order import matrix_counts
+from risk.presentation.theme import (
+    BAND_COLOURS,
+    BANDS,
+    IMPACT_AXIS,
+    IMPACT_LABELS,
+    LIKELIHOOD_AXIS,
+    LIKELIHOOD_LABELS,
+    PALETTE,
+    RISK_MATRIX_TITLE,
+)
+
+__all__ = ["risk_matrix", "loss_exceedance", "downtime_histogram", "provider_exposure", "outage_timeline"]
+
+_FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=13)
+
+
+def _layout(fig: go.Figure, height: int = 380, **kw) -> go.Figure:
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=40, b=10), font=_FONT, template="plotly_white", colorway=PALETTE, **kw
+    )
+    return fig
+
+
+def risk_matrix(a: Assessment, title: str = RISK_MATRIX_TITLE) -> go.Figure:
+    """5x5 grid, likelihood up, impact across; each cell coloured by its band (the assessment's own grid)
+    and labelled with its count."""
+    counts = matrix_counts(a.services)
+    grid = a.rating_grid
+
+    def label(li: int, i: int) -> str:
+        n = counts[li][i]
+        name = grid[li][i]
+        return f"<b>{n} service{'s' if n != 1 else ''}</b><br>{name}" if n else name
+
+    text = [[label(li, i) for i in range(5)] for li in range(5)]
+    z = [[BANDS.index(grid[li][i]) for i in range(5)] for li in range(5)]
+    scale = []
+    for n, b in enumerate(BANDS):
+        scale += [(n / 4, BAND_COLOURS[b]), ((n + 1) / 4, BAND_COLOURS[b])]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[1, 2, 3, 4, 5],
+            y=[1, 2, 3, 4, 5],
+            text=text,
+            texttemplate="%{text}",
+            textfont=dict(size=12, color="#111111"),
+            colorscale=scale,
+            zmin=0,
+            zmax=4,
+            showscale=False,
+            xgap=3,
+            ygap=3,
+            customdata=counts,
+            hovertemplate="impact %{x}, likelihood %{y}: %{customdata} service(s)<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title=IMPACT_AXIS, tickvals=[1, 2, 3, 4, 5], ticktext=list(IMPACT_LABELS))
+    fig.update_yaxes(title=LIKELIHOOD_AXIS, tickvals=[1, 2, 3, 4, 5], ticktext=list(LIKELIHOOD_LABELS))
+    return _layout(fig, 420, title=title)
+
+
+def loss_exceedance(points: Sequence, title: str = "Loss exceedance") -> go.Figure:
+    xs = [p.loss for p in points]
+    ys = [p.probability for p in points]
+    fig = go.Figure(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="lines+markers",
+            line=dict(color=PALETTE[0], shape="hv"),
+            hovertemplate="loss ≥ %{x:,.0f}: %{y:.1%} of years<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title="annual loss (currency units)", type="log" if xs and min(xs) > 0 else "linear")
+    fig.update_yaxes(title="probability a year's loss is at least this", tickformat=".0%", rangemode="tozero")
+    return _layout(fig, 340, title=title)
+
+
+def downtime_histogram(s: ServiceResult) -> go.Figure:
+    bins = s.downtime_histogram
+    labels = ["none"] + [f"{b.lower_hours:.1f}-{b.upper_hours:.1f} h" for b in bins[1:]]
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=[b.share for b in bins],
+            marker_color=PALETTE[0],
+            text=[f"{b.share:.0%}" if b.share >= 0.01 else "" for b in bins],
+            textposition="outside",
+            hovertemplate="%{x}: %{y:.1%} of years<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title="downtime in a year", tickangle=-45)
+    fig.update_yaxes(title="share of simulated years", tickformat=".0%")
+    return _layout(fig, 340, title="Annual downtime distribution")
+
+
+def provider_exposure(a: Assessment) -> go.Figure:
+    provs = [p for p in a.providers if p.services_exposed][:10][::-1]
+    fig = go.Figure()
+    fig.add_bar(
+        y=[p.name for p in provs],
+        x=[p.services_exposed - p.tier1_services_exposed for p in provs],
+        orientation="h",
+        name="other tiers",
+        marker_color=PALETTE[5],
+        text=[p.services_exposed - p.tier1_services_exposed or "" for p in provs],
+        textposition="inside",
+    )
+    fig.add_bar(
+        y=[p.name for p in provs],
+        x=[p.tier1_services_exposed for p in provs],
+        orientation="h",
+        name="tier 1",
+        marker_color=PALETTE[3],
+        text=[p.tier1_services_exposed or "" for p in provs],
+        textposition="inside",
+    )
+    fig.update_layout(barmode="stack", legend=dict(orientation="h", y=-0.2))
+    fig.update_xaxes(title="services exposed (single point of failure or order-2 cut set)", dtick=1)
+    return _layout(fig, 60 + 38 * max(3, len(provs)), title="Provider exposure")
+
+
+def outage_timeline(rows: list[dict]) -> go.Figure:
+    fig = go.Figure()
+    severities = {"major": PALETTE[3], "partial": PALETTE[1], "degraded": PALETTE[5]}
+    for sev, colour in severities.items():
+        pts = [r for r in rows if r["severity"] == sev]
+        if not pts:
+            continue
+        fig.add_scatter(
+            x=[r["start"] for r in pts],
+            y=[r["provider"] for r in pts],
+            mode="markers",
+            name=sev,
+            marker=dict(
+                color=colour,
+                size=[max(7, min(30, 6 + 3 * (r["hours"] or 1) ** 0.5)) for r in pts],
+                line=dict(color="#333", width=0.5),
+                symbol="circle",
+            ),
+            customdata=[[r["id"], r["product"], r["capability"], r["hours_text"], r["summary"]] for r in pts],
+            hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]} (%{customdata[2]})<br>"
+            "duration %{customdata[3]}<br>%{customdata[4]}<extra></extra>",
+        )
+    fig.update_yaxes(title="", categoryorder="category descending")
+    fig.update_xaxes(title="outage start")
+    return _layout(
+        fig,
+        140 + 26 * len({r["provider"] for r in rows}),
+        title="Outage timeline (size: duration)",
+        legend=dict(orientation="h", y=-0.15),
+    )

@@ -1,0 +1,194 @@
+"""The assessment as terminal tables (rich): what `lynchpin assess` prints."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from risk.engine.assessment import Assessment
+from risk.presentation.format import finite, hours, money, one_in, pct, prob
+from risk.presentation.order import worst_first
+from risk.presentation.theme import TERMINAL_BAND_COLOURS as _COLOURS
+
+__all__ = ["render_assessment", "render_scenario", "render_severe", "render_recommendations", "render_combined"]
+
+
+def render_assessment(a: Assessment, console: Console) -> None:
+    console.print(
+        f"[bold]{a.organisation}[/bold]  catalog {a.catalog_version or '-'}  "
+        f"({len(a.services)} services, {len(a.dependencies)} dependencies; "
+        f"{a.history['records']} outage records over {a.history['years']:.1f} years; "
+        f"{a.settings['simulated_years']:,} simulated years, seed {a.settings['seed']})"
+    )
+    t = Table(title="Services", title_justify="left")
+    for col, just in (
+        ("service", "left"),
+        ("tier", "right"),
+        ("single points of failure", "left"),
+        ("unavailability", "right"),
+        ("P(breach)/yr", "right"),
+        ("downtime/yr", "right"),
+        ("cost/yr", "right"),
+        ("rating", "left"),
+    ):
+        t.add_column(col, justify=just)
+    for s in worst_first(a.services):
+        colour = _COLOURS[s.rating]
+        t.add_row(
+            f"{s.name}\n[dim]{s.id}, tolerance {hours(s.impact_tolerance_hours)}[/dim]",
+            str(s.tier),
+            ", ".join(s.single_points_of_failure) or "[green]none[/green]",
+            prob(s.unavailability),
+            f"{pct(s.tolerance_breach_probability)}\n[dim]{one_in(s.tolerance_breach_probability)}[/dim]",
+            hours(s.expected_annual_downtime_hours),
+            money(s.expected_annual_cost),
+            f"[{colour}]{s.rating}[/{colour}] {s.likelihood}x{s.impact}={s.score}",
+        )
+    console.print(t)
+    d = Table(title="Dependencies by importance (user-weighted)", title_justify="left")
+    for col in ("dependency", "provider", "outages/yr", "mean", "source", "Birnbaum", "RAW", "RRW", "blast radius"):
+        d.add_column(col)
+    for dep in sorted(a.dependencies, key=lambda x: -x.importance.birnbaum)[:15]:
+        d.add_row(
+            dep.id,
+            dep.provider,
+            f"{dep.annual_outages:.2f}",
+            hours(dep.mean_outage_hours),
+            f"{dep.source} ({dep.data_quality}, {dep.records} rec.)",
+            f"{dep.importance.birnbaum:.3f}",
+            finite(dep.importance.risk_achievement_worth),
+            finite(dep.importance.risk_reduction_worth),
+            f"{len(dep.blast_radius.services)} service{'' if len(dep.blast_radius.services) == 1 else 's'}, "
+            f"{dep.blast_radius.users:,} users",
+        )
+    console.print(d)
+    p = Table(title=f"Provider concentration (HHI {a.concentration.hhi:.2f})", title_justify="left")
+    for col in ("provider", "services exposed", "tier 1", "users exposed", "share of SPOF links"):
+        p.add_column(col)
+    for prov in a.providers:
+        p.add_row(
+            prov.name,
+            str(prov.services_exposed),
+            str(prov.tier1_services_exposed),
+            pct(prov.user_share, 0),
+            pct(prov.spof_share, 0),
+        )
+    console.print(p)
+    for w in a.warnings:
+        console.print(f"[yellow]warning[/yellow]: {w}")
+    console.print(
+        "[dim]Exact unavailability ignores grace periods; breach probability and downtime come from the "
+        "simulation and include grace periods and workarounds. See docs/methodology.md.[/dim]"
+    )
+
+
+def render_scenario(result, console: Console) -> None:
+    """One scenario: what is down, then every service's downtime, breach and people affected."""
+    sc = result.scenario
+    console.print(f"[bold]{sc.title or 'Scenario'}[/bold]")
+    console.print(
+        f"down: {', '.join(sc.down) or 'nothing in this catalog'} for {hours(sc.duration_hours)}"
+        + (f" from {sc.start}" if sc.start else "")
+    )
+    for note in sc.assumptions:
+        console.print(f"[yellow]assumption[/yellow]: {note}")
+    t = Table()
+    for col in ("service", "tier", "down for", "tolerance + workaround", "outcome", "users affected", "cost"):
+        t.add_column(col)
+    for s in sorted(result.services, key=lambda s: (not s.breach, not s.down, s.tier, s.id)):
+        if s.breach:
+            outcome = "[red]BEYOND TOLERANCE[/red]"
+        elif s.down:
+            outcome = "[dark_orange]down, within tolerance[/dark_orange]"
+        else:
+            outcome = "[green]up[/green]"
+        t.add_row(
+            s.name,
+            str(s.tier),
+            hours(s.downtime_hours) if s.down else "-",
+            hours(s.tolerance_hours),
+            outcome,
+            f"{s.users_affected:,}",
+            money(s.cost),
+        )
+    console.print(t)
+    console.print(
+        f"{sum(s.down for s in result.services)} service(s) down, {len(result.breaches)} beyond tolerance, "
+        f"{sum(s.users_affected for s in result.services):,} users affected."
+    )
+
+
+def render_severe(results, console: Console) -> None:
+    """The severe-but-plausible set: per provider, which services stay within tolerance."""
+    t = Table(title="Severe but plausible: each provider's worst outages", title_justify="left")
+    for col in ("provider", "scenario", "down for", "services beyond tolerance", "within tolerance"):
+        t.add_column(col)
+    for r in results:
+        breaches = [s.name for s in r.result.breaches]
+        t.add_row(
+            r.provider,
+            "longest" if r.kind == "longest" else "90th percentile",
+            hours(r.result.scenario.duration_hours),
+            "\n".join(breaches) or "[green]none[/green]",
+            f"{len(r.within_tolerance)} of {len(r.result.services)}",
+        )
+    console.print(t)
+
+
+def render_recommendations(report, console: Console) -> None:
+    """Ranked recommendations: measured ones first (by risk reduction), then the rest by effort."""
+    console.print(
+        f"[bold]{report.organisation}[/bold]: {len(report.recommendations)} recommendation(s) from "
+        f"{report.rules_evaluated} rules; risk index {report.risk_index:.2f} "
+        "(impact-weighted breaches of tolerance a year)"
+    )
+    t = Table(show_lines=True)
+    for col in ("#", "recommendation", "services", "measured effect", "effort", "source"):
+        t.add_column(col, overflow="fold")
+    for n, r in enumerate(report.recommendations, start=1):
+        if r.effect is not None:
+            e = r.effect
+            lines = [
+                f"risk index -{e.risk_reduction:.2f} ({e.risk_reduction / e.risk_index_before:.0%})"
+                if e.risk_index_before
+                else "no measurable change",
+                f"{e.downtime_hours_saved:.1f} service-hours/yr less downtime",
+            ]
+            lines += [
+                f"{c.id}: {pct(c.breach_probability_before)} -> {pct(c.breach_probability_after)}"
+                for c in e.services[:4]
+            ]
+            effect = "\n".join(lines)
+        else:
+            effect = f"[dim]not quantified: {r.unquantified_reason}[/dim]"
+        t.add_row(
+            str(n),
+            f"[bold]{r.title}[/bold] [dim]({r.id})[/dim]\n{r.action}",
+            ", ".join(r.services[:6]) + (" ..." if len(r.services) > 6 else ""),
+            effect,
+            r.effort,
+            r.source_url,
+        )
+    console.print(t)
+
+
+def render_combined(picked, effect, console: Console) -> None:
+    """Several recommendations applied together: the risk index and every service that changes."""
+    share = effect.risk_reduction / effect.risk_index_before if effect.risk_index_before else 0.0
+    console.print(
+        f"[bold]{', '.join(picked)} together[/bold]: risk index {effect.risk_index_before:.2f} -> "
+        f"{effect.risk_index_after:.2f} ({share:.0%} lower), {effect.downtime_hours_saved:.1f} "
+        "service-hours of downtime saved a year"
+    )
+    t = Table()
+    for col in ("service", "P(beyond tolerance)/yr", "downtime/yr", "rating", "single points removed"):
+        t.add_column(col)
+    for c in effect.services:
+        t.add_row(
+            c.name,
+            f"{pct(c.breach_probability_before)} -> {pct(c.breach_probability_after)}",
+            f"{hours(c.downtime_hours_before)} -> {hours(c.downtime_hours_after)}",
+            f"{c.rating_before} ({c.score_before}) -> {c.rating_after} ({c.score_after})",
+            ", ".join(c.single_points_of_failure_removed) or "-",
+        )
+    console.print(t)

@@ -1,0 +1,150 @@
+"""The facts step: what a report says, worked out once from a Run, for every renderer to lay out.
+
+Nothing here computes risk: it selects, orders and words what the assessment, the recommendations and the
+scenarios already hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from risk.engine.assessment import DependencyResult, ServiceResult
+from risk.history.model import OutageRecord
+from risk.presentation.format import hours, one_in, pct
+from risk.presentation.order import worst_first
+from risk.run import Run
+
+__all__ = ["Facts", "work_out_facts", "key_figures", "executive_summary", "settings_rows"]
+
+
+@dataclass(frozen=True)
+class Facts:
+    key_figures: list[tuple[str, str]]
+    summary: list[str]
+    services: list[ServiceResult]  # worst first
+    single_points: list[DependencyResult]  # dependencies that alone take a service down, by provider exposure
+    records_used: list[OutageRecord]  # newest first
+    settings: list[tuple[str, str]]
+    applied_rules: frozenset[str]
+
+    def service_names(self, ids: list[str]) -> str:
+        names = {s.id: s.name for s in self.services}
+        return ", ".join(names.get(i, i) for i in ids)
+
+
+def key_figures(run: Run) -> list[tuple[str, str]]:
+    a = run.assessment
+    tier1 = [s for s in a.services if s.tier == 1]
+    spof_deps = {d for s in a.services for d in s.single_points_of_failure}
+    return [
+        ("Services assessed", f"{len(a.services)} ({len(tier1)} tier 1)"),
+        (
+            "Tier-1 services with a single point of failure",
+            f"{sum(bool(s.single_points_of_failure) for s in tier1)} of {len(tier1)}",
+        ),
+        ("Dependencies that are single points of failure", str(len(spof_deps))),
+        ("Services rated extreme or high", str(sum(s.rating in ("extreme", "high") for s in a.services))),
+        (
+            "Expected downtime, all services",
+            f"{sum(s.expected_annual_downtime_hours for s in a.services):,.0f} service-hours a year",
+        ),
+        ("Expected cost of outages", f"{sum(s.expected_annual_cost for s in a.services):,.0f} a year"),
+        ("Provider concentration (HHI)", f"{a.concentration.hhi:.2f}"),
+        ("Outage history used", f"{a.history['records']} records over {a.history['years']:.1f} years"),
+    ]
+
+
+def executive_summary(run: Run) -> list[str]:
+    """Four or five short paragraphs a board member can read in a minute."""
+    a = run.assessment
+    out: list[str] = []
+    worst = worst_first(a.services)
+    tier1 = [s for s in a.services if s.tier == 1]
+    exposed_t1 = [s for s in tier1 if s.single_points_of_failure]
+    out.append(
+        f"We assessed {len(a.services)} services and the {len(a.dependencies)} dependencies they rely on, against "
+        f"{a.history['records']} recorded outages of cloud and identity providers. {len(exposed_t1)} of our "
+        f"{len(tier1)} tier-1 services can be taken down by a single dependency failing."
+    )
+    if worst:
+        parts = [
+            f"{s.name} ({pct(s.tolerance_breach_probability, 0)} a year, about {one_in(s.tolerance_breach_probability)}; "
+            f"tolerance {hours(s.impact_tolerance_hours)})"
+            for s in worst[:3]
+        ]
+        out.append("The highest risks are outages longer than the service can tolerate for " + "; ".join(parts) + ".")
+    if a.providers and a.providers[0].services_exposed:
+        p = a.providers[0]
+        names = {d.id: d.name for d in a.dependencies}
+        sentence = (
+            f"{p.name} is our biggest concentration: one {p.name}-wide failure could take down {p.services_exposed} "
+            f"services ({p.tier1_services_exposed} of them tier 1) used by {pct(p.user_share, 0)} of our users."
+        )
+        if p.single_points_of_failure:
+            sentence += " Its single points of failure are " + ", ".join(
+                names[d] for d in p.single_points_of_failure
+            ) + "."
+        out.append(sentence)
+    measured = [r for r in run.recommendations.recommendations if r.effect and r.effect.risk_reduction > 0]
+    if measured:
+        out.append(
+            "What to do first: "
+            + " ".join(
+                f"({n}) {r.title} — cuts the risk index by {r.effect.risk_reduction / r.effect.risk_index_before:.0%}."
+                for n, r in enumerate(measured[:3], start=1)
+            )
+        )
+    breaches = [r for r in run.severe if r.result.breaches]
+    if breaches:
+        worst_case = max(breaches, key=lambda r: len(r.result.breaches))
+        out.append(
+            f"In the severe-but-plausible tests, {len({r.provider for r in breaches})} of "
+            f"{len({r.provider for r in run.severe})} providers' worst outages would push at least one service "
+            f"beyond tolerance; the worst is {worst_case.provider} down for "
+            f"{hours(worst_case.result.scenario.duration_hours)}, which {len(worst_case.result.breaches)} services "
+            "would not withstand."
+        )
+    return out
+
+
+def settings_rows(run: Run) -> list[tuple[str, str]]:
+    """The settings a reader needs to reproduce the figures, and where each came from."""
+    s, source = run.settings, run.settings_sources
+
+    def row(label: str, name: str, value: str) -> tuple[str, str]:
+        return label, value + ("" if source[name] == "default" else f" (set in the {source[name]})")
+
+    return [
+        row("cut-set order", "cut_set_order", str(s.cut_set_order)),
+        row("simulated years", "simulated_years", f"{s.simulated_years:,}"),
+        row("seed", "seed", str(s.seed)),
+        row("prior (shape, rate years)", "prior_shape", f"{s.prior_shape}, {s.prior_rate_years}"),
+        row("severity weights", "severity_weights", ", ".join(f"{k} {v}" for k, v in s.severity_weights.items())),
+        row("longest simulated outage", "max_outage_hours", hours(s.max_outage_hours)),
+        row("likelihood thresholds", "likelihood_thresholds", ", ".join(f"{x:g}" for x in s.likelihood_thresholds)),
+        row(
+            "rating bands (moderate, high, extreme from)", "rating_bands", ", ".join(str(x) for x in s.rating_bands)
+        ),
+        row("rules switched off", "disabled_rules", ", ".join(s.disabled_rules) or "none"),
+    ]
+
+
+def work_out_facts(run: Run) -> Facts:
+    a = run.assessment
+    rank = {p.name: i for i, p in enumerate(a.providers)}
+    single = sorted(
+        (d for d in a.dependencies if d.blast_radius.services),
+        key=lambda d: (rank.get(d.provider, len(rank)), -len(d.blast_radius.services), d.name.casefold()),
+    )
+    used = {rid for d in a.dependencies for rid in d.record_ids}
+    return Facts(
+        key_figures=key_figures(run),
+        summary=executive_summary(run),
+        services=worst_first(a.services),
+        single_points=single,
+        records_used=sorted((r for r in run.records if r.id in used), key=lambda r: r.start_dt, reverse=True),
+        settings=settings_rows(run),
+        applied_rules=frozenset(r.id for r in run.recommendations.recommendations),
+    )
+
+

@@ -1,0 +1,270 @@
+"""One Run: a catalog, an outage history, settings and the alias table, and everything worked out from them.
+
+Every output (`lynchpin assess`, `recommend`, `scenario`, `report`, each dashboard page and each report
+format) takes a Run, so the same inputs give the same numbers everywhere. A Run is the only place where the
+effective settings are resolved, in one declared order (`SETTINGS_LAYERS`), and it computes the structure,
+the outage statistics, the assessment, the recommendations and the severe-but-plausible scenarios once each,
+lazily, keeping the result.
+
+    >>> import risk
+    >>> run = risk.Run.build(risk.load_catalog("catalogs/examples/nhs-acute-trust.yaml"), overrides={"seed": 2})
+    >>> run.assessment.service("clinical-email").rating      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from risk.advice.recommend import Effect, RecommendationReport, combined_effect, recommend
+from risk.advice.scenarios import ScenarioResult, SevereScenario, replay, severe_but_plausible, what_if
+from risk.catalog.model import Catalog
+from risk.engine.assess import Progress, assess
+from risk.engine.assessment import Assessment
+from risk.engine.statistics import DependencyStats, dependency_stats
+from risk.engine.structure import Structure, compile_catalog
+from risk.history.aliases import AliasTable, load_aliases
+from risk.history.load import default_history_paths, read_outages
+from risk.history.match import records_hitting
+from risk.history.model import OutageRecord
+from risk.problems import InputError, Location, Problem, did_you_mean
+from risk.settings import Settings
+
+__all__ = ["Run", "SETTINGS_LAYERS", "resolve_settings", "settings_sources", "load_shipped_history"]
+
+#: Where each setting can come from, weakest first: a later layer overrides an earlier one.
+SETTINGS_LAYERS = ("default", "catalog", "override")
+
+T = TypeVar("T")
+
+
+def _layers(catalog: Catalog, overrides: Mapping[str, Any] | None) -> tuple[dict, dict]:
+    from_catalog = catalog.settings.model_dump(exclude_unset=True) if catalog.settings is not None else {}
+    return from_catalog, {k: v for k, v in (overrides or {}).items() if v is not None}
+
+
+def resolve_settings(catalog: Catalog, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Defaults < the catalog's `settings:` block < overrides (dashboard Settings page, CLI options).
+
+    Invalid overrides raise InputError with one located problem per field, never a pydantic traceback."""
+    from_catalog, from_overrides = _layers(catalog, overrides)
+    try:
+        return Settings.model_validate({**from_catalog, **from_overrides})
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            name = ".".join(str(p) for p in err["loc"]) or "settings"
+            guess = did_you_mean(name, list(Settings.model_fields)) if err["type"] == "extra_forbidden" else None
+            problems.append(
+                Problem(
+                    f"setting '{name}': {err['msg']}" + (f"; {guess}" if guess else ""),
+                    Location("settings"),
+                    "see docs/methodology.md for each setting's range",
+                )
+            )
+        raise InputError(problems) from None
+
+
+def settings_sources(catalog: Catalog, overrides: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """For every setting, the layer its effective value came from ("default", "catalog" or "override")."""
+    from_catalog, from_overrides = _layers(catalog, overrides)
+    return {
+        name: "override" if name in from_overrides else "catalog" if name in from_catalog else "default"
+        for name in Settings.model_fields
+    }
+
+
+def load_shipped_history() -> list[OutageRecord]:
+    """The outage history shipped inside the package; InputError when it is missing or unreadable."""
+    report = read_outages(default_history_paths())
+    if not report.ok:
+        raise InputError(report.problems)
+    return report.records
+
+
+def _overrides(overrides: Mapping[str, Any] | Settings | None) -> tuple[tuple[str, Any], ...]:
+    """Overrides as a frozen, ordered tuple. A Settings object counts only for the fields it was given."""
+    if overrides is None:
+        return ()
+    if isinstance(overrides, Settings):
+        overrides = overrides.model_dump(exclude_unset=True)
+    return tuple(sorted((k, v) for k, v in overrides.items() if v is not None))
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """The inputs of one assessment and, computed on first use and kept, everything derived from them."""
+
+    catalog: Catalog
+    records: tuple[OutageRecord, ...]
+    aliases: AliasTable
+    overrides: tuple[tuple[str, Any], ...] = ()
+    sources: tuple[str, ...] = ()
+    _memo: dict = field(default_factory=dict, init=False, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
+
+    @classmethod
+    def build(
+        cls,
+        catalog: Catalog,
+        history: Sequence[OutageRecord] | None = None,
+        overrides: Mapping[str, Any] | Settings | None = None,
+        aliases: AliasTable | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> Run:
+        """A Run over the catalog. `history=None` means the shipped outage history (an error when it is
+        missing); pass a list, even an empty one, to use exactly those records. The settings are checked
+        here, so an invalid override fails at once with located problems."""
+        if history is None:
+            history = load_shipped_history()
+            sources = sources if sources is not None else [p.name for p in default_history_paths()]
+        run = cls(
+            catalog=catalog,
+            records=tuple(history),
+            aliases=aliases or load_aliases(),
+            overrides=_overrides(overrides),
+            sources=tuple(sources or ()),
+        )
+        run.settings  # noqa: B018 - resolve now, so bad overrides are reported before any work starts
+        return run
+
+    def _once(self, key: Any, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if key not in self._memo:
+                self._memo[key] = compute()
+            return self._memo[key]
+
+    # Inputs, resolved -------------------------------------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        """The effective settings: defaults < catalog < overrides (see SETTINGS_LAYERS)."""
+        return self._once("settings", lambda: resolve_settings(self.catalog, dict(self.overrides)))
+
+    @property
+    def settings_sources(self) -> dict[str, str]:
+        return settings_sources(self.catalog, dict(self.overrides))
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of everything the numbers depend on: catalog, records, effective settings and aliases.
+        Two Runs with the same fingerprint give the same numbers (caches key on it)."""
+
+        def digest() -> str:
+            h = hashlib.sha256()
+            h.update(self.catalog.model_dump_json().encode())
+            for r in self.records:
+                h.update(r.model_dump_json().encode())
+            h.update(self.settings.model_dump_json().encode())
+            h.update(json.dumps([self.aliases.providers, self.aliases.products], sort_keys=True).encode())
+            return h.hexdigest()
+
+        return self._once("fingerprint", digest)
+
+    # The engine -----------------------------------------------------------------------------------------
+    @property
+    def structure(self) -> Structure:
+        return self._once("structure", lambda: compile_catalog(self.catalog))
+
+    @property
+    def statistics(self) -> dict[str, DependencyStats]:
+        return self._once(
+            "statistics", lambda: dependency_stats(self.catalog, self.records, self.settings, self.aliases)
+        )
+
+    def assess(self, progress: Progress | None = None) -> Assessment:
+        """The assessment (computed once; `progress` is called while it is being computed)."""
+        return self._once(
+            "assessment",
+            lambda: assess(
+                self.catalog,
+                self.records,
+                self.settings,
+                self.aliases,
+                progress,
+                structure=self.structure,
+                stats=self.statistics,
+            ),
+        )
+
+    @property
+    def assessment(self) -> Assessment:
+        return self.assess()
+
+    # Advice ---------------------------------------------------------------------------------------------
+    @property
+    def recommendations(self) -> RecommendationReport:
+        return self._once(
+            "recommendations",
+            lambda: recommend(
+                self.catalog,
+                self.records,
+                self.settings,
+                baseline=self.assessment,
+                aliases=self.aliases,
+                structure=self.structure,
+            ),
+        )
+
+    def combined(self, rule_ids: Sequence[str]) -> tuple[Effect, Assessment]:
+        """Several recommendations applied together: their effect and the assessment after them."""
+        key = ("combined", tuple(rule_ids))
+        return self._once(
+            key,
+            lambda: combined_effect(
+                self.catalog,
+                self.records,
+                list(rule_ids),
+                self.settings,
+                baseline=self.assessment,
+                aliases=self.aliases,
+                structure=self.structure,
+            ),
+        )
+
+    @property
+    def severe(self) -> list[SevereScenario]:
+        """The severe-but-plausible set: per provider, its longest and 90th-percentile outage."""
+        return self._once(
+            "severe",
+            lambda: severe_but_plausible(
+                self.catalog, self.records, self.settings, self.aliases, self.statistics, self.structure
+            ),
+        )
+
+    def what_if(self, items: Sequence[str], hours: float, start: datetime | None = None) -> ScenarioResult:
+        """Dependencies (ids or provider:NAME) down together for `hours`; InputError for unknown ones."""
+        return what_if(self.catalog, items, hours, start, self.aliases, self.structure)
+
+    def record(self, record_id: str) -> OutageRecord:
+        """An outage record by id; InputError (with a suggestion) when there is none."""
+        for r in self.records:
+            if r.id == record_id:
+                return r
+        guess = did_you_mean(record_id, [r.id for r in self.records])
+        raise InputError(
+            [
+                Problem(
+                    f"no outage record '{record_id}'" + (f"; {guess}" if guess else ""),
+                    Location("--replay"),
+                    "lynchpin outages --json lists them",
+                )
+            ]
+        )
+
+    def replay(self, record_id: str, hours: float | None = None) -> ScenarioResult:
+        """A recorded outage replayed against this catalog (its own duration unless `hours` is given)."""
+        return replay(
+            self.catalog, self.record(record_id), hours, self.aliases, history=self.records, structure=self.structure
+        )
+
+    @property
+    def records_hitting_catalog(self) -> list[OutageRecord]:
+        """The outage records that match at least one dependency of this catalog."""
+        return self._once("hitting", lambda: records_hitting(self.catalog, self.records, self.aliases))
