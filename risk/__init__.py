@@ -9,8 +9,6 @@ The public API, used by the CLI, the dashboard and report writers alike:
     >>> assessment = risk.assess(catalog, seed=2)      # the same, in one call, with a setting overridden
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
 from risk.catalog import (
     Catalog,
     CatalogReport,
@@ -27,12 +25,7 @@ from risk.history import OutageRecord, OutageReport, load_history, read_outages,
 from risk.problems import InputError, Location, Problem
 from risk.run import Run, resolve_settings
 from risk.settings import Settings
-
-try:
-    __version__ = version("lynchpin")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+source"
-
+from risk.version import __version__
 
 
 def assess(catalog: Catalog, history: list[OutageRecord] | None = None, **overrides):

@@ -29,6 +29,7 @@ from risk.engine.structure import Structure, compile_catalog
 from risk.history.aliases import AliasTable, load_aliases
 from risk.history.model import OutageRecord
 from risk.settings import Settings
+from risk.version import __version__
 
 __all__ = ["assess"]
 
@@ -91,8 +92,6 @@ def assess(
     """Assess a valid catalog against outage records with settings already resolved (risk.Run resolves
     them: defaults < catalog < overrides). A Run passes the structure and statistics it has already
     worked out, so nothing is computed twice. Deterministic for the same inputs and seed."""
-    from risk import __version__
-
     table = aliases or load_aliases()
     structure = structure or compile_catalog(catalog)
     stats = stats if stats is not None else dependency_stats(catalog, outages, settings, table)

@@ -1,0 +1,86 @@
+"""An installed Lynchpin carries its data: the wheel, installed in a fresh virtual environment, lists the
+whole shipped history and assesses with it (not with defaults)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import venv
+import zipfile
+
+import pytest
+
+from risk.run import load_shipped_history
+from tests.paths import DEFAULT_CATALOG, PROJECT_ROOT
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """A fresh venv with only the built wheel in it; the third-party dependencies come from this
+    environment's site-packages on PYTHONPATH (whose .pth files, including the editable install's, are not
+    run), so `risk` can only come from the wheel."""
+    root = tmp_path_factory.mktemp("wheel")
+    dist = root / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", dist, PROJECT_ROOT],
+        check=True,
+        timeout=300,
+    )
+    wheel = next(dist.glob("lynchpin-*.whl"))
+    env_dir = root / "venv"
+    venv.create(env_dir, with_pip=False)
+    python = env_dir / "bin" / "python"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps", str(wheel)],
+        check=True,
+        timeout=300,
+    )
+    env = {**os.environ, "PYTHONPATH": sysconfig.get_paths()["purelib"]}
+    return wheel, env_dir, env, root
+
+
+def run_in(installed, *args: str) -> subprocess.CompletedProcess:
+    _, env_dir, env, root = installed
+    return subprocess.run(
+        [str(env_dir / "bin" / "lynchpin"), *args], cwd=root, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_the_wheel_holds_the_data(installed):
+    names = set(zipfile.ZipFile(installed[0]).namelist())
+    for required in (
+        "risk/data/history.csv",
+        "risk/data/aliases.yaml",
+        "risk/data/examples/nhs-acute-trust.yaml",
+        "risk/data/docs/methodology.md",
+        "risk/advice/recommend/rules.yaml",
+        "risk/report/templates/report.html.j2",
+    ):
+        assert required in names, required
+
+
+def test_installed_lynchpin_lists_and_uses_the_whole_history(installed):
+    _, env_dir, env, root = installed
+    where = subprocess.run(
+        [str(env_dir / "bin" / "python"), "-c", "import risk; print(risk.__file__)"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert str(env_dir) in where, f"risk was imported from {where}, not the installed wheel"
+
+    listed = run_in(installed, "outages", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert len(json.loads(listed.stdout)) == len(load_shipped_history())
+
+    assessed = run_in(installed, "assess", str(DEFAULT_CATALOG), "--format", "json", "--years", "500")
+    assert assessed.returncode == 0, assessed.stderr
+    doc = json.loads(assessed.stdout)
+    assert doc["history"]["records"] == len(load_shipped_history())
+    signin = next(d for d in doc["dependencies"] if d["id"] == "entra-signin")
+    assert signin["source"] == "history" and signin["records"] > 0
