@@ -3,22 +3,17 @@ file is an error, never an empty history."""
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
 from risk.data import HISTORY, MissingData, example_paths, help_page, require
 from risk.history.aliases import load_aliases
 from risk.history.load import default_history_paths, read_outages
 from risk.run import load_shipped_history
-from tests.paths import PROJECT_ROOT
+from tests.paths import load_tool
 
 
 def _sync():
-    spec = importlib.util.spec_from_file_location("sync_data", PROJECT_ROOT / "tools" / "sync_data.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("sync_data")
 
 
 def test_repository_copies_match_the_package():

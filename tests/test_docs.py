@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 
 import pytest
 
 from risk.catalog.model import Catalog, Dependency, Provider, Service, Workaround
 from risk.catalog.vocabulary import CAPABILITIES
-from tests.paths import PROJECT_ROOT
+from tests.paths import PROJECT_ROOT, load_tool
 
 DOCS = PROJECT_ROOT / "docs"
 
 
 def _gen_docs():
-    spec = importlib.util.spec_from_file_location("gen_docs", PROJECT_ROOT / "tools" / "gen_docs.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("gen_docs")
 
 
 def test_generated_docs_are_current():

@@ -1,6 +1,7 @@
-"""Rebuild catalogs/outages/history.csv from the researched outage list (maintainers only).
+"""Rebuild the shipped history (risk/data/history.csv) from the researched outage list (maintainers only).
 
-Usage: python tools/build_history.py ../shared/reference/outages.csv > catalogs/outages/history.csv
+Usage: python tools/build_history.py ../shared/reference/outages.csv > risk/data/history.csv
+       python tools/sync_data.py   # refresh the copy in catalogs/outages
 
 The research file uses free-text service and component columns; this script maps every record to the
 contract's canonical provider, product(s) and capability vocabulary, keeps dates, durations, severity,
