@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from risk.advice.scenarios import ScenarioService
 from risk.engine.assessment import ServiceResult
 
-__all__ = ["worst_first", "matrix_counts"]
+__all__ = ["worst_first", "worst_hit_first", "matrix_counts"]
 
 
 def _key(s: ServiceResult) -> tuple:
@@ -17,6 +18,11 @@ def worst_first(services: Iterable[ServiceResult]) -> list[ServiceResult]:
     """Highest rating score first, then the highest chance of an outage beyond tolerance, then the most
     critical tier; name and id make the order total, so every view lists ties the same way."""
     return sorted(services, key=_key)
+
+
+def worst_hit_first(services: Iterable[ScenarioService]) -> list[ScenarioService]:
+    """A scenario's services: beyond tolerance first, then down within tolerance, then up; by tier within."""
+    return sorted(services, key=lambda s: (not s.breach, not s.down, s.tier, s.name.casefold(), s.id))
 
 
 def matrix_counts(services: Iterable[ServiceResult]) -> list[list[int]]:

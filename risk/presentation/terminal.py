@@ -7,7 +7,7 @@ from rich.table import Table
 
 from risk.engine.assessment import Assessment
 from risk.presentation.format import finite, hours, money, one_in, pct, prob
-from risk.presentation.order import worst_first
+from risk.presentation.order import worst_first, worst_hit_first
 from risk.presentation.theme import TERMINAL_BAND_COLOURS as _COLOURS
 
 __all__ = ["render_assessment", "render_scenario", "render_severe", "render_recommendations", "render_combined"]
@@ -95,7 +95,7 @@ def render_scenario(result, console: Console) -> None:
     t = Table()
     for col in ("service", "tier", "down for", "tolerance + workaround", "outcome", "users affected", "cost"):
         t.add_column(col)
-    for s in sorted(result.services, key=lambda s: (not s.breach, not s.down, s.tier, s.id)):
+    for s in worst_hit_first(result.services):
         if s.breach:
             outcome = "[red]BEYOND TOLERANCE[/red]"
         elif s.down:

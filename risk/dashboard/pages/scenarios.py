@@ -9,6 +9,7 @@ from risk.dashboard import state
 from risk.dashboard.widgets import explain, header, md_escape, sidebar
 from risk.durations import parse_duration
 from risk.presentation.format import hours, money
+from risk.presentation.order import worst_hit_first
 from risk.problems import InputError
 
 cur = sidebar()
@@ -29,21 +30,21 @@ def show(result) -> None:
     c[0].metric("Services down", f"{len(down)} of {len(result.services)}")
     c[1].metric("Beyond impact tolerance", len(result.breaches))
     c[2].metric("Users affected", f"{sum(s.users_affected for s in result.services):,}")
+    ordered = worst_hit_first(result.services)
     st.dataframe(
         pd.DataFrame(
             {
-                "service": [s.name for s in result.services],
-                "tier": [s.tier for s in result.services],
+                "service": [s.name for s in ordered],
+                "tier": [s.tier for s in ordered],
                 "outcome": [
-                    "BEYOND TOLERANCE" if s.breach else "down, within tolerance" if s.down else "up"
-                    for s in result.services
+                    "BEYOND TOLERANCE" if s.breach else "down, within tolerance" if s.down else "up" for s in ordered
                 ],
-                "down for": [hours(s.downtime_hours) if s.down else "" for s in result.services],
-                "tolerance + workaround": [hours(s.tolerance_hours) for s in result.services],
-                "users affected": [s.users_affected for s in result.services],
-                "cost": [money(s.cost) for s in result.services],
+                "down for": [hours(s.downtime_hours) if s.down else "" for s in ordered],
+                "tolerance + workaround": [hours(s.tolerance_hours) for s in ordered],
+                "users affected": [s.users_affected for s in ordered],
+                "cost": [money(s.cost) for s in ordered],
             }
-        ).sort_values(["outcome", "tier"]),
+        ),
         hide_index=True,
     )
 
