@@ -10,7 +10,11 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["parse_duration", "format_duration", "DURATION_HELP"]
+__all__ = ["parse_duration", "format_duration", "DURATION_HELP", "MAX_DURATION_HOURS"]
+
+#: Longest duration accepted anywhere (ten years): longer values are typing mistakes, and every duration
+#: must stay a finite number the engine can add and compare.
+MAX_DURATION_HOURS = 87_600.0
 
 DURATION_HELP = "write a number with a unit, e.g. 90m, 4h, 1h30m, 2d, 1w, or a plain number of hours"
 
@@ -58,6 +62,8 @@ def parse_duration(value: object) -> float:
         raise ValueError(f"{value!r} is not a duration; {DURATION_HELP}")
     if not math.isfinite(hours) or hours < 0:
         raise ValueError(f"'{value}' is not a duration: it must be zero or more; {DURATION_HELP}")
+    if hours > MAX_DURATION_HOURS:
+        raise ValueError(f"'{value}' is longer than ten years ({MAX_DURATION_HOURS:,.0f} h), the most accepted")
     return hours
 
 

@@ -6,51 +6,78 @@ A catalog may override any of them in an optional `settings:` block; the CLI and
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 __all__ = ["Settings", "DEFAULT_SETTINGS"]
+
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"{str(value).lower()} is not a number; write a whole number")
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_not_bool)]
+Probability = Annotated[float, Field(gt=0, le=1)]
+Users = Annotated[float, Field(ge=0, le=1e10)]
+Cost = Annotated[float, Field(ge=0, le=1e13)]
+Score = Annotated[Count, Field(ge=1, le=25)]
 
 
 class Settings(BaseModel):
     """What the engine assumes and where the rating bands sit."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    cut_set_order: int = Field(default=3, ge=1, le=6, description="Largest minimal cut set to list.")
-    simulated_years: int = Field(default=20_000, ge=100, le=2_000_000, description="Monte Carlo years.")
-    seed: int = Field(default=1, ge=0, description="Random seed; the same seed gives the same numbers.")
+    cut_set_order: Count = Field(default=3, ge=1, le=6, description="Largest minimal cut set to list (1 to 6).")
+    simulated_years: Count = Field(
+        default=20_000, ge=100, le=2_000_000, description="Monte Carlo years (100 to 2,000,000)."
+    )
+    seed: Count = Field(
+        default=1, ge=0, le=2**32 - 1, description="Random seed; the same seed gives the same numbers (0 to 2^32-1)."
+    )
 
     # Outage statistics (docs/methodology.md, "Outage rate" and "Outage duration").
-    prior_shape: float = Field(default=0.5, gt=0, description="Gamma prior shape for outage rates (0.5 = Jeffreys).")
-    prior_rate_years: float = Field(default=0.0, ge=0, description="Gamma prior rate (pseudo-years of observation).")
-    severity_weights: dict[Literal["major", "partial", "degraded"], float] = Field(
+    prior_shape: float = Field(
+        default=0.5, gt=0, le=100, description="Gamma prior shape for outage rates (0.5 = Jeffreys; at most 100)."
+    )
+    prior_rate_years: float = Field(
+        default=0.0, ge=0, le=1000, description="Gamma prior rate (pseudo-years of observation; at most 1000)."
+    )
+    severity_weights: dict[Literal["major", "partial", "degraded"], Annotated[float, Field(ge=0, le=1)]] = Field(
         default={"major": 1.0, "partial": 0.5, "degraded": 0.25},
-        description="Chance that a recorded outage of each severity hits this organisation.",
+        description="Chance (0 to 1) that a recorded outage of each severity hits this organisation.",
     )
-    min_records_for_own_duration_fit: int = Field(default=3, ge=2, description="Known durations needed for a fit.")
+    min_records_for_own_duration_fit: Count = Field(
+        default=3, ge=2, le=1000, description="Known durations needed for a dependency's own duration fit."
+    )
     default_annual_outages: float = Field(
-        default=2.0, ge=0, description="Conservative outage rate for a dependency with no data at all."
+        default=2.0, ge=0, le=1000, description="Conservative outage rate for a dependency with no data at all."
     )
-    default_mean_outage_hours: float = Field(default=4.0, gt=0, description="Mean outage for a no-data dependency.")
-    max_outage_hours: float = Field(default=168.0, gt=0, description="Simulated outages are capped at this length.")
+    default_mean_outage_hours: float = Field(
+        default=4.0, gt=0, le=8760, description="Mean outage for a no-data dependency (hours, at most a year)."
+    )
+    max_outage_hours: float = Field(
+        default=168.0, gt=0, le=8760, description="Simulated outages are capped at this length (hours, at most a year)."
+    )
 
     disabled_rules: list[str] = Field(default_factory=list, description="Recommendation rule ids switched off.")
 
     # Rating (docs/methodology.md, "Rating").
-    likelihood_thresholds: tuple[float, float, float, float] = Field(
+    likelihood_thresholds: tuple[Probability, Probability, Probability, Probability] = Field(
         default=(0.01, 0.05, 0.2, 0.5),
         description="Breach probability at which likelihood becomes 2, 3, 4 and 5.",
     )
-    tier_impact: dict[int, int] = Field(default={1: 4, 2: 3, 3: 2, 4: 1}, description="Impact score by tier.")
-    users_impact_thresholds: tuple[float, float, float, float] = Field(
+    tier_impact: dict[int, Count] = Field(default={1: 4, 2: 3, 3: 2, 4: 1}, description="Impact score by tier.")
+    users_impact_thresholds: tuple[Users, Users, Users, Users] = Field(
         default=(50, 500, 2000, 10000), description="Users at which impact becomes 2, 3, 4 and 5."
     )
-    cost_impact_thresholds: tuple[float, float, float, float] = Field(
+    cost_impact_thresholds: tuple[Cost, Cost, Cost, Cost] = Field(
         default=(1000, 5000, 20000, 100000), description="Hourly cost at which impact becomes 2, 3, 4 and 5."
     )
-    rating_bands: tuple[int, int, int] = Field(
+    rating_bands: tuple[Score, Score, Score] = Field(
         default=(4, 8, 15), description="Score at which the band becomes moderate, high and extreme (NHS 5x5)."
     )
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from risk.durations import format_duration, parse_duration
+from risk.durations import MAX_DURATION_HOURS, format_duration, parse_duration
 
 
 @pytest.mark.parametrize(
@@ -42,6 +42,14 @@ def test_format(hours, text):
     assert format_duration(hours) == text
 
 
-@given(st.one_of(st.integers(0, 10**6).map(lambda m: m / 60), st.floats(0, 1e6, allow_nan=False)))
+@given(st.one_of(st.integers(0, 10**6).map(lambda m: m / 60), st.floats(0, MAX_DURATION_HOURS, allow_nan=False)))
 def test_format_round_trips_exactly(hours):
     assert parse_duration(format_duration(hours)) == hours
+
+
+def test_durations_are_bounded_at_ten_years():
+    assert parse_duration("87600h") == MAX_DURATION_HOURS == parse_duration("3650d")
+    with pytest.raises(ValueError, match="longer than ten years"):
+        parse_duration("87600.1h")
+    with pytest.raises(ValueError, match="longer than ten years"):
+        parse_duration("1e308h")

@@ -25,7 +25,18 @@ def installed(tmp_path_factory):
     root = tmp_path_factory.mktemp("wheel")
     dist = root / "dist"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", dist, PROJECT_ROOT],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            dist,
+            PROJECT_ROOT,
+        ],
         check=True,
         timeout=300,
     )

@@ -278,7 +278,8 @@ def severe_but_plausible(
                 assumptions=[basis],
             )
             out.append(
-                SevereScenario(provider=name, kind=kind, result=run_scenario(catalog, scenario, structure), records=len(durations)
+                SevereScenario(
+                    provider=name, kind=kind, result=run_scenario(catalog, scenario, structure), records=len(durations)
                 )
             )
     return out

@@ -46,11 +46,25 @@ def _tokens(text: str) -> list[tuple[str, int]]:
     return out
 
 
+#: Deepest nesting of groups in a requirement. Real requirements nest three or four levels; the limit keeps a
+#: hostile cell from exhausting the parser's stack.
+MAX_REQUIREMENT_DEPTH = 24
+
+
 class _Parser:
     def __init__(self, text: str):
         self.text = text
         self.toks = _tokens(text)
         self.i = 0
+        self.depth = 0
+
+    def nest(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_REQUIREMENT_DEPTH:
+            raise RequirementSyntaxError(
+                f"the requirement nests groups more than {MAX_REQUIREMENT_DEPTH} levels deep; "
+                "name the inner groups as logical dependencies (kind: logical) and require those instead"
+            )
 
     def peek(self) -> str | None:
         return self.toks[self.i][0] if self.i < len(self.toks) else None
@@ -84,12 +98,15 @@ class _Parser:
             raise self.fail("expected an id")
         if tok == "(":
             self.i += 1
+            self.nest()
             inner = self.items()
             self.expect(")")
+            self.depth -= 1
             return inner
         self.i += 1
         if tok in _FUNCS and self.peek() == "(":
             self.i += 1
+            self.nest()
             if tok == "at_least":
                 k_tok = self.peek()
                 if k_tok is None or not k_tok.isdigit():
@@ -98,9 +115,11 @@ class _Parser:
                 self.expect(",")
                 inner = self.items()
                 self.expect(")")
+                self.depth -= 1
                 return {"at_least": int(k_tok), "of": inner}
             inner = self.items()
             self.expect(")")
+            self.depth -= 1
             return {tok: inner}
         if self.peek() == "~":
             self.i += 1

@@ -61,10 +61,24 @@ Duration = Annotated[
 ]
 Capability = Literal[CAPABILITIES]  # type: ignore[valid-type]
 Kind = Literal[KINDS]  # type: ignore[valid-type]
+
+
+def _not_bool(value: Any) -> Any:
+    """true/false are not numbers: pydantic would read true as 1 (tier: true would be tier 1)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{str(value).lower()} is not a number; write a whole number")
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_not_bool)]
+#: Ranges every number must fall in, so the engine never meets a value it cannot use (docs/catalog.md).
+MAX_USERS = 1_000_000_000
+MAX_HOURLY_COST = 1e12
+MAX_ANNUAL_OUTAGES = 1000.0
 Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=200)]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 
-_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
+_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class Ref(BaseModel):
@@ -96,7 +110,7 @@ class AtLeast(BaseModel):
     """Needs at least k of its items (k-of-n redundancy)."""
 
     model_config = _STRICT
-    at_least: int = Field(ge=1, description="How many of the items must be up.")
+    at_least: Count = Field(ge=1, le=100_000, description="How many of the items must be up.")
     of: list[Expr] = Field(min_length=1, description="The items, of which at_least must be up.")
 
     @model_validator(mode="after")
@@ -195,10 +209,14 @@ class Service(BaseModel):
     model_config = _STRICT
     id: Id = Field(description="Unique across services and dependencies: lower case, digits, '.', '_' or '-'.")
     name: Text = Field(description="A readable name, used in the dashboard and reports.")
-    tier: int = Field(ge=1, le=4, description="1 = most critical .. 4 = least.")
+    tier: Count = Field(ge=1, le=4, description="1 = most critical .. 4 = least.")
     impact_tolerance: Duration = Field(description="The longest outage the service can bear.")
-    users: int | None = Field(default=None, ge=0, description="People who rely on the service.")
-    hourly_cost: float | None = Field(default=None, ge=0, description="Currency units lost per hour of outage.")
+    users: Count | None = Field(
+        default=None, ge=0, le=MAX_USERS, description="People who rely on the service (at most a billion)."
+    )
+    hourly_cost: float | None = Field(
+        default=None, ge=0, le=MAX_HOURLY_COST, description="Currency units lost per hour of outage (at most 10^12)."
+    )
     owner: Text | None = Field(default=None, description="Who answers for the service.")
     workaround: Workaround | None = Field(default=None, description="A manual procedure that buys time.")
     requires: Requirement = Field(default_factory=list, description="What the service needs to be up.")
@@ -230,7 +248,9 @@ class Dependency(BaseModel):
     requires: Requirement = Field(
         default_factory=list, description="The dependency also fails when this requirement is not met."
     )
-    annual_outages: float | None = Field(default=None, ge=0, description="Expert estimate: outages per year.")
+    annual_outages: float | None = Field(
+        default=None, ge=0, le=MAX_ANNUAL_OUTAGES, description="Expert estimate: outages per year (at most 1000)."
+    )
     mean_outage: Duration | None = Field(default=None, description="Expert estimate: mean outage duration.")
     unavailability: float | None = Field(
         default=None, ge=0, le=1, description="Expert estimate: probability of being down at a random moment."
@@ -275,15 +295,18 @@ class Controls(BaseModel):
     it as not in place."""
 
     model_config = _STRICT
-    emergency_access_accounts: int | None = Field(
-        default=None, ge=0, description="Cloud-only emergency access (break-glass) accounts in the identity provider."
+    emergency_access_accounts: Count | None = Field(
+        le=1_000_000,
+        default=None,
+        ge=0,
+        description="Cloud-only emergency access (break-glass) accounts in the identity provider.",
     )
     emergency_access_method: Literal["fido2", "certificate", "password", "phone", "other"] | None = Field(
         default=None, description="How the emergency accounts authenticate."
     )
     emergency_access_alerting: bool | None = Field(default=None, description="Every emergency sign-in raises an alert.")
-    emergency_access_tested_days_ago: int | None = Field(
-        default=None, ge=0, description="Days since the emergency accounts were last tested."
+    emergency_access_tested_days_ago: Count | None = Field(
+        le=1_000_000, default=None, ge=0, description="Days since the emergency accounts were last tested."
     )
     users_with_two_mfa_methods: float | None = Field(
         default=None, ge=0, le=1, description="Share of users with two or more MFA methods registered."
@@ -297,8 +320,8 @@ class Controls(BaseModel):
     conditional_access_alternative_controls: bool | None = Field(
         default=None, description="Critical apps accept MFA *or* a compliant device, not MFA only."
     )
-    contingency_policies: int | None = Field(
-        default=None, ge=0, description="Pre-staged, report-only Conditional Access contingency policies."
+    contingency_policies: Count | None = Field(
+        le=1_000_000, default=None, ge=0, description="Pre-staged, report-only Conditional Access contingency policies."
     )
     resilience_defaults_disabled: bool | None = Field(
         default=None, description="Some Conditional Access policy has resilience defaults switched off."
@@ -309,18 +332,22 @@ class Controls(BaseModel):
     )
     signin_health_alerts: bool | None = Field(default=None, description="Alerts on sign-in failure spikes.")
     okta_enhanced_disaster_recovery: bool | None = Field(default=None, description="Okta Enhanced DR purchased.")
-    okta_admin_authenticators: int | None = Field(default=None, ge=0, description="Authenticators per Okta admin.")
+    okta_admin_authenticators: Count | None = Field(
+        le=1_000_000, default=None, ge=0, description="Authenticators per Okta admin."
+    )
     duo_failmode: Literal["safe", "secure"] | None = Field(default=None, description="Duo fail mode, if decided.")
     duo_offline_access: bool | None = Field(default=None, description="Duo offline access for Windows logon.")
-    google_super_admins: int | None = Field(default=None, ge=0, description="Google Workspace super admins.")
+    google_super_admins: Count | None = Field(
+        le=1_000_000, default=None, ge=0, description="Google Workspace super admins."
+    )
     google_super_admin_break_glass: bool | None = Field(
         default=None, description="A super admin kept as break-glass outside third-party SSO."
     )
     status_feeds_monitored: list[Text] = Field(
         default_factory=list, description="Providers whose status or service-health feed is monitored."
     )
-    scenario_test_days_ago: int | None = Field(
-        default=None, ge=0, description="Days since an identity-outage scenario test."
+    scenario_test_days_ago: Count | None = Field(
+        le=1_000_000, default=None, ge=0, description="Days since an identity-outage scenario test."
     )
     user_comms_plan: bool | None = Field(default=None, description="Pre-written outage messages for users.")
 

@@ -175,6 +175,23 @@ def validate_document(doc: Any, locate: Locate) -> tuple[Catalog | None, list[Pr
                 "start from catalogs/templates or an example in catalogs/examples",
             )
         ]
+    from risk.catalog.sources.base import MAX_DEPTH
+    from risk.catalog.sources.documents import depth, unusable_numbers
+
+    if depth(doc) > MAX_DEPTH:
+        return None, [
+            Problem(
+                f"the catalog nests lists and mappings more than {MAX_DEPTH} levels deep",
+                locate(()),
+                "write deep requirements with logical groups instead",
+            )
+        ]
+    unusable = unusable_numbers(doc)
+    if unusable:
+        return None, [
+            Problem(f"this value is {why}", locate(path), "use an ordinary number within the field's range")
+            for path, why in unusable
+        ]
     try:
         catalog: Catalog | None = Catalog.model_validate(doc)
         problems: list[Problem] = []

@@ -10,6 +10,8 @@ from risk.presentation.text import md_escape
 __all__ = ["sidebar", "header", "explain", "md_escape", "selected_points", "download_table", "METHODOLOGY"]
 
 METHODOLOGY = "methodology"
+
+
 def explain(what: str, how: str, anchor: str) -> None:
     """Plain-English help under a figure: what it means, how it was computed, where the maths is."""
     with st.expander("What is this?", expanded=False):

@@ -134,9 +134,7 @@ class ProviderResult(BaseModel):
         default_factory=list, description="Services that one of this provider's dependencies takes down alone."
     )
     tier1_services_with_single_point: int = Field(default=0, description="Tier-1 services among them.")
-    users_with_single_point: int = Field(
-        default=0, description="Users of those services, each service counted once."
-    )
+    users_with_single_point: int = Field(default=0, description="Users of those services, each service counted once.")
 
 
 class Concentration(BaseModel):

@@ -54,9 +54,7 @@ def filter_records(
     if provider:
         want, product = table.provider(provider), table.product(provider)
         out = [
-            r
-            for r in out
-            if table.provider(r.provider) == want or any(table.product(p) == product for p in r.product)
+            r for r in out if table.provider(r.provider) == want or any(table.product(p) == product for p in r.product)
         ]
     if capability:
         out = [r for r in out if capability in r.capability or "all" in r.capability]

@@ -81,9 +81,9 @@ def executive_summary(run: Run) -> list[str]:
             f"services ({p.tier1_services_exposed} of them tier 1) used by {pct(p.user_share, 0)} of our users."
         )
         if p.single_points_of_failure:
-            sentence += " Its single points of failure are " + ", ".join(
-                names[d] for d in p.single_points_of_failure
-            ) + "."
+            sentence += (
+                " Its single points of failure are " + ", ".join(names[d] for d in p.single_points_of_failure) + "."
+            )
         out.append(sentence)
     measured = [r for r in run.recommendations.recommendations if r.effect and r.effect.risk_reduction > 0]
     if measured:
@@ -122,9 +122,7 @@ def settings_rows(run: Run) -> list[tuple[str, str]]:
         row("severity weights", "severity_weights", ", ".join(f"{k} {v}" for k, v in s.severity_weights.items())),
         row("longest simulated outage", "max_outage_hours", hours(s.max_outage_hours)),
         row("likelihood thresholds", "likelihood_thresholds", ", ".join(f"{x:g}" for x in s.likelihood_thresholds)),
-        row(
-            "rating bands (moderate, high, extreme from)", "rating_bands", ", ".join(str(x) for x in s.rating_bands)
-        ),
+        row("rating bands (moderate, high, extreme from)", "rating_bands", ", ".join(str(x) for x in s.rating_bands)),
         row("rules switched off", "disabled_rules", ", ".join(s.disabled_rules) or "none"),
     ]
 
@@ -146,5 +144,3 @@ def work_out_facts(run: Run) -> Facts:
         settings=settings_rows(run),
         applied_rules=frozenset(r.id for r in run.recommendations.recommendations),
     )
-
-

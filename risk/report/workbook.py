@@ -183,9 +183,7 @@ SPECS: tuple[SheetSpec, ...] = (
             Column("effort", lambda r: r[1].effort),
             Column("services", lambda r: ", ".join(r[1].services)),
             Column("risk reduction", lambda r: r[1].effect.risk_reduction if r[1].effect else None, DEC3),
-            Column(
-                "downtime saved (h/yr)", lambda r: r[1].effect.downtime_hours_saved if r[1].effect else None, HOURS
-            ),
+            Column("downtime saved (h/yr)", lambda r: r[1].effect.downtime_hours_saved if r[1].effect else None, HOURS),
             Column("cost saved/yr", lambda r: r[1].effect.cost_saved if r[1].effect else None, MONEY),
             Column("not measured because", lambda r: r[1].unquantified_reason),
             Column("source", lambda r: r[1].source_url),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import stat
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,13 +13,39 @@ from typing import Any
 
 from risk.problems import Location, Problem
 
-__all__ = ["Parsed", "MAX_INPUT_BYTES", "MAX_EXPANDED_VALUES", "read_limited", "decode_text", "check_zip", "too_big"]
+__all__ = [
+    "ZIP_ERRORS",
+    "Parsed",
+    "MAX_INPUT_BYTES",
+    "MAX_EXPANDED_VALUES",
+    "MAX_DEPTH",
+    "read_limited",
+    "decode_text",
+    "check_zip",
+    "read_zip_members",
+    "too_big",
+]
 
 #: Largest catalog or outage file accepted, in bytes (LYNCHPIN_MAX_INPUT_MB overrides). A catalog of
 #: 5,000 services is about 2 MB of YAML, so 10 MB leaves room while refusing accidental or hostile dumps.
 MAX_INPUT_BYTES = int(float(os.environ.get("LYNCHPIN_MAX_INPUT_MB", "10")) * 1024 * 1024)
 #: Most values a document may expand to once YAML aliases are followed (refuses "billion laughs").
 MAX_EXPANDED_VALUES = 2_000_000
+#: Deepest nesting of lists and mappings a document may have. A catalog needs about ten levels; deeper
+#: documents are refused before anything walks them recursively.
+MAX_DEPTH = 64
+#: What reading a damaged or hostile zip can raise; every reader turns these into a located problem.
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+    zlib.error,
+    EOFError,
+)
+#: Most members a zip (a CSV archive or an .xlsx workbook) may hold.
+MAX_ZIP_MEMBERS = 2000
 
 
 @dataclass
@@ -40,15 +68,23 @@ def too_big(name: str, size: int, limit: int) -> Problem:
     )
 
 
-def read_limited(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes | Problem:
-    """The file's bytes, or a problem when it is missing, unreadable or over the size limit."""
+def read_limited(path: Path, limit: int = MAX_INPUT_BYTES, follow_links: bool = True) -> bytes | Problem:
+    """The file's bytes, or a problem when it is missing, unreadable, not a regular file (a device, a pipe:
+    reading either could hang or never end) or over the size limit. The size is checked by reading at most
+    limit + 1 bytes, never by trusting what the file system says."""
     name = str(path)
     try:
-        size = path.stat().st_size
+        info = path.stat() if follow_links else path.lstat()
     except OSError as exc:
         return Problem(f"cannot open the file: {exc.strerror or exc}", Location(name), "check the path")
-    if size > limit:
-        return too_big(name, size, limit)
+    if stat.S_ISLNK(info.st_mode):
+        return Problem("the file is a link", Location(name), "copy the real file here instead of linking to it")
+    if not stat.S_ISREG(info.st_mode):
+        return Problem(
+            "this is not a regular file (a device, pipe or socket)", Location(name), "give the path of a saved file"
+        )
+    if info.st_size > limit:
+        return too_big(name, info.st_size, limit)
     try:
         with path.open("rb") as fh:
             data = fh.read(limit + 1)
@@ -60,7 +96,8 @@ def read_limited(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes | Problem:
 
 
 def decode_text(data: bytes, name: str) -> str | Problem:
-    """UTF-8 text (a byte-order mark is allowed), or a problem saying the file is not text."""
+    """UTF-8 text (a byte-order mark is allowed; UTF-16 only with its byte-order mark), or a problem saying
+    the file is not text, or where its first byte that is not UTF-8 is."""
     if not data.strip():
         return Problem("the file is empty", Location(name), "start from a template in catalogs/templates")
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -69,24 +106,57 @@ def decode_text(data: bytes, name: str) -> str | Problem:
             Location(name),
             "save the catalog as YAML (.yaml), JSON (.json), a workbook (.xlsx) or a zip of CSVs",
         )
-    for encoding in ("utf-8-sig", "utf-16"):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode(encoding)
+            return data.decode("utf-16")
         except UnicodeDecodeError:
-            continue
-    return Problem(
-        "the file is not UTF-8 text",
-        Location(name),
-        "save it as UTF-8, or use a workbook (.xlsx) or a zip of CSVs",
-    )
+            return Problem("the file says it is UTF-16 but is not", Location(name), "save it as UTF-8")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        offset = exc.start
+        line = data.count(b"\n", 0, offset) + 1
+        column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+        return Problem(
+            f"the file is not valid UTF-8: byte {offset} (0x{data[offset]:02x}) cannot start or continue a character",
+            Location(name, line=line, column=column),
+            "save it as UTF-8 (in Excel: 'CSV UTF-8'; in an editor: encoding UTF-8), or use a workbook (.xlsx)",
+        )
 
 
 def check_zip(zf: zipfile.ZipFile, name: str, limit: int = MAX_INPUT_BYTES) -> Problem | None:
-    """Refuse zip bombs: too many members or too many bytes once uncompressed."""
+    """Refuse zip bombs: too many members, links, or too many bytes once uncompressed. The declared sizes
+    are only a first look (they can lie); read_zip_members counts the real bytes."""
     infos = zf.infolist()
-    if len(infos) > 2000:
+    if len(infos) > MAX_ZIP_MEMBERS:
         return Problem(f"the archive holds {len(infos)} files; too many", Location(name), "zip only the CSV files")
+    for info in infos:
+        if stat.S_ISLNK(info.external_attr >> 16):
+            return Problem(
+                f"the archive holds a link ({info.filename})", Location(name), "zip the files themselves, not links"
+            )
     total = sum(i.file_size for i in infos)
     if total > 4 * limit:
         return too_big(name, total, 4 * limit)
     return None
+
+
+def read_zip_members(
+    zf: zipfile.ZipFile, name: str, wanted=lambda info: True, limit: int = MAX_INPUT_BYTES
+) -> dict[str, bytes] | Problem:
+    """The uncompressed bytes of the wanted members, read through a running cap of 4 x limit in total: an
+    archive whose headers understate what it holds stops at the cap, never unpacks in full."""
+    budget = 4 * limit
+    out: dict[str, bytes] = {}
+    for info in zf.infolist():
+        if info.is_dir() or not wanted(info):
+            continue
+        chunks = []
+        with zf.open(info) as member:
+            while chunk := member.read(min(1 << 20, budget + 1)):
+                chunks.append(chunk)
+                budget -= len(chunk)
+                if budget < 0:
+                    return too_big(name, 4 * limit + 1, 4 * limit)
+        out[info.filename] = b"".join(chunks)
+    return out

@@ -7,7 +7,16 @@ import io
 import zipfile
 from pathlib import Path
 
-from risk.catalog.sources.base import MAX_INPUT_BYTES, Parsed, check_zip, decode_text, too_big
+from risk.catalog.sources.base import (
+    MAX_INPUT_BYTES,
+    ZIP_ERRORS,
+    Parsed,
+    check_zip,
+    decode_text,
+    read_limited,
+    read_zip_members,
+    too_big,
+)
 from risk.catalog.sources.tabular import Sheet, header_and_rows, rows_to_document
 from risk.problems import Location, Problem
 
@@ -59,14 +68,33 @@ def parse_csv_files(files: dict[str, bytes], name: str) -> Parsed:
     return parsed
 
 
+_ARCHIVES = (".zip", ".xlsx", ".xlsm", ".gz", ".tar", ".7z", ".rar", ".bz2", ".xz")
+
+
+def _refuse(name: str, problem: Problem) -> Parsed:
+    return Parsed(None, lambda p: Location(name), [problem])
+
+
 def parse_csv_zip(data: bytes, name: str) -> Parsed:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             bomb = check_zip(zf, name)
             if bomb:
-                return Parsed(None, lambda p: Location(name), [bomb])
-            files = {i.filename: zf.read(i) for i in zf.infolist() if not i.is_dir()}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, NotImplementedError, RuntimeError) as exc:
+                return _refuse(name, bomb)
+            nested = [i.filename for i in zf.infolist() if i.filename.lower().endswith(_ARCHIVES)]
+            if nested:
+                return _refuse(
+                    name,
+                    Problem(
+                        f"the archive holds another archive ({nested[0]})",
+                        Location(name),
+                        "zip the CSV files themselves, not an archive of them",
+                    ),
+                )
+            files = read_zip_members(zf, name, lambda i: i.filename.lower().endswith(".csv"))
+            if isinstance(files, Problem):
+                return _refuse(name, files)
+    except ZIP_ERRORS as exc:
         return Parsed(
             None,
             lambda p: Location(name),
@@ -82,11 +110,20 @@ def parse_csv_zip(data: bytes, name: str) -> Parsed:
 
 
 def parse_csv_folder(folder: Path, limit: int = MAX_INPUT_BYTES) -> Parsed:
+    """The CSV files of a folder: regular files only (a link, device or pipe is refused, never read), each
+    read through the size cap, and all of them together within it."""
     files: dict[str, bytes] = {}
-    total = 0
-    for path in sorted(folder.glob("*.csv")):
-        total += path.stat().st_size
-        if total > limit:
-            return Parsed(None, lambda p: Location(str(folder)), [too_big(str(folder), total, limit)])
-        files[path.name] = path.read_bytes()
+    problems: list[Problem] = []
+    budget = limit
+    for path in sorted(p for p in folder.iterdir() if p.name.lower().endswith(".csv")):
+        data = read_limited(path, budget, follow_links=False)
+        if isinstance(data, Problem):
+            if data.message.startswith("the file is ") and "MB" in data.message:
+                return _refuse(str(folder), too_big(str(folder), limit + 1, limit))
+            problems.append(data)
+            continue
+        budget -= len(data)
+        files[path.name] = data
+    if problems:
+        return Parsed(None, lambda p: Location(str(folder)), problems)
     return parse_csv_files(files, str(folder))

@@ -8,14 +8,31 @@ only when there is a problem to locate, so valid files pay nothing for it.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import yaml
 
-from risk.catalog.sources.base import MAX_EXPANDED_VALUES, Parsed, decode_text
+from risk.catalog.sources.base import MAX_DEPTH, MAX_EXPANDED_VALUES, Parsed, decode_text
 from risk.problems import Location, Problem
 
-__all__ = ["parse_document", "expanded_size"]
+__all__ = ["parse_document", "expanded_size", "depth", "Unusable", "MAX_DIGITS"]
+
+#: Longest whole number accepted, in digits. No count in a catalog needs more than 15; longer numbers are
+#: reported (and never converted: Python refuses to convert more than 4,300 digits, and slowly below that).
+MAX_DIGITS = 30
+
+
+class Unusable:
+    """A value the parser read but the engine could not use (a huge integer, infinity, not-a-number). Kept in
+    the document so that the problem can be reported at its path, with its line."""
+
+    def __init__(self, text: str, why: str):
+        self.text, self.why = text, why
+
+    def __repr__(self) -> str:  # what pydantic would print if it ever got one
+        return self.text[:20] + ("..." if len(self.text) > 20 else "")
+
 
 _BaseSafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -28,6 +45,21 @@ class _SafeLoader(_BaseSafeLoader):  # type: ignore[misc, valid-type]
     def __init__(self, stream):
         super().__init__(stream)
         self._resolved: dict[tuple, str] = {}
+        self.has_duplicate_keys = False
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.value != "<<"]
+            if len(keys) != len(set(keys)):
+                self.has_duplicate_keys = True
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_int(self, node):
+        value = self.construct_scalar(node)
+        digits = sum(c.isdigit() for c in value)
+        if digits > MAX_DIGITS:
+            return Unusable(value, f"a whole number of {digits} digits")
+        return super().construct_yaml_int(node)
 
     def resolve(self, kind, value, implicit):
         if kind is yaml.ScalarNode:
@@ -37,6 +69,95 @@ class _SafeLoader(_BaseSafeLoader):  # type: ignore[misc, valid-type]
                 tag = self._resolved[key] = super().resolve(kind, value, implicit)
             return tag
         return super().resolve(kind, value, implicit)
+
+
+_SafeLoader.add_constructor("tag:yaml.org,2002:int", _SafeLoader.construct_yaml_int)
+
+
+def depth(value: Any, limit: int = MAX_DEPTH) -> int:
+    """How deeply lists and mappings nest (iterative, each shared node visited once; stops past `limit`)."""
+    deepest, seen = 0, set()
+    stack = [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if not isinstance(v, dict | list) or id(v) in seen:
+            continue
+        seen.add(id(v))
+        deepest = max(deepest, d)
+        if deepest > limit:
+            return deepest
+        stack.extend((item, d + 1) for item in (v.values() if isinstance(v, dict) else v))
+    return deepest
+
+
+def unusable_numbers(value: Any) -> list[tuple[tuple, str]]:
+    """(path, why) for every value the engine could not use: huge integers, infinities, not-a-number."""
+    out: list[tuple[tuple, str]] = []
+    seen: set[int] = set()
+    stack: list[tuple[Any, tuple]] = [(value, ())]
+    while stack:
+        v, path = stack.pop()
+        if isinstance(v, Unusable):
+            out.append((path, v.why))
+        elif isinstance(v, float) and not math.isfinite(v):
+            out.append((path, "not a finite number" if math.isnan(v) else "infinite (or too large to hold)"))
+        elif isinstance(v, dict | list) and id(v) not in seen:
+            seen.add(id(v))
+            items = v.items() if isinstance(v, dict) else enumerate(v)
+            stack.extend((item, (*path, key)) for key, item in items)
+    return sorted(out, key=lambda x: [str(p) for p in x[0]])
+
+
+def duplicate_keys(text: str) -> list[tuple[str, int, int]]:
+    """(key, first line, second line) for every mapping key given twice, from the YAML node tree (JSON is
+    YAML here too). Run only when the parser has already seen a duplicate, so valid files pay nothing."""
+    try:
+        root = yaml.compose(text, Loader=_SafeLoader)
+    except yaml.YAMLError:
+        return []
+    out = []
+    stack = [root] if root is not None else []
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key, val in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value != "<<":
+                    line = key.start_mark.line + 1
+                    if key.value in first:
+                        out.append((key.value, first[key.value], line))
+                    else:
+                        first[key.value] = line
+                stack.append(val)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return sorted(out, key=lambda x: x[2])
+
+
+class _Duplicates:
+    """object_pairs_hook for json.loads: builds the dict and notes whether any key came twice."""
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def __call__(self, pairs: list[tuple[str, Any]]) -> dict:
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            self.found = True
+        return out
+
+
+def _json_int(text: str) -> int | Unusable:
+    digits = sum(c.isdigit() for c in text)
+    return Unusable(text, f"a whole number of {digits} digits") if digits > MAX_DIGITS else int(text)
+
+
+def _json_constant(name: str) -> Unusable:
+    return Unusable(name, f"'{name}', which is not a number JSON allows")
 
 
 def expanded_size(value: Any, limit: int = MAX_EXPANDED_VALUES) -> int:
@@ -115,11 +236,19 @@ def parse_document(data: bytes, name: str, fmt: str) -> Parsed:
     if isinstance(text, Problem):
         return Parsed(None, lambda p: Location(name), [text])
     locate = _locator(text, name)
+    duplicates = False
     try:
         if fmt == "json":
-            doc = json.loads(text)
+            hook = _Duplicates()
+            doc = json.loads(text, object_pairs_hook=hook, parse_int=_json_int, parse_constant=_json_constant)
+            duplicates = hook.found
         else:
-            doc = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - the safe loader (C build of safe_load)
+            loader = _SafeLoader(text)
+            try:
+                doc = loader.get_single_data()
+                duplicates = loader.has_duplicate_keys
+            finally:
+                loader.dispose()
     except json.JSONDecodeError as exc:
         return Parsed(
             None,
@@ -152,6 +281,40 @@ def parse_document(data: bytes, name: str, fmt: str) -> Parsed:
             locate,
             [Problem("the document is nested too deeply to read", Location(name), "flatten the structure")],
         )
+    except ValueError as exc:  # a number the parser itself cannot convert
+        return Parsed(None, locate, [Problem(f"a value cannot be read: {str(exc)[:160]}", Location(name), "")])
+    if depth(doc) > MAX_DEPTH:
+        return Parsed(
+            None,
+            locate,
+            [
+                Problem(
+                    f"the document nests lists and mappings more than {MAX_DEPTH} levels deep",
+                    Location(name),
+                    "a catalog needs about ten levels; write deep requirements with logical groups instead",
+                )
+            ],
+        )
+    problems = [
+        Problem(
+            f"'{key}' is given twice in the same place "
+            + (f"(lines {first} and {second})" if first != second else f"(twice on line {first})")
+            + "; only one value can count",
+            Location(name, line=second),
+            "keep one of them and delete the other",
+        )
+        for key, first, second in (duplicate_keys(text) if duplicates else [])
+    ]
+    if duplicates and not problems:
+        problems.append(
+            Problem("a key is given twice in the same mapping", Location(name), "keep one value for each key")
+        )
+    problems += [
+        Problem(f"this value is {why}", locate(path), "use an ordinary number within the field's range")
+        for path, why in unusable_numbers(doc)
+    ]
+    if problems:
+        return Parsed(None, locate, problems)
     if expanded_size(doc) > MAX_EXPANDED_VALUES:
         return Parsed(
             None,

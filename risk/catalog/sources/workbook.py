@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from risk.catalog.sources.base import Parsed, check_zip
+from risk.catalog.sources.base import ZIP_ERRORS, Parsed, check_zip, read_zip_members
 from risk.catalog.sources.tabular import SHEETS, Sheet, header_and_rows, rows_to_document
 from risk.problems import Location, Problem
 
@@ -28,11 +28,18 @@ def parse_workbook(data: bytes, name: str) -> Parsed:
             bomb = check_zip(zf, name)
             if bomb:
                 return Parsed(None, lambda p: Location(name), [bomb])
-    except zipfile.BadZipFile:
+            real = read_zip_members(zf, name)  # the real sizes, before openpyxl unpacks anything
+            if isinstance(real, Problem):
+                return Parsed(None, lambda p: Location(name), [real])
+    except zipfile.BadZipFile as exc:
+        if "CRC" in str(exc) or "compressed" in str(exc).lower():
+            return fail(f"the workbook is damaged ({exc})", "open and re-save it in your spreadsheet program")
         return fail(
             "this is not an .xlsx workbook (it is not a zip container)",
             "save it from your spreadsheet program as 'Excel Workbook (.xlsx)', or use YAML",
         )
+    except ZIP_ERRORS as exc:
+        return fail(f"the workbook is damaged ({type(exc).__name__}: {exc})", "open and re-save it")
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for damaged files; none may escape as a traceback
