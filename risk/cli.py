@@ -7,6 +7,7 @@ Exit codes: 0 success, 2 invalid input (with every problem printed), 1 anything 
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from datetime import datetime
@@ -19,6 +20,7 @@ from rich.table import Table
 
 from risk.catalog.load import read_catalog
 from risk.catalog.writers import catalog_to_yaml, csv_zip_bytes, write_csv_folder, xlsx_bytes
+from risk.data import MissingData
 from risk.history.load import default_history_paths, read_outages
 from risk.problems import InputError, Problem
 from risk.run import Run
@@ -43,6 +45,24 @@ def _print_problems(problems: list[Problem]) -> None:
         err.print(f"[bold]{p.location}[/bold]: [{colour}]{p.severity}[/{colour}]: {p.message}", markup=True)
         if p.hint:
             err.print(f"    fix: {p.hint}", markup=False)
+
+
+def _refusing_bad_input(command):
+    """Run a command so that input it cannot use (over the work limits, an unknown record, a missing data
+    file) ends in the located problems and exit 2, never in a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except InputError as exc:
+            _print_problems(exc.problems)
+            raise typer.Exit(2) from None
+        except MissingData as exc:
+            err.print(str(exc), markup=False)
+            raise typer.Exit(1) from None
+
+    return wrapper
 
 
 def _run(
@@ -98,6 +118,7 @@ def validate(
 
 
 @app.command()
+@_refusing_bad_input
 def assess(
     catalog: Annotated[Path, typer.Argument(help="The catalog to assess (YAML, JSON, XLSX, CSV zip or folder).")],
     outages: Annotated[
@@ -147,6 +168,7 @@ def assess(
 
 
 @app.command()
+@_refusing_bad_input
 def report(
     catalog: Annotated[Path, typer.Argument(help="The catalog to report on.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write the reports into.")] = Path("."),
@@ -168,11 +190,20 @@ def report(
     run = _run(catalog, outages, overrides={"simulated_years": years, "seed": seed})
     with err.status("Assessing, measuring recommendations and running scenarios..."):
         result = build_report(run)
-        for path in write_reports(result, output, wanted):
-            out.print(f"wrote {path}")
+        try:
+            written = write_reports(result, output, wanted)
+        except OSError as exc:
+            err.print(
+                f"cannot write the reports into {output}: {exc.strerror or exc}; choose a folder you can write to",
+                markup=False,
+            )
+            raise typer.Exit(2) from None
+    for path in written:
+        out.print(f"wrote {path}")
 
 
 @app.command()
+@_refusing_bad_input
 def recommend(
     catalog: Annotated[Path, typer.Argument(help="The catalog to advise on.")],
     outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
@@ -213,6 +244,7 @@ def recommend(
 
 
 @app.command()
+@_refusing_bad_input
 def scenario(
     catalog: Annotated[Path, typer.Argument(help="The catalog to test.")],
     replay: Annotated[str | None, typer.Option("--replay", help="Replay a recorded outage by its id.")] = None,
@@ -327,6 +359,7 @@ def template(
 
 
 @app.command()
+@_refusing_bad_input
 def outages(
     provider: Annotated[
         str | None, typer.Option(help="Only this provider or product (aliases allowed, e.g. 'Azure AD').")

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from risk.advice.recommend import Effect, RecommendationReport, combined_effect, recommend
 from risk.advice.scenarios import ScenarioResult, SevereScenario, replay, severe_but_plausible, what_if
 from risk.catalog.model import Catalog
-from risk.engine.assess import Progress, assess
+from risk.engine.assess import Progress, assess, work_problems
 from risk.engine.assessment import Assessment
 from risk.engine.statistics import DependencyStats, dependency_stats
 from risk.engine.structure import Structure, compile_catalog
@@ -177,6 +177,10 @@ class Run:
         return self._once(
             "statistics", lambda: dependency_stats(self.catalog, self.records, self.settings, self.aliases)
         )
+
+    def work_problems(self) -> list[Problem]:
+        """Why this Run's assessment would exceed the work limits (risk.limits), without simulating."""
+        return work_problems(self.structure, self.statistics, self.settings)
 
     def assess(self, progress: Progress | None = None) -> Assessment:
         """The assessment (computed once; `progress` is called while it is being computed)."""

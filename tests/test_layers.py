@@ -18,6 +18,7 @@ LAYERS = {
     "settings": 0,
     "data": 0,
     "version": 0,
+    "limits": 0,
     "catalog": 1,
     "history": 2,
     "engine": 3,

@@ -12,12 +12,36 @@ from collections.abc import Callable, Sequence
 import networkx as nx
 
 from risk.catalog.expressions import iter_refs
-from risk.catalog.model import Dependency, Provider, Service
+from risk.catalog.model import AllOf, AnyOf, AtLeast, Dependency, Provider, Ref, Service
 from risk.problems import Location, Problem, did_you_mean
 
 __all__ = ["check_catalog"]
 
 Locate = Callable[[tuple], Location]
+
+
+def _repeats(requirement, path: tuple) -> list[tuple[str, int, tuple, bool]]:
+    """(id, times, path of the list, in an at_least) for every id listed more than once in one list."""
+    out = []
+    stack: list[tuple[object, tuple, bool]] = [(requirement, path, False)]
+    while stack:
+        expr, where, counted = stack.pop()
+        if isinstance(expr, AnyOf):
+            stack.append((expr.any_of, (*where, "any_of"), False))
+        elif isinstance(expr, AllOf):
+            stack.append((expr.all_of, (*where, "all_of"), False))
+        elif isinstance(expr, AtLeast):
+            stack.append((expr.of, (*where, "of"), True))
+        elif isinstance(expr, list):
+            times: dict[str, int] = {}
+            for i, item in enumerate(expr):
+                if isinstance(item, str | Ref):
+                    ident = item if isinstance(item, str) else item.id
+                    times[ident] = times.get(ident, 0) + 1
+                else:
+                    stack.append((item, (*where, i), False))
+            out += [(ident, n, where, counted) for ident, n in times.items() if n > 1]
+    return out
 
 
 def check_catalog(
@@ -78,6 +102,24 @@ def check_catalog(
                 problems.append(Problem(f"'{item.id}' requires itself", locate(sub), "remove the self-reference"))
             else:
                 graph.add_edge(item.id, ref)
+        for ident, times, where, counted in _repeats(item.requires, (section, i, "requires")):
+            if counted:
+                problems.append(
+                    Problem(
+                        f"'{ident}' is listed {times} times among the items of one at_least",
+                        locate(where),
+                        "list each item once; at_least counts different items",
+                    )
+                )
+            else:
+                problems.append(
+                    Problem(
+                        f"'{ident}' is listed {times} times in the same list of '{item.id}'; it counts once",
+                        locate(where),
+                        "list it once",
+                        "warning",
+                    )
+                )
         if isinstance(item, Dependency) and any(r in service_ids for r, _, _ in refs):
             problems.append(
                 Problem(

@@ -213,6 +213,36 @@ def validate_document(doc: Any, locate: Locate) -> tuple[Catalog | None, list[Pr
         if isinstance(item, dict) and isinstance(item.get("id"), str)
     ]
     problems += check_catalog(services, deps, providers, locate, id_entries, complete=catalog is not None)
+    if catalog is not None and not any(p.severity == "error" for p in problems):
+        problems += _budget(catalog, locate)
     if any(p.severity == "error" for p in problems):
         catalog = None
     return catalog, problems
+
+
+def _budget(catalog: Catalog, locate: Locate) -> list[Problem]:
+    """The assessment's work limits (risk.limits), checked with the catalog's own settings and an upper
+    estimate of each dependency's outage rate (its estimate, else the no-data default), so a catalog that
+    would exhaust the machine is refused before it is saved or made current."""
+    import math
+
+    from risk.catalog.expressions import iter_refs
+    from risk.limits import budget_problems
+
+    settings = catalog.settings or Settings()
+    rates = []
+    for d in catalog.dependencies:
+        if d.is_logical:
+            continue
+        if d.annual_outages is not None:
+            rate = d.annual_outages
+        elif d.unavailability is not None:
+            mean = d.mean_outage or settings.default_mean_outage_hours
+            rate = -math.log(max(1e-12, 1 - d.unavailability)) * 8760 / min(mean, settings.max_outage_hours)
+        else:
+            rate = settings.default_annual_outages
+        rates.append((d.id, rate))
+    items = len(catalog.services) + len(catalog.dependencies)
+    items += sum(1 for x in [*catalog.services, *catalog.dependencies] for _ in iter_refs(x.requires))
+    where = locate(("settings", "simulated_years")) if catalog.settings is not None else locate(())
+    return budget_problems(len(catalog.services), items, rates, settings.simulated_years, where)

@@ -21,6 +21,7 @@ from risk.dashboard.workspace import Workspace
 from risk.data import DEFAULT_EXAMPLE, EXAMPLES, example_paths
 from risk.engine.assessment import Assessment
 from risk.history.load import OutageReport, default_history_paths, read_outages
+from risk.presentation.text import md_escape
 from risk.problems import InputError
 from risk.run import Run
 
@@ -129,20 +130,37 @@ def run(cur: Current | None = None) -> Run:
     return _shared(built.fingerprint, built)
 
 
+def work_problems(cur: Current, overrides: dict) -> list:
+    """Why the catalog in use could not be assessed with these overrides (the work limits), before saving."""
+    hist = history()
+    return Run.build(cur.catalog, hist.records, overrides).work_problems()
+
+
+def _or_stop(compute):
+    """The result, or the problems that prevent it shown on the page (never a traceback), and the page ends."""
+    try:
+        return compute()
+    except InputError as exc:
+        st.error("This catalog cannot be assessed with the settings in use:")
+        for p in exc.problems:
+            st.markdown(f"- {md_escape(p.message)}" + (f" — {md_escape(p.hint)}" if p.hint else ""))
+        st.stop()
+
+
 def assessment(r: Run) -> Assessment:
     with st.spinner("Assessing the catalog..."):
-        return r.assessment
+        return _or_stop(lambda: r.assessment)
 
 
 def recommendations(r: Run):
     assessment(r)
     with st.spinner("Measuring each recommendation..."):
-        return r.recommendations
+        return _or_stop(lambda: r.recommendations)
 
 
 def combined(r: Run, rule_ids: list[str]):
     with st.spinner("Measuring the combined effect..."):
-        return r.combined(tuple(rule_ids))
+        return _or_stop(lambda: r.combined(tuple(rule_ids)))
 
 
 def save_catalog(name: str, catalog: Catalog, source: str) -> str:
@@ -167,4 +185,4 @@ def report_files(r: Run) -> dict[str, tuple[str, bytes]]:
     """Every report format of the Run (cached by its fingerprint)."""
     recommendations(r)
     with st.spinner("Writing the reports..."):
-        return _report_files(r.fingerprint, r)
+        return _or_stop(lambda: _report_files(r.fingerprint, r))

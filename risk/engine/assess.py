@@ -25,13 +25,15 @@ from risk.engine.bdd import BDD
 from risk.engine.rating import band, impact, likelihood
 from risk.engine.simulate import simulate
 from risk.engine.statistics import DependencyStats, dependency_stats, history_fit
-from risk.engine.structure import Structure, compile_catalog
+from risk.engine.structure import Delay, Gate, Structure, compile_catalog
 from risk.history.aliases import AliasTable, load_aliases
 from risk.history.model import OutageRecord
+from risk.limits import budget_problems
+from risk.problems import InputError, Location
 from risk.settings import Settings
 from risk.version import __version__
 
-__all__ = ["assess"]
+__all__ = ["assess", "work_problems"]
 
 Progress = Callable[[str, int, int], None]
 
@@ -48,6 +50,36 @@ def _importance(p: float, p_up: float, p_down: float, scale: float = 1.0) -> Imp
         risk_achievement_worth=p_down / p,
         risk_reduction_worth=math.inf if p_up <= p * 1e-12 else p / p_up,
     )
+
+
+def work_problems(structure: Structure, stats: dict[str, DependencyStats], settings: Settings) -> list:
+    """Why simulating this structure with these outage rates would exceed the work limits (empty: it won't)."""
+    return budget_problems(
+        len(structure.services),
+        _structure_items(structure),
+        [(name, stats[name].annual_outages) for name in structure.basic],
+        settings.simulated_years,
+        Location("assessment", path="settings.simulated_years"),
+    )
+
+
+def _structure_items(structure: Structure) -> int:
+    """Nodes plus gate inputs of the compiled structure (shared parts counted once)."""
+    seen: set[int] = set()
+    stack = [structure.nodes[sid] for sid in structure.services]
+    count = 0
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        count += 1
+        if isinstance(node, Gate):
+            count += len(node.children)
+            stack.extend(node.children)
+        elif isinstance(node, Delay):
+            stack.append(node.child)
+    return count
 
 
 def _loss_curve(annual_loss: np.ndarray, points: int = 40) -> list[LossPoint]:
@@ -112,7 +144,10 @@ def assess(
         if progress:
             progress("structure", i + 1, len(structure.services))
 
-    # Simulation.
+    # Simulation, once its cost is known to be within the limits (risk.limits).
+    over = work_problems(structure, stats, settings)
+    if over:
+        raise InputError(over)
     tolerance = {s.id: s.effective_tolerance for s in catalog.services}
     sim = simulate(
         {sid: structure.nodes[sid] for sid in structure.services},

@@ -61,6 +61,17 @@ class Structure:
         return support(node, self._support)
 
 
+def _key(node: Node) -> tuple:
+    """Identity of a child within one gate: the same item (with the same grace) listed twice is one child."""
+    return ("delay", node.hours, id(node.child)) if isinstance(node, Delay) else ("node", id(node))
+
+
+def _unique(children: list[Node]) -> list[Node]:
+    """Children with repeats merged (validation warns about them): a repeated item adds nothing to an AND or
+    an OR, and costs a simulation sweep per repeat."""
+    return list({_key(c): c for c in children}.values())
+
+
 def _gate(k: int, children: list[Node]) -> Node:
     if len(children) == 1 and k == 1:
         return children[0]
@@ -100,7 +111,7 @@ def compile_catalog(catalog: Catalog) -> Structure:
             child = item(e.id)
             return Delay(e.grace, child) if e.grace else child
         if isinstance(e, AnyOf):
-            kids = [expr(x) for x in e.any_of]
+            kids = _unique([expr(x) for x in e.any_of])
             return _gate(len(kids), kids) if len(kids) > 1 else kids[0]
         if isinstance(e, AllOf):
             return requirement(e.all_of)
@@ -110,7 +121,7 @@ def compile_catalog(catalog: Catalog) -> Structure:
         return requirement(e)  # a nested list
 
     def requirement(items) -> Node:
-        kids = [expr(x) for x in items]
+        kids = _unique([expr(x) for x in items])
         if not kids:
             return Gate(1, ())  # needs nothing: never down
         return _gate(1, kids)

@@ -9,9 +9,14 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 
 from risk.catalog.vocabulary import CAPABILITIES
 
-__all__ = ["OutageRecord", "parse_when", "OUTAGE_CAPABILITIES"]
+__all__ = ["OutageRecord", "parse_when", "OUTAGE_CAPABILITIES", "EARLIEST_OUTAGE", "MAX_OUTAGE_MINUTES"]
 
 OUTAGE_CAPABILITIES: tuple[str, ...] = (*CAPABILITIES, "all")
+#: The plausible window for a record: no cloud identity or platform provider in the history ran before 2000,
+#: and an outage cannot start in the future. Outside it, a record is a typing mistake (year 1, 2099).
+EARLIEST_OUTAGE = datetime(2000, 1, 1, tzinfo=UTC)
+#: Longest outage a record may state: a year. Anything longer is not an outage but a discontinued service.
+MAX_OUTAGE_MINUTES = 365 * 24 * 60.0
 
 
 def parse_when(value: Any) -> datetime | date | None:
@@ -57,7 +62,7 @@ Names = Annotated[
 class OutageRecord(BaseModel):
     """An incident: `product` and `capability` may name several, separated by '; ' in tabular files."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
     id: Annotated[str, Field(min_length=1, max_length=200)] = Field(description="Unique, e.g. microsoft-20250113.")
     provider: Annotated[str, Field(min_length=1, max_length=200)] = Field(description="Who failed, e.g. Microsoft.")
@@ -67,7 +72,9 @@ class OutageRecord(BaseModel):
     )
     start: When = Field(description="When it began; a date alone when the time is unknown.")
     end: When = Field(default=None, description="When it ended, if known.")
-    duration_minutes: float | None = Field(default=None, ge=0, description="Length when the end is unknown.")
+    duration_minutes: float | None = Field(
+        default=None, ge=0, le=MAX_OUTAGE_MINUTES, description="Length when the end is unknown (at most a year)."
+    )
     severity: Literal["major", "partial", "degraded"] = Field(description="major, partial or degraded.")
     scope: str | None = Field(default=None, description="Regions, cells or share of customers affected.")
     cause: str | None = Field(default=None, description="Cause category, e.g. config change.")
@@ -81,8 +88,20 @@ class OutageRecord(BaseModel):
     def _consistent(self) -> OutageRecord:
         if self.start is None:
             raise ValueError("start is missing; give the date (and time, if known) the outage began")
-        if self.end is not None and _as_datetime(self.end) < _as_datetime(self.start):
-            raise ValueError("end is before start; check the dates (times are UTC unless an offset is given)")
+        start = _as_datetime(self.start)
+        if start < EARLIEST_OUTAGE:
+            raise ValueError(
+                f"start {start.date().isoformat()} is before {EARLIEST_OUTAGE:%Y}, earlier than any provider in the history; "
+                "check the year"
+            )
+        if start > datetime.now(UTC):
+            raise ValueError(f"start {start.date().isoformat()} is in the future; check the year")
+        if self.end is not None:
+            end = _as_datetime(self.end)
+            if end < start:
+                raise ValueError("end is before start; check the dates (times are UTC unless an offset is given)")
+            if (end - start).total_seconds() / 60 > MAX_OUTAGE_MINUTES:
+                raise ValueError("end is more than a year after start; check the dates")
         return self
 
     @property

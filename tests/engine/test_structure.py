@@ -111,6 +111,11 @@ def test_deep_redundancy_is_exact_and_lists_low_order_sets():
 NAMES = [f"d{i}" for i in range(9)]
 
 
+def _distinct_refs(items: list) -> bool:
+    ids = [x if isinstance(x, str) else x["id"] for x in items if isinstance(x, str) or "id" in x]
+    return len(ids) == len(set(ids))
+
+
 def _expr(depth: int):
     leaf = st.sampled_from(NAMES + ["g1"])
     if depth == 0:
@@ -120,7 +125,10 @@ def _expr(depth: int):
         leaf,
         kids.map(lambda xs: {"any_of": xs}),
         kids.map(lambda xs: {"all_of": xs}),
-        kids.flatmap(lambda xs: st.integers(1, len(xs)).map(lambda k: {"at_least": k, "of": xs})),
+        # at_least counts different items, so its direct items are distinct (validation refuses repeats).
+        kids.filter(_distinct_refs).flatmap(
+            lambda xs: st.integers(1, len(xs)).map(lambda k: {"at_least": k, "of": xs})
+        ),
         st.builds(lambda x: {"id": x, "grace": "2h"}, st.sampled_from(NAMES)),
     )
 

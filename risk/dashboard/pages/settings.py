@@ -106,9 +106,13 @@ if submitted:
     }
     try:
         candidate = resolve_settings(cur.catalog, overrides)
+        over = state.work_problems(cur, overrides)
     except InputError as exc:
-        for p in exc.problems:
-            st.error(f"{p.message}" + (f" — {p.hint}" if p.hint else ""))
+        over = exc.problems
+    if over:
+        st.error("Not saved:")
+        for p in over:
+            st.markdown(f"- {md_escape(p.message)}" + (f" — {md_escape(p.hint)}" if p.hint else ""))
     else:
         # Keep only what differs from the catalog's own settings, so a catalog's settings block still counts.
         overrides = {k: v for k, v in overrides.items() if getattr(candidate, k) != getattr(current, k)}
