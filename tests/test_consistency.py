@@ -98,10 +98,11 @@ def dashboard(catalog_file, tmp_path, monkeypatch):
     catalog = load_catalog(catalog_file)
     ws = Workspace(workspace)
     ws.save_catalog("nhs with settings", catalog_file.read_text(encoding="utf-8"), "test", catalog_sha256(catalog))
-    ws.set_pref("current_catalog", "saved:nhs with settings")
     st.cache_resource.clear()
     st.cache_data.clear()
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=180).run()
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=180)
+    at.query_params["catalog"] = "saved:nhs with settings"
+    at.run()
     assert not at.exception
     return at
 

@@ -56,6 +56,7 @@ class Current:
     catalog: Catalog
     yaml: str
     source: str
+    sha256: str | None = None  # the stored version this session loaded (None: a bundled example)
 
 
 def choices() -> list[str]:
@@ -71,7 +72,32 @@ def label(key: str) -> str:
 
 
 def choose(key: str) -> None:
-    workspace().set_pref("current_catalog", key)
+    """Switch this browser session's catalog. Each session has its own (another user's upload never changes
+    what this one sees); the address bar carries it (?catalog=...), so a reload comes back to it."""
+    st.session_state["catalog_key"] = key
+    st.query_params["catalog"] = key
+
+
+def _loaded() -> dict[str, tuple[str, str]]:
+    """Saved catalogs as this session opened them: key -> (SHA-256, YAML)."""
+    return st.session_state.setdefault("loaded_versions", {})
+
+
+def newer_version_saved(cur: Current) -> bool:
+    """Whether someone saved the catalog in use after this session opened it."""
+    if not cur.key.startswith(SAVED_PREFIX) or cur.sha256 is None:
+        return False
+    stored = workspace().catalog(cur.key.removeprefix(SAVED_PREFIX))
+    return stored is not None and stored.sha256 != cur.sha256
+
+
+def reload(cur: Current) -> None:
+    """Drop this session's copy of the catalog in use, so the next run shows the latest saved version."""
+    _loaded().pop(cur.key, None)
+
+
+def _chosen() -> str | None:
+    return st.session_state.get("catalog_key") or st.query_params.get("catalog")
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -84,13 +110,16 @@ def _load_example(path: str) -> str:
 def current() -> Current:
     """The catalog in use: the workspace's choice, falling back to the bundled NHS example."""
     default = EXAMPLE_PREFIX + DEFAULT_EXAMPLE
-    key = workspace().pref("current_catalog") or default
+    key = _chosen() or default
     if key.startswith(SAVED_PREFIX):
         stored = workspace().catalog(key.removeprefix(SAVED_PREFIX))
         if stored is not None:
-            report = read_catalog(stored.text.encode("utf-8"), name=f"{stored.name}.yaml")
+            # The version this session opened stays in use until the user reloads: a save made elsewhere
+            # meanwhile neither changes what this session shows nor is overwritten by this session's save.
+            sha, text = _loaded().setdefault(key, (stored.sha256, stored.text))
+            report = read_catalog(text.encode("utf-8"), name=f"{stored.name}.yaml")
             if report.catalog is not None:
-                return Current(key, label(key), report.catalog, stored.text, stored.source)
+                return Current(key, label(key), report.catalog, text, stored.source, sha)
         key = default
     path = EXAMPLES / (key.removeprefix(EXAMPLE_PREFIX) + ".yaml")
     if not path.exists():
@@ -163,12 +192,36 @@ def combined(r: Run, rule_ids: list[str]):
         return _or_stop(lambda: r.combined(tuple(rule_ids)))
 
 
-def save_catalog(name: str, catalog: Catalog, source: str) -> str:
-    """Store a valid catalog in the workspace and make it current; returns its key."""
-    workspace().save_catalog(name, catalog_to_yaml(catalog), source, catalog_sha256(catalog))
+class SavedInBetween(Exception):
+    """Someone saved the catalog of this name after this session loaded it."""
+
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__(name)
+
+
+def save_catalog(name: str, catalog: Catalog, source: str, loaded: str | None = None) -> str:
+    """Store a valid catalog and make it this session's; returns its key. `loaded` is the SHA-256 of the
+    stored version the edit started from (None for a new name): when someone else has saved a different
+    version since, nothing is written and SavedInBetween is raised, so no save overwrites a newer one."""
+    text, sha = catalog_to_yaml(catalog), catalog_sha256(catalog)
+    if not workspace().save_catalog_if(name, text, source, sha, loaded):
+        raise SavedInBetween(name)
     key = SAVED_PREFIX + name
+    _loaded()[key] = (sha, text)
     choose(key)
     return key
+
+
+def save_upload(name: str, catalog: Catalog, source: str) -> str:
+    """Store an uploaded catalog under `name`, or under a free variant of it when a different catalog
+    already has that name (an upload never replaces another stored catalog); returns the name used."""
+    ws = workspace()
+    existing = ws.catalog(name)
+    if existing is not None and existing.sha256 != catalog_sha256(catalog):
+        name = ws.free_name(name)
+    save_catalog(name, catalog, source, existing.sha256 if existing and existing.name == name else None)
+    return name
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

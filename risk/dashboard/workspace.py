@@ -70,6 +70,32 @@ class Workspace:
         with self._db() as db:
             db.execute("INSERT OR REPLACE INTO catalogs VALUES (?, ?, ?, ?, ?)", (name, text, source, sha256, _now()))
 
+    def save_catalog_if(self, name: str, text: str, source: str, sha256: str, expected: str | None) -> bool:
+        """Save only if the stored catalog of that name is still the version the caller loaded (`expected`
+        its SHA-256, None: there must be none, or the same content). Checked and written in one transaction,
+        so two people saving at once cannot overwrite each other; False means someone saved in between."""
+        db = sqlite3.connect(self.location, timeout=10, isolation_level=None)
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            row = db.execute("SELECT sha256 FROM catalogs WHERE name = ?", (name,)).fetchone()
+            current = row[0] if row else None
+            if current is not None and current != expected and current != sha256:
+                db.execute("ROLLBACK")
+                return False
+            db.execute("INSERT OR REPLACE INTO catalogs VALUES (?, ?, ?, ?, ?)", (name, text, source, sha256, _now()))
+            db.execute("COMMIT")
+            return True
+        finally:
+            db.close()
+
+    def free_name(self, name: str) -> str:
+        """`name`, or `name (2)`, `name (3)`, ... : the first name no stored catalog uses."""
+        taken = {c.name for c in self.catalogs()}
+        n, candidate = 2, name
+        while candidate in taken:
+            candidate, n = f"{name} ({n})", n + 1
+        return candidate
+
     def catalog(self, name: str) -> StoredCatalog | None:
         with self._db() as db:
             row = db.execute("SELECT * FROM catalogs WHERE name = ?", (name,)).fetchone()

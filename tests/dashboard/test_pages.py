@@ -95,11 +95,16 @@ def test_catalog_and_settings_pages_render(app):
     page(app, "catalog_format")
 
 
-def test_switching_catalog_from_the_sidebar_is_remembered(app):
+def test_switching_catalog_belongs_to_the_session_and_survives_a_reload(app):
     app.sidebar.selectbox[0].set_value("example:university-google-okta").run()
     assert "University of Eastmoor" in all_text(app)
-    again = AppTest.from_file(APP, default_timeout=120).run()
-    assert "University of Eastmoor" in all_text(again)
+    assert app.query_params["catalog"] in ("example:university-google-okta", ["example:university-google-okta"])
+    reload = AppTest.from_file(APP, default_timeout=120)
+    reload.query_params["catalog"] = "example:university-google-okta"  # the same address, reloaded
+    assert "University of Eastmoor" in all_text(reload.run())
+    other = AppTest.from_file(APP, default_timeout=120).run()  # another person's browser
+    assert "University of Eastmoor" not in all_text(other)
+    assert "Northbridge" in all_text(other)
 
 
 def test_recommendations_page_ranks_and_combines(app):
@@ -158,4 +163,51 @@ def test_one_dependency_edit_refuses_errors_and_saves_valid_changes(app):
     submit()
     saved = state.workspace().catalogs()
     assert [c.name for c in saved] == ["nhs-acute-trust (edited)"] and "Entra sign-in (renamed)" in saved[0].text
-    assert state.workspace().pref("current_catalog") == "saved:nhs-acute-trust (edited)"
+    assert at.session_state["catalog_key"] == "saved:nhs-acute-trust (edited)"
+
+
+def test_a_save_never_overwrites_someone_elses_newer_save(app):
+    from risk.catalog import load_catalog
+    from risk.catalog.load import catalog_sha256
+    from risk.catalog.writers import catalog_to_yaml
+    from risk.dashboard import state
+    from tests.paths import DEFAULT_CATALOG
+
+    ws = state.workspace()
+    mine = load_catalog(DEFAULT_CATALOG)
+    ws.save_catalog("trust", catalog_to_yaml(mine), "upload", catalog_sha256(mine))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["catalog"] = "saved:trust"
+    at.run()
+    at.switch_page(PAGES + "catalog.py").run()
+    # Meanwhile someone else saves a changed version of 'trust'.
+    theirs = mine.model_copy(update={"organisation": "Their edit"})
+    ws.save_catalog("trust", catalog_to_yaml(theirs), "edited elsewhere", catalog_sha256(theirs))
+
+    next(b for b in at.selectbox if b.label == "Dependency").set_value("entra-signin").run()
+    next(t for t in at.text_input if t.label == "Name").input("Entra sign-in (mine)")
+    next(b for b in at.button if "Check and save this dependency" in b.label).click().run()
+    assert not at.exception
+    assert any("was saved by someone else" in e.value for e in at.error)
+    assert ws.catalog("trust").text == catalog_to_yaml(theirs)  # theirs is untouched
+    next(b for b in at.button if b.label.startswith("Keep both")).click().run()
+    kept = ws.catalog("trust (2)")
+    assert kept is not None and "Entra sign-in (mine)" in kept.text
+    assert ws.catalog("trust").text == catalog_to_yaml(theirs)
+
+
+def test_an_upload_never_replaces_a_different_stored_catalog(app):
+    from risk.catalog import load_catalog
+    from risk.catalog.load import catalog_sha256
+    from risk.catalog.writers import catalog_to_yaml
+    from risk.dashboard import state
+    from tests.paths import DEFAULT_CATALOG
+
+    ws = state.workspace()
+    nhs = load_catalog(DEFAULT_CATALOG)
+    other = nhs.model_copy(update={"organisation": "Someone else's trust"})
+    ws.save_catalog("trust", catalog_to_yaml(other), "upload", catalog_sha256(other))
+    name = state.save_upload("trust", nhs, "upload: trust.yaml")
+    assert name == "trust (2)"
+    assert ws.catalog("trust").text == catalog_to_yaml(other)
+    assert state.save_upload("trust", other, "upload: trust.yaml") == "trust"  # the same content: no copy

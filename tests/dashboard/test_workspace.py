@@ -23,3 +23,14 @@ def test_everything_survives_a_new_connection(tmp_path):
 def test_location_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("LYNCHPIN_WORKSPACE", str(tmp_path / "x" / "ws.sqlite"))
     assert Workspace().location == tmp_path / "x" / "ws.sqlite"
+
+
+def test_a_save_from_a_stale_version_is_refused(tmp_path):
+    ws = Workspace(tmp_path / "w.sqlite")
+    assert ws.save_catalog_if("trust", "v1", "upload", "sha1", None)
+    assert ws.save_catalog_if("trust", "v2", "edit", "sha2", "sha1")  # saved from the version it loaded
+    assert not ws.save_catalog_if("trust", "v3", "edit", "sha3", "sha1")  # someone saved sha2 in between
+    assert ws.catalog("trust").text == "v2"
+    assert ws.save_catalog_if("trust", "v2", "edit", "sha2", "sha1")  # the same content is no conflict
+    assert not ws.save_catalog_if("trust", "new", "upload", "sha9", None)  # a new name must be free
+    assert ws.free_name("trust") == "trust (2)"

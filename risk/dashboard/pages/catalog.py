@@ -12,7 +12,13 @@ from risk.catalog.load import read_catalog
 from risk.catalog.sources.tabular import SHEETS, Sheet, rows_to_document
 from risk.catalog.validate import path_text, validate_document
 from risk.catalog.vocabulary import CAPABILITIES
-from risk.catalog.writers import catalog_to_rows, catalog_to_yaml, xlsx_bytes
+from risk.catalog.writers import (
+    catalog_to_rows,
+    catalog_to_yaml,
+    template_csv_zip_bytes,
+    template_xlsx_bytes,
+    xlsx_bytes,
+)
 from risk.dashboard import state
 from risk.dashboard.widgets import header, md_escape, sidebar
 from risk.data import example_paths
@@ -27,6 +33,49 @@ header("Catalog", "Load, check, edit and download the catalog of services and de
 def slug(text: str) -> str:
     """A safe file name from user text."""
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-._")[:80] or "catalog"
+
+
+def save_edit(catalog) -> None:
+    """Save an edit of the catalog in use: as '<example> (edited)' for a bundled example, else over the
+    stored catalog, but only if nobody saved it since this session loaded it (otherwise ask what to do)."""
+    editing_example = cur.key.startswith(state.EXAMPLE_PREFIX)
+    name = cur.key.removeprefix(state.EXAMPLE_PREFIX) + " (edited)" if editing_example else cur.label
+    try:
+        new_key = state.save_catalog(name, catalog, "edited in the dashboard", None if editing_example else cur.sha256)
+    except state.SavedInBetween:
+        st.session_state["conflict"] = {"name": name, "yaml": catalog_to_yaml(catalog)}
+        st.rerun()
+    ws.discard_draft(cur.key)
+    ws.discard_draft(new_key)
+    st.session_state["edit_version"] = st.session_state.get("edit_version", 0) + 1
+    st.session_state["flash"] = f"Saved your changes as '{name}'."
+    st.rerun()
+
+
+def show_conflict() -> None:
+    """Someone saved this catalog after this session opened it: reload theirs, or keep both."""
+    conflict = st.session_state["conflict"]
+    other = ws.catalog(conflict["name"])
+    st.error(
+        f"Not saved: '{md_escape(conflict['name'])}' was saved by someone else"
+        + (f" at {other.saved_at}" if other else "")
+        + " after you opened it, and saving would overwrite their changes. Your edits are kept."
+    )
+    c1, c2, _ = st.columns([2, 2, 3])
+    if c1.button("Reload their version (drop mine)", key="conflict_reload"):
+        st.session_state.pop("conflict")
+        ws.discard_draft(cur.key)
+        state.reload(cur)
+        st.session_state["edit_version"] = st.session_state.get("edit_version", 0) + 1
+        st.rerun()
+    alternative = ws.free_name(conflict["name"])
+    if c2.button(f"Keep both: save mine as '{alternative}'", key="conflict_keep", type="primary"):
+        st.session_state.pop("conflict")
+        mine = read_catalog(conflict["yaml"].encode("utf-8"), name=f"{alternative}.yaml").catalog
+        ws.discard_draft(cur.key)
+        state.save_catalog(alternative, mine, "edited in the dashboard (kept beside a newer save)")
+        st.session_state["flash"] = f"Saved your version as '{alternative}'; '{conflict['name']}' is theirs."
+        st.rerun()
 
 
 def show_problems(problems, intro: str) -> None:
@@ -78,12 +127,34 @@ d2.download_button(
 if "flash" in st.session_state:  # the outcome of the last save, shown above the tabs so it is always seen
     st.success(st.session_state.pop("flash"))
 
+if "conflict" in st.session_state:
+    show_conflict()
+elif state.newer_version_saved(cur):
+    st.warning("Someone has saved a newer version of this catalog since you opened it.")
+    if st.button("Reload the latest version", key="reload_latest"):
+        state.reload(cur)
+        st.rerun()
 upload_tab, edit_tab, switch_tab = st.tabs(["Upload", "Edit", "Switch catalog"])
 
 with upload_tab:
     st.markdown(
         "Upload a catalog as **YAML**, **JSON**, an **XLSX** workbook or a **zip of CSV files** "
-        "(templates: `catalogs/templates`). It is checked before it is used."
+        "(blank templates: the buttons below). It is checked before it is used."
+    )
+    t1, t2, _ = st.columns([1, 1, 2])
+    t1.download_button(
+        "Blank template (XLSX)",
+        template_xlsx_bytes(),
+        file_name="lynchpin-catalog-template.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="template_xlsx",
+    )
+    t2.download_button(
+        "Blank template (zip of CSVs)",
+        template_csv_zip_bytes(),
+        file_name="lynchpin-catalog-template.zip",
+        mime="application/zip",
+        key="template_zip",
     )
     file = st.file_uploader("Catalog file", type=["yaml", "yml", "json", "xlsx", "zip"], key="catalog_upload")
     if file is not None:
@@ -95,9 +166,9 @@ with upload_tab:
             if report.catalog is None:
                 done[digest] = ("invalid", report.problems)
             else:
-                name = slug(file.name.rsplit(".", 1)[0])
-                state.save_catalog(name, report.catalog, f"upload: {file.name}")
-                done[digest] = ("saved", report.problems, name)
+                wanted = slug(file.name.rsplit(".", 1)[0])
+                name = state.save_upload(wanted, report.catalog, f"upload: {file.name}")
+                done[digest] = ("saved", report.problems, name, wanted)
                 st.rerun()
         outcome = done[digest]
         if outcome[0] == "invalid":
@@ -107,7 +178,12 @@ with upload_tab:
                 f"The catalog in use ({cur.label}) is unchanged.",
             )
         else:
-            st.success(f"Loaded {file.name} as '{outcome[2]}' and switched to it.")
+            renamed = (
+                f" (a different catalog is already saved as '{outcome[3]}'; it is unchanged)"
+                if outcome[3] != outcome[2]
+                else ""
+            )
+            st.success(f"Loaded {file.name} as '{outcome[2]}' and switched to it{renamed}.")
             show_problems(outcome[1], "")
 
 with edit_tab:
@@ -174,15 +250,7 @@ with edit_tab:
             if catalog is None:
                 show_problems(problems, "Not saved: fix the problems below. The catalog in use is unchanged.")
             else:
-                name = (
-                    cur.key.removeprefix(state.EXAMPLE_PREFIX) + " (edited)"
-                    if cur.key.startswith(state.EXAMPLE_PREFIX)
-                    else cur.label
-                )
-                state.save_catalog(name, catalog, "edited in the dashboard")
-                st.session_state["edit_version"] = version + 1
-                st.session_state["flash"] = f"Saved your changes as '{name}'."
-                st.rerun()
+                save_edit(catalog)
 
     EDITABLE = ["catalog", "services", "dependencies", "providers"]
     # Other blocks (controls, settings) are kept as they are: the tables only edit these four.
@@ -224,17 +292,8 @@ with edit_tab:
                 "Your edits are kept as a draft; the catalog in use is unchanged.",
             )
         else:
-            name = (
-                cur.key.removeprefix(state.EXAMPLE_PREFIX) + " (edited)"
-                if cur.key.startswith(state.EXAMPLE_PREFIX)
-                else cur.label
-            )
-            ws.discard_draft(cur.key)
-            new_key = state.save_catalog(name, catalog, "edited in the dashboard")
-            ws.discard_draft(new_key)
-            st.session_state["edit_version"] = version + 1
-            st.session_state["flash"] = f"Saved your changes as '{name}'."
-            st.rerun()
+            ws.save_draft(cur.key, edited)  # kept until the save lands, so a refused save loses nothing
+            save_edit(catalog)
     if discard:
         ws.discard_draft(cur.key)
         st.session_state["edit_version"] = version + 1
