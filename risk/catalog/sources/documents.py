@@ -23,6 +23,14 @@ __all__ = ["parse_document", "expanded_size", "depth", "Unusable", "MAX_DIGITS"]
 MAX_DIGITS = 30
 
 
+def _digits(text: str) -> int:
+    """Digits of an integer literal in any base (0x.., 0o.., 0b.., sexagesimal), signs and '_' aside."""
+    body = text.strip().lstrip("+-").replace("_", "")
+    if body[:2].lower() in ("0x", "0o", "0b"):
+        body = body[2:]
+    return sum(c.isalnum() for c in body)
+
+
 class Unusable:
     """A value the parser read but the engine could not use (a huge integer, infinity, not-a-number). Kept in
     the document so that the problem can be reported at its path, with its line."""
@@ -56,7 +64,7 @@ class _SafeLoader(_BaseSafeLoader):  # type: ignore[misc, valid-type]
 
     def construct_yaml_int(self, node):
         value = self.construct_scalar(node)
-        digits = sum(c.isdigit() for c in value)
+        digits = _digits(value)
         if digits > MAX_DIGITS:
             return Unusable(value, f"a whole number of {digits} digits")
         return super().construct_yaml_int(node)
@@ -152,7 +160,7 @@ class _Duplicates:
 
 
 def _json_int(text: str) -> int | Unusable:
-    digits = sum(c.isdigit() for c in text)
+    digits = _digits(text)
     return Unusable(text, f"a whole number of {digits} digits") if digits > MAX_DIGITS else int(text)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from risk.catalog.sources.base import Parsed
-from risk.problems import Location, Problem, did_you_mean
+from risk.problems import Location, Problem, did_you_mean, nearest
 
 __all__ = ["SHEETS", "KEY_VALUE_SHEETS", "REQUIRED_COLUMNS", "Sheet", "rows_to_document", "unescape_cell", "key_value"]
 
@@ -120,13 +120,13 @@ def rows_to_document(sheets: dict[str, Sheet], name: str, csv: bool = False) -> 
 
     for sheet_name in sheets:
         if sheet_name not in SHEETS:
-            guess = did_you_mean(sheet_name, SHEETS)
-            if guess:
+            closest = nearest(sheet_name, SHEETS)
+            if closest:
                 problems.append(
                     Problem(
-                        f"unknown sheet '{sheet_name}'; {guess}",
+                        f"unknown sheet '{sheet_name}'; did you mean '{closest}'?",
                         where(sheet_name),
-                        f"rename it to '{guess}'",
+                        f"rename it to '{closest}'",
                     )
                 )
     reported: set[str] = set()
