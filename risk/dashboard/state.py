@@ -111,6 +111,8 @@ def current() -> Current:
     """The catalog in use: the workspace's choice, falling back to the bundled NHS example."""
     default = EXAMPLE_PREFIX + DEFAULT_EXAMPLE
     key = _chosen() or default
+    if st.query_params.get("catalog") != key:
+        st.query_params["catalog"] = key  # page switches drop the address's query; keep it for reloads
     if key.startswith(SAVED_PREFIX):
         stored = workspace().catalog(key.removeprefix(SAVED_PREFIX))
         if stored is not None:

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 import yaml
@@ -134,7 +135,9 @@ def settle(pg) -> None:
 def visit(pg, name: str) -> None:
     from playwright.sync_api import expect
 
-    pg.goto(f"{pg.base}/{name}")
+    # Keep the address's query (it carries the catalog in use), as following a link in the app would.
+    query = urlparse(pg.url).query if pg.url.startswith(pg.base) else ""
+    pg.goto(f"{pg.base}/{name}" + (f"?{query}" if query else ""))
     title, ready = PAGES[name]
     expect(pg.get_by_role("heading", name=title, level=1)).to_be_visible(timeout=60_000)
     expect(pg.locator("[data-testid='stMain']")).to_contain_text(ready, timeout=60_000)

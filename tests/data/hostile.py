@@ -188,6 +188,11 @@ CASES: dict[str, Case] = {
     ),
     # Lying or odd files.
     "zip-whose-headers-lie": Case(_lying_zip, "not a readable zip archive (Bad CRC-32", "lying.zip"),
+    "workbook-whose-headers-lie": Case(
+        lambda folder: _lying_zip(folder).rename(folder / "lying.xlsx") or folder / "lying.xlsx",
+        "the workbook is damaged",
+        "lying.xlsx",
+    ),
     "zip-inside-a-zip": Case(_nested_zip, "holds another archive (inner.zip)", "nested.zip"),
     "csv-folder-with-a-link-to-dev-zero": Case(_folder_with("link"), "the file is a link", "services.csv"),
     "csv-folder-with-a-pipe": Case(_folder_with("fifo"), "not a regular file", "services.csv"),
