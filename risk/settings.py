@@ -39,6 +39,13 @@ class Settings(BaseModel):
         default=1, ge=0, le=2**32 - 1, description="Random seed; the same seed gives the same numbers (0 to 2^32-1)."
     )
 
+    uncertainty_draws: Count = Field(
+        default=100,
+        ge=1,
+        le=1000,
+        description="Plausible parameter sets the simulated years are split across, for the ranges (1: none).",
+    )
+
     # Outage statistics (docs/methodology.md, "Outage rate" and "Outage duration").
     prior_shape: float = Field(
         default=0.5, gt=0, le=100, description="Gamma prior shape for outage rates (0.5 = Jeffreys; at most 100)."

@@ -26,6 +26,7 @@ from risk.engine.rating import band, impact, likelihood
 from risk.engine.simulate import simulate
 from risk.engine.statistics import DependencyStats, dependency_stats, history_fit
 from risk.engine.structure import Delay, Gate, Structure, compile_catalog
+from risk.engine.uncertainty import breach_spread, interval, parameter_spread, rating_probabilities
 from risk.history.aliases import AliasTable, load_aliases
 from risk.history.model import OutageRecord
 from risk.limits import budget_problems
@@ -61,6 +62,12 @@ def work_problems(structure: Structure, stats: dict[str, DependencyStats], setti
         settings.simulated_years,
         Location("assessment", path="settings.simulated_years"),
     )
+
+
+def _around(bounds: list[float], value: float) -> list[float]:
+    """A range that contains its own central figure (the two come from the same draws, but the range's
+    percentiles can miss a mean when almost every block is zero)."""
+    return [min(bounds[0], value), max(bounds[1], value)]
 
 
 def _structure_items(structure: Structure) -> int:
@@ -157,6 +164,7 @@ def assess(
         settings.seed,
         settings.max_outage_hours,
         progress=(lambda i, n: progress("simulation", i, n)) if progress else None,
+        draws=settings.uncertainty_draws,
     )
 
     # Per service.
@@ -168,6 +176,9 @@ def assess(
         annual_loss = r.annual_downtime * (s.hourly_cost or 0.0)
         total_loss += annual_loss
         like, imp = likelihood(r.breach_probability, settings), impact(s, settings)
+        plausible = breach_spread(r.block_breach, r.block_years)
+        downtime = parameter_spread(r.block_downtime, r.block_downtime_noise)
+        cost_per_hour = s.hourly_cost or 0.0
         dep_imp = {}
         for level, b in sorted(deriv.items()):
             name = structure.basic[level]
@@ -186,10 +197,16 @@ def assess(
                 cut_sets=cut_sets[s.id],
                 unavailability=p,
                 tolerance_breach_probability=r.breach_probability,
+                tolerance_breach_probability_interval=_around(interval(plausible), r.breach_probability),
+                rating_probabilities=rating_probabilities(plausible, imp, settings),
                 breach_probability_standard_error=r.breach_standard_error,
                 expected_annual_downtime_hours=r.expected_downtime_hours,
+                expected_annual_downtime_hours_interval=_around(interval(downtime), r.expected_downtime_hours),
                 expected_annual_user_hours_lost=r.expected_downtime_hours * (s.users or 0),
                 expected_annual_cost=float(annual_loss.mean()),
+                expected_annual_cost_interval=[
+                    x * cost_per_hour for x in _around(interval(downtime), r.expected_downtime_hours)
+                ],
                 expected_outages_per_year=r.outages_per_year,
                 annual_downtime_hours_quantiles=r.downtime_quantiles,
                 downtime_histogram=_histogram(r.annual_downtime),

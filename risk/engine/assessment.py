@@ -74,10 +74,19 @@ class ServiceResult(BaseModel):
     cut_sets: list[list[str]]
     unavailability: float = Field(description="Exact P(down at a random moment); grace periods ignored.")
     tolerance_breach_probability: float = Field(description="P(at least one outage in a year outlasts tolerance).")
+    tolerance_breach_probability_interval: list[float] = Field(
+        description="[5th, 95th] percentile of the breach probability over what is not known about outage "
+        "rates and durations (equal ends when nothing is uncertain)."
+    )
+    rating_probabilities: dict[str, float] = Field(
+        description="Rating band -> probability that the service's true rating is that band; sums to 1."
+    )
     breach_probability_standard_error: float
     expected_annual_downtime_hours: float
+    expected_annual_downtime_hours_interval: list[float] = Field(description="[5th, 95th] percentile.")
     expected_annual_user_hours_lost: float
     expected_annual_cost: float
+    expected_annual_cost_interval: list[float] = Field(description="[5th, 95th] percentile.")
     expected_outages_per_year: float = Field(description="Simulated service outages a year, after grace.")
     annual_downtime_hours_quantiles: dict[str, float]
     downtime_histogram: list[HistogramBin] = Field(description="Distribution of annual downtime over the years.")

@@ -19,7 +19,7 @@ import numpy as np
 from risk.engine.statistics import HOURS_PER_YEAR, DependencyStats
 from risk.engine.structure import Delay, Gate, Node, Var
 
-__all__ = ["Intervals", "Simulation", "ServiceSimulation", "simulate", "at_least", "union", "delay"]
+__all__ = ["Intervals", "Simulation", "ServiceSimulation", "simulate", "at_least", "union", "delay", "blocks"]
 
 
 @dataclass(frozen=True)
@@ -109,13 +109,28 @@ def _stream(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng([seed, digest])
 
 
-def sample_outages(stats: DependencyStats, years: int, seed: int, cap_hours: float) -> Intervals:
-    """One dependency's own outages over the whole simulated timeline, overlapping ones merged."""
+def blocks(years: int, draws: int) -> np.ndarray:
+    """The parameter set (0 .. draws-1) each simulated year belongs to: consecutive, near-equal blocks."""
+    return (np.arange(years, dtype=np.int64) * draws) // years
+
+
+def sample_outages(stats: DependencyStats, years: int, seed: int, cap_hours: float, draws: int = 1) -> Intervals:
+    """One dependency's own outages over the whole simulated timeline, overlapping ones merged. With draws
+    > 1 the years are split into that many blocks, each with its own plausible rate and mean duration drawn
+    from what is known about them (their own random stream, so a dependency whose figures are certain is
+    simulated exactly as with draws = 1)."""
     rng = _stream(seed, stats.id)
-    counts = rng.poisson(stats.annual_outages, years)
+    if draws > 1:
+        rates, mus = stats.draw_parameters(_stream(seed, stats.id + "\x00parameters"), draws)
+        block = blocks(years, draws)
+        counts = rng.poisson(rates[block])
+        mu = np.repeat(mus[block], counts)
+    else:
+        counts = rng.poisson(stats.annual_outages, years)
+        mu = stats.mu
     n = int(counts.sum())
     starts = (np.repeat(np.arange(years, dtype=np.float64), counts) + rng.random(n)) * HOURS_PER_YEAR
-    durations = np.minimum(rng.lognormal(stats.mu, stats.sigma, n), cap_hours)
+    durations = np.minimum(rng.lognormal(mu, stats.sigma, n), cap_hours)
     ends = np.minimum(starts + durations, years * HOURS_PER_YEAR)
     if n == 0:
         return Intervals.empty()
@@ -134,6 +149,10 @@ class ServiceSimulation:
     annual_downtime: np.ndarray  # hours per simulated year
     unavailability: float
     outages_per_year: float
+    block_breach: np.ndarray  # share of breach years in each parameter block
+    block_downtime: np.ndarray  # mean downtime hours a year in each parameter block
+    block_years: np.ndarray  # years in each block
+    block_downtime_noise: np.ndarray  # Monte Carlo variance of each block's mean downtime
 
 
 @dataclass
@@ -151,6 +170,7 @@ def simulate(
     cap_hours: float,
     ignore_grace: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    draws: int = 1,
 ) -> Simulation:
     """Simulate every service; `tolerances` is the downtime (hours) above which an outage is a breach.
 
@@ -186,7 +206,7 @@ def simulate(
                 del memo[key]
             return hit
         if isinstance(node, Var):
-            result = sample_outages(stats[node.name], years, seed, cap_hours)
+            result = sample_outages(stats[node.name], years, seed, cap_hours, draws)
         elif isinstance(node, Delay):
             result = down(node.child) if ignore_grace else delay(down(node.child), node.hours)
         else:
@@ -197,6 +217,8 @@ def simulate(
         return result
 
     total_hours = years * HOURS_PER_YEAR
+    block = blocks(years, max(draws, 1))
+    block_years = np.bincount(block).astype(np.float64)
     out: dict[str, ServiceSimulation] = {}
     for i, (sid, node) in enumerate(service_nodes.items()):
         iv = down(node)
@@ -206,9 +228,16 @@ def simulate(
         breached = np.zeros(years, dtype=bool)
         breached[year[durations > tolerances[sid]]] = True
         p = float(breached.mean())
+        block_downtime = np.bincount(block, weights=annual, minlength=block_years.size) / block_years
+        block_square = np.bincount(block, weights=annual * annual, minlength=block_years.size) / block_years
+        block_breach = np.bincount(block, weights=breached, minlength=block_years.size) / block_years
+        if block_years.size > 1:  # years are not independent across blocks: the error comes from the blocks
+            error = float(np.std(block_breach, ddof=1) / np.sqrt(block_years.size))
+        else:
+            error = float(np.sqrt(p * (1 - p) / years))
         out[sid] = ServiceSimulation(
             breach_probability=p,
-            breach_standard_error=float(np.sqrt(p * (1 - p) / years)),
+            breach_standard_error=error,
             expected_downtime_hours=float(annual.mean()),
             downtime_quantiles={
                 q: float(np.quantile(annual, v)) for q, v in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))
@@ -216,6 +245,10 @@ def simulate(
             annual_downtime=annual.astype(np.float32),
             unavailability=float(durations.sum() / total_hours),
             outages_per_year=iv.starts.size / years,
+            block_breach=block_breach,
+            block_downtime=block_downtime,
+            block_years=block_years,
+            block_downtime_noise=np.maximum(block_square - block_downtime**2, 0) / np.maximum(block_years - 1, 1),
         )
         if progress:
             progress(i + 1, len(service_nodes))

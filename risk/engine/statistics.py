@@ -29,6 +29,8 @@ from risk.settings import Settings
 __all__ = ["DependencyStats", "HistoryFit", "dependency_stats", "history_fit", "capped_mean", "HOURS_PER_YEAR"]
 
 HOURS_PER_YEAR = 8760.0
+#: The no-data default's rate is uncertain by a factor of three either way (90% of draws).
+DEFAULT_RATE_LOG_SD = math.log(3) / 1.6448536269514722
 _SIGMA_BOUNDS = (0.3, 2.5)
 
 
@@ -61,6 +63,24 @@ class DependencyStats:
     data_quality: str  # A..D
     rate_interval: tuple[float, float] | None = None
     notes: list[str] = field(default_factory=list)
+    # How uncertain the figures are (docs/methodology.md, "Uncertainty"): the rate's Gamma posterior
+    # (shape, years), or for the no-data default a log-normal spread; and the standard deviation of mu.
+    rate_shape: float | None = None
+    rate_years: float | None = None
+    rate_log_sd: float = 0.0
+    mu_sd: float = 0.0
+
+    def draw_parameters(self, rng: np.random.Generator, draws: int) -> tuple[np.ndarray, np.ndarray]:
+        """`draws` plausible (rate, mu) pairs from what is known: the rate from its posterior (or spread),
+        mu from its; an expert estimate is taken as given. Both arrays are constant when nothing is uncertain."""
+        if self.rate_shape is not None and self.rate_years:
+            rates = rng.gamma(self.rate_shape, 1.0 / self.rate_years, draws)
+        elif self.rate_log_sd > 0:
+            rates = self.annual_outages * np.exp(rng.normal(-(self.rate_log_sd**2) / 2, self.rate_log_sd, draws))
+        else:
+            rates = np.full(draws, self.annual_outages)
+        mus = rng.normal(self.mu, self.mu_sd, draws) if self.mu_sd > 0 else np.full(draws, self.mu)
+        return rates, mus
 
 
 def _lognormal_fit(hours: Sequence[float]) -> tuple[float, float]:
@@ -132,24 +152,31 @@ def _one(dep: Dependency, records, settings: Settings, table: AliasTable, fit: H
     known = [r.duration_hours for r in hits if r.duration_hours and r.duration_hours > 0]
     notes: list[str] = []
 
-    # Duration model.
+    # Duration model; mu_sd is the standard error of mu (known sigma), the pooled fit counting as one record.
     if len(known) >= settings.min_records_for_own_duration_fit:
         mu, sigma = _lognormal_fit(known)
+        mu_sd = sigma / math.sqrt(len(known))
     elif known:
         mu = (sum(math.log(h) for h in known) + fit.mu) / (len(known) + 1)
         sigma = fit.sigma
+        mu_sd = sigma / math.sqrt(len(known) + 1)
         notes.append(f"duration from {len(known)} record(s), shrunk towards the whole history")
     else:
         mu, sigma = fit.mu, fit.sigma
+        mu_sd = sigma
     if dep.mean_outage is not None and dep.mean_outage > 0:
         sigma = fit.sigma
         mu = math.log(dep.mean_outage) - sigma**2 / 2
+        mu_sd = 0.0
     mean = math.exp(mu + sigma**2 / 2)
 
     is_covered = (table.provider(dep.provider or ""), table.product(dep.product or "")) in covered
     interval = None
+    shape = years = None
+    log_sd = 0.0
     if dep.annual_outages is not None:
         rate, source = dep.annual_outages, "estimate"
+        mu_sd = 0.0 if dep.mean_outage is not None else mu_sd
         if dep.mean_outage is None and not known:
             notes.append("mean outage not estimated: using the whole history's typical duration")
     elif dep.unavailability is not None:
@@ -161,6 +188,7 @@ def _one(dep: Dependency, records, settings: Settings, table: AliasTable, fit: H
         shape, rate_years = settings.prior_shape + n_eff, settings.prior_rate_years + fit.years
         rate, source = shape / rate_years, "history"
         interval = _gamma_interval(shape, rate_years)
+        years = rate_years
         if not hits:
             notes.append(f"no matching outage in {fit.years:.1f} years of history for this provider and product")
     else:
@@ -168,6 +196,7 @@ def _one(dep: Dependency, records, settings: Settings, table: AliasTable, fit: H
         sigma = fit.sigma
         mu = math.log(settings.default_mean_outage_hours) - sigma**2 / 2
         mean = settings.default_mean_outage_hours
+        log_sd, mu_sd = DEFAULT_RATE_LOG_SD, sigma
         notes.append(
             f"no outage history and no estimate: assumed {settings.default_annual_outages:g} outages a year of "
             f"{settings.default_mean_outage_hours:g} h on average; add annual_outages and mean_outage"
@@ -199,4 +228,8 @@ def _one(dep: Dependency, records, settings: Settings, table: AliasTable, fit: H
         data_quality=grade,
         rate_interval=interval,
         notes=notes,
+        rate_shape=shape if source == "history" else None,
+        rate_years=years if source == "history" else None,
+        rate_log_sd=log_sd,
+        mu_sd=0.0 if dep.unavailability is not None or (source == "estimate" and dep.mean_outage) else mu_sd,
     )

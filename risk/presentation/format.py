@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["pct", "hours", "money", "one_in", "prob"]
+__all__ = ["pct", "hours", "money", "one_in", "prob", "chance", "rating_certainty", "hours_range"]
 
 
 def pct(p: float, digits: int = 1) -> str:
@@ -50,3 +50,34 @@ def one_in(p: float) -> str:
 
 def finite(x: float) -> str:
     return "infinite" if math.isinf(x) else f"{x:.3g}"
+
+
+def _whole_pct(p: float) -> str:
+    """A percentage for a range end: whole numbers, or one decimal below 10%."""
+    if p <= 0:
+        return "0"
+    if p < 0.001:
+        return "<0.1"
+    return f"{p * 100:.1f}" if p < 0.1 else f"{p * 100:.0f}"
+
+
+def chance(p: float, interval: list[float] | None = None) -> str:
+    """A probability with its range, as a person reads it: '44% (25–62%)'. Without a range, or when the
+    range is a single value (nothing uncertain), just the probability."""
+    head = pct(p, 0) if p >= 0.1 else pct(p, 1)
+    if not interval or _whole_pct(interval[0]) == _whole_pct(interval[1]):
+        return head
+    return f"{head} ({_whole_pct(interval[0])}–{_whole_pct(interval[1])}%)"
+
+
+def rating_certainty(rating: str, probabilities: dict[str, float]) -> str:
+    """'extreme (97% likely)': how sure the rating is, from the rating probabilities."""
+    sure = probabilities.get(rating, 1.0)
+    return rating if sure >= 0.995 else f"{rating} ({sure:.0%} likely)"
+
+
+def hours_range(value: float, interval: list[float] | None = None) -> str:
+    """Hours with their range: '12.3 h (7.9–32.5 h)'."""
+    if not interval or hours(interval[0]) == hours(interval[1]):
+        return hours(value)
+    return f"{hours(value)} ({hours(interval[0])}–{hours(interval[1])})"

@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from risk.engine.assessment import Assessment
-from risk.presentation.format import finite, hours, money, one_in, pct, prob
+from risk.presentation.format import chance, finite, hours, hours_range, money, one_in, pct, prob, rating_certainty
 from risk.presentation.order import worst_first, worst_hit_first
 from risk.presentation.theme import TERMINAL_BAND_COLOURS as _COLOURS
 
@@ -26,12 +26,12 @@ def render_assessment(a: Assessment, console: Console) -> None:
         ("tier", "right"),
         ("single points of failure", "left"),
         ("unavailability", "right"),
-        ("P(breach)/yr", "right"),
+        ("beyond tolerance/yr (range)", "right"),
         ("downtime/yr", "right"),
         ("cost/yr", "right"),
         ("rating", "left"),
     ):
-        t.add_column(col, justify=just)
+        t.add_column(col, justify=just, min_width=44 if col == "service" else None)
     for s in worst_first(a.services):
         colour = _COLOURS[s.rating]
         t.add_row(
@@ -39,10 +39,12 @@ def render_assessment(a: Assessment, console: Console) -> None:
             str(s.tier),
             ", ".join(s.single_points_of_failure) or "[green]none[/green]",
             prob(s.unavailability),
-            f"{pct(s.tolerance_breach_probability)}\n[dim]{one_in(s.tolerance_breach_probability)}[/dim]",
-            hours(s.expected_annual_downtime_hours),
+            f"{chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval)}\n"
+            f"[dim]{one_in(s.tolerance_breach_probability)}[/dim]",
+            hours_range(s.expected_annual_downtime_hours, s.expected_annual_downtime_hours_interval),
             money(s.expected_annual_cost),
-            f"[{colour}]{s.rating}[/{colour}] {s.likelihood}x{s.impact}={s.score}",
+            f"[{colour}]{rating_certainty(s.rating, s.rating_probabilities)}[/{colour}] "
+            f"{s.likelihood}x{s.impact}={s.score}",
         )
     console.print(t)
     d = Table(title="Dependencies by importance (user-weighted)", title_justify="left")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from risk.engine.assessment import DependencyResult, ServiceResult
 from risk.history.model import OutageRecord
-from risk.presentation.format import hours, one_in, pct
+from risk.presentation.format import chance, hours, one_in, pct
 from risk.presentation.order import worst_first
 from risk.run import Run
 
@@ -68,7 +68,8 @@ def executive_summary(run: Run) -> list[str]:
     )
     if worst:
         parts = [
-            f"{s.name} ({pct(s.tolerance_breach_probability, 0)} a year, about {one_in(s.tolerance_breach_probability)}; "
+            f"{s.name} ({chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval)} a year, "
+            f"about {one_in(s.tolerance_breach_probability)}; "
             f"tolerance {hours(s.impact_tolerance_hours)})"
             for s in worst[:3]
         ]

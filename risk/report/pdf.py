@@ -14,7 +14,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from risk.presentation.format import hours, money, one_in, pct, prob
+from risk.presentation.format import chance, hours, money, one_in, pct, prob, rating_certainty
 from risk.presentation.text import pdf_text as t
 from risk.presentation.theme import BAND_RGB, PALETTE, rgb
 from risk.report.charts import loss_curve_png, provider_png, risk_matrix_png
@@ -198,13 +198,21 @@ def _risks(pdf: _Doc, report: Report) -> None:
     )
     pdf.h2("Top risks")
     pdf.grid(
-        ["service", "tier", "rating", "outage beyond tolerance", "single points of failure", "downtime/yr"],
+        [
+            "service",
+            "tier",
+            "rating",
+            "outage beyond tolerance a year (90% range)",
+            "single points of failure",
+            "downtime/yr",
+        ],
         [
             [
                 s.name,
                 str(s.tier),
-                f"{s.rating} ({s.score})",
-                f"{pct(s.tolerance_breach_probability)} ({one_in(s.tolerance_breach_probability)})",
+                f"{rating_certainty(s.rating, s.rating_probabilities)} ({s.score})",
+                f"{chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval)}, "
+                f"{one_in(s.tolerance_breach_probability)}",
                 ", ".join(s.single_points_of_failure) or "none",
                 hours(s.expected_annual_downtime_hours),
             ]

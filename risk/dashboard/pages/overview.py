@@ -6,7 +6,7 @@ import streamlit as st
 from risk.dashboard import state
 from risk.dashboard.widgets import explain, header, md_escape, selected_points, sidebar
 from risk.presentation import figures
-from risk.presentation.format import hours, money, one_in, pct
+from risk.presentation.format import chance, hours, money, one_in, pct, rating_certainty
 from risk.presentation.order import worst_first
 
 cur = sidebar()
@@ -68,8 +68,9 @@ with right:
     in_cell = [s for s in a.services if (s.likelihood, s.impact) == choice]
     for s in in_cell:
         st.markdown(
-            f"**{md_escape(s.name)}** (tier {s.tier}): {pct(s.tolerance_breach_probability)} a year "
-            f"({one_in(s.tolerance_breach_probability)}), {s.rating}"
+            f"**{md_escape(s.name)}** (tier {s.tier}): "
+            f"{chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval)} a year "
+            f"({one_in(s.tolerance_breach_probability)}), {rating_certainty(s.rating, s.rating_probabilities)}"
         )
 
 st.subheader("Top risks")
@@ -79,8 +80,9 @@ st.dataframe(
         {
             "service": [s.name for s in top],
             "tier": [s.tier for s in top],
-            "rating": [f"{s.rating} ({s.score})" for s in top],
+            "rating": [f"{rating_certainty(s.rating, s.rating_probabilities)} ({s.score})" for s in top],
             "P(outage beyond tolerance)/yr": [s.tolerance_breach_probability for s in top],
+            "90% range": [chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval) for s in top],
             "how often": [one_in(s.tolerance_breach_probability) for s in top],
             "single points of failure": [", ".join(s.single_points_of_failure) or "none" for s in top],
             "downtime/yr": [hours(s.expected_annual_downtime_hours) for s in top],

@@ -6,7 +6,7 @@ import streamlit as st
 from risk.dashboard import state
 from risk.dashboard.widgets import download_table, explain, header, md_escape, sidebar
 from risk.presentation import figures
-from risk.presentation.format import hours, money, one_in, pct, prob
+from risk.presentation.format import chance, hours, hours_range, money, one_in, pct, prob, rating_certainty
 from risk.presentation.order import worst_first
 from risk.presentation.tree import requirement_tree
 
@@ -34,10 +34,11 @@ table = pd.DataFrame(
         "single points of failure": [len(s.single_points_of_failure) for s in rows],
         "unavailability": [s.unavailability for s in rows],
         "P(breach)/yr": [s.tolerance_breach_probability for s in rows],
+        "90% range": [chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval) for s in rows],
         "downtime h/yr": [round(s.expected_annual_downtime_hours, 2) for s in rows],
         "cost/yr": [round(s.expected_annual_cost) for s in rows],
         "score": [s.score for s in rows],
-        "rating": [s.rating for s in rows],
+        "rating": [rating_certainty(s.rating, s.rating_probabilities) for s in rows],
     }
 )
 st.dataframe(
@@ -63,16 +64,19 @@ st.subheader(s.name)
 m = st.columns(4)
 m[0].metric(
     "Outage beyond tolerance",
-    pct(s.tolerance_breach_probability),
+    chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval),
     one_in(s.tolerance_breach_probability),
     delta_color="off",
     help=f"Probability of at least one outage longer than {hours(s.impact_tolerance_hours)}"
     f"{' + ' + hours(s.workaround_hours) + ' workaround' if s.workaround_hours else ''} in a year "
-    f"(± {pct(s.breach_probability_standard_error, 2)} simulation error).",
+    f". The range is the 5th to 95th percentile over what is not known about the providers' outage rates and "
+    f"durations; the simulation's own error is ± {pct(s.breach_probability_standard_error, 2)}. Rating "
+    + ", ".join(f"{b} {p:.0%}" for b, p in s.rating_probabilities.items() if p > 0)
+    + ".",
 )
 m[1].metric(
     "Expected downtime",
-    f"{hours(s.expected_annual_downtime_hours)}/yr",
+    f"{hours_range(s.expected_annual_downtime_hours, s.expected_annual_downtime_hours_interval)}/yr",
     f"90% of years under {hours(s.annual_downtime_hours_quantiles['p90'])}",
     delta_color="off",
 )

@@ -1,0 +1,87 @@
+"""Ranges over parameter uncertainty: the noise-removal step against known spreads, and a whole assessment
+against an independent calculation (sampling the rate posterior directly and using the closed form)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from risk.engine.uncertainty import breach_spread, interval, parameter_spread, rating_probabilities
+from risk.run import Run
+from risk.settings import Settings
+from tests.engine.helpers import catalog
+from tests.engine.test_outage_stats import HISTORY
+
+
+def test_noise_is_taken_out_of_block_figures():
+    rng = np.random.default_rng(3)
+    truth = rng.beta(20, 30, 400)  # the parameter spread we want back: mean 0.4, sd about 0.068
+    years = np.full(400, 200.0)
+    observed = rng.binomial(200, truth) / 200  # plus binomial noise of sd about 0.035
+    adjusted = breach_spread(observed, years)
+    assert np.std(adjusted) == pytest.approx(np.std(truth), rel=0.1)
+    assert interval(adjusted) == pytest.approx(list(np.quantile(truth, [0.05, 0.95])), abs=0.02)
+    assert np.std(observed) > np.std(adjusted)  # without the step the range would be too wide
+
+
+def test_no_parameter_spread_leaves_only_the_mean():
+    rng = np.random.default_rng(4)
+    observed = rng.binomial(200, 0.3, 300) / 200  # every block has the same true probability
+    adjusted = breach_spread(observed, np.full(300, 200.0))
+    raw = interval(observed)
+    assert raw[1] - raw[0] > 0.09  # the blocks alone suggest a range of about 0.1 ...
+    assert interval(adjusted)[1] - interval(adjusted)[0] < 0.05  # ... most of which is noise, and is taken out
+    assert parameter_spread(np.array([0.2, 0.2, 0.2]), 0.0).tolist() == [0.2, 0.2, 0.2]
+
+
+def test_rating_probabilities_sum_to_one_and_follow_the_thresholds():
+    settings = Settings()
+    probs = rating_probabilities(np.array([0.009, 0.01, 0.3, 0.6]), 4, settings)
+    assert sum(probs.values()) == pytest.approx(1.0)
+    # likelihood 1, 2, 4, 5 at impact 4 -> scores 4, 8, 16, 20 -> moderate, high, extreme, extreme
+    assert probs == {"low": 0.0, "moderate": 0.25, "high": 0.25, "extreme": 0.5}
+
+
+def test_single_point_of_failure_range_matches_the_rate_posterior():
+    """One history-rated dependency with a stated mean duration: P(breach | rate) = 1 - exp(-rate * s),
+    s = P(capped outage > tolerance). The range must match the same transform of the Gamma posterior's
+    percentiles, computed independently by sampling the posterior."""
+    mfa = {"id": "mfa", "name": "MFA", "provider": "Microsoft", "product": "Entra ID", "capability": "mfa"}
+    mfa["mean_outage"] = "3h"
+    cat = catalog(["mfa"], [mfa], tolerance="2h")
+    run = Run.build(cat, HISTORY, {"simulated_years": 100_000, "uncertainty_draws": 1000, "seed": 7})
+    stats = run.statistics["mfa"]
+    assert stats.mu_sd == 0 and stats.rate_shape == pytest.approx(0.5 + 1 + 0.5 + 1)  # a, b (partial), c
+    s = 0.5 * math.erfc((math.log(2) - stats.mu) / (stats.sigma * math.sqrt(2)))  # P(D > 2h), cap 168h
+    rates = np.random.default_rng(11).gamma(stats.rate_shape, 1 / stats.rate_years, 200_000)
+    expected = np.quantile(1 - np.exp(-rates * s), [0.05, 0.95])
+    service = run.assessment.service("svc")
+    # Tolerances: the percentiles of 1,000 draws of a skewed posterior vary by about 0.015 (and the mean by
+    # about 0.004) from run to run; the noise removal adds a little.
+    assert service.tolerance_breach_probability_interval == pytest.approx(list(expected), abs=0.03)
+    assert service.tolerance_breach_probability == pytest.approx(float(np.mean(1 - np.exp(-rates * s))), abs=0.012)
+    assert sum(service.rating_probabilities.values()) == pytest.approx(1.0)
+
+
+def test_expert_estimates_are_taken_as_given():
+    cat = catalog(
+        ["a"],
+        [
+            {
+                "id": "a",
+                "name": "A",
+                "provider": "P",
+                "product": "Q",
+                "capability": "dns",
+                "annual_outages": 0.5,
+                "mean_outage": "6h",
+            }
+        ],
+    )
+    one = Run.build(cat, [], {"simulated_years": 4000, "uncertainty_draws": 1}).assessment.service("svc")
+    many = Run.build(cat, [], {"simulated_years": 4000, "uncertainty_draws": 50}).assessment.service("svc")
+    assert one.tolerance_breach_probability == many.tolerance_breach_probability  # the same draws
+    low, high = many.tolerance_breach_probability_interval
+    assert high - low < 0.05  # only block-to-block noise remains, and that is taken out
