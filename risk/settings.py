@@ -66,6 +66,12 @@ class Settings(BaseModel):
     default_mean_outage_hours: float = Field(
         default=4.0, gt=0, le=8760, description="Mean outage for a no-data dependency (hours, at most a year)."
     )
+    common_cause_beta: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="Share of each identical redundant part's outages that hit all of them at once (beta factor).",
+    )
     max_outage_hours: float = Field(
         default=168.0, gt=0, le=8760, description="Simulated outages are capped at this length (hours, at most a year)."
     )

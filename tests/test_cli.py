@@ -66,7 +66,7 @@ def test_outages_filters_by_provider_alias_and_capability():
 
 def test_outages_table_lists_the_history():
     result = runner.invoke(app, ["outages", "--provider", "Cisco"])
-    assert result.exit_code == 0 and "Outage history: 7 record(s)" in result.output
+    assert result.exit_code == 0 and "Outage history: 16 record(s)" in result.output
 
 
 def test_outages_with_a_bad_incident_log_exits_2(tmp_path):

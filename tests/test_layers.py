@@ -19,6 +19,7 @@ LAYERS = {
     "data": 0,
     "version": 0,
     "limits": 0,
+    "regions": 0,
     "catalog": 1,
     "history": 2,
     "engine": 3,

@@ -13,6 +13,14 @@ from __future__ import annotations
 
 import csv
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from history_second_pass import SECOND_PASS  # noqa: E402
+
+from risk.regions import regions_in  # noqa: E402
 
 FIELDS = [
     "id",
@@ -28,7 +36,24 @@ FIELDS = [
     "summary",
     "source_url",
     "confidence",
+    "regions",
+    "affects",
 ]
+
+# What else an incident took down, where its source says so (id -> "Product: capability; ...").
+AFFECTS: dict[str, str] = {
+    # "Azure portal, Microsoft 365 and Entra endpoints behind it failed".
+    "microsoft-20251029": "Entra ID: sign-in; Exchange Online: email; Microsoft Teams: messaging; "
+    "SharePoint Online: collaboration",
+    # "Azure and Microsoft 365 lost connectivity".
+    "microsoft-20230125": "Exchange Online: email; Microsoft Teams: messaging; SharePoint Online: collaboration",
+    # "signed users out of Outlook".
+    "microsoft-20250301": "Exchange Online: email",
+    # "Teams, Exchange Online and SharePoint failed".
+    "microsoft-20240912": "Exchange Online: email; Microsoft Teams: messaging; SharePoint Online: collaboration",
+    # "Microsoft 365, Azure, Dynamics and third-party apps using AAD" rejected tokens.
+    "microsoft-20210315": "Exchange Online: email; Microsoft Teams: messaging; SharePoint Online: collaboration",
+}
 
 # id -> (provider, product(s), capability(ies), summary)
 MAP: dict[str, tuple[str, str, str, str]] = {
@@ -580,13 +605,14 @@ MAP: dict[str, tuple[str, str, str, str]] = {
 def main(path: str) -> None:
     with open(path, encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    missing = [r["id"] for r in rows if r["id"] not in MAP]
+    mapping = {**MAP, **SECOND_PASS}
+    missing = [r["id"] for r in rows if r["id"] not in mapping]
     if missing:
         sys.exit(f"no mapping for: {', '.join(missing)}")
     out = csv.DictWriter(sys.stdout, FIELDS, lineterminator="\n")
     out.writeheader()
     for r in rows:
-        provider, product, capability, summary = MAP[r["id"]]
+        provider, product, capability, summary = mapping[r["id"]]
         out.writerow(
             {
                 "id": r["id"],
@@ -602,6 +628,8 @@ def main(path: str) -> None:
                 "summary": summary,
                 "source_url": r["source_url"],
                 "confidence": r["confidence"],
+                "regions": "; ".join(regions_in(r["regions_scope"])),
+                "affects": AFFECTS.get(r["id"], ""),
             }
         )
 

@@ -14,6 +14,7 @@ import networkx as nx
 from risk.catalog.expressions import iter_refs
 from risk.catalog.model import AllOf, AnyOf, AtLeast, Dependency, Provider, Ref, Service
 from risk.problems import Location, Problem, did_you_mean
+from risk.regions import known_regions, region_of
 
 __all__ = ["check_catalog"]
 
@@ -147,6 +148,16 @@ def check_catalog(
         )
 
     for i, dep in dependencies:
+        if dep.region is not None and region_of(dep.region) is None:
+            guess = did_you_mean(dep.region.casefold(), known_regions())
+            problems.append(
+                Problem(
+                    f"unknown region '{dep.region}'" + (f"; {guess}" if guess else ""),
+                    locate(("dependencies", i, "region")),
+                    "use a region name such as eu-west-2, London, UK South, us-east-1 or Ireland "
+                    f"(coarse regions: {', '.join(known_regions())})",
+                )
+            )
         if dep.is_logical:
             estimate = [f for f in ("annual_outages", "mean_outage", "unavailability") if getattr(dep, f) is not None]
             if estimate:

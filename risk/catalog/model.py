@@ -256,6 +256,11 @@ class Dependency(BaseModel):
         default=None, ge=0, le=1, description="Expert estimate: probability of being down at a random moment."
     )
     notes: str | None = Field(default=None, max_length=5000, description="Extension: free text for the reader.")
+    region: Text | None = Field(
+        default=None,
+        description="Extension: where the provider runs it (e.g. eu-west-2, London, UK South); regional "
+        "incidents elsewhere do not count. Names: docs/methodology.md, 'Regions'.",
+    )
 
     @model_validator(mode="after")
     def _needs_identity(self) -> Dependency:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from risk.engine.statistics import HOURS_PER_YEAR, DependencyStats
+from risk.engine.statistics import HOURS_PER_YEAR, DependencyStats, Stream
 from risk.engine.structure import Delay, Gate, Node, Var
 
 __all__ = ["Intervals", "Simulation", "ServiceSimulation", "simulate", "at_least", "union", "delay", "blocks"]
@@ -114,20 +114,31 @@ def blocks(years: int, draws: int) -> np.ndarray:
     return (np.arange(years, dtype=np.int64) * draws) // years
 
 
+def _own_parameters(stats: DependencyStats, seed: int, draws: int) -> tuple[np.ndarray | float, np.ndarray | float]:
+    """Per-block (rate, mu) of a dependency's own outages; scalars when there is one block."""
+    if draws > 1:
+        return stats.draw_parameters(_stream(seed, stats.id + "\x00parameters"), draws)
+    return stats.annual_outages, stats.mu
+
+
 def sample_outages(stats: DependencyStats, years: int, seed: int, cap_hours: float, draws: int = 1) -> Intervals:
     """One dependency's own outages over the whole simulated timeline, overlapping ones merged. With draws
     > 1 the years are split into that many blocks, each with its own plausible rate and mean duration drawn
     from what is known about them (their own random stream, so a dependency whose figures are certain is
     simulated exactly as with draws = 1)."""
+    rates, mus = _own_parameters(stats, seed, draws)
+    return _sample(stats, years, seed, cap_hours, draws, rates, mus)
+
+
+def _sample(stats, years, seed, cap_hours, draws, rates, mus) -> Intervals:
     rng = _stream(seed, stats.id)
     if draws > 1:
-        rates, mus = stats.draw_parameters(_stream(seed, stats.id + "\x00parameters"), draws)
         block = blocks(years, draws)
-        counts = rng.poisson(rates[block])
-        mu = np.repeat(mus[block], counts)
+        counts = rng.poisson(np.asarray(rates)[block])
+        mu = np.repeat(np.asarray(mus)[block], counts)
     else:
-        counts = rng.poisson(stats.annual_outages, years)
-        mu = stats.mu
+        counts = rng.poisson(rates, years)
+        mu = mus
     n = int(counts.sum())
     starts = (np.repeat(np.arange(years, dtype=np.float64), counts) + rng.random(n)) * HOURS_PER_YEAR
     durations = np.minimum(rng.lognormal(mu, stats.sigma, n), cap_hours)
@@ -136,6 +147,59 @@ def sample_outages(stats: DependencyStats, years: int, seed: int, cap_hours: flo
         return Intervals.empty()
     order = np.argsort(starts, kind="stable")
     return _merge(starts[order], ends[order])
+
+
+@dataclass(frozen=True)
+class SharedEvents:
+    """The events of one common-cause stream: when each starts, its block, and the standard-normal deviate
+    that sets its duration in every member."""
+
+    starts: np.ndarray
+    block: np.ndarray
+    deviate: np.ndarray
+
+
+def sample_shared(stream: Stream, years: int, seed: int, draws: int) -> SharedEvents:
+    rng = _stream(seed, stream.key)
+    if draws > 1:
+        rates = stream.draw_rates(_stream(seed, stream.key + "\x00parameters"), draws)
+        year_block = blocks(years, draws)
+        counts = rng.poisson(rates[year_block])
+    else:
+        year_block = np.zeros(years, dtype=np.int64)
+        counts = rng.poisson(stream.rate, years)
+    n = int(counts.sum())
+    year = np.repeat(np.arange(years, dtype=np.int64), counts)
+    starts = (year + rng.random(n)) * HOURS_PER_YEAR
+    deviate = rng.standard_normal(n)
+    order = np.argsort(starts, kind="stable")
+    return SharedEvents(starts[order], year_block[year[order]], deviate[order])
+
+
+def dependency_outages(
+    stats: DependencyStats,
+    years: int,
+    seed: int,
+    cap_hours: float,
+    draws: int,
+    shared: Callable[[Stream], SharedEvents],
+) -> Intervals:
+    """All of a dependency's outages: its own, and every event of the common-cause streams it is in (each
+    lasting as long as this dependency's own duration model says, at the event's deviate)."""
+    if not stats.shared:
+        return sample_outages(stats, years, seed, cap_hours, draws)
+    own = stats.own()
+    rates, mus = _own_parameters(own, seed, draws)
+    parts = [_sample(own, years, seed, cap_hours, draws, rates, mus)]
+    end = years * HOURS_PER_YEAR
+    for stream in stats.shared:
+        events = shared(stream)
+        if not events.starts.size:
+            continue
+        mu = np.asarray(mus)[events.block] if draws > 1 else mus
+        durations = np.minimum(np.exp(mu + stats.sigma * events.deviate), cap_hours)
+        parts.append(_merge(events.starts, np.minimum(events.starts + durations, end)))
+    return union(parts)
 
 
 @dataclass
@@ -196,6 +260,21 @@ def simulate(
 
     memo: dict[int, Intervals] = {}
     remaining = dict(parents)
+    # Common-cause events, sampled once per stream and kept until every member has used them.
+    users = {}
+    for st in stats.values():
+        for stream in st.shared:
+            users[stream.key] = users.get(stream.key, 0) + 1
+    events: dict[str, SharedEvents] = {}
+
+    def shared(stream: Stream) -> SharedEvents:
+        if stream.key not in events:
+            events[stream.key] = sample_shared(stream, years, seed, max(draws, 1))
+        result = events[stream.key]
+        users[stream.key] -= 1
+        if users[stream.key] <= 0:
+            del events[stream.key]
+        return result
 
     def down(node: Node) -> Intervals:
         key = id(node)
@@ -206,7 +285,7 @@ def simulate(
                 del memo[key]
             return hit
         if isinstance(node, Var):
-            result = sample_outages(stats[node.name], years, seed, cap_hours, draws)
+            result = dependency_outages(stats[node.name], years, seed, cap_hours, draws, shared)
         elif isinstance(node, Delay):
             result = down(node.child) if ignore_grace else delay(down(node.child), node.hours)
         else:

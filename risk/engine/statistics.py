@@ -46,6 +46,29 @@ class HistoryFit:
     known_durations: int
 
 
+@dataclass(frozen=True)
+class Stream:
+    """A stream of outage events that hits several dependencies at the same moment (a common cause): the
+    recorded incidents they share, or the common-cause share (beta) of identical redundant parts. Each
+    event is one draw; every member suffers it at once, each for a duration from its own model (the same
+    standard-normal deviate in each member's lognormal, so a long incident is long for all of them)."""
+
+    key: str  # names the stream's random numbers
+    members: tuple[str, ...]
+    rate: float  # events a year (posterior mean)
+    shape: float | None = None  # Gamma posterior (shape, years) of the rate, when it comes from history
+    years: float | None = None
+    log_sd: float = 0.0  # otherwise a log-normal spread of the rate (the no-data default)
+    records: tuple[str, ...] = ()
+
+    def draw_rates(self, rng: np.random.Generator, draws: int) -> np.ndarray:
+        if self.shape is not None and self.years:
+            return rng.gamma(self.shape, 1.0 / self.years, draws)
+        if self.log_sd > 0:
+            return self.rate * np.exp(rng.normal(-(self.log_sd**2) / 2, self.log_sd, draws))
+        return np.full(draws, self.rate)
+
+
 @dataclass
 class DependencyStats:
     """One basic dependency's outage model and where each figure came from."""
@@ -69,6 +92,19 @@ class DependencyStats:
     rate_years: float | None = None
     rate_log_sd: float = 0.0
     mu_sd: float = 0.0
+    # Common causes: the shared streams this dependency is a member of, and what is left as its own
+    # (annual_outages = own rate + the shared streams' rates).
+    shared: tuple[Stream, ...] = ()
+    own_rate: float | None = None
+    own_shape: float | None = None
+
+    def own(self) -> DependencyStats:
+        """The dependency with only its own outages (its shared streams taken out)."""
+        if not self.shared:
+            return self
+        from dataclasses import replace
+
+        return replace(self, annual_outages=self.own_rate or 0.0, rate_shape=self.own_shape, shared=(), own_rate=None)
 
     def draw_parameters(self, rng: np.random.Generator, draws: int) -> tuple[np.ndarray, np.ndarray]:
         """`draws` plausible (rate, mu) pairs from what is known: the rate from its posterior (or spread),
@@ -135,8 +171,10 @@ def dependency_stats(
     records: Sequence[OutageRecord],
     settings: Settings,
     aliases: AliasTable | None = None,
+    common_causes: bool = True,
 ) -> dict[str, DependencyStats]:
-    """Statistics for every basic (non-logical) dependency of the catalog."""
+    """Statistics for every basic (non-logical) dependency of the catalog; with `common_causes`, the shared
+    incident streams and beta-factor streams that make some of them fail together in the simulation."""
     table = aliases or load_aliases()
     fit = history_fit(records)
     covered = {(table.provider(r.provider), table.product(p)) for r in records for p in r.product}
@@ -144,7 +182,84 @@ def dependency_stats(
     for dep in catalog.dependencies:
         if not dep.is_logical:
             out[dep.id] = _one(dep, records, settings, table, fit, covered)
+    if common_causes:
+        _shared_incidents(out, records, settings)
+        _beta_factor(out, catalog, settings, table)
     return out
+
+
+def _shared_incidents(stats: dict[str, DependencyStats], records: Sequence[OutageRecord], settings: Settings) -> None:
+    """A recorded incident that matches several history-rated dependencies is one event for all of them.
+    Records are grouped by the set of dependencies they hit; each group with two or more members becomes a
+    shared stream with its severity-weighted count as the Gamma shape; each member keeps the prior (and any
+    records it alone matches) as its own stream, so its total rate is unchanged."""
+    weight = {r.id: settings.severity_weights[r.severity] for r in records}
+    hit_by: dict[str, list[str]] = {}
+    for dep_id, st in stats.items():
+        if st.source == "history":
+            for rid in st.record_ids:
+                hit_by.setdefault(rid, []).append(dep_id)
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for rid, members in hit_by.items():
+        if len(members) > 1:
+            groups.setdefault(tuple(sorted(members)), []).append(rid)
+    for members, rids in sorted(groups.items()):
+        n = sum(weight[r] for r in rids)
+        years = stats[members[0]].rate_years or 1.0
+        stream = Stream(
+            key="incidents:" + ",".join(members),
+            members=members,
+            rate=n / years,
+            shape=n,
+            years=years,
+            records=tuple(sorted(rids)),
+        )
+        for m in members:
+            st = stats[m]
+            st.shared = (*st.shared, stream)
+    for st in stats.values():
+        if st.shared:
+            shape = (st.rate_shape or 0.0) - sum(x.shape or 0.0 for x in st.shared)
+            st.own_shape = max(shape, 1e-9)
+            st.own_rate = st.own_shape / (st.rate_years or 1.0)
+
+
+def _beta_factor(stats: dict[str, DependencyStats], catalog: Catalog, settings: Settings, table: AliasTable) -> None:
+    """Identical redundant parts without history (same provider, product, capability, region and estimate,
+    or all on the no-data default) share a common cause: a fraction beta of each one's rate is one stream
+    that hits them all at once (the beta-factor model); the rest stays their own."""
+    beta = settings.common_cause_beta
+    if beta <= 0:
+        return
+    groups: dict[tuple, list[str]] = {}
+    for dep in catalog.dependencies:
+        st = stats.get(dep.id)
+        if st is None or st.source == "history" or st.shared:
+            continue
+        key = (
+            table.provider(dep.provider or ""),
+            table.product(dep.product or ""),
+            dep.capability,
+            dep.region,
+            st.source,
+            round(st.annual_outages, 12),
+            round(st.mu, 12),
+        )
+        groups.setdefault(key, []).append(dep.id)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        first = stats[members[0]]
+        stream = Stream(
+            key="common-cause:" + ",".join(sorted(members)),
+            members=tuple(sorted(members)),
+            rate=beta * first.annual_outages,
+            log_sd=first.rate_log_sd,
+        )
+        for m in members:
+            st = stats[m]
+            st.shared = (stream,)
+            st.own_rate = (1 - beta) * st.annual_outages
 
 
 def _one(dep: Dependency, records, settings: Settings, table: AliasTable, fit: HistoryFit, covered) -> DependencyStats:

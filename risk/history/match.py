@@ -3,26 +3,55 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
+
+import yaml
 
 from risk.catalog.model import Catalog, Dependency
+from risk.data import DATA, require
 from risk.history.aliases import AliasTable, load_aliases
-from risk.history.model import OutageRecord
+from risk.history.model import OUTAGE_CAPABILITIES, OutageRecord
+from risk.regions import overlap, region_of
 
 __all__ = ["matches", "records_for", "records_hitting", "filter_records"]
 
 
+@lru_cache(maxsize=1)
+def counts_for() -> dict[str, frozenset[str]]:
+    """Incident capability -> the dependency capabilities it counts for (risk/data/capabilities.yaml)."""
+    doc = yaml.safe_load(require(DATA / "capabilities.yaml").read_text(encoding="utf-8")) or {}
+    extra = doc.get("counts_for") or {}
+    return {c: frozenset([c, *(extra.get(c) or [])]) for c in OUTAGE_CAPABILITIES}
+
+
+def capability_counts(incident: list[str], dependency: str) -> bool:
+    """Whether an incident of these capabilities counts for a dependency of this capability."""
+    table = counts_for()
+    return "all" in incident or any(dependency in table.get(c, frozenset([c])) for c in incident)
+
+
 def matches(record: OutageRecord, dependency: Dependency, aliases: AliasTable | None = None) -> bool:
-    """True when the record's provider and one of its products match the dependency (through aliases), and
-    one of its capabilities is the dependency's or is 'all'. Logical dependencies never match."""
+    """True when the record hits the dependency: its provider matches (through aliases), it is in the
+    dependency's region (or either is unstated), and either one of its products matches with a capability
+    that counts for the dependency's (see counts_for), or it lists the dependency's product and capability
+    among what it also took down (`affects`). Logical dependencies never match."""
     if dependency.is_logical or not (dependency.provider and dependency.product and dependency.capability):
         return False
     table = aliases or load_aliases()
     if table.provider(record.provider) != table.provider(dependency.provider):
         return False
-    product = table.product(dependency.product)
-    if not any(table.product(p) == product for p in record.product):
+    if not overlap(record.regions, region_of(dependency.region)):
         return False
-    return "all" in record.capability or dependency.capability in record.capability
+    product = table.product(dependency.product)
+    if any(table.product(p) == product for p in record.product) and capability_counts(
+        record.capability, dependency.capability
+    ):
+        return True
+    for item in record.affects:
+        name, capability = (x.strip() for x in item.split(":", 1))
+        if table.product(name) == product and capability_counts([capability], dependency.capability):
+            return True
+    return False
 
 
 def records_for(

@@ -62,7 +62,7 @@ Names = Annotated[
 class OutageRecord(BaseModel):
     """An incident: `product` and `capability` may name several, separated by '; ' in tabular files."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False, validate_assignment=False)
 
     id: Annotated[str, Field(min_length=1, max_length=200)] = Field(description="Unique, e.g. microsoft-20250113.")
     provider: Annotated[str, Field(min_length=1, max_length=200)] = Field(description="Who failed, e.g. Microsoft.")
@@ -80,12 +80,37 @@ class OutageRecord(BaseModel):
     cause: str | None = Field(default=None, description="Cause category, e.g. config change.")
     summary: str | None = Field(default=None, description="One line on what happened.")
     source_url: str | None = Field(default=None, description="Where the record was read.")
+    regions: Annotated[list[Annotated[str, Field(min_length=1, max_length=60)]], BeforeValidator(_split)] = Field(
+        default_factory=list,
+        description="Extension: the regions the incident hit (names from docs/methodology.md, 'Regions'); "
+        "none means global. Read from `scope` when not given.",
+    )
+    affects: Annotated[
+        list[Annotated[str, Field(pattern=r"^[^:]+:[^:]+$", max_length=200)]], BeforeValidator(_split)
+    ] = Field(
+        default_factory=list,
+        description="Extension: what else the incident took down, as 'Product: capability' (e.g. "
+        "'Exchange Online: email'), where the source says so.",
+    )
     confidence: Literal["high", "medium", "low"] = Field(
         description="high: provider's own review; medium: reputable news; low: weak sources."
     )
 
     @model_validator(mode="after")
     def _consistent(self) -> OutageRecord:
+        from risk.regions import region_of, regions_in
+
+        if self.regions:
+            unknown = [r for r in self.regions if region_of(r) is None]
+            if unknown:
+                raise ValueError(f"unknown region '{unknown[0]}'; see docs/methodology.md, 'Regions'")
+            self.regions = sorted({region_of(r) for r in self.regions})
+        elif self.scope:
+            self.regions = regions_in(self.scope)
+        for item in self.affects:
+            capability = item.split(":", 1)[1].strip()
+            if capability not in OUTAGE_CAPABILITIES:
+                raise ValueError(f"affects '{item}': unknown capability '{capability}'")
         if self.start is None:
             raise ValueError("start is missing; give the date (and time, if known) the outage began")
         start = _as_datetime(self.start)

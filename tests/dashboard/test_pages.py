@@ -49,7 +49,7 @@ def test_overview_cell_picker_lists_the_services_in_a_cell(app):
     assert "Pathology laboratory system" in shown and "Clinical email" not in shown
     app.selectbox(key="cell").set_value((4, 4)).run()
     shown = "\n".join(m.value for m in app.markdown)
-    assert "Clinical email and calendars" in shown and "Pathology laboratory system" not in shown
+    assert "Microsoft Teams" in shown and "Pathology laboratory system" not in shown
 
 
 def test_services_page_filters_and_details(app):
@@ -81,9 +81,9 @@ def test_single_points_of_failure_page(app):
 def test_outage_history_page_lists_sources(app):
     at = page(app, "history")
     records = at.dataframe[-1].value
-    assert len(records) == 87 and records["source"].str.startswith("http").all()
+    assert len(records) == 147 and records["source"].str.startswith("http").all()
     at.multiselect[0].set_value(["Microsoft"]).run()
-    assert len(at.dataframe[-1].value) == 32
+    assert len(at.dataframe[-1].value) == 45
 
 
 def test_catalog_and_settings_pages_render(app):

@@ -14,7 +14,7 @@ header("Settings", "Which outage data to use, how deep to analyse, and where the
 
 st.subheader("Outage sources")
 use = st.checkbox(
-    "Use the shipped outage history (87 public records, 2018-2026)",
+    "Use the shipped outage history (147 public records, 2018-2026)",
     value=bool(ws.pref("use_shipped_history", True)),
     key="use_history",
 )
