@@ -97,8 +97,13 @@ def validate(
     """Check catalogs and report every problem with its location. Exit 2 when any is invalid."""
     invalid = 0
     results = []
+    history = read_outages(default_history_paths())
     for path in catalogs:
         report = read_catalog(path)
+        if report.catalog is not None and history.ok:
+            from risk.history.match import unrecognised_products
+
+            report.problems += unrecognised_products(report.catalog, history.records, where=str(path))
         invalid += not report.ok
         results.append({"catalog": str(path), "valid": report.ok, "problems": [p.to_dict() for p in report.problems]})
         if not as_json:
@@ -298,6 +303,33 @@ def scenario(
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     else:
         render_scenario(result, out)
+
+
+@app.command()
+@_refusing_bad_input
+def why(
+    catalog: Annotated[Path, typer.Argument(help="The catalog.")],
+    dependency: Annotated[str, typer.Argument(help="The dependency id to explain.")],
+    outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
+) -> None:
+    """Why a dependency got its outage rate: matched records and weights, prior, history span, durations."""
+    from risk.presentation.why import rate_explanation
+    from risk.problems import Location, did_you_mean
+
+    run = _run(catalog, outages)
+    if dependency not in run.statistics:
+        guess = did_you_mean(dependency, list(run.statistics))
+        raise InputError(
+            [
+                Problem(
+                    f"no basic dependency '{dependency}'" + (f"; {guess}" if guess else ""),
+                    Location("why"),
+                    "name one of the catalog's dependencies (not a logical group)",
+                )
+            ]
+        )
+    for line in rate_explanation(run, dependency):
+        out.print(line, markup=False, highlight=False)
 
 
 @app.command()

@@ -32,7 +32,7 @@ from risk.engine.statistics import DependencyStats, dependency_stats
 from risk.engine.structure import Structure, compile_catalog
 from risk.history.aliases import AliasTable, load_aliases
 from risk.history.load import default_history_paths, read_outages
-from risk.history.match import records_hitting
+from risk.history.match import records_hitting, unrecognised_products
 from risk.history.model import OutageRecord
 from risk.problems import InputError, Location, Problem, did_you_mean
 from risk.settings import Settings
@@ -182,11 +182,18 @@ class Run:
         """Why this Run's assessment would exceed the work limits (risk.limits), without simulating."""
         return work_problems(self.structure, self.statistics, self.settings)
 
+    @property
+    def naming_problems(self) -> list[Problem]:
+        """Warnings for products the history does not know under the name the catalog uses (so their rate
+        would fall back to the default), each with the closest known name."""
+        return self._once("naming", lambda: unrecognised_products(self.catalog, self.records, self.aliases))
+
     def assess(self, progress: Progress | None = None) -> Assessment:
-        """The assessment (computed once; `progress` is called while it is being computed)."""
-        return self._once(
-            "assessment",
-            lambda: assess(
+        """The assessment (computed once; `progress` is called while it is being computed). Its warnings
+        include the products the history does not recognise."""
+
+        def compute() -> Assessment:
+            result = assess(
                 self.catalog,
                 self.records,
                 self.settings,
@@ -194,8 +201,11 @@ class Run:
                 progress,
                 structure=self.structure,
                 stats=self.statistics,
-            ),
-        )
+            )
+            names = [f"{p.message}; {p.hint}" for p in self.naming_problems]
+            return result.model_copy(update={"warnings": names + result.warnings}) if names else result
+
+        return self._once("assessment", compute)
 
     @property
     def assessment(self) -> Assessment:

@@ -13,7 +13,7 @@ from risk.history.aliases import AliasTable, load_aliases
 from risk.history.model import OUTAGE_CAPABILITIES, OutageRecord
 from risk.regions import overlap, region_of
 
-__all__ = ["matches", "records_for", "records_hitting", "filter_records"]
+__all__ = ["matches", "records_for", "records_hitting", "filter_records", "unrecognised_products"]
 
 
 @lru_cache(maxsize=1)
@@ -88,3 +88,45 @@ def filter_records(
     if capability:
         out = [r for r in out if capability in r.capability or "all" in r.capability]
     return sorted(out, key=lambda r: (r.start_dt, r.id))
+
+
+def unrecognised_products(
+    catalog: Catalog, records: Iterable[OutageRecord], aliases: AliasTable | None = None, where: str = "catalog"
+):
+    """Warnings for dependencies of a provider the history knows, under a product name it does not know and
+    without an estimate: their rate would silently fall back to the no-data default. Each names the closest
+    known product of that provider (by name, or by one name containing the other), and the known ones."""
+    from risk.problems import Location, Problem, nearest
+
+    table = aliases or load_aliases()
+    known: dict[str, dict[str, str]] = {}  # provider -> canonical product -> a name as written in history
+    for r in records:
+        for p in r.product:
+            known.setdefault(table.provider(r.provider), {}).setdefault(table.product(p), p)
+        for item in r.affects:
+            name = item.split(":", 1)[0].strip()
+            known.setdefault(table.provider(r.provider), {}).setdefault(table.product(name), name)
+    out = []
+    for i, dep in enumerate(catalog.dependencies):
+        if dep.is_logical or dep.annual_outages is not None or dep.unavailability is not None:
+            continue
+        products = known.get(table.provider(dep.provider or ""))
+        if not products or table.product(dep.product or "") in products:
+            continue
+        wanted = " ".join((dep.product or "").casefold().split())
+        names = sorted(products.values())
+        guess = next((n for n in names if wanted and (wanted in n.casefold() or n.casefold() in wanted)), None)
+        guess = guess or nearest(dep.product or "", names, cutoff=0.5)
+        out.append(
+            Problem(
+                f"product '{dep.product}' of {dep.provider} is not in the outage history"
+                + (f"; did you mean '{guess}'?" if guess else "")
+                + " Its outage rate falls back to the no-data default",
+                Location(where, path=f"dependencies[{i}].product"),
+                f"write the product as the history names it ({', '.join(names[:8])}"
+                + (", ..." if len(names) > 8 else "")
+                + "), add an alias, or give annual_outages and mean_outage",
+                "warning",
+            )
+        )
+    return out

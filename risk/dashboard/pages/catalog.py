@@ -23,6 +23,7 @@ from risk.dashboard import state
 from risk.dashboard.widgets import header, md_escape, sidebar
 from risk.data import example_paths
 from risk.durations import format_duration
+from risk.history.match import unrecognised_products
 from risk.problems import Location
 
 cur = sidebar()
@@ -163,6 +164,8 @@ with upload_tab:
         done = st.session_state.setdefault("uploads_done", {})
         if digest not in done:
             report = read_catalog(data, name=file.name)
+            if report.catalog is not None:
+                report.problems += unrecognised_products(report.catalog, state.history().records, where=file.name)
             if report.catalog is None:
                 done[digest] = ("invalid", report.problems)
             else:

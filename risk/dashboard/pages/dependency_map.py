@@ -8,9 +8,11 @@ from risk.dashboard.widgets import explain, header, md_escape, selected_points, 
 from risk.presentation.format import pct
 from risk.presentation.graph import layered_graph
 from risk.presentation.theme import PALETTE
+from risk.presentation.why import rate_explanation
 
 cur = sidebar()
-a = state.assessment(state.run(cur))
+run = state.run(cur)
+a = state.assessment(run)
 header("Dependency map", "What goes down, and for how many people, when one dependency fails?")
 
 deps = sorted(a.dependencies, key=lambda d: -d.importance.birnbaum)
@@ -142,3 +144,6 @@ explain(
     f"{d.annual_outages:.2f} outages a year, unavailability {pct(d.unavailability, 3)}, source {d.source}.",
     "blast-radius",
 )
+
+with st.expander(f"Why {md_escape(d.name)} has this outage rate", expanded=False):
+    st.markdown("  \n".join(md_escape(line) for line in rate_explanation(run, d.id)))

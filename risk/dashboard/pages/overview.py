@@ -10,8 +10,16 @@ from risk.presentation.format import chance, hours, money, one_in, pct, rating_c
 from risk.presentation.order import worst_first
 
 cur = sidebar()
-a = state.assessment(state.run(cur))
+run = state.run(cur)
+a = state.assessment(run)
 header("Overview", f"{cur.catalog.organisation}: where are we exposed, and how badly?")
+if run.naming_problems:
+    with st.expander(
+        f"{len(run.naming_problems)} product name(s) not found in the outage history: their rates are guesses",
+        expanded=True,
+    ):
+        for p in run.naming_problems:
+            st.warning(f"{md_escape(p.message)}. Fix: {md_escape(p.hint)}.")
 
 tier1 = [s for s in a.services if s.tier == 1]
 tier1_spof = [s for s in tier1 if s.single_points_of_failure]
