@@ -57,6 +57,12 @@ class Settings(BaseModel):
         default={"major": 1.0, "partial": 0.5, "degraded": 0.25},
         description="Chance (0 to 1) that a recorded outage of each severity hits this organisation.",
     )
+    recency_half_life_years: float | None = Field(
+        default=None,
+        gt=0,
+        le=100,
+        description="Weight each record by 2^(-age / half-life) so recent outages count more (years; none: no weighting).",
+    )
     min_records_for_own_duration_fit: Count = Field(
         default=3, ge=2, le=1000, description="Known durations needed for a dependency's own duration fit."
     )

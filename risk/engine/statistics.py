@@ -178,22 +178,72 @@ def dependency_stats(
     table = aliases or load_aliases()
     fit = history_fit(records)
     covered = {(table.provider(r.provider), table.product(p)) for r in records for p in r.product}
+    pooled = _provider_fits(records, settings, table, fit)
+    weigh = record_weights(records, settings, fit)
     out: dict[str, DependencyStats] = {}
     for dep in catalog.dependencies:
         if not dep.is_logical:
-            out[dep.id] = _one(dep, records, settings, table, fit, covered)
+            target = pooled.get(table.provider(dep.provider or ""), fit)
+            out[dep.id] = _one(dep, records, settings, table, fit, covered, target, weigh)
     if common_causes:
-        _shared_incidents(out, records, settings)
+        _shared_incidents(out, catalog, weigh, settings, table)
         _beta_factor(out, catalog, settings, table)
     return out
 
 
-def _shared_incidents(stats: dict[str, DependencyStats], records: Sequence[OutageRecord], settings: Settings) -> None:
+def exposure_years(fit: HistoryFit, settings: Settings) -> float:
+    """Years of observation behind a rate: the history's span T, or with recency weighting (half-life h)
+    the weighted span h / ln 2 * (1 - 2^(-T / h))."""
+    h = settings.recency_half_life_years
+    if not h:
+        return fit.years
+    return h / math.log(2) * (1 - 2 ** (-fit.years / h))
+
+
+def record_weights(records: Sequence[OutageRecord], settings: Settings, fit: HistoryFit) -> dict[str, float]:
+    """Each record's weight in a rate: its severity weight, times 2^(-age / half-life) with recency
+    weighting (age in years before the end of the data window)."""
+    h = settings.recency_half_life_years
+    out = {}
+    for r in records:
+        w = settings.severity_weights[r.severity]
+        if h and fit.end is not None:
+            age = max((fit.end - r.start_dt).total_seconds() / (HOURS_PER_YEAR * 3600), 0.0)
+            w *= 2 ** (-age / h)
+        out[r.id] = w
+    return out
+
+
+def _provider_fits(
+    records: Sequence[OutageRecord], settings: Settings, table: AliasTable, fit: HistoryFit
+) -> dict[str, HistoryFit]:
+    """Each provider's own duration fit, when it has enough known durations: what a product with few
+    records of its own is shrunk towards (the middle level of product -> provider -> whole history)."""
+    by_provider: dict[str, list[float]] = {}
+    for r in records:
+        if r.duration_hours and r.duration_hours > 0:
+            by_provider.setdefault(table.provider(r.provider), []).append(r.duration_hours)
+    out = {}
+    for provider, known in by_provider.items():
+        if len(known) >= settings.min_records_for_own_duration_fit:
+            mu, sigma = _lognormal_fit(known)
+            out[provider] = HistoryFit(fit.years, fit.start, fit.end, mu, sigma, len(known))
+    return out
+
+
+def _shared_incidents(
+    stats: dict[str, DependencyStats],
+    catalog: Catalog,
+    weight: dict[str, float],
+    settings: Settings,
+    table: AliasTable,
+) -> None:
     """A recorded incident that matches several history-rated dependencies is one event for all of them.
     Records are grouped by the set of dependencies they hit; each group with two or more members becomes a
-    shared stream with its severity-weighted count as the Gamma shape; each member keeps the prior (and any
-    records it alone matches) as its own stream, so its total rate is unchanged."""
-    weight = {r.id: settings.severity_weights[r.severity] for r in records}
+    shared stream with its weighted count as the Gamma shape. The prior's allowance for outages nobody
+    recorded belongs to the provider, not to each dependency: it is one stream hitting all of a provider's
+    history-rated dependencies, so describing a provider as more dependencies does not add to its risk.
+    Each member keeps the records only it matches as its own stream; its total rate is unchanged."""
     hit_by: dict[str, list[str]] = {}
     for dep_id, st in stats.items():
         if st.source == "history":
@@ -203,25 +253,45 @@ def _shared_incidents(stats: dict[str, DependencyStats], records: Sequence[Outag
     for rid, members in hit_by.items():
         if len(members) > 1:
             groups.setdefault(tuple(sorted(members)), []).append(rid)
+    streams: list[Stream] = []
     for members, rids in sorted(groups.items()):
         n = sum(weight[r] for r in rids)
         years = stats[members[0]].rate_years or 1.0
-        stream = Stream(
-            key="incidents:" + ",".join(members),
-            members=members,
-            rate=n / years,
-            shape=n,
-            years=years,
-            records=tuple(sorted(rids)),
+        streams.append(
+            Stream(
+                key="incidents:" + ",".join(members),
+                members=members,
+                rate=n / years,
+                shape=n,
+                years=years,
+                records=tuple(sorted(rids)),
+            )
         )
-        for m in members:
-            st = stats[m]
-            st.shared = (*st.shared, stream)
+    by_provider: dict[str, list[str]] = {}
+    for dep in catalog.dependencies:
+        st = stats.get(dep.id)
+        if st is not None and st.source == "history" and settings.prior_shape > 0:
+            by_provider.setdefault(table.provider(dep.provider or ""), []).append(dep.id)
+    for provider, members in sorted(by_provider.items()):
+        if len(members) > 1:
+            years = stats[members[0]].rate_years or 1.0
+            streams.append(
+                Stream(
+                    key="prior:" + provider,
+                    members=tuple(sorted(members)),
+                    rate=settings.prior_shape / years,
+                    shape=settings.prior_shape,
+                    years=years,
+                )
+            )
+    for stream in streams:
+        for m in stream.members:
+            stats[m].shared = (*stats[m].shared, stream)
     for st in stats.values():
         if st.shared:
             shape = (st.rate_shape or 0.0) - sum(x.shape or 0.0 for x in st.shared)
             st.own_shape = max(shape, 1e-9)
-            st.own_rate = st.own_shape / (st.rate_years or 1.0)
+            st.own_rate = st.own_shape / (st.rate_years or 1.0) if shape > 1e-9 else 0.0
 
 
 def _beta_factor(stats: dict[str, DependencyStats], catalog: Catalog, settings: Settings, table: AliasTable) -> None:
@@ -262,7 +332,16 @@ def _beta_factor(stats: dict[str, DependencyStats], catalog: Catalog, settings: 
             st.own_rate = (1 - beta) * st.annual_outages
 
 
-def _one(dep: Dependency, records, settings: Settings, table: AliasTable, fit: HistoryFit, covered) -> DependencyStats:
+def _one(
+    dep: Dependency,
+    records,
+    settings: Settings,
+    table: AliasTable,
+    fit: HistoryFit,
+    covered,
+    target: HistoryFit,
+    weigh: dict[str, float],
+) -> DependencyStats:
     hits = sorted((r for r in records if matches(r, dep, table)), key=lambda r: (r.start_dt, r.id))
     known = [r.duration_hours for r in hits if r.duration_hours and r.duration_hours > 0]
     notes: list[str] = []
@@ -272,12 +351,13 @@ def _one(dep: Dependency, records, settings: Settings, table: AliasTable, fit: H
         mu, sigma = _lognormal_fit(known)
         mu_sd = sigma / math.sqrt(len(known))
     elif known:
-        mu = (sum(math.log(h) for h in known) + fit.mu) / (len(known) + 1)
-        sigma = fit.sigma
+        mu = (sum(math.log(h) for h in known) + target.mu) / (len(known) + 1)
+        sigma = target.sigma
         mu_sd = sigma / math.sqrt(len(known) + 1)
-        notes.append(f"duration from {len(known)} record(s), shrunk towards the whole history")
+        towards = "its provider's outages" if target is not fit else "the whole history"
+        notes.append(f"duration from {len(known)} record(s), shrunk towards {towards}")
     else:
-        mu, sigma = fit.mu, fit.sigma
+        mu, sigma = target.mu, target.sigma
         mu_sd = sigma
     if dep.mean_outage is not None and dep.mean_outage > 0:
         sigma = fit.sigma
@@ -299,8 +379,8 @@ def _one(dep: Dependency, records, settings: Settings, table: AliasTable, fit: H
         capped = capped_mean(mu, sigma, settings.max_outage_hours)
         rate = -math.log(max(1e-12, 1 - dep.unavailability)) * HOURS_PER_YEAR / capped
     elif hits or is_covered:
-        n_eff = sum(settings.severity_weights[r.severity] for r in hits)
-        shape, rate_years = settings.prior_shape + n_eff, settings.prior_rate_years + fit.years
+        n_eff = sum(weigh[r.id] for r in hits)
+        shape, rate_years = settings.prior_shape + n_eff, settings.prior_rate_years + exposure_years(fit, settings)
         rate, source = shape / rate_years, "history"
         interval = _gamma_interval(shape, rate_years)
         years = rate_years

@@ -104,7 +104,8 @@ def test_london_and_ireland_share_global_incidents():
     )
     stats = dependency_stats(cat, records, Settings())
     assert stats["lon"].record_ids == ["g1"] and sorted(stats["dub"].record_ids) == ["e22", "g1"]
-    assert [s.records for s in stats["lon"].shared] == [("g1",)]  # one global incident, both down together
+    # One global incident, both down together; and the provider's prior allowance is shared too.
+    assert [(s.key.split(":")[0], s.records) for s in stats["lon"].shared] == [("incidents", ("g1",)), ("prior", ())]
 
 
 def test_an_unknown_region_is_a_located_error():
@@ -116,3 +117,46 @@ def test_an_unknown_region_is_a_located_error():
     )
     errors = [str(p) for p in read_catalog(doc.encode(), name="r.yaml").errors]
     assert any("unknown region 'Atlantis'" in e and "r.yaml:5" in e for e in errors), errors
+
+
+def test_describing_a_provider_as_more_dependencies_does_not_add_risk():
+    """Entra sign-in alone, or split into sign-in and token issuance (which match the same records through
+    the capability table): the same recorded incidents and the same prior allowance, so the same risk."""
+    from risk.history import load_history
+
+    history = load_history()
+    signin = tenant("signin", capability="sign-in")
+    tokens = tenant("tokens", capability="token-issuance")
+    one = Run.build(catalog(["signin"], [signin], tolerance="2h"), history, FAST)
+    two = Run.build(catalog(["signin", "tokens"], [signin, tokens], tolerance="2h"), history, FAST)
+    p1 = one.assessment.service("svc").tolerance_breach_probability
+    p2 = two.assessment.service("svc").tolerance_breach_probability
+    error = one.assessment.service("svc").breach_probability_standard_error
+    assert abs(p2 - p1) < 4 * error + 0.01, (p1, p2)
+    separate = Run.build(catalog(["signin", "tokens"], [signin, tokens], tolerance="2h"), history, FAST).statistics
+    assert {s.key.split(":")[0] for s in separate["signin"].shared} == {"incidents", "prior"}
+
+
+def test_a_product_with_few_records_borrows_its_providers_durations():
+    from risk.history import load_history
+
+    history = load_history()
+    stats = dependency_stats(
+        catalog(["x"], [tenant("x", product="Azure AD B2C", capability="sign-in")]), history, Settings()
+    )["x"]
+    assert "shrunk towards its provider's outages" in " ".join(stats.notes)
+
+
+def test_recency_weighting_counts_recent_records_more():
+    from datetime import datetime
+
+    from risk.engine.statistics import exposure_years, history_fit, record_weights
+
+    settings = Settings(recency_half_life_years=2)
+    fit = history_fit(HISTORY)
+    weights = record_weights(HISTORY, settings, fit)
+    assert weights["y"] == pytest.approx(1.0)  # the newest record: full weight
+    age = (fit.end - datetime.fromisoformat("2020-01-01T00:00:00+00:00")).days / 365
+    assert weights["a"] == pytest.approx(2 ** (-age / 2), rel=1e-3)
+    assert exposure_years(fit, settings) == pytest.approx(2 / math.log(2) * (1 - 2 ** (-fit.years / 2)))
+    assert exposure_years(fit, Settings()) == fit.years
