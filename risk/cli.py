@@ -333,6 +333,54 @@ def why(
 
 
 @app.command()
+@_refusing_bad_input
+def backtest(
+    until: Annotated[str, typer.Option("--until", help="Fit on records before this date (YYYY-MM-DD).")],
+    outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """Score the outage-rate model: fit on records before a date, forecast each provider's later years."""
+    from datetime import date
+
+    from risk.engine.backtest import backtest as run_backtest
+
+    try:
+        cut = date.fromisoformat(until)
+    except ValueError:
+        err.print(f"--until '{until}' is not a date; write YYYY-MM-DD, e.g. 2022-01-01")
+        raise typer.Exit(2) from None
+    history = read_outages(default_history_paths() + list(outages or []))
+    _print_problems(history.problems)
+    if not history.ok:
+        raise typer.Exit(2)
+    result = run_backtest(history.records, cut)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        return
+    table = Table(
+        title=f"Backtest: fitted on {result.train_years:.1f} years before {result.train_until}, scored on "
+        f"the {result.test_years} whole year(s) after",
+        title_justify="left",
+    )
+    for column in ("provider", "records before", "forecast / yr", "recorded per year after", "model", "baseline"):
+        table.add_column(column)
+    for p in sorted(result.providers, key=lambda p: -p.train_records - sum(p.test_counts)):
+        table.add_row(
+            p.provider,
+            str(p.train_records),
+            f"{p.forecast_per_year:.2f}",
+            ", ".join(map(str, p.test_counts)),
+            f"{p.model_log_score:.2f}",
+            f"{p.baseline_log_score:.2f}",
+        )
+    out.print(table)
+    out.print(
+        f"Mean log predictive score per provider-year (higher is better): model {result.model_log_score:.3f}, "
+        f"baseline (one pooled rate {result.pooled_rate:.2f} a year) {result.baseline_log_score:.3f}."
+    )
+
+
+@app.command()
 def schema(
     which: Annotated[str, typer.Argument(help="catalog, outage or assessment")] = "catalog",
 ) -> None:
