@@ -39,6 +39,15 @@ class Settings(BaseModel):
         default=1, ge=0, le=2**32 - 1, description="Random seed; the same seed gives the same numbers (0 to 2^32-1)."
     )
 
+    rare_event_relative_error: float = Field(
+        default=0.2,
+        gt=0,
+        le=1,
+        description="Target relative error of a breach probability: rarer breaches get more simulated years.",
+    )
+    max_rare_event_years: Count = Field(
+        default=200_000, ge=0, le=2_000_000, description="Most simulated years spent on one service's rare breaches."
+    )
     uncertainty_draws: Count = Field(
         default=100,
         ge=1,

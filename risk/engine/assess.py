@@ -64,6 +64,39 @@ def work_problems(structure: Structure, stats: dict[str, DependencyStats], setti
     )
 
 
+def _rare_events(sim, structure: Structure, stats, tolerance: dict[str, float], settings: Settings) -> dict:
+    """Rare breaches get more simulated years. A service whose breach probability p > 0 has a relative error
+    sqrt((1 - p) / (p Y)) above the target at Y years is simulated again on its own for the years that
+    reach the target (at most max_rare_event_years, and within the work limits), with another seed; the
+    two runs are pooled (their blocks side by side). Returns the years behind each extended service."""
+    target, years = settings.rare_event_relative_error, settings.simulated_years
+    needed: dict[str, int] = {}
+    for sid, r in sim.services.items():
+        p = r.breach_probability
+        if 0 < p < 1 and math.sqrt((1 - p) / (p * years)) > target:
+            total = min(math.ceil((1 - p) / (p * target**2)), years + settings.max_rare_event_years)
+            needed[sid] = total - years
+    if not needed:
+        return {}
+    extra = max(needed.values())
+    nodes = {sid: structure.nodes[sid] for sid in needed}
+    rates = [(n, stats[n].annual_outages) for n in structure.basic]
+    while extra >= 100 and budget_problems(len(nodes), 0, rates, extra, Location("assessment")):
+        extra //= 2
+    if extra < 100:
+        return {}
+    draws = min(1000, max(1, settings.uncertainty_draws * extra // years))
+    more = simulate(nodes, stats, tolerance, extra, settings.seed + 7919, settings.max_outage_hours, draws=draws)
+    for sid in needed:
+        a, b = sim.services[sid], more.services[sid]
+        total = years + extra
+        a.breach_probability = (a.breach_probability * years + b.breach_probability * extra) / total
+        a.breach_standard_error = math.hypot(a.breach_standard_error * years, b.breach_standard_error * extra) / total
+        a.block_breach = np.concatenate([a.block_breach, b.block_breach])
+        a.block_years = np.concatenate([a.block_years, b.block_years])
+    return dict.fromkeys(needed, years + extra)
+
+
 def _around(bounds: list[float], value: float) -> list[float]:
     """A range that contains its own central figure (the two come from the same draws, but the range's
     percentiles can miss a mean when almost every block is zero)."""
@@ -166,6 +199,7 @@ def assess(
         progress=(lambda i, n: progress("simulation", i, n)) if progress else None,
         draws=settings.uncertainty_draws,
     )
+    breach_years = _rare_events(sim, structure, stats, tolerance, settings)
 
     # Per service.
     services: list[ServiceResult] = []
@@ -200,6 +234,7 @@ def assess(
                 tolerance_breach_probability_interval=_around(interval(plausible), r.breach_probability),
                 rating_probabilities=rating_probabilities(plausible, imp, settings),
                 breach_probability_standard_error=r.breach_standard_error,
+                breach_years_simulated=breach_years.get(s.id, settings.simulated_years),
                 expected_annual_downtime_hours=r.expected_downtime_hours,
                 expected_annual_downtime_hours_interval=_around(interval(downtime), r.expected_downtime_hours),
                 expected_annual_user_hours_lost=r.expected_downtime_hours * (s.users or 0),

@@ -82,6 +82,10 @@ class ServiceResult(BaseModel):
         description="Rating band -> probability that the service's true rating is that band; sums to 1."
     )
     breach_probability_standard_error: float
+    breach_years_simulated: int = Field(
+        description="Simulated years behind the breach probability (more than the setting when the breach "
+        "is rare, to reach the target relative error)."
+    )
     expected_annual_downtime_hours: float
     expected_annual_downtime_hours_interval: list[float] = Field(description="[5th, 95th] percentile.")
     expected_annual_user_hours_lost: float

@@ -85,3 +85,19 @@ def test_expert_estimates_are_taken_as_given():
     assert one.tolerance_breach_probability == many.tolerance_breach_probability  # the same draws
     low, high = many.tolerance_breach_probability_interval
     assert high - low < 0.05  # only block-to-block noise remains, and that is taken out
+
+
+def test_rare_breaches_get_more_years_for_the_target_relative_error():
+    rate = 0.002  # one outage in 500 years, lasting past the tolerance about half the time
+    a = {"id": "a", "name": "A", "provider": "P", "product": "Q", "capability": "dns"}
+    cat = catalog(["a"], [{**a, "annual_outages": rate, "mean_outage": "6h"}], tolerance="4h")
+    run = Run.build(cat, [], {"simulated_years": 20_000, "uncertainty_draws": 1, "seed": 3})
+    st = run.statistics["a"]
+    s = 0.5 * math.erfc((math.log(4) - st.mu) / (st.sigma * math.sqrt(2)))
+    expected = 1 - math.exp(-rate * s)
+    service = run.assessment.service("svc")
+    assert service.breach_years_simulated > 20_000  # extended
+    assert service.breach_probability_standard_error / service.tolerance_breach_probability <= 0.22
+    assert abs(service.tolerance_breach_probability - expected) < 3.5 * service.breach_probability_standard_error
+    common = Run.build(cat, [], {"simulated_years": 20_000, "rare_event_relative_error": 1.0}).assessment
+    assert common.service("svc").breach_years_simulated == 20_000  # a loose target needs no more years
