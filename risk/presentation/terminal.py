@@ -157,7 +157,8 @@ def render_recommendations(report, console: Console) -> None:
                 f"{e.downtime_hours_saved:.1f} service-hours/yr less downtime",
             ]
             lines += [
-                f"{c.id}: {pct(c.breach_probability_before)} -> {pct(c.breach_probability_after)}"
+                f"{c.name}: {chance(c.breach_probability_before, c.breach_probability_interval_before)} -> "
+                f"{chance(c.breach_probability_after, c.breach_probability_interval_after)}"
                 for c in e.services[:4]
             ]
             effect = "\n".join(lines)
@@ -188,7 +189,8 @@ def render_combined(picked, effect, console: Console) -> None:
     for c in effect.services:
         t.add_row(
             c.name,
-            f"{pct(c.breach_probability_before)} -> {pct(c.breach_probability_after)}",
+            f"{chance(c.breach_probability_before, c.breach_probability_interval_before)} -> "
+            f"{chance(c.breach_probability_after, c.breach_probability_interval_after)}",
             f"{hours(c.downtime_hours_before)} -> {hours(c.downtime_hours_after)}",
             f"{c.rating_before} ({c.score_before}) -> {c.rating_after} ({c.score_after})",
             ", ".join(c.single_points_of_failure_removed) or "-",

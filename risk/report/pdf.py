@@ -14,7 +14,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from risk.presentation.format import chance, hours, money, one_in, pct, prob, rating_certainty
+from risk.presentation.format import chance, hours, money, one_in, prob, rating_certainty
 from risk.presentation.text import pdf_text as t
 from risk.presentation.theme import BAND_RGB, PALETTE, rgb
 from risk.report.charts import loss_curve_png, provider_png, risk_matrix_png
@@ -263,7 +263,8 @@ def _recommendations(pdf: _Doc, report: Report) -> None:
     for n, r in enumerate(recs.recommendations, start=1):
         if r.effect:
             changes = "; ".join(
-                f"{c.id} {pct(c.breach_probability_before)}→{pct(c.breach_probability_after)}"
+                f"{c.name} {chance(c.breach_probability_before, c.breach_probability_interval_before)}→"
+                f"{chance(c.breach_probability_after, c.breach_probability_interval_after)}"
                 for c in r.effect.services[:3]
             )
             effect = f"risk index −{r.effect.risk_reduction:.2f}; {changes}"

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from risk.catalog import catalog_from_dict, load_catalog
 from risk.cli import app
 from risk.history import load_history
-from risk.presentation.format import pct
+from risk.presentation.format import chance
 from risk.presentation.text import cell, safe_filename
 from risk.report import build_report, render, write_reports
 from risk.report.workbook import SHEETS
@@ -64,7 +64,7 @@ def test_pdf_figures_equal_the_assessment(nhs):
     assert "Northbridge Teaching Hospitals NHS Foundation Trust" in text and "Executive summary" in text
     assert nhs.catalog_sha256 in text.replace(" ", "")
     for s in nhs.assessment.services:
-        assert pct(s.tolerance_breach_probability) in text, s.id
+        assert chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval) in text, s.id
     for section in (
         "Risks by service",
         "Single points of failure and concentration",
@@ -83,7 +83,9 @@ def test_html_is_self_contained_escaped_and_consistent(nhs):
     parsed = html_text(data)
     text = " ".join(" ".join(parsed.text).split())
     for s in nhs.assessment.services:
-        assert pct(s.tolerance_breach_probability) in text and s.name in text
+        assert (
+            chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval) in text and s.name in text
+        )
     assert not [a for tag, a in parsed.tags if tag == "script" and a.get("src")]  # no external script
     assert not [a for tag, a in parsed.tags if tag == "link"]  # no external stylesheet
     assert "Content-Security-Policy" in data.decode()

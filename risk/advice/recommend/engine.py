@@ -41,6 +41,8 @@ class ServiceChange(BaseModel):
     name: str
     breach_probability_before: float
     breach_probability_after: float
+    breach_probability_interval_before: list[float] = Field(default_factory=list, description="[5th, 95th].")
+    breach_probability_interval_after: list[float] = Field(default_factory=list, description="[5th, 95th].")
     downtime_hours_before: float
     downtime_hours_after: float
     score_before: int
@@ -132,6 +134,8 @@ def _effect(before: Assessment, after: Assessment) -> Effect:
                     name=b.name,
                     breach_probability_before=b.tolerance_breach_probability,
                     breach_probability_after=a.tolerance_breach_probability,
+                    breach_probability_interval_before=b.tolerance_breach_probability_interval,
+                    breach_probability_interval_after=a.tolerance_breach_probability_interval,
                     downtime_hours_before=b.expected_annual_downtime_hours,
                     downtime_hours_after=a.expected_annual_downtime_hours,
                     score_before=b.score,

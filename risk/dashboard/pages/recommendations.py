@@ -6,7 +6,7 @@ import streamlit as st
 from risk.dashboard import state
 from risk.dashboard.widgets import download_table, explain, header, md_escape, sidebar
 from risk.presentation import figures
-from risk.presentation.format import hours, pct
+from risk.presentation.format import chance, hours
 
 cur = sidebar()
 run = state.run(cur)
@@ -77,8 +77,14 @@ for n, r in enumerate(report.recommendations, start=1):
             pd.DataFrame(
                 {
                     "service": [s.name for s in r.effect.services],
-                    "P(beyond tolerance) before": [s.breach_probability_before for s in r.effect.services],
-                    "after": [s.breach_probability_after for s in r.effect.services],
+                    "P(beyond tolerance) before": [
+                        chance(s.breach_probability_before, s.breach_probability_interval_before)
+                        for s in r.effect.services
+                    ],
+                    "after": [
+                        chance(s.breach_probability_after, s.breach_probability_interval_after)
+                        for s in r.effect.services
+                    ],
                     "downtime before": [hours(s.downtime_hours_before) for s in r.effect.services],
                     "after ": [hours(s.downtime_hours_after) for s in r.effect.services],
                     "rating": [f"{s.rating_before} → {s.rating_after}" for s in r.effect.services],
@@ -86,10 +92,6 @@ for n, r in enumerate(report.recommendations, start=1):
                 }
             ),
             hide_index=True,
-            column_config={
-                "P(beyond tolerance) before": st.column_config.NumberColumn(format="percent"),
-                "after": st.column_config.NumberColumn(format="percent"),
-            },
         )
 
 st.subheader("Combined effect")
@@ -123,7 +125,9 @@ if picked:
             {
                 "service": [s.name for s in effect.services],
                 "P(beyond tolerance)": [
-                    f"{pct(s.breach_probability_before)} → {pct(s.breach_probability_after)}" for s in effect.services
+                    f"{chance(s.breach_probability_before, s.breach_probability_interval_before)} → "
+                    f"{chance(s.breach_probability_after, s.breach_probability_interval_after)}"
+                    for s in effect.services
                 ],
                 "rating": [
                     f"{s.rating_before} ({s.score_before}) → {s.rating_after} ({s.score_after})"
