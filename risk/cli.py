@@ -12,19 +12,39 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from risk.catalog.load import read_catalog
-from risk.catalog.writers import catalog_to_yaml, csv_zip_bytes, write_csv_folder, xlsx_bytes
 from risk.data import MissingData
-from risk.history.load import default_history_paths, read_outages
 from risk.problems import InputError, Problem
-from risk.run import Run
-from risk.schema import schema_json
+
+if TYPE_CHECKING:
+    from risk.run import Run
+
+# The engine, pydantic models, numpy and the readers are imported inside the commands that use them, so
+# `lynchpin --help` (and a mistyped command) answer at once.
+
+
+def read_catalog(*args, **kwargs):
+    from risk.catalog.load import read_catalog as read
+
+    return read(*args, **kwargs)
+
+
+def read_outages(*args, **kwargs):
+    from risk.history.load import read_outages as read
+
+    return read(*args, **kwargs)
+
+
+def default_history_paths():
+    from risk.history.load import default_history_paths as paths
+
+    return paths()
+
 
 __all__ = ["app", "main"]
 
@@ -34,6 +54,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -82,6 +103,8 @@ def _run(
     _print_problems(history.problems)
     if not history.ok:
         raise typer.Exit(2)
+    from risk.run import Run
+
     try:
         return Run.build(report.catalog, history.records, overrides, sources=[p.name for p in sources])
     except InputError as exc:
@@ -388,6 +411,8 @@ def schema(
     if which not in ("catalog", "outage", "assessment"):
         err.print("choose 'catalog', 'outage' or 'assessment'")
         raise typer.Exit(2)
+    from risk.schema import schema_json
+
     sys.stdout.write(schema_json(which))
 
 
@@ -397,6 +422,8 @@ def convert(
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write: .yaml, .xlsx, .zip or a folder/")],
 ) -> None:
     """Save a catalog in another form (YAML, XLSX workbook, zip of CSVs, or a folder of CSVs)."""
+    from risk.catalog.writers import catalog_to_yaml, csv_zip_bytes, write_csv_folder, xlsx_bytes
+
     report = read_catalog(catalog)
     _print_problems(report.problems)
     if report.catalog is None:

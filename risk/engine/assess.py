@@ -261,11 +261,22 @@ def assess(
     by_id = {d.id: d for d in catalog.dependencies}
     users = {s.id: s.users or 0 for s in catalog.services}
     dependencies: list[DependencyResult] = []
+    # One pass over the services (not one per dependency): the weighted Birnbaum sums and the services each
+    # dependency takes down alone.
+    birnbaum_sum = [0.0] * len(structure.basic)
+    for sid, (_, deriv) in exact.items():
+        for level, value in deriv.items():
+            birnbaum_sum[level] += weight[sid] * value
+    alone: dict[str, list[str]] = {}
+    for sid in structure.services:
+        for c in cut_sets[sid]:
+            if len(c) == 1:
+                alone.setdefault(c[0], []).append(sid)
     for level, name in enumerate(structure.basic):
         qx = q[level]
-        b = sum(weight[sid] * exact[sid][1].get(level, 0.0) for sid in exact)
+        b = birnbaum_sum[level]
         importance = _importance(u_total, u_total - qx * b, u_total + (1 - qx) * b, scale=total_weight)
-        victims = [sid for sid in structure.services if [name] in cut_sets[sid]]
+        victims = alone.get(name, [])
         d, st = by_id[name], stats[name]
         dependencies.append(
             DependencyResult(

@@ -318,9 +318,9 @@ def simulate(
             breach_probability=p,
             breach_standard_error=error,
             expected_downtime_hours=float(annual.mean()),
-            downtime_quantiles={
-                q: float(np.quantile(annual, v)) for q, v in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))
-            },
+            downtime_quantiles=dict(
+                zip(("p50", "p90", "p99"), map(float, np.quantile(annual, [0.5, 0.9, 0.99])), strict=True)
+            ),
             annual_downtime=annual.astype(np.float32),
             unavailability=float(durations.sum() / total_hours),
             outages_per_year=iv.starts.size / years,
