@@ -25,6 +25,9 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_assess.py
+	LYNCHPIN_MAX_SIMULATED_OUTAGES=100000000 LYNCHPIN_MAX_SERVICE_YEARS=300000000 $(BIN)/python bench/bench_assess.py 100000
+	$(BIN)/python bench/bench_cli.py
+	$(BIN)/python bench/bench_scram.py
 	$(BIN)/python bench/bench_hostile.py
 
 clean:

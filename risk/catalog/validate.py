@@ -244,5 +244,8 @@ def _budget(catalog: Catalog, locate: Locate) -> list[Problem]:
         rates.append((d.id, rate))
     items = len(catalog.services) + len(catalog.dependencies)
     items += sum(1 for x in [*catalog.services, *catalog.dependencies] for _ in iter_refs(x.requires))
+    problems = budget_problems(len(catalog.services), items, rates, settings.simulated_years, Location(""))
+    if not problems:  # locating is costly (it maps the document's lines): only for a problem to show
+        return []
     where = locate(("settings", "simulated_years")) if catalog.settings is not None else locate(())
     return budget_problems(len(catalog.services), items, rates, settings.simulated_years, where)
