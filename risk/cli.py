@@ -325,7 +325,7 @@ def scenario(
     if fmt == "json":
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     else:
-        render_scenario(result, out)
+        render_scenario(result, out, run.catalog.currency)
 
 
 @app.command()

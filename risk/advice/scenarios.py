@@ -59,6 +59,7 @@ class ScenarioService(BaseModel):
     tolerance_hours: float = Field(description="Impact tolerance plus workaround.")
     users_affected: int
     cost: float
+    cost_known: bool = Field(default=True, description="False when the service has no hourly cost set.")
 
 
 class ScenarioResult(BaseModel):
@@ -108,6 +109,7 @@ def run_scenario(catalog: Catalog, scenario: Scenario, structure: Structure | No
                 tolerance_hours=tolerance,
                 users_affected=(s.users or 0) if hours > 0 else 0,
                 cost=hours * (s.hourly_cost or 0.0),
+                cost_known=s.hourly_cost is not None,
             )
         )
     return ScenarioResult(scenario=scenario, services=services)

@@ -362,6 +362,10 @@ class Catalog(BaseModel):
 
     model_config = _STRICT
     organisation: Text = Field(description="The organisation's name, shown on every report.")
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = Field(
+        default="GBP",
+        description="Extension: the ISO 4217 code of hourly_cost and every cost shown (GBP, EUR, USD, ...).",
+    )
     catalog_version: Annotated[str | None, BeforeValidator(lambda v: None if v is None else str(v))] = Field(
         default=None, description="Free text identifying this version, e.g. 2026-11."
     )

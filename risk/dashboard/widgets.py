@@ -42,7 +42,9 @@ def sidebar() -> state.Current:
         )
         st.caption(
             f"{md_escape(cur.catalog.organisation)}  \n{len(cur.catalog.services)} services, "
-            f"{len(cur.catalog.dependencies)} dependencies  \nsource: {md_escape(cur.source)}"
+            f"{sum(not d.is_logical for d in cur.catalog.dependencies)} dependencies"
+            + (f" (and {groups} groups)" if (groups := sum(d.is_logical for d in cur.catalog.dependencies)) else "")
+            + f"  \nsource: {md_escape(cur.source)}"
         )
     return cur
 

@@ -224,6 +224,7 @@ def assess(
                 name=s.name,
                 tier=s.tier,
                 users=s.users,
+                hourly_cost=s.hourly_cost,
                 impact_tolerance_hours=s.impact_tolerance,
                 workaround_hours=s.workaround_hours,
                 effective_tolerance_hours=s.effective_tolerance,
@@ -307,6 +308,7 @@ def assess(
     warnings = [f"{d.id}: {n}" for d in dependencies if d.source == "default" for n in d.notes]
     return Assessment(
         organisation=catalog.organisation,
+        currency=catalog.currency,
         catalog_version=catalog.catalog_version,
         catalog_sha256=catalog_sha256(catalog),
         generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

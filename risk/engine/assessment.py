@@ -65,6 +65,7 @@ class ServiceResult(BaseModel):
     name: str
     tier: int
     users: int | None = None
+    hourly_cost: float | None = Field(default=None, description="Cost of an hour down (None: not set).")
     impact_tolerance_hours: float
     workaround_hours: float = Field(description="Time the workaround buys beyond the tolerance (0 if none).")
     effective_tolerance_hours: float = Field(
@@ -160,6 +161,7 @@ class Assessment(BaseModel):
 
     model_config = _CONFIG
     organisation: str
+    currency: str = Field(default="GBP", description="ISO 4217 code of every cost (the catalog's currency).")
     catalog_version: str | None = None
     catalog_sha256: str
     generated_at: str

@@ -71,7 +71,7 @@ def risk_matrix(a: Assessment, title: str = RISK_MATRIX_TITLE) -> go.Figure:
     return _layout(fig, 420, title=title)
 
 
-def loss_exceedance(points: Sequence, title: str = "Loss exceedance") -> go.Figure:
+def loss_exceedance(points: Sequence, title: str = "Loss exceedance", currency: str = "GBP") -> go.Figure:
     xs = [p.loss for p in points]
     ys = [p.probability for p in points]
     fig = go.Figure(
@@ -83,7 +83,7 @@ def loss_exceedance(points: Sequence, title: str = "Loss exceedance") -> go.Figu
             hovertemplate="loss ≥ %{x:,.0f}: %{y:.1%} of years<extra></extra>",
         )
     )
-    fig.update_xaxes(title="annual loss (currency units)", type="log" if xs and min(xs) > 0 else "linear")
+    fig.update_xaxes(title=f"annual loss ({currency})", type="log" if xs and min(xs) > 0 else "linear")
     fig.update_yaxes(title="probability a year's loss is at least this", tickformat=".0%", rangemode="tozero")
     return _layout(fig, 340, title=title)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["pct", "hours", "money", "one_in", "prob", "chance", "rating_certainty", "hours_range"]
+__all__ = ["pct", "hours", "money", "one_in", "prob", "chance", "rating_certainty", "hours_range", "service_cost"]
 
 
 def pct(p: float, digits: int = 1) -> str:
@@ -16,12 +16,14 @@ def pct(p: float, digits: int = 1) -> str:
 
 
 def prob(p: float) -> str:
-    """A small probability in scientific-but-readable form: 1.3e-3 -> '0.13%'."""
+    """A small probability as a percentage a person reads, never in e-notation: 1.3e-3 -> '0.13%',
+    5.1e-4 -> '0.051%', 2e-7 -> '0.00002%'."""
     if p <= 0:
-        return "0"
+        return "0%"
     if p >= 0.001:
         return pct(p, 2)
-    return f"{p:.1e}"
+    digits = max(2, -math.floor(math.log10(p * 100)) + 1)
+    return f"{p * 100:.{digits}f}%"
 
 
 def hours(h: float) -> str:
@@ -32,12 +34,19 @@ def hours(h: float) -> str:
     return f"{h * 60:.0f} min"
 
 
-def money(x: float) -> str:
-    if x >= 1e6:
-        return f"{x / 1e6:.1f}m"
-    if x >= 1e3:
-        return f"{x / 1e3:.0f}k"
-    return f"{x:.0f}"
+_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥", "CHF": "CHF ", "AUD": "A$", "CAD": "C$", "NZD": "NZ$"}
+
+
+def money(x: float | None, currency: str = "GBP") -> str:
+    """'£245k', '€1.2m', 'SEK 3k'; 'not set' when there is no figure (no hourly cost in the catalog)."""
+    if x is None:
+        return "not set"
+    symbol = _SYMBOLS.get(currency, f"{currency} ")
+    if abs(x) >= 1e6:
+        return f"{symbol}{x / 1e6:.1f}m"
+    if abs(x) >= 1e3:
+        return f"{symbol}{x / 1e3:.0f}k"
+    return f"{symbol}{x:.0f}"
 
 
 def one_in(p: float) -> str:
@@ -81,3 +90,8 @@ def hours_range(value: float, interval: list[float] | None = None) -> str:
     if not interval or hours(interval[0]) == hours(interval[1]):
         return hours(value)
     return f"{hours(value)} ({hours(interval[0])}–{hours(interval[1])})"
+
+
+def service_cost(service, currency: str = "GBP") -> str:
+    """A service's expected annual cost in the catalog's currency, or 'not set' without an hourly cost."""
+    return money(None if service.hourly_cost is None else service.expected_annual_cost, currency)

@@ -6,7 +6,18 @@ from rich.console import Console
 from rich.table import Table
 
 from risk.engine.assessment import Assessment
-from risk.presentation.format import chance, finite, hours, hours_range, money, one_in, pct, prob, rating_certainty
+from risk.presentation.format import (
+    chance,
+    finite,
+    hours,
+    hours_range,
+    money,
+    one_in,
+    pct,
+    prob,
+    rating_certainty,
+    service_cost,
+)
 from risk.presentation.order import worst_first, worst_hit_first
 from risk.presentation.theme import TERMINAL_BAND_COLOURS as _COLOURS
 
@@ -42,7 +53,7 @@ def render_assessment(a: Assessment, console: Console) -> None:
             f"{chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval)}\n"
             f"[dim]{one_in(s.tolerance_breach_probability)}[/dim]",
             hours_range(s.expected_annual_downtime_hours, s.expected_annual_downtime_hours_interval),
-            money(s.expected_annual_cost),
+            service_cost(s, a.currency),
             f"[{colour}]{rating_certainty(s.rating, s.rating_probabilities)}[/{colour}] "
             f"{s.likelihood}x{s.impact}={s.score}",
         )
@@ -84,7 +95,7 @@ def render_assessment(a: Assessment, console: Console) -> None:
     )
 
 
-def render_scenario(result, console: Console) -> None:
+def render_scenario(result, console: Console, currency: str = "GBP") -> None:
     """One scenario: what is down, then every service's downtime, breach and people affected."""
     sc = result.scenario
     console.print(f"[bold]{sc.title or 'Scenario'}[/bold]")
@@ -111,7 +122,7 @@ def render_scenario(result, console: Console) -> None:
             hours(s.tolerance_hours),
             outcome,
             f"{s.users_affected:,}",
-            money(s.cost),
+            money(s.cost if s.cost_known else None, currency),
         )
     console.print(t)
     console.print(

@@ -107,7 +107,7 @@ def loss_curve_png(a: Assessment) -> bytes:
     if pts:
         ax.step([p.loss for p in pts], [p.probability for p in pts], where="post", color=PALETTE[0])
         ax.set_xscale("log")
-    ax.set_xlabel("annual loss from outages, all services (currency units)")
+    ax.set_xlabel(f"annual loss from outages, all services ({a.currency})")
     ax.set_ylabel("chance a year's loss\nis at least this")
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_title("Loss exceedance", loc="left", fontsize=10)

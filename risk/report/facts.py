@@ -6,11 +6,11 @@ scenarios already hold.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from risk.engine.assessment import DependencyResult, ServiceResult
 from risk.history.model import OutageRecord
-from risk.presentation.format import chance, hours, one_in, pct
+from risk.presentation.format import chance, hours, money, one_in, pct
 from risk.presentation.order import worst_first
 from risk.run import Run
 
@@ -27,9 +27,15 @@ class Facts:
     settings: list[tuple[str, str]]
     applied_rules: frozenset[str]
 
+    dependency_names: dict[str, str] = field(default_factory=dict)
+
     def service_names(self, ids: list[str]) -> str:
         names = {s.id: s.name for s in self.services}
         return ", ".join(names.get(i, i) for i in ids)
+
+    def dependency_list(self, ids: list[str]) -> str:
+        """Dependency names for a person to read ('none' when there are none)."""
+        return ", ".join(self.dependency_names.get(i, i) for i in ids) or "none"
 
 
 def key_figures(run: Run) -> list[tuple[str, str]]:
@@ -48,7 +54,15 @@ def key_figures(run: Run) -> list[tuple[str, str]]:
             "Expected downtime, all services",
             f"{sum(s.expected_annual_downtime_hours for s in a.services):,.0f} service-hours a year",
         ),
-        ("Expected cost of outages", f"{sum(s.expected_annual_cost for s in a.services):,.0f} a year"),
+        (
+            "Expected cost of outages",
+            f"{money(sum(s.expected_annual_cost for s in a.services), a.currency)} a year"
+            + (
+                f" ({sum(s.hourly_cost is None for s in a.services)} service(s) without an hourly cost)"
+                if any(s.hourly_cost is None for s in a.services)
+                else ""
+            ),
+        ),
         ("Provider concentration (HHI)", f"{a.concentration.hhi:.2f}"),
         ("Outage history used", f"{a.history['records']} records over {a.history['years']:.1f} years"),
     ]
@@ -144,4 +158,5 @@ def work_out_facts(run: Run) -> Facts:
         records_used=sorted((r for r in run.records if r.id in used), key=lambda r: r.start_dt, reverse=True),
         settings=settings_rows(run),
         applied_rules=frozenset(r.id for r in run.recommendations.recommendations),
+        dependency_names={d.id: d.name for d in a.dependencies},
     )

@@ -47,7 +47,7 @@ def _charts(report: Report) -> dict[str, Markup]:
     return {
         "matrix": _figure(figures.risk_matrix(a), True),
         "providers": _figure(figures.provider_exposure(a), False),
-        "loss": _figure(figures.loss_exceedance(a.loss_exceedance, "Loss exceedance, all services"), False),
+        "loss": _figure(figures.loss_exceedance(a.loss_exceedance, "Loss exceedance, all services", a.currency), False),
     }
 
 

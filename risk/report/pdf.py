@@ -14,7 +14,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from risk.presentation.format import chance, hours, money, one_in, prob, rating_certainty
+from risk.presentation.format import chance, hours, one_in, prob, rating_certainty, service_cost
 from risk.presentation.text import pdf_text as t
 from risk.presentation.theme import BAND_RGB, PALETTE, rgb
 from risk.report.charts import loss_curve_png, provider_png, risk_matrix_png
@@ -213,7 +213,7 @@ def _risks(pdf: _Doc, report: Report) -> None:
                 f"{rating_certainty(s.rating, s.rating_probabilities)} ({s.score})",
                 f"{chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval)}, "
                 f"{one_in(s.tolerance_breach_probability)}",
-                ", ".join(s.single_points_of_failure) or "none",
+                report.facts.dependency_list(s.single_points_of_failure),
                 hours(s.expected_annual_downtime_hours),
             ]
             for s in report.facts.services
@@ -369,7 +369,7 @@ def _unavailability(pdf: _Doc, report: Report) -> None:
     pdf.grid(
         ["service", "unavailability", "expected downtime", "expected cost/yr"],
         [
-            [x.name, prob(x.unavailability), hours(x.expected_annual_downtime_hours), money(x.expected_annual_cost)]
+            [x.name, prob(x.unavailability), hours(x.expected_annual_downtime_hours), service_cost(x, a.currency)]
             for x in report.facts.services
         ],
         [90, 28, 30, 30],

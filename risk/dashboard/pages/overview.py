@@ -6,7 +6,7 @@ import streamlit as st
 from risk.dashboard import state
 from risk.dashboard.widgets import explain, header, md_escape, selected_points, sidebar
 from risk.presentation import figures
-from risk.presentation.format import chance, hours, money, one_in, pct, rating_certainty
+from risk.presentation.format import chance, hours, one_in, pct, rating_certainty, service_cost
 from risk.presentation.order import worst_first
 
 cur = sidebar()
@@ -31,16 +31,23 @@ c[1].metric(
     f"{len(tier1_spof)} of {len(tier1)}",
     help="Tier-1 services with a single point of failure (SPOF): one dependency whose failure alone takes them down.",
 )
+worst_down = max(a.services, key=lambda s: s.expected_annual_downtime_hours)
 c[2].metric(
-    "Expected downtime",
-    f"{sum(s.expected_annual_downtime_hours for s in a.services):,.0f} h/yr",
-    help="Service-hours of downtime a year, summed over services (simulated, after grace periods).",
+    "Most downtime",
+    f"{hours(worst_down.expected_annual_downtime_hours)}/yr",
+    worst_down.name,
+    delta_color="off",
+    delta_arrow="off",
+    help="The service with the most expected downtime a year (simulated, after grace periods). Across all "
+    f"{len(a.services)} services: {sum(s.expected_annual_downtime_hours for s in a.services):,.0f} "
+    "service-hours a year.",
 )
 c[3].metric(
     "Most exposure",
     top_provider.name if top_provider else "none",
     f"{top_provider.services_exposed} services" if top_provider else None,
     delta_color="off",
+    delta_arrow="off",
     help="The provider whose failure alone could take down the most services.",
 )
 
@@ -73,8 +80,13 @@ with right:
         format_func=lambda c: f"likelihood {c[0]} x impact {c[1]} = {c[0] * c[1]}",
         key="cell",
     )
-    in_cell = [s for s in a.services if (s.likelihood, s.impact) == choice]
-    for s in in_cell:
+    in_cell = worst_first([s for s in a.services if (s.likelihood, s.impact) == choice])
+    shown_here = (
+        in_cell if len(in_cell) <= 10 or st.toggle(f"Show all {len(in_cell)}", key="cell_all") else in_cell[:10]
+    )
+    if len(shown_here) < len(in_cell):
+        st.caption(f"The 10 worst of {len(in_cell)} services in this cell.")
+    for s in shown_here:
         st.markdown(
             f"**{md_escape(s.name)}** (tier {s.tier}): "
             f"{chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval)} a year "
@@ -83,6 +95,7 @@ with right:
 
 st.subheader("Top risks")
 top = worst_first(a.services)[:10]
+dep_names = {d.id: d.name for d in a.dependencies}
 st.dataframe(
     pd.DataFrame(
         {
@@ -92,9 +105,11 @@ st.dataframe(
             "P(outage beyond tolerance)/yr": [s.tolerance_breach_probability for s in top],
             "90% range": [chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval) for s in top],
             "how often": [one_in(s.tolerance_breach_probability) for s in top],
-            "single points of failure": [", ".join(s.single_points_of_failure) or "none" for s in top],
+            "single points of failure": [
+                ", ".join(dep_names[d] for d in s.single_points_of_failure) or "none" for s in top
+            ],
             "downtime/yr": [hours(s.expected_annual_downtime_hours) for s in top],
-            "cost/yr": [money(s.expected_annual_cost) for s in top],
+            f"cost/yr ({a.currency})": [service_cost(s, a.currency) for s in top],
         }
     ),
     hide_index=True,

@@ -16,7 +16,13 @@ header("Recommendations", "What would cut our risk most, and by how much?")
 
 measured = [r for r in report.recommendations if r.effect is not None]
 c = st.columns(3)
-c[0].metric("Recommendations", len(report.recommendations), f"from {report.rules_evaluated} rules", delta_color="off")
+c[0].metric(
+    "Recommendations",
+    len(report.recommendations),
+    f"from {report.rules_evaluated} rules",
+    delta_color="off",
+    delta_arrow="off",
+)
 c[1].metric("Measured", len(measured))
 c[2].metric(
     "Risk index now",

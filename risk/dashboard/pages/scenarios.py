@@ -42,7 +42,9 @@ def show(result) -> None:
                 "down for": [hours(s.downtime_hours) if s.down else "" for s in ordered],
                 "tolerance + workaround": [hours(s.tolerance_hours) for s in ordered],
                 "users affected": [s.users_affected for s in ordered],
-                "cost": [money(s.cost) for s in ordered],
+                f"cost ({run.catalog.currency})": [
+                    money(s.cost if s.cost_known else None, run.catalog.currency) for s in ordered
+                ],
             }
         ),
         hide_index=True,

@@ -6,7 +6,7 @@ import streamlit as st
 from risk.dashboard import state
 from risk.dashboard.widgets import download_table, explain, header, md_escape, sidebar
 from risk.presentation import figures
-from risk.presentation.format import chance, hours, hours_range, money, one_in, pct, prob, rating_certainty
+from risk.presentation.format import chance, hours, hours_range, one_in, pct, prob, rating_certainty, service_cost
 from risk.presentation.order import worst_first
 from risk.presentation.tree import requirement_tree
 
@@ -25,29 +25,33 @@ rows = [
     and (not ratings or s.rating in ratings)
     and (not text or text.lower() in (s.name + " " + s.id + " " + " ".join(s.single_points_of_failure)).lower())
 ]
+# Decisions first: what a risk manager acts on leads; the analyst's columns follow.
 table = pd.DataFrame(
     {
         "service": [s.name for s in rows],
-        "id": [s.id for s in rows],
-        "tier": [s.tier for s in rows],
-        "tolerance (h)": [s.impact_tolerance_hours for s in rows],
-        "single points of failure": [len(s.single_points_of_failure) for s in rows],
-        "unavailability": [s.unavailability for s in rows],
-        "P(breach)/yr": [s.tolerance_breach_probability for s in rows],
-        "90% range": [chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval) for s in rows],
-        "downtime h/yr": [round(s.expected_annual_downtime_hours, 2) for s in rows],
-        "cost/yr": [round(s.expected_annual_cost) for s in rows],
-        "score": [s.score for s in rows],
         "rating": [rating_certainty(s.rating, s.rating_probabilities) for s in rows],
+        "outage beyond tolerance a year": [
+            chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval) for s in rows
+        ],
+        "downtime a year": [
+            hours_range(s.expected_annual_downtime_hours, s.expected_annual_downtime_hours_interval) for s in rows
+        ],
+        f"cost a year ({a.currency})": [service_cost(s, a.currency) for s in rows],
+        "tier": [s.tier for s in rows],
+        "tolerance": [hours(s.impact_tolerance_hours) for s in rows],
+        "single points of failure": [len(s.single_points_of_failure) for s in rows],
+        "P(breach)/yr": [s.tolerance_breach_probability for s in rows],
+        "score": [s.score for s in rows],
+        "unavailability": [s.unavailability for s in rows],
+        "id": [s.id for s in rows],
     }
 )
 st.dataframe(
     table,
     hide_index=True,
     column_config={
-        "unavailability": st.column_config.NumberColumn(format="%.2e"),
+        "unavailability": st.column_config.NumberColumn(format="percent"),
         "P(breach)/yr": st.column_config.NumberColumn(format="percent"),
-        "cost/yr": st.column_config.NumberColumn(format="localized"),
     },
     key="services_table",
 )
@@ -67,6 +71,7 @@ m[0].metric(
     chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval),
     one_in(s.tolerance_breach_probability),
     delta_color="off",
+    delta_arrow="off",
     help=f"Probability of at least one outage longer than {hours(s.impact_tolerance_hours)}"
     f"{' + ' + hours(s.workaround_hours) + ' workaround' if s.workaround_hours else ''} in a year "
     f". The range is the 5th to 95th percentile over what is not known about the providers' outage rates and "
@@ -79,14 +84,22 @@ m[1].metric(
     f"{hours_range(s.expected_annual_downtime_hours, s.expected_annual_downtime_hours_interval)}/yr",
     f"90% of years under {hours(s.annual_downtime_hours_quantiles['p90'])}",
     delta_color="off",
+    delta_arrow="off",
 )
 m[2].metric(
     "Expected cost",
-    money(s.expected_annual_cost) + "/yr",
+    service_cost(s, a.currency) + "/yr",
     f"{s.expected_annual_user_hours_lost:,.0f} user-hours",
     delta_color="off",
+    delta_arrow="off",
 )
-m[3].metric("Rating", f"{s.rating} ({s.score})", f"likelihood {s.likelihood} x impact {s.impact}", delta_color="off")
+m[3].metric(
+    "Rating",
+    f"{s.rating} ({s.score})",
+    f"likelihood {s.likelihood} x impact {s.impact}",
+    delta_color="off",
+    delta_arrow="off",
+)
 
 t1, t2 = st.columns([1, 1])
 with t1:
@@ -160,7 +173,7 @@ with g1:
     )
 with g2:
     if s.loss_exceedance:
-        st.plotly_chart(figures.loss_exceedance(s.loss_exceedance), key="lec")
+        st.plotly_chart(figures.loss_exceedance(s.loss_exceedance, currency=a.currency), key="lec")
     else:
         st.info("No hourly cost is set for this service, so there is no loss curve. Add hourly_cost to the catalog.")
     explain(

@@ -23,12 +23,13 @@ services = {s.id: s for s in a.services}
 with_one = [s for s in a.services if s.single_points_of_failure]
 c = st.columns(3)
 c[0].metric("Single points of failure", len({d for s in with_one for d in s.single_points_of_failure}))
-c[1].metric("Services with one", len(with_one), f"of {len(a.services)}", delta_color="off")
+c[1].metric("Services with one", len(with_one), f"of {len(a.services)}", delta_color="off", delta_arrow="off")
 c[2].metric(
     "Tier-1 services with one",
     sum(s.tier == 1 for s in with_one),
     f"of {sum(s.tier == 1 for s in a.services)}",
     delta_color="off",
+    delta_arrow="off",
 )
 st.dataframe(
     pd.DataFrame(
