@@ -92,12 +92,17 @@ def run_scenario(catalog: Catalog, scenario: Scenario, structure: Structure | No
                 )
         return memo[key]
 
+    origin = _hours_into_week(scenario.start, catalog.timezone)
     services = []
     for s in catalog.services:
         iv = evaluate(structure.nodes[s.id])
-        hours = float(iv.durations.sum())
+        durations = iv.durations
+        weekly = s.weekly_hours
+        if weekly is not None and origin is not None:  # only the part inside the service's hours counts
+            durations = weekly.in_hours(iv.starts, iv.ends, origin)
+        hours = float(durations.sum())
         tolerance = s.effective_tolerance
-        longest = float(iv.durations.max()) if iv.durations.size else 0.0
+        longest = float(durations.max()) if durations.size else 0.0
         services.append(
             ScenarioService(
                 id=s.id,
@@ -113,6 +118,28 @@ def run_scenario(catalog: Catalog, scenario: Scenario, structure: Structure | No
             )
         )
     return ScenarioResult(scenario=scenario, services=services)
+
+
+def _hours_into_week(start: str | None, timezone: str) -> float | None:
+    """Hours from Monday 00:00 (in the catalog's time zone) to the scenario's start; None without a start."""
+    if not start or len(start) == 10:  # none, or a date without a time of day: where it fell is unknown
+        return None
+    from zoneinfo import ZoneInfo
+
+    when = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    if not isinstance(when, datetime) or when.tzinfo is None:
+        when = datetime.fromisoformat(start[:10]).replace(tzinfo=UTC)
+    local = when.astimezone(ZoneInfo(timezone))
+    return local.weekday() * 24 + local.hour + local.minute / 60 + local.second / 3600
+
+
+def _hours_note(catalog: Catalog, start: datetime | str | None) -> list[str]:
+    if start is None and any(s.hours for s in catalog.services):
+        return [
+            "no start time given: services with service hours are counted as if the whole outage fell in their "
+            "hours (give a start to count only their hours)"
+        ]
+    return []
 
 
 def resolve_down(catalog: Catalog, items: Sequence[str], aliases: AliasTable | None = None) -> list[str]:
@@ -174,7 +201,14 @@ def what_if(
     title = f"{', '.join(items)} down for {hours:g} h"
     return run_scenario(
         catalog,
-        Scenario(down=down, duration_hours=hours, start=_iso(start), source="custom", title=title),
+        Scenario(
+            down=down,
+            duration_hours=hours,
+            start=_iso(start),
+            source="custom",
+            title=title,
+            assumptions=_hours_note(catalog, start),
+        ),
         structure,
     )
 
@@ -206,6 +240,11 @@ def replay(
         )
     if not down:
         assumptions.append("no dependency in this catalog matches the record, so nothing goes down")
+    if not isinstance(record.start, datetime) and any(s.hours for s in catalog.services):
+        assumptions.append(
+            "the record gives a date but no time: services with service hours are counted as if the whole "
+            "outage fell in their hours"
+        )
     start = _iso(record.start_dt) if isinstance(record.start, datetime) else record.start.isoformat()
     title = f"Replay of {record.id}: {record.provider} {'; '.join(record.product)} ({'; '.join(record.capability)})"
     return run_scenario(
@@ -277,7 +316,7 @@ def severe_but_plausible(
                 duration_hours=round(hours, 3),
                 source="severe-but-plausible",
                 title=f"All {name} dependencies down for {hours:.1f} h ({'longest' if kind == 'longest' else '90th percentile'})",
-                assumptions=[basis],
+                assumptions=[basis, *_hours_note(catalog, None)],
             )
             out.append(
                 SevereScenario(

@@ -63,6 +63,23 @@ Capability = Literal[CAPABILITIES]  # type: ignore[valid-type]
 Kind = Literal[KINDS]  # type: ignore[valid-type]
 
 
+def _check_hours(value: str | None) -> str | None:
+    from risk.catalog.hours import parse_hours
+
+    parse_hours(value)
+    return value
+
+
+def _check_timezone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"'{value}' is not a time zone; use a name such as Europe/London or UTC") from None
+    return value
+
+
 def _not_bool(value: Any) -> Any:
     """true/false are not numbers: pydantic would read true as 1 (tier: true would be tier 1)."""
     if isinstance(value, bool):
@@ -220,6 +237,18 @@ class Service(BaseModel):
     owner: Text | None = Field(default=None, description="Who answers for the service.")
     workaround: Workaround | None = Field(default=None, description="A manual procedure that buys time.")
     requires: Requirement = Field(default_factory=list, description="What the service needs to be up.")
+    hours: Annotated[str | None, AfterValidator(_check_hours)] = Field(
+        default=None,
+        description="Extension: when the service is needed, e.g. 'Mon-Fri 08:00-18:00' in the catalog's "
+        "timezone (24x7 when not given). Outages outside these hours do not count.",
+    )
+
+    @property
+    def weekly_hours(self):
+        """The service hours as a weekly pattern (None: 24x7)."""
+        from risk.catalog.hours import parse_hours
+
+        return parse_hours(self.hours)
 
     @property
     def workaround_hours(self) -> float:
@@ -362,6 +391,9 @@ class Catalog(BaseModel):
 
     model_config = _STRICT
     organisation: Text = Field(description="The organisation's name, shown on every report.")
+    timezone: Annotated[str, AfterValidator(_check_timezone)] = Field(
+        default="UTC", description="Extension: the time zone of service hours and scenario start times."
+    )
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = Field(
         default="GBP",
         description="Extension: the ISO 4217 code of hourly_cost and every cost shown (GBP, EUR, USD, ...).",

@@ -92,7 +92,10 @@ def catalog_to_rows(catalog: Catalog) -> dict[str, list[list[Any]]]:
         return format_duration(value) if duration else value
 
     out: dict[str, list[list[Any]]] = {
-        "catalog": [list(SHEETS["catalog"]), [catalog.organisation, catalog.catalog_version]],
+        "catalog": [
+            list(SHEETS["catalog"]),
+            [catalog.organisation, catalog.catalog_version, catalog.timezone, catalog.currency],
+        ],
         "services": [list(SHEETS["services"])],
         "dependencies": [list(SHEETS["dependencies"])],
         "providers": [list(SHEETS["providers"])],
@@ -110,6 +113,7 @@ def catalog_to_rows(catalog: Catalog) -> dict[str, list[list[Any]]]:
                 s.workaround.description if s.workaround else None,
                 fmt(s.workaround.buys, True) if s.workaround else None,
                 format_requirement(s.requires) or None,
+                s.hours,
             ]
         )
     for d in catalog.dependencies:
@@ -126,6 +130,7 @@ def catalog_to_rows(catalog: Catalog) -> dict[str, list[list[Any]]]:
                 fmt(d.mean_outage, True),
                 d.unavailability,
                 d.notes,
+                d.region,
             ]
         )
     for p in catalog.providers:

@@ -86,7 +86,17 @@ def _rare_events(sim, structure: Structure, stats, tolerance: dict[str, float], 
     if extra < 100:
         return {}
     draws = min(1000, max(1, settings.uncertainty_draws * extra // years))
-    more = simulate(nodes, stats, tolerance, extra, settings.seed + 7919, settings.max_outage_hours, draws=draws)
+    hours_of = {s: h for s in needed if (h := sim.service_hours.get(s)) is not None}
+    more = simulate(
+        nodes,
+        stats,
+        tolerance,
+        extra,
+        settings.seed + 7919,
+        settings.max_outage_hours,
+        draws=draws,
+        service_hours=hours_of,
+    )
     for sid in needed:
         a, b = sim.services[sid], more.services[sid]
         total = years + extra
@@ -198,6 +208,7 @@ def assess(
         settings.max_outage_hours,
         progress=(lambda i, n: progress("simulation", i, n)) if progress else None,
         draws=settings.uncertainty_draws,
+        service_hours={s.id: s.weekly_hours for s in catalog.services if s.hours},
     )
     breach_years = _rare_events(sim, structure, stats, tolerance, settings)
 
@@ -225,6 +236,7 @@ def assess(
                 tier=s.tier,
                 users=s.users,
                 hourly_cost=s.hourly_cost,
+                service_hours=s.hours,
                 impact_tolerance_hours=s.impact_tolerance,
                 workaround_hours=s.workaround_hours,
                 effective_tolerance_hours=s.effective_tolerance,

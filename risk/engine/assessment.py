@@ -66,6 +66,7 @@ class ServiceResult(BaseModel):
     tier: int
     users: int | None = None
     hourly_cost: float | None = Field(default=None, description="Cost of an hour down (None: not set).")
+    service_hours: str | None = Field(default=None, description="When the service is needed (None: 24x7).")
     impact_tolerance_hours: float
     workaround_hours: float = Field(description="Time the workaround buys beyond the tolerance (0 if none).")
     effective_tolerance_hours: float = Field(

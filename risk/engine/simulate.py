@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -223,6 +223,7 @@ class ServiceSimulation:
 class Simulation:
     years: int
     services: dict[str, ServiceSimulation]
+    service_hours: dict = field(default_factory=dict)
 
 
 def simulate(
@@ -235,6 +236,7 @@ def simulate(
     ignore_grace: bool = False,
     progress: Callable[[int, int], None] | None = None,
     draws: int = 1,
+    service_hours: dict | None = None,
 ) -> Simulation:
     """Simulate every service; `tolerances` is the downtime (hours) above which an outage is a breach.
 
@@ -302,6 +304,12 @@ def simulate(
     for i, (sid, node) in enumerate(service_nodes.items()):
         iv = down(node)
         durations = iv.durations
+        weekly = (service_hours or {}).get(sid)
+        if weekly is not None:  # simulated hour 0 is Monday 00:00 in the catalog's time zone
+            durations = weekly.in_hours(iv.starts, iv.ends)
+            counted = durations > 0
+            iv = Intervals(iv.starts[counted], iv.ends[counted])
+            durations = durations[counted]
         year = np.minimum((iv.starts // HOURS_PER_YEAR).astype(np.int64), years - 1)
         annual = np.bincount(year, weights=durations, minlength=years)
         breached = np.zeros(years, dtype=bool)
@@ -331,4 +339,4 @@ def simulate(
         )
         if progress:
             progress(i + 1, len(service_nodes))
-    return Simulation(years, out)
+    return Simulation(years, out, dict(service_hours or {}))

@@ -20,7 +20,7 @@ __all__ = ["SHEETS", "KEY_VALUE_SHEETS", "REQUIRED_COLUMNS", "Sheet", "rows_to_d
 
 #: Sheet name -> columns, in the order the templates and writers use.
 SHEETS: dict[str, tuple[str, ...]] = {
-    "catalog": ("organisation", "catalog_version"),
+    "catalog": ("organisation", "catalog_version", "timezone", "currency"),
     "services": (
         "id",
         "name",
@@ -32,6 +32,7 @@ SHEETS: dict[str, tuple[str, ...]] = {
         "workaround",
         "workaround_buys",
         "requires",
+        "hours",
     ),
     "dependencies": (
         "id",
@@ -45,6 +46,7 @@ SHEETS: dict[str, tuple[str, ...]] = {
         "mean_outage",
         "unavailability",
         "notes",
+        "region",
     ),
     "providers": ("name", "sla", "status_feed", "substitutability", "exit_plan"),
     "controls": ("field", "value"),
@@ -65,6 +67,10 @@ _TEXT_COLUMNS = {
     "product",
     "notes",
     "status_feed",
+    "timezone",
+    "currency",
+    "hours",
+    "region",
 }
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
