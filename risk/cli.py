@@ -86,6 +86,13 @@ def _refusing_bad_input(command):
     return wrapper
 
 
+def _has_offset(text: str) -> bool:
+    """Whether an ISO 8601 date-time names its offset (Z, +01:00, -0500)."""
+    import re
+
+    return bool(re.search(r"(Z|[+-]\d{2}:?\d{2})$", text.strip(), re.IGNORECASE))
+
+
 def _run(
     catalog: Path,
     outages: list[Path] | None,
@@ -280,7 +287,10 @@ def scenario(
         str | None, typer.Option("--down", help="Dependency ids (comma-separated), or provider:NAME, to take down.")
     ] = None,
     duration: Annotated[str | None, typer.Option("--for", help="How long, e.g. 6h or 90m.")] = None,
-    at: Annotated[str | None, typer.Option("--at", help="When it starts (ISO 8601, UTC unless an offset).")] = None,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="When it starts (ISO 8601; the catalog's time zone unless it has an offset or Z)."),
+    ] = None,
     severe: Annotated[
         bool, typer.Option("--severe", help="The severe-but-plausible set: every provider's worst recorded outages.")
     ] = False,
@@ -300,6 +310,10 @@ def scenario(
     try:
         hours = parse_duration(duration) if duration is not None else None
         start = parse_when(at) if at else None
+        if at and isinstance(start, datetime) and not _has_offset(at):
+            from zoneinfo import ZoneInfo  # a time without an offset is local to the catalog
+
+            start = start.replace(tzinfo=ZoneInfo(run.catalog.timezone))
     except ValueError as exc:
         err.print(str(exc))
         raise typer.Exit(2) from None

@@ -1,6 +1,7 @@
 """Scenarios: replay a real outage, ask "what if", and run the severe-but-plausible set."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -92,7 +93,8 @@ with whatif_tab:
     text = c1.text_input("For how long", "6h", key="whatif_for", help="e.g. 90m, 6h, 2d")
     monday = date.today() + timedelta(days=(7 - date.today().weekday()) % 7 or 7)
     day = c2.date_input("Starting on", monday, key="whatif_day")
-    at = c3.time_input("at (UTC)", time(9, 0), key="whatif_time")
+    zone = run.catalog.timezone
+    at = c3.time_input(f"at ({zone} time)", time(9, 0), key="whatif_time")
     try:
         duration = parse_duration(text)
     except ValueError as exc:
@@ -100,7 +102,7 @@ with whatif_tab:
     else:
         if chosen and duration > 0:
             try:
-                show(run.what_if(chosen, duration, datetime.combine(day, at, tzinfo=UTC)))
+                show(run.what_if(chosen, duration, datetime.combine(day, at, tzinfo=ZoneInfo(zone))))
             except InputError as exc:
                 for p in exc.problems:
                     st.error(p.message)
