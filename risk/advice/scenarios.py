@@ -294,10 +294,17 @@ def severe_but_plausible(
     out: list[SevereScenario] = []
     for key, name in sorted(names.items(), key=lambda kv: kv[1].lower()):
         down = [d.id for d in basic if table.provider(d.provider) == key]
-        durations = [r.duration_hours for r in records if r.duration_hours and table.provider(r.provider) == key]
+        # The provider's full outages set the severity: a long, narrow degradation (one feature, some users)
+        # is not a plausible provider-wide outage. Major records first, then partial ones, then any.
+        own = [r for r in records if r.duration_hours and table.provider(r.provider) == key]
+        kinds = next(
+            (k for k in (("major",), ("major", "partial")) if any(r.severity in k for r in own)),
+            ("major", "partial", "degraded"),
+        )
+        durations = [r.duration_hours for r in own if r.severity in kinds]
         if durations:
             points = (("longest", max(durations)), ("p90", float(np.quantile(durations, 0.9))))
-            basis = f"{len(durations)} recorded {name} outage(s) with a known duration"
+            basis = f"{len(durations)} recorded {' or '.join(kinds)} {name} outage(s) with a known duration"
         else:
             worst = max(down, key=lambda x: stats[x].mu + 2.326 * stats[x].sigma)
             mu, sigma = stats[worst].mu, stats[worst].sigma

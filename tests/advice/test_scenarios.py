@@ -79,7 +79,14 @@ def test_severe_but_plausible_covers_every_provider_twice():
     assert {r.provider for r in results} == providers
     assert all(sum(r.provider == p for r in results) == 2 for p in providers)
     microsoft = {r.kind: r for r in results if r.provider == "Microsoft"}
-    longest = max(r.duration_hours for r in load_history() if r.provider == "Microsoft" and r.duration_hours)
+    # The longest *major* Microsoft outage: long narrow degradations (705 h of slow mailboxes for some users)
+    # are not plausible provider-wide outages.
+    longest = max(
+        r.duration_hours
+        for r in load_history()
+        if r.provider == "Microsoft" and r.duration_hours and r.severity == "major"
+    )
+    assert longest < max(r.duration_hours for r in load_history() if r.provider == "Microsoft" and r.duration_hours)
     assert microsoft["longest"].result.scenario.duration_hours == pytest.approx(longest, abs=1e-3)
     assert "clinical-email" not in microsoft["longest"].within_tolerance
 
