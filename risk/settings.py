@@ -10,10 +10,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-__all__ = ["Settings", "DEFAULT_SETTINGS"]
+__all__ = ["Settings", "DEFAULT_SETTINGS", "Count"]
 
 
 def _not_bool(value: Any) -> Any:
+    """true/false are not numbers: pydantic would read true as 1 (tier: true would be tier 1)."""
     if isinstance(value, bool):
         raise ValueError(f"{str(value).lower()} is not a number; write a whole number")
     return value

@@ -26,7 +26,7 @@ from typing_extensions import TypeAliasType
 
 from risk.catalog.vocabulary import CAPABILITIES, ID_PATTERN, KINDS, SUBSTITUTABILITY
 from risk.durations import format_duration, parse_duration
-from risk.settings import Settings
+from risk.settings import Count, Settings
 
 __all__ = [
     "Duration",
@@ -80,14 +80,6 @@ def _check_timezone(value: str) -> str:
     return value
 
 
-def _not_bool(value: Any) -> Any:
-    """true/false are not numbers: pydantic would read true as 1 (tier: true would be tier 1)."""
-    if isinstance(value, bool):
-        raise ValueError(f"{str(value).lower()} is not a number; write a whole number")
-    return value
-
-
-Count = Annotated[int, BeforeValidator(_not_bool)]
 #: Ranges every number must fall in, so the engine never meets a value it cannot use (docs/catalog.md).
 MAX_USERS = 1_000_000_000
 MAX_HOURLY_COST = 1e12
