@@ -226,6 +226,11 @@ class Run:
             ),
         )
 
+    @property
+    def recommendations_ready(self) -> bool:
+        """Whether the recommendations are already worked out (a view can show them without waiting)."""
+        return "recommendations" in self._memo
+
     def combined(self, rule_ids: Sequence[str]) -> tuple[Effect, Assessment]:
         """Several recommendations applied together: their effect and the assessment after them."""
         key = ("combined", tuple(rule_ids))

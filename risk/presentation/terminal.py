@@ -58,7 +58,11 @@ def render_assessment(a: Assessment, console: Console) -> None:
             f"{s.likelihood}x{s.impact}={s.score}",
         )
     console.print(t)
-    d = Table(title="Dependencies by importance (user-weighted)", title_justify="left")
+    d = Table(
+        title="For analysts: dependencies by importance (user-weighted; Birnbaum = how much availability hangs "
+        "on it, RAW/RRW = how many times the risk grows while it is down / shrinks if it never fails)",
+        title_justify="left",
+    )
     for col in ("dependency", "provider", "outages/yr", "mean", "source", "Birnbaum", "RAW", "RRW", "blast radius"):
         d.add_column(col)
     for dep in sorted(a.dependencies, key=lambda x: -x.importance.birnbaum)[:15]:
@@ -75,7 +79,11 @@ def render_assessment(a: Assessment, console: Console) -> None:
             f"{dep.blast_radius.users:,} users",
         )
     console.print(d)
-    p = Table(title=f"Provider concentration (HHI {a.concentration.hhi:.2f})", title_justify="left")
+    p = Table(
+        title=f"Provider concentration (concentration index HHI {a.concentration.hhi:.2f}: 1 = every single "
+        "point of failure with one provider)",
+        title_justify="left",
+    )
     for col in ("provider", "services exposed", "tier 1", "users exposed", "share of SPOF links"):
         p.add_column(col)
     for prov in a.providers:

@@ -63,7 +63,11 @@ def key_figures(run: Run) -> list[tuple[str, str]]:
                 else ""
             ),
         ),
-        ("Provider concentration (HHI)", f"{a.concentration.hhi:.2f}"),
+        (
+            "Single points of failure with the most-used provider",
+            (f"{pct(a.providers[0].spof_share, 0)} ({a.providers[0].name})" if a.providers else "none")
+            + f"; concentration index {a.concentration.hhi:.2f} (1 = all with one provider)",
+        ),
         ("Outage history used", f"{a.history['records']} records over {a.history['years']:.1f} years"),
     ]
 

@@ -59,3 +59,13 @@ def test_single_point_of_failure_headlines_count_services_and_users_once(app, as
     )
     # Each service's users once, however many of the provider's dependencies it leans on.
     assert users <= sum(s.users or 0 for s in a.services)
+
+
+def test_overview_says_what_to_worry_about_and_what_would_fix_it(app, assessment):
+    text = "\n".join(m.value for m in app.markdown).replace("\\", "")
+    worst = min(assessment.services, key=lambda s: (-s.score, -s.tolerance_breach_probability))
+    assert "What to worry about" in text and worst.name in text
+    next(b for b in app.button if b.label == "Work out what would fix it").click().run()
+    assert not app.exception
+    text = "\n".join(m.value for m in app.markdown)
+    assert "cuts the risk by" in text

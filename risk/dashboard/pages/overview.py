@@ -21,6 +21,42 @@ if run.naming_problems:
         for p in run.naming_problems:
             st.warning(f"{md_escape(p.message)}. Fix: {md_escape(p.hint)}.")
 
+
+def _short(name: str, limit: int = 22) -> str:
+    """A headline value that fits its column; the full name is in the help."""
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
+worry, fix = st.columns(2)
+with worry:
+    st.markdown("**What to worry about**")
+    dep_name = {d.id: d.name for d in a.dependencies}
+    for s in worst_first(a.services)[:3]:
+        spofs = [dep_name[d] for d in s.single_points_of_failure]
+        st.markdown(
+            f"- **{md_escape(s.name)}** ({s.rating}): "
+            f"{chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval)} chance a year "
+            f"of an outage longer than {hours(s.effective_tolerance_hours)}"
+            + (
+                f"; single points of failure: {md_escape(', '.join(spofs[:3]))}"
+                + (f" and {len(spofs) - 3} more" if len(spofs) > 3 else "")
+                if spofs
+                else ""
+            )
+        )
+with fix:
+    st.markdown("**What would fix it most**")
+    if run.recommendations_ready or st.button("Work out what would fix it", key="overview_fix"):
+        measured = [r for r in state.recommendations(run).recommendations if r.effect and r.effect.risk_reduction > 0]
+        for r in measured[:3]:
+            share = r.effect.risk_reduction / r.effect.risk_index_before if r.effect.risk_index_before else 0
+            st.markdown(f"- **{md_escape(r.title)}**: cuts the risk by {share:.0%} (effort {r.effort})")
+        if not measured:
+            st.markdown("No measured recommendation lowers the risk; see the Recommendations page.")
+        st.page_link("risk/dashboard/pages/recommendations.py", label="All recommendations and their effect")
+    else:
+        st.caption("Each recommendation is measured by assessing the catalog again with it applied.")
+
 tier1 = [s for s in a.services if s.tier == 1]
 tier1_spof = [s for s in tier1 if s.single_points_of_failure]
 top_provider = a.providers[0] if a.providers else None
@@ -44,11 +80,12 @@ c[2].metric(
 )
 c[3].metric(
     "Most exposure",
-    top_provider.name if top_provider else "none",
+    _short(top_provider.name) if top_provider else "none",
     f"{top_provider.services_exposed} services" if top_provider else None,
     delta_color="off",
     delta_arrow="off",
-    help="The provider whose failure alone could take down the most services.",
+    help="The provider whose failure alone could take down the most services"
+    + (f": {top_provider.name}." if top_provider else "."),
 )
 
 left, right = st.columns([3, 2])
@@ -129,11 +166,13 @@ pc1, pc2 = st.columns([3, 1])
 with pc1:
     st.plotly_chart(figures.provider_exposure(a), key="providers")
 with pc2:
+    top_share = a.providers[0].spof_share if a.providers else 0.0
     st.metric(
-        "Concentration (HHI)",
-        f"{a.concentration.hhi:.2f}",
-        help="Herfindahl-Hirschman index of single-point-of-failure links by provider: 1 means every "
-        "single point of failure sits with one provider.",
+        "Single points of failure with the top provider",
+        pct(top_share, 0),
+        help="The share of all (user-weighted) single-point-of-failure links that sit with the provider most "
+        f"services lean on. For analysts: the concentration index (HHI) is {a.concentration.hhi:.2f}, where 1 "
+        "means every single point of failure sits with one provider.",
     )
     for p in a.providers[:3]:
         st.markdown(f"**{md_escape(p.name)}**: {p.services_exposed} services, {pct(p.user_share, 0)} of users")

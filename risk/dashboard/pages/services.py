@@ -123,7 +123,7 @@ with t2:
         pd.DataFrame(
             {
                 "size": [len(c) for c in s.cut_sets],
-                "fails together": [" + ".join(c) for c in s.cut_sets],
+                "fails together": [" + ".join(dep_names[x].name for x in c) for c in s.cut_sets],
                 "providers": [", ".join(sorted({dep_names[x].provider for x in c})) for c in s.cut_sets],
             }
         ),
@@ -137,12 +137,17 @@ with t2:
         "minimal-cut-sets",
     )
 
-st.markdown("**Which dependencies matter most for this service**")
 imp = sorted(s.dependency_importance.items(), key=lambda kv: -kv[1].birnbaum)
-st.dataframe(
+st.markdown(
+    "**Which dependencies matter most for this service:** "
+    + ", ".join(md_escape(dep_names[k].name) for k, _ in imp[:3])
+    + " (most first)."
+)
+analyst = st.expander("For analysts: importance measures of every dependency", expanded=False)
+analyst.dataframe(
     pd.DataFrame(
         {
-            "dependency": [k for k, _ in imp],
+            "dependency": [dep_names[k].name for k, _ in imp],
             "provider": [dep_names[k].provider for k, _ in imp],
             "Birnbaum": [v.birnbaum for _, v in imp],
             "Fussell-Vesely": [v.fussell_vesely for _, v in imp],
@@ -155,13 +160,13 @@ st.dataframe(
         c: st.column_config.NumberColumn(format="%.3g") for c in ("Birnbaum", "Fussell-Vesely", "RAW", "RRW")
     },
 )
-explain(
-    "Birnbaum: how much the service's availability hangs on the dependency. Fussell-Vesely: the share of the "
-    "risk that would go away if it never failed. RAW: how many times the risk grows while it is down. RRW: "
-    "how many times the risk shrinks if it never fails (inf: the risk would vanish).",
-    "Exact, from the same decision diagram.",
-    "importance",
-)
+with analyst:
+    st.caption(
+        "Birnbaum: how much the service's availability hangs on the dependency. Fussell-Vesely: the share of "
+        "the risk that would go away if it never failed. RAW: how many times the risk grows while it is down. "
+        "RRW: how many times the risk shrinks if it never fails (inf: the risk would vanish). Exact, from the "
+        "same decision diagram; see the methodology, 'Importance'."
+    )
 
 g1, g2 = st.columns(2)
 with g1:
