@@ -66,10 +66,13 @@ s = a.service(sid)
 svc = cur.catalog.service(sid)
 st.subheader(s.name)
 m = st.columns(4)
+low, high = s.tolerance_breach_probability_interval
 m[0].metric(
-    "Outage beyond tolerance",
-    chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval),
-    one_in(s.tolerance_breach_probability),
+    "Outage beyond tolerance a year",
+    pct(s.tolerance_breach_probability, 0 if s.tolerance_breach_probability >= 0.1 else 1),
+    f"range {chance(low)}–{chance(high)}, {one_in(s.tolerance_breach_probability)}"
+    if chance(low) != chance(high)
+    else one_in(s.tolerance_breach_probability),
     delta_color="off",
     delta_arrow="off",
     help=f"Probability of at least one outage longer than {hours(s.impact_tolerance_hours)}"
@@ -81,8 +84,10 @@ m[0].metric(
 )
 m[1].metric(
     "Expected downtime",
-    f"{hours_range(s.expected_annual_downtime_hours, s.expected_annual_downtime_hours_interval)}/yr",
-    f"90% of years under {hours(s.annual_downtime_hours_quantiles['p90'])}",
+    f"{hours(s.expected_annual_downtime_hours)}/yr",
+    f"range {hours(s.expected_annual_downtime_hours_interval[0])}–"
+    f"{hours(s.expected_annual_downtime_hours_interval[1])}; 90% of years under "
+    f"{hours(s.annual_downtime_hours_quantiles['p90'])}",
     delta_color="off",
     delta_arrow="off",
 )
@@ -96,7 +101,7 @@ m[2].metric(
 m[3].metric(
     "Rating",
     f"{s.rating} ({s.score})",
-    f"likelihood {s.likelihood} x impact {s.impact}",
+    f"{s.rating_probabilities.get(s.rating, 1):.0%} likely; likelihood {s.likelihood} x impact {s.impact}",
     delta_color="off",
     delta_arrow="off",
 )
