@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from risk.catalog.expressions import iter_refs
 from risk.catalog.model import Catalog
 
-__all__ = ["GraphNode", "layered_graph"]
+__all__ = ["GraphNode", "layered_graph", "provider_reliance"]
 
 
 @dataclass
@@ -68,3 +68,31 @@ def layered_graph(catalog: Catalog) -> tuple[dict[str, GraphNode], list[tuple[st
         for i, n in enumerate(col):
             n.y = 1.0 - (i + 0.5) / len(col)
     return nodes, edges
+
+
+def provider_reliance(catalog: Catalog) -> dict[str, set[str]]:
+    """Provider -> the services that rely on at least one of its dependencies (through groups, other
+    dependencies and other services): the edges of the aggregated, provider-level map."""
+    deps = {d.id: d for d in catalog.dependencies}
+    services = {s.id: s for s in catalog.services}
+    memo: dict[str, set[str]] = {}
+
+    def providers_of(ident: str, trail: frozenset[str] = frozenset()) -> set[str]:
+        if ident in memo:
+            return memo[ident]
+        if ident in trail:
+            return set()
+        item = deps.get(ident) or services.get(ident)
+        if item is None:
+            return set()
+        out = {deps[ident].provider} if ident in deps and not deps[ident].is_logical and deps[ident].provider else set()
+        for ref, _, _ in iter_refs(item.requires):
+            out |= providers_of(ref, trail | {ident})
+        memo[ident] = out
+        return out
+
+    reliance: dict[str, set[str]] = {}
+    for sid in services:
+        for provider in providers_of(sid):
+            reliance.setdefault(provider, set()).add(sid)
+    return reliance

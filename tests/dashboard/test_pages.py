@@ -211,3 +211,45 @@ def test_an_upload_never_replaces_a_different_stored_catalog(app):
     assert name == "trust (2)"
     assert ws.catalog("trust").text == catalog_to_yaml(other)
     assert state.save_upload("trust", other, "upload: trust.yaml") == "trust"  # the same content: no copy
+
+
+def test_dependency_map_by_provider(app):
+    at = page(app, "dependency_map")
+    at.radio(key="map_view").set_value("by provider").run()
+    assert not at.exception
+    at.selectbox(key="map_provider").set_value("Microsoft").run()
+    text = all_text(at).replace("\\", "")
+    assert "go down when it fails" in text and "Clinical email and calendars (NHSmail)" in text
+
+
+def test_a_large_catalog_opens_readable_pages(tmp_path):
+    """300 services and 120 dependencies: the map opens by provider and the cell list is capped."""
+    import yaml
+
+    from bench.synthetic import synthetic_document
+    from risk.catalog import catalog_from_dict
+    from risk.catalog.load import catalog_sha256
+    from risk.dashboard.workspace import Workspace
+
+    doc = synthetic_document(services=300, dependencies=120, edges=1200)
+    doc["settings"] = {"simulated_years": 1000, "uncertainty_draws": 20}
+    catalog = catalog_from_dict(doc)
+    ws = Workspace(tmp_path / "w.sqlite")
+    ws.save_catalog("big", yaml.safe_dump(doc, sort_keys=False), "test", catalog_sha256(catalog))
+    import os
+
+    os.environ["LYNCHPIN_WORKSPACE"] = str(tmp_path / "w.sqlite")
+    try:
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        at = AppTest.from_file(APP, default_timeout=180)
+        at.query_params["catalog"] = "saved:big"
+        at.run()
+        assert not at.exception
+        listed = [m.value for m in at.markdown if "(tier " in m.value]
+        assert len(listed) <= 10
+        at.switch_page(PAGES + "dependency_map.py").run()
+        assert not at.exception
+        assert at.radio(key="map_view").value == "by provider"
+    finally:
+        del os.environ["LYNCHPIN_WORKSPACE"]

@@ -6,7 +6,8 @@ import streamlit as st
 from risk.dashboard import state
 from risk.dashboard.widgets import explain, header, md_escape, selected_points, sidebar
 from risk.presentation.format import pct
-from risk.presentation.graph import layered_graph
+from risk.presentation.graph import layered_graph, provider_reliance
+from risk.presentation.order import worst_first
 from risk.presentation.theme import PALETTE
 from risk.presentation.why import rate_explanation
 
@@ -14,6 +15,97 @@ cur = sidebar()
 run = state.run(cur)
 a = state.assessment(run)
 header("Dependency map", "What goes down, and for how many people, when one dependency fails?")
+
+nodes, edges = layered_graph(cur.catalog)
+LARGE = 80  # nodes: above this the full map is unreadable, so it opens by provider
+view = st.radio(
+    "Show",
+    ["by provider", "every dependency"],
+    index=0 if len(nodes) > LARGE else 1,
+    horizontal=True,
+    key="map_view",
+    help="By provider: one node per provider, linked to every service that relies on it. Every dependency: "
+    "the full map of providers, dependencies, groups and services.",
+)
+if view == "by provider":
+    reliance = provider_reliance(cur.catalog)
+    provs = [p for p in a.providers if p.name in reliance] or a.providers
+    by_name = {p.name: p for p in provs}
+    pick = st.selectbox(
+        "Provider",
+        [p.name for p in provs],
+        format_func=lambda n: f"{n}: {by_name[n].services_exposed} services exposed",
+        key="map_provider",
+    )
+    exposed = set(by_name[pick].exposed_services)
+    relied = reliance.get(pick, set())
+    st.markdown(
+        f"**{md_escape(pick)}**: {len(relied)} services rely on it; **{len(exposed)}** of them go down when it "
+        f"fails (a single point of failure or a pair of its dependencies): "
+        + (", ".join(md_escape(a.service(x).name) for x in by_name[pick].exposed_services) or "none")
+        + "."
+    )
+    svc = worst_first(a.services)
+    prov_y = {p.name: 1 - (i + 0.5) / len(provs) for i, p in enumerate(provs)}
+    svc_y = {s.id: 1 - (i + 0.5) / len(svc) for i, s in enumerate(svc)}
+    figure = go.Figure()
+    for hot in (False, True):
+        xs, ys = [], []
+        for provider, sids in reliance.items():
+            if provider not in prov_y:
+                continue
+            for sid in sids:
+                if (provider == pick and sid in exposed) != hot:
+                    continue
+                xs += [0, 1, None]
+                ys += [prov_y[provider], svc_y[sid], None]
+        figure.add_scatter(
+            x=xs,
+            y=ys,
+            mode="lines",
+            hoverinfo="skip",
+            showlegend=False,
+            line=dict(color=PALETTE[3] if hot else "#d8d8d8", width=2 if hot else 0.6),
+        )
+    figure.add_scatter(
+        x=[0] * len(provs),
+        y=[prov_y[p.name] for p in provs],
+        mode="markers+text",
+        name="provider",
+        marker=dict(symbol="square", size=[18 if p.name == pick else 12 for p in provs], color=PALETTE[7]),
+        text=[p.name[:28] for p in provs],
+        textposition="middle left",
+        hovertext=[p.name for p in provs],
+        hovertemplate="%{hovertext}<extra>provider</extra>",
+    )
+    figure.add_scatter(
+        x=[1] * len(svc),
+        y=[svc_y[s.id] for s in svc],
+        mode="markers+text",
+        name="service",
+        marker=dict(size=10, color=[PALETTE[3] if s.id in exposed else PALETTE[0] for s in svc]),
+        text=[("DOWN: " if s.id in exposed else "") + s.name[:36] for s in svc],
+        textposition="middle right",
+        hovertext=[s.name for s in svc],
+        hovertemplate="%{hovertext}<extra>service</extra>",
+    )
+    figure.update_xaxes(visible=False, range=[-0.9, 2.2])
+    figure.update_yaxes(visible=False, range=[-0.01, 1.01])
+    figure.update_layout(
+        height=min(4000, max(420, 22 * max(len(svc), len(provs)) + 80)),
+        margin=dict(l=10, r=10, t=40, b=10),
+        template="plotly_white",
+        showlegend=False,
+        title="providers  →  services (red: goes down)",
+    )
+    st.plotly_chart(figure, key="provider_map")
+    explain(
+        "Each line joins a provider to a service that relies on it somewhere in its requirements. Red: the "
+        "services this provider's failure takes down on its own.",
+        "From each service's minimal cut sets of size 1 and 2 whose dependencies all belong to the provider.",
+        "provider-concentration",
+    )
+    st.stop()
 
 deps = sorted(a.dependencies, key=lambda d: -d.importance.birnbaum)
 names = {d.id: d.name for d in deps}
@@ -38,7 +130,6 @@ st.markdown(
     + "."
 )
 
-nodes, edges = layered_graph(cur.catalog)
 X = {0: 0.0, 1: 1.35, 2: 2.45, 3: 3.2}  # column positions, leaving room for labels
 importance = {x.id: x.importance.birnbaum for x in a.dependencies}
 top = max(importance.values()) or 1.0
