@@ -101,7 +101,7 @@ def _run(
     overrides: dict | None = None,
 ) -> Run:
     """The one Run behind a command's output; prints every problem and exits 2 when an input is invalid."""
-    report = read_catalog(catalog)
+    report = read_catalog(catalog, simulated_years=(overrides or {}).get("simulated_years"))
     _print_problems(report.problems if all_problems else report.errors)
     if report.catalog is None:
         raise typer.Exit(2)

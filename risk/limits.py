@@ -70,8 +70,8 @@ def budget_problems(
                 f"simulating {years:,} years would draw about {outages:,.0f} outages "
                 f"({per_year:,.1f} a year across the dependencies), over the limit of {MAX_SIMULATED_OUTAGES:,.0f}",
                 where,
-                f"set simulated_years to {fit:,} or less in the catalog's settings block, or check the highest "
-                "outage rates ("
+                f"set simulated_years to {fit:,} or less (the catalog's settings block, or --years), or check the "
+                "highest outage rates ("
                 + ", ".join(f"{d}: {r:,.1f} a year" for d, r in top)
                 + "); a server's operator can raise the limit with LYNCHPIN_MAX_SIMULATED_OUTAGES",
             )

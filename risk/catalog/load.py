@@ -107,9 +107,15 @@ def parse_catalog_bytes(data: bytes, name: str, fmt: str | None = None) -> Parse
 
 
 def read_catalog(
-    source: str | Path | bytes, name: str | None = None, fmt: str | None = None, limit: int = MAX_INPUT_BYTES
+    source: str | Path | bytes,
+    name: str | None = None,
+    fmt: str | None = None,
+    limit: int = MAX_INPUT_BYTES,
+    simulated_years: int | None = None,
 ) -> CatalogReport:
-    """Read and validate a catalog from a path (file or CSV folder) or from bytes (an upload)."""
+    """Read and validate a catalog from a path (file or CSV folder) or from bytes (an upload).
+    `simulated_years`, when the caller will override the catalog's own, is what the work limits are checked
+    against (`lynchpin assess --years 1000` of a catalog too big for 20,000 years is fine)."""
     if isinstance(source, bytes):
         label = name or "upload"
         if len(source) > limit:
@@ -128,7 +134,7 @@ def read_catalog(
     problems = list(parsed.problems)
     if parsed.doc is None:
         return CatalogReport(label, None, problems)
-    catalog, more = validate_document(parsed.doc, parsed.locate)
+    catalog, more = validate_document(parsed.doc, parsed.locate, simulated_years)
     problems += [p for p in more if p.location.path not in parsed.reported]
     if any(p.severity == "error" for p in problems):
         catalog = None

@@ -164,7 +164,9 @@ def _valid_items(raw: Any, model: type[BaseModel]) -> list[tuple[int, Any]]:
     return out
 
 
-def validate_document(doc: Any, locate: Locate) -> tuple[Catalog | None, list[Problem]]:
+def validate_document(
+    doc: Any, locate: Locate, simulated_years: int | None = None
+) -> tuple[Catalog | None, list[Problem]]:
     """A Catalog when the document has no errors (warnings allowed), and every problem found either way."""
     if not isinstance(doc, dict):
         what = "empty" if doc is None else f"a {type(doc).__name__}"
@@ -214,13 +216,13 @@ def validate_document(doc: Any, locate: Locate) -> tuple[Catalog | None, list[Pr
     ]
     problems += check_catalog(services, deps, providers, locate, id_entries, complete=catalog is not None)
     if catalog is not None and not any(p.severity == "error" for p in problems):
-        problems += _budget(catalog, locate)
+        problems += _budget(catalog, locate, simulated_years)
     if any(p.severity == "error" for p in problems):
         catalog = None
     return catalog, problems
 
 
-def _budget(catalog: Catalog, locate: Locate) -> list[Problem]:
+def _budget(catalog: Catalog, locate: Locate, simulated_years: int | None = None) -> list[Problem]:
     """The assessment's work limits (risk.limits), checked with the catalog's own settings and an upper
     estimate of each dependency's outage rate (its estimate, else the no-data default), so a catalog that
     would exhaust the machine is refused before it is saved or made current."""
@@ -244,8 +246,9 @@ def _budget(catalog: Catalog, locate: Locate) -> list[Problem]:
         rates.append((d.id, rate))
     items = len(catalog.services) + len(catalog.dependencies)
     items += sum(1 for x in [*catalog.services, *catalog.dependencies] for _ in iter_refs(x.requires))
-    problems = budget_problems(len(catalog.services), items, rates, settings.simulated_years, Location(""))
+    years = simulated_years or settings.simulated_years
+    problems = budget_problems(len(catalog.services), items, rates, years, Location(""))
     if not problems:  # locating is costly (it maps the document's lines): only for a problem to show
         return []
     where = locate(("settings", "simulated_years")) if catalog.settings is not None else locate(())
-    return budget_problems(len(catalog.services), items, rates, settings.simulated_years, where)
+    return budget_problems(len(catalog.services), items, rates, years, where)

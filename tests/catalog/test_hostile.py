@@ -161,3 +161,15 @@ def test_any_catalog_that_validates_assesses(doc):
         assert 0 <= s.tolerance_breach_probability <= 1
         assert s.expected_annual_downtime_hours == s.expected_annual_downtime_hours  # not NaN
         assert s.expected_annual_cost >= 0
+
+
+def test_fewer_simulated_years_on_the_command_line_make_a_heavy_catalog_assessable(tmp_path):
+    path = tmp_path / "heavy.yaml"
+    path.write_text(
+        "organisation: T\nservices:\n  - {id: s, name: S, tier: 1, impact_tolerance: 1h, requires: [a]}\n"
+        "dependencies:\n  - {id: a, name: A, provider: P, product: Q, capability: dns, annual_outages: 1000, "
+        "mean_outage: 4h}\n"
+    )
+    refused = runner.invoke(app, ["assess", str(path), "--format", "json"])
+    assert refused.exit_code == 2 and "or --years" in refused.output
+    assert runner.invoke(app, ["assess", str(path), "--years", "2000", "--format", "json"]).exit_code == 0
