@@ -300,6 +300,7 @@ def simulate(
     total_hours = years * HOURS_PER_YEAR
     block = blocks(years, max(draws, 1))
     block_years = np.bincount(block).astype(np.float64)
+    block_starts = np.flatnonzero(np.diff(block, prepend=-1))  # blocks are consecutive runs of years
     out: dict[str, ServiceSimulation] = {}
     for i, (sid, node) in enumerate(service_nodes.items()):
         iv = down(node)
@@ -315,9 +316,9 @@ def simulate(
         breached = np.zeros(years, dtype=bool)
         breached[year[durations > tolerances[sid]]] = True
         p = float(breached.mean())
-        block_downtime = np.bincount(block, weights=annual, minlength=block_years.size) / block_years
-        block_square = np.bincount(block, weights=annual * annual, minlength=block_years.size) / block_years
-        block_breach = np.bincount(block, weights=breached, minlength=block_years.size) / block_years
+        block_downtime = np.add.reduceat(annual, block_starts) / block_years
+        block_square = np.add.reduceat(annual * annual, block_starts) / block_years
+        block_breach = np.add.reduceat(breached, block_starts, dtype=np.float64) / block_years
         if block_years.size > 1:  # years are not independent across blocks: the error comes from the blocks
             error = float(np.std(block_breach, ddof=1) / np.sqrt(block_years.size))
         else:
