@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from risk.engine import sweep
 from risk.engine.statistics import HOURS_PER_YEAR, DependencyStats, Stream
 from risk.engine.structure import Delay, Gate, Node, Var
 
@@ -38,7 +39,7 @@ class Intervals:
         return Intervals(np.empty(0), np.empty(0))
 
 
-def at_least(children: Sequence[Intervals], k: int) -> Intervals:
+def at_least(children: Sequence[Intervals], k: int, compiled: bool = True) -> Intervals:
     """The stretches of time during which at least k of the children are down."""
     if k <= 0:
         raise ValueError("k must be at least 1")
@@ -46,7 +47,9 @@ def at_least(children: Sequence[Intervals], k: int) -> Intervals:
     if len(live) < k:
         return Intervals.empty()
     if k == 1:
-        return union(live)
+        return union(live, compiled)
+    if compiled and sweep.AVAILABLE:
+        return _tidy(*sweep.at_least_sorted(live, k))
     times = np.concatenate([c.ends for c in live] + [c.starts for c in live])
     n_ends = times.size // 2
     deltas = np.ones(times.size, dtype=np.int32)
@@ -61,13 +64,15 @@ def at_least(children: Sequence[Intervals], k: int) -> Intervals:
     return _tidy(starts, ends)
 
 
-def union(children: Sequence[Intervals]) -> Intervals:
+def union(children: Sequence[Intervals], compiled: bool = True) -> Intervals:
     """Down while any child is down: merge by start, joining intervals that overlap or touch."""
     live = [c for c in children if c.starts.size]
     if not live:
         return Intervals.empty()
     if len(live) == 1:
         return live[0]
+    if compiled and sweep.AVAILABLE:
+        return Intervals(*sweep.union_sorted(live))
     starts = np.concatenate([c.starts for c in live])
     ends = np.concatenate([c.ends for c in live])
     order = np.argsort(starts, kind="stable")
@@ -311,10 +316,7 @@ def simulate(
             counted = durations > 0
             iv = Intervals(iv.starts[counted], iv.ends[counted])
             durations = durations[counted]
-        year = np.minimum((iv.starts // HOURS_PER_YEAR).astype(np.int64), years - 1)
-        annual = np.bincount(year, weights=durations, minlength=years)
-        breached = np.zeros(years, dtype=bool)
-        breached[year[durations > tolerances[sid]]] = True
+        annual, breached = sweep.yearly(iv.starts, durations, years, HOURS_PER_YEAR, tolerances[sid])
         p = float(breached.mean())
         block_downtime = np.add.reduceat(annual, block_starts) / block_years
         block_square = np.add.reduceat(annual * annual, block_starts) / block_years
