@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from risk.engine.assessment import Assessment, ServiceResult
+from risk.presentation.format import hours
 from risk.presentation.order import matrix_counts
 from risk.presentation.theme import (
     BAND_COLOURS,
@@ -90,18 +91,25 @@ def loss_exceedance(points: Sequence, title: str = "Loss exceedance", currency: 
 
 def downtime_histogram(s: ServiceResult) -> go.Figure:
     bins = s.downtime_histogram
-    labels = ["none"] + [f"{b.lower_hours:.1f}-{b.upper_hours:.1f} h" for b in bins[1:]]
+    labels = ["none"] + [f"{hours(b.lower_hours)} to {hours(b.upper_hours)}" for b in bins[1:]]
     fig = go.Figure(
         go.Bar(
-            x=labels,
+            x=list(range(len(bins))),
             y=[b.share for b in bins],
             marker_color=PALETTE[0],
             text=[f"{b.share:.0%}" if b.share >= 0.01 else "" for b in bins],
             textposition="outside",
-            hovertemplate="%{x}: %{y:.1%} of years<extra></extra>",
+            customdata=labels,
+            hovertemplate="%{customdata}: %{y:.1%} of years<extra></extra>",
         )
     )
-    fig.update_xaxes(title="downtime in a year", tickangle=-45)
+    # A readable axis: every fourth bin labelled with its lower edge, the full range on hover.
+    ticks = [0] + list(range(1, len(bins), 4))
+    fig.update_xaxes(
+        title="downtime in a year",
+        tickvals=ticks,
+        ticktext=["none"] + [hours(bins[i].lower_hours) for i in ticks[1:]],
+    )
     fig.update_yaxes(title="share of simulated years", tickformat=".0%")
     return _layout(fig, 340, title="Annual downtime distribution")
 
@@ -127,7 +135,7 @@ def provider_exposure(a: Assessment) -> go.Figure:
         text=[p.tier1_services_exposed or "" for p in provs],
         textposition="inside",
     )
-    fig.update_layout(barmode="stack", legend=dict(orientation="h", y=-0.2))
+    fig.update_layout(barmode="stack", legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"))
     fig.update_xaxes(title="services exposed (single point of failure or order-2 cut set)", dtick=1)
     return _layout(fig, 60 + 38 * max(3, len(provs)), title="Provider exposure")
 
@@ -160,5 +168,5 @@ def outage_timeline(rows: list[dict]) -> go.Figure:
         fig,
         140 + 26 * len({r["provider"] for r in rows}),
         title="Outage timeline (size: duration)",
-        legend=dict(orientation="h", y=-0.15),
+        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
     )

@@ -358,7 +358,7 @@ def _outage_data(pdf: _Doc, report: Report) -> None:
             ]
             for r in report.facts.records_used
         ],
-        [30, 18, 36, 12, 16, 66],
+        [28, 17, 36, 11, 19, 67],
         size=6.5,
     )
 
