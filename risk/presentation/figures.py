@@ -114,11 +114,16 @@ def downtime_histogram(s: ServiceResult) -> go.Figure:
     return _layout(fig, 340, title="Annual downtime distribution")
 
 
+def _label(name: str, limit: int = 28) -> str:
+    """An axis label that cannot garble the chart: long names are cut with an ellipsis (full on hover)."""
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
 def provider_exposure(a: Assessment) -> go.Figure:
     provs = [p for p in a.providers if p.services_exposed][:10][::-1]
     fig = go.Figure()
     fig.add_bar(
-        y=[p.name for p in provs],
+        y=[_label(p.name) for p in provs],
         x=[p.services_exposed - p.tier1_services_exposed for p in provs],
         orientation="h",
         name="other tiers",
@@ -127,7 +132,7 @@ def provider_exposure(a: Assessment) -> go.Figure:
         textposition="inside",
     )
     fig.add_bar(
-        y=[p.name for p in provs],
+        y=[_label(p.name) for p in provs],
         x=[p.tier1_services_exposed for p in provs],
         orientation="h",
         name="tier 1",
