@@ -199,6 +199,18 @@ def assess(
     if over:
         raise InputError(over)
     tolerance = {s.id: s.effective_tolerance for s in catalog.services}
+    # Streaming statistics: each service's per-year figures are summarised as soon as they exist (histogram,
+    # loss curve, its share of the whole catalog's loss) and then dropped, so memory does not grow with
+    # services x years.
+    hourly = {s.id: s.hourly_cost or 0.0 for s in catalog.services}
+    total_loss = np.zeros(settings.simulated_years)
+    curves: dict[str, tuple[list[HistogramBin], list[LossPoint]]] = {}
+
+    def summarise(sid: str, annual: np.ndarray) -> None:
+        loss = annual * hourly[sid]
+        total_loss.__iadd__(loss)
+        curves[sid] = (_histogram(annual), _loss_curve(loss))
+
     sim = simulate(
         {sid: structure.nodes[sid] for sid in structure.services},
         stats,
@@ -209,17 +221,15 @@ def assess(
         progress=(lambda i, n: progress("simulation", i, n)) if progress else None,
         draws=settings.uncertainty_draws,
         service_hours={s.id: s.weekly_hours for s in catalog.services if s.hours},
+        summarise=summarise,
     )
     breach_years = _rare_events(sim, structure, stats, tolerance, settings)
 
     # Per service.
     services: list[ServiceResult] = []
-    total_loss = np.zeros(settings.simulated_years)
     for s in catalog.services:
         p, deriv = exact[s.id]
         r = sim.services[s.id]
-        annual_loss = r.annual_downtime * (s.hourly_cost or 0.0)
-        total_loss += annual_loss
         like, imp = likelihood(r.breach_probability, settings), impact(s, settings)
         plausible = breach_spread(r.block_breach, r.block_years)
         downtime = parameter_spread(r.block_downtime, r.block_downtime_noise)
@@ -251,14 +261,14 @@ def assess(
                 expected_annual_downtime_hours=r.expected_downtime_hours,
                 expected_annual_downtime_hours_interval=_around(interval(downtime), r.expected_downtime_hours),
                 expected_annual_user_hours_lost=r.expected_downtime_hours * (s.users or 0),
-                expected_annual_cost=float(annual_loss.mean()),
+                expected_annual_cost=r.expected_downtime_hours * hourly[s.id],
                 expected_annual_cost_interval=[
                     x * cost_per_hour for x in _around(interval(downtime), r.expected_downtime_hours)
                 ],
                 expected_outages_per_year=r.outages_per_year,
                 annual_downtime_hours_quantiles=r.downtime_quantiles,
-                downtime_histogram=_histogram(r.annual_downtime),
-                loss_exceedance=_loss_curve(annual_loss),
+                downtime_histogram=curves[s.id][0],
+                loss_exceedance=curves[s.id][1],
                 likelihood=like,
                 impact=imp,
                 score=like * imp,

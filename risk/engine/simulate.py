@@ -215,7 +215,7 @@ class ServiceSimulation:
     breach_standard_error: float
     expected_downtime_hours: float
     downtime_quantiles: dict[str, float]
-    annual_downtime: np.ndarray  # hours per simulated year
+    annual_downtime: np.ndarray | None  # hours per simulated year (None once summarised and dropped)
     unavailability: float
     outages_per_year: float
     block_breach: np.ndarray  # share of breach years in each parameter block
@@ -242,6 +242,7 @@ def simulate(
     progress: Callable[[int, int], None] | None = None,
     draws: int = 1,
     service_hours: dict | None = None,
+    summarise: Callable[[str, np.ndarray], None] | None = None,
 ) -> Simulation:
     """Simulate every service; `tolerances` is the downtime (hours) above which an outage is a breach.
 
@@ -332,7 +333,7 @@ def simulate(
             downtime_quantiles=dict(
                 zip(("p50", "p90", "p99"), map(float, np.quantile(annual, [0.5, 0.9, 0.99])), strict=True)
             ),
-            annual_downtime=annual.astype(np.float32),
+            annual_downtime=None if summarise is not None else annual.astype(np.float32),
             unavailability=float(durations.sum() / total_hours),
             outages_per_year=iv.starts.size / years,
             block_breach=block_breach,
@@ -340,6 +341,8 @@ def simulate(
             block_years=block_years,
             block_downtime_noise=np.maximum(block_square - block_downtime**2, 0) / np.maximum(block_years - 1, 1),
         )
+        if summarise is not None:
+            summarise(sid, annual)
         if progress:
             progress(i + 1, len(service_nodes))
     return Simulation(years, out, dict(service_hours or {}))
