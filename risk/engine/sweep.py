@@ -138,11 +138,17 @@ def _flatten(children) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     )
 
 
+def _trim(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Own-sized copies: the kernels write into buffers as large as all their input, and a slice would keep
+    that whole buffer alive for as long as the result is kept."""
+    return starts.copy(), ends.copy()
+
+
 def union_sorted(children) -> tuple[np.ndarray, np.ndarray]:
     """Merged (starts, ends) of intervals down while any child is down (touching intervals joined)."""
-    return _union(*_flatten(children))
+    return _trim(*_union(*_flatten(children)))
 
 
 def at_least_sorted(children, k: int) -> tuple[np.ndarray, np.ndarray]:
     """(starts, ends) of the stretches during which at least k children are down (before tidying)."""
-    return _at_least(*_flatten(children), k)
+    return _at_least(*_flatten(children), k)  # the caller tidies, which copies
