@@ -18,7 +18,7 @@ import numpy as np
 
 from risk.engine import sweep
 from risk.engine.statistics import HOURS_PER_YEAR, DependencyStats, Stream
-from risk.engine.structure import Delay, Gate, Node, Var
+from risk.engine.structure import Delay, Gate, Node, Var, support
 
 __all__ = ["Intervals", "Simulation", "ServiceSimulation", "simulate", "at_least", "union", "delay", "blocks"]
 
@@ -308,7 +308,13 @@ def simulate(
     block_years = np.bincount(block).astype(np.float64)
     block_starts = np.flatnonzero(np.diff(block, prepend=-1))  # blocks are consecutive runs of years
     out: dict[str, ServiceSimulation] = {}
-    for i, (sid, node) in enumerate(service_nodes.items()):
+    # Services that share dependencies are simulated one after another, so a shared timeline is released
+    # soon after it is first built (the results do not depend on the order: every dependency has its own
+    # random stream).
+    support_memo: dict[int, frozenset[str]] = {}
+    order = sorted(service_nodes, key=lambda sid: sorted(support(service_nodes[sid], support_memo))[:3])
+    for i, sid in enumerate(order):
+        node = service_nodes[sid]
         iv = down(node)
         durations = iv.durations
         weekly = (service_hours or {}).get(sid)
