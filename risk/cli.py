@@ -141,8 +141,10 @@ def validate(
             if report.ok:
                 c = report.catalog
                 assert c is not None
+                from risk.presentation.format import catalog_size
+
                 out.print(
-                    f"{path}: valid ({len(c.services)} services, {len(c.dependencies)} dependencies"
+                    f"{path}: valid ({catalog_size(c)}"
                     f"{', ' + str(len(report.warnings)) + ' warning(s)' if report.warnings else ''})"
                 )
             else:

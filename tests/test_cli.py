@@ -112,3 +112,8 @@ def test_assess_invalid_catalog_exits_2(tmp_path):
     bad.write_text("organisation: T\nservices: []\n")
     result = runner.invoke(app, ["assess", str(bad)])
     assert result.exit_code == 2 and "no services" in result.output
+
+
+def test_validate_counts_dependencies_and_groups_apart():
+    result = runner.invoke(app, ["validate", str(DEFAULT_CATALOG)])
+    assert result.exit_code == 0 and "8 services, 22 dependencies and 2 groups" in result.output

@@ -122,7 +122,7 @@ def run_scenario(catalog: Catalog, scenario: Scenario, structure: Structure | No
 
 def _hours_into_week(start: str | None, timezone: str) -> float | None:
     """Hours from Monday 00:00 (in the catalog's time zone) to the scenario's start; None without a start."""
-    if not start or len(start) == 10:  # none, or a date without a time of day: where it fell is unknown
+    if not start or "T" not in start:  # none, or a date without a time of day: where it fell is unknown
         return None
     from zoneinfo import ZoneInfo
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from risk.dashboard import state
+from risk.presentation.format import catalog_size
 from risk.presentation.text import md_escape
 
 __all__ = ["sidebar", "header", "explain", "md_escape", "selected_points", "download_table", "METHODOLOGY"]
@@ -41,10 +42,7 @@ def sidebar() -> state.Current:
             help="Bundled examples and the catalogs you uploaded or edited.",
         )
         st.caption(
-            f"{md_escape(cur.catalog.organisation)}  \n{len(cur.catalog.services)} services, "
-            f"{sum(not d.is_logical for d in cur.catalog.dependencies)} dependencies"
-            + (f" (and {groups} groups)" if (groups := sum(d.is_logical for d in cur.catalog.dependencies)) else "")
-            + f"  \nsource: {md_escape(cur.source)}"
+            f"{md_escape(cur.catalog.organisation)}  \n{catalog_size(cur.catalog)}  \nsource: {md_escape(cur.source)}"
         )
     return cur
 

@@ -15,6 +15,7 @@ from risk.engine.assessment import (
     BlastRadius,
     Concentration,
     DependencyResult,
+    Headlines,
     HistogramBin,
     Importance,
     LossPoint,
@@ -105,6 +106,24 @@ def _rare_events(sim, structure: Structure, stats, tolerance: dict[str, float], 
         a.block_breach = np.concatenate([a.block_breach, b.block_breach])
         a.block_years = np.concatenate([a.block_years, b.block_years])
     return dict.fromkeys(needed, years + extra)
+
+
+def _headlines(services: list[ServiceResult]) -> Headlines:
+    tier1 = [s for s in services if s.tier == 1]
+    with_one = [s for s in services if s.single_points_of_failure]
+    spofs = sorted({d for s in with_one for d in s.single_points_of_failure})
+    return Headlines(
+        services=len(services),
+        tier1_services=len(tier1),
+        tier1_with_single_point=sum(bool(s.single_points_of_failure) for s in tier1),
+        services_with_single_point=len(with_one),
+        single_points_of_failure=spofs,
+        extreme_or_high=sum(s.rating in ("extreme", "high") for s in services),
+        service_hours_down=sum(s.expected_annual_downtime_hours for s in services),
+        most_downtime_service=max(services, key=lambda s: s.expected_annual_downtime_hours).id if services else None,
+        expected_annual_cost=sum(s.expected_annual_cost for s in services if s.hourly_cost is not None),
+        services_without_cost=sum(s.hourly_cost is None for s in services),
+    )
 
 
 def _around(bounds: list[float], value: float) -> list[float]:
@@ -348,6 +367,7 @@ def assess(
         providers=providers,
         concentration=Concentration(hhi=hhi),
         loss_exceedance=_loss_curve(total_loss),
+        headlines=_headlines(services),
         rating_grid=[[band((li + 1) * (im + 1), settings) for im in range(5)] for li in range(5)],
         warnings=warnings,
     )

@@ -21,6 +21,7 @@ __all__ = [
     "Assessment",
     "LossPoint",
     "HistogramBin",
+    "Headlines",
 ]
 
 _CONFIG = ConfigDict(ser_json_inf_nan="strings", extra="forbid")
@@ -157,6 +158,22 @@ class Concentration(BaseModel):
     hhi: float = Field(description="Herfindahl-Hirschman index of the providers' spof_share (0..1).")
 
 
+class Headlines(BaseModel):
+    """The catalog-wide counts every view shows, worked out once (services counted once each)."""
+
+    model_config = _CONFIG
+    services: int
+    tier1_services: int
+    tier1_with_single_point: int = Field(description="Tier-1 services with at least one single point of failure.")
+    services_with_single_point: int
+    single_points_of_failure: list[str] = Field(description="Dependencies that alone take down a service.")
+    extreme_or_high: int = Field(description="Services rated extreme or high.")
+    service_hours_down: float = Field(description="Expected downtime a year, summed over services (service-hours).")
+    most_downtime_service: str | None = Field(default=None, description="The service with most expected downtime.")
+    expected_annual_cost: float = Field(description="Summed over services with an hourly cost.")
+    services_without_cost: int
+
+
 class Assessment(BaseModel):
     """The assessment of one catalog against one outage history with one set of settings."""
 
@@ -174,6 +191,7 @@ class Assessment(BaseModel):
     providers: list[ProviderResult]
     concentration: Concentration
     loss_exceedance: list[LossPoint] = Field(description="Whole catalog: annual loss summed over services.")
+    headlines: Headlines
     rating_grid: list[list[str]] = Field(
         description="The 5x5 matrix's band names: rating_grid[likelihood - 1][impact - 1], from the settings."
     )

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["pct", "hours", "money", "one_in", "prob", "chance", "rating_certainty", "hours_range", "service_cost"]
+__all__ = [
+    "pct",
+    "hours",
+    "money",
+    "one_in",
+    "prob",
+    "chance",
+    "rating_certainty",
+    "hours_range",
+    "service_cost",
+    "catalog_size",
+]
 
 
 def pct(p: float, digits: int = 1) -> str:
@@ -95,3 +106,11 @@ def hours_range(value: float, interval: list[float] | None = None) -> str:
 def service_cost(service, currency: str = "GBP") -> str:
     """A service's expected annual cost in the catalog's currency, or 'not set' without an hourly cost."""
     return money(None if service.hourly_cost is None else service.expected_annual_cost, currency)
+
+
+def catalog_size(catalog) -> str:
+    """'8 services, 22 dependencies and 2 groups': logical groups are not dependencies that can fail, so
+    they are counted apart, the same way in the CLI, the dashboard and the reports."""
+    groups = sum(d.is_logical for d in catalog.dependencies)
+    text = f"{len(catalog.services)} services, {len(catalog.dependencies) - groups} dependencies"
+    return text + (f" and {groups} group{'s' if groups != 1 else ''}" if groups else "")

@@ -40,28 +40,17 @@ class Facts:
 
 def key_figures(run: Run) -> list[tuple[str, str]]:
     a = run.assessment
-    tier1 = [s for s in a.services if s.tier == 1]
-    spof_deps = {d for s in a.services for d in s.single_points_of_failure}
+    h = a.headlines
     return [
-        ("Services assessed", f"{len(a.services)} ({len(tier1)} tier 1)"),
-        (
-            "Tier-1 services with a single point of failure",
-            f"{sum(bool(s.single_points_of_failure) for s in tier1)} of {len(tier1)}",
-        ),
-        ("Dependencies that are single points of failure", str(len(spof_deps))),
-        ("Services rated extreme or high", str(sum(s.rating in ("extreme", "high") for s in a.services))),
-        (
-            "Expected downtime, all services",
-            f"{sum(s.expected_annual_downtime_hours for s in a.services):,.0f} service-hours a year",
-        ),
+        ("Services assessed", f"{h.services} ({h.tier1_services} tier 1)"),
+        ("Tier-1 services with a single point of failure", f"{h.tier1_with_single_point} of {h.tier1_services}"),
+        ("Dependencies that are single points of failure", str(len(h.single_points_of_failure))),
+        ("Services rated extreme or high", str(h.extreme_or_high)),
+        ("Expected downtime, all services", f"{h.service_hours_down:,.0f} service-hours a year"),
         (
             "Expected cost of outages",
-            f"{money(sum(s.expected_annual_cost for s in a.services), a.currency)} a year"
-            + (
-                f" ({sum(s.hourly_cost is None for s in a.services)} service(s) without an hourly cost)"
-                if any(s.hourly_cost is None for s in a.services)
-                else ""
-            ),
+            f"{money(h.expected_annual_cost, a.currency)} a year"
+            + (f" ({h.services_without_cost} service(s) without an hourly cost)" if h.services_without_cost else ""),
         ),
         (
             "Single points of failure with the most-used provider",
@@ -77,12 +66,11 @@ def executive_summary(run: Run) -> list[str]:
     a = run.assessment
     out: list[str] = []
     worst = worst_first(a.services)
-    tier1 = [s for s in a.services if s.tier == 1]
-    exposed_t1 = [s for s in tier1 if s.single_points_of_failure]
+    h = a.headlines
     out.append(
-        f"We assessed {len(a.services)} services and the {len(a.dependencies)} dependencies they rely on, against "
-        f"{a.history['records']} recorded outages of cloud and identity providers. {len(exposed_t1)} of our "
-        f"{len(tier1)} tier-1 services can be taken down by a single dependency failing."
+        f"We assessed {h.services} services and the {len(a.dependencies)} dependencies they rely on, against "
+        f"{a.history['records']} recorded outages of cloud and identity providers. {h.tier1_with_single_point} "
+        f"of our {h.tier1_services} tier-1 services can be taken down by a single dependency failing."
     )
     if worst:
         parts = [

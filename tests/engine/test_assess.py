@@ -170,3 +170,15 @@ def test_settings_block_in_a_catalog_file_is_validated(tmp_path):
     messages = [str(p) for p in read_catalog(path).errors]
     assert any("cut_set_order is 9" in m and "c.yaml:3" in m for m in messages), messages
     assert any("unknown field 'seeed'; did you mean 'seed'?" in m for m in messages), messages
+
+
+def test_headlines_count_each_service_and_dependency_once(nhs):
+    h = nhs.headlines
+    tier1 = [s for s in nhs.services if s.tier == 1]
+    assert (h.services, h.tier1_services) == (len(nhs.services), len(tier1))
+    assert h.tier1_with_single_point == sum(bool(s.single_points_of_failure) for s in tier1)
+    assert h.single_points_of_failure == sorted({d for s in nhs.services for d in s.single_points_of_failure})
+    assert h.service_hours_down == pytest.approx(sum(s.expected_annual_downtime_hours for s in nhs.services))
+    worst = max(nhs.services, key=lambda s: s.expected_annual_downtime_hours)
+    assert h.most_downtime_service == worst.id
+    assert h.services_without_cost == sum(s.hourly_cost is None for s in nhs.services)

@@ -11,6 +11,25 @@ from risk.presentation.order import worst_first
 from risk.presentation.theme import PALETTE
 from risk.presentation.why import rate_explanation
 
+
+def add_edges(fig: go.Figure, segments: list[tuple[float, float, float, float, bool]]) -> None:
+    """Lines (x0, y0, x1, y1, hot): grey ones first, then the red ones (what goes down) on top."""
+    for hot in (False, True):
+        xs, ys = [], []
+        for x0, y0, x1, y1, is_hot in segments:
+            if is_hot == hot:
+                xs += [x0, x1, None]
+                ys += [y0, y1, None]
+        fig.add_scatter(
+            x=xs,
+            y=ys,
+            mode="lines",
+            hoverinfo="skip",
+            showlegend=False,
+            line=dict(color=PALETTE[3] if hot else "#d0d0d0", width=2.2 if hot else 0.8),
+        )
+
+
 cur = sidebar()
 run = state.run(cur)
 a = state.assessment(run)
@@ -49,24 +68,15 @@ if view == "by provider":
     prov_y = {p.name: 1 - (i + 0.5) / len(provs) for i, p in enumerate(provs)}
     svc_y = {s.id: 1 - (i + 0.5) / len(svc) for i, s in enumerate(svc)}
     figure = go.Figure()
-    for hot in (False, True):
-        xs, ys = [], []
-        for provider, sids in reliance.items():
-            if provider not in prov_y:
-                continue
-            for sid in sids:
-                if (provider == pick and sid in exposed) != hot:
-                    continue
-                xs += [0, 1, None]
-                ys += [prov_y[provider], svc_y[sid], None]
-        figure.add_scatter(
-            x=xs,
-            y=ys,
-            mode="lines",
-            hoverinfo="skip",
-            showlegend=False,
-            line=dict(color=PALETTE[3] if hot else "#d8d8d8", width=2 if hot else 0.6),
-        )
+    add_edges(
+        figure,
+        [
+            (0, prov_y[provider], 1, svc_y[sid], provider == pick and sid in exposed)
+            for provider, sids in reliance.items()
+            if provider in prov_y
+            for sid in sids
+        ],
+    )
     figure.add_scatter(
         x=[0] * len(provs),
         y=[prov_y[p.name] for p in provs],
@@ -141,22 +151,10 @@ for _ in range(len(nodes)):
         break
     downstream = grown
 fig = go.Figure()
-for hot in (False, True):
-    xs, ys = [], []
-    for a_key, b_key in edges:
-        if (a_key in downstream and b_key in downstream) != hot:
-            continue
-        n1, n2 = nodes[a_key], nodes[b_key]
-        xs += [X[n1.x], X[n2.x], None]
-        ys += [n1.y, n2.y, None]
-    fig.add_scatter(
-        x=xs,
-        y=ys,
-        mode="lines",
-        hoverinfo="skip",
-        showlegend=False,
-        line=dict(color=PALETTE[3] if hot else "#d0d0d0", width=2.2 if hot else 0.8),
-    )
+add_edges(
+    fig,
+    [(X[nodes[p].x], nodes[p].y, X[nodes[q].x], nodes[q].y, p in downstream and q in downstream) for p, q in edges],
+)
 kinds = {
     "provider": ("square", PALETTE[7], "middle left"),
     "logical": ("diamond", PALETTE[4], "top center"),

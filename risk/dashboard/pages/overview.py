@@ -57,17 +57,16 @@ with fix:
     else:
         st.caption("Each recommendation is measured by assessing the catalog again with it applied.")
 
-tier1 = [s for s in a.services if s.tier == 1]
-tier1_spof = [s for s in tier1 if s.single_points_of_failure]
+h = a.headlines
 top_provider = a.providers[0] if a.providers else None
 c = st.columns(4)
-c[0].metric("Services", len(a.services), help="Services in the catalog.")
+c[0].metric("Services", h.services, help="Services in the catalog.")
 c[1].metric(
     "Tier-1 services with a SPOF",
-    f"{len(tier1_spof)} of {len(tier1)}",
+    f"{h.tier1_with_single_point} of {h.tier1_services}",
     help="Tier-1 services with a single point of failure (SPOF): one dependency whose failure alone takes them down.",
 )
-worst_down = max(a.services, key=lambda s: s.expected_annual_downtime_hours)
+worst_down = a.service(h.most_downtime_service)
 c[2].metric(
     "Most downtime",
     f"{hours(worst_down.expected_annual_downtime_hours)}/yr",
@@ -75,7 +74,7 @@ c[2].metric(
     delta_color="off",
     delta_arrow="off",
     help="The service with the most expected downtime a year (simulated, after grace periods). Across all "
-    f"{len(a.services)} services: {sum(s.expected_annual_downtime_hours for s in a.services):,.0f} "
+    f"{h.services} services: {h.service_hours_down:,.0f} "
     "service-hours a year.",
 )
 c[3].metric(

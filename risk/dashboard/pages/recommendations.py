@@ -117,8 +117,8 @@ if picked:
     m[1].metric("Downtime saved", f"{effect.downtime_hours_saved:.1f} h/yr")
     m[2].metric(
         "Extreme or high risks",
-        sum(s.rating in ("extreme", "high") for s in after.services),
-        f"{sum(s.rating in ('extreme', 'high') for s in after.services) - sum(s.rating in ('extreme', 'high') for s in a.services):+d}",
+        after.headlines.extreme_or_high,
+        f"{after.headlines.extreme_or_high - a.headlines.extreme_or_high:+d}",
         delta_color="inverse",
     )
     b1, b2 = st.columns(2)

@@ -20,14 +20,14 @@ if not providers:
     st.stop()
 providers.sort(key=lambda p: (-len(p.services_with_single_point), -p.users_with_single_point, p.name.casefold()))
 services = {s.id: s for s in a.services}
-with_one = [s for s in a.services if s.single_points_of_failure]
+h = a.headlines
 c = st.columns(3)
-c[0].metric("Single points of failure", len({d for s in with_one for d in s.single_points_of_failure}))
-c[1].metric("Services with one", len(with_one), f"of {len(a.services)}", delta_color="off", delta_arrow="off")
+c[0].metric("Single points of failure", len(h.single_points_of_failure))
+c[1].metric("Services with one", h.services_with_single_point, f"of {h.services}", delta_color="off", delta_arrow="off")
 c[2].metric(
     "Tier-1 services with one",
-    sum(s.tier == 1 for s in with_one),
-    f"of {sum(s.tier == 1 for s in a.services)}",
+    h.tier1_with_single_point,
+    f"of {h.tier1_services}",
     delta_color="off",
     delta_arrow="off",
 )
