@@ -46,6 +46,18 @@ class HistoryFit:
     known_durations: int
 
 
+def draw_rates(
+    rng: np.random.Generator, draws: int, rate: float, shape: float | None, years: float | None, log_sd: float
+) -> np.ndarray:
+    """Plausible outage rates: from the Gamma(shape, years) posterior when the rate comes from history, else
+    log-normal around `rate` (the no-data default's spread), else `rate` itself (an estimate, as given)."""
+    if shape is not None and years:
+        return rng.gamma(shape, 1.0 / years, draws)
+    if log_sd > 0:
+        return rate * np.exp(rng.normal(-(log_sd**2) / 2, log_sd, draws))
+    return np.full(draws, rate)
+
+
 @dataclass(frozen=True)
 class Stream:
     """A stream of outage events that hits several dependencies at the same moment (a common cause): the
@@ -62,11 +74,7 @@ class Stream:
     records: tuple[str, ...] = ()
 
     def draw_rates(self, rng: np.random.Generator, draws: int) -> np.ndarray:
-        if self.shape is not None and self.years:
-            return rng.gamma(self.shape, 1.0 / self.years, draws)
-        if self.log_sd > 0:
-            return self.rate * np.exp(rng.normal(-(self.log_sd**2) / 2, self.log_sd, draws))
-        return np.full(draws, self.rate)
+        return draw_rates(rng, draws, self.rate, self.shape, self.years, self.log_sd)
 
 
 @dataclass
@@ -109,12 +117,7 @@ class DependencyStats:
     def draw_parameters(self, rng: np.random.Generator, draws: int) -> tuple[np.ndarray, np.ndarray]:
         """`draws` plausible (rate, mu) pairs from what is known: the rate from its posterior (or spread),
         mu from its; an expert estimate is taken as given. Both arrays are constant when nothing is uncertain."""
-        if self.rate_shape is not None and self.rate_years:
-            rates = rng.gamma(self.rate_shape, 1.0 / self.rate_years, draws)
-        elif self.rate_log_sd > 0:
-            rates = self.annual_outages * np.exp(rng.normal(-(self.rate_log_sd**2) / 2, self.rate_log_sd, draws))
-        else:
-            rates = np.full(draws, self.annual_outages)
+        rates = draw_rates(rng, draws, self.annual_outages, self.rate_shape, self.rate_years, self.rate_log_sd)
         mus = rng.normal(self.mu, self.mu_sd, draws) if self.mu_sd > 0 else np.full(draws, self.mu)
         return rates, mus
 
