@@ -7,9 +7,8 @@ is simply absent, and never cause a second, misleading error.
 
 from __future__ import annotations
 
+import graphlib
 from collections.abc import Callable, Sequence
-
-import networkx as nx
 
 from risk.catalog.expressions import iter_refs
 from risk.catalog.model import AllOf, AnyOf, AtLeast, Dependency, Provider, Ref, Service
@@ -83,10 +82,10 @@ def check_catalog(
 
     known = set(first_seen)
     service_ids = {s.id for _, s in services}
-    graph: nx.DiGraph = nx.DiGraph()
+    graph: dict[str, list[str]] = {}  # id -> the ids it requires, in catalog order
     used: set[str] = set()
     for section, i, item in items:
-        graph.add_node(item.id)
+        graph.setdefault(item.id, [])
         refs = list(iter_refs(item.requires, (section, i, "requires")))
         used.update(ref for ref, _, _ in refs)
         for ref, sub, _grace in refs:
@@ -102,7 +101,7 @@ def check_catalog(
             elif ref == item.id:
                 problems.append(Problem(f"'{item.id}' requires itself", locate(sub), "remove the self-reference"))
             else:
-                graph.add_edge(item.id, ref)
+                graph[item.id].append(ref)
         for ident, times, where, counted in _repeats(item.requires, (section, i, "requires")):
             if counted:
                 problems.append(
@@ -132,12 +131,7 @@ def check_catalog(
             )
 
     # Cycles: name each one so the user can see which link to cut.
-    for component in nx.strongly_connected_components(graph):
-        if len(component) < 2:
-            continue
-        sub = graph.subgraph(component)
-        cycle = nx.find_cycle(sub)
-        names = [a for a, _ in cycle] + [cycle[0][0]]
+    for names in _cycles(graph):
         section, i = next((sec, j) for sec, j, item in items if item.id == names[0])
         problems.append(
             Problem(
@@ -218,3 +212,29 @@ def check_catalog(
             )
         seen_providers[key] = i
     return problems
+
+
+def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
+    """One cycle (as a closed walk of ids) per strongly connected group. The standard library's
+    topological sort answers whether there is any cycle; networkx, slower to import, names them only then."""
+    try:
+        graphlib.TopologicalSorter(graph).prepare()
+    except graphlib.CycleError:
+        pass
+    else:
+        return []
+    import networkx as nx
+
+    g: nx.DiGraph = nx.DiGraph()
+    for node, targets in graph.items():
+        g.add_node(node)
+        for target in targets:
+            if target != node:
+                g.add_edge(node, target)
+    out = []
+    for component in nx.strongly_connected_components(g):
+        if len(component) < 2:
+            continue
+        cycle = nx.find_cycle(g.subgraph(component))
+        out.append([a for a, _ in cycle] + [cycle[0][0]])
+    return out

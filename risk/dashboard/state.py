@@ -9,7 +9,9 @@ figures of the same Run that the reports are written from.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
@@ -226,18 +228,29 @@ def save_upload(name: str, catalog: Catalog, source: str) -> str:
     return name
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _report_files(fingerprint: str, _run: Run) -> dict[str, tuple[str, bytes]]:
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _report(fingerprint: str, _run: Run):
+    from risk.report import build_report
+
+    return build_report(_run)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _report_file(fingerprint: str, fmt: str, _report) -> bytes:
+    from risk.report import render
+
+    return render(_report, fmt)
+
+
+def report_files(r: Run) -> dict[str, tuple[str, Callable[[], bytes]]]:
+    """Every report format of the Run: (file name, a function that writes the file). The facts behind them
+    are worked out here, once per Run; each file is written only when it is asked for (a download button
+    calls the function on its click), then kept by the Run's fingerprint."""
     from risk.presentation.text import safe_filename
-    from risk.report import RENDERERS, SUFFIX, build_report, render
+    from risk.report import RENDERERS, SUFFIX
 
-    report = build_report(_run)
-    stem = safe_filename(_run.catalog.organisation) + "-risk-report"
-    return {fmt: (stem + SUFFIX[fmt], render(report, fmt)) for fmt in RENDERERS}
-
-
-def report_files(r: Run) -> dict[str, tuple[str, bytes]]:
-    """Every report format of the Run (cached by its fingerprint)."""
     recommendations(r)
-    with st.spinner("Writing the reports..."):
-        return _or_stop(lambda: _report_files(r.fingerprint, r))
+    with st.spinner("Preparing the reports..."):
+        report = _or_stop(lambda: _report(r.fingerprint, r))
+    stem = safe_filename(r.catalog.organisation) + "-risk-report"
+    return {fmt: (stem + SUFFIX[fmt], partial(_report_file, r.fingerprint, fmt, report)) for fmt in RENDERERS}

@@ -151,30 +151,36 @@ def _structure_items(structure: Structure) -> int:
     return count
 
 
-def _loss_curve(annual_loss: np.ndarray, points: int = 40) -> list[LossPoint]:
-    """Exceedance curve at the distinct loss levels of the simulated years (thinned to `points`)."""
-    positive = np.sort(annual_loss[annual_loss > 0])
+def _loss_curve(annual_loss: np.ndarray, points: int = 40, positive: np.ndarray | None = None) -> list[LossPoint]:
+    """Exceedance curve at the distinct loss levels of the simulated years (thinned to `points`). `positive`
+    is the years' positive losses sorted, when the caller has it already."""
+    if positive is None:
+        positive = np.sort(annual_loss[annual_loss > 0])
     if positive.size == 0:
         return []
     levels = np.unique(np.quantile(positive, np.linspace(0, 1, points)))
     n = annual_loss.size
-    return [LossPoint(loss=float(x), probability=float((annual_loss >= x).sum() / n)) for x in levels]
+    at_or_above = positive.size - np.searchsorted(positive, levels, side="left")  # every level is positive
+    return [
+        LossPoint.model_construct(loss=float(x), probability=float(c / n))
+        for x, c in zip(levels, at_or_above, strict=True)
+    ]
 
 
-def _histogram(annual: np.ndarray, bins: int = 24) -> list[HistogramBin]:
-    """Share of years with no downtime, then equal-width bins up to the 99.5th percentile (last bin open)."""
+def _histogram(annual: np.ndarray, positive: np.ndarray, bins: int = 24) -> list[HistogramBin]:
+    """Share of years with no downtime, then equal-width bins up to the 99.5th percentile (last bin open).
+    `positive` is the years' positive downtimes (in any order)."""
     n = annual.size
-    out = [HistogramBin(lower_hours=0.0, upper_hours=0.0, share=float((annual <= 0).sum() / n))]
-    positive = annual[annual > 0]
+    out = [HistogramBin.model_construct(lower_hours=0.0, upper_hours=0.0, share=float((n - positive.size) / n))]
     if positive.size == 0:
         return out
     top = float(np.quantile(positive, 0.995))
     if top <= 0:
         top = float(positive.max())
-    edges = np.linspace(0.0, top, bins + 1)
-    counts, _ = np.histogram(np.minimum(positive, top), bins=edges)
+    # Equal-width bins over a range take numpy's direct path (no sort); its edges are linspace(0, top).
+    counts, edges = np.histogram(np.minimum(positive, top), bins=bins, range=(0.0, top))
     out += [
-        HistogramBin(lower_hours=float(lo), upper_hours=float(hi), share=float(c / n))
+        HistogramBin.model_construct(lower_hours=float(lo), upper_hours=float(hi), share=float(c / n))
         for lo, hi, c in zip(edges[:-1], edges[1:], counts, strict=True)
     ]
     return out
@@ -225,10 +231,15 @@ def assess(
     total_loss = np.zeros(settings.simulated_years)
     curves: dict[str, tuple[list[HistogramBin], list[LossPoint]]] = {}
 
-    def summarise(sid: str, annual: np.ndarray) -> None:
-        loss = annual * hourly[sid]
-        total_loss.__iadd__(loss)
-        curves[sid] = (_histogram(annual), _loss_curve(loss))
+    def summarise(sid: str, annual: np.ndarray) -> None:  # on a simulation thread, services in any order
+        positive = annual[annual > 0]
+        losses = positive[:0]
+        if hourly[sid] > 0:  # multiplying by a positive cost keeps the order: sorted downtimes, sorted losses
+            losses = np.sort(positive) * hourly[sid]
+        curves[sid] = (_histogram(annual, positive), _loss_curve(annual * hourly[sid], positive=losses))
+
+    def accumulate(sid: str, annual: np.ndarray) -> None:  # services in a fixed order: the same sum every run
+        total_loss.__iadd__(annual * hourly[sid])
 
     sim = simulate(
         {sid: structure.nodes[sid] for sid in structure.services},
@@ -241,6 +252,7 @@ def assess(
         draws=settings.uncertainty_draws,
         service_hours={s.id: s.weekly_hours for s in catalog.services if s.hours},
         summarise=summarise,
+        accumulate=accumulate,
     )
     breach_years = _rare_events(sim, structure, stats, tolerance, settings)
 

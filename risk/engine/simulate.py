@@ -10,8 +10,14 @@ longer than it. Year y covers hours [8760 y, 8760 (y + 1)); an outage counts in 
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import math
+import os
+import threading
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,7 +55,7 @@ def at_least(children: Sequence[Intervals], k: int, compiled: bool = True) -> In
     if k == 1:
         return union(live, compiled)
     if compiled and sweep.AVAILABLE:
-        return _tidy(*sweep.at_least_sorted(live, k))
+        return Intervals(*sweep.at_least_sorted(live, k))
     times = np.concatenate([c.ends for c in live] + [c.starts for c in live])
     n_ends = times.size // 2
     deltas = np.ones(times.size, dtype=np.int32)
@@ -229,6 +235,90 @@ class Simulation:
     years: int
     services: dict[str, ServiceSimulation]
     service_hours: dict = field(default_factory=dict)
+    kept_peak_bytes: int = 0  # the most memory shared timelines held at once
+    recomputed: int = 0  # shared timelines computed again after being dropped to stay within the budget
+
+
+class _SharedResults:
+    """Results needed by several parents, computed once and released after their last use; safe across
+    threads. The first thread to ask computes; the others wait for it (no deadlock: the dependency graph is
+    acyclic, so a thread never waits for a node that is waiting for one of its own).
+
+    Memory is bounded: when the results kept exceed `budget` bytes, those needed again latest (by
+    `next_use`, in the order services are simulated: Belady's rule) are dropped down to nine tenths of the
+    budget, and computed again when asked for. That costs time, never a number: every result is a pure
+    function of the seed (each dependency and common-cause stream has its own random stream)."""
+
+    def __init__(self, uses: dict, budget: float = math.inf, next_use: Callable[[object], float] | None = None):
+        self._lock = threading.Lock()
+        self._slots: dict = {}
+        self._remaining = dict(uses)
+        self._kept: dict = {}  # key -> bytes
+        self._bytes = 0
+        self._budget = budget
+        self._next_use = next_use or (lambda key: 0)
+        self.peak_bytes = 0
+        self.recomputed = 0  # results computed again after being dropped to stay within the budget
+        self._computed: set = set()
+
+    def get(self, key, compute: Callable[[], object]):
+        with self._lock:
+            slot = self._slots.get(key)
+            mine = slot is None
+            if mine:
+                slot = self._slots[key] = Future()
+                self.recomputed += key in self._computed
+                self._computed.add(key)
+        if mine:
+            try:
+                slot.set_result(compute())
+            except BaseException as exc:
+                slot.set_exception(exc)
+                with self._lock:
+                    self._slots.pop(key, None)
+                raise
+        result = slot.result()
+        with self._lock:
+            self._remaining[key] -= 1
+            if self._remaining[key] <= 0:
+                self._drop(key)
+            elif key not in self._kept and self._slots.get(key) is slot:
+                size = _nbytes(result)
+                self._kept[key] = size
+                self._bytes += size
+                self.peak_bytes = max(self.peak_bytes, self._bytes)
+                if self._bytes > self._budget:
+                    for victim in sorted(self._kept, key=self._next_use, reverse=True):
+                        if self._bytes <= 0.9 * self._budget:
+                            break
+                        self._drop(victim)
+        return result
+
+    def _drop(self, key) -> None:
+        self._slots.pop(key, None)
+        self._bytes -= self._kept.pop(key, 0)
+
+
+def _nbytes(result: object) -> int:
+    return sum(v.nbytes for v in vars(result).values() if isinstance(v, np.ndarray))
+
+
+def kept_bytes() -> float:
+    """How much memory the simulation may keep in shared timelines (LYNCHPIN_SIMULATION_MEMORY_MB, default
+    1,280 MiB) before dropping those needed again latest, to be computed again when needed."""
+    configured = os.environ.get("LYNCHPIN_SIMULATION_MEMORY_MB", "")
+    megabytes = int(configured) if configured.isdigit() else 1280
+    return megabytes * 2**20
+
+
+def threads() -> int:
+    """Worker threads for the simulation: the compiled sweeps release the GIL, so every core helps. The
+    results do not depend on it (each dependency has its own random stream; services are combined in a
+    fixed order). LYNCHPIN_THREADS overrides."""
+    configured = os.environ.get("LYNCHPIN_THREADS", "")
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
 def simulate(
@@ -243,11 +333,19 @@ def simulate(
     draws: int = 1,
     service_hours: dict | None = None,
     summarise: Callable[[str, np.ndarray], None] | None = None,
+    accumulate: Callable[[str, np.ndarray], None] | None = None,
+    workers: int | None = None,
+    memory_budget: float | None = None,
 ) -> Simulation:
     """Simulate every service; `tolerances` is the downtime (hours) above which an outage is a breach.
 
     Memory: only nodes needed by more than one parent are kept, and each is released as soon as its last
     parent has used it, so a large catalog never holds every intermediate interval set at once.
+    Services are simulated on `workers` threads (default: one per core). With `summarise` (called on the
+    worker, once per service, in any order) the per-year figures are summarised and dropped instead of
+    kept; `accumulate` and `progress` are called on the calling thread in a fixed service order, so sums
+    across services come out the same, to the last bit, whatever the thread count. Shared timelines kept
+    for later parents stay within `memory_budget` bytes (default `kept_bytes()`), recomputed when dropped.
     """
     parents: dict[int, int] = {}
 
@@ -265,65 +363,84 @@ def simulate(
     visited: set[int] = set()
     for node in service_nodes.values():
         count(node, visited)
-
-    memo: dict[int, Intervals] = {}
-    remaining = dict(parents)
-    # Common-cause events, sampled once per stream and kept until every member has used them.
-    users = {}
-    for st in stats.values():
-        for stream in st.shared:
-            users[stream.key] = users.get(stream.key, 0) + 1
-    events: dict[str, SharedEvents] = {}
-
-    def shared(stream: Stream) -> SharedEvents:
-        if stream.key not in events:
-            events[stream.key] = sample_shared(stream, years, seed, max(draws, 1))
-        result = events[stream.key]
-        users[stream.key] -= 1
-        if users[stream.key] <= 0:
-            del events[stream.key]
-        return result
-
-    def down(node: Node) -> Intervals:
-        key = id(node)
-        hit = memo.get(key)
-        if hit is not None:
-            remaining[key] -= 1
-            if remaining[key] <= 0:
-                del memo[key]
-            return hit
-        if isinstance(node, Var):
-            result = dependency_outages(stats[node.name], years, seed, cap_hours, draws, shared)
-        elif isinstance(node, Delay):
-            result = down(node.child) if ignore_grace else delay(down(node.child), node.hours)
-        else:
-            result = at_least([down(c) for c in node.children], node.k) if node.children else Intervals.empty()
-        remaining[key] -= 1
-        if remaining[key] > 0:
-            memo[key] = result
-        return result
-
-    total_hours = years * HOURS_PER_YEAR
-    block = blocks(years, max(draws, 1))
-    block_years = np.bincount(block).astype(np.float64)
-    block_starts = np.flatnonzero(np.diff(block, prepend=-1))  # blocks are consecutive runs of years
-    out: dict[str, ServiceSimulation] = {}
     # Services that share dependencies are simulated one after another, so a shared timeline is released
     # soon after it is first built (the results do not depend on the order: every dependency has its own
     # random stream).
     support_memo: dict[int, frozenset[str]] = {}
     order = sorted(service_nodes, key=lambda sid: sorted(support(service_nodes[sid], support_memo))[:3])
-    for i, sid in enumerate(order):
+    needed_by: dict[int, list[int]] = {}  # shared node -> the positions (in `order`) of the services using it
+
+    def note(node: Node, position: int, seen: set[int]) -> None:
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        if parents[id(node)] > 1:
+            needed_by.setdefault(id(node), []).append(position)
+        for child in (node.child,) if isinstance(node, Delay) else node.children if isinstance(node, Gate) else ():
+            note(child, position, seen)
+
+    for position, sid in enumerate(order):
+        note(service_nodes[sid], position, set())
+    now = [0]  # the furthest service started
+
+    def next_use(key: int) -> float:
+        positions = needed_by.get(key, ())
+        i = bisect.bisect_left(positions, now[0])
+        return positions[i] if i < len(positions) else math.inf
+
+    nodes = _SharedResults(parents, budget=kept_bytes() if memory_budget is None else memory_budget, next_use=next_use)
+    position_of = {sid: i for i, sid in enumerate(order)}
+    # Common-cause events, sampled once per stream and kept until every member has used them.
+    users: dict[str, int] = {}
+    for st in stats.values():
+        for stream in st.shared:
+            users[stream.key] = users.get(stream.key, 0) + 1
+    streams = _SharedResults(users)
+
+    def shared(stream: Stream) -> SharedEvents:
+        return streams.get(stream.key, lambda: sample_shared(stream, years, seed, max(draws, 1)))
+
+    def compute(node: Node) -> Intervals:
+        if isinstance(node, Var):
+            return dependency_outages(stats[node.name], years, seed, cap_hours, draws, shared)
+        if isinstance(node, Delay):
+            return down(node.child) if ignore_grace else delay(down(node.child), node.hours)
+        return at_least([down(c) for c in node.children], node.k) if node.children else Intervals.empty()
+
+    def down(node: Node) -> Intervals:
+        return nodes.get(id(node), lambda: compute(node))
+
+    total_hours = years * HOURS_PER_YEAR
+    block = blocks(years, max(draws, 1))
+    block_years = np.bincount(block).astype(np.float64)
+    block_starts = np.flatnonzero(np.diff(block, prepend=-1))  # blocks are consecutive runs of years
+    weekly_hours = service_hours or {}
+
+    def one(sid: str) -> tuple[ServiceSimulation, np.ndarray]:
+        now[0] = max(now[0], position_of[sid])
         node = service_nodes[sid]
-        iv = down(node)
-        durations = iv.durations
-        weekly = (service_hours or {}).get(sid)
-        if weekly is not None:  # simulated hour 0 is Monday 00:00 in the catalog's time zone
-            durations = weekly.in_hours(iv.starts, iv.ends)
-            counted = durations > 0
-            iv = Intervals(iv.starts[counted], iv.ends[counted])
-            durations = durations[counted]
-        annual, breached = sweep.yearly(iv.starts, durations, years, HOURS_PER_YEAR, tolerances[sid])
+        weekly = weekly_hours.get(sid)
+        if weekly is None and sweep.AVAILABLE and isinstance(node, Gate) and parents[id(node)] == 1:
+            # Only the per-year figures of a service's own gate are needed: they are swept straight from
+            # its children, without building its timeline (the same figures, boundary for boundary).
+            kids = [down(c) for c in node.children]
+            live = [c for c in kids if c.starts.size]
+            if len(live) >= max(2, node.k):
+                annual, breached, outages = sweep.gate_yearly(live, node.k, years, HOURS_PER_YEAR, tolerances[sid])
+            else:
+                iv = at_least(kids, node.k) if kids else Intervals.empty()
+                annual, breached = sweep.yearly(iv.starts, iv.durations, years, HOURS_PER_YEAR, tolerances[sid])
+                outages = iv.starts.size
+        else:
+            iv = down(node)
+            durations = iv.durations
+            if weekly is not None:  # simulated hour 0 is Monday 00:00 in the catalog's time zone
+                durations = weekly.in_hours(iv.starts, iv.ends)
+                counted = durations > 0
+                iv = Intervals(iv.starts[counted], iv.ends[counted])
+                durations = durations[counted]
+            annual, breached = sweep.yearly(iv.starts, durations, years, HOURS_PER_YEAR, tolerances[sid])
+            outages = iv.starts.size
         p = float(breached.mean())
         block_downtime = np.add.reduceat(annual, block_starts) / block_years
         block_square = np.add.reduceat(annual * annual, block_starts) / block_years
@@ -332,7 +449,7 @@ def simulate(
             error = float(np.std(block_breach, ddof=1) / np.sqrt(block_years.size))
         else:
             error = float(np.sqrt(p * (1 - p) / years))
-        out[sid] = ServiceSimulation(
+        result = ServiceSimulation(
             breach_probability=p,
             breach_standard_error=error,
             expected_downtime_hours=float(annual.mean()),
@@ -340,8 +457,8 @@ def simulate(
                 zip(("p50", "p90", "p99"), map(float, np.quantile(annual, [0.5, 0.9, 0.99])), strict=True)
             ),
             annual_downtime=None if summarise is not None else annual.astype(np.float32),
-            unavailability=float(durations.sum() / total_hours),
-            outages_per_year=iv.starts.size / years,
+            unavailability=float(annual.sum() / total_hours),
+            outages_per_year=outages / years,
             block_breach=block_breach,
             block_downtime=block_downtime,
             block_years=block_years,
@@ -349,6 +466,38 @@ def simulate(
         )
         if summarise is not None:
             summarise(sid, annual)
+        return result, annual
+
+    out: dict[str, ServiceSimulation] = {}
+    for i, (sid, (result, annual)) in enumerate(_in_order(one, order, workers or threads())):
+        out[sid] = result
+        if accumulate is not None:
+            accumulate(sid, annual)
         if progress:
             progress(i + 1, len(service_nodes))
-    return Simulation(years, out, dict(service_hours or {}))
+    return Simulation(years, out, dict(weekly_hours), nodes.peak_bytes, nodes.recomputed)
+
+
+def _in_order(work: Callable, items: list, workers: int):
+    """(item, work(item)) in the order of `items`, with at most 2 x workers under way at once (so finished
+    results do not pile up, and a failure stops the rest)."""
+    if workers <= 1 or len(items) <= 1:
+        for item in items:
+            yield item, work(item)
+        return
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lynchpin-simulate")
+    try:
+        pending: deque = deque()
+        upcoming = iter(items)
+        for item in upcoming:
+            pending.append((item, pool.submit(work, item)))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            item, future = pending.popleft()
+            yield item, future.result()
+            nxt = next(upcoming, None)
+            if nxt is not None:
+                pending.append((nxt, pool.submit(work, nxt)))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

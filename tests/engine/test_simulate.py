@@ -93,6 +93,41 @@ def test_same_seed_same_numbers_other_seed_other_numbers():
     assert strip(a) != strip(c)
 
 
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)
+def test_the_thread_count_does_not_change_a_number(path):
+    """Services run on several threads share dependency timelines and common-cause events; the results
+    (and the order summaries are delivered in) are those of one thread, to the last bit, also when no
+    timeline may be kept in memory and every one is computed again for each parent."""
+    cat = load_catalog(path)
+    settings = Settings(simulated_years=3000, uncertainty_draws=10)
+    stats = dependency_stats(cat, load_history(), settings)
+    s = compile_catalog(cat)
+    assert any(st.shared for st in stats.values())  # common-cause streams are shared across threads too
+    runs = []
+    for workers, budget in ((1, None), (3, None), (2, 0)):
+        seen: list[tuple[str, float]] = []
+        sim = simulate(
+            {x: s.nodes[x] for x in s.services},
+            stats,
+            dict.fromkeys(s.services, 4.0),
+            settings.simulated_years,
+            11,
+            settings.max_outage_hours,
+            draws=settings.uncertainty_draws,
+            accumulate=lambda sid, annual, seen=seen: seen.append((sid, float(annual.sum()))),
+            workers=workers,
+            memory_budget=budget,
+        )
+        assert (sim.recomputed > 0) == (budget == 0)  # no memory to keep timelines in: all are recomputed
+        runs.append((seen, {sid: vars(r) for sid, r in sim.services.items()}))
+    (seen_one, one), *others = runs
+    for seen_other, other in others:
+        assert seen_one == seen_other
+        for sid in one:
+            for name, value in one[sid].items():
+                assert np.array_equal(np.asarray(value), np.asarray(other[sid][name])), (sid, name)
+
+
 def test_adding_a_dependency_does_not_change_the_draws_of_the_others():
     deps = [dep("a", rate=3), dep("b", rate=2)]
     one = assess(catalog(["a"], [deps[0]]), [], Settings(simulated_years=3000))

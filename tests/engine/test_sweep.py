@@ -43,3 +43,32 @@ def test_yearly_figures_match_numpy():
     expected = np.zeros(50, dtype=bool)
     expected[year[durations > 6.0]] = True
     assert np.array_equal(breached, expected)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_gate_swept_straight_to_years_matches_its_timeline(seed):
+    """gate_yearly (the service's own gate, never built as intervals) gives what yearly() gives on the
+    gate's intervals: the same downtime per year to the last bit, the same breach years and outage count."""
+    rng = np.random.default_rng(100 + seed)
+    years, hours = 5, 400.0
+    children = [random_child(rng, int(rng.integers(1, 60)), years * hours) for _ in range(int(rng.integers(2, 7)))]
+    for k in range(1, len(children) + 1):
+        gate = at_least(children, k, compiled=False)
+        want = sweep.yearly(gate.starts, gate.durations, years, hours, 2.0)
+        annual, breached, outages = sweep.gate_yearly(children, k, years, hours, 2.0)
+        assert np.array_equal(annual, want[0]) and np.array_equal(breached, want[1]), k
+        assert outages == gate.starts.size
+
+
+@pytest.mark.parametrize("hours", [8760.0, 400.0, 7.0, 0.3])
+def test_a_start_on_or_just_below_a_year_boundary_counts_in_the_year_python_floor_division_says(hours):
+    """Year y is [y h, (y + 1) h): the kernel divides and corrects instead of using the float remainder, and
+    must agree with Python's // at and just beside every boundary. Its correction is exact for whole hours
+    a year; other lengths (0.3 here) go the numpy way."""
+    years = 300
+    boundary = np.arange(1, years, dtype=np.float64) * hours
+    starts = np.sort(np.concatenate([boundary, np.nextafter(boundary, 0), np.nextafter(boundary, np.inf)]))
+    durations = np.arange(1, starts.size + 1, dtype=np.float64)
+    annual, _ = sweep.yearly(starts, durations, years, hours, 1e9)
+    year = np.minimum((starts // hours).astype(np.int64), years - 1)
+    assert np.array_equal(annual, np.bincount(year, weights=durations, minlength=years))

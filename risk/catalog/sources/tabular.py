@@ -11,10 +11,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from risk.catalog.sources.base import Parsed
 from risk.problems import Location, Problem, did_you_mean, nearest
+
+
+def get_column_letter(number: int) -> str:
+    """Spreadsheet column letters for a 1-based column number (1 -> A, 27 -> AA), as openpyxl names them;
+    written out so that reading a YAML catalog does not import openpyxl."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
 
 __all__ = ["SHEETS", "KEY_VALUE_SHEETS", "REQUIRED_COLUMNS", "Sheet", "rows_to_document", "unescape_cell", "key_value"]
 

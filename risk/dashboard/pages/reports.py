@@ -25,17 +25,17 @@ described = {
     "json": ("JSON", "application/json", "The assessment contract, plus recommendations and scenarios, for tools."),
 }
 for fmt, (label, mime, what) in described.items():
-    name, data = files[fmt]
+    name, write = files[fmt]
     c1, c2 = st.columns([1, 2])
     c1.download_button(
         f"Download {label}",
-        data,
+        write,
         file_name=name,
         mime=mime,
         key=f"report_{fmt}",
         type="primary" if fmt == "pdf" else "secondary",
     )
-    c2.caption(f"{what} ({len(data) / 1024:,.0f} KB)")
+    c2.caption(f"{what} Written when you click.")
 st.caption(
     "Reports are built on this machine; nothing is uploaded anywhere. The command line gives the same "
     "files: `lynchpin report CATALOG -o DIR --format pdf,html,xlsx,json`."
