@@ -259,6 +259,18 @@ def test_edit_a_dependency_and_download(page):
     assert any(d["name"] == "Entra sign-in RENAMED" for d in saved["dependencies"])
 
 
+def test_report_files_are_written_when_their_button_is_clicked(page):
+    """The Reports page works out the facts once; each file is written on its button's click."""
+    visit(page, "reports")
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="Download PDF management report").click()
+    assert download.value.suggested_filename.endswith("-risk-report.pdf")
+    assert Path(download.value.path()).read_bytes()[:5] == b"%PDF-"
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="Download JSON").click()
+    assert "services" in __import__("json").loads(Path(download.value.path()).read_text())
+
+
 def test_a_300_service_catalog_renders_every_page(page, tmp_path):
     """A generated catalog of 300 services and 120 dependencies, uploaded as a user would: every page
     renders without an exception, and is photographed at both reviewed sizes."""
