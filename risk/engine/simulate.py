@@ -305,9 +305,9 @@ def _nbytes(result: object) -> int:
 
 def kept_bytes() -> float:
     """How much memory the simulation may keep in shared timelines (LYNCHPIN_SIMULATION_MEMORY_MB, default
-    1,280 MiB) before dropping those needed again latest, to be computed again when needed."""
+    1,024 MiB) before dropping those needed again latest, to be computed again when needed."""
     configured = os.environ.get("LYNCHPIN_SIMULATION_MEMORY_MB", "")
-    megabytes = int(configured) if configured.isdigit() else 1280
+    megabytes = int(configured) if configured.isdigit() else 1024
     return megabytes * 2**20
 
 
