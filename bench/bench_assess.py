@@ -50,6 +50,11 @@ def main() -> None:
         f"  {'total':<12} {total:6.2f} s at {years:,} years"
         + (f"  (goal: under {time_goal:g} s: {'met' if total <= time_goal else 'MISSED'})" if time_goal else "")
     )
+    simulated = stages.get("simulation", total)
+    print(
+        f"  simulation per 1,000 simulated years: {simulated / years * 1000:.2f} s "
+        "(goal: linear in years: the same figure at 20,000 and at 100,000 years, or lower)"
+    )
     print(f"peak resident memory: {peak:.0f} MiB (goal: {memory_goal}: {'met' if peak <= memory_goal else 'MISSED'})")
 
 
