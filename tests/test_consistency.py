@@ -80,7 +80,7 @@ def test_workbook_html_and_pdf_show_the_same_figures(run):
     report = build_report(run)
     sheet = load_workbook(io.BytesIO(render(report, "xlsx")))["services"]
     header = [c.value for c in sheet[1]]
-    col = header.index("P(outage beyond tolerance)/yr")
+    col = header.index("chance a year of an outage beyond tolerance")
     from_sheet = {row[0]: row[col] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert from_sheet == {s.id: s.tolerance_breach_probability for s in run.assessment.services}
 
@@ -110,7 +110,7 @@ def dashboard(catalog_file, tmp_path, monkeypatch):
 def test_dashboard_pages_show_the_runs_figures(dashboard, run):
     a = run.assessment
     top = dashboard.dataframe[0].value
-    shown = dict(zip(top["service"], top["P(outage beyond tolerance)/yr"], strict=True))
+    shown = dict(zip(top["service"], top["chance a year of an outage beyond tolerance"], strict=True))
     assert len(shown) == min(10, len(a.services))  # the whole top-risks table, not an empty one
     assert shown == {s.name: s.tolerance_breach_probability for s in a.services if s.name in shown}
 

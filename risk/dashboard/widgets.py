@@ -72,3 +72,11 @@ def download_table(frame, name: str, key: str) -> None:
 def selected_points(event) -> list[dict]:
     """The points a user clicked in a plotly chart drawn with on_select="rerun" (empty when none)."""
     return list(getattr(getattr(event, "selection", None), "points", None) or []) if event else []
+
+
+def capped(items: list, key: str, limit: int = 10) -> list:
+    """The first `limit` items (the caller orders them worst first), with a "Show all N" switch when there
+    are more, so a list of 300 services never floods the page."""
+    if len(items) <= limit or st.toggle(f"Show all {len(items)}", key=key):
+        return items
+    return items[:limit]

@@ -35,14 +35,15 @@ def _layout(fig: go.Figure, height: int = 380, **kw) -> go.Figure:
 
 def risk_matrix(a: Assessment, title: str = RISK_MATRIX_TITLE) -> go.Figure:
     """5x5 grid, likelihood up, impact across; each cell coloured by its band (the assessment's own grid)
-    and labelled with its count."""
+    and labelled with its number of services."""
     counts = matrix_counts(a.services)
     grid = a.rating_grid
 
     def label(li: int, i: int) -> str:
         n = counts[li][i]
         name = grid[li][i]
-        return f"<b>{n} service{'s' if n != 1 else ''}</b><br>{name}" if n else name
+        # The count alone (the title says it counts services), so it fits a cell at 300 services too.
+        return f"<span style='font-size:15px'><b>{n}</b></span><br>{name}" if n else name
 
     text = [[label(li, i) for i in range(5)] for li in range(5)]
     z = [[BANDS.index(grid[li][i]) for i in range(5)] for li in range(5)]
@@ -141,7 +142,12 @@ def provider_exposure(a: Assessment) -> go.Figure:
         textposition="inside",
     )
     fig.update_layout(barmode="stack", legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"))
-    fig.update_xaxes(title="services exposed (single point of failure or order-2 cut set)", dtick=1)
+    most = max((p.services_exposed for p in provs), default=0)
+    fig.update_xaxes(
+        title="services it can take down (alone, or with one other failure)",
+        dtick=1 if most <= 12 else None,  # a tick per service only while they fit
+        tickformat="d",
+    )
     return _layout(fig, 60 + 38 * max(3, len(provs)), title="Provider exposure")
 
 

@@ -170,7 +170,7 @@ def render_recommendations(report, console: Console) -> None:
         if r.effect is not None:
             e = r.effect
             lines = [
-                f"risk index -{e.risk_reduction:.2f} ({e.risk_reduction / e.risk_index_before:.0%})"
+                f"risk index -{e.risk_reduction:.2f} ({e.risk_cut:.0%})"
                 if e.risk_index_before
                 else "no measurable change",
                 f"{e.downtime_hours_saved:.1f} service-hours/yr less downtime",
@@ -196,14 +196,14 @@ def render_recommendations(report, console: Console) -> None:
 
 def render_combined(picked, effect, console: Console) -> None:
     """Several recommendations applied together: the risk index and every service that changes."""
-    share = effect.risk_reduction / effect.risk_index_before if effect.risk_index_before else 0.0
+    share = effect.risk_cut
     console.print(
         f"[bold]{', '.join(picked)} together[/bold]: risk index {effect.risk_index_before:.2f} -> "
         f"{effect.risk_index_after:.2f} ({share:.0%} lower), {effect.downtime_hours_saved:.1f} "
         "service-hours of downtime saved a year"
     )
     t = Table()
-    for col in ("service", "P(beyond tolerance)/yr", "downtime/yr", "rating", "single points removed"):
+    for col in ("service", "chance/yr beyond tolerance", "downtime/yr", "rating", "single points removed"):
         t.add_column(col)
     for c in effect.services:
         t.add_row(

@@ -97,7 +97,7 @@ def executive_summary(run: Run) -> list[str]:
         out.append(
             "What to do first: "
             + " ".join(
-                f"({n}) {r.title} — cuts the risk index by {r.effect.risk_reduction / r.effect.risk_index_before:.0%}."
+                f"({n}) {r.title} — cuts the risk index by {r.effect.risk_cut:.0%}."
                 for n, r in enumerate(measured[:3], start=1)
             )
         )

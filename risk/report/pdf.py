@@ -255,9 +255,9 @@ def _recommendations(pdf: _Doc, report: Report) -> None:
     pdf.h1("Recommendations")
     pdf.note(
         f"{len(recs.recommendations)} of {recs.rules_evaluated} rules apply. "
-        "Measured ones are ranked by the fall in the risk index (impact-weighted breaches of tolerance a "
-        f"year, now {recs.risk_index:.2f}); each was measured by re-assessing the catalog "
-        "with the change applied."
+        "Measured ones are ranked by the share of the risk they cut (the risk: impact x the chance a year of "
+        f"an outage beyond tolerance, summed over services; {recs.risk_index:.2f} now); each was measured by "
+        "re-assessing the catalog with the change applied."
     )
     rows = []
     for n, r in enumerate(recs.recommendations, start=1):
@@ -267,7 +267,7 @@ def _recommendations(pdf: _Doc, report: Report) -> None:
                 f"{chance(c.breach_probability_after, c.breach_probability_interval_after)}"
                 for c in r.effect.services[:3]
             )
-            effect = f"risk index −{r.effect.risk_reduction:.2f}; {changes}"
+            effect = f"cuts the risk by {r.effect.risk_cut:.0%}; {changes}"
         else:
             effect = f"not measured: {r.unquantified_reason}"
         rows.append([str(n), f"{r.title} ({r.id})\n{r.action}", effect, r.effort, r.source_url])

@@ -94,7 +94,7 @@ SPECS: tuple[SheetSpec, ...] = (
             Column("workaround (h)", lambda s: s.workaround_hours),
             Column("single points of failure", lambda s: ", ".join(s.single_points_of_failure)),
             Column("unavailability", lambda s: s.unavailability, SCI),
-            Column("P(outage beyond tolerance)/yr", lambda s: s.tolerance_breach_probability, PCT),
+            Column("chance a year of an outage beyond tolerance", lambda s: s.tolerance_breach_probability, PCT),
             Column("range low (5th percentile)", lambda s: s.tolerance_breach_probability_interval[0], PCT),
             Column("range high (95th percentile)", lambda s: s.tolerance_breach_probability_interval[1], PCT),
             Column("standard error", lambda s: s.breach_probability_standard_error, PCT),

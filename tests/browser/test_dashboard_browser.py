@@ -28,7 +28,7 @@ PAGES = {
     "": ("Overview", "Top risks"),
     "services": ("Services", "Which dependencies matter most"),
     "dependency_map": ("Dependency map", "fails on its own"),
-    "spof": ("Single points of failure", "are listed above"),
+    "spof": ("Single points of failure", "listed above"),
     "history": ("Outage history", "Frequency and duration by provider"),
     "recommendations": ("Recommendations", "Combined effect"),
     "scenarios": ("Scenarios", "Services down"),
@@ -130,6 +130,10 @@ def settle(pg) -> None:
 
     expect(pg.locator("[data-testid='stMainBlockContainer']")).to_be_visible(timeout=60_000)
     expect(pg.locator("[data-testid='stStatusWidget']")).to_have_count(0, timeout=60_000)
+    # The status widget shows only once a run has lasted a while: also wait for every spinner and
+    # placeholder to be replaced by what it stands for.
+    expect(pg.locator("[data-testid='stSpinner']")).to_have_count(0, timeout=120_000)
+    expect(pg.locator("[data-testid='stSkeleton']")).to_have_count(0, timeout=120_000)
 
 
 def visit(pg, name: str) -> None:
@@ -158,11 +162,20 @@ VIEWPORTS = ((1280, 800), (1920, 1080))
 
 
 def screenshots(pg, stem: str) -> None:
-    """The page at each reviewed size (full page, so everything below the fold is in the picture too)."""
+    """The page at each reviewed size: what shows on opening it (`-WxH.png`, the fold), and all of it
+    (`-WxH-full.png`). Streamlit scrolls inside its own container, so a browser "full page" picture stops
+    at the fold; the whole page is photographed with the window made as tall as the content."""
     for width, height in VIEWPORTS:
         pg.set_viewport_size({"width": width, "height": height})
         settle(pg)
-        pg.screenshot(path=str(ARTIFACTS / f"{stem}-{width}x{height}.png"), full_page=True)
+        pg.screenshot(path=str(ARTIFACTS / f"{stem}-{width}x{height}.png"))
+        tall = pg.evaluate(
+            "() => { const m = document.querySelector(\"[data-testid='stMain']\");"
+            " return m ? m.scrollHeight : document.body.scrollHeight; }"
+        )
+        pg.set_viewport_size({"width": width, "height": min(max(height, int(tall) + 40), 16_000)})
+        settle(pg)
+        pg.screenshot(path=str(ARTIFACTS / f"{stem}-{width}x{height}-full.png"))
     pg.set_viewport_size({"width": 1280, "height": 1000})
 
 

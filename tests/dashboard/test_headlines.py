@@ -65,7 +65,6 @@ def test_overview_says_what_to_worry_about_and_what_would_fix_it(app, assessment
     text = "\n".join(m.value for m in app.markdown).replace("\\", "")
     worst = min(assessment.services, key=lambda s: (-s.score, -s.tolerance_breach_probability))
     assert "What to worry about" in text and worst.name in text
-    next(b for b in app.button if b.label == "Work out what would fix it").click().run()
-    assert not app.exception
-    text = "\n".join(m.value for m in app.markdown)
+    # A small catalog's Overview measures the fixes itself: no button to press.
+    assert not [b for b in app.button if b.label == "Work out what would fix it"]
     assert "cuts the risk by" in text

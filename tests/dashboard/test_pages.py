@@ -110,11 +110,15 @@ def test_switching_catalog_belongs_to_the_session_and_survives_a_reload(app):
 def test_recommendations_page_ranks_and_combines(app):
     at = page(app, "recommendations")
     labels = [e.label for e in at.expander]
-    assert any("(ENTRA-MFA-07)" in label and "risk index" in label for label in labels)
+    assert any("(ENTRA-MFA-07)" in label and "cuts the risk by" in label for label in labels)
     assert "Not quantified" in "\n".join(i.value for i in at.info)
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Recommendations"]) >= 10
-    assert "Risk index" in metrics  # the combined-effect block rendered with the default picks
+    assert metrics["Most risk cut by one"].endswith("%")
+    assert "Risk cut together" in metrics  # the combined-effect block rendered with the default picks
+    table = at.dataframe[0].value
+    assert not table["services"].str.contains("clinical-email").any()  # names, not ids
+    assert table["services"].str.contains("Clinical email and calendars").any()
 
 
 def test_scenarios_page_answers_the_monday_morning_question(app):
@@ -248,6 +252,8 @@ def test_a_large_catalog_opens_readable_pages(tmp_path):
         assert not at.exception
         listed = [m.value for m in at.markdown if "(tier " in m.value]
         assert 1 <= len(listed) <= 10
+        # Over MEASURE_FIXES_UP_TO services the fixes are measured on request, so the Overview opens at once.
+        assert [b.label for b in at.button] == ["Work out what would fix it"]
         at.switch_page(PAGES + "dependency_map.py").run()
         assert not at.exception
         assert at.radio(key="map_view").value == "by provider"

@@ -99,12 +99,12 @@ def test_workbook_sheets_values_and_layout(nhs):
     header = [c.value for c in ws[1]]
     rows = {r[0]: dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)}
     for s in nhs.assessment.services:
-        assert rows[s.id]["P(outage beyond tolerance)/yr"] == pytest.approx(s.tolerance_breach_probability, rel=1e-12)
+        assert rows[s.id]["chance a year of an outage beyond tolerance"] == pytest.approx(s.tolerance_breach_probability, rel=1e-12)
         assert rows[s.id]["single points of failure"] == ", ".join(s.single_points_of_failure)
     for sheet in wb.worksheets:
         assert sheet.freeze_panes == "A2"
         assert sheet.auto_filter.ref
-    assert ws.cell(row=2, column=header.index("P(outage beyond tolerance)/yr") + 1).number_format == "0.0%"
+    assert ws.cell(row=2, column=header.index("chance a year of an outage beyond tolerance") + 1).number_format == "0.0%"
     spof = [(r[0], r[3]) for r in wb["single points of failure"].iter_rows(min_row=2, values_only=True)]
     assert ("clinical-email", "entra-mfa") in spof
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from risk.advice.recommend.context import Context
 from risk.advice.recommend.rules import Rule, load_rules
@@ -60,6 +60,11 @@ class Effect(BaseModel):
     downtime_hours_saved: float = Field(description="Expected service-hours of downtime saved a year.")
     cost_saved: float
     services: list[ServiceChange] = Field(description="Every service whose figures changed.")
+
+    @computed_field(description="Share of the risk index it removes (0 to 1; negative if it adds risk).")
+    @property
+    def risk_cut(self) -> float:
+        return self.risk_reduction / self.risk_index_before if self.risk_index_before else 0.0
 
 
 class Recommendation(BaseModel):

@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from risk.dashboard import state
-from risk.dashboard.widgets import explain, header, md_escape, selected_points, sidebar
+from risk.dashboard.widgets import capped, explain, header, md_escape, selected_points, sidebar
 from risk.presentation.format import pct
 from risk.presentation.graph import layered_graph, provider_reliance
 from risk.presentation.order import worst_first
@@ -37,6 +37,7 @@ header("Dependency map", "What goes down, and for how many people, when one depe
 
 nodes, edges = layered_graph(cur.catalog)
 LARGE = 80  # nodes: above this the full map is unreadable, so it opens by provider
+MAP_ROWS = 40  # services drawn in the provider map at most
 view = st.radio(
     "Show",
     ["by provider", "every dependency"],
@@ -58,13 +59,21 @@ if view == "by provider":
     )
     exposed = set(by_name[pick].exposed_services)
     relied = reliance.get(pick, set())
+    down = worst_first([a.service(x) for x in by_name[pick].exposed_services])
     st.markdown(
         f"**{md_escape(pick)}**: {len(relied)} services rely on it; **{len(exposed)}** of them go down when it "
-        f"fails (a single point of failure or a pair of its dependencies): "
-        + (", ".join(md_escape(a.service(x).name) for x in by_name[pick].exposed_services) or "none")
-        + "."
+        "fails (a single point of failure or a pair of its dependencies)" + (", worst first:" if down else ".")
     )
+    listed = capped(down, "map_down_all")
+    if listed:
+        st.markdown(", ".join(md_escape(s.name) for s in listed) + ("." if len(listed) == len(down) else ", …"))
     svc = worst_first(a.services)
+    if len(svc) > MAP_ROWS:  # too many to draw legibly: those relying on this provider, the ones it downs first
+        svc = sorted(worst_first([s for s in svc if s.id in relied]), key=lambda s: s.id not in exposed)[:MAP_ROWS]
+        st.caption(
+            f"The map shows {len(svc)} of the {len(relied)} services that rely on {md_escape(pick)}: those it takes "
+            "down first, worst first. The Services page lists every service."
+        )
     prov_y = {p.name: 1 - (i + 0.5) / len(provs) for i, p in enumerate(provs)}
     svc_y = {s.id: 1 - (i + 0.5) / len(svc) for i, s in enumerate(svc)}
     figure = go.Figure()
@@ -75,6 +84,7 @@ if view == "by provider":
             for provider, sids in reliance.items()
             if provider in prov_y
             for sid in sids
+            if sid in svc_y
         ],
     )
     figure.add_scatter(

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from risk.dashboard import state
-from risk.dashboard.widgets import explain, header, md_escape, selected_points, sidebar
+from risk.dashboard.widgets import capped, explain, header, md_escape, selected_points, sidebar
 from risk.presentation import figures
 from risk.presentation.format import chance, hours, one_in, pct, rating_certainty, service_cost
 from risk.presentation.order import worst_first
@@ -27,30 +27,45 @@ def _short(name: str, limit: int = 22) -> str:
     return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
 
 
+#: Up to this many services the Overview measures the recommendations itself (about a second for the bundled
+#: examples); above it, a button does, so a large catalog's Overview opens at once.
+MEASURE_FIXES_UP_TO = 50
+
 worry, fix = st.columns(2)
 with worry:
     st.markdown("**What to worry about**")
     dep_name = {d.id: d.name for d in a.dependencies}
     for s in worst_first(a.services)[:3]:
-        spofs = [dep_name[d] for d in s.single_points_of_failure]
+        # The single point of failure behind most of this service's risk first.
+        spofs = [
+            dep_name[d]
+            for d in sorted(
+                s.single_points_of_failure,
+                key=lambda d: -s.dependency_importance[d].fussell_vesely if d in s.dependency_importance else 0,
+            )
+        ]
         st.markdown(
             f"- **{md_escape(s.name)}** ({s.rating}): "
             f"{chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval)} chance a year "
             f"of an outage longer than {hours(s.effective_tolerance_hours)}"
             + (
-                f"; single points of failure: {md_escape(', '.join(spofs[:3]))}"
-                + (f" and {len(spofs) - 3} more" if len(spofs) > 3 else "")
+                f"; {len(spofs)} single point{'s' if len(spofs) > 1 else ''} of failure, such as {md_escape(spofs[0])}"
+                if len(spofs) > 1
+                else f"; single point of failure: {md_escape(spofs[0])}"
                 if spofs
                 else ""
             )
         )
 with fix:
     st.markdown("**What would fix it most**")
-    if run.recommendations_ready or st.button("Work out what would fix it", key="overview_fix"):
+    if (
+        run.recommendations_ready
+        or len(a.services) <= MEASURE_FIXES_UP_TO
+        or st.button("Work out what would fix it", key="overview_fix")
+    ):
         measured = [r for r in state.recommendations(run).recommendations if r.effect and r.effect.risk_reduction > 0]
         for r in measured[:3]:
-            share = r.effect.risk_reduction / r.effect.risk_index_before if r.effect.risk_index_before else 0
-            st.markdown(f"- **{md_escape(r.title)}**: cuts the risk by {share:.0%} (effort {r.effort})")
+            st.markdown(f"- **{md_escape(r.title)}**: cuts the risk by {r.effect.risk_cut:.0%} (effort {r.effort})")
         if not measured:
             st.markdown("No measured recommendation lowers the risk; see the Recommendations page.")
         st.page_link("risk/dashboard/pages/recommendations.py", label="All recommendations and their effect")
@@ -117,9 +132,7 @@ with right:
         key="cell",
     )
     in_cell = worst_first([s for s in a.services if (s.likelihood, s.impact) == choice])
-    shown_here = (
-        in_cell if len(in_cell) <= 10 or st.toggle(f"Show all {len(in_cell)}", key="cell_all") else in_cell[:10]
-    )
+    shown_here = capped(in_cell, "cell_all")
     if len(shown_here) < len(in_cell):
         st.caption(f"The 10 worst of {len(in_cell)} services in this cell.")
     for s in shown_here:
@@ -138,7 +151,7 @@ st.dataframe(
             "service": [s.name for s in top],
             "tier": [s.tier for s in top],
             "rating": [f"{rating_certainty(s.rating, s.rating_probabilities)} ({s.score})" for s in top],
-            "P(outage beyond tolerance)/yr": [s.tolerance_breach_probability for s in top],
+            "chance a year of an outage beyond tolerance": [s.tolerance_breach_probability for s in top],
             "90% range": [chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval) for s in top],
             "how often": [one_in(s.tolerance_breach_probability) for s in top],
             "single points of failure": [
@@ -150,7 +163,9 @@ st.dataframe(
     ),
     hide_index=True,
     column_config={
-        "P(outage beyond tolerance)/yr": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)
+        "chance a year of an outage beyond tolerance": st.column_config.ProgressColumn(
+            format="percent", min_value=0, max_value=1
+        )
     },
 )
 explain(
@@ -167,7 +182,7 @@ with pc1:
 with pc2:
     top_share = a.providers[0].spof_share if a.providers else 0.0
     st.metric(
-        "Single points of failure with the top provider",
+        "Top provider's share of SPOFs",
         pct(top_share, 0),
         help="The share of all (user-weighted) single-point-of-failure links that sit with the provider most "
         f"services lean on. For analysts: the concentration index (HHI) is {a.concentration.hhi:.2f}, where 1 "

@@ -23,42 +23,54 @@ c[0].metric(
     delta_color="off",
     delta_arrow="off",
 )
-c[1].metric("Measured", len(measured))
+c[1].metric("Measured", len(measured), help="Applied to a copy of the catalog and assessed again.")
+best = max(measured, key=lambda r: r.effect.risk_cut, default=None)
 c[2].metric(
-    "Risk index now",
-    f"{report.risk_index:.2f}",
-    help="Expected impact-weighted breaches of tolerance a year: the sum over services of impact x the "
-    "chance of an outage beyond tolerance.",
+    "Most risk cut by one",
+    f"{best.effect.risk_cut:.0%}" if best and best.effect.risk_cut > 0 else "none",
+    best.id if best and best.effect.risk_cut > 0 else None,
+    delta_color="off",
+    delta_arrow="off",
+    help="The share of the catalog's risk the best measured recommendation removes. The risk is the sum over "
+    "services of impact (1-5) x the chance a year of an outage beyond tolerance: "
+    f"{report.risk_index:.2f} now.",
 )
 explain(
     "Each recommendation comes from vendor or regulatory guidance (linked). Where it changes the structure "
     "or the outage durations, Lynchpin applies it to a copy of the catalog and assesses again with the same "
     "random draws, so the difference is its effect, not noise. The rest say why they cannot be measured.",
-    "Ranked by the fall in the risk index, then by downtime saved; unmeasured ones follow, cheapest first.",
+    "Ranked by the share of the risk they cut (the risk: impact x chance a year of an outage beyond tolerance, "
+    "summed over services), then by downtime saved; unmeasured ones follow, cheapest first.",
     "recommendations",
 )
+
+service_names = {x.id: x.name for x in a.services}
+dependency_names = {d.id: d.name for d in a.dependencies}
+
+
+def _services(ids: list[str]) -> str:
+    names = [service_names.get(i, i) for i in ids]
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
 
 table = pd.DataFrame(
     {
         "#": range(1, len(report.recommendations) + 1),
         "recommendation": [r.title for r in report.recommendations],
-        "id": [r.id for r in report.recommendations],
-        "risk reduction": [r.effect.risk_reduction if r.effect else None for r in report.recommendations],
-        "downtime saved h/yr": [
-            round(r.effect.downtime_hours_saved, 1) if r.effect else None for r in report.recommendations
+        "risk cut": [f"{r.effect.risk_cut:.0%}" if r.effect else "not measured" for r in report.recommendations],
+        "downtime saved a year": [
+            hours(r.effect.downtime_hours_saved) if r.effect else "not measured" for r in report.recommendations
         ],
         "effort": [r.effort for r in report.recommendations],
-        "services": [", ".join(r.services) for r in report.recommendations],
+        "services": [f"{len(r.services)}: {_services(r.services)}" for r in report.recommendations],
+        "id": [r.id for r in report.recommendations],
         "source": [r.source_url for r in report.recommendations],
     }
 )
 st.dataframe(
     table,
     hide_index=True,
-    column_config={
-        "risk reduction": st.column_config.NumberColumn(format="%.3f"),
-        "source": st.column_config.LinkColumn(display_text="guidance"),
-    },
+    column_config={"source": st.column_config.LinkColumn(display_text="guidance")},
 )
 
 download_table(table.drop(columns=["#"]), "recommendations", "dl_recs")
@@ -66,7 +78,7 @@ st.subheader("Details")
 for n, r in enumerate(report.recommendations, start=1):
     label = f"{n}. {r.title} ({r.id})"
     if r.effect:
-        label += f" — risk index −{r.effect.risk_reduction:.2f}"
+        label += f" — cuts the risk by {r.effect.risk_cut:.0%}"
     with st.expander(label, expanded=n == 1):
         st.markdown(
             f"{md_escape(r.rationale)}\n\n**What to do.** {md_escape(r.action)}  \n**Effort:** {r.effort}. "
@@ -83,7 +95,7 @@ for n, r in enumerate(report.recommendations, start=1):
             pd.DataFrame(
                 {
                     "service": [s.name for s in r.effect.services],
-                    "P(beyond tolerance) before": [
+                    "beyond tolerance, before": [
                         chance(s.breach_probability_before, s.breach_probability_interval_before)
                         for s in r.effect.services
                     ],
@@ -94,7 +106,10 @@ for n, r in enumerate(report.recommendations, start=1):
                     "downtime before": [hours(s.downtime_hours_before) for s in r.effect.services],
                     "after ": [hours(s.downtime_hours_after) for s in r.effect.services],
                     "rating": [f"{s.rating_before} → {s.rating_after}" for s in r.effect.services],
-                    "single points removed": [", ".join(s.single_points_of_failure_removed) for s in r.effect.services],
+                    "single points removed": [
+                        ", ".join(dependency_names.get(d, d) for d in s.single_points_of_failure_removed) or "none"
+                        for s in r.effect.services
+                    ],
                 }
             ),
             hide_index=True,
@@ -113,8 +128,13 @@ picked = st.multiselect(
 if picked:
     effect, after = state.combined(run, picked)
     m = st.columns(3)
-    m[0].metric("Risk index", f"{effect.risk_index_after:.2f}", f"{-effect.risk_reduction:+.2f}", delta_color="inverse")
-    m[1].metric("Downtime saved", f"{effect.downtime_hours_saved:.1f} h/yr")
+    m[0].metric(
+        "Risk cut together",
+        f"{effect.risk_cut:.0%}",
+        help=f"The risk (impact x chance of an outage beyond tolerance, summed) goes from "
+        f"{effect.risk_index_before:.2f} to {effect.risk_index_after:.2f}.",
+    )
+    m[1].metric("Downtime saved", f"{hours(effect.downtime_hours_saved)}/yr")
     m[2].metric(
         "Extreme or high risks",
         after.headlines.extreme_or_high,
@@ -130,7 +150,7 @@ if picked:
         pd.DataFrame(
             {
                 "service": [s.name for s in effect.services],
-                "P(beyond tolerance)": [
+                "beyond tolerance, a year": [
                     f"{chance(s.breach_probability_before, s.breach_probability_interval_before)} → "
                     f"{chance(s.breach_probability_after, s.breach_probability_interval_after)}"
                     for s in effect.services

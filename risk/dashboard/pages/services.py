@@ -40,9 +40,9 @@ table = pd.DataFrame(
         "tier": [s.tier for s in rows],
         "tolerance": [hours(s.impact_tolerance_hours) for s in rows],
         "single points of failure": [len(s.single_points_of_failure) for s in rows],
-        "P(breach)/yr": [s.tolerance_breach_probability for s in rows],
+        "chance a year (to sort by)": [s.tolerance_breach_probability for s in rows],
         "score": [s.score for s in rows],
-        "unavailability": [s.unavailability for s in rows],
+        "share of time down (exact)": [s.unavailability for s in rows],
         "id": [s.id for s in rows],
     }
 )
@@ -50,8 +50,8 @@ st.dataframe(
     table,
     hide_index=True,
     column_config={
-        "unavailability": st.column_config.NumberColumn(format="percent"),
-        "P(breach)/yr": st.column_config.NumberColumn(format="percent"),
+        "share of time down (exact)": st.column_config.NumberColumn(format="percent"),
+        "chance a year (to sort by)": st.column_config.NumberColumn(format="percent"),
     },
     key="services_table",
 )
@@ -68,14 +68,14 @@ st.subheader(s.name)
 m = st.columns(4)
 low, high = s.tolerance_breach_probability_interval
 m[0].metric(
-    "Outage beyond tolerance a year",
+    "Beyond tolerance",
     pct(s.tolerance_breach_probability, 0 if s.tolerance_breach_probability >= 0.1 else 1),
     f"range {chance(low)}–{chance(high)}, {one_in(s.tolerance_breach_probability)}"
     if chance(low) != chance(high)
     else one_in(s.tolerance_breach_probability),
     delta_color="off",
     delta_arrow="off",
-    help=f"Probability of at least one outage longer than {hours(s.impact_tolerance_hours)}"
+    help=f"The chance a year of at least one outage longer than {hours(s.impact_tolerance_hours)}"
     f"{' + ' + hours(s.workaround_hours) + ' workaround' if s.workaround_hours else ''} in a year "
     f". The range is the 5th to 95th percentile over what is not known about the providers' outage rates and "
     f"durations; the simulation's own error is ± {pct(s.breach_probability_standard_error, 2)}. Rating "
@@ -85,15 +85,15 @@ m[0].metric(
 m[1].metric(
     "Expected downtime",
     f"{hours(s.expected_annual_downtime_hours)}/yr",
-    f"range {hours(s.expected_annual_downtime_hours_interval[0])}–"
-    f"{hours(s.expected_annual_downtime_hours_interval[1])}; 90% of years under "
-    f"{hours(s.annual_downtime_hours_quantiles['p90'])}",
+    f"range {hours(s.expected_annual_downtime_hours_interval[0])}–{hours(s.expected_annual_downtime_hours_interval[1])}",
     delta_color="off",
     delta_arrow="off",
+    help="Mean downtime a year (simulated, after grace periods), with its 90% range over what is not known "
+    f"about the providers. In 90% of years it is under {hours(s.annual_downtime_hours_quantiles['p90'])}.",
 )
 m[2].metric(
     "Expected cost",
-    service_cost(s, a.currency) + "/yr",
+    service_cost(s, a.currency) + ("/yr" if s.hourly_cost is not None else ""),
     f"{s.expected_annual_user_hours_lost:,.0f} user-hours",
     delta_color="off",
     delta_arrow="off",
@@ -101,9 +101,11 @@ m[2].metric(
 m[3].metric(
     "Rating",
     f"{s.rating} ({s.score})",
-    f"{s.rating_probabilities.get(s.rating, 1):.0%} likely; likelihood {s.likelihood} x impact {s.impact}",
+    f"{s.rating_probabilities.get(s.rating, 1):.0%} likely",
     delta_color="off",
     delta_arrow="off",
+    help=f"Likelihood {s.likelihood} x impact {s.impact} = {s.score} on the 5x5 matrix; the chance that the "
+    "rating is this band, over what is not known about the providers.",
 )
 
 t1, t2 = st.columns([1, 1])

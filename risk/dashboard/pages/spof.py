@@ -42,6 +42,7 @@ st.dataframe(
         }
     ),
     hide_index=True,
+    column_config={"users of those services": st.column_config.NumberColumn(format="localized")},
 )
 explain(
     "A single point of failure is one dependency whose failure alone takes a service down: no alternative "
@@ -61,7 +62,8 @@ for n, p in enumerate(providers):
     ):
         for d in deps:
             st.markdown(
-                f"**{md_escape(d.name)}** (`{d.id}`): {len(d.blast_radius.services)} service(s), "
+                f"**{md_escape(d.name)}** (`{d.id}`): {len(d.blast_radius.services)} "
+                f"service{'s' if len(d.blast_radius.services) != 1 else ''}, "
                 f"{d.blast_radius.users:,} users; {d.annual_outages:.2f} outages a year "
                 f"({d.source}, data quality {d.data_quality})"
             )
@@ -70,9 +72,15 @@ for n, p in enumerate(providers):
                     {
                         "service": [services[sid].name for sid in d.blast_radius.services],
                         "tier": [services[sid].tier for sid in d.blast_radius.services],
-                        "users": [services[sid].users or 0 for sid in d.blast_radius.services],
+                        "users": [
+                            "not set" if services[sid].users is None else f"{services[sid].users:,}"
+                            for sid in d.blast_radius.services
+                        ],
                     }
                 ),
                 hide_index=True,
             )
-st.caption(f"{len(providers)} provider(s) with a single point of failure are listed above.")
+st.caption(
+    f"{len(providers)} provider{'s' if len(providers) != 1 else ''} with a single point of failure "
+    f"{'are' if len(providers) != 1 else 'is'} listed above."
+)
