@@ -24,6 +24,7 @@ from risk.dashboard.widgets import header, md_escape, sidebar
 from risk.data import example_paths
 from risk.durations import format_duration
 from risk.history.match import unrecognised_products
+from risk.presentation.format import catalog_size
 from risk.problems import Location
 
 cur = sidebar()
@@ -113,7 +114,7 @@ def show_problems(problems, intro: str) -> None:
 st.markdown(
     f"**In use:** {md_escape(cur.label)} — {md_escape(cur.catalog.organisation)}"
     f"{', version ' + md_escape(cur.catalog.catalog_version) if cur.catalog.catalog_version else ''} "
-    f"({len(cur.catalog.services)} services, {len(cur.catalog.dependencies)} dependencies)"
+    f"({catalog_size(cur.catalog)})"
 )
 d1, d2, _ = st.columns([1, 1, 2])
 base = slug(cur.catalog.organisation)

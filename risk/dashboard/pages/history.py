@@ -80,6 +80,7 @@ st.dataframe(
     stats,
     hide_index=True,
     column_config={
+        "known_durations": st.column_config.NumberColumn("with a duration"),
         "median_hours": st.column_config.NumberColumn("median hours", format="%.1f"),
         "longest_hours": st.column_config.NumberColumn("longest hours", format="%.1f"),
         "first": st.column_config.DatetimeColumn(format="YYYY-MM-DD"),

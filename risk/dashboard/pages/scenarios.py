@@ -18,10 +18,14 @@ run = state.run(cur)
 header("Scenarios", "What would have happened, and what would happen if...?")
 
 
+dependency_names = {d.id: d.name for d in run.catalog.dependencies}
+
+
 def show(result) -> None:
     sc = result.scenario
+    down_names = ", ".join(dependency_names.get(d, d) for d in sc.down)
     st.markdown(
-        f"**{md_escape(sc.title)}**  \ndown: {', '.join(sc.down) or 'nothing in this catalog'} for "
+        f"**{md_escape(sc.title)}**  \ndown: {md_escape(down_names) or 'nothing in this catalog'} for "
         f"{hours(sc.duration_hours)}" + (f", from {sc.start}" if sc.start else "")
     )
     for note in sc.assumptions:
@@ -74,11 +78,17 @@ with replay_tab:
     )
     record = by_id[rid]
     st.caption(md_escape(record.summary or "") + (f" [source]({record.source_url})" if record.source_url else ""))
+    as_recorded = run.replay(record.id, None)
     own = st.checkbox("Set the duration myself", value=False, key="replay_own")
     override = st.number_input(
-        "Duration (hours)", 0.1, 720.0, record.duration_hours or 4.0, key="replay_hours", disabled=not own
+        "Duration (hours)",
+        0.1,
+        720.0,
+        min(720.0, max(0.1, round(as_recorded.scenario.duration_hours, 2))),  # what the replay uses
+        key=f"replay_hours_{record.id}",
+        disabled=not own,
     )
-    show(run.replay(record.id, override if own else None))
+    show(run.replay(record.id, override) if own else as_recorded)
 
 with whatif_tab:
     basic = [d for d in cur.catalog.dependencies if not d.is_logical]
