@@ -30,6 +30,12 @@ class Context:
     def controls(self) -> Controls:
         return self.catalog.controls or Controls()
 
+    def names(self, ids) -> str:
+        """Dependency names a reader recognises, joined: 'A', 'A and B', 'A, B and C'."""
+        by_id = {d.id: d.name for d in self.catalog.dependencies}
+        names = [by_id.get(i, i) for i in ids]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else "none"
+
     def select(self, spec: dict[str, Any]) -> list[str]:
         """Basic dependencies matching {provider, product, capability (one or a list), kind}, via aliases."""
         capabilities = spec.get("capability")

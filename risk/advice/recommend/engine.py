@@ -206,7 +206,7 @@ def recommend(
         if rule.quantified:
             changed = catalog_from_dict(_apply(rule, ctx, services, doc), name=f"{rule.id} transformation")
             rec.effect = _effect(baseline, assess(changed, records, settings, table))
-            rec.change = describe(rule.effect, ctx)
+            rec.change = describe(rule.effect, ctx, services)
         else:
             rec.unquantified_reason = rule.effect["unquantified"]
         out.append(rec)

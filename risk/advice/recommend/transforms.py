@@ -125,21 +125,29 @@ def add_workaround(doc: Doc, ctx: Context, services: set[str], description: str,
     return doc
 
 
-def describe(effect: dict[str, Any], ctx: Context) -> str:
-    """One line on what the transformation changes, for readers of the recommendation."""
+def describe(effect: dict[str, Any], ctx: Context, services: set[str] | None = None) -> str:
+    """One line on what the transformation changes, for readers of the recommendation (dependency names, and
+    only the dependencies it really changes)."""
     name, params = next(iter(effect.items()))
+    selected = ctx.names(ctx.select(params["select"])) if isinstance(params, dict) and "select" in params else ""
     if name == "add_alternative":
         alt = params["alternative"]
+        targets = ctx.select(params["select"])
+        if params.get("single_points_only"):
+            spofs = {
+                d for s in ctx.assessment.services if s.id in (services or set()) for d in s.single_points_of_failure
+            }
+            targets = [d for d in targets if d in spofs]
         return (
-            f"adds '{alt['name']}' as an alternative to {', '.join(ctx.select(params['select']))} "
+            f"adds '{alt['name']}' as an alternative to {ctx.names(targets)} "
             f"(estimate: {alt.get('annual_outages')} outages a year of {alt.get('mean_outage')})"
         )
     if name == "add_grace":
-        return f"existing sessions ride out {params['hours']} h of outages of {', '.join(ctx.select(params['select']))}"
+        return f"existing sessions ride out {params['hours']} h of outages of {selected}"
     if name == "shorten_outages":
-        return f"outages of {', '.join(ctx.select(params['select']))} last {params['mean_outage']} on average"
+        return f"outages of {selected} last {params['mean_outage']} on average"
     if name == "reduce_rate":
-        return f"{', '.join(ctx.select(params['select']))} fail {params['factor']:g} times as often"
+        return f"{selected} fail {params['factor']:g} times as often"
     if name == "add_workaround":
         return f"services without a workaround get one that buys {params['buys']}"
     return ""

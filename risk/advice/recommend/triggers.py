@@ -27,20 +27,42 @@ def uses(ctx: Context, select: dict[str, Any], max_tier: int = 4) -> Outcome:
     """Services (up to a tier) that rely anywhere on a selected dependency."""
     deps = set(ctx.select(select))
     services = {s.id for s in ctx.catalog.services if s.tier <= max_tier and ctx.relies_on(s.id) & deps}
-    return bool(services), services, f"rely on {', '.join(sorted(deps))}" if deps else "no matching dependency"
+    return (
+        bool(services),
+        services,
+        f"{len(services)} service{' relies' if len(services) == 1 else 's rely'} on {ctx.names(sorted(deps))}"
+        if deps
+        else "no matching dependency",
+    )
 
 
 @check
 def exposed(ctx: Context, select: dict[str, Any], max_order: int = 1, max_tier: int = 4) -> Outcome:
     """Services (up to a tier) with a minimal cut set of at most max_order that contains a selected dependency."""
     deps = set(ctx.select(select))
-    services = {
-        s.id
-        for s in ctx.assessment.services
-        if s.tier <= max_tier and any(len(c) <= max_order and deps & set(c) for c in s.cut_sets)
-    }
-    what = "a single point of failure" if max_order == 1 else f"in a cut set of {max_order} or fewer"
-    return bool(services), services, f"{', '.join(sorted(deps))} {what}"
+    services: set[str] = set()
+    hit: set[str] = set()  # the selected dependencies really in such a cut set (not every selected one)
+    for s in ctx.assessment.services:
+        if s.tier > max_tier:
+            continue
+        for c in s.cut_sets:
+            if len(c) <= max_order and deps & set(c):
+                services.add(s.id)
+                hit |= deps & set(c)
+    ordered = [d for d in ctx.select(select) if d in hit]
+    many = len(ordered) > 1
+    what = (
+        f"{'are single points' if many else 'is a single point'} of failure"
+        if max_order == 1
+        else f"{'are' if many else 'is'} in a set of {max_order} or fewer failures that takes a service down"
+    )
+    plural = "s" if len(services) != 1 else ""
+    where = (
+        f"for {len(services)} tier-1 service{plural}"
+        if max_tier == 1
+        else f"for {len(services)} service{plural} of tier 1 to {max_tier}"
+    )
+    return bool(services), services, f"{ctx.names(ordered)} {what} {where}"
 
 
 @check
@@ -67,7 +89,18 @@ def control(
         applies = value not in not_in
     else:
         raise ValueError(f"control check on {field} needs below, above, is, is_not or not_in")
-    return applies, None, f"controls.{field} is {'not set' if value is None else repr(value)}"
+    shown = (
+        "not recorded"
+        if value is None
+        else "yes"
+        if value is True
+        else "no"
+        if value is False
+        else f"{value:g}"
+        if isinstance(value, float)
+        else str(value)
+    )
+    return applies, None, f"{field.replace('_', ' ')}: {shown} (controls.{field})"
 
 
 @check
