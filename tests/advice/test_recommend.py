@@ -201,3 +201,17 @@ def test_cli_combine_measures_picked_recommendations_together():
     assert doc["effect"]["risk_reduction"] > 0
     bad = runner.invoke(app, ["recommend", str(DEFAULT_CATALOG), "--years", "500", "--combine", "GEN-38"])
     assert bad.exit_code == 2 and "cannot combine GEN-38" in bad.output
+
+
+def test_why_here_names_only_the_real_single_points_of_failure():
+    """GEN-43 selects every identity dependency, but its 'why here' and its measured change name only those
+    that are single points of failure of the services it found: never FIDO2 keys, which have an alternative."""
+    cat = load_catalog(DEFAULT_CATALOG)
+    settings = Settings(simulated_years=2000)
+    report = recommend(cat, load_history(), settings)
+    gen43 = report.get("GEN-43")
+    for text in (gen43.trigger, gen43.change):
+        assert "Entra ID sign-in" in text
+        assert "FIDO2" not in text and "Care Identity Service" not in text
+        assert "entra-signin" not in text  # names, not ids
+    assert "single points of failure for 1 tier-1 service" in gen43.trigger
