@@ -123,6 +123,8 @@ def test_dashboard_pages_show_the_runs_figures(dashboard, run):
     dashboard.switch_page("risk/dashboard/pages/recommendations.py").run()
     assert not dashboard.exception
     table = dashboard.dataframe[0].value
-    expected = [(r.id, r.effect.risk_reduction if r.effect else None) for r in run.recommendations.recommendations]
-    shown = [(i, None if v != v else v) for i, v in zip(table["id"], table["risk reduction"], strict=True)]
+    expected = [
+        (r.id, f"{r.effect.risk_cut:.0%}" if r.effect else "not measured") for r in run.recommendations.recommendations
+    ]
+    shown = list(zip(table["id"], table["risk cut"], strict=True))
     assert shown == expected and expected

@@ -13,6 +13,9 @@ __all__ = [
     "chance",
     "rating_certainty",
     "hours_range",
+    "how_often",
+    "tolerance_phrase",
+    "names_list",
     "service_cost",
     "catalog_size",
 ]
@@ -66,6 +69,33 @@ def one_in(p: float) -> str:
         return "never in the simulation"
     n = 1 / p
     return "most years" if n < 1.5 else f"1 in {n:.0f} years" if n < 1000 else f"1 in {n:,.0f} years"
+
+
+def how_often(p: float) -> str:
+    """The same, as a phrase: 'in most years', 'about 1 in 12 years', 'never in the simulation'."""
+    text = one_in(p)
+    return "in most years" if text == "most years" else text if p <= 0 else f"about {text}"
+
+
+def tolerance_phrase(service) -> str:
+    """What counts as too long for a service, the same words everywhere: 'longer than 6.0 h (a 4.0 h impact
+    tolerance plus a 2.0 h workaround)', or 'longer than 4.0 h' without a workaround."""
+    text = f"longer than {hours(service.effective_tolerance_hours)}"
+    if service.workaround_hours:
+        text += (
+            f" (a {hours(service.impact_tolerance_hours)} impact tolerance plus a "
+            f"{hours(service.workaround_hours)} workaround)"
+        )
+    return text
+
+
+def names_list(names: list[str], limit: int = 3) -> str:
+    """'A, B and C', or 'A, B, C and 4 more' past `limit`."""
+    if not names:
+        return "none"
+    if len(names) > limit:
+        return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def finite(x: float) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from risk.engine.assessment import DependencyResult, ServiceResult
 from risk.history.model import OutageRecord
-from risk.presentation.format import chance, hours, money, one_in, pct
+from risk.presentation.format import chance, hours, how_often, money, names_list, pct, tolerance_phrase
 from risk.presentation.order import worst_first
 from risk.run import Run
 
@@ -47,18 +47,23 @@ def key_figures(run: Run) -> list[tuple[str, str]]:
         ("Dependencies that are single points of failure", str(len(h.single_points_of_failure))),
         ("Services rated extreme or high", str(h.extreme_or_high)),
         ("Expected downtime, all services", f"{h.service_hours_down:,.0f} service-hours a year"),
-        (
-            "Expected cost of outages",
-            f"{money(h.expected_annual_cost, a.currency)} a year"
-            + (f" ({h.services_without_cost} service(s) without an hourly cost)" if h.services_without_cost else ""),
-        ),
+        ("Expected cost of outages", _cost(h, a.currency)),
         (
             "Single points of failure with the most-used provider",
-            (f"{pct(a.providers[0].spof_share, 0)} ({a.providers[0].name})" if a.providers else "none")
-            + f"; concentration index {a.concentration.hhi:.2f} (1 = all with one provider)",
+            f"{pct(a.providers[0].spof_share, 0)} ({a.providers[0].name})" if a.providers else "none",
         ),
         ("Outage history used", f"{a.history['records']} records over {a.history['years']:.1f} years"),
     ]
+
+
+def _cost(h, currency: str) -> str:
+    if h.services_without_cost == h.services:
+        return "not set (no service has an hourly cost)"
+    text = f"{money(h.expected_annual_cost, currency)} a year"
+    if h.services_without_cost:
+        n = h.services_without_cost
+        text += f" ({n} service{'s' if n != 1 else ''} without an hourly cost not counted)"
+    return text
 
 
 def executive_summary(run: Run) -> list[str]:
@@ -74,12 +79,11 @@ def executive_summary(run: Run) -> list[str]:
     )
     if worst:
         parts = [
-            f"{s.name} ({chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval)} a year, "
-            f"about {one_in(s.tolerance_breach_probability)}; "
-            f"tolerance {hours(s.impact_tolerance_hours)})"
+            f"{s.name}: {chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval)} a year "
+            f"({how_often(s.tolerance_breach_probability)}) of an outage {tolerance_phrase(s)}"
             for s in worst[:3]
         ]
-        out.append("The highest risks are outages longer than the service can tolerate for " + "; ".join(parts) + ".")
+        out.append("The highest risks are outages longer than a service can tolerate. " + "; ".join(parts) + ".")
     if a.providers and a.providers[0].services_exposed:
         p = a.providers[0]
         names = {d.id: d.name for d in a.dependencies}
@@ -88,16 +92,15 @@ def executive_summary(run: Run) -> list[str]:
             f"services ({p.tier1_services_exposed} of them tier 1) used by {pct(p.user_share, 0)} of our users."
         )
         if p.single_points_of_failure:
-            sentence += (
-                " Its single points of failure are " + ", ".join(names[d] for d in p.single_points_of_failure) + "."
-            )
+            spofs = [names[d] for d in p.single_points_of_failure]
+            sentence += f" Its single point{'s' if len(spofs) > 1 else ''} of failure: {names_list(spofs)}."
         out.append(sentence)
     measured = [r for r in run.recommendations.recommendations if r.effect and r.effect.risk_reduction > 0]
     if measured:
         out.append(
             "What to do first: "
             + " ".join(
-                f"({n}) {r.title} — cuts the risk index by {r.effect.risk_cut:.0%}."
+                f"({n}) {r.title}: cuts the risk by {r.effect.risk_cut:.0%}."
                 for n, r in enumerate(measured[:3], start=1)
             )
         )
@@ -108,8 +111,8 @@ def executive_summary(run: Run) -> list[str]:
             f"In the severe-but-plausible tests, {len({r.provider for r in breaches})} of "
             f"{len({r.provider for r in run.severe})} providers' worst outages would push at least one service "
             f"beyond tolerance; the worst is {worst_case.provider} down for "
-            f"{hours(worst_case.result.scenario.duration_hours)}, which {len(worst_case.result.breaches)} services "
-            "would not withstand."
+            f"{hours(worst_case.result.scenario.duration_hours)}, which {len(worst_case.result.breaches)} "
+            f"service{'s' if len(worst_case.result.breaches) != 1 else ''} would not withstand."
         )
     return out
 

@@ -99,12 +99,16 @@ def test_workbook_sheets_values_and_layout(nhs):
     header = [c.value for c in ws[1]]
     rows = {r[0]: dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)}
     for s in nhs.assessment.services:
-        assert rows[s.id]["chance a year of an outage beyond tolerance"] == pytest.approx(s.tolerance_breach_probability, rel=1e-12)
+        assert rows[s.id]["chance a year of an outage beyond tolerance"] == pytest.approx(
+            s.tolerance_breach_probability, rel=1e-12
+        )
         assert rows[s.id]["single points of failure"] == ", ".join(s.single_points_of_failure)
     for sheet in wb.worksheets:
         assert sheet.freeze_panes == "A2"
         assert sheet.auto_filter.ref
-    assert ws.cell(row=2, column=header.index("chance a year of an outage beyond tolerance") + 1).number_format == "0.0%"
+    assert (
+        ws.cell(row=2, column=header.index("chance a year of an outage beyond tolerance") + 1).number_format == "0.0%"
+    )
     spof = [(r[0], r[3]) for r in wb["single points of failure"].iter_rows(min_row=2, values_only=True)]
     assert ("clinical-email", "entra-mfa") in spof
 
@@ -196,3 +200,27 @@ def test_cli_report_writes_every_format(tmp_path):
     assert sorted(p.suffix for p in tmp_path.iterdir()) == [".html", ".json", ".pdf", ".xlsx"]
     bad = CliRunner().invoke(app, ["report", str(DEFAULT_CATALOG), "-o", str(tmp_path), "--format", "docx"])
     assert bad.exit_code == 2
+
+
+@pytest.mark.parametrize("size", ["nhs", "300 services"])
+def test_the_executive_summary_is_one_page_a_chair_can_read(nhs, size):
+    """The summary and its key figures fit on the one page after the cover, at 8 services and at 300; it
+    speaks in words (no e-notation, no analyst index, no 'about most years', no ids)."""
+    from bench.synthetic import synthetic_document
+    from risk.report.pdf import _cover, _Doc, _executive_summary
+
+    if size == "nhs":
+        report = nhs
+    else:
+        doc = synthetic_document(services=300, dependencies=120, edges=1200)
+        doc["settings"] = {"simulated_years": 500, "uncertainty_draws": 10}
+        report = build_report(Run.build(catalog_from_dict(doc), history=load_history()))
+    pdf = _Doc(report)
+    _cover(pdf, report)
+    _executive_summary(pdf, report)
+    assert pdf.page_no() == 2
+    text = " ".join(report.facts.summary) + " ".join(v for _, v in report.facts.key_figures)
+    for unwanted in ("e-0", "e+0", "concentration index", "about most years", "risk index", "service(s)"):
+        assert unwanted not in text, unwanted
+    for s in report.assessment.services[:20]:
+        assert f" {s.id} " not in f" {text} "

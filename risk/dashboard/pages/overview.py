@@ -6,7 +6,7 @@ import streamlit as st
 from risk.dashboard import state
 from risk.dashboard.widgets import capped, explain, header, md_escape, selected_points, sidebar
 from risk.presentation import figures
-from risk.presentation.format import chance, hours, one_in, pct, rating_certainty, service_cost
+from risk.presentation.format import chance, hours, one_in, pct, rating_certainty, service_cost, tolerance_phrase
 from risk.presentation.order import worst_first
 
 cur = sidebar()
@@ -47,7 +47,7 @@ with worry:
         st.markdown(
             f"- **{md_escape(s.name)}** ({s.rating}): "
             f"{chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval)} chance a year "
-            f"of an outage longer than {hours(s.effective_tolerance_hours)}"
+            f"of an outage {tolerance_phrase(s)}"
             + (
                 f"; {len(spofs)} single point{'s' if len(spofs) > 1 else ''} of failure, such as {md_escape(spofs[0])}"
                 if len(spofs) > 1
