@@ -29,9 +29,11 @@ class Facts:
 
     dependency_names: dict[str, str] = field(default_factory=dict)
 
-    def service_names(self, ids: list[str]) -> str:
+    def service_names(self, ids: list[str], limit: int | None = None) -> str:
+        """Service names for a person to read; past `limit`, the first ones and 'and N more'."""
         names = {s.id: s.name for s in self.services}
-        return ", ".join(names.get(i, i) for i in ids)
+        listed = [names.get(i, i) for i in ids]
+        return names_list(listed, limit) if limit is not None else ", ".join(listed)
 
     def dependency_list(self, ids: list[str]) -> str:
         """Dependency names for a person to read ('none' when there are none)."""

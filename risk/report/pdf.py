@@ -14,7 +14,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from risk.presentation.format import chance, hours, one_in, prob, rating_certainty, service_cost
+from risk.presentation.format import chance, hours, names_list, one_in, prob, rating_certainty, service_cost
 from risk.presentation.text import pdf_text as t
 from risk.presentation.theme import BAND_RGB, PALETTE, rgb
 from risk.report.charts import loss_curve_png, provider_png, risk_matrix_png
@@ -22,6 +22,7 @@ from risk.report.model import Report
 
 __all__ = ["render_pdf"]
 
+TOP_RISKS = 20  # services in the report's top-risks table; the workbook and the HTML report list all
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 INK, MUTED, ACCENT = (30, 30, 30), (100, 100, 100), rgb(PALETTE[0])
 
@@ -213,14 +214,19 @@ def _risks(pdf: _Doc, report: Report) -> None:
                 f"{rating_certainty(s.rating, s.rating_probabilities)} ({s.score})",
                 f"{chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval)}, "
                 f"{one_in(s.tolerance_breach_probability)}",
-                report.facts.dependency_list(s.single_points_of_failure),
+                names_list([report.facts.dependency_names.get(d, d) for d in s.single_points_of_failure]),
                 hours(s.expected_annual_downtime_hours),
             ]
-            for s in report.facts.services
+            for s in report.facts.services[:TOP_RISKS]
         ],
         [48, 10, 22, 34, 46, 18],
         colour_column=2,
     )
+    if len(report.facts.services) > TOP_RISKS:
+        pdf.note(
+            f"The {TOP_RISKS} worst of {len(report.facts.services)} services; the workbook and the HTML report "
+            "list every service."
+        )
 
 
 def _single_points(pdf: _Doc, report: Report) -> None:
@@ -233,7 +239,7 @@ def _single_points(pdf: _Doc, report: Report) -> None:
             [
                 d.provider,
                 f"{d.name} ({d.id})",
-                facts.service_names(d.blast_radius.services),
+                facts.service_names(d.blast_radius.services, limit=5),
                 f"{d.blast_radius.users:,}",
                 f"{d.annual_outages:.2f}",
                 f"{d.source}, {d.data_quality}",

@@ -219,6 +219,7 @@ def test_the_executive_summary_is_one_page_a_chair_can_read(nhs, size):
     _cover(pdf, report)
     _executive_summary(pdf, report)
     assert pdf.page_no() == 2
+    pdf.output()  # finishes the document (and closes its font files)
     text = " ".join(report.facts.summary) + " ".join(v for _, v in report.facts.key_figures)
     for unwanted in ("e-0", "e+0", "concentration index", "about most years", "risk index", "service(s)"):
         assert unwanted not in text, unwanted
