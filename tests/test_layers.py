@@ -20,6 +20,7 @@ LAYERS = {
     "version": 0,
     "limits": 0,
     "regions": 0,
+    "config": 0,
     "catalog": 1,
     "history": 2,
     "engine": 3,
@@ -28,6 +29,7 @@ LAYERS = {
     "schema": 5,
     "presentation": 6,
     "report": 7,
+    "store": 7,
     "cli": 8,
     "dashboard": 8,
 }

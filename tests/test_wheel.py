@@ -69,8 +69,25 @@ def test_the_wheel_holds_the_data(installed):
         "risk/data/docs/methodology.md",
         "risk/advice/recommend/rules.yaml",
         "risk/report/templates/report.html.j2",
+        "risk/store/migrations/env.py",
+        "risk/store/migrations/versions/0001_workspaces.py",
     ):
         assert required in names, required
+
+
+def test_the_installed_store_migrates_a_new_workspace(installed, tmp_path):
+    """The migrations travel in the wheel: a new workspace opens, saves and reads back."""
+    _, env_dir, env, root = installed
+    code = (
+        "from risk.store import Store; import sys; "
+        f"w = Store('sqlite:///{tmp_path / 'w.sqlite'}').workspace('default'); "
+        "w.save_catalog('c', 'text', 'test', 'sha'); print(w.catalog('c').version)"
+    )
+    done = subprocess.run(
+        [str(env_dir / "bin" / "python"), "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"
 
 
 def test_installed_lynchpin_lists_and_uses_the_whole_history(installed):

@@ -19,7 +19,7 @@ import streamlit as st
 from risk.catalog.load import catalog_sha256, read_catalog
 from risk.catalog.model import Catalog
 from risk.catalog.writers import catalog_to_yaml
-from risk.dashboard.workspace import Workspace
+from risk.dashboard.workspace import TeamWorkspace, Workspace
 from risk.data import DEFAULT_EXAMPLE, EXAMPLES, example_paths
 from risk.engine.assessment import Assessment
 from risk.history.load import OutageReport, default_history_paths, read_outages
@@ -46,8 +46,8 @@ __all__ = [
 EXAMPLE_PREFIX, SAVED_PREFIX = "example:", "saved:"
 
 
-@st.cache_resource
-def workspace() -> Workspace:
+def workspace() -> TeamWorkspace:
+    """This session's workspace, as the signed-in person (or the local user) sees it."""
     return Workspace()
 
 

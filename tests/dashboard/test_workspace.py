@@ -22,7 +22,9 @@ def test_everything_survives_a_new_connection(tmp_path):
 
 def test_location_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("LYNCHPIN_WORKSPACE", str(tmp_path / "x" / "ws.sqlite"))
-    assert Workspace().location == tmp_path / "x" / "ws.sqlite"
+    Workspace().save_catalog("trust", "organisation: T\n", "upload.yaml", "abc")
+    assert (tmp_path / "x" / "ws.sqlite").is_file()
+    assert Workspace(tmp_path / "x" / "ws.sqlite").catalog("trust").text == "organisation: T\n"
 
 
 def test_a_save_from_a_stale_version_is_refused(tmp_path):

@@ -122,6 +122,7 @@ if restore:
     ws.set_pref("settings_overrides", {})
     st.rerun()
 st.caption(
-    f"Workspace (catalogs, incident logs, settings): {md_escape(ws.location)}. Set LYNCHPIN_WORKSPACE to "
-    "keep it elsewhere. Nothing is sent anywhere."
+    f"Workspace '{md_escape(ws.slug)}' (catalogs and their versions, incident logs, settings) is kept in "
+    f"{md_escape(ws.where)}. Set LYNCHPIN_WORKSPACE (a file) or LYNCHPIN_DATABASE_URL (a team database) to keep "
+    "it elsewhere. Nothing is sent anywhere else."
 )

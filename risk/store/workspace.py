@@ -1,0 +1,524 @@
+"""Team workspaces over SQLAlchemy: catalogs with every saved version, drafts, incident logs, preferences,
+assessment snapshots, members with roles, and an audit log of who changed what and when.
+
+One `Store` per database (SQLite file by default, PostgreSQL by URL); migrations run when it opens. A
+`Workspace` is one team's view of it for one person: every query is scoped to the workspace, so nobody
+reads another team's catalogs, and every change is checked against the person's role there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from risk.store import schema as t
+
+__all__ = ["Store", "Workspace", "StoredCatalog", "Snapshot", "PermissionDenied", "ROLES", "LOCAL_USER"]
+
+#: Roles, each allowed what the ones before it are: viewers read and download, editors upload, edit and run
+#: scenarios, owners manage members and delete.
+ROLES = ("viewer", "editor", "owner")
+#: Who changes things when nobody signs in (the one-machine set-up, on localhost only).
+LOCAL_USER = "local"
+
+
+class PermissionDenied(Exception):
+    """The person's role in this workspace does not allow the action."""
+
+
+@dataclass(frozen=True)
+class StoredCatalog:
+    name: str
+    text: str  # the catalog as YAML
+    source: str  # where it came from: an upload's file name, an edit, an example
+    sha256: str
+    saved_at: str
+    version: int = 1
+    author: str = LOCAL_USER
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    id: int
+    catalog: str
+    catalog_version: int
+    fingerprint: str
+    assessment: str  # JSON
+    settings: str  # JSON
+    history_sha256: str
+    author: str
+    created_at: str
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Store:
+    """A database of workspaces. Opening it brings its schema up to date (Alembic migrations, including the
+    import of a 0.1 one-machine workspace)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = sa.create_engine(url, future=True, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            # Every transaction takes the write lock at its start (BEGIN IMMEDIATE): a second save waits
+            # for the first and then sees its version, instead of both reading the same latest version.
+            sa.event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        self._migrate()
+
+    @property
+    def where(self) -> str:
+        """Where the data lives, for a person to read (never a password)."""
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite":
+            return f"the SQLite file {url.database}"
+        return f"the {url.get_backend_name()} database {url.render_as_string(hide_password=True)}"
+
+    def _migrate(self) -> None:
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def workspace(self, slug: str, person: str = LOCAL_USER, *, owners: tuple[str, ...] = ()) -> Workspace:
+        """The workspace `slug` as `person` sees it (created, with them as its owner, if it does not exist
+        and they are allowed to create it: the local user, or one of `owners`)."""
+        person = person.casefold()
+        with self.engine.begin() as db:
+            row = db.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == slug)).first()
+            if row is None:
+                result = db.execute(t.workspaces.insert().values(slug=slug, name=slug, created_at=_now()))
+                workspace_id = int(result.inserted_primary_key[0])
+                if person == LOCAL_USER or person in owners:
+                    _set_member(db, workspace_id, person, "owner", person)
+            else:
+                workspace_id = int(row[0])
+            if person in owners:
+                _set_member(db, workspace_id, person, "owner", "configuration", only_if_absent=True)
+        return Workspace(self, workspace_id, slug, person)
+
+    def workspaces_of(self, person: str) -> list[str]:
+        """The slugs of the workspaces `person` belongs to."""
+        with self.engine.connect() as db:
+            rows = db.execute(
+                sa.select(t.workspaces.c.slug)
+                .join(t.members, t.members.c.workspace_id == t.workspaces.c.id)
+                .where(t.members.c.person == person.casefold())
+                .order_by(t.workspaces.c.slug)
+            )
+            return [r[0] for r in rows]
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    connection.isolation_level = None  # pysqlite's own BEGIN off: the "begin" listener issues it
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA busy_timeout = 10000")
+    cursor.close()
+
+
+def _set_member(db: Connection, workspace_id: int, person: str, role: str, by: str, only_if_absent: bool = False):
+    where = (t.members.c.workspace_id == workspace_id) & (t.members.c.person == person)
+    if db.execute(sa.select(t.members.c.role).where(where)).first() is not None:
+        if only_if_absent:
+            return
+        db.execute(t.members.update().where(where).values(role=role, added_by=by, added_at=_now()))
+    else:
+        db.execute(
+            t.members.insert().values(workspace_id=workspace_id, person=person, role=role, added_by=by, added_at=_now())
+        )
+
+
+class Workspace:
+    """One team's catalogs, logs, preferences and snapshots, as one person sees them."""
+
+    def __init__(self, store: Store, workspace_id: int, slug: str, person: str):
+        self.store, self.id, self.slug, self.person = store, workspace_id, slug, person
+
+    @property
+    def where(self) -> str:
+        return self.store.where
+
+    # Roles ---------------------------------------------------------------------------------------------
+    @property
+    def role(self) -> str | None:
+        """The person's role here, or None when they are not a member (they then see nothing)."""
+        with self._db() as db:
+            row = db.execute(
+                sa.select(t.members.c.role).where(
+                    (t.members.c.workspace_id == self.id) & (t.members.c.person == self.person)
+                )
+            ).first()
+        return row[0] if row else None
+
+    def may(self, role: str) -> bool:
+        """Whether the person's role is at least `role`."""
+        mine = self.role
+        return mine is not None and ROLES.index(mine) >= ROLES.index(role)
+
+    def _require(self, role: str, action: str) -> None:
+        if not self.may(role):
+            raise PermissionDenied(
+                f"{self.person} is {'a ' + self.role if self.role else 'not a member'} in workspace "
+                f"'{self.slug}'; {action} needs the {role} role (ask an owner of the workspace)"
+            )
+
+    def members(self) -> list[tuple[str, str]]:
+        self._require("viewer", "seeing the members")
+        with self._db() as db:
+            rows = db.execute(
+                sa.select(t.members.c.person, t.members.c.role)
+                .where(t.members.c.workspace_id == self.id)
+                .order_by(t.members.c.person)
+            )
+            return [(r[0], r[1]) for r in rows]
+
+    def set_member(self, person: str, role: str | None) -> None:
+        """Add a member, change their role, or (role None) remove them. Owners only; the last owner stays."""
+        self._require("owner", "managing members")
+        person = person.casefold()
+        if role is not None and role not in ROLES:
+            raise ValueError(f"unknown role '{role}': use one of {', '.join(ROLES)}")
+        with self._db() as db:
+            owners = [p for p, r in self._members(db) if r == "owner"]
+            if owners == [person] and role != "owner":
+                raise PermissionDenied("a workspace keeps at least one owner: make someone else owner first")
+            if role is None:
+                db.execute(
+                    t.members.delete().where((t.members.c.workspace_id == self.id) & (t.members.c.person == person))
+                )
+            else:
+                _set_member(db, self.id, person, role, self.person)
+            self._log(db, "member", f"{person}: {role or 'removed'}")
+
+    def _members(self, db: Connection) -> list[tuple[str, str]]:
+        rows = db.execute(sa.select(t.members.c.person, t.members.c.role).where(t.members.c.workspace_id == self.id))
+        return [(r[0], r[1]) for r in rows]
+
+    # Catalogs -------------------------------------------------------------------------------------------
+    def save_catalog(self, name: str, text: str, source: str, sha256: str, message: str = "") -> int:
+        """Save a new version of catalog `name` (whatever is stored); returns its version number."""
+        self._require("editor", "saving a catalog")
+        with self._db() as db:
+            return self._save(db, name, text, source, sha256, message)
+
+    def save_catalog_if(
+        self, name: str, text: str, source: str, sha256: str, expected: str | None, message: str = ""
+    ) -> bool:
+        """Save only if the latest version of `name` is still the one the caller loaded (`expected` its
+        SHA-256; None: there must be none, or the same content). The check and the write are one
+        transaction, and version numbers are unique, so two people saving at once never overwrite each
+        other: False means someone saved in between (nothing was written)."""
+        self._require("editor", "saving a catalog")
+        try:
+            with self._db() as db:
+                current = self._latest(db, name)
+                if current is not None and current.sha256 not in (expected, sha256):
+                    return False
+                if current is not None and current.sha256 == sha256:
+                    return True  # the same content: nothing to add
+                self._save(db, name, text, source, sha256, message)
+                return True
+        except sa.exc.IntegrityError:
+            return False  # another save took this version number first
+
+    def _save(self, db: Connection, name: str, text: str, source: str, sha256: str, message: str) -> int:
+        latest = self._latest(db, name)
+        number = (latest.version if latest else 0) + 1
+        key = (t.catalogs.c.workspace_id == self.id) & (t.catalogs.c.name == name)
+        if db.execute(sa.select(t.catalogs.c.name).where(key)).first() is None:
+            db.execute(t.catalogs.insert().values(workspace_id=self.id, name=name, deleted_at=None))
+        else:
+            db.execute(t.catalogs.update().where(key).values(deleted_at=None))
+        db.execute(
+            t.catalog_versions.insert().values(
+                workspace_id=self.id,
+                name=name,
+                version=number,
+                text=text,
+                sha256=sha256,
+                source=source,
+                author=self.person,
+                message=message,
+                saved_at=_now(),
+            )
+        )
+        self._log(db, "save", f"{name} version {number}" + (f": {message}" if message else ""))
+        return number
+
+    def _latest(self, db: Connection, name: str) -> StoredCatalog | None:
+        v = t.catalog_versions
+        row = db.execute(
+            sa.select(v).where((v.c.workspace_id == self.id) & (v.c.name == name)).order_by(v.c.version.desc()).limit(1)
+        ).first()
+        return _stored(row) if row else None
+
+    def free_name(self, name: str) -> str:
+        """`name`, or `name (2)`, `name (3)`, ... : the first name no stored catalog uses."""
+        taken = {c.name for c in self.catalogs()}
+        n, candidate = 2, name
+        while candidate in taken:
+            candidate, n = f"{name} ({n})", n + 1
+        return candidate
+
+    def catalog(self, name: str, version: int | None = None) -> StoredCatalog | None:
+        """The latest version of a catalog (or the given version); None if there is none or it was deleted."""
+        self._require("viewer", "reading a catalog")
+        with self._db() as db:
+            if self._deleted(db, name):
+                return None
+            if version is None:
+                return self._latest(db, name)
+            v = t.catalog_versions
+            row = db.execute(
+                sa.select(v).where((v.c.workspace_id == self.id) & (v.c.name == name) & (v.c.version == version))
+            ).first()
+            return _stored(row) if row else None
+
+    def _deleted(self, db: Connection, name: str) -> bool:
+        row = db.execute(
+            sa.select(t.catalogs.c.deleted_at).where(
+                (t.catalogs.c.workspace_id == self.id) & (t.catalogs.c.name == name)
+            )
+        ).first()
+        return row is None or row[0] is not None
+
+    def catalogs(self) -> list[StoredCatalog]:
+        """The latest version of every catalog, most recently saved first."""
+        if not self.may("viewer"):
+            return []
+        v, c = t.catalog_versions, t.catalogs
+        latest = (
+            sa.select(v.c.name, sa.func.max(v.c.version).label("version"))
+            .where(v.c.workspace_id == self.id)
+            .group_by(v.c.name)
+            .subquery()
+        )
+        query = (
+            sa.select(v)
+            .join(latest, (v.c.name == latest.c.name) & (v.c.version == latest.c.version))
+            .join(c, (c.c.workspace_id == v.c.workspace_id) & (c.c.name == v.c.name))
+            .where((v.c.workspace_id == self.id) & c.c.deleted_at.is_(None))
+            .order_by(v.c.saved_at.desc(), v.c.name)
+        )
+        with self._db() as db:
+            return [_stored(r) for r in db.execute(query)]
+
+    def versions(self, name: str) -> list[StoredCatalog]:
+        """Every saved version of a catalog, newest first."""
+        self._require("viewer", "reading a catalog's history")
+        v = t.catalog_versions
+        with self._db() as db:
+            rows = db.execute(
+                sa.select(v).where((v.c.workspace_id == self.id) & (v.c.name == name)).order_by(v.c.version.desc())
+            )
+            return [_stored(r) for r in rows]
+
+    def restore(self, name: str, version: int, expected: str | None) -> int | None:
+        """Make an old version the latest again, as a new version (history is never rewritten). None when
+        someone saved in between (the caller's `expected` is no longer the latest)."""
+        old = self.catalog(name, version)
+        if old is None:
+            raise KeyError(f"catalog '{name}' has no version {version}")
+        ok = self.save_catalog_if(name, old.text, old.source, old.sha256, expected, f"restored version {version}")
+        if not ok:
+            return None
+        latest = self.catalog(name)
+        return latest.version if latest else None
+
+    def delete_catalog(self, name: str) -> None:
+        """Hide a catalog (its versions stay, for the audit trail); owners only."""
+        self._require("owner", "deleting a catalog")
+        with self._db() as db:
+            db.execute(
+                t.catalogs.update()
+                .where((t.catalogs.c.workspace_id == self.id) & (t.catalogs.c.name == name))
+                .values(deleted_at=_now())
+            )
+            db.execute(t.drafts.delete().where((t.drafts.c.workspace_id == self.id) & (t.drafts.c.name == name)))
+            self._log(db, "delete", name)
+
+    # Drafts: unsaved edits, kept even when invalid, per person -------------------------------------------
+    def save_draft(self, name: str, payload: Any) -> None:
+        self._require("editor", "editing a catalog")
+        key = (t.drafts.c.workspace_id == self.id) & (t.drafts.c.name == name) & (t.drafts.c.person == self.person)
+        with self._db() as db:
+            db.execute(t.drafts.delete().where(key))
+            db.execute(
+                t.drafts.insert().values(
+                    workspace_id=self.id, name=name, person=self.person, payload=json.dumps(payload), saved_at=_now()
+                )
+            )
+
+    def draft(self, name: str) -> Any | None:
+        key = (t.drafts.c.workspace_id == self.id) & (t.drafts.c.name == name) & (t.drafts.c.person == self.person)
+        with self._db() as db:
+            row = db.execute(sa.select(t.drafts.c.payload).where(key)).first()
+        return json.loads(row[0]) if row else None
+
+    def discard_draft(self, name: str) -> None:
+        key = (t.drafts.c.workspace_id == self.id) & (t.drafts.c.name == name) & (t.drafts.c.person == self.person)
+        with self._db() as db:
+            db.execute(t.drafts.delete().where(key))
+
+    # Incident logs --------------------------------------------------------------------------------------
+    def save_incident_log(self, name: str, data: bytes) -> None:
+        self._require("editor", "adding an incident log")
+        key = (t.incident_logs.c.workspace_id == self.id) & (t.incident_logs.c.name == name)
+        with self._db() as db:
+            db.execute(t.incident_logs.delete().where(key))
+            db.execute(
+                t.incident_logs.insert().values(
+                    workspace_id=self.id, name=name, data=data, author=self.person, saved_at=_now()
+                )
+            )
+            self._log(db, "incident log", name)
+
+    def incident_logs(self) -> list[tuple[str, bytes]]:
+        if not self.may("viewer"):
+            return []
+        with self._db() as db:
+            rows = db.execute(
+                sa.select(t.incident_logs.c.name, t.incident_logs.c.data)
+                .where(t.incident_logs.c.workspace_id == self.id)
+                .order_by(t.incident_logs.c.name)
+            )
+            return [(r[0], bytes(r[1])) for r in rows]
+
+    def delete_incident_log(self, name: str) -> None:
+        self._require("editor", "removing an incident log")
+        with self._db() as db:
+            db.execute(
+                t.incident_logs.delete().where(
+                    (t.incident_logs.c.workspace_id == self.id) & (t.incident_logs.c.name == name)
+                )
+            )
+            self._log(db, "incident log removed", name)
+
+    # Preferences ----------------------------------------------------------------------------------------
+    def set_pref(self, key: str, value: Any) -> None:
+        self._require("editor", "changing the settings")
+        where = (t.prefs.c.workspace_id == self.id) & (t.prefs.c.key == key)
+        with self._db() as db:
+            db.execute(t.prefs.delete().where(where))
+            db.execute(t.prefs.insert().values(workspace_id=self.id, key=key, value=json.dumps(value)))
+            self._log(db, "settings", key)
+
+    def pref(self, key: str, default: Any = None) -> Any:
+        where = (t.prefs.c.workspace_id == self.id) & (t.prefs.c.key == key)
+        with self._db() as db:
+            row = db.execute(sa.select(t.prefs.c.value).where(where)).first()
+        return json.loads(row[0]) if row else default
+
+    # Assessment snapshots -------------------------------------------------------------------------------
+    def save_snapshot(
+        self,
+        catalog: str,
+        catalog_version: int,
+        fingerprint: str,
+        assessment_json: str,
+        settings_json: str,
+        history_sha256: str,
+    ) -> bool:
+        """Keep an assessment of a saved catalog version (once per Run fingerprint); True if it was new."""
+        if not self.may("viewer"):
+            return False
+        try:
+            with self._db() as db:
+                db.execute(
+                    t.snapshots.insert().values(
+                        workspace_id=self.id,
+                        catalog=catalog,
+                        catalog_version=catalog_version,
+                        fingerprint=fingerprint,
+                        assessment=assessment_json,
+                        settings=settings_json,
+                        history_sha256=history_sha256,
+                        author=self.person,
+                        created_at=_now(),
+                    )
+                )
+            return True
+        except sa.exc.IntegrityError:
+            return False
+
+    def snapshots(self, catalog: str) -> list[Snapshot]:
+        """Every kept assessment of a catalog, oldest first."""
+        if not self.may("viewer"):
+            return []
+        s = t.snapshots
+        with self._db() as db:
+            rows = db.execute(
+                sa.select(s).where((s.c.workspace_id == self.id) & (s.c.catalog == catalog)).order_by(s.c.id)
+            )
+            return [_snapshot(r) for r in rows]
+
+    # Audit ----------------------------------------------------------------------------------------------
+    def audit_log(self, limit: int = 200) -> list[tuple[str, str, str, str]]:
+        """(when, who, what, detail), newest first."""
+        self._require("viewer", "reading the audit log")
+        a = t.audit
+        with self._db() as db:
+            rows = db.execute(
+                sa.select(a.c.at, a.c.person, a.c.action, a.c.detail)
+                .where(a.c.workspace_id == self.id)
+                .order_by(a.c.id.desc())
+                .limit(limit)
+            )
+            return [tuple(r) for r in rows]
+
+    def _log(self, db: Connection, action: str, detail: str) -> None:
+        db.execute(
+            t.audit.insert().values(workspace_id=self.id, person=self.person, action=action, detail=detail, at=_now())
+        )
+
+    @contextmanager
+    def _db(self) -> Iterator[Connection]:
+        with self.store.engine.begin() as db:
+            yield db
+
+
+def _stored(row) -> StoredCatalog:
+    m = row._mapping
+    return StoredCatalog(
+        name=m["name"],
+        text=m["text"],
+        source=m["source"],
+        sha256=m["sha256"],
+        saved_at=m["saved_at"],
+        version=m["version"],
+        author=m["author"],
+        message=m["message"],
+    )
+
+
+def _snapshot(row) -> Snapshot:
+    m = row._mapping
+    return Snapshot(
+        id=m["id"],
+        catalog=m["catalog"],
+        catalog_version=m["catalog_version"],
+        fingerprint=m["fingerprint"],
+        assessment=m["assessment"],
+        settings=m["settings"],
+        history_sha256=m["history_sha256"],
+        author=m["author"],
+        created_at=m["created_at"],
+    )

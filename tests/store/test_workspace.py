@@ -1,0 +1,134 @@
+"""Team workspaces on SQLite and PostgreSQL: versions, refused stale saves, isolation, roles, snapshots,
+the audit trail, and the import of a one-machine 0.1 workspace."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+
+from risk.store import PermissionDenied, Store
+
+
+def test_every_save_is_a_version_with_its_author_and_message(store):
+    ws = store.workspace("trust", "alice@nhs.example", owners=("alice@nhs.example",))
+    assert ws.save_catalog("main", "v1", "upload.yaml", "sha1", "first cut") == 1
+    assert ws.save_catalog_if("main", "v2", "edit", "sha2", "sha1", "added EPR") is True
+    versions = ws.versions("main")
+    assert [(v.version, v.text, v.author, v.message) for v in versions] == [
+        (2, "v2", "alice@nhs.example", "added EPR"),
+        (1, "v1", "alice@nhs.example", "first cut"),
+    ]
+    assert ws.catalog("main").version == 2 and ws.catalog("main", 1).text == "v1"
+    assert ws.restore("main", 1, "sha2") == 3  # restoring adds a version; history is never rewritten
+    assert ws.catalog("main").text == "v1" and len(ws.versions("main")) == 3
+    when, who, what, detail = ws.audit_log()[0]
+    assert (who, what, detail) == ("alice@nhs.example", "save", "main version 3: restored version 1")
+    assert when.endswith("Z")
+
+
+def test_a_stale_save_is_refused_and_nothing_is_overwritten(store):
+    ws = store.workspace("trust")
+    assert ws.save_catalog_if("main", "v1", "upload", "sha1", None)
+    assert ws.save_catalog_if("main", "v2", "edit", "sha2", "sha1")
+    assert not ws.save_catalog_if("main", "v3", "edit", "sha3", "sha1")  # someone saved sha2 in between
+    assert ws.catalog("main").text == "v2"
+    assert ws.save_catalog_if("main", "v2", "edit", "sha2", "sha1")  # the same content is no conflict
+    assert len(ws.versions("main")) == 2
+    assert not ws.save_catalog_if("main", "other", "upload", "sha9", None)  # a new name must be free
+
+
+@pytest.mark.timeout(60)
+def test_two_people_saving_at_once_cannot_both_win(store):
+    ws = store.workspace("trust")
+    ws.save_catalog("main", "v1", "upload", "sha1")
+    results: list[bool] = []
+    start = threading.Barrier(4)
+
+    def save(n: int) -> None:
+        start.wait()
+        results.append(ws.save_catalog_if("main", f"edit {n}", "edit", f"sha-{n}", "sha1"))
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(results) == [False, False, False, True]
+    assert [v.version for v in ws.versions("main")] == [2, 1]
+
+
+def test_teams_never_see_each_others_catalogs(store):
+    nhs = store.workspace("nhs-trust", "alice@nhs.example", owners=("alice@nhs.example", "bob@council.example"))
+    council = store.workspace("council", "bob@council.example", owners=("alice@nhs.example", "bob@council.example"))
+    nhs.save_catalog("clinical", "nhs text", "upload", "a")
+    council.save_catalog("services", "council text", "upload", "b")
+    assert [c.name for c in nhs.catalogs()] == ["clinical"]
+    assert [c.name for c in council.catalogs()] == ["services"]
+    assert council.catalog("clinical") is None
+    outsider = store.workspace("nhs-trust", "bob@council.example")  # not a member there
+    assert outsider.role is None and outsider.catalogs() == []
+    with pytest.raises(PermissionDenied, match="not a member"):
+        outsider.catalog("clinical")
+    assert store.workspaces_of("alice@nhs.example") == ["nhs-trust"]
+
+
+def test_roles_decide_who_may_do_what(store):
+    owner = store.workspace("trust", "olu@nhs.example", owners=("olu@nhs.example",))
+    owner.set_member("vic@nhs.example", "viewer")
+    owner.set_member("eve@nhs.example", "editor")
+    owner.save_catalog("main", "v1", "upload", "sha1")
+    viewer = store.workspace("trust", "Vic@NHS.example")  # addresses are compared case-blind
+    editor = store.workspace("trust", "eve@nhs.example")
+    assert viewer.catalog("main").text == "v1"
+    with pytest.raises(PermissionDenied, match="needs the editor role"):
+        viewer.save_catalog("main", "v2", "edit", "sha2")
+    assert editor.save_catalog("main", "v2", "edit", "sha2") == 2
+    with pytest.raises(PermissionDenied, match="needs the owner role"):
+        editor.delete_catalog("main")
+    with pytest.raises(PermissionDenied, match="needs the owner role"):
+        editor.set_member("eve@nhs.example", "owner")
+    with pytest.raises(PermissionDenied, match="at least one owner"):
+        owner.set_member("olu@nhs.example", "editor")
+    owner.delete_catalog("main")
+    assert owner.catalogs() == [] and owner.catalog("main") is None
+    assert [v.version for v in owner.versions("main")] == [2, 1]  # deleted, but its history is kept
+    assert ("olu@nhs.example", "member", "vic@nhs.example: viewer") in [x[1:] for x in owner.audit_log()]
+
+
+def test_an_assessment_is_kept_once_per_run(store):
+    ws = store.workspace("trust")
+    ws.save_catalog("main", "v1", "upload", "sha1")
+    assert ws.save_snapshot("main", 1, "fp1", '{"services": []}', "{}", "hist")
+    assert not ws.save_snapshot("main", 1, "fp1", '{"services": []}', "{}", "hist")  # the same Run
+    assert ws.save_snapshot("main", 2, "fp2", '{"services": [1]}', "{}", "hist")
+    assert [(s.catalog_version, s.fingerprint) for s in ws.snapshots("main")] == [(1, "fp1"), (2, "fp2")]
+
+
+def test_a_one_machine_workspace_is_imported_into_the_default_one(tmp_path):
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(
+        """
+        CREATE TABLE catalogs (name TEXT PRIMARY KEY, text TEXT NOT NULL, source TEXT NOT NULL,
+                               sha256 TEXT NOT NULL, saved_at TEXT NOT NULL);
+        CREATE TABLE drafts (name TEXT PRIMARY KEY, payload TEXT NOT NULL, saved_at TEXT NOT NULL);
+        CREATE TABLE incident_logs (name TEXT PRIMARY KEY, data BLOB NOT NULL, saved_at TEXT NOT NULL);
+        CREATE TABLE prefs (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO catalogs VALUES ('trust', 'organisation: T', 'upload.yaml', 'abc', '2026-01-01T00:00:00Z');
+        INSERT INTO drafts VALUES ('trust', '{"a": 1}', '2026-01-01T00:00:00Z');
+        INSERT INTO incident_logs VALUES ('ours.csv', X'6964', '2026-01-01T00:00:00Z');
+        INSERT INTO prefs VALUES ('settings_overrides', '{"seed": 3}');
+        """
+    )
+    db.commit()
+    db.close()
+    ws = Store(f"sqlite:///{path}").workspace("default")
+    assert ws.catalog("trust").text == "organisation: T" and ws.catalog("trust").version == 1
+    assert ws.draft("trust") == {"a": 1}
+    assert ws.incident_logs() == [("ours.csv", b"id")]
+    assert ws.pref("settings_overrides") == {"seed": 3}
+    assert ws.role == "owner"  # the local user owns what they had
+    tables = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert not {t for t in tables if t.startswith("legacy_")}
