@@ -28,10 +28,27 @@ if TYPE_CHECKING:
 # `lynchpin --help` (and a mistyped command) answer at once.
 
 
-def read_catalog(*args, **kwargs):
+def read_catalog(source, *args, **kwargs):
+    """A catalog from a path, or from standard input when the path is '-' (its form is sniffed)."""
     from risk.catalog.load import read_catalog as read
 
-    return read(*args, **kwargs)
+    if str(source) == "-":
+        from risk.catalog.sources.base import MAX_INPUT_BYTES
+
+        return read(sys.stdin.buffer.read(MAX_INPUT_BYTES + 1), *args, **({"name": "<stdin>"} | kwargs))
+    return read(source, *args, **kwargs)
+
+
+def _format(fmt: str | None, as_json: bool, allowed: tuple[str, ...] = ("table", "json")) -> str:
+    """The one --format option; --json still works, with a notice."""
+    if as_json:
+        err.print("note: --json is now --format json (it still works)", markup=False)
+        return "json"
+    fmt = (fmt or allowed[0]).lower()
+    if fmt not in allowed:
+        err.print(f"--format must be {' or '.join(allowed)}", markup=False)
+        raise typer.Exit(2)
+    return fmt
 
 
 def read_outages(*args, **kwargs):
@@ -58,6 +75,25 @@ app = typer.Typer(
 )
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from risk.version import __version__
+
+        out.print(f"lynchpin {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Dependency risk assessment: single points of failure, outage history, tolerance-breach risk.
+
+    A catalog argument may be '-' to read the catalog from standard input."""
 
 
 def _print_problems(problems: list[Problem]) -> None:
@@ -122,9 +158,11 @@ def _run(
 @app.command()
 def validate(
     catalogs: Annotated[list[Path], typer.Argument(help="Catalog files (YAML, JSON, XLSX, CSV zip) or CSV folders.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the problems as JSON.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    as_json: Annotated[bool, typer.Option("--json", hidden=True, help="Old spelling of --format json.")] = False,
 ) -> None:
     """Check catalogs and report every problem with its location. Exit 2 when any is invalid."""
+    as_json = _format(fmt, as_json) == "json"
     invalid = 0
     results = []
     history = read_outages(default_history_paths())
@@ -133,9 +171,11 @@ def validate(
         if report.catalog is not None and history.ok:
             from risk.history.match import unrecognised_products
 
-            report.problems += unrecognised_products(report.catalog, history.records, where=str(path))
+            report.problems += unrecognised_products(report.catalog, history.records, where=report.source)
         invalid += not report.ok
-        results.append({"catalog": str(path), "valid": report.ok, "problems": [p.to_dict() for p in report.problems]})
+        results.append(
+            {"catalog": report.source, "valid": report.ok, "problems": [p.to_dict() for p in report.problems]}
+        )
         if not as_json:
             _print_problems(report.problems)
             if report.ok:
@@ -144,11 +184,11 @@ def validate(
                 from risk.presentation.format import catalog_size
 
                 out.print(
-                    f"{path}: valid ({catalog_size(c)}"
+                    f"{report.source}: valid ({catalog_size(c)}"
                     f"{', ' + str(len(report.warnings)) + ' warning(s)' if report.warnings else ''})"
                 )
             else:
-                out.print(f"{path}: INVALID ({len(report.errors)} error(s))")
+                out.print(f"{report.source}: INVALID ({len(report.errors)} error(s))")
     if as_json:
         out.print_json(json.dumps(results))
     raise typer.Exit(2 if invalid else 0)
@@ -490,9 +530,11 @@ def outages(
     capability: Annotated[str | None, typer.Option(help="Only this capability, e.g. mfa.")] = None,
     files: Annotated[list[Path] | None, typer.Option("--file", help="Your own incident log (CSV/JSON/YAML).")] = None,
     no_history: Annotated[bool, typer.Option("--no-history", help="Leave out the shipped history.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the records as JSON.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    as_json: Annotated[bool, typer.Option("--json", hidden=True, help="Old spelling of --format json.")] = False,
 ) -> None:
     """List the outage history as a table (the shipped records plus any incident log you add)."""
+    as_json = _format(fmt, as_json) == "json"
     sources = ([] if no_history else default_history_paths()) + list(files or [])
     report = read_outages(sources)
     _print_problems(report.problems)
@@ -529,7 +571,120 @@ def outages(
             r.summary or "",
         )
     out.print(table)
-    out.print("Durations marked ? are unknown in the source. Sources: `lynchpin outages --json` lists every URL.")
+    out.print(
+        "Durations marked ? are unknown in the source. Sources: `lynchpin outages --format json` lists every URL."
+    )
+
+
+def _assessment_or_catalog(path: Path, overrides: dict | None, outages: list[Path] | None):
+    """(catalog or None, assessment): a saved assessment JSON is read as it is; a catalog is assessed."""
+    text = None
+    if str(path) != "-" and path.suffix.lower() == ".json" and path.is_file():
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if '"tolerance_breach_probability"' in text:
+            from pydantic import ValidationError
+
+            from risk.engine.assessment import Assessment
+
+            try:
+                return None, Assessment.model_validate_json(text)
+            except ValidationError as exc:
+                err.print(f"{path}: not an assessment this version can read: {exc.errors()[0]['msg']}", markup=False)
+                raise typer.Exit(2) from None
+    run = _run(path, outages, overrides=overrides)
+    return run.catalog, run.assessment
+
+
+@app.command()
+@_refusing_bad_input
+def diff(
+    before: Annotated[Path, typer.Argument(help="A catalog, or an assessment saved with `assess --format json`.")],
+    after: Annotated[Path, typer.Argument(help="The same, later.")],
+    outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
+    years: Annotated[int | None, typer.Option("--years", min=100, help="Simulated years (20000).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Random seed (1).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """What changed between two catalogs (and in their assessments), or between two saved assessments."""
+    fmt = _format(fmt, False)
+    overrides = {k: v for k, v in (("simulated_years", years), ("seed", seed)) if v is not None}
+    old_catalog, old = _assessment_or_catalog(before, overrides, outages)
+    new_catalog, new = _assessment_or_catalog(after, overrides, outages)
+    from risk.compare import assessment_diff, catalog_diff
+
+    changes = catalog_diff(old_catalog, new_catalog) if old_catalog and new_catalog else None
+    moves = assessment_diff(old, new)
+    if fmt == "json":
+        out.print_json(
+            json.dumps(
+                {
+                    "catalog": changes.model_dump(mode="json") if changes else None,
+                    "assessment": moves.model_dump(mode="json"),
+                }
+            )
+        )
+        return
+    from risk.presentation.terminal import render_diff
+
+    render_diff(changes, moves, new, out)
+
+
+@app.command()
+@_refusing_bad_input
+def check(
+    catalog: Annotated[Path, typer.Argument(help="The catalog to check (or '-' for standard input).")],
+    max_rating: Annotated[
+        str | None, typer.Option("--max-rating", help="Fail when a service is rated above this (low ... extreme).")
+    ] = None,
+    max_breach: Annotated[
+        float | None,
+        typer.Option(
+            "--max-breach",
+            min=0,
+            max=1,
+            help="Fail when a service's yearly chance of an outage beyond tolerance is above this (0 to 1).",
+        ),
+    ] = None,
+    no_new_spof: Annotated[
+        Path | None,
+        typer.Option(
+            "--no-new-spof",
+            help="Fail when a service has a single point of failure it did not have in "
+            "this baseline (a catalog or a saved assessment).",
+        ),
+    ] = None,
+    outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
+    years: Annotated[int | None, typer.Option("--years", min=100, help="Simulated years (20000).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """A policy gate for CI: exit 1 when the catalog breaks a policy (printing why), 0 when it meets them."""
+    fmt = _format(fmt, False)
+    from risk.engine.rating import BANDS
+
+    if max_rating is not None and max_rating.lower() not in BANDS:
+        err.print(f"--max-rating must be one of {', '.join(BANDS)}", markup=False)
+        raise typer.Exit(2)
+    if max_rating is None and max_breach is None and no_new_spof is None:
+        err.print("give at least one policy: --max-rating, --max-breach or --no-new-spof", markup=False)
+        raise typer.Exit(2)
+    overrides = {"simulated_years": years} if years else None
+    _, assessment = _assessment_or_catalog(catalog, overrides, outages)
+    baseline = _assessment_or_catalog(no_new_spof, overrides, outages)[1] if no_new_spof else None
+    from risk.compare import check_policy
+
+    breaches = check_policy(assessment, max_rating and max_rating.lower(), max_breach, baseline)
+    if fmt == "json":
+        out.print_json(json.dumps({"passed": not breaches, "breaches": [b.model_dump() for b in breaches]}))
+    else:
+        for b in breaches:
+            out.print(f"FAIL {b.rule}: {b.message}", markup=False)
+        out.print(
+            f"{len(breaches)} polic{'y breach' if len(breaches) == 1 else 'y breaches'}"
+            if breaches
+            else f"passed: {len(assessment.services)} services meet every policy given",
+            markup=False,
+        )
+    raise typer.Exit(1 if breaches else 0)
 
 
 def main() -> None:

@@ -23,9 +23,9 @@ def test_validate_examples_exits_0():
 def test_validate_json_output(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("organisation: T\nservices: []\n")
-    result = runner.invoke(app, ["validate", "--json", str(bad)])
+    result = runner.invoke(app, ["validate", "--format", "json", str(bad)])
     assert result.exit_code == 2
-    payload = json.loads(result.output)
+    payload = json.loads(result.stdout)
     assert payload[0]["valid"] is False and payload[0]["problems"][0]["where"]["line"] == 2
 
 
@@ -57,9 +57,11 @@ def test_shipped_templates_are_current(tmp_path):
 
 
 def test_outages_filters_by_provider_alias_and_capability():
-    result = runner.invoke(app, ["outages", "--provider", "Azure Active Directory", "--capability", "mfa", "--json"])
+    result = runner.invoke(
+        app, ["outages", "--provider", "Azure Active Directory", "--capability", "mfa", "--format", "json"]
+    )
     assert result.exit_code == 0
-    records = json.loads(result.output)
+    records = json.loads(result.stdout)
     assert records and all("Entra ID" in r["product"] for r in records)
     assert {"microsoft-20250113", "microsoft-20181119"} <= {r["id"] for r in records}
 
@@ -117,3 +119,74 @@ def test_assess_invalid_catalog_exits_2(tmp_path):
 def test_validate_counts_dependencies_and_groups_apart():
     result = runner.invoke(app, ["validate", str(DEFAULT_CATALOG)])
     assert result.exit_code == 0 and "8 services, 22 dependencies and 2 groups" in result.output
+
+
+def _changed_catalog(tmp_path):
+    """The NHS example with the EPR also needing Entra sign-in: new single points of failure for it."""
+    import yaml
+
+    doc = yaml.safe_load(DEFAULT_CATALOG.read_text())
+    for s in doc["services"]:
+        if s["id"] == "epr":
+            s["requires"] = [*s["requires"], "entra-signin"]
+    path = tmp_path / "changed.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def test_version_and_a_catalog_from_standard_input():
+    from risk.version import __version__
+
+    assert runner.invoke(app, ["--version"]).output.strip() == f"lynchpin {__version__}"
+    result = runner.invoke(app, ["validate", "-"], input=DEFAULT_CATALOG.read_text())
+    assert result.exit_code == 0 and "<stdin>: valid" in result.output
+    result = runner.invoke(app, ["validate", "-"], input="organisation: [unclosed\n")
+    assert result.exit_code == 2 and "<stdin>" in result.output
+
+
+def test_one_format_option_and_the_old_spelling_still_works():
+    new = runner.invoke(app, ["outages", "--provider", "Okta", "--format", "json"])
+    old = runner.invoke(app, ["outages", "--provider", "Okta", "--json"])
+    assert new.exit_code == old.exit_code == 0
+    assert json.loads(new.stdout) == json.loads(old.stdout)
+    assert "--json is now --format json" in old.stderr
+    assert runner.invoke(app, ["validate", str(DEFAULT_CATALOG), "--format", "yaml"]).exit_code == 2
+
+
+def test_diff_names_what_changed_in_the_catalog_and_its_assessment(tmp_path):
+    changed = _changed_catalog(tmp_path)
+    result = runner.invoke(app, ["diff", str(DEFAULT_CATALOG), str(changed), "--years", "1000", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert [c["id"] for c in doc["catalog"]["services_changed"]] == ["epr"]
+    assert doc["catalog"]["services_changed"][0]["fields"] == ["requires"]
+    epr = next(m for m in doc["assessment"]["services"] if m["id"] == "epr")
+    assert "entra-signin" in epr["single_points_added"]
+    same = runner.invoke(app, ["diff", str(DEFAULT_CATALOG), str(DEFAULT_CATALOG), "--years", "1000"])
+    assert "catalog: no change" in same.output and "no service's figures changed" in same.output
+
+
+def test_diff_of_two_saved_assessments(tmp_path):
+    for name, catalog in (("before", DEFAULT_CATALOG), ("after", _changed_catalog(tmp_path))):
+        out = runner.invoke(app, ["assess", str(catalog), "--years", "1000", "--format", "json"])
+        (tmp_path / f"{name}.json").write_text(out.stdout)
+    result = runner.invoke(
+        app, ["diff", str(tmp_path / "before.json"), str(tmp_path / "after.json"), "--format", "json"]
+    )
+    doc = json.loads(result.stdout)
+    assert doc["catalog"] is None and any(m["id"] == "epr" for m in doc["assessment"]["services"])
+
+
+def test_check_is_a_ci_gate(tmp_path):
+    base = ["check", str(DEFAULT_CATALOG), "--years", "1000"]
+    failing = runner.invoke(app, [*base, "--max-rating", "high"])
+    assert failing.exit_code == 1 and "FAIL max-rating: Clinical email and calendars (NHSmail)" in failing.output
+    assert runner.invoke(app, [*base, "--max-rating", "extreme"]).exit_code == 0
+    assert runner.invoke(app, [*base, "--max-breach", "1"]).exit_code == 0
+    assert runner.invoke(app, [*base, "--max-breach", "0.05"]).exit_code == 1
+    changed = _changed_catalog(tmp_path)
+    gate = runner.invoke(app, ["check", str(changed), "--no-new-spof", str(DEFAULT_CATALOG), "--years", "1000"])
+    assert gate.exit_code == 1 and "Electronic patient record (hosted) has a new single point of failure" in gate.output
+    assert runner.invoke(app, [*base, "--no-new-spof", str(DEFAULT_CATALOG)]).exit_code == 0
+    assert runner.invoke(app, base).exit_code == 2  # no policy given
+    assert runner.invoke(app, [*base, "--max-rating", "severe"]).exit_code == 2

@@ -28,6 +28,7 @@ LAYERS = {
     "run": 5,
     "schema": 5,
     "presentation": 6,
+    "compare": 6,
     "report": 7,
     "store": 7,
     "cli": 8,

@@ -102,7 +102,7 @@ def test_installed_lynchpin_lists_and_uses_the_whole_history(installed):
     ).stdout
     assert str(env_dir) in where, f"risk was imported from {where}, not the installed wheel"
 
-    listed = run_in(installed, "outages", "--json")
+    listed = run_in(installed, "outages", "--format", "json")
     assert listed.returncode == 0, listed.stderr
     assert len(json.loads(listed.stdout)) == len(load_shipped_history())
 

@@ -215,3 +215,58 @@ def render_combined(picked, effect, console: Console) -> None:
             ", ".join(c.single_points_of_failure_removed) or "-",
         )
     console.print(t)
+
+
+def render_diff(changes, moves, after: Assessment, console: Console) -> None:
+    """What changed: the catalog's services and dependencies (when two catalogs were compared), then every
+    service whose rating, breach probability or single points of failure moved."""
+    if changes is not None:
+        if changes.empty:
+            console.print("catalog: no change")
+        for label, items in (
+            ("services added", changes.services_added),
+            ("services removed", changes.services_removed),
+            ("dependencies added", changes.dependencies_added),
+            ("dependencies removed", changes.dependencies_removed),
+        ):
+            if items:
+                console.print(f"{label}: " + ", ".join(f"{i.name} ({i.id})" for i in items), markup=False)
+        for label, items in (
+            ("services changed", changes.services_changed),
+            ("dependencies changed", changes.dependencies_changed),
+        ):
+            for i in items:
+                console.print(f"{label[:-8]} changed: {i.name} ({i.id}): {', '.join(i.fields)}", markup=False)
+        if changes.other_fields_changed:
+            console.print("catalog fields changed: " + ", ".join(changes.other_fields_changed), markup=False)
+    names = {d.id: d.name for d in after.dependencies}
+    if not moves.services and not moves.services_added and not moves.services_removed:
+        console.print("assessment: no service's figures changed")
+        return
+    t = Table(title="Services whose figures moved", title_justify="left")
+    for col in ("service", "rating", "beyond tolerance, a year", "single points of failure"):
+        t.add_column(col)
+    for m in moves.services:
+        spofs = [f"+{names.get(d, d)}" for d in m.single_points_added] + [
+            f"-{names.get(d, d)}" for d in m.single_points_removed
+        ]
+        t.add_row(
+            m.name,
+            m.rating_before if m.rating_before == m.rating_after else f"{m.rating_before} -> {m.rating_after}",
+            f"{pct(m.breach_probability_before or 0, 1)} -> {pct(m.breach_probability_after or 0, 1)}"
+            + (" (beyond the ranges)" if m.significant else ""),
+            ", ".join(spofs) or "no change",
+        )
+    console.print(t)
+    if moves.services_added or moves.services_removed:
+        console.print(
+            f"services only after: {', '.join(moves.services_added) or 'none'}; "
+            f"only before: {', '.join(moves.services_removed) or 'none'}",
+            markup=False,
+        )
+    console.print(
+        f"extreme or high: {moves.extreme_or_high_before} -> {moves.extreme_or_high_after}; single points of "
+        f"failure added: {', '.join(names.get(d, d) for d in moves.single_points_added) or 'none'}; removed: "
+        f"{', '.join(names.get(d, d) for d in moves.single_points_removed) or 'none'}",
+        markup=False,
+    )
