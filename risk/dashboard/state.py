@@ -19,13 +19,15 @@ import streamlit as st
 from risk.catalog.load import catalog_sha256, read_catalog
 from risk.catalog.model import Catalog
 from risk.catalog.writers import catalog_to_yaml
-from risk.dashboard.workspace import TeamWorkspace, Workspace
+from risk.config import server_config
+from risk.dashboard.workspace import TeamWorkspace, Workspace, open_store
 from risk.data import DEFAULT_EXAMPLE, EXAMPLES, example_paths
 from risk.engine.assessment import Assessment
 from risk.history.load import OutageReport, default_history_paths, read_outages
 from risk.presentation.text import md_escape
 from risk.problems import InputError
 from risk.run import Run
+from risk.store import LOCAL_USER
 
 __all__ = [
     "workspace",
@@ -46,9 +48,37 @@ __all__ = [
 EXAMPLE_PREFIX, SAVED_PREFIX = "example:", "saved:"
 
 
+def person() -> str | None:
+    """Who is using this session: the signed-in person's e-mail address when sign-in is on (None until they
+    sign in), otherwise the local user."""
+    if not server_config().auth:
+        return LOCAL_USER
+    user = st.user
+    if not user.get("is_logged_in"):
+        return None
+    return str(user.get("email") or user.get("sub") or "").casefold() or None
+
+
 def workspace() -> TeamWorkspace:
-    """This session's workspace, as the signed-in person (or the local user) sees it."""
-    return Workspace()
+    """This session's workspace, as the signed-in person (or the local user) sees it: the one chosen on the
+    Settings page among theirs, or the configured default."""
+    who = person() or "nobody"
+    chosen = st.session_state.get("workspace_slug")
+    return Workspace(person=who, slug=chosen)
+
+
+def workspace_choices() -> list[str]:
+    """The workspaces this session's person belongs to (the configured default first when they do)."""
+    who = person()
+    if who is None:
+        return []
+    ws = workspace()
+    return sorted(open_store(ws.store.url).workspaces_of(who), key=lambda x: (x != ws.slug, x))
+
+
+def may(role: str) -> bool:
+    """Whether this session's person has at least `role` in the workspace in use."""
+    return workspace().may(role)
 
 
 @dataclass
@@ -59,6 +89,7 @@ class Current:
     yaml: str
     source: str
     sha256: str | None = None  # the stored version this session loaded (None: a bundled example)
+    version: int | None = None  # its version number
 
 
 def choices() -> list[str]:
@@ -80,8 +111,8 @@ def choose(key: str) -> None:
     st.query_params["catalog"] = key
 
 
-def _loaded() -> dict[str, tuple[str, str]]:
-    """Saved catalogs as this session opened them: key -> (SHA-256, YAML)."""
+def _loaded() -> dict[str, tuple[str, str, int]]:
+    """Saved catalogs as this session opened them: key -> (SHA-256, YAML, version)."""
     return st.session_state.setdefault("loaded_versions", {})
 
 
@@ -120,10 +151,10 @@ def current() -> Current:
         if stored is not None:
             # The version this session opened stays in use until the user reloads: a save made elsewhere
             # meanwhile neither changes what this session shows nor is overwritten by this session's save.
-            sha, text = _loaded().setdefault(key, (stored.sha256, stored.text))
+            sha, text, version = _loaded().setdefault(key, (stored.sha256, stored.text, stored.version))
             report = read_catalog(text.encode("utf-8"), name=f"{stored.name}.yaml")
             if report.catalog is not None:
-                return Current(key, label(key), report.catalog, text, stored.source, sha)
+                return Current(key, label(key), report.catalog, text, stored.source, sha, version)
         key = default
     path = EXAMPLES / (key.removeprefix(EXAMPLE_PREFIX) + ".yaml")
     if not path.exists():
@@ -182,7 +213,61 @@ def _or_stop(compute):
 
 def assessment(r: Run) -> Assessment:
     with st.spinner("Assessing the catalog..."):
-        return _or_stop(lambda: r.assessment)
+        result = _or_stop(lambda: r.assessment)
+    _keep_snapshot(r)
+    return result
+
+
+def _keep_snapshot(r: Run) -> None:
+    """Keep the assessment of a saved catalog version in the workspace (once per Run), so the Overview and
+    the reports can say what changed since the last one."""
+    cur = current()
+    kept = st.session_state.setdefault("snapshots_kept", set())
+    if not cur.key.startswith(SAVED_PREFIX) or cur.version is None or r.fingerprint in kept:
+        return
+    if r.catalog is not cur.catalog and r.catalog != cur.catalog:
+        return
+    import hashlib
+    import json
+
+    a = r.assessment
+    history_sha = hashlib.sha256("\n".join(sorted(x.id for x in r.records)).encode()).hexdigest()
+    workspace().save_snapshot(
+        cur.key.removeprefix(SAVED_PREFIX),
+        cur.version,
+        r.fingerprint,
+        a.model_dump_json(),
+        json.dumps(r.settings.model_dump(mode="json"), sort_keys=True),
+        history_sha,
+    )
+    kept.add(r.fingerprint)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _snapshot_assessment(url_and_id: str, text: str) -> Assessment:
+    return Assessment.model_validate_json(text)
+
+
+def since_last(r: Run):
+    """(the previous snapshot, its assessment) of the catalog in use: the latest kept assessment of it
+    that is not this Run; None when there is none (a bundled example, or the first assessment)."""
+    cur = current()
+    if not cur.key.startswith(SAVED_PREFIX):
+        return None
+    previous = [x for x in workspace().snapshots(cur.key.removeprefix(SAVED_PREFIX)) if x.fingerprint != r.fingerprint]
+    if not previous:
+        return None
+    last = previous[-1]
+    return last, _snapshot_assessment(f"{workspace().where}#{last.id}", last.assessment)
+
+
+def trend(r: Run, limit: int = 24) -> list:
+    """The kept assessments of the catalog in use, oldest first (at most `limit`), as (snapshot, assessment)."""
+    cur = current()
+    if not cur.key.startswith(SAVED_PREFIX):
+        return []
+    kept = workspace().snapshots(cur.key.removeprefix(SAVED_PREFIX))[-limit:]
+    return [(x, _snapshot_assessment(f"{workspace().where}#{x.id}", x.assessment)) for x in kept]
 
 
 def recommendations(r: Run):
@@ -212,7 +297,8 @@ def save_catalog(name: str, catalog: Catalog, source: str, loaded: str | None = 
     if not workspace().save_catalog_if(name, text, source, sha, loaded):
         raise SavedInBetween(name)
     key = SAVED_PREFIX + name
-    _loaded()[key] = (sha, text)
+    saved = workspace().catalog(name)
+    _loaded()[key] = (sha, text, saved.version if saved else None)
     choose(key)
     return key
 

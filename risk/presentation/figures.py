@@ -181,3 +181,30 @@ def outage_timeline(rows: list[dict]) -> go.Figure:
         title="Outage timeline (size: duration)",
         legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
     )
+
+
+def trend(points: Sequence) -> go.Figure:
+    """Kept assessments over time: services rated extreme or high (bars) and tier-1 services with a single
+    point of failure (line). `points` are (when, label, extreme_or_high, tier1_with_spof)."""
+    fig = go.Figure()
+    fig.add_bar(
+        x=[p[0] for p in points],
+        y=[p[2] for p in points],
+        name="rated extreme or high",
+        marker_color=PALETTE[3],
+        hovertext=[p[1] for p in points],
+        hovertemplate="%{hovertext}: %{y} extreme or high<extra></extra>",
+    )
+    fig.add_scatter(
+        x=[p[0] for p in points],
+        y=[p[3] for p in points],
+        name="tier-1 with a single point of failure",
+        mode="lines+markers",
+        line=dict(color=PALETTE[0]),
+        hovertext=[p[1] for p in points],
+        hovertemplate="%{hovertext}: %{y} tier-1 with a single point of failure<extra></extra>",
+    )
+    fig.update_yaxes(title="services", rangemode="tozero", tickformat="d")
+    fig.update_xaxes(title="assessed on")
+    fig.update_layout(legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"))
+    return _layout(fig, 300, title="Trend across kept assessments")

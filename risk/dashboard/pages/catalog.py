@@ -19,6 +19,7 @@ from risk.catalog.writers import (
     template_xlsx_bytes,
     xlsx_bytes,
 )
+from risk.compare import catalog_diff
 from risk.dashboard import state
 from risk.dashboard.widgets import header, md_escape, sidebar
 from risk.data import example_paths
@@ -136,172 +137,180 @@ elif state.newer_version_saved(cur):
     if st.button("Reload the latest version", key="reload_latest"):
         state.reload(cur)
         st.rerun()
-upload_tab, edit_tab, switch_tab = st.tabs(["Upload", "Edit", "Switch catalog"])
+upload_tab, edit_tab, switch_tab, history_tab = st.tabs(["Upload", "Edit", "Switch catalog", "History"])
 
 with upload_tab:
-    st.markdown(
-        "Upload a catalog as **YAML**, **JSON**, an **XLSX** workbook or a **zip of CSV files** "
-        "(blank templates: the buttons below). It is checked before it is used."
-    )
-    t1, t2, _ = st.columns([1, 1, 2])
-    t1.download_button(
-        "Blank template (XLSX)",
-        template_xlsx_bytes(),
-        file_name="lynchpin-catalog-template.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key="template_xlsx",
-    )
-    t2.download_button(
-        "Blank template (zip of CSVs)",
-        template_csv_zip_bytes(),
-        file_name="lynchpin-catalog-template.zip",
-        mime="application/zip",
-        key="template_zip",
-    )
-    file = st.file_uploader("Catalog file", type=["yaml", "yml", "json", "xlsx", "zip"], key="catalog_upload")
-    if file is not None:
-        data = file.getvalue()
-        digest = hashlib.sha256(data).hexdigest()
-        done = st.session_state.setdefault("uploads_done", {})
-        if digest not in done:
-            report = read_catalog(data, name=file.name)
-            if report.catalog is not None:
-                report.problems += unrecognised_products(report.catalog, state.history().records, where=file.name)
-            if report.catalog is None:
-                done[digest] = ("invalid", report.problems)
+    if not ws.may("editor"):
+        st.info("Uploading a catalog needs the editor role in this workspace; you can view and download.")
+    else:
+        st.markdown(
+            "Upload a catalog as **YAML**, **JSON**, an **XLSX** workbook or a **zip of CSV files** "
+            "(blank templates: the buttons below). It is checked before it is used."
+        )
+        t1, t2, _ = st.columns([1, 1, 2])
+        t1.download_button(
+            "Blank template (XLSX)",
+            template_xlsx_bytes(),
+            file_name="lynchpin-catalog-template.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key="template_xlsx",
+        )
+        t2.download_button(
+            "Blank template (zip of CSVs)",
+            template_csv_zip_bytes(),
+            file_name="lynchpin-catalog-template.zip",
+            mime="application/zip",
+            key="template_zip",
+        )
+        file = st.file_uploader("Catalog file", type=["yaml", "yml", "json", "xlsx", "zip"], key="catalog_upload")
+        if file is not None:
+            data = file.getvalue()
+            digest = hashlib.sha256(data).hexdigest()
+            done = st.session_state.setdefault("uploads_done", {})
+            if digest not in done:
+                report = read_catalog(data, name=file.name)
+                if report.catalog is not None:
+                    report.problems += unrecognised_products(report.catalog, state.history().records, where=file.name)
+                if report.catalog is None:
+                    done[digest] = ("invalid", report.problems)
+                else:
+                    wanted = slug(file.name.rsplit(".", 1)[0])
+                    name = state.save_upload(wanted, report.catalog, f"upload: {file.name}")
+                    done[digest] = ("saved", report.problems, name, wanted)
+                    st.rerun()
+            outcome = done[digest]
+            if outcome[0] == "invalid":
+                show_problems(
+                    outcome[1],
+                    f"{file.name} was not loaded: fix the problems below and upload it again. "
+                    f"The catalog in use ({cur.label}) is unchanged.",
+                )
             else:
-                wanted = slug(file.name.rsplit(".", 1)[0])
-                name = state.save_upload(wanted, report.catalog, f"upload: {file.name}")
-                done[digest] = ("saved", report.problems, name, wanted)
-                st.rerun()
-        outcome = done[digest]
-        if outcome[0] == "invalid":
-            show_problems(
-                outcome[1],
-                f"{file.name} was not loaded: fix the problems below and upload it again. "
-                f"The catalog in use ({cur.label}) is unchanged.",
-            )
-        else:
-            renamed = (
-                f" (a different catalog is already saved as '{outcome[3]}'; it is unchanged)"
-                if outcome[3] != outcome[2]
-                else ""
-            )
-            st.success(f"Loaded {file.name} as '{outcome[2]}' and switched to it{renamed}.")
-            show_problems(outcome[1], "")
+                renamed = (
+                    f" (a different catalog is already saved as '{outcome[3]}'; it is unchanged)"
+                    if outcome[3] != outcome[2]
+                    else ""
+                )
+                st.success(f"Loaded {file.name} as '{outcome[2]}' and switched to it{renamed}.")
+                show_problems(outcome[1], "")
 
 with edit_tab:
-    version = st.session_state.setdefault("edit_version", 0)
-    draft = ws.draft(cur.key)
-    tables = draft or catalog_to_rows(cur.catalog)
-    if draft:
-        st.info("You have unsaved changes to this catalog (kept from your last session). Save them or discard them.")
-    st.caption(
-        "Edit cells, add rows at the bottom, or select rows and delete them. Requirements use the one-cell "
-        "syntax, e.g. `exchange-online, entra-signin~8h, any_of(mfa-app, fido2-keys)`."
-    )
-    with st.expander("Edit one dependency", expanded=False):
-        deps = [d for d in cur.catalog.dependencies]
-        dep_id = st.selectbox(
-            "Dependency",
-            [d.id for d in deps],
-            key=f"one_dep_{cur.key}_{version}",
-            format_func=lambda i: f"{cur.catalog.dependency(i).name} ({i})",
+    if not ws.may("editor"):
+        st.info("Editing a catalog needs the editor role in this workspace; you can view and download.")
+    else:
+        version = st.session_state.setdefault("edit_version", 0)
+        draft = ws.draft(cur.key)
+        tables = draft or catalog_to_rows(cur.catalog)
+        if draft:
+            st.info(
+                "You have unsaved changes to this catalog (kept from your last session). Save them or discard them."
+            )
+        st.caption(
+            "Edit cells, add rows at the bottom, or select rows and delete them. Requirements use the one-cell "
+            "syntax, e.g. `exchange-online, entra-signin~8h, any_of(mfa-app, fido2-keys)`."
         )
-        d = cur.catalog.dependency(dep_id)
-        with st.form(f"one_dep_form_{cur.key}_{version}_{dep_id}"):
-            c1, c2 = st.columns(2)
-            new_name = c1.text_input("Name", d.name)
-            new_provider = c2.text_input("Provider", d.provider or "")
-            new_product = c1.text_input("Product", d.product or "")
-            capability_options = ["", *CAPABILITIES]
-            new_capability = c2.selectbox(
-                "Capability", capability_options, index=capability_options.index(d.capability or "")
+        with st.expander("Edit one dependency", expanded=False):
+            deps = [d for d in cur.catalog.dependencies]
+            dep_id = st.selectbox(
+                "Dependency",
+                [d.id for d in deps],
+                key=f"one_dep_{cur.key}_{version}",
+                format_func=lambda i: f"{cur.catalog.dependency(i).name} ({i})",
             )
-            new_requires = st.text_input("Requires (one-cell syntax)", format_requirement(d.requires))
-            e1, e2, e3 = st.columns(3)
-            new_rate = e1.text_input(
-                "Outages a year (estimate)", "" if d.annual_outages is None else f"{d.annual_outages:g}"
-            )
-            new_mean = e2.text_input(
-                "Mean outage (estimate)", "" if d.mean_outage is None else format_duration(d.mean_outage)
-            )
-            new_unavailability = e3.text_input(
-                "Unavailability (estimate)", "" if d.unavailability is None else f"{d.unavailability:g}"
-            )
-            one_save = st.form_submit_button("Check and save this dependency", type="primary")
-        if one_save:
-            doc = cur.catalog.model_dump(mode="json", exclude_none=True)
-            for item in doc["dependencies"]:
-                if item["id"] == dep_id:
-                    for key, value in (
-                        ("name", new_name),
-                        ("provider", new_provider),
-                        ("product", new_product),
-                        ("capability", new_capability),
-                        ("requires", new_requires),
-                        ("annual_outages", new_rate),
-                        ("mean_outage", new_mean),
-                        ("unavailability", new_unavailability),
-                    ):
-                        if value in ("", None):
-                            item.pop(key, None)
-                        else:
-                            item[key] = value
-            catalog, problems = validate_document(
-                doc, lambda path: Location(f"dependency '{dep_id}'", path=path_text(path))
-            )
-            if catalog is None:
-                show_problems(problems, "Not saved: fix the problems below. The catalog in use is unchanged.")
-            else:
-                save_edit(catalog)
-
-    EDITABLE = ["catalog", "services", "dependencies", "providers"]
-    # Other blocks (controls, settings) are kept as they are: the tables only edit these four.
-    edited: dict[str, list[list]] = {k: v for k, v in tables.items() if k not in EDITABLE}
-    # One form: edits are sent together with the button press, so no edit can race the save.
-    with st.form(f"edit_form_{cur.key}_{version}", border=False):
-        tabs = st.tabs(EDITABLE)
-        for tab, sheet in zip(tabs, EDITABLE, strict=True):
-            rows = tables.get(sheet) or [list(SHEETS[sheet])]
-            frame = pd.DataFrame(
-                [["" if v is None else str(v) for v in r] for r in rows[1:]], columns=list(SHEETS[sheet])
-            ).astype("string")
-            frame.index = range(1, len(frame) + 1)  # row numbers as the error messages count them
-            with tab:
-                out = st.data_editor(
-                    frame,
-                    num_rows="fixed" if sheet == "catalog" else "dynamic",
-                    hide_index=False,
-                    key=f"edit_{sheet}_{cur.key}_{version}",
+            d = cur.catalog.dependency(dep_id)
+            with st.form(f"one_dep_form_{cur.key}_{version}_{dep_id}"):
+                c1, c2 = st.columns(2)
+                new_name = c1.text_input("Name", d.name)
+                new_provider = c2.text_input("Provider", d.provider or "")
+                new_product = c1.text_input("Product", d.product or "")
+                capability_options = ["", *CAPABILITIES]
+                new_capability = c2.selectbox(
+                    "Capability", capability_options, index=capability_options.index(d.capability or "")
                 )
-            values = out.astype(object).where(out.notna(), None).values.tolist()
-            edited[sheet] = [list(SHEETS[sheet])] + [["" if v is None else str(v) for v in r] for r in values]
-        b1, b2, _ = st.columns([2, 1, 2])
-        save = b1.form_submit_button("Check and save changes", type="primary")
-        discard = b2.form_submit_button("Discard changes")
-    if save:
-        sheets = {
-            name: Sheet(name, rows[0], [(i, r) for i, r in enumerate(rows[1:], start=1)], 0)
-            for name, rows in edited.items()
-        }
-        parsed = rows_to_document(sheets, cur.catalog.organisation)
-        catalog, problems = validate_document(parsed.doc, parsed.locate)
-        problems = parsed.problems + problems
-        if catalog is None or any(p.severity == "error" for p in problems):
-            ws.save_draft(cur.key, edited)
-            show_problems(
-                problems,
-                "Not saved: fix the problems below (rows are numbered from 1 in each table). "
-                "Your edits are kept as a draft; the catalog in use is unchanged.",
-            )
-        else:
-            ws.save_draft(cur.key, edited)  # kept until the save lands, so a refused save loses nothing
-            save_edit(catalog)
-    if discard:
-        ws.discard_draft(cur.key)
-        st.session_state["edit_version"] = version + 1
-        st.rerun()
+                new_requires = st.text_input("Requires (one-cell syntax)", format_requirement(d.requires))
+                e1, e2, e3 = st.columns(3)
+                new_rate = e1.text_input(
+                    "Outages a year (estimate)", "" if d.annual_outages is None else f"{d.annual_outages:g}"
+                )
+                new_mean = e2.text_input(
+                    "Mean outage (estimate)", "" if d.mean_outage is None else format_duration(d.mean_outage)
+                )
+                new_unavailability = e3.text_input(
+                    "Unavailability (estimate)", "" if d.unavailability is None else f"{d.unavailability:g}"
+                )
+                one_save = st.form_submit_button("Check and save this dependency", type="primary")
+            if one_save:
+                doc = cur.catalog.model_dump(mode="json", exclude_none=True)
+                for item in doc["dependencies"]:
+                    if item["id"] == dep_id:
+                        for key, value in (
+                            ("name", new_name),
+                            ("provider", new_provider),
+                            ("product", new_product),
+                            ("capability", new_capability),
+                            ("requires", new_requires),
+                            ("annual_outages", new_rate),
+                            ("mean_outage", new_mean),
+                            ("unavailability", new_unavailability),
+                        ):
+                            if value in ("", None):
+                                item.pop(key, None)
+                            else:
+                                item[key] = value
+                catalog, problems = validate_document(
+                    doc, lambda path: Location(f"dependency '{dep_id}'", path=path_text(path))
+                )
+                if catalog is None:
+                    show_problems(problems, "Not saved: fix the problems below. The catalog in use is unchanged.")
+                else:
+                    save_edit(catalog)
+
+        EDITABLE = ["catalog", "services", "dependencies", "providers"]
+        # Other blocks (controls, settings) are kept as they are: the tables only edit these four.
+        edited: dict[str, list[list]] = {k: v for k, v in tables.items() if k not in EDITABLE}
+        # One form: edits are sent together with the button press, so no edit can race the save.
+        with st.form(f"edit_form_{cur.key}_{version}", border=False):
+            tabs = st.tabs(EDITABLE)
+            for tab, sheet in zip(tabs, EDITABLE, strict=True):
+                rows = tables.get(sheet) or [list(SHEETS[sheet])]
+                frame = pd.DataFrame(
+                    [["" if v is None else str(v) for v in r] for r in rows[1:]], columns=list(SHEETS[sheet])
+                ).astype("string")
+                frame.index = range(1, len(frame) + 1)  # row numbers as the error messages count them
+                with tab:
+                    out = st.data_editor(
+                        frame,
+                        num_rows="fixed" if sheet == "catalog" else "dynamic",
+                        hide_index=False,
+                        key=f"edit_{sheet}_{cur.key}_{version}",
+                    )
+                values = out.astype(object).where(out.notna(), None).values.tolist()
+                edited[sheet] = [list(SHEETS[sheet])] + [["" if v is None else str(v) for v in r] for r in values]
+            b1, b2, _ = st.columns([2, 1, 2])
+            save = b1.form_submit_button("Check and save changes", type="primary")
+            discard = b2.form_submit_button("Discard changes")
+        if save:
+            sheets = {
+                name: Sheet(name, rows[0], [(i, r) for i, r in enumerate(rows[1:], start=1)], 0)
+                for name, rows in edited.items()
+            }
+            parsed = rows_to_document(sheets, cur.catalog.organisation)
+            catalog, problems = validate_document(parsed.doc, parsed.locate)
+            problems = parsed.problems + problems
+            if catalog is None or any(p.severity == "error" for p in problems):
+                ws.save_draft(cur.key, edited)
+                show_problems(
+                    problems,
+                    "Not saved: fix the problems below (rows are numbered from 1 in each table). "
+                    "Your edits are kept as a draft; the catalog in use is unchanged.",
+                )
+            else:
+                ws.save_draft(cur.key, edited)  # kept until the save lands, so a refused save loses nothing
+                save_edit(catalog)
+        if discard:
+            ws.discard_draft(cur.key)
+            st.session_state["edit_version"] = version + 1
+            st.rerun()
 
 with switch_tab:
     st.markdown("**Bundled examples**")
@@ -318,12 +327,82 @@ with switch_tab:
     for item in saved:
         key = state.SAVED_PREFIX + item.name
         c1, c2, c3 = st.columns([3, 1, 1])
-        c1.markdown(f"**{md_escape(item.name)}** — {md_escape(item.source)}, saved {item.saved_at}")
+        c1.markdown(
+            f"**{md_escape(item.name)}** — version {item.version}, {md_escape(item.source)}, saved {item.saved_at} "
+            f"by {md_escape(item.author)}"
+        )
         if c2.button("Open", key=f"open_{item.name}", disabled=key == cur.key):
             state.choose(key)
             st.rerun()
-        if c3.button("Delete", key=f"delete_{item.name}"):
+        if c3.button("Delete", key=f"delete_{item.name}", disabled=not ws.may("owner")):
             ws.delete_catalog(item.name)
             if key == cur.key:
                 state.choose(state.EXAMPLE_PREFIX + "nhs-acute-trust")
             st.rerun()
+
+with history_tab:
+    if not cur.key.startswith(state.SAVED_PREFIX):
+        st.info("A bundled example has no history. Save it (Edit) or upload a catalog to start one.")
+    else:
+        name = cur.key.removeprefix(state.SAVED_PREFIX)
+        versions = ws.versions(name)
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "version": [v.version for v in versions],
+                    "saved": [v.saved_at for v in versions],
+                    "by": [v.author for v in versions],
+                    "message": [v.message or "" for v in versions],
+                    "from": [v.source for v in versions],
+                }
+            ),
+            hide_index=True,
+        )
+        if len(versions) >= 2:
+            numbers = [v.version for v in versions]
+            c1, c2 = st.columns(2)
+            older = c1.selectbox("Compare version", numbers, index=1, key="diff_from")
+            newer = c2.selectbox("with version", numbers, index=0, key="diff_to")
+            texts = {v.version: v.text for v in versions}
+            before = read_catalog(texts[older].encode("utf-8"), name=f"{name} v{older}.yaml").catalog
+            after = read_catalog(texts[newer].encode("utf-8"), name=f"{name} v{newer}.yaml").catalog
+            if before is not None and after is not None:
+                change = catalog_diff(before, after)
+                if change.empty:
+                    st.caption("These two versions hold the same catalog.")
+                lines = [
+                    (label, items)
+                    for label, items in (
+                        ("Services added", change.services_added),
+                        ("Services removed", change.services_removed),
+                        ("Services changed", change.services_changed),
+                        ("Dependencies added", change.dependencies_added),
+                        ("Dependencies removed", change.dependencies_removed),
+                        ("Dependencies changed", change.dependencies_changed),
+                    )
+                    if items
+                ]
+                for label, items in lines:
+                    st.markdown(
+                        f"**{label}:** "
+                        + "; ".join(
+                            md_escape(i.name) + (f" ({md_escape(', '.join(i.fields))})" if i.fields else "")
+                            for i in items
+                        )
+                    )
+                if change.other_fields_changed:
+                    st.markdown("**Catalog fields changed:** " + md_escape(", ".join(change.other_fields_changed)))
+            pick = st.selectbox("Restore version", numbers[1:], key="restore_pick")
+            if st.button(
+                f"Restore version {pick} as a new version",
+                key="restore",
+                disabled=not ws.may("editor"),
+                help="The history is kept: the restored catalog becomes the newest version.",
+            ):
+                number = ws.restore(name, pick, cur.sha256)
+                if number is None:
+                    st.error("Not restored: someone saved a newer version since you opened this one. Reload it first.")
+                else:
+                    state.reload(cur)
+                    st.session_state["flash"] = f"Restored version {pick} of {name} as version {number}."
+                    st.rerun()

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from risk.compare import assessment_diff
 from risk.dashboard import state
 from risk.dashboard.widgets import capped, explain, header, md_escape, selected_points, sidebar
 from risk.presentation import figures
@@ -101,6 +102,64 @@ c[3].metric(
     help="The provider whose failure alone could take down the most services"
     + (f": {top_provider.name}." if top_provider else "."),
 )
+
+previous = state.since_last(run)
+if previous is not None:
+    snap, before = previous
+    change = assessment_diff(before, a)
+    with st.container(border=True):
+        st.markdown(
+            f"**Since the last assessment** (version {snap.catalog_version}, {snap.created_at[:10]}, by "
+            f"{md_escape(snap.author)}): {len(change.services)} service{'s' if len(change.services) != 1 else ''} "
+            f"moved; rated extreme or high {change.extreme_or_high_before} → {change.extreme_or_high_after}; "
+            f"single points of failure added: {len(change.single_points_added)}, removed: "
+            f"{len(change.single_points_removed)}."
+        )
+        if change.services:
+            moved = change.services[:10]
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "service": [m.name for m in moved],
+                        "rating": [
+                            m.rating_after
+                            if m.rating_before == m.rating_after
+                            else f"{m.rating_before} → {m.rating_after}"
+                            for m in moved
+                        ],
+                        "beyond tolerance, a year": [
+                            f"{chance(m.breach_probability_before or 0, m.breach_interval_before)} → "
+                            f"{chance(m.breach_probability_after or 0, m.breach_interval_after)}"
+                            for m in moved
+                        ],
+                        "single points of failure": [
+                            ", ".join(
+                                [f"+{dep_name.get(d, d)}" for d in m.single_points_added]
+                                + [f"−{dep_name.get(d, d)}" for d in m.single_points_removed]
+                            )
+                            or "no change"
+                            for m in moved
+                        ],
+                    }
+                ),
+                hide_index=True,
+            )
+        kept = state.trend(run)
+        if len(kept) >= 2:
+            st.plotly_chart(
+                figures.trend(
+                    [
+                        (
+                            x.created_at,
+                            f"version {x.catalog_version}",
+                            y.headlines.extreme_or_high,
+                            y.headlines.tier1_with_single_point,
+                        )
+                        for x, y in kept
+                    ]
+                ),
+                key="trend",
+            )
 
 left, right = st.columns([3, 2])
 with left:

@@ -7,16 +7,21 @@ from risk.dashboard.widgets import header, md_escape, sidebar
 from risk.history.load import read_outages
 from risk.problems import InputError
 from risk.run import resolve_settings
+from risk.store import PermissionDenied
 
 cur = sidebar()
 ws = state.workspace()
 header("Settings", "Which outage data to use, how deep to analyse, and where the rating bands sit.")
+editor = ws.may("editor")
+if not editor:
+    st.info("Changing the settings needs the editor role in this workspace; you can see them.")
 
 st.subheader("Outage sources")
 use = st.checkbox(
     "Use the shipped outage history (147 public records, 2018-2026)",
     value=bool(ws.pref("use_shipped_history", True)),
     key="use_history",
+    disabled=not editor,
 )
 if use != bool(ws.pref("use_shipped_history", True)):
     ws.set_pref("use_shipped_history", use)
@@ -25,13 +30,14 @@ logs = ws.incident_logs()
 for name, data in logs:
     c1, c2 = st.columns([4, 1])
     c1.markdown(f"Your incident log **{md_escape(name)}** ({len(data):,} bytes)")
-    if c2.button("Remove", key=f"rm_{name}"):
+    if c2.button("Remove", key=f"rm_{name}", disabled=not editor):
         ws.delete_incident_log(name)
         st.rerun()
 log = st.file_uploader(
     "Add your own incident log (CSV, JSON or YAML, same fields as the shipped history)",
     type=["csv", "json", "yaml", "yml"],
     key="log_upload",
+    disabled=not editor,
 )
 if log is not None and log.name not in {n for n, _ in logs}:
     report = read_outages([(log.name, log.getvalue())])
@@ -92,8 +98,8 @@ with st.form("settings"):
         t: tc[t - 1].number_input(f"tier {t} impact", 1, 5, shown.tier_impact[t], key=f"ti{t}") for t in (1, 2, 3, 4)
     }
     save, reset = st.columns([1, 4])
-    submitted = save.form_submit_button("Save settings", type="primary")
-    restore = reset.form_submit_button("Restore defaults")
+    submitted = save.form_submit_button("Save settings", type="primary", disabled=not editor)
+    restore = reset.form_submit_button("Restore defaults", disabled=not editor)
 if submitted:
     overrides = {
         "cut_set_order": int(order),
@@ -126,3 +132,44 @@ st.caption(
     f"{md_escape(ws.where)}. Set LYNCHPIN_WORKSPACE (a file) or LYNCHPIN_DATABASE_URL (a team database) to keep "
     "it elsewhere. Nothing is sent anywhere else."
 )
+
+st.subheader("Workspace and members")
+mine = state.workspace_choices()
+if len(mine) > 1:
+    picked = st.selectbox("Workspace", mine, index=mine.index(ws.slug) if ws.slug in mine else 0, key="ws_pick")
+    if picked != ws.slug:
+        st.session_state["workspace_slug"] = picked
+        state.choose(state.EXAMPLE_PREFIX + "nhs-acute-trust")
+        st.rerun()
+st.markdown(
+    f"You are **{md_escape(ws.person)}**, **{ws.role or 'not a member'}** in workspace **{md_escape(ws.slug)}**."
+)
+if ws.may("viewer"):
+    st.dataframe(
+        {"member": [m for m, _ in ws.members()], "role": [r for _, r in ws.members()]},
+        hide_index=True,
+    )
+if ws.may("owner"):
+    with st.form("member_form"):
+        c1, c2 = st.columns([3, 1])
+        who = c1.text_input("E-mail address", key="member_email")
+        role = c2.selectbox("Role", ["viewer", "editor", "owner", "remove"], key="member_role")
+        if st.form_submit_button("Add or change member") and who.strip():
+            try:
+                ws.set_member(who.strip(), None if role == "remove" else role)
+            except (PermissionDenied, ValueError) as exc:
+                st.error(str(exc))
+            else:
+                st.success(f"{who.strip()}: {role}.")
+                st.rerun()
+    with st.expander("Audit log: who changed what, and when"):
+        entries = ws.audit_log()
+        st.dataframe(
+            {
+                "when": [e[0] for e in entries],
+                "who": [e[1] for e in entries],
+                "what": [e[2] for e in entries],
+                "detail": [e[3] for e in entries],
+            },
+            hide_index=True,
+        )
