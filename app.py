@@ -7,6 +7,10 @@ import streamlit as st
 
 st.set_page_config(page_title="Lynchpin", page_icon="risk/dashboard/icon.png", layout="wide")
 
+from risk.dashboard.access import gate  # noqa: E402 - after the page config, as Streamlit requires
+
+gate()  # sign-in, membership and the localhost rule: stops the page when the session may see nothing
+
 PAGES = "risk/dashboard/pages/"
 navigation = st.navigation(
     {

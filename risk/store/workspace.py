@@ -234,14 +234,19 @@ class Workspace:
                     return False
                 if current is not None and current.sha256 == sha256:
                     return True  # the same content: nothing to add
-                self._save(db, name, text, source, sha256, message)
+                # The number follows the version checked above, never a re-read: if another save landed in
+                # between, this number is taken and the unique constraint refuses the insert.
+                self._save(db, name, text, source, sha256, message, (current.version if current else 0) + 1)
                 return True
         except sa.exc.IntegrityError:
             return False  # another save took this version number first
 
-    def _save(self, db: Connection, name: str, text: str, source: str, sha256: str, message: str) -> int:
-        latest = self._latest(db, name)
-        number = (latest.version if latest else 0) + 1
+    def _save(
+        self, db: Connection, name: str, text: str, source: str, sha256: str, message: str, number: int | None = None
+    ) -> int:
+        if number is None:
+            latest = self._latest(db, name)
+            number = (latest.version if latest else 0) + 1
         key = (t.catalogs.c.workspace_id == self.id) & (t.catalogs.c.name == name)
         if db.execute(sa.select(t.catalogs.c.name).where(key)).first() is None:
             db.execute(t.catalogs.insert().values(workspace_id=self.id, name=name, deleted_at=None))

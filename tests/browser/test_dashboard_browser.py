@@ -7,22 +7,16 @@ saves a screenshot of every page in test-artifacts/. CI installs Debian's chromi
 
 from __future__ import annotations
 
-import os
-import selectors
-import shutil
-import socket
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 import yaml
 
+from tests.browser.serving import BROWSER_ARGS, CHROMIUM, free_port, need_browser, streamlit
 from tests.paths import DEFAULT_CATALOG, PROJECT_ROOT
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # page -> (its title, text that shows once it has fully rendered)
 PAGES = {
     "": ("Overview", "Top risks"),
@@ -42,59 +36,12 @@ PAGES = {
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed; .ci/run must install it")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    pytest.importorskip("playwright")
-    port = _free_port()
+    need_browser()
     workspace = tmp_path_factory.mktemp("ws") / "workspace.sqlite"
-    env = {**os.environ, "LYNCHPIN_WORKSPACE": str(workspace)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(PROJECT_ROOT / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
-    output = []
-    while True:  # wait for the server to say it is listening (event-driven, bounded)
-        if not sel.select(timeout=90):
-            proc.kill()
-            pytest.fail("streamlit did not start within 90 s:\n" + "".join(output))
-        line = proc.stdout.readline()
-        output.append(line)
-        if any(marker in line for marker in ("URL:", "You can now view", "server started on")):
-            break
-        if line == "" and proc.poll() is not None:
-            pytest.fail("streamlit exited:\n" + "".join(output))
-    yield f"http://127.0.0.1:{port}", workspace
-    proc.terminate()
-    proc.wait(timeout=30)
-    proc.stdout.close()
+    with streamlit(free_port(), {"LYNCHPIN_WORKSPACE": str(workspace)}) as base:
+        yield base, workspace
 
 
 @pytest.fixture(scope="module")
@@ -103,17 +50,7 @@ def page(server):
 
     server, workspace = server
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         pg = browser.new_page(viewport={"width": 1280, "height": 1000})
         outside: list[str] = []
         pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server, "data:", "blob:")) else None)
