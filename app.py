@@ -5,34 +5,37 @@ from __future__ import annotations
 
 import streamlit as st
 
-st.set_page_config(page_title="Lynchpin", page_icon="risk/dashboard/icon.png", layout="wide")
+from risk.dashboard import PAGES
+
+st.set_page_config(page_title="Lynchpin", page_icon=str(PAGES.parent / "icon.png"), layout="wide")
 
 from risk.dashboard.access import gate  # noqa: E402 - after the page config, as Streamlit requires
 
 gate()  # sign-in, membership and the localhost rule: stops the page when the session may see nothing
 
-PAGES = "risk/dashboard/pages/"
 navigation = st.navigation(
     {
         "Assessment": [
-            st.Page(PAGES + "overview.py", title="Overview", icon=":material/dashboard:", default=True),
-            st.Page(PAGES + "services.py", title="Services", icon=":material/list:"),
-            st.Page(PAGES + "dependency_map.py", title="Dependency map", icon=":material/hub:"),
-            st.Page(PAGES + "spof.py", title="Single points of failure", icon=":material/warning:"),
-            st.Page(PAGES + "history.py", title="Outage history", icon=":material/history:"),
+            st.Page(f"{PAGES}/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+            st.Page(f"{PAGES}/services.py", title="Services", icon=":material/list:"),
+            st.Page(f"{PAGES}/dependency_map.py", title="Dependency map", icon=":material/hub:"),
+            st.Page(f"{PAGES}/spof.py", title="Single points of failure", icon=":material/warning:"),
+            st.Page(f"{PAGES}/history.py", title="Outage history", icon=":material/history:"),
         ],
         "Action": [
-            st.Page(PAGES + "recommendations.py", title="Recommendations", icon=":material/task_alt:"),
-            st.Page(PAGES + "scenarios.py", title="Scenarios", icon=":material/science:"),
-            st.Page(PAGES + "reports.py", title="Reports", icon=":material/summarize:"),
+            st.Page(f"{PAGES}/recommendations.py", title="Recommendations", icon=":material/task_alt:"),
+            st.Page(f"{PAGES}/scenarios.py", title="Scenarios", icon=":material/science:"),
+            st.Page(f"{PAGES}/reports.py", title="Reports", icon=":material/summarize:"),
         ],
         "Data": [
-            st.Page(PAGES + "catalog.py", title="Catalog", icon=":material/upload_file:"),
-            st.Page(PAGES + "settings.py", title="Settings", icon=":material/tune:"),
+            st.Page(f"{PAGES}/catalog.py", title="Catalog", icon=":material/upload_file:"),
+            st.Page(f"{PAGES}/settings.py", title="Settings", icon=":material/tune:"),
         ],
         "Help": [
-            st.Page(PAGES + "methodology.py", title="Methodology", icon=":material/functions:", url_path="methodology"),
-            st.Page(PAGES + "catalog_format.py", title="Catalog format", icon=":material/description:"),
+            st.Page(
+                f"{PAGES}/methodology.py", title="Methodology", icon=":material/functions:", url_path="methodology"
+            ),
+            st.Page(f"{PAGES}/catalog_format.py", title="Catalog format", icon=":material/description:"),
         ],
     }
 )

@@ -70,6 +70,7 @@ def test_the_wheel_holds_the_data(installed):
         "risk/advice/recommend/rules.yaml",
         "risk/report/templates/report.html.j2",
         "risk/store/migrations/env.py",
+        "risk/dashboard/pages/overview.py",
         "risk/store/migrations/versions/0001_workspaces.py",
     ):
         assert required in names, required
@@ -112,3 +113,29 @@ def test_installed_lynchpin_lists_and_uses_the_whole_history(installed):
     assert doc["history"]["records"] == len(load_shipped_history())
     signin = next(d for d in doc["dependencies"] if d["id"] == "entra-signin")
     assert signin["source"] == "history" and signin["records"] > 0
+
+
+def test_the_dashboard_runs_from_the_installed_package_as_in_the_image(installed, tmp_path):
+    """The container holds app.py and the installed wheel only (Dockerfile): the pages come from the
+    package, and the Overview renders."""
+    import shutil
+
+    _, env_dir, env, root = installed
+    shutil.copy(PROJECT_ROOT / "app.py", tmp_path / "app.py")
+    (tmp_path / ".streamlit").mkdir()
+    shutil.copy(PROJECT_ROOT / ".streamlit" / "config.toml", tmp_path / ".streamlit" / "config.toml")
+    code = (
+        "from streamlit.testing.v1 import AppTest; "
+        "at = AppTest.from_file('app.py', default_timeout=300); at.run(); "
+        "assert not at.exception, at.exception; print([t.value for t in at.title])"
+    )
+    done = subprocess.run(
+        [str(env_dir / "bin" / "python"), "-c", code],
+        cwd=tmp_path,
+        env={**env, "LYNCHPIN_WORKSPACE": str(tmp_path / "ws.sqlite")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Overview" in done.stdout

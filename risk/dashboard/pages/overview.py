@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from risk.compare import assessment_diff
-from risk.dashboard import state
+from risk.dashboard import page, state
 from risk.dashboard.widgets import capped, explain, header, md_escape, selected_points, sidebar
 from risk.presentation import figures
 from risk.presentation.format import chance, hours, one_in, pct, rating_certainty, service_cost, tolerance_phrase
@@ -69,7 +69,7 @@ with fix:
             st.markdown(f"- **{md_escape(r.title)}**: cuts the risk by {r.effect.risk_cut:.0%} (effort {r.effort})")
         if not measured:
             st.markdown("No measured recommendation lowers the risk; see the Recommendations page.")
-        st.page_link("risk/dashboard/pages/recommendations.py", label="All recommendations and their effect")
+        st.page_link(page("recommendations"), label="All recommendations and their effect")
     else:
         st.caption("Each recommendation is measured by assessing the catalog again with it applied.")
 
