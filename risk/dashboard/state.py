@@ -315,10 +315,18 @@ def save_upload(name: str, catalog: Catalog, source: str) -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _report(fingerprint: str, _run: Run):
+def _report(fingerprint: str, tracking_key: str, _run: Run, _tracking: dict):
     from risk.report import build_report
 
-    return build_report(_run)
+    return build_report(_run, _tracking)
+
+
+def tracked() -> dict:
+    """What this workspace decided about the recommendations of the catalog in use ({} for an example)."""
+    cur = current()
+    if not cur.key.startswith(SAVED_PREFIX):
+        return {}
+    return workspace().tracked(cur.key.removeprefix(SAVED_PREFIX))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -336,7 +344,10 @@ def report_files(r: Run) -> dict[str, tuple[str, Callable[[], bytes]]]:
     from risk.report import RENDERERS, SUFFIX
 
     recommendations(r)
+    decided = tracked()
+    key = repr(sorted((k, v.status, v.owner, v.due, v.until, v.updated_at) for k, v in decided.items()))
     with st.spinner("Preparing the reports..."):
-        report = _or_stop(lambda: _report(r.fingerprint, r))
+        report = _or_stop(lambda: _report(r.fingerprint, key, r, decided))
     stem = safe_filename(r.catalog.organisation) + "-risk-report"
-    return {fmt: (stem + SUFFIX[fmt], partial(_report_file, r.fingerprint, fmt, report)) for fmt in RENDERERS}
+    version = f"{r.fingerprint}:{key}"
+    return {fmt: (stem + SUFFIX[fmt], partial(_report_file, version, fmt, report)) for fmt in RENDERERS}

@@ -6,8 +6,10 @@ number, and the same number the CLI and the dashboard show for the same Run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from risk.advice.recommend import RecommendationReport, Rule, load_rules
 from risk.advice.scenarios import SevereScenario
@@ -29,6 +31,13 @@ class Report:
     rules: tuple[Rule, ...]
     generated_at: str
     catalog_sha256: str
+    #: What the team decided about each recommendation (rule id -> risk.store.Tracking), when known.
+    tracking: Mapping[str, Any] = field(default_factory=dict)
+
+    def status(self, rule_id: str) -> str:
+        """A recommendation's tracked status for a reader ('open' when nobody has decided)."""
+        tracked = self.tracking.get(rule_id)
+        return tracked.describe() if tracked is not None else "open"
 
     @property
     def catalog(self) -> Catalog:
@@ -67,9 +76,10 @@ class Report:
         return f"Dependency risk assessment: {self.catalog.organisation}"
 
 
-def build_report(run: Run) -> Report:
+def build_report(run: Run, tracking: Mapping[str, Any] | None = None) -> Report:
     """The facts of a Run for every output format: its assessment, recommendations and severe-but-plausible
-    scenarios (each computed once by the Run), and the summary and tables written from them."""
+    scenarios (each computed once by the Run), and the summary and tables written from them; `tracking`
+    is what the team decided about each recommendation (from its workspace)."""
     assessment = run.assessment
     return Report(
         run=run,
@@ -77,4 +87,5 @@ def build_report(run: Run) -> Report:
         rules=load_rules(),
         generated_at=assessment.generated_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         catalog_sha256=catalog_sha256(run.catalog),
+        tracking=dict(tracking or {}),
     )

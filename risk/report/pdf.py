@@ -276,8 +276,10 @@ def _recommendations(pdf: _Doc, report: Report) -> None:
             effect = f"cuts the risk by {r.effect.risk_cut:.0%}; {changes}"
         else:
             effect = f"not measured: {r.unquantified_reason}"
-        rows.append([str(n), f"{r.title} ({r.id})\n{r.action}", effect, r.effort, r.source_url])
-    pdf.grid(["#", "recommendation", "measured effect", "effort", "source"], rows, [7, 62, 52, 13, 44], size=7)
+        rows.append(
+            [str(n), f"{r.title} ({r.id})\n{r.action}", effect, f"{r.effort}\n{report.status(r.id)}", r.source_url]
+        )
+    pdf.grid(["#", "recommendation", "measured effect", "effort, status", "source"], rows, [7, 60, 50, 21, 40], size=7)
 
 
 def _scenarios(pdf: _Doc, report: Report) -> None:

@@ -180,7 +180,10 @@ SPECS: tuple[SheetSpec, ...] = (
     ),
     SheetSpec(
         "recommendations",
-        lambda report: list(enumerate(report.recommendations.recommendations, start=1)),
+        lambda report: [
+            (n, rec, report.tracking.get(rec.id), report.status(rec.id))
+            for n, rec in enumerate(report.recommendations.recommendations, start=1)
+        ],
         (
             Column("rank", lambda r: r[0]),
             Column("id", lambda r: r[1].id),
@@ -192,6 +195,11 @@ SPECS: tuple[SheetSpec, ...] = (
             Column("downtime saved (h/yr)", lambda r: r[1].effect.downtime_hours_saved if r[1].effect else None, HOURS),
             Column("cost saved/yr", lambda r: r[1].effect.cost_saved if r[1].effect else None, MONEY),
             Column("not measured because", lambda r: r[1].unquantified_reason),
+            Column("status", lambda r: r[3]),
+            Column("owner", lambda r: r[2].owner if r[2] else None),
+            Column("due", lambda r: r[2].due if r[2] else None),
+            Column("overdue", lambda r: "yes" if r[2] and r[2].overdue() else ""),
+            Column("decided by", lambda r: r[2].updated_by if r[2] else None),
             Column("source", lambda r: r[1].source_url),
         ),
     ),

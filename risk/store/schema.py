@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 __all__ = ["metadata", "workspaces", "members", "catalogs", "catalog_versions", "drafts", "incident_logs", "prefs"]
-__all__ += ["snapshots", "audit"]
+__all__ += ["snapshots", "audit", "recommendation_status"]
 
 metadata = sa.MetaData()
 
@@ -107,4 +107,21 @@ audit = sa.Table(
     sa.Column("action", sa.String(40), nullable=False),
     sa.Column("detail", sa.Text, nullable=False),
     sa.Column("at", sa.String(20), nullable=False),
+)
+
+recommendation_status = sa.Table(
+    "recommendation_status",
+    metadata,
+    sa.Column("workspace_id", sa.Integer, sa.ForeignKey("workspaces.id"), primary_key=True),
+    sa.Column("catalog", sa.String(200), primary_key=True),
+    sa.Column("rule_id", sa.String(60), primary_key=True),
+    sa.Column("status", sa.String(20), nullable=False),  # see risk.store.tracking.STATUSES
+    sa.Column("owner", sa.String(320), nullable=True),
+    sa.Column("due", sa.String(10), nullable=True),  # YYYY-MM-DD
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("until", sa.String(10), nullable=True),  # YYYY-MM-DD: a risk acceptance ends then
+    sa.Column("expected_cut", sa.Float, nullable=True),  # the measured share of risk it should cut
+    sa.Column("risk_before", sa.Float, nullable=True),  # the risk when it was marked done
+    sa.Column("updated_by", sa.String(320), nullable=False),
+    sa.Column("updated_at", sa.String(20), nullable=False),
 )

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from risk.store import schema as t
+from risk.store.tracking import STATUSES, Tracking
 
 __all__ = ["Store", "Workspace", "StoredCatalog", "Snapshot", "PermissionDenied", "ROLES", "LOCAL_USER"]
 
@@ -474,6 +475,62 @@ class Workspace:
                 sa.select(s).where((s.c.workspace_id == self.id) & (s.c.catalog == catalog)).order_by(s.c.id)
             )
             return [_snapshot(r) for r in rows]
+
+    # Tracked recommendations ----------------------------------------------------------------------------
+    def track(self, catalog: str, tracking: Tracking) -> None:
+        """Record what the team decided about a recommendation of a catalog (editors)."""
+        self._require("editor", "tracking a recommendation")
+        if tracking.status not in STATUSES:
+            raise ValueError(f"unknown status '{tracking.status}': use one of {', '.join(STATUSES)}")
+        if tracking.status == "planned" and not (tracking.owner and tracking.due):
+            raise ValueError("a planned recommendation needs an owner and a due date")
+        if tracking.status == "risk accepted" and not (tracking.reason and tracking.until):
+            raise ValueError("accepting the risk needs a reason and an end date (when it is looked at again)")
+        r = t.recommendation_status
+        key = (r.c.workspace_id == self.id) & (r.c.catalog == catalog) & (r.c.rule_id == tracking.rule_id)
+        with self._db() as db:
+            db.execute(r.delete().where(key))
+            db.execute(
+                r.insert().values(
+                    workspace_id=self.id,
+                    catalog=catalog,
+                    rule_id=tracking.rule_id,
+                    status=tracking.status,
+                    owner=tracking.owner,
+                    due=tracking.due,
+                    reason=tracking.reason,
+                    until=tracking.until,
+                    expected_cut=tracking.expected_cut,
+                    risk_before=tracking.risk_before,
+                    updated_by=self.person,
+                    updated_at=_now(),
+                )
+            )
+            self._log(db, "recommendation", f"{catalog}: {tracking.rule_id} {tracking.status}")
+
+    def tracked(self, catalog: str) -> dict[str, Tracking]:
+        """What was decided about each recommendation of a catalog (rule id -> Tracking)."""
+        if not self.may("viewer"):
+            return {}
+        r = t.recommendation_status
+        with self._db() as db:
+            rows = db.execute(sa.select(r).where((r.c.workspace_id == self.id) & (r.c.catalog == catalog)))
+            out = {}
+            for row in rows:
+                m = row._mapping
+                out[m["rule_id"]] = Tracking(
+                    rule_id=m["rule_id"],
+                    status=m["status"],
+                    owner=m["owner"],
+                    due=m["due"],
+                    reason=m["reason"],
+                    until=m["until"],
+                    expected_cut=m["expected_cut"],
+                    risk_before=m["risk_before"],
+                    updated_by=m["updated_by"],
+                    updated_at=m["updated_at"],
+                )
+            return out
 
     # Audit ----------------------------------------------------------------------------------------------
     def audit_log(self, limit: int = 200) -> list[tuple[str, str, str, str]]:

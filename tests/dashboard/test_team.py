@@ -108,3 +108,46 @@ def test_a_viewer_can_read_but_not_upload_edit_or_change_settings(team, tmp_path
     assert "**viewer** in workspace **team**" in text
     other = Workspace(tmp_path / "workspace.sqlite")  # the local user's own default workspace
     assert [c.name for c in other.catalogs()] == []  # the team's catalog is not there
+
+
+def test_recommendations_are_tracked_and_late_ones_stand_out(team):
+    from risk.store import Tracking
+
+    _versions(team)
+    team.track("trust", Tracking("GEN-44", "planned", owner="Service desk", due="2020-01-31"))
+    at = _open()
+    at.switch_page(PAGES + "recommendations.py").run()
+    assert not at.exception, at.exception
+    assert "1 overdue" in "\n".join(e.value for e in at.error)
+    table = at.dataframe[0].value
+    status = dict(zip(table["id"], table["status"], strict=True))
+    assert status["GEN-44"] == "planned: Service desk, due 2020-01-31 (OVERDUE)"
+    assert set(status.values()) - {"planned: Service desk, due 2020-01-31 (OVERDUE)"} == {"open"}
+    # An editor records a decision in the first recommendation's form.
+    first = table["id"].iloc[0]
+    form_status = next(s for s in at.selectbox if s.label == "Status")
+    form_status.set_value("accepted")
+    next(b for b in at.button if b.label == "Record").click().run()
+    assert not at.exception, at.exception
+    assert team.tracked("trust")[first].status == "accepted"
+    assert team.tracked("trust")[first].updated_by == "local"
+
+
+def test_the_workbook_register_carries_the_status(team):
+    import io
+
+    from openpyxl import load_workbook
+
+    from risk.report import build_report, render
+    from risk.run import Run
+    from risk.store import Tracking
+
+    doc = _versions(team)
+    run = Run.build(catalog_from_dict(doc))
+    tracking = {"GEN-44": Tracking("GEN-44", "planned", owner="Service desk", due="2020-01-31")}
+    sheet = load_workbook(io.BytesIO(render(build_report(run, tracking), "xlsx")))["recommendations"]
+    header = [c.value for c in sheet[1]]
+    rows = {r[header.index("id")]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["GEN-44"][header.index("overdue")] == "yes"
+    assert rows["GEN-44"][header.index("owner")] == "Service desk"
+    assert all(r[header.index("status")] == "open" for k, r in rows.items() if k != "GEN-44")

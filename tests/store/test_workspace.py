@@ -132,3 +132,30 @@ def test_a_one_machine_workspace_is_imported_into_the_default_one(tmp_path):
     assert ws.role == "owner"  # the local user owns what they had
     tables = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert not {t for t in tables if t.startswith("legacy_")}
+
+
+def test_tracked_recommendations_say_who_decided_what_and_what_is_late(store):
+    from datetime import date
+
+    from risk.store import Tracking, achieved_cut
+
+    owner = store.workspace("trust", "olu@nhs.example", owners=("olu@nhs.example",))
+    owner.set_member("vic@nhs.example", "viewer")
+    owner.track("main", Tracking("GEN-43", "planned", owner="Identity team", due="2027-01-31"))
+    owner.track("main", Tracking("GEN-44", "risk accepted", reason="paper process exists", until="2026-12-31"))
+    owner.track("main", Tracking("ENTRA-CAE-18", "done", expected_cut=0.3, risk_before=5.0))
+    tracked = owner.tracked("main")
+    assert tracked["GEN-43"].owner == "Identity team" and tracked["GEN-43"].updated_by == "olu@nhs.example"
+    # Due dates are exact: due on the day is not late, the day after is.
+    assert not tracked["GEN-43"].overdue(date(2027, 1, 31)) and tracked["GEN-43"].overdue(date(2027, 2, 1))
+    assert not tracked["GEN-44"].overdue(date(2026, 12, 31)) and tracked["GEN-44"].overdue(date(2027, 1, 1))
+    assert tracked["GEN-43"].describe(date(2027, 2, 1)) == "planned: Identity team, due 2027-01-31 (OVERDUE)"
+    assert achieved_cut(tracked["ENTRA-CAE-18"], 4.0) == pytest.approx(0.2)  # expected 0.3, achieved 0.2
+    assert achieved_cut(tracked["GEN-43"], 4.0) is None
+    with pytest.raises(ValueError, match="needs an owner and a due date"):
+        owner.track("main", Tracking("GEN-38", "planned"))
+    with pytest.raises(ValueError, match="needs a reason and an end date"):
+        owner.track("main", Tracking("GEN-38", "risk accepted"))
+    with pytest.raises(PermissionDenied):
+        store.workspace("trust", "vic@nhs.example").track("main", Tracking("GEN-38", "accepted"))
+    assert store.workspace("other", "vic@nhs.example").tracked("main") == {}  # another team sees none of it

@@ -1,5 +1,7 @@
 """Recommendations: what to do, ranked by measured risk reduction; pick several to see their combined effect."""
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -7,6 +9,7 @@ from risk.dashboard import state
 from risk.dashboard.widgets import download_table, explain, header, md_escape, sidebar
 from risk.presentation import figures
 from risk.presentation.format import chance, hours
+from risk.store import STATUSES, Tracking, achieved_cut
 
 cur = sidebar()
 run = state.run(cur)
@@ -45,6 +48,14 @@ explain(
 )
 
 service_names = {x.id: x.name for x in a.services}
+decided = state.tracked()
+saved = cur.key.startswith(state.SAVED_PREFIX)
+ws = state.workspace()
+overdue = [r for r in report.recommendations if r.id in decided and decided[r.id].overdue()]
+if overdue:
+    st.error(
+        f"{len(overdue)} overdue: " + "; ".join(f"{md_escape(r.title)} ({decided[r.id].describe()})" for r in overdue)
+    )
 dependency_names = {d.id: d.name for d in a.dependencies}
 
 
@@ -62,6 +73,7 @@ table = pd.DataFrame(
             hours(r.effect.downtime_hours_saved) if r.effect else "not measured" for r in report.recommendations
         ],
         "effort": [r.effort for r in report.recommendations],
+        "status": [decided[r.id].describe() if r.id in decided else "open" for r in report.recommendations],
         "services": [f"{len(r.services)}: {_services(r.services)}" for r in report.recommendations],
         "id": [r.id for r in report.recommendations],
         "source": [r.source_url for r in report.recommendations],
@@ -74,12 +86,60 @@ st.dataframe(
 )
 
 download_table(table.drop(columns=["#"]), "recommendations", "dl_recs")
+
+
+def track(r) -> None:
+    """The team's decision on this recommendation: shown to everyone, changed by editors."""
+    now = decided.get(r.id)
+    if now is not None:
+        line = f"**Status:** {md_escape(now.describe())}, recorded by {md_escape(now.updated_by or '?')}"
+        if now.reason:
+            line += f"; why: {md_escape(now.reason)}"
+        achieved = achieved_cut(now, report.risk_index)
+        if achieved is not None and now.expected_cut is not None:
+            line += f". Expected to cut the risk by {now.expected_cut:.0%}; since it was done: {achieved:.0%}"
+        st.markdown(line + ".")
+    if not saved:
+        st.caption("Save this catalog (Catalog page) to track what the team decides about each recommendation.")
+        return
+    if not ws.may("editor"):
+        return
+    with st.form(f"track_{r.id}"):
+        c1, c2, c3 = st.columns(3)
+        status = c1.selectbox("Status", STATUSES, index=STATUSES.index(now.status) if now else 0)
+        owner = c2.text_input("Owner (if planned)", value=(now.owner or "") if now else "")
+        due = c3.date_input("Due (if planned)", value=date.fromisoformat(now.due) if now and now.due else None)
+        c4, c5 = st.columns([2, 1])
+        reason = c4.text_input("Why (if the risk is accepted)", value=(now.reason or "") if now else "")
+        until = c5.date_input("Until (if accepted)", value=date.fromisoformat(now.until) if now and now.until else None)
+        if st.form_submit_button("Record"):
+            try:
+                ws.track(
+                    cur.key.removeprefix(state.SAVED_PREFIX),
+                    Tracking(
+                        r.id,
+                        status,
+                        owner=owner.strip() or None,
+                        due=due.isoformat() if due else None,
+                        reason=reason.strip() or None,
+                        until=until.isoformat() if until else None,
+                        expected_cut=r.effect.risk_cut if r.effect and status == "done" else None,
+                        risk_before=report.risk_index if status == "done" else None,
+                    ),
+                )
+            except ValueError as exc:
+                st.error(str(exc))
+            else:
+                st.rerun()
+
+
 st.subheader("Details")
 for n, r in enumerate(report.recommendations, start=1):
     label = f"{n}. {r.title} ({r.id})"
     if r.effect:
         label += f" — cuts the risk by {r.effect.risk_cut:.0%}"
     with st.expander(label, expanded=n == 1):
+        track(r)
         st.markdown(
             f"{md_escape(r.rationale)}\n\n**What to do.** {md_escape(r.action)}  \n**Effort:** {r.effort}. "
             f"**Why here:** {md_escape(r.trigger)}.  \n**Source:** [{md_escape(r.source_url)}]({r.source_url})"
