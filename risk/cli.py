@@ -255,6 +255,14 @@ def report(
     outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
     years: Annotated[int | None, typer.Option("--years", min=100, help="Simulated years (20000).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="Random seed (1).")] = None,
+    since: Annotated[
+        Path | None,
+        typer.Option(
+            "--since",
+            help="The last assessment (saved with `assess --format json`, or its catalog): "
+            "the reports say what changed since.",
+        ),
+    ] = None,
 ) -> None:
     """Management reports from one run: PDF, self-contained HTML, XLSX workbook and JSON."""
     from risk.report import RENDERERS, build_report, write_reports
@@ -265,8 +273,14 @@ def report(
         err.print(f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(RENDERERS)}")
         raise typer.Exit(2)
     run = _run(catalog, outages, overrides={"simulated_years": years, "seed": seed})
+    previous = None
+    if since is not None:
+        previous = (
+            f"{since.name}",
+            _assessment_or_catalog(since, {"simulated_years": years, "seed": seed}, outages)[1],
+        )
     with err.status("Assessing, measuring recommendations and running scenarios..."):
-        result = build_report(run)
+        result = build_report(run, previous=previous)
         try:
             written = write_reports(result, output, wanted)
         except OSError as exc:

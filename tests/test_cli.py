@@ -190,3 +190,31 @@ def test_check_is_a_ci_gate(tmp_path):
     assert runner.invoke(app, [*base, "--no-new-spof", str(DEFAULT_CATALOG)]).exit_code == 0
     assert runner.invoke(app, base).exit_code == 2  # no policy given
     assert runner.invoke(app, [*base, "--max-rating", "severe"]).exit_code == 2
+
+
+def test_report_since_a_saved_assessment_says_what_changed(tmp_path):
+    before = runner.invoke(app, ["assess", str(DEFAULT_CATALOG), "--years", "1000", "--format", "json"])
+    (tmp_path / "before.json").write_text(before.stdout)
+    changed = _changed_catalog(tmp_path)
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            str(changed),
+            "--years",
+            "1000",
+            "--since",
+            str(tmp_path / "before.json"),
+            "-o",
+            str(tmp_path),
+            "--format",
+            "html,xlsx",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    html = next(tmp_path.glob("*.html")).read_text()
+    assert "Since the last assessment (before.json)" in html and "+Entra ID sign-in" in html
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(next(tmp_path.glob("*.xlsx")))["since last assessment"]
+    assert "Electronic patient record (hosted)" in [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)]

@@ -315,10 +315,10 @@ def save_upload(name: str, catalog: Catalog, source: str) -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _report(fingerprint: str, tracking_key: str, _run: Run, _tracking: dict):
+def _report(fingerprint: str, tracking_key: str, _run: Run, _tracking: dict, _previous):
     from risk.report import build_report
 
-    return build_report(_run, _tracking)
+    return build_report(_run, _tracking, _previous)
 
 
 def tracked() -> dict:
@@ -345,9 +345,12 @@ def report_files(r: Run) -> dict[str, tuple[str, Callable[[], bytes]]]:
 
     recommendations(r)
     decided = tracked()
+    last = since_last(r)
+    previous = (f"version {last[0].catalog_version}, {last[0].created_at[:10]}", last[1]) if last else None
     key = repr(sorted((k, v.status, v.owner, v.due, v.until, v.updated_at) for k, v in decided.items()))
+    key += f"|since {last[0].id}" if last else ""
     with st.spinner("Preparing the reports..."):
-        report = _or_stop(lambda: _report(r.fingerprint, key, r, decided))
+        report = _or_stop(lambda: _report(r.fingerprint, key, r, decided, previous))
     stem = safe_filename(r.catalog.organisation) + "-risk-report"
     version = f"{r.fingerprint}:{key}"
     return {fmt: (stem + SUFFIX[fmt], partial(_report_file, version, fmt, report)) for fmt in RENDERERS}

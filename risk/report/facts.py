@@ -14,7 +14,15 @@ from risk.presentation.format import chance, hours, how_often, money, names_list
 from risk.presentation.order import worst_first
 from risk.run import Run
 
-__all__ = ["Facts", "work_out_facts", "key_figures", "executive_summary", "settings_rows"]
+__all__ = [
+    "Facts",
+    "work_out_facts",
+    "key_figures",
+    "executive_summary",
+    "settings_rows",
+    "since_rows",
+    "since_sentence",
+]
 
 
 @dataclass(frozen=True)
@@ -156,4 +164,40 @@ def work_out_facts(run: Run) -> Facts:
         settings=settings_rows(run),
         applied_rules=frozenset(r.id for r in run.recommendations.recommendations),
         dependency_names={d.id: d.name for d in a.dependencies},
+    )
+
+
+def since_rows(report) -> list[tuple[str, str, str, str]]:
+    """(service, rating, beyond tolerance a year, single points of failure) for every service that moved
+    since the last kept assessment, for every report format to lay out."""
+    if report.since is None:
+        return []
+    names = report.facts.dependency_names
+    rows = []
+    for m in report.since[1].services:
+        spofs = [f"+{names.get(d, d)}" for d in m.single_points_added] + [
+            f"-{names.get(d, d)}" for d in m.single_points_removed
+        ]
+        rows.append(
+            (
+                m.name,
+                m.rating_after if m.rating_before == m.rating_after else f"{m.rating_before} → {m.rating_after}",
+                f"{chance(m.breach_probability_before or 0, m.breach_interval_before)} → "
+                f"{chance(m.breach_probability_after or 0, m.breach_interval_after)}",
+                ", ".join(spofs) or "no change",
+            )
+        )
+    return rows
+
+
+def since_sentence(report) -> str:
+    """One sentence on what changed since the last kept assessment ('' when there is none)."""
+    if report.since is None:
+        return ""
+    label, d = report.since
+    n = len(d.services)
+    return (
+        f"Since the last assessment ({label}): {n} service{'s' if n != 1 else ''} moved; rated extreme or high "
+        f"{d.extreme_or_high_before} → {d.extreme_or_high_after}; single points of failure added "
+        f"{len(d.single_points_added)}, removed {len(d.single_points_removed)}."
     )

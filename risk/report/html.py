@@ -12,6 +12,7 @@ from markupsafe import Markup
 from risk.presentation import figures
 from risk.presentation import format as fmt
 from risk.presentation.theme import BAND_COLOURS
+from risk.report.facts import since_rows, since_sentence
 from risk.report.model import Report
 
 __all__ = ["render_html"]
@@ -66,5 +67,7 @@ def render_html(report: Report) -> bytes:
         settings=facts.settings,
         applied=facts.applied_rules,
         records=facts.records_used,
+        since_text=since_sentence(report),
+        since_rows=since_rows(report),
     )
     return html.encode("utf-8")

@@ -15,6 +15,7 @@ from risk.advice.recommend import RecommendationReport, Rule, load_rules
 from risk.advice.scenarios import SevereScenario
 from risk.catalog.load import catalog_sha256
 from risk.catalog.model import Catalog
+from risk.compare import AssessmentDiff, assessment_diff
 from risk.engine.assessment import Assessment
 from risk.history.model import OutageRecord
 from risk.report.facts import Facts, work_out_facts
@@ -33,6 +34,8 @@ class Report:
     catalog_sha256: str
     #: What the team decided about each recommendation (rule id -> risk.store.Tracking), when known.
     tracking: Mapping[str, Any] = field(default_factory=dict)
+    #: The last kept assessment ("version 3 on 2026-11-28") and what changed since, when there is one.
+    since: tuple[str, AssessmentDiff] | None = None
 
     def status(self, rule_id: str) -> str:
         """A recommendation's tracked status for a reader ('open' when nobody has decided)."""
@@ -76,10 +79,13 @@ class Report:
         return f"Dependency risk assessment: {self.catalog.organisation}"
 
 
-def build_report(run: Run, tracking: Mapping[str, Any] | None = None) -> Report:
+def build_report(
+    run: Run, tracking: Mapping[str, Any] | None = None, previous: tuple[str, Assessment] | None = None
+) -> Report:
     """The facts of a Run for every output format: its assessment, recommendations and severe-but-plausible
     scenarios (each computed once by the Run), and the summary and tables written from them; `tracking`
-    is what the team decided about each recommendation (from its workspace)."""
+    is what the team decided about each recommendation (from its workspace); `previous` is the last kept
+    assessment and its label, to say what changed since."""
     assessment = run.assessment
     return Report(
         run=run,
@@ -88,4 +94,5 @@ def build_report(run: Run, tracking: Mapping[str, Any] | None = None) -> Report:
         generated_at=assessment.generated_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         catalog_sha256=catalog_sha256(run.catalog),
         tracking=dict(tracking or {}),
+        since=(previous[0], assessment_diff(previous[1], assessment)) if previous else None,
     )

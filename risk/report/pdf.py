@@ -18,6 +18,7 @@ from risk.presentation.format import chance, hours, names_list, one_in, prob, ra
 from risk.presentation.text import pdf_text as t
 from risk.presentation.theme import BAND_RGB, PALETTE, rgb
 from risk.report.charts import loss_curve_png, provider_png, risk_matrix_png
+from risk.report.facts import since_rows, since_sentence
 from risk.report.model import Report
 
 __all__ = ["render_pdf"]
@@ -229,6 +230,21 @@ def _risks(pdf: _Doc, report: Report) -> None:
         )
 
 
+def _since_last(pdf: _Doc, report: Report) -> None:
+    if report.since is None:
+        return
+    pdf.h2("Since the last assessment")
+    pdf.note(since_sentence(report))
+    rows = [list(r) for r in since_rows(report)]
+    if rows:
+        pdf.grid(
+            ["service", "rating", "beyond tolerance, a year", "single points of failure"],
+            rows,
+            [55, 30, 45, 48],
+            size=7.5,
+        )
+
+
 def _single_points(pdf: _Doc, report: Report) -> None:
     a, facts = report.assessment, report.facts
     pdf.add_page()
@@ -393,6 +409,7 @@ SECTIONS = (
     _cover,
     _executive_summary,
     _risks,
+    _since_last,
     _single_points,
     _recommendations,
     _scenarios,

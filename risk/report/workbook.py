@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from risk.report.facts import since_rows
 from risk.report.model import Report
 
 __all__ = ["render_xlsx", "SHEETS", "SPECS", "Column", "SheetSpec"]
@@ -201,6 +202,19 @@ SPECS: tuple[SheetSpec, ...] = (
             Column("overdue", lambda r: "yes" if r[2] and r[2].overdue() else ""),
             Column("decided by", lambda r: r[2].updated_by if r[2] else None),
             Column("source", lambda r: r[1].source_url),
+        ),
+    ),
+    SheetSpec(
+        "since last assessment",
+        lambda report: (
+            since_rows(report)
+            or [("no earlier assessment kept" if report.since is None else "no service moved", "", "", "")]
+        ),
+        (
+            Column("service", lambda r: r[0]),
+            Column("rating", lambda r: r[1]),
+            Column("beyond tolerance, a year", lambda r: r[2]),
+            Column("single points of failure", lambda r: r[3]),
         ),
     ),
     SheetSpec(
