@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -490,20 +490,10 @@ class Workspace:
         key = (r.c.workspace_id == self.id) & (r.c.catalog == catalog) & (r.c.rule_id == tracking.rule_id)
         with self._db() as db:
             db.execute(r.delete().where(key))
+            decided = {k: v for k, v in asdict(tracking).items() if k not in ("updated_by", "updated_at")}
             db.execute(
                 r.insert().values(
-                    workspace_id=self.id,
-                    catalog=catalog,
-                    rule_id=tracking.rule_id,
-                    status=tracking.status,
-                    owner=tracking.owner,
-                    due=tracking.due,
-                    reason=tracking.reason,
-                    until=tracking.until,
-                    expected_cut=tracking.expected_cut,
-                    risk_before=tracking.risk_before,
-                    updated_by=self.person,
-                    updated_at=_now(),
+                    workspace_id=self.id, catalog=catalog, **decided, updated_by=self.person, updated_at=_now()
                 )
             )
             self._log(db, "recommendation", f"{catalog}: {tracking.rule_id} {tracking.status}")
@@ -518,18 +508,7 @@ class Workspace:
             out = {}
             for row in rows:
                 m = row._mapping
-                out[m["rule_id"]] = Tracking(
-                    rule_id=m["rule_id"],
-                    status=m["status"],
-                    owner=m["owner"],
-                    due=m["due"],
-                    reason=m["reason"],
-                    until=m["until"],
-                    expected_cut=m["expected_cut"],
-                    risk_before=m["risk_before"],
-                    updated_by=m["updated_by"],
-                    updated_at=m["updated_at"],
-                )
+                out[m["rule_id"]] = Tracking(**{f.name: m[f.name] for f in fields(Tracking)})
             return out
 
     # Audit ----------------------------------------------------------------------------------------------
@@ -559,28 +538,9 @@ class Workspace:
 
 def _stored(row) -> StoredCatalog:
     m = row._mapping
-    return StoredCatalog(
-        name=m["name"],
-        text=m["text"],
-        source=m["source"],
-        sha256=m["sha256"],
-        saved_at=m["saved_at"],
-        version=m["version"],
-        author=m["author"],
-        message=m["message"],
-    )
+    return StoredCatalog(**{f.name: m[f.name] for f in fields(StoredCatalog)})
 
 
 def _snapshot(row) -> Snapshot:
     m = row._mapping
-    return Snapshot(
-        id=m["id"],
-        catalog=m["catalog"],
-        catalog_version=m["catalog_version"],
-        fingerprint=m["fingerprint"],
-        assessment=m["assessment"],
-        settings=m["settings"],
-        history_sha256=m["history_sha256"],
-        author=m["author"],
-        created_at=m["created_at"],
-    )
+    return Snapshot(**{f.name: m[f.name] for f in fields(Snapshot)})
