@@ -28,7 +28,7 @@ CMD ["streamlit", "run", "app.py", "--server.address=0.0.0.0", "--server.port=85
 # A test OpenID Connect provider for trying the team set-up (compose.yaml); never for production: it lets
 # anyone sign in as anyone.
 FROM python:3.11-slim AS test-provider
-RUN pip install --no-cache-dir "oidc-provider-mock>=0.4,<1" && useradd --create-home --uid 10001 oidc
+RUN pip install --no-cache-dir "oidc-provider-mock>=0.3,<1" && useradd --create-home --uid 10001 oidc
 USER oidc
 EXPOSE 9400
 CMD ["python", "-W", "ignore", "-m", "oidc_provider_mock", "--host", "0.0.0.0", "--port", "9400"]
