@@ -9,6 +9,7 @@ reads another team's catalogs, and every change is checked against the person's 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
@@ -114,6 +115,25 @@ class Store:
             if person in owners:
                 _set_member(db, workspace_id, person, "owner", "configuration", only_if_absent=True)
         return Workspace(self, workspace_id, slug, person)
+
+    def create_workspace(self, slug: str, creator: str) -> Workspace:
+        """A new workspace (a team) with `creator` as its owner. The name is 2 to 40 lower-case letters,
+        digits or dashes; an existing name is refused (nobody joins another team's workspace this way)."""
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,39}", slug):
+            raise ValueError("a workspace name is 2 to 40 lower-case letters, digits or dashes, e.g. 'it-resilience'")
+        creator = creator.casefold()
+        with self.engine.begin() as db:
+            if db.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == slug)).first() is not None:
+                raise ValueError(f"a workspace named '{slug}' exists already; choose another name")
+            result = db.execute(t.workspaces.insert().values(slug=slug, name=slug, created_at=_now()))
+            workspace_id = int(result.inserted_primary_key[0])
+            _set_member(db, workspace_id, creator, "owner", creator)
+            db.execute(
+                t.audit.insert().values(
+                    workspace_id=workspace_id, person=creator, action="create", detail=slug, at=_now()
+                )
+            )
+        return Workspace(self, workspace_id, slug, creator)
 
     def workspaces_of(self, person: str) -> list[str]:
         """The slugs of the workspaces `person` belongs to."""

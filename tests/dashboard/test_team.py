@@ -151,3 +151,14 @@ def test_the_workbook_register_carries_the_status(team):
     assert rows["GEN-44"][header.index("overdue")] == "yes"
     assert rows["GEN-44"][header.index("owner")] == "Service desk"
     assert all(r[header.index("status")] == "open" for k, r in rows.items() if k != "GEN-44")
+
+
+def test_an_owner_creates_a_workspace_from_the_settings_page(team):
+    at = _open("example:nhs-acute-trust")
+    at.switch_page(PAGES + "settings.py").run()
+    next(t for t in at.text_input if t.key == "new_ws").set_value("ops-team")
+    next(b for b in at.button if b.label == "Create workspace").click().run()
+    assert not at.exception, at.exception
+    text = "\n".join(m.value for m in at.markdown).replace("\\", "")
+    assert "**owner** in workspace **ops-team**" in text
+    assert at.session_state["workspace_slug"] == "ops-team"

@@ -159,3 +159,13 @@ def test_tracked_recommendations_say_who_decided_what_and_what_is_late(store):
     with pytest.raises(PermissionDenied):
         store.workspace("trust", "vic@nhs.example").track("main", Tracking("GEN-38", "accepted"))
     assert store.workspace("other", "vic@nhs.example").tracked("main") == {}  # another team sees none of it
+
+
+def test_an_owner_creates_a_workspace_for_another_team(store):
+    team = store.create_workspace("it-resilience", "Olu@NHS.example")
+    assert team.role == "owner" and team.person == "olu@nhs.example"
+    assert store.workspaces_of("olu@nhs.example") == ["it-resilience"]
+    with pytest.raises(ValueError, match="exists already"):
+        store.create_workspace("it-resilience", "sam@else.example")  # nobody joins a team this way
+    with pytest.raises(ValueError, match="lower-case letters"):
+        store.create_workspace("IT Resilience!", "olu@nhs.example")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from risk.dashboard import state
 from risk.dashboard.widgets import header, md_escape, sidebar
+from risk.dashboard.workspace import open_store
 from risk.history.load import read_outages
 from risk.problems import InputError
 from risk.run import resolve_settings
@@ -161,6 +162,19 @@ if ws.may("owner"):
                 st.error(str(exc))
             else:
                 st.success(f"{who.strip()}: {role}.")
+                st.rerun()
+    with st.form("new_workspace"):
+        slug = st.text_input(
+            "New workspace for another team (you become its owner)", key="new_ws", placeholder="it-resilience"
+        )
+        if st.form_submit_button("Create workspace") and slug.strip():
+            try:
+                open_store(ws.store.url).create_workspace(slug.strip(), ws.person)
+            except ValueError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["workspace_slug"] = slug.strip()
+                state.choose(state.EXAMPLE_PREFIX + "nhs-acute-trust")
                 st.rerun()
     with st.expander("Audit log: who changed what, and when"):
         entries = ws.audit_log()
