@@ -64,7 +64,14 @@ def workspace() -> TeamWorkspace:
     Settings page among theirs, or the configured default."""
     who = person() or "nobody"
     chosen = st.session_state.get("workspace_slug")
-    return Workspace(person=who, slug=chosen)
+    config = server_config()
+    key = (config.url, chosen or config.default_workspace, who)
+    cached = st.session_state.get("_workspace")
+    if cached is not None and cached[0] == key:  # one lookup per session, not one per call
+        return cached[1]
+    ws = Workspace(person=who, slug=chosen)
+    st.session_state["_workspace"] = (key, ws)
+    return ws
 
 
 def workspace_choices() -> list[str]:
@@ -133,6 +140,13 @@ def _chosen() -> str | None:
     return st.session_state.get("catalog_key") or st.query_params.get("catalog")
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _parse_saved(sha256: str, _text: str, name: str) -> Catalog | None:
+    """A stored catalog version, parsed and validated once per process (a version never changes: its
+    SHA-256 names it), not on every rerun."""
+    return read_catalog(_text.encode("utf-8"), name=f"{name}.yaml").catalog
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _load_example(path: str) -> str:
     report = read_catalog(Path(path))
@@ -152,9 +166,9 @@ def current() -> Current:
             # The version this session opened stays in use until the user reloads: a save made elsewhere
             # meanwhile neither changes what this session shows nor is overwritten by this session's save.
             sha, text, version = _loaded().setdefault(key, (stored.sha256, stored.text, stored.version))
-            report = read_catalog(text.encode("utf-8"), name=f"{stored.name}.yaml")
-            if report.catalog is not None:
-                return Current(key, label(key), report.catalog, text, stored.source, sha, version)
+            catalog = _parse_saved(sha, text, stored.name)
+            if catalog is not None:
+                return Current(key, label(key), catalog, text, stored.source, sha, version)
         key = default
     path = EXAMPLES / (key.removeprefix(EXAMPLE_PREFIX) + ".yaml")
     if not path.exists():
@@ -243,9 +257,11 @@ def _keep_snapshot(r: Run) -> None:
     kept.add(r.fingerprint)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _snapshot_assessment(url_and_id: str, text: str) -> Assessment:
-    return Assessment.model_validate_json(text)
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _snapshot_assessment(where: str, snapshot_id: int, _ws) -> Assessment | None:
+    """A kept assessment, read and parsed once per process (snapshots never change)."""
+    text = _ws.snapshot_assessment(snapshot_id)
+    return Assessment.model_validate_json(text) if text else None
 
 
 def since_last(r: Run):
@@ -254,11 +270,14 @@ def since_last(r: Run):
     cur = current()
     if not cur.key.startswith(SAVED_PREFIX):
         return None
-    previous = [x for x in workspace().snapshots(cur.key.removeprefix(SAVED_PREFIX)) if x.fingerprint != r.fingerprint]
+    ws = workspace()
+    kept = ws.snapshots(cur.key.removeprefix(SAVED_PREFIX), with_assessment=False)
+    previous = [x for x in kept if x.fingerprint != r.fingerprint]
     if not previous:
         return None
     last = previous[-1]
-    return last, _snapshot_assessment(f"{workspace().where}#{last.id}", last.assessment)
+    before = _snapshot_assessment(f"{ws.where}/{ws.slug}", last.id, ws)
+    return (last, before) if before is not None else None
 
 
 def trend(r: Run, limit: int = 24) -> list:
@@ -266,8 +285,10 @@ def trend(r: Run, limit: int = 24) -> list:
     cur = current()
     if not cur.key.startswith(SAVED_PREFIX):
         return []
-    kept = workspace().snapshots(cur.key.removeprefix(SAVED_PREFIX))[-limit:]
-    return [(x, _snapshot_assessment(f"{workspace().where}#{x.id}", x.assessment)) for x in kept]
+    ws = workspace()
+    kept = ws.snapshots(cur.key.removeprefix(SAVED_PREFIX), with_assessment=False)[-limit:]
+    pairs = [(x, _snapshot_assessment(f"{ws.where}/{ws.slug}", x.id, ws)) for x in kept]
+    return [(x, y) for x, y in pairs if y is not None]
 
 
 def recommendations(r: Run):

@@ -485,16 +485,29 @@ class Workspace:
         except sa.exc.IntegrityError:
             return False
 
-    def snapshots(self, catalog: str) -> list[Snapshot]:
-        """Every kept assessment of a catalog, oldest first."""
+    def snapshots(self, catalog: str, with_assessment: bool = True) -> list[Snapshot]:
+        """Every kept assessment of a catalog, oldest first; without `with_assessment` their JSON is left
+        out (it is large: fetch one with `snapshot_assessment` when it is needed)."""
         if not self.may("viewer"):
             return []
         s = t.snapshots
+        columns = [c for c in s.c if with_assessment or c.name != "assessment"]
         with self._db() as db:
             rows = db.execute(
-                sa.select(s).where((s.c.workspace_id == self.id) & (s.c.catalog == catalog)).order_by(s.c.id)
+                sa.select(*columns).where((s.c.workspace_id == self.id) & (s.c.catalog == catalog)).order_by(s.c.id)
             )
             return [_snapshot(r) for r in rows]
+
+    def snapshot_assessment(self, snapshot_id: int) -> str | None:
+        """The assessment JSON of one kept snapshot of this workspace."""
+        if not self.may("viewer"):
+            return None
+        s = t.snapshots
+        with self._db() as db:
+            row = db.execute(
+                sa.select(s.c.assessment).where((s.c.workspace_id == self.id) & (s.c.id == snapshot_id))
+            ).first()
+        return row[0] if row else None
 
     # Tracked recommendations ----------------------------------------------------------------------------
     def track(self, catalog: str, tracking: Tracking) -> None:
@@ -563,4 +576,4 @@ def _stored(row) -> StoredCatalog:
 
 def _snapshot(row) -> Snapshot:
     m = row._mapping
-    return Snapshot(**{f.name: m[f.name] for f in fields(Snapshot)})
+    return Snapshot(**{f.name: m.get(f.name, "") for f in fields(Snapshot)})
