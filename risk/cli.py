@@ -701,6 +701,31 @@ def check(
     raise typer.Exit(1 if breaches else 0)
 
 
+export_app = typer.Typer(help="Write a catalog in another tool's format.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("mef")
+@_refusing_bad_input
+def export_mef(
+    catalog: Annotated[Path, typer.Argument(help="The catalog (or '-' for standard input).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The MEF file to write.")] = Path("model.xml"),
+    outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
+    years: Annotated[int | None, typer.Option("--years", min=100, help="Simulated years (checked, not used).")] = None,
+) -> None:
+    """Each service's failure logic as an Open-PSA MEF fault tree (for SCRAM and other fault-tree tools),
+    with the dependencies' unavailabilities as basic-event probabilities."""
+    run = _run(catalog, outages, overrides={"simulated_years": years} if years else None)
+    from risk.interchange.mef import to_mef
+
+    try:
+        output.write_text(to_mef(run), encoding="utf-8")
+    except OSError as exc:
+        err.print(f"cannot write {output}: {exc.strerror or exc}", markup=False)
+        raise typer.Exit(2) from None
+    out.print(f"wrote {output} ({len(run.catalog.services)} services as top events)")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -30,6 +30,7 @@ LAYERS = {
     "presentation": 6,
     "compare": 6,
     "report": 7,
+    "interchange": 7,
     "store": 7,
     "cli": 8,
     "dashboard": 8,
