@@ -535,9 +535,14 @@ def template(
     out.print(f"wrote {output}")
 
 
-@app.command()
+outages_app = typer.Typer(help="The outage history, and incident logs imported into it.")
+app.add_typer(outages_app, name="outages")
+
+
+@outages_app.callback(invoke_without_command=True)
 @_refusing_bad_input
 def outages(
+    ctx: typer.Context,
     provider: Annotated[
         str | None, typer.Option(help="Only this provider or product (aliases allowed, e.g. 'Azure AD').")
     ] = None,
@@ -548,6 +553,8 @@ def outages(
     as_json: Annotated[bool, typer.Option("--json", hidden=True, help="Old spelling of --format json.")] = False,
 ) -> None:
     """List the outage history as a table (the shipped records plus any incident log you add)."""
+    if ctx.invoked_subcommand is not None:
+        return
     as_json = _format(fmt, as_json) == "json"
     sources = ([] if no_history else default_history_paths()) + list(files or [])
     report = read_outages(sources)
@@ -699,6 +706,46 @@ def check(
             markup=False,
         )
     raise typer.Exit(1 if breaches else 0)
+
+
+@outages_app.command("import")
+@_refusing_bad_input
+def outages_import(
+    source: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            help="m365 (Microsoft Graph service health issues), statuspage "
+            "(a status page's incidents.json) or gcp (Google Cloud's incidents.json).",
+        ),
+    ],
+    file: Annotated[Path, typer.Argument(help="The exported incidents (JSON).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The outage-record CSV to write.")] = Path("log.csv"),
+) -> None:
+    """Turn a tenant's or provider's incident export into outage records that --outages and the dashboard
+    read; lists the incidents left out and the products the alias table does not know."""
+    from risk.catalog.sources.base import MAX_INPUT_BYTES, read_limited
+    from risk.interchange.incidents import import_incidents, records_csv
+
+    data = read_limited(file, MAX_INPUT_BYTES)
+    if isinstance(data, Problem):
+        _print_problems([data])
+        raise typer.Exit(2)
+    result = import_incidents(data, source.lower(), str(file))
+    for why in result.skipped:
+        err.print(f"left out {why}", markup=False)
+    if result.unknown_products:
+        err.print(
+            "products the alias table does not know (add them to your aliases, or they match only by this exact "
+            "name): " + ", ".join(result.unknown_products),
+            markup=False,
+        )
+    try:
+        output.write_text(records_csv(result.records), encoding="utf-8")
+    except OSError as exc:
+        err.print(f"cannot write {output}: {exc.strerror or exc}", markup=False)
+        raise typer.Exit(2) from None
+    out.print(f"wrote {output}: {len(result.records)} outage record(s) from {file}", markup=False)
 
 
 export_app = typer.Typer(help="Write a catalog in another tool's format.", no_args_is_help=True)
