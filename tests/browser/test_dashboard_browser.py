@@ -219,6 +219,10 @@ def test_report_files_are_written_when_their_button_is_clicked(page):
     with page.expect_download(timeout=120_000) as download:
         page.get_by_role("button", name="Download JSON").click()
     assert "services" in __import__("json").loads(Path(download.value.path()).read_text())
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="Download the fault trees (Open-PSA MEF)").click()
+    assert download.value.suggested_filename.endswith("-fault-trees.xml")
+    assert "<opsa-mef>" in Path(download.value.path()).read_text()
 
 
 def test_a_300_service_catalog_renders_every_page(page, tmp_path):
@@ -245,3 +249,18 @@ def test_a_300_service_catalog_renders_every_page(page, tmp_path):
         screenshots(page, f"large-{name or 'overview'}")
     visit(page, "")
     assert "Large Example Council" in main_text(page)
+
+
+def test_a_microsoft_365_service_health_export_becomes_an_incident_log(page):
+    """Settings: pick the export's format, upload it, and its incidents join the outage history."""
+    from playwright.sync_api import expect
+
+    visit(page, "settings")
+    page.get_by_test_id("stSelectbox").filter(has_text="Incident log format").click()
+    page.get_by_role("option", name="Microsoft 365 service health issues (Microsoft Graph JSON)").click()
+    settle(page)
+    export = PROJECT_ROOT / "tests" / "data" / "incidents" / "m365-issues.json"
+    page.locator("input[type=file]").first.set_input_files(str(export))
+    expect(page.get_by_text("Added 2 record(s) from m365-issues.json.")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Left out YA555555: not resolved yet (no end time).")).to_be_visible()
+    expect(page.get_by_text("Your incident log m365-issues.csv")).to_be_visible()

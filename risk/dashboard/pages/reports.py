@@ -4,6 +4,8 @@ import streamlit as st
 
 from risk.dashboard import state
 from risk.dashboard.widgets import header, sidebar
+from risk.interchange.mef import to_mef
+from risk.presentation.text import safe_filename
 
 cur = sidebar()
 header("Reports", "A report a board will read, and a workbook an analyst can filter.")
@@ -36,6 +38,19 @@ for fmt, (label, mime, what) in described.items():
         type="primary" if fmt == "pdf" else "secondary",
     )
     c2.caption(f"{what} Written when you click.")
+run = state.run(cur)
+c1, c2 = st.columns([1, 2])
+c1.download_button(
+    "Download the fault trees (Open-PSA MEF)",
+    lambda: to_mef(run).encode("utf-8"),
+    file_name=safe_filename(cur.catalog.organisation) + "-fault-trees.xml",
+    mime="application/xml",
+    key="export_mef",
+)
+c2.caption(
+    "Each service's failure logic with the dependencies' unavailabilities, for SCRAM or another fault-tree "
+    "tool: an auditor can reproduce the exact figures independently (docs/integrations.md)."
+)
 st.caption(
     "Reports are built on this machine; nothing is uploaded anywhere. The command line gives the same "
     "files: `lynchpin report CATALOG -o DIR --format pdf,html,xlsx,json`."

@@ -28,25 +28,49 @@ if use != bool(ws.pref("use_shipped_history", True)):
     ws.set_pref("use_shipped_history", use)
     st.rerun()
 logs = ws.incident_logs()
+for note in st.session_state.pop("log_notes", []):
+    st.info(note)
 for name, data in logs:
     c1, c2 = st.columns([4, 1])
     c1.markdown(f"Your incident log **{md_escape(name)}** ({len(data):,} bytes)")
     if c2.button("Remove", key=f"rm_{name}", disabled=not editor):
         ws.delete_incident_log(name)
         st.rerun()
+FORMS = {
+    "outage records (CSV, JSON or YAML, the shipped history's fields)": None,
+    "Microsoft 365 service health issues (Microsoft Graph JSON)": "m365",
+    "a status page's incidents.json (Atlassian Statuspage)": "statuspage",
+    "Google Cloud's incidents.json": "gcp",
+}
+form = st.selectbox("Incident log format", list(FORMS), key="log_form", disabled=not editor)
 log = st.file_uploader(
-    "Add your own incident log (CSV, JSON or YAML, same fields as the shipped history)",
+    "Add your own incident log",
     type=["csv", "json", "yaml", "yml"],
     key="log_upload",
     disabled=not editor,
 )
 if log is not None and log.name not in {n for n, _ in logs}:
-    report = read_outages([(log.name, log.getvalue())])
-    if report.ok:
-        ws.save_incident_log(log.name, log.getvalue())
-        st.success(f"Added {len(report.records)} record(s) from {log.name}.")
-        st.rerun()
-    else:
+    data, name, notes, usable = log.getvalue(), log.name, [], True
+    if FORMS[form] is not None:  # an export: turned into outage records first (risk.interchange.incidents)
+        from risk.interchange.incidents import import_incidents, records_csv
+
+        try:
+            imported = import_incidents(data, FORMS[form], log.name)
+        except InputError as exc:
+            usable = False
+            for p in exc.problems:
+                st.error(f"{md_escape(log.name)} was not added: {md_escape(p.message)}. Fix: {md_escape(p.hint or '')}")
+        else:
+            data, name = records_csv(imported.records).encode(), log.name.rsplit(".", 1)[0] + ".csv"
+            notes = [f"Left out {why}." for why in imported.skipped]
+            if imported.unknown_products:
+                notes.append("Products the alias table does not know: " + ", ".join(imported.unknown_products) + ".")
+    if usable:
+        report = read_outages([(name, data)])
+        if report.ok:
+            ws.save_incident_log(name, data)
+            st.session_state["log_notes"] = [f"Added {len(report.records)} record(s) from {log.name}.", *notes]
+            st.rerun()
         st.error(f"{log.name} was not added: fix these problems and upload it again.")
         for p in report.problems:
             st.markdown(
