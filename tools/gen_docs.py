@@ -142,6 +142,7 @@ def error_catalogue() -> str:
 
 def rule_catalogue() -> str:
     from risk.advice.recommend import load_rules
+    from risk.advice.recommend.rules import control_text
 
     def cond(c: dict) -> str:
         name, params = next(iter(c.items()))
@@ -151,7 +152,7 @@ def rule_catalogue() -> str:
     out = [
         "# Recommendation rules",
         "",
-        "Generated from `risk/recommend/rules.yaml` by `tools/gen_docs.py`. Each rule applies when all its",
+        "Generated from `risk/advice/recommend/rules.yaml` and `controls.yaml` by `tools/gen_docs.py`. Each rule applies when all its",
         "trigger conditions hold; its effect is measured by re-assessing the catalog after the transformation",
         '(docs/methodology.md, "Recommendations"). Switch one off with `settings: {disabled_rules: [ID]}`.',
         "",
@@ -175,6 +176,7 @@ def rule_catalogue() -> str:
             "- **Applies when:** " + "; and ".join(cond(c) for c in r.trigger),
             f"- **Measured by:** {effect}",
             f"- **Source:** <{r.source_url}>",
+            f"- **Controls it serves:** {control_text(r.controls)}",
             "",
         ]
     return "\n".join(out)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from risk.advice.recommend.rules import control_text
 from risk.presentation import figures
 from risk.presentation import format as fmt
 from risk.presentation.theme import BAND_COLOURS
@@ -68,6 +69,7 @@ def render_html(report: Report) -> bytes:
         applied=facts.applied_rules,
         records=facts.records_used,
         since_text=since_sentence(report),
+        control_text=control_text,
         since_rows=since_rows(report),
     )
     return html.encode("utf-8")

@@ -151,6 +151,8 @@ def test_the_workbook_register_carries_the_status(team):
     assert rows["GEN-44"][header.index("overdue")] == "yes"
     assert rows["GEN-44"][header.index("owner")] == "Service desk"
     assert all(r[header.index("status")] == "open" for k, r in rows.items() if k != "GEN-44")
+    assert rows["GEN-44"][header.index("NIST CSF 2.0")] == "PR.IR-03, RC.RP-01"  # the controls, for GRC tools
+    assert rows["GEN-44"][header.index("DORA")] == "Art. 11"
 
 
 def test_an_owner_creates_a_workspace_from_the_settings_page(team):

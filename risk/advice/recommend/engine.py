@@ -77,6 +77,10 @@ class Recommendation(BaseModel):
     source_url: str
     services: list[str] = Field(description="Services the trigger found (ids).")
     trigger: str = Field(description="Why the rule applies here.")
+    controls: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="The framework controls it serves: nist-csf-2.0, dora, iso-27001-2022, nhs-dspt -> ids.",
+    )
     change: str = Field(default="", description="What the measured transformation changes in the catalog.")
     effect: Effect | None = None
     unquantified_reason: str | None = None
@@ -202,6 +206,7 @@ def recommend(
             source_url=rule.source_url,
             services=sorted(services, key=[s.id for s in catalog.services].index),
             trigger=detail,
+            controls=rule.controls,
         )
         if rule.quantified:
             changed = catalog_from_dict(_apply(rule, ctx, services, doc), name=f"{rule.id} transformation")

@@ -11,9 +11,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Rule", "load_rules", "RULES_FILE"]
+__all__ = ["Rule", "load_rules", "RULES_FILE", "load_controls", "control_text"]
 
 RULES_FILE = Path(str(files(__package__) / "rules.yaml"))
+CONTROLS_FILE = RULES_FILE.with_name("controls.yaml")
 
 
 class Rule(BaseModel):
@@ -28,6 +29,9 @@ class Rule(BaseModel):
     effort: Literal["low", "medium", "high"]
     source_url: str
     effect: dict[str, Any]
+    controls: dict[str, list[str]] = Field(
+        default_factory=dict, description="Framework -> the control ids it serves (controls.yaml)."
+    )
 
     @model_validator(mode="after")
     def _known(self) -> Rule:
@@ -48,7 +52,26 @@ class Rule(BaseModel):
 
 @lru_cache(maxsize=4)
 def load_rules(path: Path = RULES_FILE) -> tuple[Rule, ...]:
-    """Every rule in the library, in file order (risk.data.MissingData when the library is not installed)."""
+    """Every rule in the library, in file order, with the framework controls it serves (controls.yaml
+    beside the rules; risk.data.MissingData when the library is not installed)."""
     from risk.data import require
 
-    return tuple(Rule.model_validate(r) for r in yaml.safe_load(require(path).read_text(encoding="utf-8")))
+    controls = load_controls(path.with_name("controls.yaml"))["rules"]
+    return tuple(
+        Rule.model_validate({**r, "controls": controls.get(r["id"], {})})
+        for r in yaml.safe_load(require(path).read_text(encoding="utf-8"))
+    )
+
+
+@lru_cache(maxsize=4)
+def load_controls(path: Path = CONTROLS_FILE) -> dict[str, Any]:
+    """The frameworks (id -> name) and each rule's controls (rule id -> framework id -> control ids)."""
+    from risk.data import require
+
+    return yaml.safe_load(require(path).read_text(encoding="utf-8"))
+
+
+def control_text(controls: dict[str, list[str]]) -> str:
+    """'NIST CSF 2.0 PR.AA-03, PR.IR-03; DORA Art. 9; ...' for a reader."""
+    names = load_controls()["frameworks"]
+    return "; ".join(f"{names.get(k, k)} {', '.join(v)}" for k, v in controls.items() if v)

@@ -5,6 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from risk.advice.recommend.rules import control_text
 from risk.dashboard import state
 from risk.dashboard.widgets import download_table, explain, header, md_escape, sidebar
 from risk.presentation import figures
@@ -143,6 +144,7 @@ for n, r in enumerate(report.recommendations, start=1):
         st.markdown(
             f"{md_escape(r.rationale)}\n\n**What to do.** {md_escape(r.action)}  \n**Effort:** {r.effort}. "
             f"**Why here:** {md_escape(r.trigger)}.  \n**Source:** [{md_escape(r.source_url)}]({r.source_url})"
+            + (f"  \n**Controls it serves:** {md_escape(control_text(r.controls))}" if r.controls else "")
         )
         if r.effect is None:
             st.info(f"Not quantified: {r.unquantified_reason}.")
