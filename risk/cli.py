@@ -773,6 +773,70 @@ def export_mef(
     out.print(f"wrote {output} ({len(run.catalog.services)} services as top events)")
 
 
+@export_app.command("cyclonedx")
+@_refusing_bad_input
+def export_cyclonedx(
+    catalog: Annotated[Path, typer.Argument(help="The catalog (or '-' for standard input).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The CycloneDX JSON file to write.")] = Path(
+        "services.cdx.json"
+    ),
+) -> None:
+    """The catalog's services and dependencies as a CycloneDX 1.6 services BOM (with the requirement links as
+    its dependency graph), for SBOM and supply-chain tools."""
+    report = read_catalog(catalog)
+    _print_problems(report.errors)
+    if report.catalog is None:
+        raise typer.Exit(2)
+    from risk.interchange.cyclonedx import to_cyclonedx
+
+    _write(output, to_cyclonedx(report.catalog))
+    out.print(
+        f"wrote {output} ({len(report.catalog.services)} services, {len(report.catalog.dependencies)} dependencies)"
+    )
+
+
+import_app = typer.Typer(help="Make a catalog from another tool's records.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("backstage")
+@_refusing_bad_input
+def import_backstage(
+    file: Annotated[Path, typer.Argument(help="A Backstage catalog-info.yaml (one or several entities).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The catalog to write (YAML).")] = Path("catalog.yaml"),
+    tolerance: Annotated[str, typer.Option("--tolerance", help="Impact tolerance where none is annotated.")] = "4h",
+) -> None:
+    """Components of type service or website become services; Resources, APIs and other Components become
+    dependencies; dependsOn and consumesApis become requirements. Every default used is listed."""
+    from risk.catalog.load import catalog_from_dict
+    from risk.catalog.sources.base import MAX_INPUT_BYTES, read_limited
+    from risk.catalog.writers import catalog_to_yaml
+    from risk.interchange.backstage import from_backstage
+
+    data = read_limited(file, MAX_INPUT_BYTES)
+    if isinstance(data, Problem):
+        _print_problems([data])
+        raise typer.Exit(2)
+    try:
+        result = from_backstage(data.decode("utf-8", errors="replace"), default_tolerance=tolerance)
+    except Exception as exc:  # noqa: BLE001 - any YAML or shape error is the file's, reported as such
+        err.print(f"{file}: not a Backstage catalog file this can read: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    for line in result.notes:
+        err.print(line, markup=False)
+    catalog = catalog_from_dict(result.document, name=str(file))
+    _write(output, catalog_to_yaml(catalog))
+    out.print(f"wrote {output} ({len(catalog.services)} services, {len(catalog.dependencies)} dependencies)")
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        err.print(f"cannot write {path}: {exc.strerror or exc}", markup=False)
+        raise typer.Exit(2) from None
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

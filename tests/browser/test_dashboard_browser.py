@@ -264,3 +264,15 @@ def test_a_microsoft_365_service_health_export_becomes_an_incident_log(page):
     expect(page.get_by_text("Added 2 record(s) from m365-issues.json.")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Left out YA555555: not resolved yet (no end time).")).to_be_visible()
     expect(page.get_by_text("Your incident log m365-issues.csv")).to_be_visible()
+
+
+def test_a_backstage_catalog_file_is_converted_on_upload_and_the_catalog_exports_to_cyclonedx(page):
+    from playwright.sync_api import expect
+
+    upload(page, PROJECT_ROOT / "tests" / "data" / "backstage-catalog-info.yaml")
+    expect(page.get_by_text("Loaded backstage-catalog-info.yaml", exact=False)).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("bed-management: no lynchpin.io/tier annotation; 3 assumed")).to_have_count(1)  # listed (folded)
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="Download CycloneDX").click()
+    bom = __import__("json").loads(Path(download.value.path()).read_text())
+    assert {s["bom-ref"] for s in bom["services"]} >= {"service:clinical-email", "dependency:entra-signin"}

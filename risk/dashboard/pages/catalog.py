@@ -6,9 +6,10 @@ import re
 
 import pandas as pd
 import streamlit as st
+import yaml
 
 from risk.catalog.expressions import format_requirement
-from risk.catalog.load import read_catalog
+from risk.catalog.load import catalog_from_dict, read_catalog
 from risk.catalog.sources.tabular import SHEETS, Sheet, rows_to_document
 from risk.catalog.validate import path_text, validate_document
 from risk.catalog.vocabulary import CAPABILITIES
@@ -25,8 +26,10 @@ from risk.dashboard.widgets import header, md_escape, sidebar
 from risk.data import example_paths
 from risk.durations import format_duration
 from risk.history.match import unrecognised_products
+from risk.interchange.backstage import from_backstage, looks_like_backstage
+from risk.interchange.cyclonedx import to_cyclonedx
 from risk.presentation.format import catalog_size
-from risk.problems import Location
+from risk.problems import InputError, Location, Problem
 
 cur = sidebar()
 ws = state.workspace()
@@ -117,7 +120,7 @@ st.markdown(
     f"{', version ' + md_escape(cur.catalog.catalog_version) if cur.catalog.catalog_version else ''} "
     f"({catalog_size(cur.catalog)})"
 )
-d1, d2, _ = st.columns([1, 1, 2])
+d1, d2, d3, _ = st.columns([1, 1, 1, 1])
 base = slug(cur.catalog.organisation)
 d1.download_button("Download YAML", catalog_to_yaml(cur.catalog), file_name=f"{base}.yaml", mime="application/yaml")
 d2.download_button(
@@ -125,6 +128,13 @@ d2.download_button(
     xlsx_bytes(cur.catalog),
     file_name=f"{base}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+d3.download_button(
+    "Download CycloneDX",
+    lambda: to_cyclonedx(cur.catalog).encode("utf-8"),
+    file_name=f"{base}.cdx.json",
+    mime="application/vnd.cyclonedx+json",
+    help="Services and dependencies as a CycloneDX 1.6 services BOM, for SBOM and supply-chain tools.",
 )
 
 if "flash" in st.session_state:  # the outcome of the last save, shown above the tabs so it is always seen
@@ -168,7 +178,17 @@ with upload_tab:
             digest = hashlib.sha256(data).hexdigest()
             done = st.session_state.setdefault("uploads_done", {})
             if digest not in done:
+                notes: list[str] = []
+                text = data.decode("utf-8", errors="replace") if file.name.lower().endswith((".yaml", ".yml")) else ""
+                if text and looks_like_backstage(text):  # a Backstage catalog-info.yaml: converted first
+                    try:
+                        imported = from_backstage(text)
+                        data, notes = catalog_to_yaml(catalog_from_dict(imported.document)).encode(), imported.notes
+                    except (InputError, yaml.YAMLError, ValueError, TypeError) as exc:
+                        st.error(f"{file.name} looks like a Backstage catalog file but could not be read: {exc}")
+                        st.stop()
                 report = read_catalog(data, name=file.name)
+                report.problems += [Problem(n, Location(file.name), "", "warning") for n in notes]
                 if report.catalog is not None:
                     report.problems += unrecognised_products(report.catalog, state.history().records, where=file.name)
                 if report.catalog is None:
