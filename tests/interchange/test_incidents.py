@@ -95,3 +95,32 @@ def test_outages_import_command_writes_a_log_that_assess_uses(tmp_path):
     assert {r["id"] for r in __import__("json").loads(listed.stdout)} == {"okta-p31zjtct2jk8", "okta-kq8h0s9d7f6g"}
     bad = runner.invoke(app, ["outages", "import", "--from", "gcp", str(SAMPLES / "m365-issues.json"), "-o", str(log)])
     assert bad.exit_code == 2 and "expected Google Cloud's incidents.json" in bad.output
+
+
+def test_the_maintainer_tool_adds_new_records_and_never_overwrites_curated_ones(tmp_path):
+    import runpy
+
+    tool = runpy.run_path(str(PROJECT_ROOT / "tools" / "refresh_history.py"))
+    history = tmp_path / "history.csv"
+    shipped = (PROJECT_ROOT / "risk" / "data" / "history.csv").read_text()
+    history.write_text(shipped)
+    export = SAMPLES / "okta-statuspage-incidents.json"
+    assert tool["main"](["--from", "statuspage", str(export), "--history", str(history)]) == 0
+    first = history.read_text()
+    report = read_outages([("history.csv", first.encode())])
+    assert report.ok and {"okta-p31zjtct2jk8", "okta-kq8h0s9d7f6g"} <= {r.id for r in report.records}
+    assert len(report.records) == len(read_outages([("h.csv", shipped.encode())]).records) + 2
+    tool["main"](["--from", "statuspage", str(export), "--history", str(history)])  # again: nothing changes
+    assert history.read_text() == first
+    added = next(r for r in report.records if r.id == "okta-kq8h0s9d7f6g")
+    assert added.source_url == "https://stspg.io/kq8h0s9d7f6g" and added.confidence == "high"
+
+
+def test_merging_nothing_leaves_the_history_byte_for_byte():
+    import runpy
+
+    from risk.interchange.incidents import FIELDS
+
+    tool = runpy.run_path(str(PROJECT_ROOT / "tools" / "refresh_history.py"))
+    shipped = (PROJECT_ROOT / "risk" / "data" / "history.csv").read_text()
+    assert tool["merge"](shipped, ",".join(FIELDS) + "\n")[0] == shipped
