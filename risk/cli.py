@@ -829,6 +829,53 @@ def import_backstage(
     out.print(f"wrote {output} ({len(catalog.services)} services, {len(catalog.dependencies)} dependencies)")
 
 
+@import_app.command("servicenow")
+@_refusing_bad_input
+def import_servicenow(
+    services: Annotated[Path | None, typer.Argument(help="The business services list export (CSV).")] = None,
+    relations: Annotated[Path | None, typer.Argument(help="The CI relationships list export (CSV).")] = None,
+    mapping: Annotated[Path | None, typer.Option("--mapping", help="How columns and CIs map (YAML).")] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="The catalog to write (YAML).")] = Path("catalog.yaml"),
+    mapping_template: Annotated[
+        bool, typer.Option("--mapping-template", help="Print a commented mapping file to start from, and exit.")
+    ] = False,
+) -> None:
+    """Make a catalog from ServiceNow's business services (cmdb_ci_service) and CI relationships (cmdb_rel_ci)
+    exports; lists what was assumed, the CIs no mapping rule describes, and the services whose dependencies
+    may be alternatives."""
+    from risk.interchange.servicenow import from_servicenow, read_mapping
+    from risk.interchange.servicenow import mapping_template as template
+
+    if mapping_template:
+        out.print(template(), markup=False, highlight=False)
+        return
+    if services is None or relations is None:
+        err.print("give the services export and the relationships export (or --mapping-template)", markup=False)
+        raise typer.Exit(2)
+    from risk.catalog.load import catalog_from_dict
+    from risk.catalog.sources.base import MAX_INPUT_BYTES, read_limited
+    from risk.catalog.writers import catalog_to_yaml
+
+    inputs = [read_limited(path, MAX_INPUT_BYTES) for path in (services, relations)]
+    problems = [x for x in inputs if isinstance(x, Problem)]
+    if problems:
+        _print_problems(problems)
+        raise typer.Exit(2)
+    try:
+        rules = read_mapping(mapping.read_text(encoding="utf-8")) if mapping else None
+        result = from_servicenow(inputs[0], inputs[1], rules)
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        err.print(f"cannot import: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    for line in [*result.notes, *(f"no mapping rule: {n} (Internal, capability other)" for n in result.unmapped)]:
+        err.print(line, markup=False)
+    for line in result.maybe_alternatives:
+        err.print(f"check: {line}", markup=False)
+    catalog = catalog_from_dict(result.document, name=str(services))
+    _write(output, catalog_to_yaml(catalog))
+    out.print(f"wrote {output} ({len(catalog.services)} services, {len(catalog.dependencies)} dependencies)")
+
+
 def _write(path: Path, text: str) -> None:
     try:
         path.write_text(text, encoding="utf-8")

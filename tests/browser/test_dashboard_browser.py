@@ -277,3 +277,19 @@ def test_a_backstage_catalog_file_is_converted_on_upload_and_the_catalog_exports
         page.get_by_role("button", name="Download CycloneDX").click()
     bom = __import__("json").loads(Path(download.value.path()).read_text())
     assert {s["bom-ref"] for s in bom["services"]} >= {"service:clinical-email", "dependency:entra-signin"}
+
+
+def test_a_servicenow_export_is_imported_from_the_catalog_page(page):
+    from playwright.sync_api import expect
+
+    visit(page, "catalog")
+    page.get_by_text("Import from ServiceNow (CMDB list exports)").click()
+    data = PROJECT_ROOT / "tests" / "data" / "servicenow"
+    uploaders = page.locator("[data-testid='stExpander'] input[type=file]")
+    uploaders.nth(0).set_input_files(str(data / "business-services.csv"))
+    uploaders.nth(1).set_input_files(str(data / "relationships.csv"))
+    uploaders.nth(2).set_input_files(str(data / "mapping.yaml"))
+    settle(page)
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_text("Imported from ServiceNow as 'servicenow'", exact=False)).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("Check: Remote Access needs 2 sign-in dependencies", exact=False)).to_be_visible()

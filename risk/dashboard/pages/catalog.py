@@ -28,6 +28,7 @@ from risk.durations import format_duration
 from risk.history.match import unrecognised_products
 from risk.interchange.backstage import from_backstage, looks_like_backstage
 from risk.interchange.cyclonedx import to_cyclonedx
+from risk.interchange.servicenow import from_servicenow, mapping_template, read_mapping
 from risk.presentation.format import catalog_size
 from risk.problems import InputError, Location, Problem
 
@@ -139,6 +140,9 @@ d3.download_button(
 
 if "flash" in st.session_state:  # the outcome of the last save, shown above the tabs so it is always seen
     st.success(st.session_state.pop("flash"))
+if st.session_state.get("sn_notes") and cur.source.startswith("ServiceNow:"):
+    # What the ServiceNow import in use assumed, could not map, or asks to check (kept while it is in use).
+    st.info("\n".join(f"- {md_escape(line)}" for line in st.session_state["sn_notes"]))
 
 if "conflict" in st.session_state:
     show_conflict()
@@ -213,6 +217,35 @@ with upload_tab:
                 )
                 st.success(f"Loaded {file.name} as '{outcome[2]}' and switched to it{renamed}.")
                 show_problems(outcome[1], "")
+
+        with st.expander("Import from ServiceNow (CMDB list exports)"):
+            st.caption(
+                "Export the business services list (cmdb_ci_service) and the CI relationships list (cmdb_rel_ci: "
+                "parent, type, child) as CSV. A mapping file says which columns hold tolerance, users and cost, and "
+                "how other CIs map to provider, product and capability (docs/integrations.md)."
+            )
+            sn_services = st.file_uploader("Business services (CSV)", type=["csv"], key="sn_services")
+            sn_relations = st.file_uploader("CI relationships (CSV)", type=["csv"], key="sn_relations")
+            sn_mapping = st.file_uploader("Mapping (YAML, optional)", type=["yaml", "yml"], key="sn_mapping")
+            st.download_button(
+                "Mapping template", mapping_template(), file_name="servicenow-mapping.yaml", key="sn_template"
+            )
+            if sn_services and sn_relations and st.button("Import", key="sn_import", type="primary"):
+                try:
+                    rules = read_mapping(sn_mapping.getvalue().decode("utf-8")) if sn_mapping else None
+                    imported = from_servicenow(sn_services.getvalue(), sn_relations.getvalue(), rules)
+                    catalog = catalog_from_dict(imported.document, name=sn_services.name)
+                except (InputError, ValueError, TypeError, KeyError, yaml.YAMLError) as exc:
+                    st.error(f"Not imported: {md_escape(str(exc))}")
+                else:
+                    name = state.save_upload("servicenow", catalog, f"ServiceNow: {sn_services.name}")
+                    st.session_state["flash"] = f"Imported from ServiceNow as '{name}' and switched to it."
+                    st.session_state["sn_notes"] = [
+                        *imported.notes,
+                        *(f"No mapping rule for {n}: Internal, capability other." for n in imported.unmapped),
+                        *(f"Check: {x}." for x in imported.maybe_alternatives),
+                    ]
+                    st.rerun()
 
 with edit_tab:
     if not ws.may("editor"):
