@@ -795,6 +795,31 @@ def export_cyclonedx(
     )
 
 
+@export_app.command("dora")
+@_refusing_bad_input
+def export_dora(
+    catalog: Annotated[Path, typer.Argument(help="The catalog (or '-' for standard input).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The folder to write the CSV files into.")] = Path(
+        "dora-register"
+    ),
+    outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
+    years: Annotated[int | None, typer.Option("--years", min=100, help="Simulated years (20000).")] = None,
+) -> None:
+    """DORA register of information templates B_05.01 (providers), B_06.01 (functions) and B_07.01 (ICT
+    service assessment) as CSV, with not-filled.csv listing every column the catalog cannot fill."""
+    run = _run(catalog, outages, overrides={"simulated_years": years} if years else None)
+    from risk.interchange.dora import dora_register
+
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        for name, text in dora_register(run).items():
+            (output / name).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        err.print(f"cannot write into {output}: {exc.strerror or exc}", markup=False)
+        raise typer.Exit(2) from None
+    out.print(f"wrote {output}/b_05.01.csv, b_06.01.csv, b_07.01.csv and not-filled.csv", markup=False)
+
+
 import_app = typer.Typer(help="Make a catalog from another tool's records.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 
