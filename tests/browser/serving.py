@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -77,8 +78,13 @@ def streamlit(port: int, env: dict[str, str], *args: str) -> Iterator[str]:
                 break
             if line == "" and proc.poll() is not None:
                 pytest.fail("streamlit exited:\n" + "".join(output))
+        # Keep reading what the server prints: a pipe nobody drains fills up, and the server then blocks on
+        # its next log line (a download computed in a thread logs; it would never finish).
+        threading.Thread(target=lambda: [output.append(x) for x in proc.stdout], daemon=True).start()
         yield f"http://127.0.0.1:{port}"
     finally:
+        if os.environ.get("LYNCHPIN_SHOW_SERVER_LOG"):
+            print("".join(output[-200:]))
         proc.terminate()
         try:
             proc.wait(timeout=30)

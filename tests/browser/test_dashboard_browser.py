@@ -212,17 +212,25 @@ def test_edit_a_dependency_and_download(page):
 def test_report_files_are_written_when_their_button_is_clicked(page):
     """The Reports page works out the facts once; each file is written on its button's click."""
     visit(page, "reports")
+    settle(page)
     with page.expect_download(timeout=120_000) as download:
         page.get_by_role("button", name="Download PDF management report").click()
     assert download.value.suggested_filename.endswith("-risk-report.pdf")
     assert Path(download.value.path()).read_bytes()[:5] == b"%PDF-"
+    settle(page)
     with page.expect_download(timeout=120_000) as download:
         page.get_by_role("button", name="Download JSON").click()
     assert "services" in __import__("json").loads(Path(download.value.path()).read_text())
+    settle(page)
     with page.expect_download(timeout=120_000) as download:
         page.get_by_role("button", name="Download the fault trees (Open-PSA MEF)").click()
     assert download.value.suggested_filename.endswith("-fault-trees.xml")
     assert "<opsa-mef>" in Path(download.value.path()).read_text()
+    settle(page)
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="Download the DORA register templates (zip)").click()
+    names = __import__("zipfile").ZipFile(download.value.path()).namelist()
+    assert sorted(names) == ["b_05.01.csv", "b_06.01.csv", "b_07.01.csv", "not-filled.csv"]
 
 
 def test_a_300_service_catalog_renders_every_page(page, tmp_path):

@@ -136,6 +136,7 @@ d3.download_button(
     file_name=f"{base}.cdx.json",
     mime="application/vnd.cyclonedx+json",
     help="Services and dependencies as a CycloneDX 1.6 services BOM, for SBOM and supply-chain tools.",
+    on_click="ignore",
 )
 
 if "flash" in st.session_state:  # the outcome of the last save, shown above the tabs so it is always seen

@@ -35,6 +35,7 @@ for fmt, (label, mime, what) in described.items():
         file_name=name,
         mime=mime,
         key=f"report_{fmt}",
+        on_click="ignore",  # no rerun: the other buttons' files stay valid
         type="primary" if fmt == "pdf" else "secondary",
     )
     c2.caption(f"{what} Written when you click.")
@@ -46,10 +47,39 @@ c1.download_button(
     file_name=safe_filename(cur.catalog.organisation) + "-fault-trees.xml",
     mime="application/xml",
     key="export_mef",
+    on_click="ignore",
 )
 c2.caption(
     "Each service's failure logic with the dependencies' unavailabilities, for SCRAM or another fault-tree "
     "tool: an auditor can reproduce the exact figures independently (docs/integrations.md)."
+)
+
+
+def _dora_zip() -> bytes:
+    import io
+    import zipfile
+
+    from risk.interchange.dora import dora_register
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in dora_register(run).items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+d1, d2 = st.columns([1, 2])
+d1.download_button(
+    "Download the DORA register templates (zip)",
+    _dora_zip,
+    file_name=safe_filename(cur.catalog.organisation) + "-dora-register.zip",
+    mime="application/zip",
+    key="export_dora",
+    on_click="ignore",
+)
+d2.caption(
+    "B_05.01 providers, B_06.01 functions and B_07.01 ICT service assessment as CSV with the templates' column "
+    "codes; not-filled.csv lists what the catalog cannot fill (identifiers, contracts, countries, costs)."
 )
 st.caption(
     "Reports are built on this machine; nothing is uploaded anywhere. The command line gives the same "
