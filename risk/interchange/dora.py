@@ -6,7 +6,7 @@ A catalog does not hold identifiers (LEI, contract references), countries, costs
 those cells are left empty, and `not-filled.csv` lists every column left empty with the reason, for the
 register's owner to complete. Values are the templates' own labels (not the xBRL-CSV codes).
 
-Mappings (docs/integrations.md):
+Mappings (docs/integrations/dora-register.md):
 - a service is a function; it is critical or important (B_06.01 c0050) when its tier is 1 or 2;
 - its impact tolerance (hours, rounded up; without a workaround's extra time) is reported as the function's
   RTO (c0080): the longest it may be down, which is what the tolerance says;

@@ -223,7 +223,7 @@ with upload_tab:
             st.caption(
                 "Export the business services list (cmdb_ci_service) and the CI relationships list (cmdb_rel_ci: "
                 "parent, type, child) as CSV. A mapping file says which columns hold tolerance, users and cost, and "
-                "how other CIs map to provider, product and capability (docs/integrations.md)."
+                "how other CIs map to provider, product and capability (docs/integrations/servicenow.md)."
             )
             sn_services = st.file_uploader("Business services (CSV)", type=["csv"], key="sn_services")
             sn_relations = st.file_uploader("CI relationships (CSV)", type=["csv"], key="sn_relations")

@@ -51,7 +51,7 @@ c1.download_button(
 )
 c2.caption(
     "Each service's failure logic with the dependencies' unavailabilities, for SCRAM or another fault-tree "
-    "tool: an auditor can reproduce the exact figures independently (docs/integrations.md)."
+    "tool: an auditor can reproduce the exact figures independently (docs/integrations/mef.md)."
 )
 
 
