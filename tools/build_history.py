@@ -20,25 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from history_second_pass import SECOND_PASS  # noqa: E402
 
+from risk.history.model import CSV_COLUMNS  # noqa: E402
 from risk.regions import regions_in  # noqa: E402
 
-FIELDS = [
-    "id",
-    "provider",
-    "product",
-    "capability",
-    "start",
-    "end",
-    "duration_minutes",
-    "severity",
-    "scope",
-    "cause",
-    "summary",
-    "source_url",
-    "confidence",
-    "regions",
-    "affects",
-]
+FIELDS = list(CSV_COLUMNS)
 
 # What else an incident took down, where its source says so (id -> "Product: capability; ...").
 AFFECTS: dict[str, str] = {

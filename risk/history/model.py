@@ -9,7 +9,33 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 
 from risk.catalog.vocabulary import CAPABILITIES
 
-__all__ = ["OutageRecord", "parse_when", "OUTAGE_CAPABILITIES", "EARLIEST_OUTAGE", "MAX_OUTAGE_MINUTES"]
+__all__ = [
+    "OutageRecord",
+    "parse_when",
+    "OUTAGE_CAPABILITIES",
+    "EARLIEST_OUTAGE",
+    "MAX_OUTAGE_MINUTES",
+    "CSV_COLUMNS",
+]
+
+#: The column order of an outage-record CSV (the shipped history, incident logs written by imports).
+CSV_COLUMNS: tuple[str, ...] = (
+    "id",
+    "provider",
+    "product",
+    "capability",
+    "start",
+    "end",
+    "duration_minutes",
+    "severity",
+    "scope",
+    "cause",
+    "summary",
+    "source_url",
+    "confidence",
+    "regions",
+    "affects",
+)
 
 OUTAGE_CAPABILITIES: tuple[str, ...] = (*CAPABILITIES, "all")
 #: The plausible window for a record: no cloud identity or platform provider in the history ran before 2000,

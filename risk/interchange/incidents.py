@@ -24,28 +24,12 @@ import yaml
 
 from risk.data import DATA, require
 from risk.history.aliases import AliasTable, load_aliases
-from risk.history.model import OutageRecord
+from risk.history.model import CSV_COLUMNS, OutageRecord
 from risk.problems import InputError, Location, Problem
 
 __all__ = ["SOURCES", "ImportResult", "import_incidents", "records_csv", "capability_of"]
 
-FIELDS = (
-    "id",
-    "provider",
-    "product",
-    "capability",
-    "start",
-    "end",
-    "duration_minutes",
-    "severity",
-    "scope",
-    "cause",
-    "summary",
-    "source_url",
-    "confidence",
-    "regions",
-    "affects",
-)
+FIELDS = CSV_COLUMNS
 
 
 @dataclass
