@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_cli.py
 	$(BIN)/python bench/bench_scram.py
 	$(BIN)/python bench/bench_dashboard.py
+	$(BIN)/python bench/bench_aralia.py $(ARALIA)
 	$(BIN)/python bench/bench_hostile.py
 
 clean:
