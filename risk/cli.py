@@ -724,14 +724,9 @@ def outages_import(
 ) -> None:
     """Turn a tenant's or provider's incident export into outage records that --outages and the dashboard
     read; lists the incidents left out and the products the alias table does not know."""
-    from risk.catalog.sources.base import MAX_INPUT_BYTES, read_limited
     from risk.interchange.incidents import import_incidents, records_csv
 
-    data = read_limited(file, MAX_INPUT_BYTES)
-    if isinstance(data, Problem):
-        _print_problems([data])
-        raise typer.Exit(2)
-    result = import_incidents(data, source.lower(), str(file))
+    result = import_incidents(_read(file), source.lower(), str(file))
     for why in result.skipped:
         err.print(f"left out {why}", markup=False)
     if result.unknown_products:
@@ -740,11 +735,7 @@ def outages_import(
             "name): " + ", ".join(result.unknown_products),
             markup=False,
         )
-    try:
-        output.write_text(records_csv(result.records), encoding="utf-8")
-    except OSError as exc:
-        err.print(f"cannot write {output}: {exc.strerror or exc}", markup=False)
-        raise typer.Exit(2) from None
+    _write(output, records_csv(result.records))
     out.print(f"wrote {output}: {len(result.records)} outage record(s) from {file}", markup=False)
 
 
@@ -765,11 +756,7 @@ def export_mef(
     run = _run(catalog, outages, overrides={"simulated_years": years} if years else None)
     from risk.interchange.mef import to_mef
 
-    try:
-        output.write_text(to_mef(run), encoding="utf-8")
-    except OSError as exc:
-        err.print(f"cannot write {output}: {exc.strerror or exc}", markup=False)
-        raise typer.Exit(2) from None
+    _write(output, to_mef(run))
     out.print(f"wrote {output} ({len(run.catalog.services)} services as top events)")
 
 
@@ -834,14 +821,10 @@ def import_backstage(
     """Components of type service or website become services; Resources, APIs and other Components become
     dependencies; dependsOn and consumesApis become requirements. Every default used is listed."""
     from risk.catalog.load import catalog_from_dict
-    from risk.catalog.sources.base import MAX_INPUT_BYTES, read_limited
     from risk.catalog.writers import catalog_to_yaml
     from risk.interchange.backstage import from_backstage
 
-    data = read_limited(file, MAX_INPUT_BYTES)
-    if isinstance(data, Problem):
-        _print_problems([data])
-        raise typer.Exit(2)
+    data = _read(file)
     try:
         result = from_backstage(data.decode("utf-8", errors="replace"), default_tolerance=tolerance)
     except Exception as exc:  # noqa: BLE001 - any YAML or shape error is the file's, reported as such
@@ -878,14 +861,9 @@ def import_servicenow(
         err.print("give the services export and the relationships export (or --mapping-template)", markup=False)
         raise typer.Exit(2)
     from risk.catalog.load import catalog_from_dict
-    from risk.catalog.sources.base import MAX_INPUT_BYTES, read_limited
     from risk.catalog.writers import catalog_to_yaml
 
-    inputs = [read_limited(path, MAX_INPUT_BYTES) for path in (services, relations)]
-    problems = [x for x in inputs if isinstance(x, Problem)]
-    if problems:
-        _print_problems(problems)
-        raise typer.Exit(2)
+    inputs = [_read(path) for path in (services, relations)]
     try:
         rules = read_mapping(mapping.read_text(encoding="utf-8")) if mapping else None
         result = from_servicenow(inputs[0], inputs[1], rules)
@@ -899,6 +877,17 @@ def import_servicenow(
     catalog = catalog_from_dict(result.document, name=str(services))
     _write(output, catalog_to_yaml(catalog))
     out.print(f"wrote {output} ({len(catalog.services)} services, {len(catalog.dependencies)} dependencies)")
+
+
+def _read(path: Path) -> bytes:
+    """A file's bytes within the input limit, or its problem printed and exit 2."""
+    from risk.catalog.sources.base import MAX_INPUT_BYTES, read_limited
+
+    data = read_limited(path, MAX_INPUT_BYTES)
+    if isinstance(data, Problem):
+        _print_problems([data])
+        raise typer.Exit(2)
+    return data
 
 
 def _write(path: Path, text: str) -> None:

@@ -239,7 +239,7 @@ def _keep_snapshot(r: Run) -> None:
     kept = st.session_state.setdefault("snapshots_kept", set())
     if not cur.key.startswith(SAVED_PREFIX) or cur.version is None or r.fingerprint in kept:
         return
-    if r.catalog is not cur.catalog and r.catalog != cur.catalog:
+    if r.catalog != cur.catalog:  # a Run of something else (never a saved version's own assessment)
         return
     import hashlib
     import json

@@ -55,19 +55,24 @@ else:
             out_e[m] = e
         return m + 1
 
-    @njit(cache=True, nogil=True)
-    def _union(starts, ends, offsets, to_years, years, hours_per_year, tolerance):  # pragma: no cover
-        # Each child's next start is kept in `heads`, so finding the earliest is one scan of k numbers.
+    @njit(cache=True, nogil=True, inline="always")
+    def _buffers(starts, offsets, to_years, years):  # pragma: no cover - compiled
+        # Both sweeps start alike: a read position and a head (next start) per child, and room for either
+        # the gate's intervals or its per-year figures.
         k = offsets.size - 1
         pos = offsets[:-1].copy()
         heads = np.empty(k)
         for i in range(k):
             heads[i] = starts[pos[i]] if pos[i] < offsets[i + 1] else np.inf
         n = 0 if to_years else starts.size
-        out_s = np.empty(n)
-        out_e = np.empty(n)
         annual = np.zeros(years if to_years else 0)
         breached = np.zeros(years if to_years else 0, dtype=np.bool_)
+        return k, pos, heads, np.empty(n), np.empty(n), annual, breached
+
+    @njit(cache=True, nogil=True)
+    def _union(starts, ends, offsets, to_years, years, hours_per_year, tolerance):  # pragma: no cover
+        # Each child's next start is kept in `heads`, so finding the earliest is one scan of k numbers.
+        k, pos, heads, out_s, out_e, annual, breached = _buffers(starts, offsets, to_years, years)
         m = 0
         have = False
         cur_s = 0.0
@@ -103,17 +108,8 @@ else:
         # A child's boundaries alternate start, end, start, ... (its intervals are disjoint and do not
         # touch), so one head per child holds its next boundary; at equal times ends go first. Stretches
         # are tidied as they close: one that starts where the last ended joins it, an empty one is dropped.
-        k = offsets.size - 1
-        pos = offsets[:-1].copy()
-        heads = np.empty(k)
+        k, pos, heads, out_s, out_e, annual, breached = _buffers(starts, offsets, to_years, years)
         is_end = np.zeros(k, dtype=np.bool_)
-        for i in range(k):
-            heads[i] = starts[pos[i]] if pos[i] < offsets[i + 1] else np.inf
-        n = 0 if to_years else starts.size
-        out_s = np.empty(n)
-        out_e = np.empty(n)
-        annual = np.zeros(years if to_years else 0)
-        breached = np.zeros(years if to_years else 0, dtype=np.bool_)
         m = 0
         count = 0
         open_s = 0.0
