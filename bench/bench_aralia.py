@@ -76,7 +76,18 @@ def main() -> None:
             catalog = work / f"{tree.stem}.yaml"
             catalog.write_text(yaml.safe_dump(catalog_document(tree, tree), sort_keys=False), encoding="utf-8")
             ours, our_mib, out = measured(
-                [lynchpin, "assess", str(catalog), "--no-history", "--order", "1", "--years", "100", "--format", "json"],
+                [
+                    lynchpin,
+                    "assess",
+                    str(catalog),
+                    "--no-history",
+                    "--order",
+                    "1",
+                    "--years",
+                    "100",
+                    "--format",
+                    "json",
+                ],
                 args.timeout,
                 work,
             )

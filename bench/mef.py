@@ -24,6 +24,8 @@ def read_mef(tree: Path, events: Path) -> tuple[dict[str, tuple[str, int, list[s
         kind = formula.tag
         k = int(formula.get("min", "0"))
         children = [child.get("name") for child in formula]
+        if kind in ("basic-event", "gate", "event"):  # a gate that passes one event or gate through
+            kind, children = "or", [formula.get("name")]
         gates[gate.get("name")] = (kind, k, children)
     probabilities = {
         e.get("name"): float(e.find("float").get("value"))

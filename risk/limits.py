@@ -20,6 +20,7 @@ __all__ = [
     "MAX_SIMULATED_OUTAGES",
     "MAX_SERVICE_YEARS",
     "MAX_STRUCTURE_ITEMS",
+    "MAX_DIAGRAM_MB",
     "budget_problems",
 ]
 
@@ -40,6 +41,9 @@ MAX_SIMULATED_OUTAGES = _env("LYNCHPIN_MAX_SIMULATED_OUTAGES", 10_000_000)
 MAX_SERVICE_YEARS = _env("LYNCHPIN_MAX_SERVICE_YEARS", 120_000_000)
 #: Items in the requirement structure (every service, dependency and requirement item).
 MAX_STRUCTURE_ITEMS = _env("LYNCHPIN_MAX_STRUCTURE_ITEMS", 1_000_000)
+#: Memory the exact engine's decision diagrams may take (CUDD's limit; risk.engine.cudd), in MiB. Past it
+#: the assessment stops with a message instead of taking the machine's memory.
+MAX_DIAGRAM_MB = _env("LYNCHPIN_MAX_DIAGRAM_MB", 768)
 
 
 def budget_problems(

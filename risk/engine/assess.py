@@ -22,7 +22,7 @@ from risk.engine.assessment import (
     ProviderResult,
     ServiceResult,
 )
-from risk.engine.bdd import BDD
+from risk.engine.bdd import DiagramTooLarge, compile_services
 from risk.engine.rating import band, impact, likelihood
 from risk.engine.simulate import simulate
 from risk.engine.statistics import DependencyStats, dependency_stats, history_fit
@@ -30,8 +30,8 @@ from risk.engine.structure import Delay, Gate, Structure, compile_catalog
 from risk.engine.uncertainty import breach_spread, interval, parameter_spread, rating_probabilities
 from risk.history.aliases import AliasTable, load_aliases
 from risk.history.model import OutageRecord
-from risk.limits import budget_problems
-from risk.problems import InputError, Location
+from risk.limits import MAX_DIAGRAM_MB, budget_problems
+from risk.problems import InputError, Location, Problem
 from risk.settings import Settings
 from risk.version import __version__
 
@@ -106,6 +106,16 @@ def _rare_events(sim, structure: Structure, stats, tolerance: dict[str, float], 
         a.block_breach = np.concatenate([a.block_breach, b.block_breach])
         a.block_years = np.concatenate([a.block_years, b.block_years])
     return dict.fromkeys(needed, years + extra)
+
+
+def _too_large(error: Exception) -> Problem:
+    return Problem(
+        f"the exact calculation needs a decision diagram larger than the {MAX_DIAGRAM_MB:,.0f} MiB it may use "
+        f"({error})",
+        Location("assessment", path="requires"),
+        "split the catalog into parts that share fewer dependencies, or group repeated alternatives as logical "
+        "dependencies; a server's operator can raise the limit with LYNCHPIN_MAX_DIAGRAM_MB",
+    )
 
 
 def _headlines(services: list[ServiceResult]) -> Headlines:
@@ -205,12 +215,15 @@ def assess(
     fit = history_fit(outages)
 
     # Exact structure: BDD per service, cut sets, unavailability, per-service Birnbaum.
-    bdd = BDD(structure.basic)
+    try:
+        bdd, roots = compile_services(structure)
+    except DiagramTooLarge as error:
+        raise InputError([_too_large(error)]) from None
     q = [stats[name].unavailability for name in structure.basic]
     exact: dict[str, tuple[float, dict[int, float]]] = {}
     cut_sets: dict[str, list[list[str]]] = {}
     for i, sid in enumerate(structure.services):
-        root = bdd.compile(structure.nodes[sid])
+        root = roots[sid]
         exact[sid] = bdd.birnbaum(root, q)
         cut_sets[sid] = sorted(
             (sorted(structure.basic[v] for v in s) for s in bdd.minimal_cut_sets(root, settings.cut_set_order)),

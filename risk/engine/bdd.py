@@ -16,18 +16,23 @@ import sys
 from collections.abc import Sequence
 from itertools import combinations
 
-from risk.engine.structure import Delay, Node, Var
+from risk.engine.structure import Delay, Node, Structure, Var
 
-__all__ = ["BDD"]
+__all__ = ["BDD", "DiagramTooLarge", "new_diagram", "compile_services"]
 
 FALSE, TRUE = 0, 1
+
+
+class DiagramTooLarge(RuntimeError):
+    """A decision diagram went past the nodes or memory it was allowed."""
 
 
 class BDD:
     """A shared BDD manager over a fixed variable order."""
 
-    def __init__(self, order: Sequence[str]):
+    def __init__(self, order: Sequence[str], max_nodes: int | None = None):
         self.order = list(order)
+        self.max_nodes = max_nodes
         self.level = {name: i for i, name in enumerate(self.order)}
         terminal = len(self.order)
         self.var: list[int] = [terminal, terminal]
@@ -49,6 +54,8 @@ class BDD:
         node = self._unique.get(key)
         if node is None:
             node = len(self.var)
+            if self.max_nodes is not None and node >= self.max_nodes:
+                raise DiagramTooLarge(f"more than {self.max_nodes:,} nodes")
             self.var.append(v)
             self.lo.append(lo)
             self.hi.append(hi)
@@ -213,3 +220,66 @@ class BDD:
             return result
 
         return sorted(mcs(root, max_order), key=lambda s: (len(s), sorted(s)))
+
+
+#: Nodes the pure-Python BDD may build before the exact engine moves to CUDD (about a second's work).
+PYTHON_NODES = 400_000
+#: Nodes CUDD may build in the structure-aware order before it starts again with sifting (half a second).
+CUDD_STATIC_NODES = 300_000
+
+
+def new_diagram(structure: Structure, engine: str | None = None, max_nodes: int | None = None, sifting: bool = True):
+    """An empty decision-diagram manager for a structure: "python" (this module, in the catalog's
+    depth-first order) or "cudd" (risk.engine.cudd: C, complement edges, bounded memory, sifting, starting
+    from the structure-aware order of risk.engine.order). Both answer the same queries exactly."""
+    if engine == "cudd":
+        from risk.engine.cudd import CuddBDD
+        from risk.engine.order import variable_order
+        from risk.limits import MAX_DIAGRAM_MB
+
+        initial = variable_order([structure.nodes[s] for s in structure.services], structure.basic)
+        return CuddBDD(structure.basic, initial, memory_mb=int(MAX_DIAGRAM_MB), sifting=sifting, max_nodes=max_nodes)
+    return BDD(structure.basic, max_nodes=max_nodes)
+
+
+def compile_services(structure: Structure, services: Sequence[str] | None = None):
+    """(engine, {service: root}) with every service's diagram built.
+
+    Why two engines: catalogs of organisations (tens to hundreds of dependencies) make diagrams of a few
+    thousand nodes, which the pure-Python BDD builds in milliseconds with no extension to load, and its
+    figures are the ones every release has given. Fault trees of industrial size (the Aralia set) can need
+    millions of nodes in any fixed order; past PYTHON_NODES the build moves to CUDD, which reorders its
+    variables as the diagram grows and keeps its memory within LYNCHPIN_MAX_DIAGRAM_MB: first without
+    reordering, in the structure-aware order (up to CUDD_STATIC_NODES), then with sifting. Where `dd.cudd`
+    is not installed (dd's wheels carry it on Linux x86-64) the pure engine carries on without a limit.
+    LYNCHPIN_BDD=python or =cudd forces one engine.
+    """
+    import os
+
+    wanted = list(services if services is not None else structure.services)
+    forced = os.environ.get("LYNCHPIN_BDD", "")
+    if forced != "cudd":
+        limit = None if forced == "python" or not _have_cudd() else PYTHON_NODES
+        bdd = new_diagram(structure, "python", max_nodes=limit)
+        try:
+            return bdd, {sid: bdd.compile(structure.nodes[sid]) for sid in wanted}
+        except DiagramTooLarge:
+            pass
+        # CUDD in the structure-aware order without reordering: fast where that order is good enough.
+        bdd = new_diagram(structure, "cudd", max_nodes=CUDD_STATIC_NODES, sifting=False)
+        try:
+            return bdd, {sid: bdd.compile(structure.nodes[sid]) for sid in wanted}
+        except DiagramTooLarge:
+            pass
+    bdd = new_diagram(structure, "cudd")
+    return bdd, {sid: bdd.compile(structure.nodes[sid]) for sid in wanted}
+
+
+def _have_cudd() -> bool:
+    """Whether dd's CUDD extension is installed, without importing dd (its import takes 0.2 s)."""
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    spec = find_spec("dd")
+    places = (spec.submodule_search_locations or []) if spec else []
+    return any(f.suffix in (".so", ".pyd") for place in places for f in Path(place).glob("cudd.*"))

@@ -10,51 +10,66 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from risk.catalog import catalog_from_dict
-from risk.engine.bdd import BDD
+from risk.engine.bdd import BDD, new_diagram
 from risk.engine.structure import compile_catalog
 from tests.engine import bruteforce
 from tests.engine.helpers import catalog, dep
 
+try:
+    import dd.cudd  # noqa: F401
 
-def exact(cat, q: dict[str, float], service="svc", order=3):
+    HAVE_CUDD = True
+except ImportError:  # dd's wheels carry CUDD on Linux x86-64 only
+    HAVE_CUDD = False
+
+#: Every exact test runs on both engines: the pure-Python BDD and CUDD (risk.engine.cudd).
+ENGINES = ["python", pytest.param("cudd", marks=pytest.mark.skipif(not HAVE_CUDD, reason="dd.cudd not installed"))]
+pytestmark = pytest.mark.parametrize("engine", ENGINES)
+
+
+def exact(cat, q: dict[str, float], service="svc", order=3, engine="python"):
     s = compile_catalog(cat)
-    bdd = BDD(s.basic)
+    bdd = new_diagram(s, engine)
     root = bdd.compile(s.nodes[service])
     p, deriv = bdd.birnbaum(root, [q[n] for n in s.basic])
     cuts = sorted((sorted(s.basic[v] for v in c) for c in bdd.minimal_cut_sets(root, order)), key=lambda c: (len(c), c))
     return p, {s.basic[v]: b for v, b in deriv.items()}, cuts, s
 
 
-def test_series_needs_everything():
-    p, b, cuts, _ = exact(catalog(["a", "b"], [dep("a"), dep("b")]), {"a": 0.1, "b": 0.2})
+def test_series_needs_everything(engine):
+    p, b, cuts, _ = exact(catalog(["a", "b"], [dep("a"), dep("b")]), {"a": 0.1, "b": 0.2}, engine=engine)
     assert cuts == [["a"], ["b"]]
     assert p == pytest.approx(1 - 0.9 * 0.8)
     assert b == pytest.approx({"a": 0.8, "b": 0.9})  # P(down|x down) - P(down|x up) = 1 - q_other
 
 
-def test_any_of_is_a_pair_not_two_single_points():
-    p, _, cuts, _ = exact(catalog([{"any_of": ["a", "b"]}], [dep("a"), dep("b")]), {"a": 0.1, "b": 0.2})
+def test_any_of_is_a_pair_not_two_single_points(engine):
+    p, _, cuts, _ = exact(catalog([{"any_of": ["a", "b"]}], [dep("a"), dep("b")]), {"a": 0.1, "b": 0.2}, engine=engine)
     assert cuts == [["a", "b"]]
     assert p == pytest.approx(0.02)
 
 
-def test_two_of_three_gives_exactly_the_pairs():
+def test_two_of_three_gives_exactly_the_pairs(engine):
     q = 0.1
     cat = catalog([{"at_least": 2, "of": ["a", "b", "c"]}], [dep("a"), dep("b"), dep("c")])
-    p, _, cuts, _ = exact(cat, {"a": q, "b": q, "c": q})
+    p, _, cuts, _ = exact(cat, {"a": q, "b": q, "c": q}, engine=engine)
     assert cuts == [["a", "b"], ["a", "c"], ["b", "c"]]
     assert p == pytest.approx(3 * q**2 * (1 - q) + q**3)
 
 
-def test_three_of_four_needs_two_down_and_one_of_four_needs_all():
+def test_three_of_four_needs_two_down_and_one_of_four_needs_all(engine):
     deps = [dep(x) for x in "abcd"]
-    _, _, cuts, _ = exact(catalog([{"at_least": 3, "of": list("abcd")}], deps), dict.fromkeys("abcd", 0.1))
+    _, _, cuts, _ = exact(
+        catalog([{"at_least": 3, "of": list("abcd")}], deps), dict.fromkeys("abcd", 0.1), engine=engine
+    )
     assert cuts == [sorted(c) for c in combinations("abcd", 2)]
-    _, _, cuts, _ = exact(catalog([{"at_least": 1, "of": list("abcd")}], deps), dict.fromkeys("abcd", 0.1), order=4)
+    _, _, cuts, _ = exact(
+        catalog([{"at_least": 1, "of": list("abcd")}], deps), dict.fromkeys("abcd", 0.1), order=4, engine=engine
+    )
     assert cuts == [list("abcd")]
 
 
-def test_fido2_path_that_avoids_the_mfa_service_is_not_a_single_point_of_failure():
+def test_fido2_path_that_avoids_the_mfa_service_is_not_a_single_point_of_failure(engine):
     deps = [
         dep("entra-signin"),
         dep("entra-mfa"),
@@ -67,27 +82,29 @@ def test_fido2_path_that_avoids_the_mfa_service_is_not_a_single_point_of_failure
         },
     ]
     _, _, cuts, _ = exact(
-        catalog(["entra-signin", "mfa-methods"], deps), dict.fromkeys(["entra-signin", "entra-mfa", "fido2"], 0.01)
+        catalog(["entra-signin", "mfa-methods"], deps),
+        dict.fromkeys(["entra-signin", "entra-mfa", "fido2"], 0.01),
+        engine=engine,
     )
     assert cuts == [["entra-signin"], ["entra-mfa", "fido2"]]
 
 
-def test_dependency_requires_and_service_to_service_expand():
+def test_dependency_requires_and_service_to_service_expand(engine):
     deps = [dep("app", requires=["db"]), dep("db"), dep("net")]
     other = {"id": "upstream", "name": "Upstream", "tier": 2, "impact_tolerance": "1h", "requires": ["net"]}
     cat = catalog(["app", "upstream"], deps, more_services=[other])
-    _, _, cuts, _ = exact(cat, dict.fromkeys(["app", "db", "net"], 0.1))
+    _, _, cuts, _ = exact(cat, dict.fromkeys(["app", "db", "net"], 0.1), engine=engine)
     assert cuts == [["app"], ["db"], ["net"]]
 
 
-def test_grace_does_not_change_structure():
+def test_grace_does_not_change_structure(engine):
     deps = [dep("a"), dep("b")]
-    p1, _, c1, _ = exact(catalog([{"id": "a", "grace": "8h"}, "b"], deps), {"a": 0.1, "b": 0.1})
-    p2, _, c2, _ = exact(catalog(["a", "b"], deps), {"a": 0.1, "b": 0.1})
+    p1, _, c1, _ = exact(catalog([{"id": "a", "grace": "8h"}, "b"], deps), {"a": 0.1, "b": 0.1}, engine=engine)
+    p2, _, c2, _ = exact(catalog(["a", "b"], deps), {"a": 0.1, "b": 0.1}, engine=engine)
     assert (p1, c1) == (p2, c2)
 
 
-def test_deep_redundancy_is_exact_and_lists_low_order_sets():
+def test_deep_redundancy_is_exact_and_lists_low_order_sets(engine):
     """60 dependencies: 5 sites, 3 of which must be up; a site needs one of 3 racks; a rack needs 2 of its 4
     hosts. Plus a single point of failure and a redundant pair. Millions of minimal cut sets in all; the
     BDD gives the exact probability (checked against the closed form) and the low-order sets."""
@@ -96,7 +113,7 @@ def test_deep_redundancy_is_exact_and_lists_low_order_sets():
     requires = ["core", {"any_of": ["dns-a", "dns-b"]}, {"at_least": 3, "of": sites}]
     deps = [dep(x) for x in [*hosts, "core", "dns-a", "dns-b"]]
     q = 0.05
-    p, _, cuts, s = exact(catalog(requires, deps), dict.fromkeys([*hosts, "core", "dns-a", "dns-b"], q))
+    p, _, cuts, s = exact(catalog(requires, deps), dict.fromkeys([*hosts, "core", "dns-a", "dns-b"], q), engine=engine)
     assert len(s.basic) == 63
     rack = sum(math.comb(4, j) * q**j * (1 - q) ** (4 - j) for j in range(3, 5))  # rack down: 3+ of 4 hosts
     site = rack**3
@@ -146,9 +163,9 @@ def random_catalogs(draw):
 
 @settings(max_examples=250, deadline=None)
 @given(random_catalogs())
-def test_bdd_matches_brute_force(case):
+def test_bdd_matches_brute_force(engine, case):
     cat, q = case
-    p, birnbaum, cuts, s = exact(cat, q)
+    p, birnbaum, cuts, s = exact(cat, q, engine=engine)
     node = s.nodes["svc"]
     assert p == pytest.approx(bruteforce.probability(node, q), abs=1e-12)
     assert cuts == sorted((sorted(c) for c in bruteforce.minimal_cut_sets(node, 3)), key=lambda c: (len(c), c))
@@ -158,10 +175,29 @@ def test_bdd_matches_brute_force(case):
         assert birnbaum.get(name, 0.0) == pytest.approx(down - up, abs=1e-12)
 
 
-def test_catalog_without_dependencies_never_fails():
+def test_catalog_without_dependencies_never_fails(engine):
     cat = catalog_from_dict(
         {"organisation": "T", "services": [{"id": "s", "name": "S", "tier": 1, "impact_tolerance": "1h"}]}
     )
     s = compile_catalog(cat)
-    bdd = BDD(s.basic)
-    assert bdd.compile(s.nodes["s"]) == 0
+    bdd = new_diagram(s, engine)
+    root = bdd.compile(s.nodes["s"])
+    assert bdd.probability(root, []) == 0.0
+    assert bdd.minimal_cut_sets(root, 3) == []
+    assert BDD(s.basic).compile(s.nodes["s"]) == 0  # the pure engine's "never down" node
+
+
+def test_reordering_keeps_the_answers_exact_on_a_diagram_that_explodes_in_a_bad_order(engine):
+    """Ten redundant pairs declared so that each pair's halves sit far apart: in that order the diagram needs
+    about 2^10 nodes per level, in a good one 2 a pair. The structure-aware order (risk.engine.order) keeps
+    each pair together, and the answers are the closed form whatever order the engine ends up with."""
+    n, q = 10, 0.1
+    left, right = [f"a{i}" for i in range(n)], [f"b{i}" for i in range(n)]
+    deps = [dep(x) for x in [*left, *right]]
+    requires = [{"any_of": [{"all_of": [a, b]} for a, b in zip(left, right, strict=True)]}]
+    # a pair is up when both are up; the service is up while any pair is: down when every pair is down
+    p, birnbaum, cuts, s = exact(catalog(requires, deps), dict.fromkeys([*left, *right], q), order=n, engine=engine)
+    pair_down = 1 - (1 - q) ** 2
+    assert p == pytest.approx(pair_down**n, rel=1e-12)
+    assert birnbaum["a0"] == pytest.approx((1 - q) * pair_down ** (n - 1), rel=1e-12)
+    assert len(cuts) == 2**n and all(len(c) == n for c in cuts)

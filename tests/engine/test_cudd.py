@@ -1,0 +1,84 @@
+"""The exact engine's move from the pure-Python BDD to CUDD, and CUDD's own answers against the pure engine's
+(which tests/engine/test_structure.py holds to brute force on both)."""
+
+from __future__ import annotations
+
+import pytest
+
+from risk.engine import bdd as bdd_module
+from risk.engine.assess import assess
+from risk.engine.bdd import BDD, compile_services
+from risk.engine.structure import compile_catalog
+from risk.problems import InputError
+from risk.settings import Settings
+from tests.engine.helpers import catalog, dep
+
+pytest.importorskip("dd.cudd")
+
+HOSTS = [f"h{s}{r}{h}" for s in range(3) for r in range(3) for h in range(3)]
+
+
+def _redundant():
+    """27 hosts: 2 of 3 sites must be up; a site needs one of 3 racks; a rack needs 2 of its 3 hosts; plus a
+    shared core switch. Two services share most of it."""
+    sites = [{"any_of": [{"at_least": 2, "of": [f"h{s}{r}{h}" for h in range(3)]} for r in range(3)]} for s in range(3)]
+    other = {"id": "svc2", "name": "Other", "tier": 2, "impact_tolerance": "2h", "requires": ["core", sites[0]]}
+    deps = [dep(x, rate=2.0) for x in [*HOSTS, "core"]]
+    return catalog(["core", {"at_least": 2, "of": sites}], deps, more_services=[other])
+
+
+def _answers(engine, roots, q, basic):
+    out = {}
+    for sid, root in roots.items():
+        p, deriv = engine.birnbaum(root, q)
+        cuts = sorted(sorted(basic[v] for v in c) for c in engine.minimal_cut_sets(root, 3))
+        out[sid] = (p, {basic[v]: b for v, b in deriv.items() if b}, cuts)
+    return out
+
+
+def test_past_the_node_budget_the_build_moves_to_cudd_and_gives_the_same_answers(monkeypatch):
+    s = compile_catalog(_redundant())
+    q = [0.01 + 0.001 * i for i in range(len(s.basic))]
+    small, small_roots = compile_services(s)
+    assert isinstance(small, BDD)  # a catalog-sized diagram stays on the pure engine
+    monkeypatch.setattr(bdd_module, "PYTHON_NODES", 50)
+    moved, moved_roots = compile_services(s)
+    assert type(moved).__name__ == "CuddBDD"
+    want, got = _answers(small, small_roots, q, s.basic), _answers(moved, moved_roots, q, s.basic)
+    for sid in want:
+        assert got[sid][0] == pytest.approx(want[sid][0], rel=1e-12)
+        assert got[sid][1] == pytest.approx(want[sid][1], rel=1e-9, abs=1e-15)
+        assert got[sid][2] == want[sid][2]
+
+
+def test_the_engine_can_be_forced_either_way(monkeypatch):
+    s = compile_catalog(_redundant())
+    monkeypatch.setenv("LYNCHPIN_BDD", "cudd")
+    assert type(compile_services(s)[0]).__name__ == "CuddBDD"
+    monkeypatch.setenv("LYNCHPIN_BDD", "python")
+    monkeypatch.setattr(bdd_module, "PYTHON_NODES", 50)  # forced: no budget applies
+    assert isinstance(compile_services(s)[0], BDD)
+
+
+def test_an_assessment_is_the_same_on_either_engine(monkeypatch):
+    settings = Settings(simulated_years=200, uncertainty_draws=20)
+    monkeypatch.setenv("LYNCHPIN_BDD", "python")
+    pure = assess(_redundant(), [], settings)
+    monkeypatch.setenv("LYNCHPIN_BDD", "cudd")
+    cudd = assess(_redundant(), [], settings)
+    for a, b in zip(pure.services, cudd.services, strict=True):
+        assert b.unavailability == pytest.approx(a.unavailability, rel=1e-12)
+        assert b.cut_sets == a.cut_sets and b.single_points_of_failure == a.single_points_of_failure
+        assert b.tolerance_breach_probability == a.tolerance_breach_probability  # the simulation is untouched
+
+
+def test_a_diagram_past_its_memory_stops_with_a_message(monkeypatch):
+    from risk.engine import assess as assess_module
+
+    monkeypatch.setenv("LYNCHPIN_BDD", "cudd")
+    monkeypatch.setattr(assess_module, "MAX_DIAGRAM_MB", 0.0001)
+    monkeypatch.setattr("risk.limits.MAX_DIAGRAM_MB", 0.0001)  # 6 nodes' worth
+    with pytest.raises(InputError) as caught:
+        assess(_redundant(), [], Settings(simulated_years=100))
+    text = str(caught.value)
+    assert "decision diagram" in text and "LYNCHPIN_MAX_DIAGRAM_MB" in text
