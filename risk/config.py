@@ -7,6 +7,7 @@ from this model.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,6 +50,40 @@ class ServerConfig(BaseSettings):
         default="",
         description="Comma-separated e-mail addresses that are owners of every workspace they open (the "
         "first administrators); everyone else needs to be added by an owner.",
+    )
+
+    jobs: Literal["dask", "inline"] = Field(
+        default="dask",
+        description="Where the heavy work runs: 'dask' (worker processes, off the request path: every core "
+        "used, one user's big catalog never stalls another's page) or 'inline' (in the server process: "
+        "for tests and single-user laptops).",
+    )
+    scheduler: str | None = Field(
+        default=None,
+        description="Address of a Dask scheduler (tcp://host:8786) that runs the heavy work (assessments, "
+        "recommendations, reports) when one machine is not enough. Default: a local Dask cluster started "
+        "with the server, one worker process per core.",
+    )
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="Worker processes of the local Dask cluster (default: one per core).",
+    )
+    cache_mb: int = Field(
+        default=256,
+        ge=16,
+        le=1_048_576,
+        description="Memory the server may keep for finished results (assessments, recommendations, reports), "
+        "in MiB. Past it, the least recently used are dropped from memory; they stay in the workspace and "
+        "are read back when asked for.",
+    )
+    memory_mb: int = Field(
+        default=1024,
+        ge=256,
+        le=4_194_304,
+        description="Memory cap of the server process, in MiB, that the load benchmark checks; the result "
+        "cache (LYNCHPIN_CACHE_MB) and the work done on Dask workers keep it there.",
     )
 
     @property

@@ -86,6 +86,10 @@ class InputError(Exception):
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         super().__init__(head + more)
 
+    def __reduce__(self):
+        """Pickled with its problems (it travels back from a Dask job), not just its message."""
+        return (type(self), (self.problems,))
+
 
 def nearest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
     """The closest known name to a typo, or None when nothing is close enough to be a useful guess."""

@@ -135,6 +135,26 @@ class Run:
         run.settings  # noqa: B018 - resolve now, so bad overrides are reported before any work starts
         return run
 
+    def __reduce__(self):
+        """Pickled as its inputs only (a Dask job rebuilds what it needs; locks cannot travel)."""
+        return (_restore, (self.catalog, self.records, self.aliases, self.overrides, self.sources))
+
+    def keep(self, key: Any, value: Any) -> None:
+        """Keep a result worked out elsewhere for these same inputs (a Dask job, the workspace): the next
+        call that would compute it returns it instead."""
+        with self._lock:
+            self._memo.setdefault(key, value)
+
+    def has(self, key: Any) -> bool:
+        """Whether a result is already worked out (a view can show it without waiting)."""
+        return key in self._memo
+
+    @property
+    def results(self) -> dict:
+        """The results worked out so far, by name (what a cache measures, and what a job sends back)."""
+        with self._lock:
+            return {k: v for k, v in self._memo.items() if k not in ("settings", "fingerprint", "structure")}
+
     def _once(self, key: Any, compute: Callable[[], T]) -> T:
         with self._lock:
             if key not in self._memo:
@@ -287,3 +307,7 @@ class Run:
     def records_hitting_catalog(self) -> list[OutageRecord]:
         """The outage records that match at least one dependency of this catalog."""
         return self._once("hitting", lambda: records_hitting(self.catalog, self.records, self.aliases))
+
+
+def _restore(catalog, records, aliases, overrides, sources) -> Run:
+    return Run(catalog=catalog, records=records, aliases=aliases, overrides=overrides, sources=sources)

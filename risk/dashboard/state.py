@@ -16,6 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from risk.cache import ByteCache, size_of
 from risk.catalog.load import catalog_sha256, read_catalog
 from risk.catalog.model import Catalog
 from risk.catalog.writers import catalog_to_yaml
@@ -40,6 +41,7 @@ __all__ = [
     "run",
     "assessment",
     "recommendations",
+    "severe",
     "combined",
     "report_files",
     "label",
@@ -118,8 +120,8 @@ def choose(key: str) -> None:
     st.query_params["catalog"] = key
 
 
-def _loaded() -> dict[str, tuple[str, str, int]]:
-    """Saved catalogs as this session opened them: key -> (SHA-256, YAML, version)."""
+def _loaded() -> dict[str, tuple[str, str, int | None, str]]:
+    """Saved catalogs as this session opened them: key -> (SHA-256, YAML, version, source)."""
     return st.session_state.setdefault("loaded_versions", {})
 
 
@@ -147,11 +149,12 @@ def _parse_saved(sha256: str, _text: str, name: str) -> Catalog | None:
     return read_catalog(_text.encode("utf-8"), name=f"{name}.yaml").catalog
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _load_example(path: str) -> str:
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _load_example(path: str) -> tuple[Catalog, str]:
+    """A bundled example, read and validated once per process (the Catalog is never changed in place)."""
     report = read_catalog(Path(path))
     assert report.catalog is not None, f"bundled example {path} is invalid"
-    return report.catalog.model_dump_json()
+    return report.catalog, Path(path).read_text(encoding="utf-8")
 
 
 def current() -> Current:
@@ -161,27 +164,46 @@ def current() -> Current:
     if st.query_params.get("catalog") != key:
         st.query_params["catalog"] = key  # page switches drop the address's query; keep it for reloads
     if key.startswith(SAVED_PREFIX):
-        stored = workspace().catalog(key.removeprefix(SAVED_PREFIX))
-        if stored is not None:
-            # The version this session opened stays in use until the user reloads: a save made elsewhere
-            # meanwhile neither changes what this session shows nor is overwritten by this session's save.
-            sha, text, version = _loaded().setdefault(key, (stored.sha256, stored.text, stored.version))
-            catalog = _parse_saved(sha, text, stored.name)
+        name = key.removeprefix(SAVED_PREFIX)
+        # The version this session opened stays in use until the user reloads: a save made elsewhere
+        # meanwhile neither changes what this session shows nor is overwritten by this session's save. So
+        # once opened, it is not read from the workspace again on every page view.
+        opened = _loaded().get(key)
+        if opened is None:
+            stored = workspace().catalog(name)
+            if stored is not None:
+                opened = _loaded().setdefault(key, (stored.sha256, stored.text, stored.version, stored.source))
+        if opened is not None:
+            sha, text, version, source = opened
+            catalog = _parse_saved(sha, text, name)
             if catalog is not None:
-                return Current(key, label(key), catalog, text, stored.source, sha, version)
+                return Current(key, label(key), catalog, text, source, sha, version)
         key = default
     path = EXAMPLES / (key.removeprefix(EXAMPLE_PREFIX) + ".yaml")
     if not path.exists():
         path, key = EXAMPLES / f"{DEFAULT_EXAMPLE}.yaml", default
-    catalog = Catalog.model_validate_json(_load_example(str(path)))
-    return Current(key, label(key), catalog, path.read_text(encoding="utf-8"), f"bundled example {path.name}")
+    catalog, text = _load_example(str(path))
+    return Current(key, label(key), catalog, text, f"bundled example {path.name}")
 
 
 def history() -> OutageReport:
-    """The outage records in use: the shipped history (unless switched off) and the user's incident logs."""
+    """The outage records in use: the shipped history (unless switched off) and the user's incident logs.
+    Read and parsed once per change (keyed by the logs' names, times and sizes), not on every page view."""
     ws = workspace()
-    sources: list = [] if not ws.pref("use_shipped_history", True) else list(default_history_paths())
-    sources += ws.incident_logs()
+    return _history(*_history_key(), ws)
+
+
+def _history_key() -> tuple:
+    """What the outage history in use depends on, read cheaply: where, whether the shipped history is on,
+    and each incident log's name, time and size."""
+    ws = workspace()
+    return (f"{ws.where}/{ws.slug}", bool(ws.pref("use_shipped_history", True)), ws.incident_log_stamp())
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _history(where: str, shipped: bool, stamp: tuple, _ws) -> OutageReport:
+    sources: list = list(default_history_paths()) if shipped else []
+    sources += _ws.incident_logs()
     return read_outages(sources)
 
 
@@ -189,23 +211,47 @@ def settings_overrides() -> dict:
     return workspace().pref("settings_overrides", {}) or {}
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _shared(fingerprint: str, _run: Run) -> Run:
-    """The first Run built for a fingerprint, kept with everything it has computed since."""
-    return _run
+@st.cache_resource(show_spinner=False)
+def _runs() -> ByteCache:
+    """Runs by fingerprint, with everything they have computed, within LYNCHPIN_CACHE_MB (least recently used
+    dropped first; their results stay in the workspace)."""
+    return ByteCache(server_config().cache_mb * 2**20, measure=lambda r: size_of(r) + size_of(r.results))
+
+
+@st.cache_resource(show_spinner=False)
+def _fingerprints() -> ByteCache:
+    """The fingerprint of each combination of inputs seen (catalog version, history, overrides), so a page
+    view finds its Run without hashing the catalog and the history again."""
+    return ByteCache(4 * 2**20, measure=lambda value: 200)
 
 
 def run(cur: Current | None = None) -> Run:
     """The Run of the catalog in use, with the history and settings in use. Saved overrides that no longer
-    validate (e.g. against a new catalog's settings) are left out here; the Settings page shows why."""
+    validate (e.g. against a new catalog's settings) are left out here; the Settings page shows why.
+    On a page view whose inputs have not changed this is a dictionary lookup: no parsing, no hashing."""
+    import json
+
     cur = cur or current()
-    hist = history()
+    history_key = _history_key()
+    overrides = settings_overrides()
+    # A saved version is named by its SHA-256; a bundled example by its key (fixed for the process).
+    inputs = (cur.sha256 or cur.key, history_key, json.dumps(overrides, sort_keys=True, default=str))
+    fingerprint = _fingerprints().get(inputs)
+    if fingerprint is not None:
+        hit = _runs().get(fingerprint)
+        if hit is not None:
+            return hit
+    hist = _history(*history_key, workspace())
     names = [s.rsplit("/", 1)[-1] for s in hist.sources]
     try:
-        built = Run.build(cur.catalog, hist.records, settings_overrides(), sources=names)
+        built = Run.build(cur.catalog, hist.records, overrides, sources=names)
     except InputError:
         built = Run.build(cur.catalog, hist.records, None, sources=names)
-    return _shared(built.fingerprint, built)
+    _fingerprints().put(inputs, built.fingerprint)
+    hit = _runs().get(built.fingerprint)
+    if hit is not None:
+        return hit
+    return _runs().put(built.fingerprint, built)
 
 
 def work_problems(cur: Current, overrides: dict) -> list:
@@ -225,9 +271,91 @@ def _or_stop(compute):
         st.stop()
 
 
+def _jobs():
+    """The server's Dask connection (risk.jobs), or None when the heavy work runs in-process
+    (LYNCHPIN_JOBS=inline). One per server process; its local cluster stops with the process."""
+    config = server_config()
+    return _jobs_for(config.scheduler, config.workers) if config.jobs == "dask" else None
+
+
+@st.cache_resource(show_spinner=False)
+def _jobs_for(scheduler: str | None, workers: int | None):
+    from risk.jobs import Jobs
+
+    return Jobs(address=scheduler, workers=workers)
+
+
+#: Results kept in the workspace (JSON), by Run attribute, with how to read them back.
+_KEPT = {"assessment": Assessment, "recommendations": None}
+
+
+def _kept_model(kind: str):
+    if kind == "recommendations":
+        from risk.advice.recommend import RecommendationReport
+
+        return RecommendationReport
+    return _KEPT[kind]
+
+
+def _result(r: Run, kind: str, label: str):
+    """A Run's result: already in memory, else kept in the workspace (computed by anyone, before a restart),
+    else computed by a job on Dask while this page shows its progress (or in-process, with a spinner, when
+    LYNCHPIN_JOBS=inline). Problems that prevent it are shown on the page, never a traceback."""
+    if r.has(kind):
+        return getattr(r, kind)
+    ws = workspace()
+    if kind in _KEPT:
+        text = ws.result(r.fingerprint, kind)
+        if text is not None:
+            try:
+                r.keep(kind, _kept_model(kind).model_validate_json(text))
+            except ValueError:  # kept by another release: compute it again
+                pass
+            else:
+                _runs().resize(r.fingerprint)
+                return getattr(r, kind)
+    jobs = _jobs()
+    if jobs is None:
+        with st.spinner(label):
+            value = _or_stop(lambda: getattr(r, kind))
+    else:
+        results = _or_stop(lambda: _wait(jobs.submit(r, kind), label))
+        for name, result in results.items():
+            r.keep(name, result)
+        value = getattr(r, kind)
+    for name in _KEPT:
+        if r.has(name):
+            ws.keep_result(r.fingerprint, name, getattr(r, name).model_dump_json())
+    _runs().resize(r.fingerprint)
+    return value
+
+
+STAGES = {"structure": "exact calculation", "simulation": "simulating years", "recommendations": "measuring fixes"}
+
+
+def _wait(job, label: str) -> dict:
+    """Wait for a job with a progress bar (stage, share done, seconds). The page thread only waits: the work
+    is on a Dask worker, so other users' pages are answered meanwhile. Leaving the page drops this wait and
+    its hold on the job; Dask cancels a job nobody holds."""
+    import time
+
+    bar = st.progress(0.0, text=label)
+    while not job.done():
+        job.wait(0.25)
+        seen = job.progress()
+        seconds = time.monotonic() - job.started
+        if seen:
+            stage, done, of = seen
+            share = done / of if of else 0.0
+            bar.progress(min(share, 1.0), text=f"{label} {STAGES.get(stage, stage)}: {done} of {of} ({seconds:.0f} s)")
+        else:
+            bar.progress(0.0, text=f"{label} waiting for a worker ({seconds:.0f} s)")
+    bar.empty()
+    return job.result()
+
+
 def assessment(r: Run) -> Assessment:
-    with st.spinner("Assessing the catalog..."):
-        result = _or_stop(lambda: r.assessment)
+    result = _result(r, "assessment", "Assessing the catalog...")
     _keep_snapshot(r)
     return result
 
@@ -293,8 +421,12 @@ def trend(r: Run, limit: int = 24) -> list:
 
 def recommendations(r: Run):
     assessment(r)
-    with st.spinner("Measuring each recommendation..."):
-        return _or_stop(lambda: r.recommendations)
+    return _result(r, "recommendations", "Measuring each recommendation...")
+
+
+def severe(r: Run):
+    """The severe-but-plausible scenario set (a job like the assessment: it replays every provider)."""
+    return _result(r, "severe", "Working out the severe but plausible scenarios...")
 
 
 def combined(r: Run, rule_ids: list[str]):
@@ -319,7 +451,7 @@ def save_catalog(name: str, catalog: Catalog, source: str, loaded: str | None = 
         raise SavedInBetween(name)
     key = SAVED_PREFIX + name
     saved = workspace().catalog(name)
-    _loaded()[key] = (sha, text, saved.version if saved else None)
+    _loaded()[key] = (sha, text, saved.version if saved else None, source)
     choose(key)
     return key
 

@@ -125,3 +125,13 @@ recommendation_status = sa.Table(
     sa.Column("updated_by", sa.String(320), nullable=False),
     sa.Column("updated_at", sa.String(20), nullable=False),
 )
+
+results = sa.Table(  # finished results by the fingerprint of their inputs, shared by everyone in the workspace
+    "results",
+    metadata,
+    sa.Column("workspace_id", sa.Integer, sa.ForeignKey("workspaces.id"), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(40), primary_key=True),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("saved_at", sa.String(20), nullable=False),
+)

@@ -404,6 +404,42 @@ class Workspace:
         with self._db() as db:
             db.execute(t.drafts.delete().where(key))
 
+    # Results ----------------------------------------------------------------------------------------------
+    def keep_result(self, fingerprint: str, kind: str, payload: str) -> None:
+        """Keep a finished result (JSON) for everyone in the workspace; a result never changes, so the first
+        one kept for a fingerprint stays. Anyone who can read the workspace may keep one: it is derived."""
+        if not self.may("viewer"):
+            return
+        c = t.results.c
+        with self._db() as db:
+            found = db.execute(
+                sa.select(c.kind).where((c.workspace_id == self.id) & (c.fingerprint == fingerprint) & (c.kind == kind))
+            ).first()
+            if found is not None:
+                return
+        try:
+            with self._db() as db:
+                db.execute(
+                    t.results.insert().values(
+                        workspace_id=self.id, fingerprint=fingerprint, kind=kind, payload=payload, saved_at=_now()
+                    )
+                )
+        except sa.exc.IntegrityError:  # kept by another server in between: the same result, already there
+            pass
+
+    def result(self, fingerprint: str, kind: str) -> str | None:
+        """A kept result (JSON), or None."""
+        if not self.may("viewer"):
+            return None
+        c = t.results.c
+        with self._db() as db:
+            row = db.execute(
+                sa.select(c.payload).where(
+                    (c.workspace_id == self.id) & (c.fingerprint == fingerprint) & (c.kind == kind)
+                )
+            ).first()
+            return row[0] if row else None
+
     # Incident logs --------------------------------------------------------------------------------------
     def save_incident_log(self, name: str, data: bytes) -> None:
         self._require("editor", "adding an incident log")
@@ -427,6 +463,18 @@ class Workspace:
                 .order_by(t.incident_logs.c.name)
             )
             return [(r[0], bytes(r[1])) for r in rows]
+
+    def incident_log_stamp(self) -> tuple[tuple[str, str, int], ...]:
+        """(name, saved at, size) of each incident log, without their content: what a cache of the outage
+        history keys on, read on every page view."""
+        if not self.may("viewer"):
+            return ()
+        c = t.incident_logs.c
+        with self._db() as db:
+            rows = db.execute(
+                sa.select(c.name, c.saved_at, sa.func.length(c.data)).where(c.workspace_id == self.id).order_by(c.name)
+            )
+            return tuple((r[0], r[1], int(r[2] or 0)) for r in rows)
 
     def delete_incident_log(self, name: str) -> None:
         self._require("editor", "removing an incident log")

@@ -169,3 +169,24 @@ def test_an_owner_creates_a_workspace_for_another_team(store):
         store.create_workspace("it-resilience", "sam@else.example")  # nobody joins a team this way
     with pytest.raises(ValueError, match="lower-case letters"):
         store.create_workspace("IT Resilience!", "olu@nhs.example")
+
+
+def test_a_result_is_kept_once_for_everyone_in_the_workspace_and_no_other(store):
+    ws = store.workspace("team-a", "ann@example.org", owners=("ann@example.org",))
+    ws.set_member("bob@example.org", "viewer")
+    viewer = store.workspace("team-a", "bob@example.org")
+    viewer.keep_result("fp1", "assessment", '{"first": 1}')  # a viewer's page computes it: everyone reuses it
+    ws.keep_result("fp1", "assessment", '{"second": 2}')  # the same inputs give the same result: the first stays
+    assert ws.result("fp1", "assessment") == '{"first": 1}'
+    assert ws.result("fp1", "recommendations") is None and ws.result("fp2", "assessment") is None
+    other = store.workspace("team-b", "cat@example.org", owners=("cat@example.org",))
+    assert other.result("fp1", "assessment") is None  # another team never sees it
+
+
+def test_the_incident_log_stamp_changes_with_a_log_and_not_otherwise(store):
+    ws = store.workspace("team-a", "ann@example.org", owners=("ann@example.org",))
+    empty = ws.incident_log_stamp()
+    ws.save_incident_log("m365.csv", b"id,provider\n")
+    once = ws.incident_log_stamp()
+    assert empty == () and once != empty and once == ws.incident_log_stamp()
+    assert once[0][0] == "m365.csv" and once[0][2] == len(b"id,provider\n")

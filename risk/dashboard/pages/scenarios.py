@@ -126,8 +126,7 @@ with whatif_tab:
     )
 
 with severe_tab:
-    with st.spinner("Running the severe-but-plausible set..."):
-        results = run.severe
+    results = state.severe(run)
     st.dataframe(
         pd.DataFrame(
             {

@@ -1,0 +1,156 @@
+"""Heavy work off the dashboard's request path: assessments, recommendation measurement and scenario sets run
+as jobs on Dask (`distributed`), never in the server process that answers every user's page (issue 17).
+
+Why Dask: it is the maintained way to run Python work on every core of one machine (a local cluster of
+worker processes, started with the server) and on many machines (a scheduler address in the settings),
+with the two things a team server needs built in:
+- identical requests share one job: a job's key is its kind and the Run's fingerprint, and the scheduler
+  keeps one task per key however many users ask for it;
+- nobody's abandoned work runs forever: a task is cancelled once no client holds a future for it (a user
+  who leaves the page drops theirs).
+
+A job takes a Run (pickled as its inputs only) and returns the Run's results (everything it worked out on
+the way), which the server keeps (risk.run.Run.keep). Workers report how far they are with `progress`, read
+by the page that waits. The engine is the same code wherever it runs, so the numbers are the same.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from risk.run import Run
+
+__all__ = ["KINDS", "Jobs", "Job", "job_key", "work"]
+
+#: What a job can compute, by the Run attribute that holds it.
+KINDS = ("assessment", "recommendations", "severe")
+
+
+def job_key(kind: str, run: Run) -> str:
+    return f"lynchpin-{kind}-{run.fingerprint}"
+
+
+def work(run: Run, kind: str, key: str) -> dict[str, Any]:
+    """On a worker: compute `kind` for the Run and return every result the Run worked out on the way."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown job kind {kind!r}")
+    report = _reporter(key)
+    if kind in ("assessment", "recommendations"):  # recommendations are measured against the assessment
+        run.assess(progress=report)
+    if kind != "assessment":
+        report(kind, 0, 1)
+        getattr(run, kind)
+    return run.results
+
+
+def _reporter(key: str):
+    """Progress from a worker, at most four times a second, as metadata on the scheduler under the job's key
+    (nothing when not on a Dask worker: the work also runs in-process in tests and the CLI)."""
+    try:
+        from distributed import get_client, get_worker
+
+        get_worker()
+        client = get_client()
+    except (ImportError, ValueError):
+        return lambda stage, i, n: None
+    last = [0.0]
+
+    def report(stage: str, i: int, n: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 0.25 or i >= n:
+            last[0] = now
+            client.set_metadata(["lynchpin-progress", key], [stage, i, n])
+
+    return report
+
+
+@dataclass
+class Job:
+    """A submitted job: its Dask future (held while someone waits for it) and how to read its progress."""
+
+    kind: str
+    key: str
+    future: Any
+    client: Any
+    started: float
+
+    def done(self) -> bool:
+        return self.future.done()
+
+    def wait(self, seconds: float) -> None:
+        """Wait up to `seconds` for the job to finish (its failure is raised by `result`, not here)."""
+        try:
+            self.future.result(timeout=seconds)
+        except TimeoutError:
+            pass
+        except Exception:  # noqa: BLE001 - finished with an error: `result` raises it for the caller
+            pass
+
+    def progress(self) -> tuple[str, int, int] | None:
+        """(stage, done, of) as the worker last reported it, or None before its first report."""
+        try:
+            value = self.client.get_metadata(["lynchpin-progress", self.key], default=None)
+        except Exception:  # noqa: BLE001 - progress is a courtesy; never fail a page over it
+            return None
+        return tuple(value) if value else None
+
+    def result(self, timeout: float | None = None) -> dict[str, Any]:
+        """The Run's results; the job's own exception (an InputError, for example) is raised here."""
+        return self.future.result(timeout=timeout)
+
+    def cancel(self) -> None:
+        self.future.cancel()
+
+
+class Jobs:
+    """The server's connection to Dask: a local cluster of worker processes (one per core unless `workers`
+    says otherwise), or the scheduler at `address`. Started on first use, stopped with the process."""
+
+    def __init__(self, address: str | None = None, workers: int | None = None, processes: bool = True):
+        self.address, self.workers, self.processes = address, workers, processes
+        self._client = None
+        self._cluster = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self):
+        with self._lock:
+            if self._client is None:
+                from distributed import Client, LocalCluster
+
+                if self.address:
+                    self._client = Client(self.address, set_as_default=False)
+                else:
+                    # Loopback only, and no web UI: nothing listens that the operator did not ask for.
+                    where = {"host": "127.0.0.1"} if self.processes else {}
+                    self._cluster = LocalCluster(
+                        n_workers=self.workers or os.cpu_count() or 1,
+                        threads_per_worker=1,
+                        processes=self.processes,
+                        dashboard_address=None,
+                        silence_logs=40,
+                        **where,
+                    )
+                    self._client = Client(self._cluster, set_as_default=False)
+                    atexit.register(self.close)  # the worker processes stop with the server
+            return self._client
+
+    def submit(self, run: Run, kind: str) -> Job:
+        """The job computing `kind` for the Run: a new one, or the one already running for the same inputs."""
+        key = job_key(kind, run)
+        client = self.client
+        future = client.submit(work, run, kind, key, key=key, pure=False, retries=0)
+        return Job(kind, key, future, client, time.monotonic())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+            if self._cluster is not None:
+                self._cluster.close()
+            self._client = self._cluster = None

@@ -1,0 +1,48 @@
+"""The dashboard with its heavy work on Dask (LYNCHPIN_JOBS=dask, one worker process): pages render with
+the same figures as in-process, and the results are kept in the workspace for everyone and for a restart."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from risk.dashboard import state
+from risk.engine.assessment import Assessment
+from risk.store import Store, schema
+from tests.dashboard.test_pages import APP, PAGES
+
+pytest.importorskip("distributed")
+
+
+def _overview(tmp_path, monkeypatch, jobs: str) -> AppTest:
+    monkeypatch.setenv("LYNCHPIN_WORKSPACE", str(tmp_path / f"{jobs}.sqlite"))
+    monkeypatch.setenv("LYNCHPIN_JOBS", jobs)
+    monkeypatch.setenv("LYNCHPIN_WORKERS", "1")
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.timeout(300)
+def test_pages_computed_on_dask_show_the_same_figures_and_keep_their_results(tmp_path, monkeypatch):
+    inline = {m.label: m.value for m in _overview(tmp_path, monkeypatch, "inline").metric}
+    try:
+        at = _overview(tmp_path, monkeypatch, "dask")
+        assert {m.label: m.value for m in at.metric} == inline
+        at.switch_page(PAGES + "recommendations.py").run()
+        assert not at.exception, at.exception
+        at.switch_page(PAGES + "scenarios.py").run()
+        assert not at.exception, at.exception
+    finally:
+        jobs = state._jobs_for(None, 1)
+        jobs.close()
+    # The workspace holds what the jobs computed, under the Run's fingerprint, for the next user or a restart.
+    store = Store(f"sqlite:///{tmp_path / 'dask.sqlite'}")
+    with store.engine.connect() as db:
+        rows = db.execute(sa.select(schema.results.c.kind, schema.results.c.payload)).all()
+    assert {k for k, _ in rows} == {"assessment", "recommendations"}
+    assessment = Assessment.model_validate_json(next(p for k, p in rows if k == "assessment"))
+    assert assessment.headlines.services == 8

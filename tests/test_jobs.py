@@ -1,0 +1,59 @@
+"""Heavy work as Dask jobs (risk.jobs): the same numbers as in-process, one job per identical request, problems
+that travel back whole, and progress the waiting page can read."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from risk.catalog import load_catalog
+from risk.jobs import Jobs, job_key, work
+from risk.problems import InputError, Location, Problem
+from risk.run import Run
+from tests.paths import DEFAULT_CATALOG
+
+pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def jobs():
+    j = Jobs(workers=1, processes=False)  # threads in this process: the scheduler's state can be inspected
+    yield j
+    j.close()
+
+
+def _run(years: int = 400) -> Run:
+    return Run.build(load_catalog(DEFAULT_CATALOG), [], {"simulated_years": years, "uncertainty_draws": 20})
+
+
+def test_a_job_gives_the_numbers_of_the_same_run_in_process(jobs):
+    here = _run()
+    results = jobs.submit(_run(), "assessment").result(timeout=120)
+    for a, b in zip(here.assessment.services, results["assessment"].services, strict=True):
+        assert (a.unavailability, a.tolerance_breach_probability) == (b.unavailability, b.tolerance_breach_probability)
+
+
+def test_identical_requests_share_one_job(jobs):
+    first, second = jobs.submit(_run(300), "assessment"), jobs.submit(_run(300), "assessment")
+    assert first.key == second.key == job_key("assessment", _run(300))
+    scheduler = jobs.client.cluster.scheduler
+    assert sum(1 for k in scheduler.tasks if str(k) == first.key) == 1
+    first.result(timeout=120)
+    assert first.progress() is not None and first.progress()[1] == first.progress()[2]  # the last report: done
+
+
+def test_a_run_travels_as_its_inputs_and_an_input_error_with_its_problems():
+    run = _run()
+    copy = pickle.loads(pickle.dumps(run))
+    assert copy.fingerprint == run.fingerprint and not copy.has("assessment")
+    error = InputError([Problem("too much work", Location("assessment"), "simulate fewer years")])
+    back = pickle.loads(pickle.dumps(error))
+    assert [p.message for p in back.problems] == ["too much work"] and str(back) == str(error)
+
+
+def test_work_outside_dask_reports_nothing_and_computes_what_was_asked():
+    results = work(_run(200), "severe", "k")
+    assert "severe" in results and "assessment" not in results  # the scenario set needs no assessment
+    with pytest.raises(ValueError, match="unknown job kind"):
+        work(_run(200), "everything", "k")
