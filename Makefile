@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_dashboard.py
 	$(BIN)/python bench/bench_aralia.py $(ARALIA)
 	$(BIN)/python bench/bench_hostile.py
+	$(BIN)/python bench/bench_team.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
