@@ -12,6 +12,14 @@ DATA = Path(__file__).parent / "data"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
 
 
+@pytest.fixture(autouse=True)
+def _inline_jobs(monkeypatch):
+    """Heavy work in-process (LYNCHPIN_JOBS=inline) unless a test asks for Dask: AppTest runs page scripts in
+    this process, and a Dask cluster per test would cost seconds. tests/dashboard/test_jobs.py, tests/test_jobs.py
+    and the browser test of the dashboard run the work on Dask."""
+    monkeypatch.setenv("LYNCHPIN_JOBS", "inline")
+
+
 @pytest.fixture(params=EXAMPLE_FILES, ids=lambda p: p.stem)
 def example_path(request) -> Path:
     return request.param

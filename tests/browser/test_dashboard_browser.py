@@ -40,7 +40,8 @@ pytestmark = pytest.mark.browser
 def server(tmp_path_factory):
     need_browser()
     workspace = tmp_path_factory.mktemp("ws") / "workspace.sqlite"
-    with streamlit(free_port(), {"LYNCHPIN_WORKSPACE": str(workspace)}) as base:
+    # The heavy work on Dask, as a team server does it (one worker process per core).
+    with streamlit(free_port(), {"LYNCHPIN_WORKSPACE": str(workspace), "LYNCHPIN_JOBS": "dask"}) as base:
         yield base, workspace
 
 
