@@ -222,9 +222,8 @@ class BDD:
         return sorted(mcs(root, max_order), key=lambda s: (len(s), sorted(s)))
 
 
-#: Nodes the pure-Python BDD may build before the exact engine moves to CUDD: about 6 s of work and 600 MB at
-#: most, which keeps the trees it can finish (edf9203: 6.6 s) off CUDD's sifting (90 s there).
-PYTHON_NODES = 1_800_000
+#: Nodes the pure-Python BDD may build before the exact engine moves to CUDD (about a second's work).
+PYTHON_NODES = 400_000
 #: Nodes CUDD may build in the structure-aware order before it starts again with sifting (half a second).
 CUDD_STATIC_NODES = 300_000
 
