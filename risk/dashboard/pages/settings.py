@@ -49,7 +49,9 @@ log = st.file_uploader(
     key="log_upload",
     disabled=not editor,
 )
-if log is not None and log.name not in {n for n, _ in logs}:
+# An export is stored under another name (its records as CSV), so the upload is recognised by its file id:
+# once added, the file still in the uploader is not added again on every rerun.
+if log is not None and log.name not in {n for n, _ in logs} and st.session_state.get("log_added") != log.file_id:
     data, name, notes, usable = log.getvalue(), log.name, [], True
     if FORMS[form] is not None:  # an export: turned into outage records first (risk.interchange.incidents)
         from risk.interchange.incidents import import_incidents, records_csv
@@ -69,6 +71,7 @@ if log is not None and log.name not in {n for n, _ in logs}:
         report = read_outages([(name, data)])
         if report.ok:
             ws.save_incident_log(name, data)
+            st.session_state["log_added"] = log.file_id
             st.session_state["log_notes"] = [f"Added {len(report.records)} record(s) from {log.name}.", *notes]
             st.rerun()
         st.error(f"{log.name} was not added: fix these problems and upload it again.")
