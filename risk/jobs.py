@@ -31,6 +31,16 @@ __all__ = ["KINDS", "Jobs", "Job", "job_key", "work"]
 KINDS = ("assessment", "recommendations", "severe")
 
 
+#: Dask settings for a server: housekeeping at a pace a dashboard needs, no profiling or work stealing.
+QUIET = {
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.scheduler.work-stealing": False,
+    "distributed.worker.profile.enabled": False,
+    "distributed.worker.memory.monitor-interval": "1s",  # each worker's nanny lives in the server process
+}
+
+
 def job_key(kind: str, run: Run) -> str:
     return f"lynchpin-{kind}-{run.fingerprint}"
 
@@ -121,8 +131,12 @@ class Jobs:
     def client(self):
         with self._lock:
             if self._client is None:
+                import dask
                 from distributed import Client, LocalCluster
 
+                # The scheduler of a local cluster runs in the server process: keep its housekeeping light
+                # (Dask's defaults tick every 20 ms and sample the system every 0.5 s, for its own dashboard).
+                dask.config.set(QUIET)
                 if self.address:
                     self._client = Client(self.address, set_as_default=False)
                 else:

@@ -145,6 +145,11 @@ class Run:
         with self._lock:
             self._memo.setdefault(key, value)
 
+    def remember(self, key: tuple, compute: Callable[[], T]) -> T:
+        """Something a view derives from this Run's results (a chart), made once and kept with them: a page
+        view on the same Run draws nothing again."""
+        return self._once(("view", *key), compute)
+
     def has(self, key: Any) -> bool:
         """Whether a result is already worked out (a view can show it without waiting)."""
         return key in self._memo
@@ -153,7 +158,10 @@ class Run:
     def results(self) -> dict:
         """The results worked out so far, by name (what a cache measures, and what a job sends back)."""
         with self._lock:
-            return {k: v for k, v in self._memo.items() if k not in ("settings", "fingerprint", "structure")}
+            skip = ("settings", "fingerprint", "structure")
+            return {
+                k: v for k, v in self._memo.items() if k not in skip and not (isinstance(k, tuple) and k[0] == "view")
+            }
 
     def _once(self, key: Any, compute: Callable[[], T]) -> T:
         with self._lock:

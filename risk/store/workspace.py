@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
@@ -22,6 +24,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from risk.store import schema as t
 from risk.store.tracking import STATUSES, Tracking
+
+#: How long a Store remembers the reads every page view makes (role, preferences, catalog list, incident-log
+#: stamp); a write through the same Store forgets them at once.
+READ_SECONDS = 2.0
 
 __all__ = ["Store", "Workspace", "StoredCatalog", "Snapshot", "PermissionDenied", "ROLES", "LOCAL_USER"]
 
@@ -78,8 +84,38 @@ class Store:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             # Every transaction takes the write lock at its start (BEGIN IMMEDIATE): a second save waits
             # for the first and then sees its version, instead of both reading the same latest version.
-            sa.event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+            # Reads (read_only) take a plain BEGIN: they neither wait for nor block one another.
+            sa.event.listen(
+                self.engine,
+                "begin",
+                lambda conn: conn.exec_driver_sql(
+                    "BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE"
+                ),
+            )
         self._migrate()
+        # Reads that every page view makes (a person's role, a preference, the catalog list, the incident
+        # logs' stamp), remembered for READ_SECONDS; any write through this Store forgets them at once. Another
+        # server's change shows here within READ_SECONDS.
+        self._recent: dict[tuple, tuple[float, Any]] = {}
+        self._recent_lock = threading.Lock()
+
+    def recent(self, key: tuple, read: Callable[[], Any]) -> Any:
+        """A read remembered for READ_SECONDS (see __init__)."""
+        now = time.monotonic()
+        with self._recent_lock:
+            hit = self._recent.get(key)
+        if hit is not None and now - hit[0] < READ_SECONDS:
+            return hit[1]
+        value = read()
+        with self._recent_lock:
+            if len(self._recent) > 10_000:
+                self._recent.clear()
+            self._recent[key] = (now, value)
+        return value
+
+    def forget_reads(self) -> None:
+        with self._recent_lock:
+            self._recent.clear()
 
     @property
     def where(self) -> str:
@@ -181,13 +217,17 @@ class Workspace:
     @property
     def role(self) -> str | None:
         """The person's role here, or None when they are not a member (they then see nothing)."""
-        with self._db() as db:
-            row = db.execute(
-                sa.select(t.members.c.role).where(
-                    (t.members.c.workspace_id == self.id) & (t.members.c.person == self.person)
-                )
-            ).first()
-        return row[0] if row else None
+
+        def read() -> str | None:
+            with self._read() as db:
+                row = db.execute(
+                    sa.select(t.members.c.role).where(
+                        (t.members.c.workspace_id == self.id) & (t.members.c.person == self.person)
+                    )
+                ).first()
+            return row[0] if row else None
+
+        return self.store.recent(("role", self.id, self.person), read)
 
     def may(self, role: str) -> bool:
         """Whether the person's role is at least `role`."""
@@ -344,8 +384,12 @@ class Workspace:
             .where((v.c.workspace_id == self.id) & c.c.deleted_at.is_(None))
             .order_by(v.c.saved_at.desc(), v.c.name)
         )
-        with self._db() as db:
-            return [_stored(r) for r in db.execute(query)]
+
+        def read() -> list[StoredCatalog]:
+            with self._read() as db:
+                return [_stored(r) for r in db.execute(query)]
+
+        return list(self.store.recent(("catalogs", self.id), read))
 
     def versions(self, name: str) -> list[StoredCatalog]:
         """Every saved version of a catalog, newest first."""
@@ -470,11 +514,17 @@ class Workspace:
         if not self.may("viewer"):
             return ()
         c = t.incident_logs.c
-        with self._db() as db:
-            rows = db.execute(
-                sa.select(c.name, c.saved_at, sa.func.length(c.data)).where(c.workspace_id == self.id).order_by(c.name)
-            )
-            return tuple((r[0], r[1], int(r[2] or 0)) for r in rows)
+
+        def read() -> tuple:
+            with self._read() as db:
+                rows = db.execute(
+                    sa.select(c.name, c.saved_at, sa.func.length(c.data))
+                    .where(c.workspace_id == self.id)
+                    .order_by(c.name)
+                )
+                return tuple((r[0], r[1], int(r[2] or 0)) for r in rows)
+
+        return self.store.recent(("incident logs", self.id), read)
 
     def delete_incident_log(self, name: str) -> None:
         self._require("editor", "removing an incident log")
@@ -497,9 +547,14 @@ class Workspace:
 
     def pref(self, key: str, default: Any = None) -> Any:
         where = (t.prefs.c.workspace_id == self.id) & (t.prefs.c.key == key)
-        with self._db() as db:
-            row = db.execute(sa.select(t.prefs.c.value).where(where)).first()
-        return json.loads(row[0]) if row else default
+
+        def read() -> str | None:
+            with self._read() as db:
+                row = db.execute(sa.select(t.prefs.c.value).where(where)).first()
+            return row[0] if row else None
+
+        text = self.store.recent(("pref", self.id, key), read)
+        return json.loads(text) if text is not None else default
 
     # Assessment snapshots -------------------------------------------------------------------------------
     def save_snapshot(
@@ -613,8 +668,18 @@ class Workspace:
 
     @contextmanager
     def _db(self) -> Iterator[Connection]:
-        with self.store.engine.begin() as db:
-            yield db
+        """A transaction that may write: what this Store remembered of recent reads is forgotten."""
+        try:
+            with self.store.engine.begin() as db:
+                yield db
+        finally:
+            self.store.forget_reads()
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """A read-only transaction (on SQLite, one that does not take the write lock)."""
+        with self.store.engine.connect().execution_options(read_only=True) as connection, connection.begin():
+            yield connection
 
 
 def _stored(row) -> StoredCatalog:

@@ -123,12 +123,20 @@ st.markdown(
 )
 d1, d2, d3, _ = st.columns([1, 1, 1, 1])
 base = slug(cur.catalog.organisation)
-d1.download_button("Download YAML", catalog_to_yaml(cur.catalog), file_name=f"{base}.yaml", mime="application/yaml")
+# Every file is written when its button is clicked (a callable), not on every view of the page.
+d1.download_button(
+    "Download YAML",
+    lambda: catalog_to_yaml(cur.catalog),
+    file_name=f"{base}.yaml",
+    mime="application/yaml",
+    on_click="ignore",
+)
 d2.download_button(
     "Download XLSX",
-    xlsx_bytes(cur.catalog),
+    lambda: xlsx_bytes(cur.catalog),
     file_name=f"{base}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    on_click="ignore",
 )
 d3.download_button(
     "Download CycloneDX",
@@ -165,17 +173,19 @@ with upload_tab:
         t1, t2, _ = st.columns([1, 1, 2])
         t1.download_button(
             "Blank template (XLSX)",
-            template_xlsx_bytes(),
+            template_xlsx_bytes,
             file_name="lynchpin-catalog-template.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key="template_xlsx",
+            on_click="ignore",
         )
         t2.download_button(
             "Blank template (zip of CSVs)",
-            template_csv_zip_bytes(),
+            template_csv_zip_bytes,
             file_name="lynchpin-catalog-template.zip",
             mime="application/zip",
             key="template_zip",
+            on_click="ignore",
         )
         file = st.file_uploader("Catalog file", type=["yaml", "yml", "json", "xlsx", "zip"], key="catalog_upload")
         if file is not None:

@@ -164,7 +164,7 @@ if previous is not None:
 left, right = st.columns([3, 2])
 with left:
     event = st.plotly_chart(
-        figures.risk_matrix(a),
+        run.remember(("risk matrix",), lambda: figures.risk_matrix(a)),
         key="matrix",
         on_select="rerun",
         selection_mode="points",
@@ -237,7 +237,7 @@ explain(
 st.subheader("Provider concentration")
 pc1, pc2 = st.columns([3, 1])
 with pc1:
-    st.plotly_chart(figures.provider_exposure(a), key="providers")
+    st.plotly_chart(run.remember(("providers",), lambda: figures.provider_exposure(a)), key="providers")
 with pc2:
     top_share = a.providers[0].spof_share if a.providers else 0.0
     st.metric(

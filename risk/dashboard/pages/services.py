@@ -11,7 +11,8 @@ from risk.presentation.order import worst_first
 from risk.presentation.tree import requirement_tree
 
 cur = sidebar()
-a = state.assessment(state.run(cur))
+run = state.run(cur)
+a = state.assessment(run)
 header("Services", "Which services are exposed, and why?")
 
 f1, f2, f3 = st.columns([1, 1, 2])
@@ -177,7 +178,7 @@ with analyst:
 
 g1, g2 = st.columns(2)
 with g1:
-    st.plotly_chart(figures.downtime_histogram(s), key="hist")
+    st.plotly_chart(run.remember(("histogram", s.id), lambda: figures.downtime_histogram(s)), key="hist")
     explain(
         "How much downtime the service has in a year, over the simulated years.",
         "Seeded Monte Carlo; outages of shared dependencies hit every service that needs them at once.",
@@ -185,7 +186,10 @@ with g1:
     )
 with g2:
     if s.loss_exceedance:
-        st.plotly_chart(figures.loss_exceedance(s.loss_exceedance, currency=a.currency), key="lec")
+        st.plotly_chart(
+            run.remember(("loss curve", s.id), lambda: figures.loss_exceedance(s.loss_exceedance, currency=a.currency)),
+            key="lec",
+        )
     else:
         st.info("No hourly cost is set for this service, so there is no loss curve. Add hourly_cost to the catalog.")
     explain(
