@@ -3,6 +3,8 @@ render what the risk library computes; none computes risk itself."""
 
 from __future__ import annotations
 
+import copy
+
 import streamlit as st
 
 from risk.dashboard import PAGES
@@ -13,8 +15,12 @@ from risk.dashboard.access import gate  # noqa: E402 - after the page config, as
 
 gate()  # sign-in, membership and the localhost rule: stops the page when the session may see nothing
 
-navigation = st.navigation(
-    {
+
+@st.cache_resource(show_spinner=False)
+def _pages() -> dict[str, list]:
+    """The pages, made once per process (making one resolves its path on disk); every run gets copies,
+    since st.navigation marks the page it returns on the object itself."""
+    return {
         "Assessment": [
             st.Page(f"{PAGES}/overview.py", title="Overview", icon=":material/dashboard:", default=True),
             st.Page(f"{PAGES}/services.py", title="Services", icon=":material/list:"),
@@ -38,5 +44,7 @@ navigation = st.navigation(
             st.Page(f"{PAGES}/catalog_format.py", title="Catalog format", icon=":material/description:"),
         ],
     }
-)
+
+
+navigation = st.navigation({section: [copy.copy(p) for p in pages] for section, pages in _pages().items()})
 navigation.run()

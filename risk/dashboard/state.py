@@ -254,6 +254,15 @@ def run(cur: Current | None = None) -> Run:
     return _runs().put(built.fingerprint, built)
 
 
+def table(r: Run, key: tuple, build: Callable[[], object]):
+    """A table the page shows, made once per Run as an Arrow table (`build` returns a DataFrame): a page
+    view on the same Run neither builds the DataFrame nor converts it to Arrow again (together, most of a
+    cached page's server time under load)."""
+    import pyarrow as pa
+
+    return r.remember(("table", *key), lambda: pa.Table.from_pandas(build(), preserve_index=False))
+
+
 def work_problems(cur: Current, overrides: dict) -> list:
     """Why the catalog in use could not be assessed with these overrides (the work limits), before saving."""
     hist = history()

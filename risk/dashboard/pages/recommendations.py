@@ -154,25 +154,29 @@ for n, r in enumerate(report.recommendations, start=1):
             st.caption("No service's figures change.")
             continue
         st.dataframe(
-            pd.DataFrame(
-                {
-                    "service": [s.name for s in r.effect.services],
-                    "beyond tolerance, before": [
-                        chance(s.breach_probability_before, s.breach_probability_interval_before)
-                        for s in r.effect.services
-                    ],
-                    "after": [
-                        chance(s.breach_probability_after, s.breach_probability_interval_after)
-                        for s in r.effect.services
-                    ],
-                    "downtime before": [hours(s.downtime_hours_before) for s in r.effect.services],
-                    "after ": [hours(s.downtime_hours_after) for s in r.effect.services],
-                    "rating": [f"{s.rating_before} → {s.rating_after}" for s in r.effect.services],
-                    "single points removed": [
-                        ", ".join(dependency_names.get(d, d) for d in s.single_points_of_failure_removed) or "none"
-                        for s in r.effect.services
-                    ],
-                }
+            state.table(
+                run,
+                ("effect", r.id),
+                lambda r=r: pd.DataFrame(
+                    {
+                        "service": [s.name for s in r.effect.services],
+                        "beyond tolerance, before": [
+                            chance(s.breach_probability_before, s.breach_probability_interval_before)
+                            for s in r.effect.services
+                        ],
+                        "after": [
+                            chance(s.breach_probability_after, s.breach_probability_interval_after)
+                            for s in r.effect.services
+                        ],
+                        "downtime before": [hours(s.downtime_hours_before) for s in r.effect.services],
+                        "after ": [hours(s.downtime_hours_after) for s in r.effect.services],
+                        "rating": [f"{s.rating_before} → {s.rating_after}" for s in r.effect.services],
+                        "single points removed": [
+                            ", ".join(dependency_names.get(d, d) for d in s.single_points_of_failure_removed) or "none"
+                            for s in r.effect.services
+                        ],
+                    }
+                ),
             ),
             hide_index=True,
         )

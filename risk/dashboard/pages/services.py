@@ -27,28 +27,32 @@ rows = [
     and (not text or text.lower() in (s.name + " " + s.id + " " + " ".join(s.single_points_of_failure)).lower())
 ]
 # Decisions first: what a risk manager acts on leads; the analyst's columns follow.
-table = pd.DataFrame(
-    {
-        "service": [s.name for s in rows],
-        "rating": [rating_certainty(s.rating, s.rating_probabilities) for s in rows],
-        "outage beyond tolerance a year": [
-            chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval) for s in rows
-        ],
-        "downtime a year": [
-            hours_range(s.expected_annual_downtime_hours, s.expected_annual_downtime_hours_interval) for s in rows
-        ],
-        f"cost a year ({a.currency})": [service_cost(s, a.currency) for s in rows],
-        "tier": [s.tier for s in rows],
-        "tolerance": [hours(s.impact_tolerance_hours) for s in rows],
-        "single points of failure": [len(s.single_points_of_failure) for s in rows],
-        "chance a year (to sort by)": [s.tolerance_breach_probability for s in rows],
-        "score": [s.score for s in rows],
-        "share of time down (exact)": [s.unavailability for s in rows],
-        "id": [s.id for s in rows],
-    }
+shown = (tuple(tiers), tuple(ratings), text)
+table = run.remember(
+    ("services frame", shown),
+    lambda: pd.DataFrame(
+        {
+            "service": [s.name for s in rows],
+            "rating": [rating_certainty(s.rating, s.rating_probabilities) for s in rows],
+            "outage beyond tolerance a year": [
+                chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval) for s in rows
+            ],
+            "downtime a year": [
+                hours_range(s.expected_annual_downtime_hours, s.expected_annual_downtime_hours_interval) for s in rows
+            ],
+            f"cost a year ({a.currency})": [service_cost(s, a.currency) for s in rows],
+            "tier": [s.tier for s in rows],
+            "tolerance": [hours(s.impact_tolerance_hours) for s in rows],
+            "single points of failure": [len(s.single_points_of_failure) for s in rows],
+            "chance a year (to sort by)": [s.tolerance_breach_probability for s in rows],
+            "score": [s.score for s in rows],
+            "share of time down (exact)": [s.unavailability for s in rows],
+            "id": [s.id for s in rows],
+        }
+    ),
 )
 st.dataframe(
-    table,
+    state.table(run, ("services", shown), lambda: table),
     hide_index=True,
     column_config={
         "share of time down (exact)": st.column_config.NumberColumn(format="percent"),

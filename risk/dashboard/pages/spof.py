@@ -11,7 +11,8 @@ from risk.dashboard import state
 from risk.dashboard.widgets import explain, header, md_escape, sidebar
 
 cur = sidebar()
-a = state.assessment(state.run(cur))
+run = state.run(cur)
+a = state.assessment(run)
 header("Single points of failure", "Which single failures take services down, and whose are they?")
 
 providers = [p for p in a.providers if p.single_points_of_failure]
@@ -32,14 +33,18 @@ c[2].metric(
     delta_arrow="off",
 )
 st.dataframe(
-    pd.DataFrame(
-        {
-            "provider": [p.name for p in providers],
-            "single points of failure": [len(p.single_points_of_failure) for p in providers],
-            "services": [len(p.services_with_single_point) for p in providers],
-            "tier-1 services": [p.tier1_services_with_single_point for p in providers],
-            "users of those services": [p.users_with_single_point for p in providers],
-        }
+    state.table(
+        run,
+        ("spof providers",),
+        lambda: pd.DataFrame(
+            {
+                "provider": [p.name for p in providers],
+                "single points of failure": [len(p.single_points_of_failure) for p in providers],
+                "services": [len(p.services_with_single_point) for p in providers],
+                "tier-1 services": [p.tier1_services_with_single_point for p in providers],
+                "users of those services": [p.users_with_single_point for p in providers],
+            }
+        ),
     ),
     hide_index=True,
     column_config={"users of those services": st.column_config.NumberColumn(format="localized")},
@@ -51,6 +56,21 @@ explain(
     "alternative, such as FIDO2 keys beside the MFA service, is not one).",
     "minimal-cut-sets",
 )
+
+
+def _victims(d) -> pd.DataFrame:
+    """The services a dependency takes down alone."""
+    return pd.DataFrame(
+        {
+            "service": [services[sid].name for sid in d.blast_radius.services],
+            "tier": [services[sid].tier for sid in d.blast_radius.services],
+            "users": [
+                "not set" if services[sid].users is None else f"{services[sid].users:,}"
+                for sid in d.blast_radius.services
+            ],
+        }
+    )
+
 
 for n, p in enumerate(providers):
     deps = [a.dependency(d) for d in p.single_points_of_failure]
@@ -67,19 +87,7 @@ for n, p in enumerate(providers):
                 f"{d.blast_radius.users:,} users; {d.annual_outages:.2f} outages a year "
                 f"({d.source}, data quality {d.data_quality})"
             )
-            st.dataframe(
-                pd.DataFrame(
-                    {
-                        "service": [services[sid].name for sid in d.blast_radius.services],
-                        "tier": [services[sid].tier for sid in d.blast_radius.services],
-                        "users": [
-                            "not set" if services[sid].users is None else f"{services[sid].users:,}"
-                            for sid in d.blast_radius.services
-                        ],
-                    }
-                ),
-                hide_index=True,
-            )
+            st.dataframe(state.table(run, ("spof services", d.id), lambda d=d: _victims(d)), hide_index=True)
 st.caption(
     f"{len(providers)} provider{'s' if len(providers) != 1 else ''} with a single point of failure "
     f"{'are' if len(providers) != 1 else 'is'} listed above."
