@@ -6,6 +6,8 @@ from this model.
 
 from __future__ import annotations
 
+import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -96,5 +98,11 @@ class ServerConfig(BaseSettings):
 
 
 def server_config() -> ServerConfig:
-    """The configuration as the environment says now (read each time: tests and operators change it)."""
+    """The configuration as the environment says now: tests and operators change it, so it is read again
+    whenever a LYNCHPIN_ variable changes (and only then: every page view asks several times)."""
+    return _config(tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("LYNCHPIN_"))))
+
+
+@lru_cache(maxsize=16)
+def _config(_environment: tuple) -> ServerConfig:
     return ServerConfig()

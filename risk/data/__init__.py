@@ -9,6 +9,7 @@ empty one.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -49,8 +50,13 @@ def require(path: Path) -> Path:
 
 
 def example_paths() -> list[Path]:
-    """The bundled example catalogs, by name."""
-    return sorted(EXAMPLES.glob("*.yaml"))
+    """The bundled example catalogs, by name (listed once: they ship with the package)."""
+    return list(_example_paths())
+
+
+@lru_cache(maxsize=1)
+def _example_paths() -> tuple[Path, ...]:
+    return tuple(sorted(EXAMPLES.glob("*.yaml")))
 
 
 def example_path(stem: str = DEFAULT_EXAMPLE) -> Path:

@@ -35,12 +35,12 @@ def _template() -> go.layout.Template:
     return go.layout.Template(layout=pio.templates["plotly_white"].layout)
 
 
-_TEMPLATE = _template()
+TEMPLATE = _template()
 
 
 def _layout(fig: go.Figure, height: int = 380, **kw) -> go.Figure:
     fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=40, b=10), font=_FONT, template=_TEMPLATE, colorway=PALETTE, **kw
+        height=height, margin=dict(l=10, r=10, t=40, b=10), font=_FONT, template=TEMPLATE, colorway=PALETTE, **kw
     )
     return fig
 

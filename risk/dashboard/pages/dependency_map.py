@@ -5,6 +5,7 @@ import streamlit as st
 
 from risk.dashboard import state
 from risk.dashboard.widgets import capped, explain, header, md_escape, selected_points, sidebar
+from risk.presentation.figures import TEMPLATE
 from risk.presentation.format import pct
 from risk.presentation.graph import layered_graph, provider_reliance
 from risk.presentation.order import worst_first
@@ -35,7 +36,7 @@ run = state.run(cur)
 a = state.assessment(run)
 header("Dependency map", "What goes down, and for how many people, when one dependency fails?")
 
-nodes, edges = layered_graph(cur.catalog)
+nodes, edges = run.remember(("layered graph",), lambda: layered_graph(cur.catalog))
 LARGE = 80  # nodes: above this the full map is unreadable, so it opens by provider
 MAP_ROWS = 40  # services drawn in the provider map at most
 view = st.radio(
@@ -160,73 +161,81 @@ for _ in range(len(nodes)):
     if grown == downstream:
         break
     downstream = grown
-fig = go.Figure()
-add_edges(
-    fig,
-    [(X[nodes[p].x], nodes[p].y, X[nodes[q].x], nodes[q].y, p in downstream and q in downstream) for p, q in edges],
-)
-kinds = {
-    "provider": ("square", PALETTE[7], "middle left"),
-    "logical": ("diamond", PALETTE[4], "top center"),
-    "service": ("circle", PALETTE[0], "middle right"),
-}
-for kind, (symbol, colour, position) in kinds.items():
-    pts = [n for n in nodes.values() if n.kind == kind]
-    down = [kind == "service" and n.id in victims for n in pts]
+
+
+def _map() -> go.Figure:
+    """The map with `chosen` and what goes down with it (drawn once per Run and choice)."""
+    fig = go.Figure()
+    add_edges(
+        fig,
+        [(X[nodes[p].x], nodes[p].y, X[nodes[q].x], nodes[q].y, p in downstream and q in downstream) for p, q in edges],
+    )
+    kinds = {
+        "provider": ("square", PALETTE[7], "middle left"),
+        "logical": ("diamond", PALETTE[4], "top center"),
+        "service": ("circle", PALETTE[0], "middle right"),
+    }
+    for kind, (symbol, colour, position) in kinds.items():
+        pts = [n for n in nodes.values() if n.kind == kind]
+        down = [kind == "service" and n.id in victims for n in pts]
+        fig.add_scatter(
+            x=[X[n.x] for n in pts],
+            y=[n.y for n in pts],
+            mode="markers+text",
+            name=kind,
+            marker=dict(
+                symbol=symbol,
+                size=[16 if d else 12 for d in down],
+                color=[PALETTE[3] if d else colour for d in down],
+                line=dict(color="#333", width=0.6),
+            ),
+            text=[("DOWN: " if d else "") + n.label[:44] for n, d in zip(pts, down, strict=True)],
+            textposition=position,
+            textfont=dict(size=11),
+            hovertext=[n.label for n in pts],
+            hovertemplate="%{hovertext}<extra>" + kind + "</extra>",
+        )
+    pts = [n for n in nodes.values() if n.kind == "dependency"]
     fig.add_scatter(
         x=[X[n.x] for n in pts],
         y=[n.y for n in pts],
         mode="markers+text",
-        name=kind,
+        name="dependency (colour: importance)",
         marker=dict(
-            symbol=symbol,
-            size=[16 if d else 12 for d in down],
-            color=[PALETTE[3] if d else colour for d in down],
-            line=dict(color="#333", width=0.6),
+            size=[20 if n.id == chosen else 13 for n in pts],
+            color=[importance.get(n.id, 0) / top for n in pts],
+            colorscale="Cividis",
+            cmin=0,
+            cmax=1,
+            showscale=True,
+            colorbar=dict(title="importance", x=-0.02, xanchor="right", len=0.5, thickness=12),
+            line=dict(
+                color=[PALETTE[3] if n.id == chosen else "#333" for n in pts],
+                width=[3 if n.id == chosen else 0.6 for n in pts],
+            ),
         ),
-        text=[("DOWN: " if d else "") + n.label[:44] for n, d in zip(pts, down, strict=True)],
-        textposition=position,
-        textfont=dict(size=11),
+        text=[n.id for n in pts],
+        textposition="middle right",
+        textfont=dict(size=10),
+        customdata=[n.id for n in pts],
         hovertext=[n.label for n in pts],
-        hovertemplate="%{hovertext}<extra>" + kind + "</extra>",
+        hovertemplate="%{hovertext}<br>importance %{marker.color:.2f} of the highest<extra></extra>",
     )
-pts = [n for n in nodes.values() if n.kind == "dependency"]
-fig.add_scatter(
-    x=[X[n.x] for n in pts],
-    y=[n.y for n in pts],
-    mode="markers+text",
-    name="dependency (colour: importance)",
-    marker=dict(
-        size=[20 if n.id == chosen else 13 for n in pts],
-        color=[importance.get(n.id, 0) / top for n in pts],
-        colorscale="Cividis",
-        cmin=0,
-        cmax=1,
-        showscale=True,
-        colorbar=dict(title="importance", x=-0.02, xanchor="right", len=0.5, thickness=12),
-        line=dict(
-            color=[PALETTE[3] if n.id == chosen else "#333" for n in pts],
-            width=[3 if n.id == chosen else 0.6 for n in pts],
-        ),
-    ),
-    text=[n.id for n in pts],
-    textposition="middle right",
-    textfont=dict(size=10),
-    customdata=[n.id for n in pts],
-    hovertext=[n.label for n in pts],
-    hovertemplate="%{hovertext}<br>importance %{marker.color:.2f} of the highest<extra></extra>",
-)
-tallest = max(sum(1 for n in nodes.values() if n.x == c) for c in (0, 1, 2, 3))
-fig.update_xaxes(visible=False, range=[-0.55, 4.55])
-fig.update_yaxes(visible=False, range=[-0.02, 1.02])
-fig.update_layout(
-    height=max(520, 30 * tallest + 80),
-    margin=dict(l=60, r=10, t=40, b=10),
-    template="plotly_white",
-    legend=dict(orientation="h", y=1.05),
-    font=dict(size=12),
-    title="providers  →  dependencies  →  groups  →  services (red: goes down)",
-)
+    tallest = max(sum(1 for n in nodes.values() if n.x == c) for c in (0, 1, 2, 3))
+    fig.update_xaxes(visible=False, range=[-0.55, 4.55])
+    fig.update_yaxes(visible=False, range=[-0.02, 1.02])
+    fig.update_layout(
+        height=max(520, 30 * tallest + 80),
+        margin=dict(l=60, r=10, t=40, b=10),
+        template=TEMPLATE,
+        legend=dict(orientation="h", y=1.05),
+        font=dict(size=12),
+        title="providers  →  dependencies  →  groups  →  services (red: goes down)",
+    )
+    return fig
+
+
+fig = run.remember(("dependency map", chosen), _map)
 event = st.plotly_chart(fig, key="map", on_select="rerun", selection_mode="points")
 points = selected_points(event)
 if points:
