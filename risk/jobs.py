@@ -25,7 +25,7 @@ from typing import Any
 
 from risk.run import Run
 
-__all__ = ["KINDS", "Jobs", "Job", "job_key", "work"]
+__all__ = ["KINDS", "Jobs", "Job", "job_key", "work", "report_pack"]
 
 #: What a job can compute, by the Run attribute that holds it.
 KINDS = ("assessment", "recommendations", "severe")
@@ -56,6 +56,14 @@ def work(run: Run, kind: str, key: str) -> dict[str, Any]:
         report(kind, 0, 1)
         getattr(run, kind)
     return run.results
+
+
+def report_pack(run: Run, tracking: dict, previous):
+    """On a worker: the report pack of a Run (risk.report.build_report), with the workspace's decisions
+    about its recommendations and the assessment it is compared with."""
+    from risk.report import build_report
+
+    return build_report(run, tracking, previous)
 
 
 def _reporter(key: str):
@@ -159,6 +167,12 @@ class Jobs:
         key = job_key(kind, run)
         client = self.client
         future = client.submit(work, run, kind, key, key=key, pure=False, retries=0)
+        return Job(kind, key, future, client, time.monotonic())
+
+    def submit_call(self, kind: str, key: str, function, *args) -> Job:
+        """A job running `function(*args)` under `key` (identical keys share one job)."""
+        client = self.client
+        future = client.submit(function, *args, key=key, pure=False, retries=0)
         return Job(kind, key, future, client, time.monotonic())
 
     def close(self) -> None:

@@ -163,6 +163,12 @@ class Run:
                 k: v for k, v in self._memo.items() if k not in skip and not (isinstance(k, tuple) and k[0] == "view")
             }
 
+    @property
+    def kept(self) -> dict:
+        """Everything kept in memory for this Run, views included (what a cache bounded in bytes measures)."""
+        with self._lock:
+            return {k: v for k, v in self._memo.items() if k not in ("settings", "fingerprint", "structure")}
+
     def _once(self, key: Any, compute: Callable[[], T]) -> T:
         with self._lock:
             if key not in self._memo:

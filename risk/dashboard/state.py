@@ -9,6 +9,7 @@ figures of the same Run that the reports are written from.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -215,7 +216,7 @@ def settings_overrides() -> dict:
 def _runs() -> ByteCache:
     """Runs by fingerprint, with everything they have computed, within LYNCHPIN_CACHE_MB (least recently used
     dropped first; their results stay in the workspace)."""
-    return ByteCache(server_config().cache_mb * 2**20, measure=lambda r: size_of(r) + size_of(r.results))
+    return ByteCache(server_config().cache_mb * 2**20, measure=lambda r: size_of(r) + size_of(r.kept))
 
 
 @st.cache_resource(show_spinner=False)
@@ -476,11 +477,27 @@ def save_upload(name: str, catalog: Catalog, source: str) -> str:
     return name
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _report(fingerprint: str, tracking_key: str, _run: Run, _tracking: dict, _previous):
-    from risk.report import build_report
+def _report(r: Run, key: str, decided: dict, previous):
+    """The report pack of a Run (with these decisions and this comparison), built once, as a job on Dask
+    (or in-process with LYNCHPIN_JOBS=inline), and kept with the Run (so the byte-bounded cache counts it)."""
+    name = ("report", key)
+    if r.has(("view", *name)):
+        return r.remember(name, lambda: None)
+    jobs = _jobs()
+    if jobs is None:
+        from risk.jobs import report_pack
 
-    return build_report(_run, _tracking, _previous)
+        with st.spinner("Preparing the reports..."):
+            pack = _or_stop(lambda: report_pack(r, decided, previous))
+    else:
+        from risk.jobs import report_pack
+
+        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+        job = jobs.submit_call("report", f"lynchpin-report-{r.fingerprint}-{digest}", report_pack, r, decided, previous)
+        pack = _or_stop(lambda: _wait(job, "Preparing the reports..."))
+    r.keep(("view", *name), pack)
+    _runs().resize(r.fingerprint)
+    return pack
 
 
 def tracked() -> dict:
@@ -491,11 +508,11 @@ def tracked() -> dict:
     return workspace().tracked(cur.key.removeprefix(SAVED_PREFIX))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _report_file(fingerprint: str, fmt: str, _report) -> bytes:
+def _report_file(r: Run, version: str, fmt: str, report) -> bytes:
+    """One report file, written when its download is clicked and then kept with the Run."""
     from risk.report import render
 
-    return render(_report, fmt)
+    return r.remember(("file", version, fmt), lambda: render(report, fmt))
 
 
 def report_files(r: Run) -> dict[str, tuple[str, Callable[[], bytes]]]:
@@ -511,8 +528,7 @@ def report_files(r: Run) -> dict[str, tuple[str, Callable[[], bytes]]]:
     previous = (f"version {last[0].catalog_version}, {last[0].created_at[:10]}", last[1]) if last else None
     key = repr(sorted((k, v.status, v.owner, v.due, v.until, v.updated_at) for k, v in decided.items()))
     key += f"|since {last[0].id}" if last else ""
-    with st.spinner("Preparing the reports..."):
-        report = _or_stop(lambda: _report(r.fingerprint, key, r, decided, previous))
+    report = _report(r, key, decided, previous)
     stem = safe_filename(r.catalog.organisation) + "-risk-report"
     version = f"{r.fingerprint}:{key}"
-    return {fmt: (stem + SUFFIX[fmt], partial(_report_file, version, fmt, report)) for fmt in RENDERERS}
+    return {fmt: (stem + SUFFIX[fmt], partial(_report_file, r, version, fmt, report)) for fmt in RENDERERS}
