@@ -57,3 +57,20 @@ def test_work_outside_dask_reports_nothing_and_computes_what_was_asked():
     assert "severe" in results and "assessment" not in results  # the scenario set needs no assessment
     with pytest.raises(ValueError, match="unknown job kind"):
         work(_run(200), "everything", "k")
+
+
+def test_a_job_nobody_holds_any_more_is_forgotten_by_the_scheduler(jobs):
+    """A user who leaves the page drops their hold on the job; with no holder left, Dask releases it (and
+    cancels it if it is still running): no orphan work."""
+    import threading
+
+    job = jobs.submit(_run(5000), "recommendations")  # long enough to be running when it is dropped
+    key, scheduler = job.key, jobs.client.cluster.scheduler
+    assert any(str(k) == key for k in scheduler.tasks)
+    del job
+    gone = threading.Event()
+    deadline = 60.0
+    while deadline > 0 and any(str(k) == key for k in list(scheduler.tasks)):
+        gone.wait(0.05)  # the release travels to the scheduler asynchronously
+        deadline -= 0.05
+    assert not any(str(k) == key for k in scheduler.tasks)

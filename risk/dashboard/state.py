@@ -290,9 +290,15 @@ def _jobs():
 
 @st.cache_resource(show_spinner=False)
 def _jobs_for(scheduler: str | None, workers: int | None):
+    """The Dask connection, whose cluster starts in the background with the server's first page view (its
+    worker processes take a few seconds to start), so the first job does not wait for them."""
+    import threading
+
     from risk.jobs import Jobs
 
-    return Jobs(address=scheduler, workers=workers)
+    jobs = Jobs(address=scheduler, workers=workers)
+    threading.Thread(target=lambda: jobs.client, name="lynchpin-dask-start", daemon=True).start()
+    return jobs
 
 
 #: Results kept in the workspace (JSON), by Run attribute, with how to read them back.
