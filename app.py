@@ -7,9 +7,9 @@ import copy
 
 import streamlit as st
 
-from risk.dashboard import PAGES
+from risk.dashboard import ICON, PAGES
 
-st.set_page_config(page_title="Lynchpin", page_icon=str(PAGES.parent / "icon.png"), layout="wide")
+st.set_page_config(page_title="Lynchpin", page_icon=ICON, layout="wide")
 
 from risk.dashboard.access import gate  # noqa: E402 - after the page config, as Streamlit requires
 

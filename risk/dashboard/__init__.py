@@ -11,3 +11,7 @@ PAGES = _Path(__file__).resolve().parent / "pages"
 def page(name: str) -> str:
     """The path of a page, as app.py registers it and links name it."""
     return str(PAGES / f"{name}.py")
+
+
+#: The browser tab's icon, read once per process (not from disk on every page view).
+ICON = (PAGES.parent / "icon.png").read_bytes()
