@@ -66,11 +66,16 @@ def test_a_job_nobody_holds_any_more_is_forgotten_by_the_scheduler(jobs):
 
     job = jobs.submit(_run(5000), "recommendations")  # long enough to be running when it is dropped
     key, scheduler = job.key, jobs.client.cluster.scheduler
-    assert any(str(k) == key for k in scheduler.tasks)
+    known = lambda: any(str(k) == key for k in list(scheduler.tasks))  # noqa: E731
+    tick = threading.Event()
+    for _ in range(1200):  # the submission reaches the scheduler asynchronously (at most a minute)
+        if known():
+            break
+        tick.wait(0.05)
+    assert known()
     del job
-    gone = threading.Event()
-    deadline = 60.0
-    while deadline > 0 and any(str(k) == key for k in list(scheduler.tasks)):
-        gone.wait(0.05)  # the release travels to the scheduler asynchronously
-        deadline -= 0.05
-    assert not any(str(k) == key for k in scheduler.tasks)
+    for _ in range(1200):  # and so does the release
+        if not known():
+            break
+        tick.wait(0.05)
+    assert not known()

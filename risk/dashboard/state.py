@@ -290,15 +290,11 @@ def _jobs():
 
 @st.cache_resource(show_spinner=False)
 def _jobs_for(scheduler: str | None, workers: int | None):
-    """The Dask connection, whose cluster starts in the background with the server's first page view (its
-    worker processes take a few seconds to start), so the first job does not wait for them."""
-    import threading
-
+    """The Dask connection; its local cluster starts with the first job (a few seconds, once per server:
+    starting it with the first page view instead made that page compete with the workers' start-up)."""
     from risk.jobs import Jobs
 
-    jobs = Jobs(address=scheduler, workers=workers)
-    threading.Thread(target=lambda: jobs.client, name="lynchpin-dask-start", daemon=True).start()
-    return jobs
+    return Jobs(address=scheduler, workers=workers)
 
 
 #: Results kept in the workspace (JSON), by Run attribute, with how to read them back.
