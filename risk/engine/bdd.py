@@ -23,6 +23,16 @@ __all__ = ["BDD", "DiagramTooLarge", "new_diagram", "compile_services"]
 FALSE, TRUE = 0, 1
 
 
+def rauzy_join(v: int, k0: frozenset[frozenset[int]], k1: frozenset[frozenset[int]]) -> frozenset[frozenset[int]]:
+    """One step of Rauzy's decomposition for f = v.f1 + f0 (f0 <= f1): the minimal cut sets of f0, plus v
+    joined to each minimal cut set of f1 that contains no minimal cut set of f0."""
+    out = set(k0)
+    for c in k1:
+        if not any(frozenset(sub) in k0 for r in range(len(c) + 1) for sub in combinations(c, r)):
+            out.add(c | {v})
+    return frozenset(out)
+
+
 class DiagramTooLarge(RuntimeError):
     """A decision diagram went past the nodes or memory it was allowed."""
 
@@ -208,14 +218,7 @@ class BDD:
             hit = memo.get(key)
             if hit is not None:
                 return hit
-            k0 = mcs(self.lo[node], k)
-            k1 = mcs(self.hi[node], k - 1)
-            v = self.var[node]
-            out = set(k0)
-            for c in k1:
-                if not any(frozenset(sub) in k0 for r in range(len(c) + 1) for sub in combinations(c, r)):
-                    out.add(c | {v})
-            result = frozenset(out)
+            result = rauzy_join(self.var[node], mcs(self.lo[node], k), mcs(self.hi[node], k - 1))
             memo[key] = result
             return result
 

@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from itertools import combinations
 
 from dd import cudd
 
-from risk.engine.bdd import DiagramTooLarge
+from risk.engine.bdd import DiagramTooLarge, rauzy_join
 from risk.engine.structure import Delay, Node, Var
 
 __all__ = ["CuddBDD"]
@@ -196,13 +195,7 @@ class CuddBDD:
             if hit is not None:
                 return hit
             v, _, hi, lo = nodes[node]
-            k0 = mcs(lo ^ negated, k)
-            k1 = mcs(hi ^ negated, k - 1)
-            out = set(k0)
-            for c in k1:
-                if not any(frozenset(sub) in k0 for r in range(len(c) + 1) for sub in combinations(c, r)):
-                    out.add(c | {v})
-            result = frozenset(out)
+            result = rauzy_join(v, mcs(lo ^ negated, k), mcs(hi ^ negated, k - 1))
             memo[key] = result
             return result
 
