@@ -235,7 +235,7 @@ def main() -> None:
             )
             slower = r["p50"] - idle[n]["p50"]
             print(
-                f"goal: a cached page at most 0.5 s slower while a big catalog computes: +{slower:.2f} s at p50 "
+                f"goal: a cached page at most 0.5 s slower while a big catalog computes: {slower:+.2f} s at p50 "
                 f"({'met' if slower <= 0.5 else 'MISSED'}); progress shown: "
                 f"{'yes' if 'first_progress' in r else 'NO'}"
             )
