@@ -225,8 +225,8 @@ class BDD:
         return sorted(mcs(root, max_order), key=lambda s: (len(s), sorted(s)))
 
 
-#: Nodes the pure-Python BDD may build before the exact engine moves to CUDD (about a second's work).
-PYTHON_NODES = 400_000
+#: Nodes the pure-Python BDD may build before the build moves to the compiled one (a quarter of a second).
+PYTHON_NODES = 100_000
 #: Nodes CUDD may build in the structure-aware order before it starts again with sifting (half a second).
 CUDD_STATIC_NODES = 300_000
 
@@ -235,6 +235,11 @@ def new_diagram(structure: Structure, engine: str | None = None, max_nodes: int 
     """An empty decision-diagram manager for a structure: "python" (this module, in the catalog's
     depth-first order) or "cudd" (risk.engine.cudd: C, complement edges, bounded memory, sifting, starting
     from the structure-aware order of risk.engine.order). Both answer the same queries exactly."""
+    if engine == "fast":
+        from risk.engine.fastbdd import BYTES_PER_NODE, FastBDD
+        from risk.limits import MAX_DIAGRAM_MB
+
+        return FastBDD(structure.basic, max_nodes=max_nodes or int(MAX_DIAGRAM_MB * 2**20 // BYTES_PER_NODE))
     if engine == "cudd":
         from risk.engine.cudd import CuddBDD
         from risk.engine.order import variable_order
@@ -246,36 +251,43 @@ def new_diagram(structure: Structure, engine: str | None = None, max_nodes: int 
 
 
 def compile_services(structure: Structure, services: Sequence[str] | None = None):
-    """(engine, {service: root}) with every service's diagram built.
+    """(engine, {service: root}) with every service's diagram built, by the first engine that can:
 
-    Why two engines: catalogs of organisations (tens to hundreds of dependencies) make diagrams of a few
-    thousand nodes, which the pure-Python BDD builds in milliseconds with no extension to load, and its
-    figures are the ones every release has given. Fault trees of industrial size (the Aralia set) can need
-    millions of nodes in any fixed order; past PYTHON_NODES the build moves to CUDD, which reorders its
-    variables as the diagram grows and keeps its memory within LYNCHPIN_MAX_DIAGRAM_MB: first without
-    reordering, in the structure-aware order (up to CUDD_STATIC_NODES), then with sifting. Where `dd.cudd`
-    is not installed (dd's wheels carry it on Linux x86-64) the pure engine carries on without a limit.
-    LYNCHPIN_BDD=python or =cudd forces one engine.
+    1. the pure-Python BDD (this module), up to PYTHON_NODES: catalogs of organisations make diagrams of a
+       few thousand nodes, built in milliseconds, with the figures every release has given;
+    2. the compiled array BDD (risk.engine.fastbdd): the same diagram in the same order, twenty times
+       faster, within LYNCHPIN_MAX_DIAGRAM_MB (the Aralia trees: up to 6 million nodes, 5 s);
+    3. CUDD (risk.engine.cudd, where dd's wheels carry it: Linux x86-64) in the structure-aware order
+       without reordering, up to CUDD_STATIC_NODES;
+    4. CUDD with sifting, which reorders the variables as the diagram grows, within the same memory.
+
+    Past the last, DiagramTooLarge. LYNCHPIN_BDD=python, =fast or =cudd forces one engine.
     """
     import os
 
     wanted = list(services if services is not None else structure.services)
     forced = os.environ.get("LYNCHPIN_BDD", "")
-    if forced != "cudd":
-        limit = None if forced == "python" or not _have_cudd() else PYTHON_NODES
-        bdd = new_diagram(structure, "python", max_nodes=limit)
+    if forced in ("python", "fast"):
+        bdd = new_diagram(structure, forced)
+        return bdd, {sid: bdd.compile(structure.nodes[sid]) for sid in wanted}
+    stages = [] if forced == "cudd" else [("python", PYTHON_NODES), ("fast", None)]
+    if _have_cudd():
+        stages += [] if forced == "cudd" else [("cudd static", CUDD_STATIC_NODES)]
+        stages += [("cudd", None)]
+    elif not stages:
+        raise ImportError("LYNCHPIN_BDD=cudd, but dd's CUDD extension is not installed")
+    for n, (engine, limit) in enumerate(stages):
+        last = n == len(stages) - 1
+        if engine == "cudd static":
+            bdd = new_diagram(structure, "cudd", max_nodes=limit, sifting=False)
+        else:
+            bdd = new_diagram(structure, engine, max_nodes=limit)
         try:
             return bdd, {sid: bdd.compile(structure.nodes[sid]) for sid in wanted}
         except DiagramTooLarge:
-            pass
-        # CUDD in the structure-aware order without reordering: fast where that order is good enough.
-        bdd = new_diagram(structure, "cudd", max_nodes=CUDD_STATIC_NODES, sifting=False)
-        try:
-            return bdd, {sid: bdd.compile(structure.nodes[sid]) for sid in wanted}
-        except DiagramTooLarge:
-            pass
-    bdd = new_diagram(structure, "cudd")
-    return bdd, {sid: bdd.compile(structure.nodes[sid]) for sid in wanted}
+            if last:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _have_cudd() -> bool:

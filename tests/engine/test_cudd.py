@@ -1,5 +1,5 @@
-"""The exact engine's move from the pure-Python BDD to CUDD, and CUDD's own answers against the pure engine's
-(which tests/engine/test_structure.py holds to brute force on both)."""
+"""The exact engine's moves from the pure-Python BDD to the compiled one and to CUDD, and their answers
+against the pure engine's (tests/engine/test_structure.py holds all three to brute force)."""
 
 from __future__ import annotations
 
@@ -36,25 +36,35 @@ def _answers(engine, roots, q, basic):
     return out
 
 
-def test_past_the_node_budget_the_build_moves_to_cudd_and_gives_the_same_answers(monkeypatch):
+def test_each_engine_takes_over_past_the_previous_ones_budget_with_the_same_answers(monkeypatch):
+    """Pure Python, then the compiled array BDD, then CUDD: whichever builds the diagram, the answers agree."""
+    from risk.engine import fastbdd
+
     s = compile_catalog(_redundant())
     q = [0.01 + 0.001 * i for i in range(len(s.basic))]
     small, small_roots = compile_services(s)
     assert isinstance(small, BDD)  # a catalog-sized diagram stays on the pure engine
+    want = _answers(small, small_roots, q, s.basic)
     monkeypatch.setattr(bdd_module, "PYTHON_NODES", 50)
+    fast, fast_roots = compile_services(s)
+    assert type(fast).__name__ == "FastBDD"
+    monkeypatch.setattr(fastbdd, "BYTES_PER_NODE", 2**40)  # no room for the compiled one either
     moved, moved_roots = compile_services(s)
     assert type(moved).__name__ == "CuddBDD"
-    want, got = _answers(small, small_roots, q, s.basic), _answers(moved, moved_roots, q, s.basic)
-    for sid in want:
-        assert got[sid][0] == pytest.approx(want[sid][0], rel=1e-12)
-        assert got[sid][1] == pytest.approx(want[sid][1], rel=1e-9, abs=1e-15)
-        assert got[sid][2] == want[sid][2]
+    for engine, roots in ((fast, fast_roots), (moved, moved_roots)):
+        got = _answers(engine, roots, q, s.basic)
+        for sid in want:
+            assert got[sid][0] == pytest.approx(want[sid][0], rel=1e-12)
+            assert got[sid][1] == pytest.approx(want[sid][1], rel=1e-9, abs=1e-15)
+            assert got[sid][2] == want[sid][2]
 
 
 def test_the_engine_can_be_forced_either_way(monkeypatch):
     s = compile_catalog(_redundant())
     monkeypatch.setenv("LYNCHPIN_BDD", "cudd")
     assert type(compile_services(s)[0]).__name__ == "CuddBDD"
+    monkeypatch.setenv("LYNCHPIN_BDD", "fast")
+    assert type(compile_services(s)[0]).__name__ == "FastBDD"
     monkeypatch.setenv("LYNCHPIN_BDD", "python")
     monkeypatch.setattr(bdd_module, "PYTHON_NODES", 50)  # forced: no budget applies
     assert isinstance(compile_services(s)[0], BDD)
@@ -82,3 +92,28 @@ def test_a_diagram_past_its_memory_stops_with_a_message(monkeypatch):
         assess(_redundant(), [], Settings(simulated_years=100))
     text = str(caught.value)
     assert "decision diagram" in text and "LYNCHPIN_MAX_DIAGRAM_MB" in text
+
+
+def test_the_compiled_bdd_grows_its_arrays_and_keeps_every_node(monkeypatch):
+    """Starting from 8 slots, the arrays and the unique table double many times during the build (an
+    operation interrupted by a doubling runs again); the diagram is the pure engine's, node for node."""
+    from risk.engine import fastbdd
+
+    monkeypatch.setattr(fastbdd, "START_NODES", 8)
+    s = compile_catalog(_redundant())
+    q = [0.02] * len(s.basic)
+    pure, fast = BDD(s.basic), fastbdd.FastBDD(s.basic)
+    for sid in s.services:
+        a, b = pure.compile(s.nodes[sid]), fast.compile(s.nodes[sid])
+        assert fast.probability(b, q) == pure.probability(a, q)  # same diagram, same arithmetic: bit for bit
+        assert fast.minimal_cut_sets(b, 3) == pure.minimal_cut_sets(a, 3)
+    assert len(fast) == len(pure) and fast.var.shape[0] >= len(pure)
+
+
+def test_the_compiled_bdd_stops_at_its_budget():
+    from risk.engine.bdd import DiagramTooLarge
+    from risk.engine.fastbdd import FastBDD
+
+    s = compile_catalog(_redundant())
+    with pytest.raises(DiagramTooLarge, match="more than 20 nodes"):
+        FastBDD(s.basic, max_nodes=20).compile(s.nodes["svc"])

@@ -22,8 +22,13 @@ try:
 except ImportError:  # dd's wheels carry CUDD on Linux x86-64 only
     HAVE_CUDD = False
 
-#: Every exact test runs on both engines: the pure-Python BDD and CUDD (risk.engine.cudd).
-ENGINES = ["python", pytest.param("cudd", marks=pytest.mark.skipif(not HAVE_CUDD, reason="dd.cudd not installed"))]
+#: Every exact test runs on every engine: the pure-Python BDD, the compiled array BDD (risk.engine.fastbdd)
+#: and CUDD (risk.engine.cudd).
+ENGINES = [
+    "python",
+    "fast",
+    pytest.param("cudd", marks=pytest.mark.skipif(not HAVE_CUDD, reason="dd.cudd not installed")),
+]
 pytestmark = pytest.mark.parametrize("engine", ENGINES)
 
 

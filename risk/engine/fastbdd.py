@@ -1,0 +1,302 @@
+"""A compiled BDD in integer arrays (numba), for structures too big for the pure-Python BDD but whose
+depth-first order is good enough: the same canonical diagram as risk.engine.bdd (same order, so the same
+nodes), built about twenty times faster and in a fifth of the memory.
+
+Why: on the Aralia trees, CUDD's sifting (risk.engine.cudd) costs seconds to minutes where the catalog's
+own depth-first order already gives a diagram of a few million nodes (edf9203: 92 s with sifting, 6.6 s in
+pure Python). Here nodes are three int32 arrays; the unique table is open addressing in one array; the
+operation cache is a lossy table of at most MAX_CACHE slots; the arrays double as the diagram grows, and a
+build past the node budget stops with DiagramTooLarge.
+
+Node ids are created children first, so every node's children have smaller ids: walks need no sort.
+Conventions match risk.engine.bdd: node 0 is "never down", 1 is "always down", a variable is its position
+in `order`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numba import njit
+
+from risk.engine.bdd import DiagramTooLarge, rauzy_join
+from risk.engine.structure import Delay, Node, Var
+
+__all__ = ["FastBDD", "BYTES_PER_NODE"]
+
+START_NODES = 1 << 16  # the arrays start small and double as the diagram grows (up to max_nodes)
+MAX_CACHE = 1 << 22  # operation-cache slots at most (128 MB)
+#: Memory a node takes: three int32 arrays, its share of the unique table (two int32 slots a node, doubled
+#: while growing) and of the operation cache.
+BYTES_PER_NODE = 48
+
+
+@njit(cache=True)
+def _mk(v, low, high, var, lo, hi, table, state):
+    """The node (v, low, high), found in the unique table or made; sets state[1] when over the budget."""
+    if low == high:
+        return low
+    mask = table.shape[0] - 1
+    slot = ((v * 0x9E3779B1) ^ (low * 0x85EBCA77) ^ (high * 0xC2B2AE3D)) & mask
+    while True:
+        n = table[slot] - 1
+        if n < 0:
+            break
+        if var[n] == v and lo[n] == low and hi[n] == high:
+            return n
+        slot = (slot + 1) & mask
+    n = state[0]
+    if n >= var.shape[0]:
+        state[1] = 1
+        return 0
+    var[n] = v
+    lo[n] = low
+    hi[n] = high
+    table[slot] = n + 1
+    state[0] = n + 1
+    return n
+
+
+@njit(cache=True)
+def _ite(f0, g0, h0, var, lo, hi, table, cache, state, depth):
+    """If f then g else h, without recursion (an explicit stack as deep as the variables)."""
+    fs = np.empty(depth, np.int64)
+    gs = np.empty(depth, np.int64)
+    hs = np.empty(depth, np.int64)
+    vs = np.empty(depth, np.int64)
+    stage = np.empty(depth, np.int64)
+    high_result = np.empty(depth, np.int64)
+    cmask = cache.shape[0] - 1
+    sp = 0
+    fs[0], gs[0], hs[0], stage[0] = f0, g0, h0, 0
+    sp = 1
+    ret = 0
+    while sp > 0:
+        i = sp - 1
+        f, g, h = fs[i], gs[i], hs[i]
+        if stage[i] == 0:
+            if f == 1:
+                ret = g
+                sp -= 1
+                continue
+            if f == 0:
+                ret = h
+                sp -= 1
+                continue
+            if g == h:
+                ret = g
+                sp -= 1
+                continue
+            if g == 1 and h == 0:
+                ret = f
+                sp -= 1
+                continue
+            slot = ((f * 0x9E3779B1) ^ (g * 0x85EBCA77) ^ (h * 0xC2B2AE3D)) & cmask
+            if cache[slot, 0] == f and cache[slot, 1] == g and cache[slot, 2] == h:
+                ret = cache[slot, 3]
+                sp -= 1
+                continue
+            v = min(var[f], var[g], var[h])
+            vs[i] = v
+            stage[i] = 1
+            fs[sp] = hi[f] if var[f] == v else f
+            gs[sp] = hi[g] if var[g] == v else g
+            hs[sp] = hi[h] if var[h] == v else h
+            stage[sp] = 0
+            sp += 1
+        elif stage[i] == 1:
+            high_result[i] = ret
+            stage[i] = 2
+            v = vs[i]
+            fs[sp] = lo[f] if var[f] == v else f
+            gs[sp] = lo[g] if var[g] == v else g
+            hs[sp] = lo[h] if var[h] == v else h
+            stage[sp] = 0
+            sp += 1
+        else:
+            r = _mk(vs[i], ret, high_result[i], var, lo, hi, table, state)
+            if state[1]:
+                return 0
+            slot = ((f * 0x9E3779B1) ^ (g * 0x85EBCA77) ^ (h * 0xC2B2AE3D)) & cmask
+            cache[slot, 0], cache[slot, 1], cache[slot, 2], cache[slot, 3] = f, g, h, r
+            ret = r
+            sp -= 1
+    return ret
+
+
+@njit(cache=True)
+def _rehash(var, lo, hi, count, table):
+    """Every node into a new (larger) unique table."""
+    mask = table.shape[0] - 1
+    for n in range(2, count):
+        v, low, high = np.int64(var[n]), np.int64(lo[n]), np.int64(hi[n])
+        slot = ((v * 0x9E3779B1) ^ (low * 0x85EBCA77) ^ (high * 0xC2B2AE3D)) & mask
+        while table[slot] != 0:
+            slot = (slot + 1) & mask
+        table[slot] = n + 1
+
+
+@njit(cache=True)
+def _birnbaum(root, var, lo, hi, q, nvars):
+    """(P(root), derivative by each variable, which variables appear): one pass up, one pass down."""
+    reached = np.zeros(root + 1, np.bool_)
+    reached[root] = True
+    for n in range(root, 1, -1):  # parents have larger ids than their children
+        if reached[n]:
+            reached[lo[n]] = True
+            reached[hi[n]] = True
+    prob = np.zeros(root + 1)
+    if root >= 1:
+        prob[1] = 1.0
+    for n in range(2, root + 1):
+        if reached[n]:
+            qv = q[var[n]]
+            prob[n] = qv * prob[hi[n]] + (1.0 - qv) * prob[lo[n]]
+    reach = np.zeros(root + 1)
+    reach[root] = 1.0
+    derivative = np.zeros(nvars)
+    present = np.zeros(nvars, np.bool_)
+    for n in range(root, 1, -1):
+        if reached[n]:
+            v = var[n]
+            r = reach[n]
+            present[v] = True
+            derivative[v] += r * (prob[hi[n]] - prob[lo[n]])
+            reach[hi[n]] += r * q[v]
+            reach[lo[n]] += r * (1.0 - q[v])
+    return prob[root], derivative, present
+
+
+def _power_of_two(n: int) -> int:
+    """The smallest power of two at least n: the tables index by masking the hash."""
+    return 1 << max(0, n - 1).bit_length()
+
+
+class FastBDD:
+    """A BDD manager in arrays over a fixed variable order, with the API of risk.engine.bdd.BDD."""
+
+    def __init__(self, order: Sequence[str], max_nodes: int = 12_000_000):
+        self.order = list(order)
+        self.level = {name: i for i, name in enumerate(self.order)}
+        self.max_nodes = max_nodes
+        terminal = len(self.order)
+        size = min(START_NODES, max(max_nodes, 4))
+        self.var = np.zeros(size, np.int32)
+        self.lo = np.zeros(size, np.int32)
+        self.hi = np.zeros(size, np.int32)
+        self.var[0] = self.var[1] = terminal
+        self.lo[1] = self.hi[1] = 1
+        self.table = np.zeros(_power_of_two(2 * size), np.int32)  # half full at most
+        self.cache = np.zeros((min(MAX_CACHE, _power_of_two(2 * size)), 4), np.int64)
+        self.state = np.array([2, 0], np.int64)
+        self.depth = terminal + 2
+        self._compiled: dict[int, tuple[Node, int]] = {}
+
+    def __len__(self) -> int:
+        return int(self.state[0])
+
+    def _grow(self) -> None:
+        """Double the node arrays, the unique table and (up to MAX_CACHE) the operation cache; past
+        max_nodes, DiagramTooLarge. Nodes made so far stay valid: an interrupted operation is run again."""
+        size = self.var.shape[0]
+        if size >= self.max_nodes:
+            raise DiagramTooLarge(f"more than {self.max_nodes:,} nodes")
+        size = min(2 * size, self.max_nodes)
+        count = int(self.state[0])
+        for name in ("var", "lo", "hi"):
+            grown = np.zeros(size, np.int32)
+            grown[:count] = getattr(self, name)[:count]
+            setattr(self, name, grown)
+        self.table = np.zeros(_power_of_two(2 * size), np.int32)
+        _rehash(self.var, self.lo, self.hi, count, self.table)
+        if self.cache.shape[0] < MAX_CACHE:
+            self.cache = np.zeros((min(MAX_CACHE, _power_of_two(2 * size)), 4), np.int64)
+        self.state[1] = 0
+
+    def ite(self, f: int, g: int, h: int) -> int:
+        while True:
+            r = _ite(f, g, h, self.var, self.lo, self.hi, self.table, self.cache, self.state, self.depth)
+            if not self.state[1]:
+                return int(r)
+            self._grow()
+
+    def variable(self, name: str) -> int:
+        while True:
+            n = _mk(self.level[name], 0, 1, self.var, self.lo, self.hi, self.table, self.state)
+            if not self.state[1]:
+                return int(n)
+            self._grow()
+
+    def at_least(self, k: int, children: Sequence[int]) -> int:
+        n = len(children)
+        memo: dict[tuple[int, int], int] = {}
+
+        def t(i: int, need: int) -> int:
+            if need <= 0:
+                return 1
+            if n - i < need:
+                return 0
+            key = (i, need)
+            if key not in memo:
+                memo[key] = self.ite(children[i], t(i + 1, need - 1), t(i + 1, need))
+            return memo[key]
+
+        return t(0, k)
+
+    def compile(self, node: Node) -> int:
+        hit = self._compiled.get(id(node))
+        if hit is not None:
+            return hit[1]
+        if isinstance(node, Var):
+            result = self.variable(node.name)
+        elif isinstance(node, Delay):
+            result = self.compile(node.child)
+        elif not node.children:
+            result = 0
+        else:
+            kids = [self.compile(c) for c in node.children]
+            if node.k == 1:
+                result = 0
+                for kid in kids:
+                    result = self.ite(result, 1, kid)
+            elif node.k == len(kids):
+                result = 1
+                for kid in kids:
+                    result = self.ite(result, kid, 0)
+            else:
+                result = self.at_least(node.k, kids)
+        self._compiled[id(node)] = (node, result)
+        return result
+
+    def birnbaum(self, root: int, q: Sequence[float]) -> tuple[float, dict[int, float]]:
+        if root <= 1:
+            return float(root), {}
+        p, derivative, present = _birnbaum(
+            root, self.var, self.lo, self.hi, np.asarray(q, dtype=np.float64), len(self.order)
+        )
+        return float(p), {int(v): float(derivative[v]) for v in np.flatnonzero(present)}
+
+    def probability(self, root: int, q: Sequence[float]) -> float:
+        return self.birnbaum(root, q)[0]
+
+    def minimal_cut_sets(self, root: int, max_order: int) -> list[frozenset[int]]:
+        """Rauzy's decomposition, as in risk.engine.bdd, on the arrays."""
+        var, lo, hi = self.var, self.lo, self.hi
+        memo: dict[tuple[int, int], frozenset[frozenset[int]]] = {}
+
+        def mcs(node: int, k: int) -> frozenset[frozenset[int]]:
+            if node == 0:
+                return frozenset()
+            if node == 1:
+                return frozenset([frozenset()])
+            if k == 0:
+                return frozenset()
+            key = (node, k)
+            hit = memo.get(key)
+            if hit is None:
+                hit = rauzy_join(int(var[node]), mcs(int(lo[node]), k), mcs(int(hi[node]), k - 1))
+                memo[key] = hit
+            return hit
+
+        return sorted(mcs(root, max_order), key=lambda s: (len(s), sorted(s)))
