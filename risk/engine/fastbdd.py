@@ -20,8 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 from numba import njit
 
-from risk.engine.bdd import DiagramTooLarge, rauzy_join
-from risk.engine.structure import Delay, Node, Var
+from risk.engine.bdd import BDD, DiagramTooLarge, rauzy_join
 
 __all__ = ["FastBDD", "BYTES_PER_NODE"]
 
@@ -173,12 +172,12 @@ def _power_of_two(n: int) -> int:
     return 1 << max(0, n - 1).bit_length()
 
 
-class FastBDD:
-    """A BDD manager in arrays over a fixed variable order, with the API of risk.engine.bdd.BDD."""
+class FastBDD(BDD):
+    """A BDD manager in arrays over a fixed variable order. It builds through risk.engine.bdd.BDD's own
+    compile and threshold code, with its `ite` and `variable` running compiled on the arrays."""
 
     def __init__(self, order: Sequence[str], max_nodes: int = 12_000_000):
-        self.order = list(order)
-        self.level = {name: i for i, name in enumerate(self.order)}
+        super().__init__(order)
         self.max_nodes = max_nodes
         terminal = len(self.order)
         size = min(START_NODES, max(max_nodes, 4))
@@ -191,7 +190,6 @@ class FastBDD:
         self.cache = np.zeros((min(MAX_CACHE, _power_of_two(2 * size)), 4), np.int64)
         self.state = np.array([2, 0], np.int64)
         self.depth = terminal + 2
-        self._compiled: dict[int, tuple[Node, int]] = {}
 
     def __len__(self) -> int:
         return int(self.state[0])
@@ -227,47 +225,6 @@ class FastBDD:
             if not self.state[1]:
                 return int(n)
             self._grow()
-
-    def at_least(self, k: int, children: Sequence[int]) -> int:
-        n = len(children)
-        memo: dict[tuple[int, int], int] = {}
-
-        def t(i: int, need: int) -> int:
-            if need <= 0:
-                return 1
-            if n - i < need:
-                return 0
-            key = (i, need)
-            if key not in memo:
-                memo[key] = self.ite(children[i], t(i + 1, need - 1), t(i + 1, need))
-            return memo[key]
-
-        return t(0, k)
-
-    def compile(self, node: Node) -> int:
-        hit = self._compiled.get(id(node))
-        if hit is not None:
-            return hit[1]
-        if isinstance(node, Var):
-            result = self.variable(node.name)
-        elif isinstance(node, Delay):
-            result = self.compile(node.child)
-        elif not node.children:
-            result = 0
-        else:
-            kids = [self.compile(c) for c in node.children]
-            if node.k == 1:
-                result = 0
-                for kid in kids:
-                    result = self.ite(result, 1, kid)
-            elif node.k == len(kids):
-                result = 1
-                for kid in kids:
-                    result = self.ite(result, kid, 0)
-            else:
-                result = self.at_least(node.k, kids)
-        self._compiled[id(node)] = (node, result)
-        return result
 
     def birnbaum(self, root: int, q: Sequence[float]) -> tuple[float, dict[int, float]]:
         if root <= 1:
