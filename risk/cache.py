@@ -88,8 +88,3 @@ class ByteCache(Generic[V]):
         while self._bytes > self.max_bytes and self._entries:
             _, (_, size) = self._entries.popitem(last=False)
             self._bytes -= size
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._bytes = 0

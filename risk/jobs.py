@@ -121,9 +121,6 @@ class Job:
         """The Run's results; the job's own exception (an InputError, for example) is raised here."""
         return self.future.result(timeout=timeout)
 
-    def cancel(self) -> None:
-        self.future.cancel()
-
 
 class Jobs:
     """The server's connection to Dask: a local cluster of worker processes (one per core unless `workers`
@@ -165,9 +162,7 @@ class Jobs:
     def submit(self, run: Run, kind: str) -> Job:
         """The job computing `kind` for the Run: a new one, or the one already running for the same inputs."""
         key = job_key(kind, run)
-        client = self.client
-        future = client.submit(work, run, kind, key, key=key, pure=False, retries=0)
-        return Job(kind, key, future, client, time.monotonic())
+        return self.submit_call(kind, key, work, run, kind, key)
 
     def submit_call(self, kind: str, key: str, function, *args) -> Job:
         """A job running `function(*args)` under `key` (identical keys share one job)."""

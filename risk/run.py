@@ -150,18 +150,23 @@ class Run:
         view on the same Run draws nothing again."""
         return self._once(("view", *key), compute)
 
+    def recalled(self, key: tuple) -> Any | None:
+        """A view kept for this Run (see remember and keep_view), or None."""
+        return self._memo.get(("view", *key))
+
+    def keep_view(self, key: tuple, value: Any) -> None:
+        """Keep a view made elsewhere (a report pack built by a job) as `remember` would have."""
+        self.keep(("view", *key), value)
+
     def has(self, key: Any) -> bool:
         """Whether a result is already worked out (a view can show it without waiting)."""
         return key in self._memo
 
     @property
     def results(self) -> dict:
-        """The results worked out so far, by name (what a cache measures, and what a job sends back)."""
-        with self._lock:
-            skip = ("settings", "fingerprint", "structure")
-            return {
-                k: v for k, v in self._memo.items() if k not in skip and not (isinstance(k, tuple) and k[0] == "view")
-            }
+        """The results worked out so far, by name, without what views drew from them (what a job sends back
+        and the workspace keeps)."""
+        return {k: v for k, v in self.kept.items() if not (isinstance(k, tuple) and k[0] == "view")}
 
     @property
     def kept(self) -> dict:
@@ -259,11 +264,6 @@ class Run:
                 structure=self.structure,
             ),
         )
-
-    @property
-    def recommendations_ready(self) -> bool:
-        """Whether the recommendations are already worked out (a view can show them without waiting)."""
-        return "recommendations" in self._memo
 
     def combined(self, rule_ids: Sequence[str]) -> tuple[Effect, Assessment]:
         """Several recommendations applied together: their effect and the assessment after them."""

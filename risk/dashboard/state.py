@@ -297,16 +297,17 @@ def _jobs_for(scheduler: str | None, workers: int | None):
     return Jobs(address=scheduler, workers=workers)
 
 
-#: Results kept in the workspace (JSON), by Run attribute, with how to read them back.
-_KEPT = {"assessment": Assessment, "recommendations": None}
+#: Results kept in the workspace (as JSON), by Run attribute.
+_KEPT = ("assessment", "recommendations")
 
 
 def _kept_model(kind: str):
+    """The model a kept result is read back into."""
     if kind == "recommendations":
         from risk.advice.recommend import RecommendationReport
 
         return RecommendationReport
-    return _KEPT[kind]
+    return Assessment
 
 
 def _result(r: Run, kind: str, label: str):
@@ -483,8 +484,9 @@ def _report(r: Run, key: str, decided: dict, previous):
     """The report pack of a Run (with these decisions and this comparison), built once, as a job on Dask
     (or in-process with LYNCHPIN_JOBS=inline), and kept with the Run (so the byte-bounded cache counts it)."""
     name = ("report", key)
-    if r.has(("view", *name)):
-        return r.remember(name, lambda: None)
+    kept = r.recalled(name)
+    if kept is not None:
+        return kept
     jobs = _jobs()
     if jobs is None:
         from risk.jobs import report_pack
@@ -497,7 +499,7 @@ def _report(r: Run, key: str, decided: dict, previous):
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
         job = jobs.submit_call("report", f"lynchpin-report-{r.fingerprint}-{digest}", report_pack, r, decided, previous)
         pack = _or_stop(lambda: _wait(job, "Preparing the reports..."))
-    r.keep(("view", *name), pack)
+    r.keep_view(name, pack)
     _runs().resize(r.fingerprint)
     return pack
 

@@ -38,7 +38,7 @@ def test_pages_computed_on_dask_show_the_same_figures_and_keep_their_results(tmp
         assert not at.exception, at.exception
         at.switch_page(PAGES + "reports.py").run()  # the report pack is a job too
         assert not at.exception, at.exception
-        assert [b.label for b in at.get("download_button")][:1] != []
+        assert at.get("download_button"), "the Reports page offers no file"
     finally:
         jobs = state._jobs_for(None, 1)
         jobs.close()

@@ -259,3 +259,18 @@ def test_a_large_catalog_opens_readable_pages(tmp_path):
         assert at.radio(key="map_view").value == "by provider"
     finally:
         del os.environ["LYNCHPIN_WORKSPACE"]
+
+
+def test_a_saved_setting_gives_the_pages_a_new_run(app, tmp_path):
+    """The dashboard finds its Run by its inputs without hashing them again; the saved settings are among
+    those inputs, so saving one changes the figures on the next page view (not the cached ones)."""
+    from risk.dashboard.workspace import Workspace
+
+    before = {m.label: m.value for m in app.metric}
+    Workspace(tmp_path / "workspace.sqlite").set_pref("settings_overrides", {"simulated_years": 200, "seed": 9})
+    page(app, "overview")
+    after = {m.label: m.value for m in app.metric}
+    assert after != before
+    Workspace(tmp_path / "workspace.sqlite").set_pref("settings_overrides", {})
+    page(app, "overview")
+    assert {m.label: m.value for m in app.metric} == before  # back to the first Run, found again by its inputs

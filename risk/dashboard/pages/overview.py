@@ -60,7 +60,7 @@ with worry:
 with fix:
     st.markdown("**What would fix it most**")
     if (
-        run.recommendations_ready
+        run.has("recommendations")
         or len(a.services) <= MEASURE_FIXES_UP_TO
         or st.button("Work out what would fix it", key="overview_fix")
     ):
