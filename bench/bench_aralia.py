@@ -6,7 +6,9 @@ memory against the goals (median within 5x, worst within 20x, every model under 
 The trees are public (SCRAM's input/Aralia, the Open-PSA Aralia set) under their own licence: they are
 read from where you point, never copied here.
 
-    python bench/bench_aralia.py PATH/TO/scram/input/Aralia [--timeout 120] [--only baobab1,edf9202]
+    python bench/bench_aralia.py PATH/TO/scram/input/Aralia [--timeout 120] [--only baobab1,edf9202] [--repeat 3]
+
+Each tool runs --repeat times per model and its fastest run counts (both tools alike).
 
 Models with negation (not, xor, nand, nor, iff) are skipped: a catalog has no negation.
 """
@@ -14,9 +16,12 @@ Models with negation (not, xor, nand, nor, iff) are skipped: a catalog has no ne
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
+import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -34,23 +39,44 @@ NEGATION = re.compile(r"<(not|xor|nand|nor|iff)\b")
 TIME = shutil.which("time") or "/usr/bin/time"
 
 
+def fastest(command: list[str], timeout: float, cwd: Path, repeat: int) -> tuple[float | None, float | None, str]:
+    """The fastest of `repeat` runs (and the most memory any took): on a shared machine a single run of a
+    0.05 s process can take twice as long, and the fastest is the least disturbed. A run past the timeout is
+    not repeated."""
+    best: tuple[float | None, float | None, str] = (None, None, "")
+    most = 0.0
+    for _ in range(max(1, repeat)):
+        seconds, mib, out = measured(command, timeout, cwd)
+        if seconds is None:
+            return seconds, mib, out
+        most = max(most, mib or 0.0)
+        if best[0] is None or seconds < best[0]:
+            best = (seconds, mib, out)
+    return best[0], most, best[2]
+
+
 def measured(command: list[str], timeout: float, cwd: Path) -> tuple[float | None, float | None, str]:
     """(seconds, peak MiB, stdout) of one process, by GNU time; (None, None, why) past the timeout."""
     report = cwd / "time.txt"
+    # Its own process group, so a timeout stops the measured process too, not only GNU time.
+    process = subprocess.Popen(
+        [TIME, "-f", "%e %M", "-o", str(report), *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=cwd,
+        start_new_session=True,
+    )
     try:
-        done = subprocess.run(
-            [TIME, "-f", "%e %M", "-o", str(report), *command],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            cwd=cwd,
-        )
+        out, err = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
         return None, None, f"over {timeout:g} s"
-    if done.returncode != 0:
-        return None, None, (done.stderr.strip().splitlines() or ["failed"])[-1][:80]
+    if process.returncode != 0:
+        return None, None, (err.strip().splitlines() or ["failed"])[-1][:80]
     seconds, kib = report.read_text().split()[-2:]
-    return float(seconds), int(kib) / 1024, done.stdout
+    return float(seconds), int(kib) / 1024, out
 
 
 def main() -> None:
@@ -58,11 +84,14 @@ def main() -> None:
     parser.add_argument("folder", nargs="?", type=Path, help="the folder of Aralia *.xml trees")
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--only", default="", help="comma-separated model names")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each tool per model; the fastest counts")
     args = parser.parse_args()
     if args.folder is None or not args.folder.is_dir():
         print("Aralia benchmark: skipped (give the folder of SCRAM's input/Aralia trees)")
         return
     lynchpin = str(Path(sys.executable).with_name("lynchpin"))
+    # Byte-compiled first, as an installed wheel is: a run measures Lynchpin, not compiling its source.
+    compileall.compile_dir(ROOT / "risk", quiet=1)
     scram = shutil.which("scram")
     wanted = {x for x in args.only.split(",") if x}
     rows, ratios, memory = [], [], []
@@ -75,7 +104,7 @@ def main() -> None:
                 continue
             catalog = work / f"{tree.stem}.yaml"
             catalog.write_text(yaml.safe_dump(catalog_document(tree, tree), sort_keys=False), encoding="utf-8")
-            ours, our_mib, out = measured(
+            ours, our_mib, out = fastest(
                 [
                     lynchpin,
                     "assess",
@@ -90,14 +119,16 @@ def main() -> None:
                 ],
                 args.timeout,
                 work,
+                args.repeat,
             )
             p = json.loads(out)["services"][0]["unavailability"] if ours is not None else None
             theirs = their_mib = q = None
             if scram:
-                theirs, their_mib, _ = measured(
+                theirs, their_mib, _ = fastest(
                     [scram, "--probability", "true", "--limit-order", "1", "-o", str(work / "r.xml"), str(tree)],
                     args.timeout,
                     work,
+                    args.repeat,
                 )
                 if theirs is not None:
                     found = re.search(r'<sum-of-products[^>]*probability="([0-9.eE+-]+)"', (work / "r.xml").read_text())

@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from risk.data import MissingData
 from risk.problems import InputError, Problem
@@ -73,8 +71,28 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _Console:
+    """A rich Console made on first use: a run that writes JSON never loads rich (a twentieth of a second)."""
+
+    def __init__(self, **options) -> None:
+        self._options = options
+        self._console = None
+
+    def __getattr__(self, name: str):
+        if self._console is None:
+            from rich.console import Console
+
+            options = dict(self._options)
+            if options.pop("stdout_width", False):
+                options["width"] = None if sys.stdout.isatty() else 200
+            self._console = Console(**options)
+        return getattr(self._console, name)
+
+
+out = _Console(highlight=False, stdout_width=True)
+err = _Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _show_version(value: bool) -> None:
@@ -450,6 +468,8 @@ def backtest(
     if fmt == "json":
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
         return
+    from rich.table import Table
+
     table = Table(
         title=f"Backtest: fitted on {result.train_years:.1f} years before {result.train_until}, scored on "
         f"the {result.test_years} whole year(s) after",
@@ -567,6 +587,8 @@ def outages(
     if as_json:
         out.print_json(json.dumps([r.model_dump(mode="json") for r in records]))
         return
+    from rich.table import Table
+
     table = Table(title=f"Outage history: {len(records)} record(s)", show_lines=False, expand=False)
     for column, kw in (
         ("start", {"no_wrap": True}),

@@ -176,8 +176,15 @@ class FastBDD(BDD):
     """A BDD manager in arrays over a fixed variable order. It builds through risk.engine.bdd.BDD's own
     compile and threshold code, with its `ite` and `variable` running compiled on the arrays."""
 
-    def __init__(self, order: Sequence[str], max_nodes: int = 12_000_000):
-        super().__init__(order)
+    def __init__(self, order: Sequence[str], max_nodes: int = 12_000_000, initial: Sequence[str] | None = None):
+        """`order` numbers the variables in every answer (probabilities in, Birnbaum and cut sets out), as for
+        the other engines; `initial`, when given, is the order of the diagram's levels (default: `order`)."""
+        super().__init__(initial if initial is not None else order)
+        position = {name: i for i, name in enumerate(order)}
+        #: the answer's variable number of each level (the identity when the levels follow `order`)
+        self.index = np.array([position[name] for name in self.order], np.int64)
+        if len(position) != len(self.order) or sorted(self.index.tolist()) != list(range(len(position))):
+            raise ValueError("the diagram's order must hold the same variables as the answers' order")
         self.max_nodes = max_nodes
         terminal = len(self.order)
         size = min(START_NODES, max(max_nodes, 4))
@@ -229,10 +236,9 @@ class FastBDD(BDD):
     def birnbaum(self, root: int, q: Sequence[float]) -> tuple[float, dict[int, float]]:
         if root <= 1:
             return float(root), {}
-        p, derivative, present = _birnbaum(
-            root, self.var, self.lo, self.hi, np.asarray(q, dtype=np.float64), len(self.order)
-        )
-        return float(p), {int(v): float(derivative[v]) for v in np.flatnonzero(present)}
+        by_level = np.asarray(q, dtype=np.float64)[self.index]
+        p, derivative, present = _birnbaum(root, self.var, self.lo, self.hi, by_level, len(self.order))
+        return float(p), {int(self.index[v]): float(derivative[v]) for v in np.flatnonzero(present)}
 
     def probability(self, root: int, q: Sequence[float]) -> float:
         return self.birnbaum(root, q)[0]
@@ -256,4 +262,6 @@ class FastBDD(BDD):
                 memo[key] = hit
             return hit
 
-        return sorted(mcs(root, max_order), key=lambda s: (len(s), sorted(s)))
+        index = self.index.tolist()
+        found = [frozenset(index[v] for v in cut) for cut in mcs(root, max_order)]
+        return sorted(found, key=lambda s: (len(s), sorted(s)))

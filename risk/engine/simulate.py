@@ -45,8 +45,9 @@ class Intervals:
         return Intervals(np.empty(0), np.empty(0))
 
 
-def at_least(children: Sequence[Intervals], k: int, compiled: bool = True) -> Intervals:
-    """The stretches of time during which at least k of the children are down."""
+def at_least(children: Sequence[Intervals], k: int, compiled: bool = False) -> Intervals:
+    """The stretches of time during which at least k of the children are down (`compiled`: by the numba
+    sweep, the same intervals; see risk.engine.sweep)."""
     if k <= 0:
         raise ValueError("k must be at least 1")
     live = [c for c in children if c.starts.size]
@@ -70,7 +71,7 @@ def at_least(children: Sequence[Intervals], k: int, compiled: bool = True) -> In
     return _tidy(starts, ends)
 
 
-def union(children: Sequence[Intervals], compiled: bool = True) -> Intervals:
+def union(children: Sequence[Intervals], compiled: bool = False) -> Intervals:
     """Down while any child is down: merge by start, joining intervals that overlap or touch."""
     live = [c for c in children if c.starts.size]
     if not live:
@@ -194,6 +195,7 @@ def dependency_outages(
     cap_hours: float,
     draws: int,
     shared: Callable[[Stream], SharedEvents],
+    compiled: bool = False,
 ) -> Intervals:
     """All of a dependency's outages: its own, and every event of the common-cause streams it is in (each
     lasting as long as this dependency's own duration model says, at the event's deviate)."""
@@ -210,7 +212,7 @@ def dependency_outages(
         mu = np.asarray(mus)[events.block] if draws > 1 else mus
         durations = np.minimum(np.exp(mu + stats.sigma * events.deviate), cap_hours)
         parts.append(_merge(events.starts, np.minimum(events.starts + durations, end)))
-    return union(parts)
+    return union(parts, compiled)
 
 
 @dataclass
@@ -397,15 +399,18 @@ def simulate(
             users[stream.key] = users.get(stream.key, 0) + 1
     streams = _SharedResults(users)
 
+    # The compiled sweeps only where they repay loading numba; the figures are the same either way.
+    fast = sweep.worth_compiling(years * sum(st.annual_outages for st in stats.values()))
+
     def shared(stream: Stream) -> SharedEvents:
         return streams.get(stream.key, lambda: sample_shared(stream, years, seed, max(draws, 1)))
 
     def compute(node: Node) -> Intervals:
         if isinstance(node, Var):
-            return dependency_outages(stats[node.name], years, seed, cap_hours, draws, shared)
+            return dependency_outages(stats[node.name], years, seed, cap_hours, draws, shared, fast)
         if isinstance(node, Delay):
             return down(node.child) if ignore_grace else delay(down(node.child), node.hours)
-        return at_least([down(c) for c in node.children], node.k) if node.children else Intervals.empty()
+        return at_least([down(c) for c in node.children], node.k, fast) if node.children else Intervals.empty()
 
     def down(node: Node) -> Intervals:
         return nodes.get(id(node), lambda: compute(node))
@@ -420,7 +425,7 @@ def simulate(
         now[0] = max(now[0], position_of[sid])
         node = service_nodes[sid]
         weekly = weekly_hours.get(sid)
-        if weekly is None and sweep.AVAILABLE and isinstance(node, Gate) and parents[id(node)] == 1:
+        if weekly is None and fast and isinstance(node, Gate) and parents[id(node)] == 1:
             # Only the per-year figures of a service's own gate are needed: they are swept straight from
             # its children, without building its timeline (the same figures, boundary for boundary).
             kids = [down(c) for c in node.children]
@@ -428,8 +433,8 @@ def simulate(
             if len(live) >= max(2, node.k):
                 annual, breached, outages = sweep.gate_yearly(live, node.k, years, HOURS_PER_YEAR, tolerances[sid])
             else:
-                iv = at_least(kids, node.k) if kids else Intervals.empty()
-                annual, breached = sweep.yearly(iv.starts, iv.durations, years, HOURS_PER_YEAR, tolerances[sid])
+                iv = at_least(kids, node.k, fast) if kids else Intervals.empty()
+                annual, breached = sweep.yearly(iv.starts, iv.durations, years, HOURS_PER_YEAR, tolerances[sid], fast)
                 outages = iv.starts.size
         else:
             iv = down(node)
@@ -439,7 +444,7 @@ def simulate(
                 counted = durations > 0
                 iv = Intervals(iv.starts[counted], iv.ends[counted])
                 durations = durations[counted]
-            annual, breached = sweep.yearly(iv.starts, durations, years, HOURS_PER_YEAR, tolerances[sid])
+            annual, breached = sweep.yearly(iv.starts, durations, years, HOURS_PER_YEAR, tolerances[sid], fast)
             outages = iv.starts.size
         p = float(breached.mean())
         block_downtime = np.add.reduceat(annual, block_starts) / block_years

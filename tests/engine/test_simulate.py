@@ -141,3 +141,55 @@ def test_adding_a_dependency_does_not_change_the_draws_of_the_others():
         Settings(simulated_years=3000),
     )
     assert one.service("svc").expected_annual_downtime_hours == two.service("svc").expected_annual_downtime_hours
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)
+def test_the_compiled_and_numpy_sweeps_give_the_same_simulation_to_the_last_bit(path, monkeypatch):
+    """Which sweeps run is a matter of speed (risk.engine.sweep.worth_compiling): every figure of every
+    service is the same either way, common-cause streams and grace periods included."""
+    from risk.engine import sweep
+
+    if not sweep.AVAILABLE:
+        pytest.skip("numba is not installed")
+    cat = load_catalog(path)
+    settings = Settings(simulated_years=3000, uncertainty_draws=10)
+    stats = dependency_stats(cat, load_history(), settings)
+    s = compile_catalog(cat)
+    runs = []
+    for compiled in (False, True):
+        monkeypatch.setattr(sweep, "worth_compiling", lambda outages, compiled=compiled: compiled)
+        sim = simulate(
+            {x: s.nodes[x] for x in s.services},
+            stats,
+            dict.fromkeys(s.services, 4.0),
+            settings.simulated_years,
+            11,
+            settings.max_outage_hours,
+            draws=settings.uncertainty_draws,
+        )
+        runs.append({sid: vars(r) for sid, r in sim.services.items()})
+    for sid in runs[0]:
+        for name, value in runs[0][sid].items():
+            assert np.array_equal(np.asarray(value), np.asarray(runs[1][sid][name])), (sid, name)
+
+
+def test_the_compiled_sweeps_start_exactly_at_their_threshold():
+    from risk.engine import sweep
+
+    assert not sweep.worth_compiling(sweep.COMPILED_FROM - 1)
+    assert sweep.worth_compiling(sweep.COMPILED_FROM) == sweep.AVAILABLE
+
+
+def test_a_small_assessment_never_loads_numba():
+    """Loading numba and its machine code costs about 0.4 s: a catalog-sized run (here an example at its
+    own settings) is done before that would have paid off, so it must not load it at all."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, risk\n"
+        f"risk.assess(risk.load_catalog({str(EXAMPLE_FILES[0])!r}))\n"
+        "print('numba' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "False"

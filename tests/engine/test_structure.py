@@ -23,18 +23,26 @@ except ImportError:  # dd's wheels carry CUDD on Linux x86-64 only
     HAVE_CUDD = False
 
 #: Every exact test runs on every engine: the pure-Python BDD, the compiled array BDD (risk.engine.fastbdd)
-#: and CUDD (risk.engine.cudd).
+#: in the catalog's order and in the structure-aware one (its levels then differ from the answers'
+#: numbering), and CUDD (risk.engine.cudd).
 ENGINES = [
     "python",
     "fast",
+    "fast-structure",
     pytest.param("cudd", marks=pytest.mark.skipif(not HAVE_CUDD, reason="dd.cudd not installed")),
 ]
 pytestmark = pytest.mark.parametrize("engine", ENGINES)
 
 
+def diagram(s, engine: str):
+    if engine == "fast-structure":
+        return new_diagram(s, "fast", order="structure")
+    return new_diagram(s, engine)
+
+
 def exact(cat, q: dict[str, float], service="svc", order=3, engine="python"):
     s = compile_catalog(cat)
-    bdd = new_diagram(s, engine)
+    bdd = diagram(s, engine)
     root = bdd.compile(s.nodes[service])
     p, deriv = bdd.birnbaum(root, [q[n] for n in s.basic])
     cuts = sorted((sorted(s.basic[v] for v in c) for c in bdd.minimal_cut_sets(root, order)), key=lambda c: (len(c), c))
@@ -185,7 +193,7 @@ def test_catalog_without_dependencies_never_fails(engine):
         {"organisation": "T", "services": [{"id": "s", "name": "S", "tier": 1, "impact_tolerance": "1h"}]}
     )
     s = compile_catalog(cat)
-    bdd = new_diagram(s, engine)
+    bdd = diagram(s, engine)
     root = bdd.compile(s.nodes["s"])
     assert bdd.probability(root, []) == 0.0
     assert bdd.minimal_cut_sets(root, 3) == []

@@ -27,9 +27,9 @@ def test_union_and_at_least_match_numpy(seed):
     rng = np.random.default_rng(seed)
     children = [random_child(rng, int(rng.integers(0, 60)), 2000.0) for _ in range(int(rng.integers(1, 7)))]
     for k in range(1, len(children) + 1):
-        got, want = at_least(children, k, compiled=True), at_least(children, k, compiled=False)
+        got, want = at_least(children, k, compiled=True), at_least(children, k)
         assert np.array_equal(got.starts, want.starts) and np.array_equal(got.ends, want.ends), k
-    got, want = union(children, compiled=True), union(children, compiled=False)
+    got, want = union(children, compiled=True), union(children)
     assert np.array_equal(got.starts, want.starts) and np.array_equal(got.ends, want.ends)
 
 
@@ -53,7 +53,7 @@ def test_a_gate_swept_straight_to_years_matches_its_timeline(seed):
     years, hours = 5, 400.0
     children = [random_child(rng, int(rng.integers(1, 60)), years * hours) for _ in range(int(rng.integers(2, 7)))]
     for k in range(1, len(children) + 1):
-        gate = at_least(children, k, compiled=False)
+        gate = at_least(children, k)
         want = sweep.yearly(gate.starts, gate.durations, years, hours, 2.0)
         annual, breached, outages = sweep.gate_yearly(children, k, years, hours, 2.0)
         assert np.array_equal(annual, want[0]) and np.array_equal(breached, want[1]), k

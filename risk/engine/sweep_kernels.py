@@ -1,0 +1,147 @@
+"""The compiled sweeps behind risk.engine.sweep (numba): a k-way merge over sorted interval lists that
+writes a gate's intervals or counts them straight into simulated years. Imported only when a sweep is big
+enough to repay loading numba and its cached machine code (about 0.4 s), so small assessments and the
+command line start without it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _year_of(start, hours_per_year, years):  # pragma: no cover - compiled
+    # floor(start / hours_per_year) exactly (as Python's //), without its slow float remainder: the
+    # quotient of two doubles is correctly rounded, so it can only round up onto a year boundary, and
+    # with whole hours a year the product y x hours is exact, so that case is caught.
+    y = int(start / hours_per_year)
+    if y * hours_per_year > start:
+        y -= 1
+    return min(y, years - 1)
+
+
+@njit(cache=True, nogil=True)
+def _yearly(starts, durations, years, hours_per_year, tolerance):  # pragma: no cover - compiled
+    annual = np.zeros(years)
+    breached = np.zeros(years, dtype=np.bool_)
+    for i in range(starts.size):
+        y = _year_of(starts[i], hours_per_year, years)
+        annual[y] += durations[i]
+        if durations[i] > tolerance:
+            breached[y] = True
+    return annual, breached
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _emit(s, e, out_s, out_e, m, annual, breached, to_years, hours_per_year, tolerance):  # pragma: no cover
+    # One finished interval: written out, or counted into its year as _yearly would.
+    if to_years:
+        y = _year_of(s, hours_per_year, annual.size)
+        annual[y] += e - s
+        if e - s > tolerance:
+            breached[y] = True
+    else:
+        out_s[m] = s
+        out_e[m] = e
+    return m + 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _buffers(starts, offsets, to_years, years):  # pragma: no cover - compiled
+    # Both sweeps start alike: a read position and a head (next start) per child, and room for either
+    # the gate's intervals or its per-year figures.
+    k = offsets.size - 1
+    pos = offsets[:-1].copy()
+    heads = np.empty(k)
+    for i in range(k):
+        heads[i] = starts[pos[i]] if pos[i] < offsets[i + 1] else np.inf
+    n = 0 if to_years else starts.size
+    annual = np.zeros(years if to_years else 0)
+    breached = np.zeros(years if to_years else 0, dtype=np.bool_)
+    return k, pos, heads, np.empty(n), np.empty(n), annual, breached
+
+
+@njit(cache=True, nogil=True)
+def _union(starts, ends, offsets, to_years, years, hours_per_year, tolerance):  # pragma: no cover
+    # Each child's next start is kept in `heads`, so finding the earliest is one scan of k numbers.
+    k, pos, heads, out_s, out_e, annual, breached = _buffers(starts, offsets, to_years, years)
+    m = 0
+    have = False
+    cur_s = 0.0
+    cur_e = 0.0
+    while True:
+        best = 0
+        best_start = heads[0]
+        for i in range(1, k):  # ties go to the first child, as in a stable sort
+            if heads[i] < best_start:
+                best_start = heads[i]
+                best = i
+        if best_start == np.inf:
+            break
+        p = pos[best]
+        e = ends[p]
+        pos[best] = p + 1
+        heads[best] = starts[p + 1] if p + 1 < offsets[best + 1] else np.inf
+        if have and best_start <= cur_e:  # overlaps or touches the run: extend it
+            if e > cur_e:
+                cur_e = e
+        else:
+            if have:
+                m = _emit(cur_s, cur_e, out_s, out_e, m, annual, breached, to_years, hours_per_year, tolerance)
+            cur_s = best_start
+            cur_e = e
+            have = True
+    if have:
+        m = _emit(cur_s, cur_e, out_s, out_e, m, annual, breached, to_years, hours_per_year, tolerance)
+    return out_s[: 0 if to_years else m], out_e[: 0 if to_years else m], annual, breached, m
+
+
+@njit(cache=True, nogil=True)
+def _at_least(starts, ends, offsets, k_needed, to_years, years, hours_per_year, tolerance):  # pragma: no cover
+    # A child's boundaries alternate start, end, start, ... (its intervals are disjoint and do not
+    # touch), so one head per child holds its next boundary; at equal times ends go first. Stretches
+    # are tidied as they close: one that starts where the last ended joins it, an empty one is dropped.
+    k, pos, heads, out_s, out_e, annual, breached = _buffers(starts, offsets, to_years, years)
+    is_end = np.zeros(k, dtype=np.bool_)
+    m = 0
+    count = 0
+    open_s = 0.0
+    have = False
+    pend_s = 0.0
+    pend_e = 0.0
+    while True:
+        best = 0
+        t = heads[0]
+        for i in range(1, k):
+            if heads[i] < t or (heads[i] == t and is_end[i] and not is_end[best]):
+                t = heads[i]
+                best = i
+        if t == np.inf:
+            break
+        if is_end[best]:
+            count -= 1
+            p = pos[best] + 1
+            pos[best] = p
+            is_end[best] = False
+            heads[best] = starts[p] if p < offsets[best + 1] else np.inf
+            if count == k_needed - 1:  # the stretch [open_s, t) closes
+                if have and open_s == pend_e:
+                    pend_e = t
+                else:
+                    if have and pend_e > pend_s:
+                        m = _emit(
+                            pend_s, pend_e, out_s, out_e, m, annual, breached, to_years, hours_per_year, tolerance
+                        )
+                    pend_s = open_s
+                    pend_e = t
+                    have = True
+        else:
+            count += 1
+            is_end[best] = True
+            heads[best] = ends[pos[best]]
+            if count == k_needed:
+                open_s = t
+    if have and pend_e > pend_s:
+        m = _emit(pend_s, pend_e, out_s, out_e, m, annual, breached, to_years, hours_per_year, tolerance)
+    return out_s[: 0 if to_years else m], out_e[: 0 if to_years else m], annual, breached, m
