@@ -187,9 +187,7 @@ def test_a_small_assessment_never_loads_numba():
     import sys
 
     code = (
-        "import sys, risk\n"
-        f"risk.assess(risk.load_catalog({str(EXAMPLE_FILES[0])!r}))\n"
-        "print('numba' in sys.modules)\n"
+        f"import sys, risk\nrisk.assess(risk.load_catalog({str(EXAMPLE_FILES[0])!r}))\nprint('numba' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == "False"
