@@ -236,24 +236,26 @@ def assess(
         all_problems=fmt != "json",
         overrides={"cut_set_order": order, "simulated_years": years, "seed": seed},
     )
-    from rich.progress import BarColumn, Progress, TextColumn
+    if not sys.stderr.isatty():  # no one to show progress to (and rich stays unloaded)
+        result = run.assess()
+    else:
+        from rich.progress import BarColumn, Progress, TextColumn
 
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as bar:
-        tasks: dict[str, int] = {}
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            console=err,
+            transient=True,
+        ) as bar:
+            tasks: dict[str, int] = {}
 
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done)
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total)
+                bar.update(tasks[stage], completed=done)
 
-        result = run.assess(progress)
+            result = run.assess(progress)
     if fmt == "json":
         sys.stdout.write(result.to_json() + "\n")
         return
