@@ -3,12 +3,10 @@ the structure-aware order up to its trial budget, then the compiled one in the c
 
 from __future__ import annotations
 
-import pytest
-
 from risk.engine import bdd as bdd_module
 from risk.engine.bdd import BDD, compile_services
 from risk.engine.structure import compile_catalog
-from tests.engine.helpers import catalog, dep
+from tests.engine.helpers import assert_same_answers, catalog, dep, engine_answers
 
 
 def _interleaved():
@@ -23,21 +21,12 @@ def _interleaved():
     return catalog(requires, [dep(x) for x in a + b], more_services=[other])
 
 
-def _answers(engine, roots, q, basic):
-    out = {}
-    for sid, root in roots.items():
-        p, deriv = engine.birnbaum(root, q)
-        cuts = sorted(sorted(basic[v] for v in c) for c in engine.minimal_cut_sets(root, 3))
-        out[sid] = (p, {basic[v]: b for v, b in deriv.items() if b}, cuts)
-    return out
-
-
 def test_past_the_pure_budget_the_structure_aware_order_is_tried_first_then_the_catalogs(monkeypatch):
     s = compile_catalog(_interleaved())
     q = [0.01 + 0.002 * i for i in range(len(s.basic))]
     pure, pure_roots = compile_services(s)
     assert isinstance(pure, BDD) and type(pure) is BDD
-    want = _answers(pure, pure_roots, q, s.basic)
+    want = engine_answers(pure, pure_roots, q, s.basic)
 
     monkeypatch.setattr(bdd_module, "PYTHON_NODES", 20)
     trial, trial_roots = compile_services(s)
@@ -52,11 +41,7 @@ def test_past_the_pure_budget_the_structure_aware_order_is_tried_first_then_the_
     assert len(catalog_order) == len(pure)  # the pure engine's diagram, node for node
 
     for engine, roots in ((trial, trial_roots), (catalog_order, catalog_roots)):
-        got = _answers(engine, roots, q, s.basic)
-        for sid in want:
-            assert got[sid][0] == pytest.approx(want[sid][0], rel=1e-12)
-            assert got[sid][1] == pytest.approx(want[sid][1], rel=1e-9, abs=1e-15)
-            assert got[sid][2] == want[sid][2]
+        assert_same_answers(engine_answers(engine, roots, q, s.basic), want)
 
 
 def test_the_trial_takes_a_diagram_of_exactly_its_budget(monkeypatch):

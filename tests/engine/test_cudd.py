@@ -11,7 +11,7 @@ from risk.engine.bdd import BDD, compile_services
 from risk.engine.structure import compile_catalog
 from risk.problems import InputError
 from risk.settings import Settings
-from tests.engine.helpers import catalog, dep
+from tests.engine.helpers import assert_same_answers, catalog, dep, engine_answers
 
 pytest.importorskip("dd.cudd")
 
@@ -27,16 +27,7 @@ def _redundant():
     return catalog(["core", {"at_least": 2, "of": sites}], deps, more_services=[other])
 
 
-def _answers(engine, roots, q, basic):
-    out = {}
-    for sid, root in roots.items():
-        p, deriv = engine.birnbaum(root, q)
-        cuts = sorted(sorted(basic[v] for v in c) for c in engine.minimal_cut_sets(root, 3))
-        out[sid] = (p, {basic[v]: b for v, b in deriv.items() if b}, cuts)
-    return out
-
-
-def test_each_engine_takes_over_past_the_previous_ones_budget_with_the_same_answers(monkeypatch):
+def test_each_engine_takes_over_past_the_previous_ones_budget_with_the_sameengine_answers(monkeypatch):
     """Pure Python, then the compiled array BDD, then CUDD: whichever builds the diagram, the answers agree."""
     from risk.engine import fastbdd
 
@@ -44,7 +35,7 @@ def test_each_engine_takes_over_past_the_previous_ones_budget_with_the_same_answ
     q = [0.01 + 0.001 * i for i in range(len(s.basic))]
     small, small_roots = compile_services(s)
     assert isinstance(small, BDD)  # a catalog-sized diagram stays on the pure engine
-    want = _answers(small, small_roots, q, s.basic)
+    want = engine_answers(small, small_roots, q, s.basic)
     monkeypatch.setattr(bdd_module, "PYTHON_NODES", 50)
     fast, fast_roots = compile_services(s)
     assert type(fast).__name__ == "FastBDD"
@@ -52,11 +43,7 @@ def test_each_engine_takes_over_past_the_previous_ones_budget_with_the_same_answ
     moved, moved_roots = compile_services(s)
     assert type(moved).__name__ == "CuddBDD"
     for engine, roots in ((fast, fast_roots), (moved, moved_roots)):
-        got = _answers(engine, roots, q, s.basic)
-        for sid in want:
-            assert got[sid][0] == pytest.approx(want[sid][0], rel=1e-12)
-            assert got[sid][1] == pytest.approx(want[sid][1], rel=1e-9, abs=1e-15)
-            assert got[sid][2] == want[sid][2]
+        assert_same_answers(engine_answers(engine, roots, q, s.basic), want)
 
 
 def test_the_engine_can_be_forced_either_way(monkeypatch):

@@ -93,27 +93,42 @@ def test_same_seed_same_numbers_other_seed_other_numbers():
     assert strip(a) != strip(c)
 
 
+EXAMPLE_SETTINGS = Settings(simulated_years=3000, uncertainty_draws=10)
+
+
+def _example(path):
+    """(structure, statistics) of an example catalog at 3,000 years with uncertainty."""
+    cat = load_catalog(path)
+    return compile_catalog(cat), dependency_stats(cat, load_history(), EXAMPLE_SETTINGS)
+
+
+def _simulate_example(example, **options):
+    """Every service of the example, a 4-hour tolerance each, seed 11."""
+    s, stats = example
+    return simulate(
+        {x: s.nodes[x] for x in s.services},
+        stats,
+        dict.fromkeys(s.services, 4.0),
+        EXAMPLE_SETTINGS.simulated_years,
+        11,
+        EXAMPLE_SETTINGS.max_outage_hours,
+        draws=EXAMPLE_SETTINGS.uncertainty_draws,
+        **options,
+    )
+
+
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)
 def test_the_thread_count_does_not_change_a_number(path):
     """Services run on several threads share dependency timelines and common-cause events; the results
     (and the order summaries are delivered in) are those of one thread, to the last bit, also when no
     timeline may be kept in memory and every one is computed again for each parent."""
-    cat = load_catalog(path)
-    settings = Settings(simulated_years=3000, uncertainty_draws=10)
-    stats = dependency_stats(cat, load_history(), settings)
-    s = compile_catalog(cat)
-    assert any(st.shared for st in stats.values())  # common-cause streams are shared across threads too
+    example = _example(path)
+    assert any(st.shared for st in example[1].values())  # common-cause streams are shared across threads too
     runs = []
     for workers, budget in ((1, None), (3, None), (2, 0)):
         seen: list[tuple[str, float]] = []
-        sim = simulate(
-            {x: s.nodes[x] for x in s.services},
-            stats,
-            dict.fromkeys(s.services, 4.0),
-            settings.simulated_years,
-            11,
-            settings.max_outage_hours,
-            draws=settings.uncertainty_draws,
+        sim = _simulate_example(
+            example,
             accumulate=lambda sid, annual, seen=seen: seen.append((sid, float(annual.sum()))),
             workers=workers,
             memory_budget=budget,
@@ -151,22 +166,11 @@ def test_the_compiled_and_numpy_sweeps_give_the_same_simulation_to_the_last_bit(
 
     if not sweep.AVAILABLE:
         pytest.skip("numba is not installed")
-    cat = load_catalog(path)
-    settings = Settings(simulated_years=3000, uncertainty_draws=10)
-    stats = dependency_stats(cat, load_history(), settings)
-    s = compile_catalog(cat)
+    example = _example(path)
     runs = []
     for compiled in (False, True):
         monkeypatch.setattr(sweep, "worth_compiling", lambda outages, compiled=compiled: compiled)
-        sim = simulate(
-            {x: s.nodes[x] for x in s.services},
-            stats,
-            dict.fromkeys(s.services, 4.0),
-            settings.simulated_years,
-            11,
-            settings.max_outage_hours,
-            draws=settings.uncertainty_draws,
-        )
+        sim = _simulate_example(example)
         runs.append({sid: vars(r) for sid, r in sim.services.items()})
     for sid in runs[0]:
         for name, value in runs[0][sid].items():
