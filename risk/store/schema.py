@@ -72,6 +72,7 @@ incident_logs = sa.Table(
     sa.Column("data", sa.LargeBinary, nullable=False),
     sa.Column("author", sa.String(320), nullable=False),
     sa.Column("saved_at", sa.String(20), nullable=False),
+    sa.Column("digest", sa.String(64), nullable=True),  # SHA-256 of data (migration 0004)
 )
 
 prefs = sa.Table(

@@ -8,6 +8,7 @@ reads another team's catalogs, and every change is checked against the person's 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -492,7 +493,12 @@ class Workspace:
             db.execute(t.incident_logs.delete().where(key))
             db.execute(
                 t.incident_logs.insert().values(
-                    workspace_id=self.id, name=name, data=data, author=self.person, saved_at=_now()
+                    workspace_id=self.id,
+                    name=name,
+                    data=data,
+                    author=self.person,
+                    saved_at=_now(),
+                    digest=hashlib.sha256(data).hexdigest(),
                 )
             )
             self._log(db, "incident log", name)
@@ -508,9 +514,10 @@ class Workspace:
             )
             return [(r[0], bytes(r[1])) for r in rows]
 
-    def incident_log_stamp(self) -> tuple[tuple[str, str, int], ...]:
-        """(name, saved at, size) of each incident log, without their content: what a cache of the outage
-        history keys on, read on every page view."""
+    def incident_log_stamp(self) -> tuple[tuple[str, str, int, str], ...]:
+        """(name, saved at, size, content digest) of each incident log, without their content: what a cache
+        of the outage history keys on, read on every page view. The digest tells apart two saves within the
+        same second (the save time's resolution) of logs of the same size."""
         if not self.may("viewer"):
             return ()
         c = t.incident_logs.c
@@ -518,11 +525,11 @@ class Workspace:
         def read() -> tuple:
             with self._read() as db:
                 rows = db.execute(
-                    sa.select(c.name, c.saved_at, sa.func.length(c.data))
+                    sa.select(c.name, c.saved_at, sa.func.length(c.data), c.digest)
                     .where(c.workspace_id == self.id)
                     .order_by(c.name)
                 )
-                return tuple((r[0], r[1], int(r[2] or 0)) for r in rows)
+                return tuple((r[0], r[1], int(r[2] or 0), r[3] or "") for r in rows)
 
         return self.store.recent(("incident logs", self.id), read)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -190,3 +191,43 @@ def test_the_incident_log_stamp_changes_with_a_log_and_not_otherwise(store):
     once = ws.incident_log_stamp()
     assert empty == () and once != empty and once == ws.incident_log_stamp()
     assert once[0][0] == "m365.csv" and once[0][2] == len(b"id,provider\n")
+
+
+def test_two_saves_of_a_log_in_the_same_second_with_the_same_size_give_different_stamps(store, monkeypatch):
+    """The save time has one-second resolution: the content digest must tell such saves apart, or another
+    server's cached outage history would keep the first version."""
+    from risk.store import workspace as module
+
+    monkeypatch.setattr(module, "_now", lambda: "2026-11-30T07:00:00Z")
+    ws = store.workspace("team-a", "ann@example.org", owners=("ann@example.org",))
+    ws.save_incident_log("m365.csv", b"id,provider\nA")
+    first = ws.incident_log_stamp()
+    ws.save_incident_log("m365.csv", b"id,provider\nB")
+    second = store.workspace("team-a", "ann@example.org").incident_log_stamp()
+    assert first[0][:3] == second[0][:3]  # same name, second and size
+    assert first != second
+
+
+def test_the_digest_migration_fills_in_logs_saved_before_it(tmp_path):
+    import hashlib
+
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from risk.store import Store
+    from risk.store import schema as t
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    store = Store(url)
+    ws = store.workspace("team-a")
+    ws.save_incident_log("m365.csv", b"id,provider\nA")
+    config = Config()
+    config.set_main_option("script_location", str(Path(t.__file__).parent / "migrations"))
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")  # as a workspace saved before the digest existed
+    with store.engine.connect() as connection:
+        assert "digest" not in {c["name"] for c in sa.inspect(connection).get_columns("incident_logs")}
+    stamp = Store(url).workspace("team-a").incident_log_stamp()  # opening migrates to the head again
+    assert stamp[0][3] == hashlib.sha256(b"id,provider\nA").hexdigest()
