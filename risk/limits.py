@@ -21,6 +21,7 @@ __all__ = [
     "MAX_SERVICE_YEARS",
     "MAX_STRUCTURE_ITEMS",
     "MAX_DIAGRAM_MB",
+    "MAX_CUT_SETS",
     "budget_problems",
 ]
 
@@ -44,6 +45,11 @@ MAX_STRUCTURE_ITEMS = _env("LYNCHPIN_MAX_STRUCTURE_ITEMS", 1_000_000)
 #: Memory the exact engine's decision diagrams may take (CUDD's limit; risk.engine.cudd), in MiB. Past it
 #: the assessment stops with a message instead of taking the machine's memory.
 MAX_DIAGRAM_MB = _env("LYNCHPIN_MAX_DIAGRAM_MB", 768)
+#: Minimal cut sets the exact engine may work through for one service, counting every partial list it holds
+#: on the way (each set is a few hundred bytes in Python, so a million stay near half a gigabyte). A
+#: catalog of 60 dependencies in six groups of ten has a million cut sets of order 6; listing them took 1 GB
+#: and 43 s and wrote 128 MB of JSON. Lowering the order listed (cut_set_order, --order) is the remedy.
+MAX_CUT_SETS = _env("LYNCHPIN_MAX_CUT_SETS", 1_000_000)
 
 
 def budget_problems(

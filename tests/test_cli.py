@@ -218,3 +218,28 @@ def test_report_since_a_saved_assessment_says_what_changed(tmp_path):
 
     sheet = load_workbook(next(tmp_path.glob("*.xlsx")))["since last assessment"]
     assert "Electronic patient record (hosted)" in [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)]
+
+
+def test_assess_of_a_catalog_whose_cut_sets_explode_exits_2_with_the_fix(tmp_path, monkeypatch):
+    """60 dependencies in six groups of ten have a million cut sets of order 6: past the budget, assess
+    says where and what to lower, with no traceback, instead of filling the machine's memory."""
+    import yaml
+
+    from risk import limits
+
+    groups = [[f"d{g}-{i}" for i in range(10)] for g in range(6)]
+    deps = [
+        {"id": x, "name": x, "provider": "P", "product": x, "capability": "compute", "annual_outages": 1}
+        for g in groups
+        for x in g
+    ]
+    service = {"id": "svc", "name": "Payments", "tier": 1, "impact_tolerance": "4h"}
+    service["requires"] = [{"any_of": [{"all_of": g} for g in groups]}]
+    path = tmp_path / "bomb.yaml"
+    path.write_text(yaml.safe_dump({"organisation": "T", "services": [service], "dependencies": deps}))
+    monkeypatch.setattr(limits, "MAX_CUT_SETS", 20_000)  # the default (a million) takes seconds to reach
+    result = runner.invoke(app, ["assess", str(path), "--no-history", "--order", "6", "--years", "100"])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "cut sets of service 'Payments' up to order 6" in result.output
+    assert "set cut_set_order to 5 or less" in result.output

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from risk import limits
 from risk.catalog.load import catalog_sha256
 from risk.catalog.model import Catalog
 from risk.engine.assessment import (
@@ -22,7 +23,7 @@ from risk.engine.assessment import (
     ProviderResult,
     ServiceResult,
 )
-from risk.engine.bdd import DiagramTooLarge, compile_services
+from risk.engine.bdd import DiagramTooLarge, TooManyCutSets, compile_services
 from risk.engine.rating import band, impact, likelihood
 from risk.engine.simulate import simulate
 from risk.engine.statistics import DependencyStats, dependency_stats, history_fit
@@ -115,6 +116,18 @@ def _too_large(error: Exception) -> Problem:
         Location("assessment", path="requires"),
         "split the catalog into parts that share fewer dependencies, or group repeated alternatives as logical "
         "dependencies; a server's operator can raise the limit with LYNCHPIN_MAX_DIAGRAM_MB",
+    )
+
+
+def _too_many_cut_sets(service: str, order: int) -> Problem:
+    lower = f"set cut_set_order to {order - 1} or less (the catalog's settings block, or --order)" if order > 1 else ""
+    return Problem(
+        f"listing the minimal cut sets of service '{service}' up to order {order} means working through more "
+        f"than {limits.MAX_CUT_SETS:,.0f} of them",
+        Location("settings", path="cut_set_order"),
+        (lower + "; " if lower else "")
+        + "the exact probabilities do not need the list; a server's operator can raise the limit with "
+        "LYNCHPIN_MAX_CUT_SETS",
     )
 
 
@@ -225,10 +238,12 @@ def assess(
     for i, sid in enumerate(structure.services):
         root = roots[sid]
         exact[sid] = bdd.birnbaum(root, q)
-        cut_sets[sid] = sorted(
-            (sorted(structure.basic[v] for v in s) for s in bdd.minimal_cut_sets(root, settings.cut_set_order)),
-            key=lambda c: (len(c), c),
-        )
+        try:
+            found = bdd.minimal_cut_sets(root, settings.cut_set_order)
+        except TooManyCutSets:
+            name = next((s.name for s in catalog.services if s.id == sid), sid)
+            raise InputError([_too_many_cut_sets(name, settings.cut_set_order)]) from None
+        cut_sets[sid] = sorted((sorted(structure.basic[v] for v in s) for s in found), key=lambda c: (len(c), c))
         if progress:
             progress("structure", i + 1, len(structure.services))
 

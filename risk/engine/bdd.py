@@ -18,7 +18,7 @@ from itertools import combinations
 
 from risk.engine.structure import Delay, Node, Structure, Var
 
-__all__ = ["BDD", "DiagramTooLarge", "new_diagram", "compile_services"]
+__all__ = ["BDD", "DiagramTooLarge", "TooManyCutSets", "CutSetTally", "new_diagram", "compile_services"]
 
 FALSE, TRUE = 0, 1
 
@@ -35,6 +35,30 @@ def rauzy_join(v: int, k0: frozenset[frozenset[int]], k1: frozenset[frozenset[in
 
 class DiagramTooLarge(RuntimeError):
     """A decision diagram went past the nodes or memory it was allowed."""
+
+
+class TooManyCutSets(RuntimeError):
+    """Listing a service's minimal cut sets went past the number it may work through."""
+
+
+class CutSetTally:
+    """Counts the cut sets a listing works through (every partial list it keeps), so a structure whose
+    cut sets explode stops with TooManyCutSets instead of taking the machine's memory. Every engine's
+    minimal_cut_sets counts through one."""
+
+    def __init__(self, limit: float | None = None):
+        if limit is None:
+            from risk.limits import MAX_CUT_SETS
+
+            limit = MAX_CUT_SETS
+        self.limit = limit
+        self.spent = 0
+
+    def add(self, family: frozenset) -> frozenset:
+        self.spent += len(family)
+        if self.spent > self.limit:
+            raise TooManyCutSets(f"more than {self.limit:,.0f} cut sets")
+        return family
 
 
 class BDD:
@@ -206,6 +230,7 @@ class BDD:
         are all of lower order, so minimality is always judged against complete lists.
         """
         memo: dict[tuple[int, int], frozenset[frozenset[int]]] = {}
+        tally = CutSetTally()
 
         def mcs(node: int, k: int) -> frozenset[frozenset[int]]:
             if node == FALSE:
@@ -218,7 +243,7 @@ class BDD:
             hit = memo.get(key)
             if hit is not None:
                 return hit
-            result = rauzy_join(self.var[node], mcs(self.lo[node], k), mcs(self.hi[node], k - 1))
+            result = tally.add(rauzy_join(self.var[node], mcs(self.lo[node], k), mcs(self.hi[node], k - 1)))
             memo[key] = result
             return result
 

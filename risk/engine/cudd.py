@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 from dd import cudd
 
-from risk.engine.bdd import DiagramTooLarge, rauzy_join
+from risk.engine.bdd import CutSetTally, DiagramTooLarge, rauzy_join
 from risk.engine.structure import Delay, Node, Var
 
 __all__ = ["CuddBDD"]
@@ -181,6 +181,7 @@ class CuddBDD:
         root, nodes = self._nodes(handle)
         one = self._one
         memo: dict[tuple[int, int], frozenset[frozenset[int]]] = {}
+        tally = CutSetTally()
         never: frozenset[frozenset[int]] = frozenset()
         always = frozenset([frozenset()])
 
@@ -195,10 +196,12 @@ class CuddBDD:
             if hit is not None:
                 return hit
             v, _, hi, lo = nodes[node]
-            result = rauzy_join(v, mcs(lo ^ negated, k), mcs(hi ^ negated, k - 1))
+            result = tally.add(rauzy_join(v, mcs(lo ^ negated, k), mcs(hi ^ negated, k - 1)))
             memo[key] = result
             return result
 
-        found = mcs(root, max_order)
-        self._bdd.configure(reordering=self._sifting)
+        try:
+            found = mcs(root, max_order)
+        finally:
+            self._bdd.configure(reordering=self._sifting)
         return sorted(found, key=lambda s: (len(s), sorted(s)))

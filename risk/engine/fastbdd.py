@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 from numba import njit
 
-from risk.engine.bdd import BDD, DiagramTooLarge, rauzy_join
+from risk.engine.bdd import BDD, CutSetTally, DiagramTooLarge, rauzy_join
 
 __all__ = ["FastBDD", "BYTES_PER_NODE"]
 
@@ -247,6 +247,7 @@ class FastBDD(BDD):
         """Rauzy's decomposition, as in risk.engine.bdd, on the arrays."""
         var, lo, hi = self.var, self.lo, self.hi
         memo: dict[tuple[int, int], frozenset[frozenset[int]]] = {}
+        tally = CutSetTally()
 
         def mcs(node: int, k: int) -> frozenset[frozenset[int]]:
             if node == 0:
@@ -258,7 +259,7 @@ class FastBDD(BDD):
             key = (node, k)
             hit = memo.get(key)
             if hit is None:
-                hit = rauzy_join(int(var[node]), mcs(int(lo[node]), k), mcs(int(hi[node]), k - 1))
+                hit = tally.add(rauzy_join(int(var[node]), mcs(int(lo[node]), k), mcs(int(hi[node]), k - 1)))
                 memo[key] = hit
             return hit
 

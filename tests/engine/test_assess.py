@@ -182,3 +182,22 @@ def test_headlines_count_each_service_and_dependency_once(nhs):
     worst = max(nhs.services, key=lambda s: s.expected_annual_downtime_hours)
     assert h.most_downtime_service == worst.id
     assert h.services_without_cost == sum(s.hourly_cost is None for s in nhs.services)
+
+
+def test_a_structure_whose_cut_sets_explode_is_refused_with_the_order_to_lower(monkeypatch):
+    """Six groups of four, one whole group down taking the service down: 4,096 cut sets of order 6. Over
+    the budget the assessment stops with a located problem that says what to lower, not a full machine."""
+    from risk import limits
+    from risk.problems import InputError
+
+    groups = [[f"g{g}{i}" for i in range(4)] for g in range(6)]
+    cat = catalog([{"any_of": [{"all_of": g} for g in groups]}], [dep(x) for g in groups for x in g])
+    monkeypatch.setattr(limits, "MAX_CUT_SETS", 1_000)
+    with pytest.raises(InputError) as caught:
+        assess(cat, [], Settings(simulated_years=200, cut_set_order=6))
+    (problem,) = caught.value.problems
+    assert problem.location.path == "cut_set_order"
+    assert "'Service'" in problem.message and "up to order 6" in problem.message and "1,000" in problem.message
+    assert "cut_set_order to 5 or less" in problem.hint
+    at_five = assess(cat, [], Settings(simulated_years=200, cut_set_order=5))  # none of order 5 or less
+    assert at_five.services[0].cut_sets == []

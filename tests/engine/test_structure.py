@@ -214,3 +214,33 @@ def test_reordering_keeps_the_answers_exact_on_a_diagram_that_explodes_in_a_bad_
     assert p == pytest.approx(pair_down**n, rel=1e-12)
     assert birnbaum["a0"] == pytest.approx((1 - q) * pair_down ** (n - 1), rel=1e-12)
     assert len(cuts) == 2**n and all(len(c) == n for c in cuts)
+
+
+def test_listing_cut_sets_stops_one_set_past_its_budget_and_not_at_it(engine, monkeypatch):
+    """Three groups of three, all needed down together in one group each: 27 cut sets of order 3. The
+    listing may work through exactly MAX_CUT_SETS sets (partial lists included), and stops at one more."""
+    from risk import limits
+    from risk.engine.bdd import TooManyCutSets
+
+    groups = [[f"g{g}{i}" for i in range(3)] for g in range(3)]
+    cat = catalog([{"any_of": [{"all_of": g} for g in groups]}], [dep(x) for g in groups for x in g])
+    s = compile_catalog(cat)
+    bdd = diagram(s, engine)
+    root = bdd.compile(s.nodes["svc"])
+
+    def listing(limit: int):
+        monkeypatch.setattr(limits, "MAX_CUT_SETS", limit)
+        return bdd.minimal_cut_sets(root, 3)
+
+    needed = next(n for n in range(1, 10_000) if _fits(listing, n, TooManyCutSets))
+    assert len(listing(needed)) == 27
+    with pytest.raises(TooManyCutSets):
+        listing(needed - 1)
+
+
+def _fits(listing, limit, error) -> bool:
+    try:
+        listing(limit)
+    except error:
+        return False
+    return True
