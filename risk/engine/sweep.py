@@ -3,11 +3,14 @@
 Each child's intervals are already sorted and disjoint, so a k-way merge visits every boundary once, in
 order, with no sort: O(N x k) with a tiny constant, against the O(N log N) argsort of the numpy version in
 `risk.engine.simulate`. Each kernel either writes the gate's intervals or, for a service's own gate, counts
-each finished interval straight into its year (`gate_yearly`), so that timeline is never built. numba compiles the loops once and caches them on disk (risk.engine.sweep_kernels). The results are the
-same intervals as the numpy version, boundary for boundary (tests/engine/test_sweep.py checks it on random
-timelines), so which one runs is a matter of speed only: loading numba and its machine code costs about
-0.4 s, which a small simulation never earns back, so the kernels are loaded only for a simulation of at
-least COMPILED_FROM expected outages (see `worth_compiling`); without numba the numpy version runs.
+each finished interval straight into its year (`gate_yearly`), so that timeline is never built. numba
+compiles the loops once and caches them on disk (risk.engine.sweep_kernels).
+
+The results are the same intervals as the numpy version, boundary for boundary (tests/engine/test_sweep.py
+checks it on random timelines), so which one runs is a matter of speed only. Loading numba and its machine
+code costs about 0.4 s, which a small simulation never earns back: the kernels are loaded only for a
+simulation of at least COMPILED_FROM expected outages (`worth_compiling`). Without numba the numpy version
+runs.
 """
 
 from __future__ import annotations
