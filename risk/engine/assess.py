@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from risk import limits
 from risk.catalog.load import catalog_sha256
 from risk.catalog.model import Catalog
 from risk.engine.assessment import (
@@ -119,11 +118,11 @@ def _too_large(error: Exception) -> Problem:
     )
 
 
-def _too_many_cut_sets(service: str, order: int) -> Problem:
+def _too_many_cut_sets(service: str, order: int, limit: float) -> Problem:
     lower = f"set cut_set_order to {order - 1} or less (the catalog's settings block, or --order)" if order > 1 else ""
     return Problem(
         f"listing the minimal cut sets of service '{service}' up to order {order} means working through more "
-        f"than {limits.MAX_CUT_SETS:,.0f} of them",
+        f"than {limit:,.0f} of them",
         Location("settings", path="cut_set_order"),
         (lower + "; " if lower else "")
         + "the exact probabilities do not need the list; a server's operator can raise the limit with "
@@ -240,9 +239,9 @@ def assess(
         exact[sid] = bdd.birnbaum(root, q)
         try:
             found = bdd.minimal_cut_sets(root, settings.cut_set_order)
-        except TooManyCutSets:
+        except TooManyCutSets as error:
             name = next((s.name for s in catalog.services if s.id == sid), sid)
-            raise InputError([_too_many_cut_sets(name, settings.cut_set_order)]) from None
+            raise InputError([_too_many_cut_sets(name, settings.cut_set_order, error.limit)]) from None
         cut_sets[sid] = sorted((sorted(structure.basic[v] for v in s) for s in found), key=lambda c: (len(c), c))
         if progress:
             progress("structure", i + 1, len(structure.services))

@@ -38,7 +38,14 @@ class DiagramTooLarge(RuntimeError):
 
 
 class TooManyCutSets(RuntimeError):
-    """Listing a service's minimal cut sets went past the number it may work through."""
+    """Listing a service's minimal cut sets went past the number it may work through (`limit`)."""
+
+    def __init__(self, limit: float):
+        super().__init__(limit)  # args = (limit,): it pickles, e.g. back from a worker process
+        self.limit = limit
+
+    def __str__(self) -> str:
+        return f"more than {self.limit:,.0f} cut sets"
 
 
 class CutSetTally:
@@ -57,7 +64,7 @@ class CutSetTally:
     def add(self, family: frozenset) -> frozenset:
         self.spent += len(family)
         if self.spent > self.limit:
-            raise TooManyCutSets(f"more than {self.limit:,.0f} cut sets")
+            raise TooManyCutSets(self.limit)
         return family
 
 
