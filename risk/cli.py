@@ -80,7 +80,9 @@ class _Console:
         self._options = options
         self._console = None
 
-    def __getattr__(self, name: str):
+    @property
+    def console(self):
+        """The rich Console itself, for what takes one (a progress bar, the renderers)."""
         if self._console is None:
             from rich.console import Console
 
@@ -88,7 +90,10 @@ class _Console:
             if options.pop("stdout_width", False):
                 options["width"] = None if sys.stdout.isatty() else 200
             self._console = Console(**options)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str):
+        return getattr(self.console, name)
 
 
 out = _Console(highlight=False, stdout_width=True)
@@ -245,7 +250,7 @@ def assess(
             TextColumn("{task.description}"),
             BarColumn(),
             TextColumn("{task.completed}/{task.total}"),
-            console=err,
+            console=err.console,
             transient=True,
         ) as bar:
             tasks: dict[str, int] = {}
@@ -261,7 +266,7 @@ def assess(
         return
     from risk.presentation.terminal import render_assessment
 
-    render_assessment(result, out)
+    render_assessment(result, out.console)
 
 
 @app.command()
@@ -346,12 +351,12 @@ def recommend(
                 json.dumps({"combined": picked, "effect": effect.model_dump(mode="json")}, indent=2) + "\n"
             )
         else:
-            render_combined(picked, effect, out)
+            render_combined(picked, effect, out.console)
         return
     if fmt == "json":
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     else:
-        render_recommendations(result, out)
+        render_recommendations(result, out.console)
 
 
 @app.command()
@@ -398,7 +403,7 @@ def scenario(
         if fmt == "json":
             sys.stdout.write(json.dumps(severe_document(results), indent=2) + "\n")
         else:
-            render_severe(results, out)
+            render_severe(results, out.console)
         return
     try:
         if replay is not None:
@@ -415,7 +420,7 @@ def scenario(
     if fmt == "json":
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     else:
-        render_scenario(result, out, run.catalog.currency)
+        render_scenario(result, out.console, run.catalog.currency)
 
 
 @app.command()
@@ -671,7 +676,7 @@ def diff(
         return
     from risk.presentation.terminal import render_diff
 
-    render_diff(changes, moves, new, out)
+    render_diff(changes, moves, new, out.console)
 
 
 @app.command()

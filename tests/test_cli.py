@@ -243,3 +243,44 @@ def test_assess_of_a_catalog_whose_cut_sets_explode_exits_2_with_the_fix(tmp_pat
     assert "Traceback" not in result.output
     assert "cut sets of service 'Payments' up to order 6" in result.output
     assert "set cut_set_order to 5 or less" in result.output
+
+
+def test_assess_on_a_terminal_shows_its_progress_bar_and_its_table():
+    """With stderr on a terminal, assess draws a rich progress bar there (off a terminal rich is never
+    loaded): the bar must get a real console, or it fails at exit with the table already printed."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    import threading
+
+    primary, secondary = pty.openpty()
+    seen: list[bytes] = []
+
+    def drain() -> None:  # keep the terminal's buffer empty so the child never blocks writing to it
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            seen.append(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "risk.cli", "assess", str(DEFAULT_CATALOG), "--years", "200"],
+            stdout=subprocess.PIPE,
+            stderr=secondary,
+            timeout=120,
+        )
+    finally:
+        os.close(secondary)
+    reader.join(timeout=10)
+    os.close(primary)
+    terminal = b"".join(seen).decode("utf-8", "replace")
+    assert done.returncode == 0, terminal
+    assert "Traceback" not in terminal and "Error" not in terminal, terminal
+    assert "Services" in done.stdout.decode("utf-8")
