@@ -13,12 +13,20 @@ diagrams of nested redundancy small; sorting by name can make them explode.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import combinations
 
 from risk.engine.structure import Delay, Node, Structure, Var
 
-__all__ = ["BDD", "DiagramTooLarge", "TooManyCutSets", "CutSetTally", "new_diagram", "compile_services"]
+__all__ = [
+    "BDD",
+    "DiagramTooLarge",
+    "TooManyCutSets",
+    "CutSetTally",
+    "rauzy_cut_sets",
+    "new_diagram",
+    "compile_services",
+]
 
 FALSE, TRUE = 0, 1
 
@@ -31,6 +39,38 @@ def rauzy_join(v: int, k0: frozenset[frozenset[int]], k1: frozenset[frozenset[in
         if not any(frozenset(sub) in k0 for r in range(len(c) + 1) for sub in combinations(c, r)):
             out.add(c | {v})
     return frozenset(out)
+
+
+#: What `split` says of a diagram node for rauzy_cut_sets: "always down", "never down", or (variable, the
+#: node when it is up, the node when it is down).
+Split = bool | tuple[int, int, int]
+
+
+def rauzy_cut_sets(root: int, max_order: int, split: Callable[[int], Split]) -> frozenset[frozenset[int]]:
+    """Every minimal cut set of at most max_order variables of a coherent function, by Rauzy's
+    decomposition over its diagram: for f = x.f1 + f0 with f0 <= f1, MCS(f) = MCS(f0) plus x joined to each
+    set of MCS(f1) that contains no set of MCS(f0). Truncating at an order is exact: a set's proper subsets
+    are all of lower order, so minimality is always judged against complete lists. Every engine walks its
+    own diagram through `split`; the sets worked through count against MAX_CUT_SETS (CutSetTally)."""
+    memo: dict[tuple[int, int], frozenset[frozenset[int]]] = {}
+    tally = CutSetTally()
+    never: frozenset[frozenset[int]] = frozenset()
+    always = frozenset([frozenset()])
+
+    def mcs(node: int, k: int) -> frozenset[frozenset[int]]:
+        parts = split(node)
+        if parts is True:
+            return always
+        if parts is False or k == 0:  # coherent and not constant: all-up is never down
+            return never
+        key = (node, k)
+        hit = memo.get(key)
+        if hit is None:
+            v, low, high = parts
+            hit = memo[key] = tally.add(rauzy_join(v, mcs(low, k), mcs(high, k - 1)))
+        return hit
+
+    return mcs(root, max_order)
 
 
 class DiagramTooLarge(RuntimeError):
@@ -230,31 +270,15 @@ class BDD:
         return prob[root], derivative
 
     def minimal_cut_sets(self, root: int, max_order: int) -> list[frozenset[int]]:
-        """Every minimal cut set with at most max_order variables (as levels), for a coherent function.
+        """Every minimal cut set with at most max_order variables (as levels), for a coherent function
+        (rauzy_cut_sets over this diagram)."""
 
-        Rauzy's decomposition: for f = x.f1 + f0 with f0 <= f1, MCS(f) = MCS(f0) plus x joined to each set
-        of MCS(f1) that contains no set of MCS(f0). Truncating at an order is exact: a set's proper subsets
-        are all of lower order, so minimality is always judged against complete lists.
-        """
-        memo: dict[tuple[int, int], frozenset[frozenset[int]]] = {}
-        tally = CutSetTally()
+        def split(node: int) -> Split:
+            if node <= TRUE:
+                return node == TRUE
+            return self.var[node], self.lo[node], self.hi[node]
 
-        def mcs(node: int, k: int) -> frozenset[frozenset[int]]:
-            if node == FALSE:
-                return frozenset()
-            if node == TRUE:
-                return frozenset([frozenset()])
-            if k == 0:
-                return frozenset()  # coherent and not constant: all-up is never down
-            key = (node, k)
-            hit = memo.get(key)
-            if hit is not None:
-                return hit
-            result = tally.add(rauzy_join(self.var[node], mcs(self.lo[node], k), mcs(self.hi[node], k - 1)))
-            memo[key] = result
-            return result
-
-        return sorted(mcs(root, max_order), key=lambda s: (len(s), sorted(s)))
+        return sorted(rauzy_cut_sets(root, max_order, split), key=lambda s: (len(s), sorted(s)))
 
 
 #: Nodes the pure-Python BDD may build before the build moves to the compiled one (about a tenth of a
@@ -327,26 +351,25 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
     if forced in ("python", "fast"):
         bdd = new_diagram(structure, forced)
         return bdd, {sid: bdd.compile(structure.nodes[sid]) for sid in wanted}
-    stages = (
-        [] if forced == "cudd" else [("python", PYTHON_NODES), ("fast trial", STRUCTURE_TRIAL_NODES), ("fast", None)]
-    )
-    if _have_cudd():
-        stages += [] if forced == "cudd" else [("cudd static", CUDD_STATIC_NODES)]
-        stages += [("cudd", None)]
-    elif not stages:
+    cudd = _have_cudd()
+    if forced == "cudd" and not cudd:
         raise ImportError("LYNCHPIN_BDD=cudd, but dd's CUDD extension is not installed")
-    for n, (engine, limit) in enumerate(stages):
-        last = n == len(stages) - 1
-        if engine == "cudd static":
-            bdd = new_diagram(structure, "cudd", max_nodes=limit, sifting=False)
-        elif engine == "fast trial":
-            bdd = new_diagram(structure, "fast", max_nodes=limit, order="structure")
-        else:
-            bdd = new_diagram(structure, engine, max_nodes=limit)
+    stages: list[dict] = []  # new_diagram's arguments, in the order above
+    if forced != "cudd":
+        stages += [
+            {"engine": "python", "max_nodes": PYTHON_NODES},
+            {"engine": "fast", "max_nodes": STRUCTURE_TRIAL_NODES, "order": "structure"},
+            {"engine": "fast"},
+        ]
+    if cudd:
+        stages += [] if forced == "cudd" else [{"engine": "cudd", "max_nodes": CUDD_STATIC_NODES, "sifting": False}]
+        stages += [{"engine": "cudd"}]
+    for n, stage in enumerate(stages):
+        bdd = new_diagram(structure, **stage)
         try:
             return bdd, {sid: bdd.compile(structure.nodes[sid]) for sid in wanted}
         except DiagramTooLarge:
-            if last:
+            if n == len(stages) - 1:
                 raise
     raise AssertionError("unreachable")
 

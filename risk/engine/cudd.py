@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 from dd import cudd
 
-from risk.engine.bdd import CutSetTally, DiagramTooLarge, rauzy_join
+from risk.engine.bdd import DiagramTooLarge, Split, rauzy_cut_sets
 from risk.engine.structure import Delay, Node, Var
 
 __all__ = ["CuddBDD"]
@@ -180,28 +180,16 @@ class CuddBDD:
         self._bdd.configure(reordering=False)
         root, nodes = self._nodes(handle)
         one = self._one
-        memo: dict[tuple[int, int], frozenset[frozenset[int]]] = {}
-        tally = CutSetTally()
-        never: frozenset[frozenset[int]] = frozenset()
-        always = frozenset([frozenset()])
 
-        def mcs(edge: int, k: int) -> frozenset[frozenset[int]]:
+        def split(edge: int) -> Split:
             node, negated = edge & ~1, edge & 1
             if node == one:
-                return never if negated else always
-            if k == 0:
-                return never  # coherent and not constant: all-up is never down
-            key = (edge, k)
-            hit = memo.get(key)
-            if hit is not None:
-                return hit
+                return not negated
             v, _, hi, lo = nodes[node]
-            result = tally.add(rauzy_join(v, mcs(lo ^ negated, k), mcs(hi ^ negated, k - 1)))
-            memo[key] = result
-            return result
+            return v, lo ^ negated, hi ^ negated
 
         try:
-            found = mcs(root, max_order)
+            found = rauzy_cut_sets(root, max_order, split)
         finally:
             self._bdd.configure(reordering=self._sifting)
         return sorted(found, key=lambda s: (len(s), sorted(s)))

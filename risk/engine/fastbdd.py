@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 from numba import njit
 
-from risk.engine.bdd import BDD, CutSetTally, DiagramTooLarge, rauzy_join
+from risk.engine.bdd import BDD, DiagramTooLarge, Split, rauzy_cut_sets
 
 __all__ = ["FastBDD", "BYTES_PER_NODE"]
 
@@ -244,25 +244,14 @@ class FastBDD(BDD):
         return self.birnbaum(root, q)[0]
 
     def minimal_cut_sets(self, root: int, max_order: int) -> list[frozenset[int]]:
-        """Rauzy's decomposition, as in risk.engine.bdd, on the arrays."""
+        """risk.engine.bdd.rauzy_cut_sets on the arrays, numbered as the answers are."""
         var, lo, hi = self.var, self.lo, self.hi
-        memo: dict[tuple[int, int], frozenset[frozenset[int]]] = {}
-        tally = CutSetTally()
 
-        def mcs(node: int, k: int) -> frozenset[frozenset[int]]:
-            if node == 0:
-                return frozenset()
-            if node == 1:
-                return frozenset([frozenset()])
-            if k == 0:
-                return frozenset()
-            key = (node, k)
-            hit = memo.get(key)
-            if hit is None:
-                hit = tally.add(rauzy_join(int(var[node]), mcs(int(lo[node]), k), mcs(int(hi[node]), k - 1)))
-                memo[key] = hit
-            return hit
+        def split(node: int) -> Split:
+            if node <= 1:
+                return node == 1
+            return int(var[node]), int(lo[node]), int(hi[node])
 
         index = self.index.tolist()
-        found = [frozenset(index[v] for v in cut) for cut in mcs(root, max_order)]
+        found = [frozenset(index[v] for v in cut) for cut in rauzy_cut_sets(root, max_order, split)]
         return sorted(found, key=lambda s: (len(s), sorted(s)))
