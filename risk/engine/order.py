@@ -1,11 +1,13 @@
 """The variable order a decision diagram starts from: structure-aware depth-first with weights.
 
 Why: a BDD's size depends on its variable order, and the depth-first first-appearance order of the catalog
-(structure.basic) can make industrial fault trees explode (elf9601: 118,554 nodes against 2,835). This is
-the heuristic SCRAM and the fault-tree literature use (Bouissou; Rauzy): walk the structure depth-first and
-number variables as they are first met, but at each gate visit first the children that most gates share
-(their variables then sit high, where sharing pays), and among equals the smaller sub-structures first (so
-a gate's variables stay together). The CUDD engine then improves the order by sifting (risk.engine.cudd).
+(structure.basic) can make industrial fault trees explode (elf9601 in the array BDD: 2,023,460 nodes
+against 99,433 in this order). This is the heuristic SCRAM and the fault-tree literature use (Bouissou;
+Rauzy): walk the structure depth-first and number variables as they are first met, but at each gate visit
+first the children that most gates share (their variables then sit high, where sharing pays), and among
+equals the smaller sub-structures first (so a gate's variables stay together). The array BDD tries it first
+(risk.engine.bdd.compile_services); the CUDD engine starts from it and improves it by sifting
+(risk.engine.cudd).
 """
 
 from __future__ import annotations

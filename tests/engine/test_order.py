@@ -1,4 +1,4 @@
-"""The structure-aware starting order of the CUDD engine (risk.engine.order)."""
+"""The structure-aware starting order of the array BDD's first try and of CUDD (risk.engine.order)."""
 
 from __future__ import annotations
 
