@@ -32,7 +32,12 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    cut_set_order: Count = Field(default=3, ge=1, le=6, description="Largest minimal cut set to list (1 to 6).")
+    cut_set_order: Count = Field(
+        default=3,
+        ge=1,
+        le=6,
+        description="Largest minimal cut set to list (1 to 6). A service may have at most a million cut sets worked through (LYNCHPIN_MAX_CUT_SETS); past that, lower this.",
+    )
     simulated_years: Count = Field(
         default=20_000, ge=100, le=2_000_000, description="Monte Carlo years (100 to 2,000,000)."
     )
