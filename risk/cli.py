@@ -76,28 +76,24 @@ app = typer.Typer(
 class _Console:
     """A rich Console made on first use: a run that writes JSON never loads rich (a twentieth of a second)."""
 
-    def __init__(self, **options) -> None:
-        self._options = options
-        self._console = None
+    def __init__(self, stderr: bool) -> None:
+        self._stderr = stderr
 
-    @property
+    @functools.cached_property
     def console(self):
         """The rich Console itself, for what takes one (a progress bar, the renderers)."""
-        if self._console is None:
-            from rich.console import Console
+        from rich.console import Console
 
-            options = dict(self._options)
-            if options.pop("stdout_width", False):
-                options["width"] = None if sys.stdout.isatty() else 200
-            self._console = Console(**options)
-        return self._console
+        if self._stderr:
+            return Console(stderr=True, highlight=False, soft_wrap=True)
+        return Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 
     def __getattr__(self, name: str):
         return getattr(self.console, name)
 
 
-out = _Console(highlight=False, stdout_width=True)
-err = _Console(stderr=True, highlight=False, soft_wrap=True)
+out = _Console(stderr=False)
+err = _Console(stderr=True)
 
 
 def _show_version(value: bool) -> None:
