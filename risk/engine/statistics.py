@@ -183,11 +183,17 @@ def dependency_stats(
     covered = {(table.provider(r.provider), table.product(p)) for r in records for p in r.product}
     pooled = _provider_fits(records, settings, table, fit)
     weigh = record_weights(records, settings, fit)
+    # A record can only hit a dependency of its own provider (matches' first test), so each dependency is
+    # tried against its provider's records alone: the same hits, without 147 tries per dependency.
+    by_provider: dict[str, list[OutageRecord]] = {}
+    for r in records:
+        by_provider.setdefault(table.provider(r.provider), []).append(r)
     out: dict[str, DependencyStats] = {}
     for dep in catalog.dependencies:
         if not dep.is_logical:
-            target = pooled.get(table.provider(dep.provider or ""), fit)
-            out[dep.id] = _one(dep, records, settings, table, fit, covered, target, weigh)
+            provider = table.provider(dep.provider or "")
+            target = pooled.get(provider, fit)
+            out[dep.id] = _one(dep, by_provider.get(provider, []), settings, table, fit, covered, target, weigh)
     if common_causes:
         _shared_incidents(out, catalog, weigh, settings, table)
         _beta_factor(out, catalog, settings, table)

@@ -21,16 +21,28 @@ def _key(name: str) -> str:
 
 @dataclass(frozen=True)
 class AliasTable:
-    """Maps any known spelling of a provider or product to its canonical name (case-insensitive)."""
+    """Maps any known spelling of a provider or product to its canonical name (case-insensitive).
+
+    Answers are remembered per spelling: matching asks the same few names once per record and dependency
+    (an industrial catalog of 458 dependencies against 147 records asks 135,000 times), and folding case
+    and spaces each time was most of an assessment's statistics."""
 
     providers: dict[str, str] = field(default_factory=dict)
     products: dict[str, str] = field(default_factory=dict)
+    _seen_providers: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _seen_products: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def provider(self, name: str) -> str:
-        return self.providers.get(_key(name), _key(name))
+        known = self._seen_providers.get(name)
+        if known is None:
+            known = self._seen_providers[name] = self.providers.get(_key(name), _key(name))
+        return known
 
     def product(self, name: str) -> str:
-        return self.products.get(_key(name), _key(name))
+        known = self._seen_products.get(name)
+        if known is None:
+            known = self._seen_products[name] = self.products.get(_key(name), _key(name))
+        return known
 
 
 def _table(section: dict | None) -> dict[str, str]:

@@ -98,3 +98,32 @@ def test_capped_mean_matches_numerical_integration():
     mu, sigma, cap = 1.0, 1.5, 20.0
     x = np.random.default_rng(0).lognormal(mu, sigma, 2_000_000)
     assert capped_mean(mu, sigma, cap) == pytest.approx(np.minimum(x, cap).mean(), rel=5e-3)
+
+
+@pytest.mark.parametrize(
+    "example", ["nhs-acute-trust.yaml", "university-google-okta.yaml", "financial-firm-okta-aws.yaml"]
+)
+def test_statistics_find_exactly_the_records_that_match_each_dependency(example):
+    """dependency_stats tries each dependency against its own provider's records only; that must find the
+    same records, in the same order, as trying every record (records_for), on the shipped history."""
+    from risk.catalog import load_catalog
+    from risk.catalog.model import Dependency
+    from risk.history import load_history, records_for
+    from tests.paths import EXAMPLES
+
+    cat = load_catalog(EXAMPLES / example)
+    history = load_history()
+    stats = dependency_stats(cat, history, Settings())
+    tried = 0
+    for dep in cat.dependencies:
+        if dep.id in stats:
+            assert stats[dep.id].record_ids == [r.id for r in records_for(dep, history)], dep.id
+            tried += bool(stats[dep.id].record_ids)
+    assert tried >= 3  # the examples do meet the history
+    # A provider spelled another way (alias, case, spaces) still reaches its provider's records.
+    odd = Dependency.model_validate(
+        {"id": "odd", "name": "Odd", "provider": "  microsoft ", "product": "AZURE   AD", "capability": "mfa"}
+    )
+    cat2 = cat.model_copy(update={"dependencies": [odd]})
+    assert dependency_stats(cat2, history, Settings())["odd"].record_ids == [r.id for r in records_for(odd, history)]
+    assert dependency_stats(cat2, history, Settings())["odd"].record_ids
