@@ -410,7 +410,8 @@ def simulate(
             return dependency_outages(stats[node.name], years, seed, cap_hours, draws, shared, fast)
         if isinstance(node, Delay):
             return down(node.child) if ignore_grace else delay(down(node.child), node.hours)
-        return at_least([down(c) for c in node.children], node.k, fast) if node.children else Intervals.empty()
+        k, children = operands(node, parents)
+        return at_least([down(c) for c in children], k, fast) if children else Intervals.empty()
 
     def down(node: Node) -> Intervals:
         return nodes.get(id(node), lambda: compute(node))
@@ -428,12 +429,13 @@ def simulate(
         if weekly is None and fast and isinstance(node, Gate) and parents[id(node)] == 1:
             # Only the per-year figures of a service's own gate are needed: they are swept straight from
             # its children, without building its timeline (the same figures, boundary for boundary).
-            kids = [down(c) for c in node.children]
+            k, children = operands(node, parents)
+            kids = [down(c) for c in children]
             live = [c for c in kids if c.starts.size]
-            if len(live) >= max(2, node.k):
-                annual, breached, outages = sweep.gate_yearly(live, node.k, years, HOURS_PER_YEAR, tolerances[sid])
+            if len(live) >= max(2, k):
+                annual, breached, outages = sweep.gate_yearly(live, k, years, HOURS_PER_YEAR, tolerances[sid])
             else:
-                iv = at_least(kids, node.k, fast) if kids else Intervals.empty()
+                iv = at_least(kids, k, fast) if kids else Intervals.empty()
                 annual, breached = sweep.yearly(iv.starts, iv.durations, years, HOURS_PER_YEAR, tolerances[sid], fast)
                 outages = iv.starts.size
         else:
@@ -481,6 +483,37 @@ def simulate(
         if progress:
             progress(i + 1, len(service_nodes))
     return Simulation(years, out, dict(weekly_hours), nodes.peak_bytes, nodes.recomputed)
+
+
+def _kind(gate: Gate) -> str | None:
+    """'any' for a gate down when any child is (k = 1), 'all' for one down only when all are (k = n)."""
+    if gate.k == 1:
+        return "any"
+    return "all" if gate.k == len(gate.children) else None
+
+
+def operands(gate: Gate, parents: dict[int, int]) -> tuple[int, list[Node]]:
+    """(k, children) to simulate a gate with: a child gate of the same kind ("any down" inside "any down",
+    "all down" inside "all down") that no other parent needs is replaced by its own children, recursively.
+
+    Why: fault trees nest ORs deeply (edf9202: 347 of its 433 gates sit in a gate of their own kind), and
+    each level sorted every interval below it again (8.5 million intervals handled for 486,000 outages).
+    Union and intersection are associative and an interval set has one tidy form (sorted, disjoint, not
+    touching), whose boundaries are copied, never computed: the nested and the flat gate give the same
+    intervals, to the last bit. A child kept by another parent stays whole, so it is still computed once."""
+    kind = _kind(gate)
+    if kind is None:
+        return gate.k, list(gate.children)
+    flat: list[Node] = []
+    pending = list(reversed(gate.children))
+    while pending:
+        child = pending.pop()
+        alone = isinstance(child, Gate) and child.children and parents.get(id(child), 0) == 1
+        if alone and (_kind(child) == kind or len(child.children) == 1):  # one child: of either kind
+            pending.extend(reversed(child.children))
+        else:
+            flat.append(child)
+    return (1 if kind == "any" else len(flat)), flat
 
 
 def _in_order(work: Callable, items: list, workers: int):

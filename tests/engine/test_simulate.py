@@ -195,3 +195,72 @@ def test_a_small_assessment_never_loads_numba():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == "False"
+
+
+def _nested_trees(seed: int):
+    """Services over deep ORs inside ORs and ANDs inside ANDs, with shared sub-gates, one-child gates, grace
+    periods and a 2-of-3 gate: every case operands() flattens or must leave whole."""
+    from risk.engine.structure import Delay, Gate, Var
+
+    rng = np.random.default_rng(seed)
+    leaves = [Var(f"d{i}") for i in range(12)]
+
+    def pick(n):
+        return tuple(leaves[i] for i in rng.choice(len(leaves), n, replace=False))
+
+    shared_or = Gate(1, (Gate(1, pick(2)), *pick(2)))  # needed by two services: never flattened into them
+    one_child = Gate(1, (Gate(2, pick(2)),))
+    deep_or = Gate(1, (Gate(1, (Gate(1, pick(3)), Delay(1.5, Gate(1, pick(2))), *pick(1))), shared_or, one_child))
+    deep_and = Gate(2, (Gate(2, (Gate(2, pick(2)), Gate(1, pick(3)))), Gate(1, (leaves[0],))))
+    two_of_three = Gate(
+        2, (Gate(2, (Gate(2, pick(2)), pick(1)[0])), Gate(1, (Gate(1, pick(2)), pick(1)[0])), shared_or)
+    )
+    nodes = {"or": deep_or, "and": deep_and, "vote": two_of_three, "shared": Gate(1, (shared_or, leaves[1]))}
+    stats = {v.name: _stats(v.name, 25.0 + i, math.log(30 + i), 0.9) for i, v in enumerate(leaves)}
+    return nodes, stats
+
+
+def test_operands_flatten_only_what_no_one_else_needs():
+    from risk.engine.simulate import operands
+    from risk.engine.structure import Gate, Var
+
+    a, b, c, d = (Var(x) for x in "abcd")
+    shared = Gate(1, (c, d))
+    inner_and = Gate(2, (a, b))
+    top = Gate(1, (Gate(1, (a, Gate(1, (b,)))), shared, inner_and, Gate(1, (Gate(2, (c, d)),))))
+    parents = {id(shared): 2}
+    parents.update({id(g): 1 for g in (top.children[0], top.children[0].children[1], inner_and, top.children[3])})
+    k, flat = operands(top, parents)
+    # The nested OR and its one-child gate open up; the shared OR, the AND and the one-child OR's AND stay.
+    assert k == 1 and flat == [a, b, shared, inner_and, top.children[3].children[0]]
+    all_of = Gate(3, (Gate(2, (a, b)), Gate(1, (c,)), d))
+    assert operands(all_of, {}) == (3, list(all_of.children))  # parents unknown: nothing is opened
+    parents = {id(g): 1 for g in all_of.children if isinstance(g, Gate)}
+    assert operands(all_of, parents) == (4, [a, b, c, d])
+    vote = Gate(2, (Gate(1, (a, b)), c, d))
+    assert operands(vote, {id(vote.children[0]): 1}) == (2, list(vote.children))  # 2 of 3: never flattened
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_flattened_gates_give_the_same_simulation_to_the_last_bit(seed, compiled, monkeypatch):
+    """Simulating a nested gate flat (operands) is a matter of speed: every figure of every service is the
+    one the gate-by-gate simulation gives, with the numpy and with the compiled sweeps."""
+    from risk.engine import simulate as simulation
+    from risk.engine import sweep
+
+    if compiled and not sweep.AVAILABLE:
+        pytest.skip("numba is not installed")
+    monkeypatch.setattr(sweep, "worth_compiling", lambda outages: compiled)
+    nodes, stats = _nested_trees(seed)
+    tolerances = {sid: 6.0 for sid in nodes}
+    runs = []
+    for flat in (True, False):
+        if not flat:
+            monkeypatch.setattr(simulation, "operands", lambda gate, parents: (gate.k, list(gate.children)))
+        sim = simulate(nodes, stats, tolerances, 400, seed, 72.0, workers=1)
+        runs.append({sid: vars(r) for sid, r in sim.services.items()})
+    for sid in runs[0]:
+        assert runs[0][sid]["unavailability"] > 0
+        for name, value in runs[0][sid].items():
+            assert np.array_equal(np.asarray(value), np.asarray(runs[1][sid][name])), (sid, name)
