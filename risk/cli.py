@@ -924,7 +924,14 @@ def _write(path: Path, text: str) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    The command runs with pydantic's plugins off (unless PYDANTIC_DISABLE_PLUGINS is already set): looking
+    for them reads every installed package's metadata, a twentieth of a second on each run, and a plugin
+    would see every catalog the command validates, where nothing outside Lynchpin should."""
+    import os
+
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     app()
 
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import yaml
-
-from risk.data import DATA, require
+from risk.data import DATA, read_yaml
 
 __all__ = ["region_of", "regions_in", "overlap", "known_regions", "GLOBAL_WORDS"]
 
@@ -21,7 +19,7 @@ GLOBAL_WORDS = ("global", "worldwide", "all regions", "every region", "multiple 
 
 @lru_cache(maxsize=1)
 def _table() -> tuple[dict[str, str], dict[str, str | None]]:
-    doc = yaml.safe_load(require(DATA / "regions.yaml").read_text(encoding="utf-8")) or {}
+    doc = read_yaml(DATA / "regions.yaml") or {}
     names: dict[str, str] = {}
     within: dict[str, str | None] = {}
     for region, entry in (doc.get("regions") or {}).items():

@@ -284,3 +284,26 @@ def test_assess_on_a_terminal_shows_its_progress_bar_and_its_table():
     assert done.returncode == 0, terminal
     assert "Traceback" not in terminal and "Error" not in terminal, terminal
     assert "Services" in done.stdout.decode("utf-8")
+
+
+def test_the_command_never_looks_for_pydantic_plugins_unless_told_to():
+    """`lynchpin` runs with pydantic's plugins off: no scan of every installed package's metadata, and no
+    third-party hook sees the catalogs it validates. A user who sets PYDANTIC_DISABLE_PLUGINS keeps it."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom risk.cli import main\n"
+        f"sys.argv = ['lynchpin', 'assess', {str(DEFAULT_CATALOG)!r}, '--years', '100', '--format', 'json']\n"
+        "try:\n    main()\nexcept SystemExit as done:\n    assert not done.code, done.code\n"
+        "import os, pydantic.plugin._loader as plugins\n"
+        "print(plugins._plugins is None, os.environ['PYDANTIC_DISABLE_PLUGINS'], file=sys.stderr)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "True __all__"
+    env["PYDANTIC_DISABLE_PLUGINS"] = "some-plugin"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert done.stderr.strip().splitlines()[-1] == "False some-plugin"

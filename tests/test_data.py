@@ -39,3 +39,20 @@ def test_a_missing_alias_table_says_so(tmp_path):
         load_aliases(tmp_path / "aliases.yaml")
     with pytest.raises(MissingData, match="reinstall"):
         require(tmp_path / "nothing.csv")
+
+
+def test_bundled_yaml_is_read_by_a_safe_loader_and_a_missing_file_says_so(tmp_path):
+    """read_yaml reads the shipped tables with PyYAML's safe loader (the C one where present): a tag that
+    would build a Python object is refused, not run; a missing file is MissingData naming it."""
+    import yaml
+
+    from risk.data import read_yaml
+
+    table = tmp_path / "table.yaml"
+    table.write_text("providers:\n  Microsoft: [Azure, MSFT]\n", encoding="utf-8")
+    assert read_yaml(table) == {"providers": {"Microsoft": ["Azure", "MSFT"]}}
+    table.write_text("x: !!python/object/apply:os.getcwd []\n", encoding="utf-8")
+    with pytest.raises(yaml.constructor.ConstructorError):
+        read_yaml(table)
+    with pytest.raises(MissingData, match="gone.yaml"):
+        read_yaml(tmp_path / "gone.yaml")

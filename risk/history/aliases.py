@@ -6,9 +6,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from risk.data import ALIASES, require
+from risk.data import ALIASES, read_yaml
 
 __all__ = ["AliasTable", "load_aliases", "ALIASES_FILE"]
 
@@ -58,5 +56,5 @@ def _table(section: dict | None) -> dict[str, str]:
 def load_aliases(path: Path = ALIASES_FILE) -> AliasTable:
     """The alias table from YAML (safe loader). A missing table is an error (risk.data.MissingData), never
     an empty table: without it, 'Azure AD' would silently stop matching the Entra ID records."""
-    doc = yaml.safe_load(require(path).read_text(encoding="utf-8")) or {}
+    doc = read_yaml(path) or {}
     return AliasTable(_table(doc.get("providers")), _table(doc.get("products")))

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
-import yaml
-
 from risk.catalog.model import Catalog, Dependency
-from risk.data import DATA, require
+from risk.data import DATA, read_yaml
 from risk.history.aliases import AliasTable, load_aliases
 from risk.history.model import OUTAGE_CAPABILITIES, OutageRecord
 from risk.regions import overlap, region_of
@@ -19,7 +17,7 @@ __all__ = ["matches", "records_for", "records_hitting", "filter_records", "unrec
 @lru_cache(maxsize=1)
 def counts_for() -> dict[str, frozenset[str]]:
     """Incident capability -> the dependency capabilities it counts for (risk/data/capabilities.yaml)."""
-    doc = yaml.safe_load(require(DATA / "capabilities.yaml").read_text(encoding="utf-8")) or {}
+    doc = read_yaml(DATA / "capabilities.yaml") or {}
     extra = doc.get("counts_for") or {}
     return {c: frozenset([c, *(extra.get(c) or [])]) for c in OUTAGE_CAPABILITIES}
 

@@ -20,9 +20,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-import yaml
-
-from risk.data import DATA, require
+from risk.data import DATA, read_yaml
 from risk.history.aliases import AliasTable, load_aliases
 from risk.history.model import CSV_COLUMNS, OutageRecord
 from risk.problems import InputError, Location, Problem
@@ -41,7 +39,7 @@ class ImportResult:
 
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[tuple[str, re.Pattern], ...]:
-    doc = yaml.safe_load(require(DATA / "incident-words.yaml").read_text(encoding="utf-8")) or {}
+    doc = read_yaml(DATA / "incident-words.yaml") or {}
     return tuple(
         (capability, re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE))
         for capability, patterns in (doc.get("capabilities") or {}).items()

@@ -8,7 +8,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = ["Rule", "load_rules", "RULES_FILE", "load_controls", "control_text"]
@@ -54,21 +53,18 @@ class Rule(BaseModel):
 def load_rules(path: Path = RULES_FILE) -> tuple[Rule, ...]:
     """Every rule in the library, in file order, with the framework controls it serves (controls.yaml
     beside the rules; risk.data.MissingData when the library is not installed)."""
-    from risk.data import require
+    from risk.data import read_yaml
 
     controls = load_controls(path.with_name("controls.yaml"))["rules"]
-    return tuple(
-        Rule.model_validate({**r, "controls": controls.get(r["id"], {})})
-        for r in yaml.safe_load(require(path).read_text(encoding="utf-8"))
-    )
+    return tuple(Rule.model_validate({**r, "controls": controls.get(r["id"], {})}) for r in read_yaml(path))
 
 
 @lru_cache(maxsize=4)
 def load_controls(path: Path = CONTROLS_FILE) -> dict[str, Any]:
     """The frameworks (id -> name) and each rule's controls (rule id -> framework id -> control ids)."""
-    from risk.data import require
+    from risk.data import read_yaml
 
-    return yaml.safe_load(require(path).read_text(encoding="utf-8"))
+    return read_yaml(path)
 
 
 def control_text(controls: dict[str, list[str]]) -> str:
