@@ -72,3 +72,20 @@ def test_a_start_on_or_just_below_a_year_boundary_counts_in_the_year_python_floo
     annual, _ = sweep.yearly(starts, durations, years, hours, 1e9)
     year = np.minimum((starts // hours).astype(np.int64), years - 1)
     assert np.array_equal(annual, np.bincount(year, weights=durations, minlength=years))
+
+
+@pytest.mark.parametrize("many", [sweep.MAX_CHILDREN, sweep.MAX_CHILDREN + 1])
+def test_a_gate_of_more_children_than_the_compiled_sweep_takes_goes_to_numpy(many, monkeypatch):
+    """The compiled merge scans one head per child, so past MAX_CHILDREN (a fault tree's opened OR) the
+    numpy sort takes the gate: up to the limit the kernel runs, one child more and it does not; the
+    intervals are the same either way."""
+    rng = np.random.default_rng(many)
+    children = [random_child(rng, 20, 2000.0) for _ in range(many)]
+    calls: list[str] = []
+    for name in ("union_sorted", "at_least_sorted"):
+        real = getattr(sweep, name)
+        monkeypatch.setattr(sweep, name, lambda *a, real=real, name=name: calls.append(name) or real(*a))
+    for k in (1, 2, many):
+        got, want = at_least(children, k, compiled=True), at_least(children, k)
+        assert np.array_equal(got.starts, want.starts) and np.array_equal(got.ends, want.ends), k
+    assert calls == (["union_sorted", "at_least_sorted", "at_least_sorted"] if many <= sweep.MAX_CHILDREN else [])
