@@ -293,12 +293,13 @@ def test_the_command_never_looks_for_pydantic_plugins_unless_told_to():
     import subprocess
     import sys
 
-    code = (
-        "import sys\nfrom risk.cli import main\n"
+    code = (  # main() ends the process itself: what is seen at the end is printed by an exit handler
+        "import atexit, os, sys\nfrom risk.cli import main\n"
+        "def seen():\n    import pydantic.plugin._loader as plugins\n"
+        "    print(plugins._plugins is None, os.environ['PYDANTIC_DISABLE_PLUGINS'], file=sys.stderr)\n"
+        "atexit.register(seen)\n"
         f"sys.argv = ['lynchpin', 'assess', {str(DEFAULT_CATALOG)!r}, '--years', '100', '--format', 'json']\n"
-        "try:\n    main()\nexcept SystemExit as done:\n    assert not done.code, done.code\n"
-        "import os, pydantic.plugin._loader as plugins\n"
-        "print(plugins._plugins is None, os.environ['PYDANTIC_DISABLE_PLUGINS'], file=sys.stderr)\n"
+        "main()\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
@@ -307,3 +308,72 @@ def test_the_command_never_looks_for_pydantic_plugins_unless_told_to():
     env["PYDANTIC_DISABLE_PLUGINS"] = "some-plugin"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert done.stderr.strip().splitlines()[-1] == "False some-plugin"
+
+
+def _lynchpin(*args: str, before: str = "", timeout: float = 120):
+    """`lynchpin ARGS` through main() in a fresh interpreter, with `before` run first; its output buffered,
+    as it is when a user pipes it (PYTHONUNBUFFERED would hide an output left unflushed)."""
+    import os
+    import subprocess
+    import sys
+
+    code = f"import sys\n{before}\nfrom risk.cli import main\nsys.argv = ['lynchpin', *{list(args)!r}]\nmain()\n"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def test_the_quick_exit_keeps_the_whole_output_the_exit_code_and_the_exit_handlers(tmp_path):
+    """main() ends the process without the interpreter's teardown: every byte of a long output still
+    arrives, exit handlers registered before or during the run still run, and invalid input still exits 2
+    with its problems."""
+    mark = tmp_path / "handler-ran"
+    done = _lynchpin(
+        "assess",
+        str(DEFAULT_CATALOG),
+        "--years",
+        "100",
+        "--format",
+        "json",
+        before=(
+            f"import atexit, pathlib\natexit.register(pathlib.Path({str(mark)!r}).write_text, 'yes')\n"
+            "atexit.register(lambda: sys.stdout.write(chr(10) + 'LAST-LINE'))"  # left unflushed by the handler
+        ),
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout) > 65_536  # more than a pipe holds
+    assessment, last = done.stdout.rstrip().rsplit(chr(10), 1)
+    assert json.loads(assessment)["services"] and last == "LAST-LINE"
+    assert mark.read_text() == "yes"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("organisation: X\nservices:\n- id: s\n  name: S\n  tier: 7\n", encoding="utf-8")
+    done = _lynchpin("assess", str(bad))
+    assert done.returncode == 2
+    assert "tier" in done.stderr and "Traceback" not in done.stderr
+    done = _lynchpin("--version")
+    assert done.returncode == 0 and done.stdout.startswith("lynchpin ")
+
+
+def test_the_quick_exit_steps_aside_for_a_running_thread_or_a_message(monkeypatch):
+    """With another thread alive, or a message instead of a number, main() leaves the normal way (Python
+    waits for the thread, prints the message); otherwise handlers run, then os._exit with the code."""
+    import atexit
+    import os
+    import threading
+
+    import pytest
+
+    from risk import cli
+
+    calls: list[object] = []
+    monkeypatch.setattr(atexit, "_run_exitfuncs", lambda: calls.append("handlers"))
+    monkeypatch.setattr(os, "_exit", lambda code: calls.append(code))
+    cli._leave(2)
+    cli._leave(None)
+    assert calls == ["handlers", 2, "handlers", 0]
+    with pytest.raises(SystemExit) as left:
+        cli._leave("no catalog given")
+    assert left.value.code == "no catalog given"
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    with pytest.raises(SystemExit) as left:
+        cli._leave(0)
+    assert left.value.code == 0 and calls == ["handlers", 2, "handlers", 0]
