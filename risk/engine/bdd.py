@@ -12,11 +12,12 @@ diagrams of nested redundancy small; sorting by name can make them explode.
 
 from __future__ import annotations
 
+import heapq
 import sys
 from collections.abc import Callable, Sequence
 from itertools import combinations
 
-from risk.engine.structure import Delay, Node, Structure, Var
+from risk.engine.structure import Delay, Node, Structure, Var, operands, parent_counts
 
 __all__ = [
     "BDD",
@@ -122,6 +123,12 @@ class BDD:
         self._unique: dict[tuple[int, int, int], int] = {}
         self._ite: dict[tuple[int, int, int], int] = {}
         self._compiled: dict[int, tuple[Node, int]] = {}  # id(node) -> (node kept alive, diagram)
+        #: The structure's reference counts (risk.engine.structure.parent_counts), when set: an OR or AND
+        #: gate is then built with the gates of its kind nested in it opened, its operands combined smallest
+        #: first (see _fold). new_diagram sets it for the compiled engine; the pure engine keeps the
+        #: catalog's nesting, so its diagrams are made exactly as every release has made them.
+        self.parents: dict[int, int] | None = None
+        self._bits: dict[int, int] = {}  # id(node) -> its support as a bit set over levels
         if sys.getrecursionlimit() < 20_000:
             sys.setrecursionlimit(20_000)
 
@@ -204,6 +211,9 @@ class BDD:
             result = self.compile(node.child)
         elif not node.children:
             result = FALSE
+        elif self.parents is not None and node.k in (1, len(node.children)):
+            k, members = operands(node, self.parents)
+            result = self._fold(members, [self.compile(c) for c in members], self.disj if k == 1 else self.conj)
         else:
             kids = [self.compile(c) for c in node.children]
             if node.k == 1:
@@ -218,6 +228,45 @@ class BDD:
                 result = self.at_least(node.k, kids)
         self._compiled[key] = (node, result)
         return result
+
+    def _fold(self, members: Sequence[Node], kids: list[int], combine) -> int:
+        """The OR (or AND) of many operands, combining the two with the fewest variables first, as Huffman
+        merges the two rarest symbols, the combination standing for the union of their variables.
+
+        Why: folding in the catalog's order grows one large intermediate diagram and rebuilds it with
+        every operand. On the Aralia trees, with nested ORs opened (risk.engine.structure.operands), this
+        builds far fewer nodes for the same diagram: edf9202 170,000 instead of 690,000, elf9601 57,000
+        instead of 99,000, edf9203 (catalog order) 793,000 instead of 1,235,000; edf9206 builds 32,000
+        instead of 29,000. Ties go to the earlier operand, so the build is the same every time."""
+        heap = [
+            (self._support_bits(m).bit_count(), i, self._support_bits(m), kid)
+            for i, (m, kid) in enumerate(zip(members, kids, strict=True))
+        ]
+        heapq.heapify(heap)
+        made = len(heap)
+        while len(heap) > 1:
+            _, _, a_bits, a = heapq.heappop(heap)
+            _, _, b_bits, b = heapq.heappop(heap)
+            bits = a_bits | b_bits
+            heapq.heappush(heap, (bits.bit_count(), made, bits, combine(a, b)))
+            made += 1
+        return heap[0][3]
+
+    def _support_bits(self, node: Node) -> int:
+        """The variables a node depends on, as a bit set over the diagram's levels."""
+        key = id(node)
+        bits = self._bits.get(key)
+        if bits is None:
+            if isinstance(node, Var):
+                bits = 1 << self.level[node.name]
+            elif isinstance(node, Delay):
+                bits = self._support_bits(node.child)
+            else:
+                bits = 0
+                for child in node.children:
+                    bits |= self._support_bits(child)
+            self._bits[key] = bits
+        return bits
 
     # Queries -------------------------------------------------------------------------------------------
 
@@ -318,7 +367,9 @@ def new_diagram(
             from risk.engine.order import variable_order
 
             initial = variable_order([structure.nodes[s] for s in structure.services], structure.basic)
-        return FastBDD(structure.basic, max_nodes=min(max_nodes or budget, budget), initial=initial)
+        diagram = FastBDD(structure.basic, max_nodes=min(max_nodes or budget, budget), initial=initial)
+        diagram.parents = parent_counts(structure.nodes[s] for s in structure.services)
+        return diagram
     if engine == "cudd":
         from risk.engine.cudd import CuddBDD
         from risk.engine.order import variable_order

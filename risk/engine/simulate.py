@@ -24,7 +24,7 @@ import numpy as np
 
 from risk.engine import sweep
 from risk.engine.statistics import HOURS_PER_YEAR, DependencyStats, Stream
-from risk.engine.structure import Delay, Gate, Node, Var, support
+from risk.engine.structure import Delay, Gate, Node, Var, operands, parent_counts, support
 
 __all__ = ["Intervals", "Simulation", "ServiceSimulation", "simulate", "at_least", "union", "delay", "blocks"]
 
@@ -349,22 +349,7 @@ def simulate(
     across services come out the same, to the last bit, whatever the thread count. Shared timelines kept
     for later parents stay within `memory_budget` bytes (default `kept_bytes()`), recomputed when dropped.
     """
-    parents: dict[int, int] = {}
-
-    def count(node: Node, seen: set[int]) -> None:
-        parents[id(node)] = parents.get(id(node), 0) + 1
-        if id(node) in seen:
-            return
-        seen.add(id(node))
-        if isinstance(node, Delay):
-            count(node.child, seen)
-        elif isinstance(node, Gate):
-            for c in node.children:
-                count(c, seen)
-
-    visited: set[int] = set()
-    for node in service_nodes.values():
-        count(node, visited)
+    parents = parent_counts(service_nodes.values())
     # Services that share dependencies are simulated one after another, so a shared timeline is released
     # soon after it is first built (the results do not depend on the order: every dependency has its own
     # random stream).
@@ -483,37 +468,6 @@ def simulate(
         if progress:
             progress(i + 1, len(service_nodes))
     return Simulation(years, out, dict(weekly_hours), nodes.peak_bytes, nodes.recomputed)
-
-
-def _kind(gate: Gate) -> str | None:
-    """'any' for a gate down when any child is (k = 1), 'all' for one down only when all are (k = n)."""
-    if gate.k == 1:
-        return "any"
-    return "all" if gate.k == len(gate.children) else None
-
-
-def operands(gate: Gate, parents: dict[int, int]) -> tuple[int, list[Node]]:
-    """(k, children) to simulate a gate with: a child gate of the same kind ("any down" inside "any down",
-    "all down" inside "all down") that no other parent needs is replaced by its own children, recursively.
-
-    Why: fault trees nest ORs deeply (edf9202: 347 of its 433 gates sit in a gate of their own kind), and
-    each level sorted every interval below it again (8.5 million intervals handled for 486,000 outages).
-    Union and intersection are associative and an interval set has one tidy form (sorted, disjoint, not
-    touching), whose boundaries are copied, never computed: the nested and the flat gate give the same
-    intervals, to the last bit. A child kept by another parent stays whole, so it is still computed once."""
-    kind = _kind(gate)
-    if kind is None:
-        return gate.k, list(gate.children)
-    flat: list[Node] = []
-    pending = list(reversed(gate.children))
-    while pending:
-        child = pending.pop()
-        alone = isinstance(child, Gate) and child.children and parents.get(id(child), 0) == 1
-        if alone and (_kind(child) == kind or len(child.children) == 1):  # one child: of either kind
-            pending.extend(reversed(child.children))
-        else:
-            flat.append(child)
-    return (1 if kind == "any" else len(flat)), flat
 
 
 def _in_order(work: Callable, items: list, workers: int):

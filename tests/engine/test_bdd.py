@@ -38,7 +38,9 @@ def test_past_the_pure_budget_the_structure_aware_order_is_tried_first_then_the_
     catalog_order, catalog_roots = compile_services(s)
     assert type(catalog_order).__name__ == "FastBDD"
     assert catalog_order.order == s.basic
-    assert len(catalog_order) == len(pure)  # the pure engine's diagram, node for node
+    for sid in s.services:  # the pure engine's diagram of each service (unique for its order), node for node
+        assert _diagram(catalog_order, catalog_roots[sid]) == _diagram(pure, pure_roots[sid])
+    assert len(catalog_order) < len(pure)  # built with fewer intermediate nodes (smallest operands first)
 
     for engine, roots in ((trial, trial_roots), (catalog_order, catalog_roots)):
         assert_same_answers(engine_answers(engine, roots, q, s.basic), want)
@@ -51,3 +53,70 @@ def test_the_trial_takes_a_diagram_of_exactly_its_budget(monkeypatch):
     monkeypatch.setattr(bdd_module, "STRUCTURE_TRIAL_NODES", size)
     engine = compile_services(s)[0]
     assert engine.order != s.basic and len(engine) == size
+
+
+def _diagram(engine, root: int) -> set[tuple]:
+    """A diagram as a set of (level, low, high) triples named by the variables, not by node numbers."""
+    out: set[tuple] = set()
+
+    def name(node: int):
+        return int(node) if node <= 1 else triple(node)
+
+    memo: dict[int, tuple] = {}
+
+    def triple(node: int) -> tuple:
+        if node not in memo:
+            memo[node] = (engine.order[int(engine.var[node])], name(int(engine.lo[node])), name(int(engine.hi[node])))
+            out.add(memo[node])
+        return memo[node]
+
+    name(int(root))
+    return out
+
+
+def test_the_compiled_engine_opens_nested_gates_and_combines_the_smallest_operands_first():
+    """new_diagram gives the compiled engine the structure's reference counts: a deep OR chain is built as
+    one OR, two operands at a time, smallest support first. The diagram is the pure engine's, built with
+    fewer intermediate nodes; with the counts taken away, the compiled engine builds node for node as the
+    pure one does."""
+    from risk.engine.bdd import new_diagram
+    from risk.engine.structure import Gate, Structure, Var
+
+    leaves = [Var(f"v{i}") for i in range(24)]
+    pairs = [Gate(2, (leaves[i], leaves[i + 12])) for i in range(12)]  # each pair's halves far apart
+    chain = pairs[0]
+    for pair in pairs[1:]:
+        chain = Gate(1, (chain, pair))  # ((p0 or p1) or p2) or ...: nested, one parent each
+    s = Structure({"top": chain, **{v.name: v for v in leaves}}, ["top"], [v.name for v in leaves])
+    pure = BDD(s.basic)
+    want = pure.compile(chain)
+    fast = new_diagram(s, engine="fast")
+    assert fast.parents is not None
+    got = fast.compile(chain)
+    assert _diagram(fast, got) == _diagram(pure, want)
+    assert len(fast) < len(pure)
+    plain = new_diagram(s, engine="fast")
+    plain.parents = None
+    assert _diagram(plain, plain.compile(chain)) == _diagram(pure, want) and len(plain) == len(pure)
+
+
+def test_operands_are_combined_two_at_a_time_fewest_variables_first_ties_to_the_earlier():
+    """_fold's rule, step by step: the two operands with the fewest variables (the earlier on a tie), and
+    each combination then counts as the union of its operands' variables."""
+    from risk.engine.structure import Gate, Var
+
+    v = [Var(f"v{i}") for i in range(8)]
+    members = [Gate(1, tuple(v[0:4])), v[4], Gate(2, (v[5], v[6])), v[7]]  # 4, 1, 2 and 1 variables
+    bdd = BDD([x.name for x in v])
+    kids = [bdd.compile(m) for m in members]
+    steps: list[tuple[int, int]] = []
+
+    def combine(a: int, b: int) -> int:
+        steps.append((a, b))
+        return bdd.disj(a, b)
+
+    result = bdd._fold(members, kids, combine)
+    v4_or_v7 = bdd.disj(kids[1], kids[3])
+    pair_or_both = bdd.disj(kids[2], v4_or_v7)  # two variables each: the operand listed before the new one
+    assert steps == [(kids[1], kids[3]), (kids[2], v4_or_v7), (kids[0], pair_or_both)]
+    assert result == bdd.disj(kids[0], pair_or_both)
