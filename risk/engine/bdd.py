@@ -109,6 +109,51 @@ class CutSetTally:
         return family
 
 
+class SupportBits:
+    """The variables a structure node depends on, as a bit set (an int) over a numbering of the variables,
+    remembered per node: what `fold` weighs operands by."""
+
+    def __init__(self, number: dict[str, int]):
+        self._number = number
+        self._memo: dict[int, int] = {}
+
+    def __call__(self, node: Node) -> int:
+        bits = self._memo.get(id(node))
+        if bits is None:
+            if isinstance(node, Var):
+                bits = 1 << self._number[node.name]
+            elif isinstance(node, Delay):
+                bits = self(node.child)
+            else:
+                bits = 0
+                for child in node.children:
+                    bits |= self(child)
+            self._memo[id(node)] = bits
+        return bits
+
+
+def fold(members: Sequence[Node], kids: Sequence, combine: Callable, support: Callable[[Node], int]):
+    """The OR (or AND) of many operands (`kids`, the diagrams of `members`), combining the two with the
+    fewest variables first, as Huffman merges the two rarest symbols, the combination standing for the
+    union of their variables.
+
+    Why: folding in the catalog's order grows one large intermediate diagram and rebuilds it with every
+    operand. On the Aralia trees, with nested ORs opened (risk.engine.structure.operands), this builds far
+    fewer nodes for the same diagram: edf9202 170,000 instead of 690,000, elf9601 54,000 instead of 99,000,
+    edf9203 (catalog order) 793,000 instead of 1,235,000; edf9206 builds 32,000 instead of 29,000. Ties go
+    to the earlier operand, so the build is the same every time."""
+    heap = [(support(m).bit_count(), i, support(m), kid) for i, (m, kid) in enumerate(zip(members, kids, strict=True))]
+    heapq.heapify(heap)
+    made = len(heap)
+    while len(heap) > 1:
+        _, _, a_bits, a = heapq.heappop(heap)
+        _, _, b_bits, b = heapq.heappop(heap)
+        bits = a_bits | b_bits
+        heapq.heappush(heap, (bits.bit_count(), made, bits, combine(a, b)))
+        made += 1
+    return heap[0][3]
+
+
 class BDD:
     """A shared BDD manager over a fixed variable order."""
 
@@ -128,7 +173,7 @@ class BDD:
         #: first (see _fold). new_diagram sets it for the compiled engine; the pure engine keeps the
         #: catalog's nesting, so its diagrams are made exactly as every release has made them.
         self.parents: dict[int, int] | None = None
-        self._bits: dict[int, int] = {}  # id(node) -> its support as a bit set over levels
+        self._support = SupportBits(self.level)
         if sys.getrecursionlimit() < 20_000:
             sys.setrecursionlimit(20_000)
 
@@ -230,43 +275,8 @@ class BDD:
         return result
 
     def _fold(self, members: Sequence[Node], kids: list[int], combine) -> int:
-        """The OR (or AND) of many operands, combining the two with the fewest variables first, as Huffman
-        merges the two rarest symbols, the combination standing for the union of their variables.
-
-        Why: folding in the catalog's order grows one large intermediate diagram and rebuilds it with
-        every operand. On the Aralia trees, with nested ORs opened (risk.engine.structure.operands), this
-        builds far fewer nodes for the same diagram: edf9202 170,000 instead of 690,000, elf9601 57,000
-        instead of 99,000, edf9203 (catalog order) 793,000 instead of 1,235,000; edf9206 builds 32,000
-        instead of 29,000. Ties go to the earlier operand, so the build is the same every time."""
-        heap = [
-            (self._support_bits(m).bit_count(), i, self._support_bits(m), kid)
-            for i, (m, kid) in enumerate(zip(members, kids, strict=True))
-        ]
-        heapq.heapify(heap)
-        made = len(heap)
-        while len(heap) > 1:
-            _, _, a_bits, a = heapq.heappop(heap)
-            _, _, b_bits, b = heapq.heappop(heap)
-            bits = a_bits | b_bits
-            heapq.heappush(heap, (bits.bit_count(), made, bits, combine(a, b)))
-            made += 1
-        return heap[0][3]
-
-    def _support_bits(self, node: Node) -> int:
-        """The variables a node depends on, as a bit set over the diagram's levels."""
-        key = id(node)
-        bits = self._bits.get(key)
-        if bits is None:
-            if isinstance(node, Var):
-                bits = 1 << self.level[node.name]
-            elif isinstance(node, Delay):
-                bits = self._support_bits(node.child)
-            else:
-                bits = 0
-                for child in node.children:
-                    bits |= self._support_bits(child)
-            self._bits[key] = bits
-        return bits
+        """The OR (or AND) of a gate's opened operands, fewest variables first (see `fold`)."""
+        return fold(members, kids, combine, self._support)
 
     # Queries -------------------------------------------------------------------------------------------
 
