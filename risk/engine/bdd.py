@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from itertools import combinations
 
-from risk.engine.structure import Delay, Node, Structure, Var, operands, parent_counts
+from risk.engine.structure import Delay, Node, Structure, Var, operands, parent_counts, support
 
 __all__ = [
     "BDD",
@@ -109,47 +109,24 @@ class CutSetTally:
         return family
 
 
-class SupportBits:
-    """The variables a structure node depends on, as a bit set (an int) over a numbering of the variables,
-    remembered per node: what `fold` weighs operands by."""
-
-    def __init__(self, number: dict[str, int]):
-        self._number = number
-        self._memo: dict[int, int] = {}
-
-    def __call__(self, node: Node) -> int:
-        bits = self._memo.get(id(node))
-        if bits is None:
-            if isinstance(node, Var):
-                bits = 1 << self._number[node.name]
-            elif isinstance(node, Delay):
-                bits = self(node.child)
-            else:
-                bits = 0
-                for child in node.children:
-                    bits |= self(child)
-            self._memo[id(node)] = bits
-        return bits
-
-
-def fold(members: Sequence[Node], kids: Sequence, combine: Callable, support: Callable[[Node], int]):
+def fold(members: Sequence[Node], kids: Sequence, combine: Callable, variables: Callable[[Node], frozenset]):
     """The OR (or AND) of many operands (`kids`, the diagrams of `members`), combining the two with the
-    fewest variables first, as Huffman merges the two rarest symbols, the combination standing for the
-    union of their variables.
+    fewest variables first (`variables`: risk.engine.structure.support), as Huffman merges the two rarest
+    symbols, the combination standing for the union of their variables.
 
     Why: folding in the catalog's order grows one large intermediate diagram and rebuilds it with every
     operand. On the Aralia trees, with nested ORs opened (risk.engine.structure.operands), this builds far
     fewer nodes for the same diagram: edf9202 170,000 instead of 690,000, elf9601 54,000 instead of 99,000,
     edf9203 (catalog order) 793,000 instead of 1,235,000; edf9206 builds 32,000 instead of 29,000. Ties go
     to the earlier operand, so the build is the same every time."""
-    heap = [(support(m).bit_count(), i, support(m), kid) for i, (m, kid) in enumerate(zip(members, kids, strict=True))]
+    heap = [(len(variables(m)), i, variables(m), kid) for i, (m, kid) in enumerate(zip(members, kids, strict=True))]
     heapq.heapify(heap)
     made = len(heap)
     while len(heap) > 1:
-        _, _, a_bits, a = heapq.heappop(heap)
-        _, _, b_bits, b = heapq.heappop(heap)
-        bits = a_bits | b_bits
-        heapq.heappush(heap, (bits.bit_count(), made, bits, combine(a, b)))
+        _, _, a_vars, a = heapq.heappop(heap)
+        _, _, b_vars, b = heapq.heappop(heap)
+        both = a_vars | b_vars
+        heapq.heappush(heap, (len(both), made, both, combine(a, b)))
         made += 1
     return heap[0][3]
 
@@ -170,10 +147,10 @@ class BDD:
         self._compiled: dict[int, tuple[Node, int]] = {}  # id(node) -> (node kept alive, diagram)
         #: The structure's reference counts (risk.engine.structure.parent_counts), when set: an OR or AND
         #: gate is then built with the gates of its kind nested in it opened, its operands combined smallest
-        #: first (see _fold). new_diagram sets it for the compiled engine; the pure engine keeps the
+        #: first (see `fold`). new_diagram sets it for the compiled engine; the pure engine keeps the
         #: catalog's nesting, so its diagrams are made exactly as every release has made them.
         self.parents: dict[int, int] | None = None
-        self._support = SupportBits(self.level)
+        self._supports: dict[int, frozenset[str]] = {}  # risk.engine.structure.support's memo, for `fold`
         if sys.getrecursionlimit() < 20_000:
             sys.setrecursionlimit(20_000)
 
@@ -258,7 +235,8 @@ class BDD:
             result = FALSE
         elif self.parents is not None and node.k in (1, len(node.children)):
             k, members = operands(node, self.parents)
-            result = self._fold(members, [self.compile(c) for c in members], self.disj if k == 1 else self.conj)
+            kids = [self.compile(c) for c in members]
+            result = fold(members, kids, self.disj if k == 1 else self.conj, lambda n: support(n, self._supports))
         else:
             kids = [self.compile(c) for c in node.children]
             if node.k == 1:
@@ -273,10 +251,6 @@ class BDD:
                 result = self.at_least(node.k, kids)
         self._compiled[key] = (node, result)
         return result
-
-    def _fold(self, members: Sequence[Node], kids: list[int], combine) -> int:
-        """The OR (or AND) of a gate's opened operands, fewest variables first (see `fold`)."""
-        return fold(members, kids, combine, self._support)
 
     # Queries -------------------------------------------------------------------------------------------
 

@@ -55,7 +55,7 @@ def at_least(children: Sequence[Intervals], k: int, compiled: bool = False) -> I
         return Intervals.empty()
     if k == 1:
         return union(live, compiled)
-    if compiled and sweep.AVAILABLE and len(live) <= sweep.MAX_CHILDREN:
+    if compiled and sweep.takes(len(live)):
         return Intervals(*sweep.at_least_sorted(live, k))
     times = np.concatenate([c.ends for c in live] + [c.starts for c in live])
     n_ends = times.size // 2
@@ -78,7 +78,7 @@ def union(children: Sequence[Intervals], compiled: bool = False) -> Intervals:
         return Intervals.empty()
     if len(live) == 1:
         return live[0]
-    if compiled and sweep.AVAILABLE and len(live) <= sweep.MAX_CHILDREN:
+    if compiled and sweep.takes(len(live)):
         return Intervals(*sweep.union_sorted(live))
     starts = np.concatenate([c.starts for c in live])
     ends = np.concatenate([c.ends for c in live])
@@ -417,7 +417,7 @@ def simulate(
             k, children = operands(node, parents)
             kids = [down(c) for c in children]
             live = [c for c in kids if c.starts.size]
-            if max(2, k) <= len(live) <= sweep.MAX_CHILDREN:
+            if len(live) >= max(2, k) and sweep.takes(len(live)):
                 annual, breached, outages = sweep.gate_yearly(live, k, years, HOURS_PER_YEAR, tolerances[sid])
             else:
                 iv = at_least(kids, k, fast) if kids else Intervals.empty()

@@ -24,6 +24,7 @@ __all__ = [
     "AVAILABLE",
     "COMPILED_FROM",
     "MAX_CHILDREN",
+    "takes",
     "worth_compiling",
     "union_sorted",
     "at_least_sorted",
@@ -42,6 +43,11 @@ COMPILED_FROM = 1_000_000
 #: million outages split among k children: compiled 1.6-2x faster up to 16, level at 32-64, 1.3-1.6x
 #: slower at 128. A gate with more (a fault tree's OR, once nested ORs are opened) takes the numpy sweep.
 MAX_CHILDREN = 32
+
+
+def takes(children: int) -> bool:
+    """Whether the compiled sweeps take a gate of this many children (at most MAX_CHILDREN, numba there)."""
+    return AVAILABLE and children <= MAX_CHILDREN
 
 
 def worth_compiling(expected_outages: float) -> bool:

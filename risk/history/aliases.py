@@ -13,34 +13,28 @@ __all__ = ["AliasTable", "load_aliases", "ALIASES_FILE"]
 ALIASES_FILE = ALIASES
 
 
+@lru_cache(maxsize=4096)
 def _key(name: str) -> str:
+    """A name with case and spacing folded, remembered for the spellings last asked: matching asks the same
+    few names once per record and dependency, and folding each time was most of an assessment's statistics
+    (bounded, so a long-lived dashboard does not keep every spelling it was ever shown)."""
     return " ".join(name.casefold().split())
 
 
 @dataclass(frozen=True)
 class AliasTable:
-    """Maps any known spelling of a provider or product to its canonical name (case-insensitive).
-
-    Answers are remembered per spelling: matching asks the same few names once per record and dependency
-    (an industrial catalog of 458 dependencies against 147 records asks 135,000 times), and folding case
-    and spaces each time was most of an assessment's statistics."""
+    """Maps any known spelling of a provider or product to its canonical name (case-insensitive)."""
 
     providers: dict[str, str] = field(default_factory=dict)
     products: dict[str, str] = field(default_factory=dict)
-    _seen_providers: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
-    _seen_products: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def provider(self, name: str) -> str:
-        known = self._seen_providers.get(name)
-        if known is None:
-            known = self._seen_providers[name] = self.providers.get(_key(name), _key(name))
-        return known
+        key = _key(name)
+        return self.providers.get(key, key)
 
     def product(self, name: str) -> str:
-        known = self._seen_products.get(name)
-        if known is None:
-            known = self._seen_products[name] = self.products.get(_key(name), _key(name))
-        return known
+        key = _key(name)
+        return self.products.get(key, key)
 
 
 def _table(section: dict | None) -> dict[str, str]:

@@ -101,9 +101,10 @@ def test_the_compiled_engine_opens_nested_gates_and_combines_the_smallest_operan
 
 
 def test_operands_are_combined_two_at_a_time_fewest_variables_first_ties_to_the_earlier():
-    """_fold's rule, step by step: the two operands with the fewest variables (the earlier on a tie), and
+    """fold's rule, step by step: the two operands with the fewest variables (the earlier on a tie), and
     each combination then counts as the union of its operands' variables."""
-    from risk.engine.structure import Gate, Var
+    from risk.engine.bdd import fold
+    from risk.engine.structure import Gate, Var, support
 
     v = [Var(f"v{i}") for i in range(8)]
     members = [Gate(1, tuple(v[0:4])), v[4], Gate(2, (v[5], v[6])), v[7]]  # 4, 1, 2 and 1 variables
@@ -115,7 +116,7 @@ def test_operands_are_combined_two_at_a_time_fewest_variables_first_ties_to_the_
         steps.append((a, b))
         return bdd.disj(a, b)
 
-    result = bdd._fold(members, kids, combine)
+    result = fold(members, kids, combine, support)
     v4_or_v7 = bdd.disj(kids[1], kids[3])
     pair_or_both = bdd.disj(kids[2], v4_or_v7)  # two variables each: the operand listed before the new one
     assert steps == [(kids[1], kids[3]), (kids[2], v4_or_v7), (kids[0], pair_or_both)]

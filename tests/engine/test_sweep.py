@@ -89,3 +89,30 @@ def test_a_gate_of_more_children_than_the_compiled_sweep_takes_goes_to_numpy(man
         got, want = at_least(children, k, compiled=True), at_least(children, k)
         assert np.array_equal(got.starts, want.starts) and np.array_equal(got.ends, want.ends), k
     assert calls == (["union_sorted", "at_least_sorted", "at_least_sorted"] if many <= sweep.MAX_CHILDREN else [])
+
+
+@pytest.mark.parametrize("many", [sweep.MAX_CHILDREN, sweep.MAX_CHILDREN + 1])
+def test_a_service_gate_wider_than_the_compiled_sweep_takes_is_swept_by_numpy(many, monkeypatch):
+    """A service's own gate goes straight to its years by the compiled sweep only up to MAX_CHILDREN
+    children; one more and its timeline is built by the numpy sort. The figures are the same."""
+    import math
+
+    from risk.engine.simulate import simulate
+    from risk.engine.statistics import DependencyStats
+    from risk.engine.structure import Gate, Var
+
+    leaves = [Var(f"d{i}") for i in range(many)]
+    stats = {
+        v.name: DependencyStats(v.name, 3.0, math.exp(1.5), 1.0, 1.0, 0.0, 0, [], 0, "estimate", "C") for v in leaves
+    }
+    calls: list[int] = []
+    real = sweep.gate_yearly
+    monkeypatch.setattr(sweep, "gate_yearly", lambda live, *a: calls.append(len(live)) or real(live, *a))
+    runs = []
+    for compiled in (True, False):
+        monkeypatch.setattr(sweep, "worth_compiling", lambda outages, compiled=compiled: compiled)
+        sim = simulate({"svc": Gate(1, tuple(leaves))}, stats, {"svc": 6.0}, 300, 3, 72.0, workers=1)
+        runs.append(vars(sim.services["svc"]))
+    assert calls == ([many] if many <= sweep.MAX_CHILDREN else [])
+    for name, value in runs[0].items():
+        assert np.array_equal(np.asarray(value), np.asarray(runs[1][name])), name
