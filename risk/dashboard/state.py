@@ -23,7 +23,7 @@ from risk.catalog.model import Catalog
 from risk.catalog.writers import catalog_to_yaml
 from risk.config import server_config
 from risk.dashboard.workspace import TeamWorkspace, Workspace, open_store
-from risk.data import DEFAULT_EXAMPLE, EXAMPLES, example_paths
+from risk.data import DEFAULT_EXAMPLE, example_paths
 from risk.engine.assessment import Assessment
 from risk.history.load import OutageReport, default_history_paths, read_outages
 from risk.presentation.text import md_escape
@@ -72,9 +72,43 @@ def workspace() -> TeamWorkspace:
     cached = st.session_state.get("_workspace")
     if cached is not None and cached[0] == key:  # one lookup per session, not one per call
         return cached[1]
+    if cached is not None:  # another workspace or person (a switch, a sign-out): drop what the last one held
+        _forget_workspace()
     ws = Workspace(person=who, slug=chosen)
     st.session_state["_workspace"] = (key, ws)
     return ws
+
+
+#: What a session holds of one workspace: dropped when the session's workspace or person changes.
+_HELD = ("loaded_versions", "snapshots_kept", "conflict", "settings_seen", "log_notes")
+
+
+def _forget_workspace() -> None:
+    """Forget the last workspace's catalogs, snapshots and pending choices, so nothing opened as one person
+    in one workspace is shown in another (or after signing out)."""
+    for name in _HELD:
+        st.session_state.pop(name, None)
+    chosen = st.session_state.get("catalog_key") or st.query_params.get("catalog") or ""
+    if chosen.startswith(SAVED_PREFIX):
+        st.session_state.pop("catalog_key", None)
+        st.query_params.pop("catalog", None)
+
+
+def draft_session() -> str | None:
+    """Whose drafts these are beyond the person: None with sign-in (a person's drafts follow them); without
+    sign-in every tab is the same local user, so each browser session gets a token of its own (kept in the
+    address, so a reload of the tab finds its draft, and another tab does not)."""
+    if server_config().auth:
+        return None
+    token = st.session_state.get("draft_session") or st.query_params.get("tab") or ""
+    if not (len(token) == 16 and all(ch in "0123456789abcdef" for ch in token)):
+        import secrets
+
+        token = secrets.token_hex(8)
+    st.session_state["draft_session"] = token
+    if st.query_params.get("tab") != token:
+        st.query_params["tab"] = token
+    return token
 
 
 def workspace_choices() -> list[str]:
@@ -122,8 +156,11 @@ def choose(key: str) -> None:
 
 
 def _loaded() -> dict[str, tuple[str, str, int | None, str]]:
-    """Saved catalogs as this session opened them: key -> (SHA-256, YAML, version, source)."""
-    return st.session_state.setdefault("loaded_versions", {})
+    """Saved catalogs as this session opened them in its current workspace, as its current person: key ->
+    (SHA-256, YAML, version, source). Keyed by workspace and person too, so two teams' catalogs of one name
+    never stand in for each other."""
+    scope = st.session_state["_workspace"][0] if "_workspace" in st.session_state else None
+    return st.session_state.setdefault("loaded_versions", {}).setdefault(scope, {})
 
 
 def newer_version_saved(cur: Current) -> bool:
@@ -143,6 +180,26 @@ def _chosen() -> str | None:
     return st.session_state.get("catalog_key") or st.query_params.get("catalog")
 
 
+def example_ids() -> dict[str, Path]:
+    """The bundled examples by id (their file stem): the only examples a request can name."""
+    return {p.stem: p for p in example_paths()}
+
+
+def refused_reference() -> str | None:
+    """A plain note when the address named a catalog this session cannot open (shown once)."""
+    return st.session_state.pop("refused_reference", None)
+
+
+def _refuse(default: str) -> str:
+    """Drop a catalog reference that names nothing this person may open: no path, no other workspace."""
+    st.session_state["refused_reference"] = (
+        "The address named a catalog that is not a bundled example or a catalog of this workspace, so the "
+        f"{label(default)} is shown instead. Pick a catalog in the sidebar."
+    )
+    st.session_state["catalog_key"] = default
+    return default
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _parse_saved(sha256: str, _text: str, name: str) -> Catalog | None:
     """A stored catalog version, parsed and validated once per process (a version never changes: its
@@ -159,32 +216,44 @@ def _load_example(path: str) -> tuple[Catalog, str]:
 
 
 def current() -> Current:
-    """The catalog in use: the workspace's choice, falling back to the bundled NHS example."""
+    """The catalog in use: the workspace's choice, falling back to the bundled NHS example. A reference (from
+    the address bar or the session) names a bundled example by its id or a stored catalog of this workspace
+    that this person may read; anything else is refused with a plain note, never joined onto a path."""
     default = EXAMPLE_PREFIX + DEFAULT_EXAMPLE
     key = _chosen() or default
-    if st.query_params.get("catalog") != key:
-        st.query_params["catalog"] = key  # page switches drop the address's query; keep it for reloads
+    ws = workspace()
     if key.startswith(SAVED_PREFIX):
         name = key.removeprefix(SAVED_PREFIX)
-        # The version this session opened stays in use until the user reloads: a save made elsewhere
-        # meanwhile neither changes what this session shows nor is overwritten by this session's save. So
-        # once opened, it is not read from the workspace again on every page view.
-        opened = _loaded().get(key)
-        if opened is None:
-            stored = workspace().catalog(name)
-            if stored is not None:
-                opened = _loaded().setdefault(key, (stored.sha256, stored.text, stored.version, stored.source))
-        if opened is not None:
-            sha, text, version, source = opened
-            catalog = _parse_saved(sha, text, name)
-            if catalog is not None:
+        if not ws.may("viewer"):  # not (or no longer) a member: nothing of the workspace, not even a kept copy
+            st.session_state.pop("loaded_versions", None)
+            key = _refuse(default)
+        else:
+            # The version this session opened stays in use until the user reloads: a save made elsewhere
+            # meanwhile neither changes what this session shows nor is overwritten by this session's save. So
+            # once opened, it is not read from the workspace again on every page view.
+            opened = _loaded().get(key)
+            if opened is None:
+                stored = ws.catalog(name)
+                if stored is not None:
+                    opened = _loaded().setdefault(key, (stored.sha256, stored.text, stored.version, stored.source))
+            catalog = _parse_saved(opened[0], opened[1], name) if opened is not None else None
+            if opened is not None and catalog is not None:
+                _keep_address(key)
+                sha, text, version, source = opened
                 return Current(key, label(key), catalog, text, source, sha, version)
-        key = default
-    path = EXAMPLES / (key.removeprefix(EXAMPLE_PREFIX) + ".yaml")
-    if not path.exists():
-        path, key = EXAMPLES / f"{DEFAULT_EXAMPLE}.yaml", default
+            key = _refuse(default)
+    path = example_ids().get(key.removeprefix(EXAMPLE_PREFIX)) if key.startswith(EXAMPLE_PREFIX) else None
+    if path is None:
+        key = _refuse(default)
+        path = example_ids()[DEFAULT_EXAMPLE]
+    _keep_address(key)
     catalog, text = _load_example(str(path))
     return Current(key, label(key), catalog, text, f"bundled example {path.name}")
+
+
+def _keep_address(key: str) -> None:
+    if st.query_params.get("catalog") != key:
+        st.query_params["catalog"] = key  # page switches drop the address's query; keep it for reloads
 
 
 def history() -> OutageReport:
@@ -192,6 +261,12 @@ def history() -> OutageReport:
     Read and parsed once per change (keyed by the logs' names, times and sizes), not on every page view."""
     ws = workspace()
     return _history(*_history_key(), ws)
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_history() -> OutageReport:
+    """The shipped history alone (read once per process), for the pages that describe it."""
+    return read_outages(list(default_history_paths()))
 
 
 def _history_key() -> tuple:
@@ -378,7 +453,8 @@ def _keep_snapshot(r: Run) -> None:
     the reports can say what changed since the last one."""
     cur = current()
     kept = st.session_state.setdefault("snapshots_kept", set())
-    if not cur.key.startswith(SAVED_PREFIX) or cur.version is None or r.fingerprint in kept:
+    mark = (st.session_state["_workspace"][0], cur.key, r.fingerprint)  # per workspace, person and catalog
+    if not cur.key.startswith(SAVED_PREFIX) or cur.version is None or mark in kept:
         return
     if r.catalog != cur.catalog:  # a Run of something else (never a saved version's own assessment)
         return
@@ -395,7 +471,7 @@ def _keep_snapshot(r: Run) -> None:
         json.dumps(r.settings.model_dump(mode="json"), sort_keys=True),
         history_sha,
     )
-    kept.add(r.fingerprint)
+    kept.add(mark)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)

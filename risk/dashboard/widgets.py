@@ -27,6 +27,10 @@ def explain(what: str, how: str, anchor: str) -> None:
 def sidebar() -> state.Current:
     """The catalog switcher shown on every page; returns the catalog in use."""
     cur = state.current()
+    state.draft_session()  # this tab's own drafts (without sign-in), from its first page view
+    refused = state.refused_reference()
+    if refused:
+        st.warning(refused)
     options = state.choices()
     if cur.key not in options:
         options.insert(0, cur.key)

@@ -292,6 +292,13 @@ class Workspace:
         try:
             with self._db() as db:
                 current = self._latest(db, name)
+                if current is not None and self._deleted(db, name):
+                    # Deleted: an edit of the deleted catalog must not bring it back (the owner's delete is
+                    # the newer change); a new catalog (expected None) may take the freed name.
+                    if expected is not None:
+                        return False
+                    self._save(db, name, text, source, sha256, message, current.version + 1)
+                    return True
                 if current is not None and current.sha256 not in (expected, sha256):
                     return False
                 if current is not None and current.sha256 == sha256:
@@ -414,10 +421,16 @@ class Workspace:
         latest = self.catalog(name)
         return latest.version if latest else None
 
-    def delete_catalog(self, name: str) -> None:
-        """Hide a catalog (its versions stay, for the audit trail); owners only."""
+    def delete_catalog(self, name: str, expected: str | None = None) -> bool:
+        """Hide a catalog (its versions stay, for the audit trail); owners only. With `expected` (the SHA-256 of
+        the version the owner was shown), nothing is deleted when someone saved another version since, or it
+        is already gone: False, as a save that would overwrite a newer version is refused."""
         self._require("owner", "deleting a catalog")
         with self._db() as db:
+            if expected is not None:
+                latest = self._latest(db, name)
+                if latest is None or latest.sha256 != expected or self._deleted(db, name):
+                    return False
             db.execute(
                 t.catalogs.update()
                 .where((t.catalogs.c.workspace_id == self.id) & (t.catalogs.c.name == name))
@@ -425,27 +438,36 @@ class Workspace:
             )
             db.execute(t.drafts.delete().where((t.drafts.c.workspace_id == self.id) & (t.drafts.c.name == name)))
             self._log(db, "delete", name)
+        return True
 
-    # Drafts: unsaved edits, kept even when invalid, per person -------------------------------------------
-    def save_draft(self, name: str, payload: Any) -> None:
+    # Drafts: unsaved edits, kept even when invalid, per person (and, without sign-in, per browser session) --
+    def _draft_key(self, name: str, session: str | None):
+        """Drafts belong to a person; `session` (a browser session's token, used when there is no sign-in and
+        every tab is the same local user) keeps one tab's typing out of another's."""
+        owner = self.person if not session else f"{self.person}#{session}"
+        return (t.drafts.c.workspace_id == self.id) & (t.drafts.c.name == name) & (t.drafts.c.person == owner), owner
+
+    def save_draft(self, name: str, payload: Any, session: str | None = None) -> None:
         self._require("editor", "editing a catalog")
-        key = (t.drafts.c.workspace_id == self.id) & (t.drafts.c.name == name) & (t.drafts.c.person == self.person)
+        key, owner = self._draft_key(name, session)
         with self._db() as db:
             db.execute(t.drafts.delete().where(key))
             db.execute(
                 t.drafts.insert().values(
-                    workspace_id=self.id, name=name, person=self.person, payload=json.dumps(payload), saved_at=_now()
+                    workspace_id=self.id, name=name, person=owner, payload=json.dumps(payload), saved_at=_now()
                 )
             )
 
-    def draft(self, name: str) -> Any | None:
-        key = (t.drafts.c.workspace_id == self.id) & (t.drafts.c.name == name) & (t.drafts.c.person == self.person)
+    def draft(self, name: str, session: str | None = None) -> Any | None:
+        if not self.may("viewer"):
+            return None
+        key, _ = self._draft_key(name, session)
         with self._db() as db:
             row = db.execute(sa.select(t.drafts.c.payload).where(key)).first()
         return json.loads(row[0]) if row else None
 
-    def discard_draft(self, name: str) -> None:
-        key = (t.drafts.c.workspace_id == self.id) & (t.drafts.c.name == name) & (t.drafts.c.person == self.person)
+    def discard_draft(self, name: str, session: str | None = None) -> None:
+        key, _ = self._draft_key(name, session)
         with self._db() as db:
             db.execute(t.drafts.delete().where(key))
 
@@ -486,10 +508,14 @@ class Workspace:
             return row[0] if row else None
 
     # Incident logs --------------------------------------------------------------------------------------
-    def save_incident_log(self, name: str, data: bytes) -> None:
+    def save_incident_log(self, name: str, data: bytes) -> tuple[str, str, int] | None:
+        """Store an incident log under `name`; returns what it replaced, (author, saved at, size in bytes), or
+        None when the name was free, so the person is told whose log a re-upload replaced."""
         self._require("editor", "adding an incident log")
-        key = (t.incident_logs.c.workspace_id == self.id) & (t.incident_logs.c.name == name)
+        c = t.incident_logs.c
+        key = (c.workspace_id == self.id) & (c.name == name)
         with self._db() as db:
+            old = db.execute(sa.select(c.author, c.saved_at, sa.func.length(c.data)).where(key)).first()
             db.execute(t.incident_logs.delete().where(key))
             db.execute(
                 t.incident_logs.insert().values(
@@ -501,7 +527,8 @@ class Workspace:
                     digest=hashlib.sha256(data).hexdigest(),
                 )
             )
-            self._log(db, "incident log", name)
+            self._log(db, "incident log", name + (f" (replaced the one {old[0]} saved at {old[1]})" if old else ""))
+        return (old[0], old[1], int(old[2] or 0)) if old else None
 
     def incident_logs(self) -> list[tuple[str, bytes]]:
         if not self.may("viewer"):
@@ -551,6 +578,22 @@ class Workspace:
             db.execute(t.prefs.delete().where(where))
             db.execute(t.prefs.insert().values(workspace_id=self.id, key=key, value=json.dumps(value)))
             self._log(db, "settings", key)
+
+    def set_pref_if(self, key: str, value: Any, expected: Any, default: Any = None) -> bool:
+        """Set a preference only if it still holds `expected` (what the person was shown; `default` stands
+        for "never set"), in one transaction: a stale page in another session never reverts a newer change.
+        False means someone changed it in between (nothing was written)."""
+        self._require("editor", "changing the settings")
+        where = (t.prefs.c.workspace_id == self.id) & (t.prefs.c.key == key)
+        with self._db() as db:
+            row = db.execute(sa.select(t.prefs.c.value).where(where)).first()
+            now = json.loads(row[0]) if row else default
+            if now != expected:
+                return False
+            db.execute(t.prefs.delete().where(where))
+            db.execute(t.prefs.insert().values(workspace_id=self.id, key=key, value=json.dumps(value)))
+            self._log(db, "settings", key)
+        return True
 
     def pref(self, key: str, default: Any = None) -> Any:
         where = (t.prefs.c.workspace_id == self.id) & (t.prefs.c.key == key)

@@ -52,26 +52,45 @@ def save_edit(catalog) -> None:
     except state.SavedInBetween:
         st.session_state["conflict"] = {"name": name, "yaml": catalog_to_yaml(catalog)}
         st.rerun()
-    ws.discard_draft(cur.key)
-    ws.discard_draft(new_key)
+    ws.discard_draft(cur.key, state.draft_session())
+    ws.discard_draft(new_key, state.draft_session())
     st.session_state["edit_version"] = st.session_state.get("edit_version", 0) + 1
     st.session_state["flash"] = f"Saved your changes as '{name}'."
     st.rerun()
+
+
+def delete_seen(name: str, sha256: str, in_use: bool) -> None:
+    """Delete the catalog version the owner was shown; if someone saved another version since (or deleted it
+    already), nothing is deleted and the owner is told, as a save over a newer version is refused."""
+    if ws.delete_catalog(name, expected=sha256):
+        st.session_state["flash"] = f"Deleted '{name}' (its versions stay in the audit trail)."
+        if in_use:
+            state.choose(state.EXAMPLE_PREFIX + "nhs-acute-trust")
+    else:
+        st.session_state["flash"] = (
+            f"Not deleted: '{name}' was changed by someone else after this page showed it. Look at the latest "
+            "version, then delete it again if you still mean to."
+        )
 
 
 def show_conflict() -> None:
     """Someone saved this catalog after this session opened it: reload theirs, or keep both."""
     conflict = st.session_state["conflict"]
     other = ws.catalog(conflict["name"])
-    st.error(
-        f"Not saved: '{md_escape(conflict['name'])}' was saved by someone else"
-        + (f" at {other.saved_at}" if other else "")
-        + " after you opened it, and saving would overwrite their changes. Your edits are kept."
-    )
+    if other is None:  # an owner deleted it after this session opened it
+        st.error(
+            f"Not saved: '{md_escape(conflict['name'])}' was deleted by an owner after you opened it, and saving "
+            "would bring it back. Your edits are kept: save them under a new name below, or drop them."
+        )
+    else:
+        st.error(
+            f"Not saved: '{md_escape(conflict['name'])}' was saved by someone else at {other.saved_at} after you "
+            "opened it, and saving would overwrite their changes. Your edits are kept."
+        )
     c1, c2, _ = st.columns([2, 2, 3])
-    if c1.button("Reload their version (drop mine)", key="conflict_reload"):
+    if c1.button("Reload their version (drop mine)", key="conflict_reload", disabled=other is None):
         st.session_state.pop("conflict")
-        ws.discard_draft(cur.key)
+        ws.discard_draft(cur.key, state.draft_session())
         state.reload(cur)
         st.session_state["edit_version"] = st.session_state.get("edit_version", 0) + 1
         st.rerun()
@@ -79,7 +98,7 @@ def show_conflict() -> None:
     if c2.button(f"Keep both: save mine as '{alternative}'", key="conflict_keep", type="primary"):
         st.session_state.pop("conflict")
         mine = read_catalog(conflict["yaml"].encode("utf-8"), name=f"{alternative}.yaml").catalog
-        ws.discard_draft(cur.key)
+        ws.discard_draft(cur.key, state.draft_session())
         state.save_catalog(alternative, mine, "edited in the dashboard (kept beside a newer save)")
         st.session_state["flash"] = f"Saved your version as '{alternative}'; '{conflict['name']}' is theirs."
         st.rerun()
@@ -148,7 +167,8 @@ d3.download_button(
 )
 
 if "flash" in st.session_state:  # the outcome of the last save, shown above the tabs so it is always seen
-    st.success(st.session_state.pop("flash"))
+    flash = st.session_state.pop("flash")
+    (st.warning if flash.startswith("Not ") else st.success)(flash)
 if st.session_state.get("sn_notes") and cur.source.startswith("ServiceNow:"):
     # What the ServiceNow import in use assumed, could not map, or asks to check (kept while it is in use).
     st.info("\n".join(f"- {md_escape(line)}" for line in st.session_state["sn_notes"]))
@@ -263,7 +283,7 @@ with edit_tab:
         st.info("Editing a catalog needs the editor role in this workspace; you can view and download.")
     else:
         version = st.session_state.setdefault("edit_version", 0)
-        draft = ws.draft(cur.key)
+        draft = ws.draft(cur.key, state.draft_session())
         tables = draft or catalog_to_rows(cur.catalog)
         if draft:
             st.info(
@@ -362,17 +382,17 @@ with edit_tab:
             catalog, problems = validate_document(parsed.doc, parsed.locate)
             problems = parsed.problems + problems
             if catalog is None or any(p.severity == "error" for p in problems):
-                ws.save_draft(cur.key, edited)
+                ws.save_draft(cur.key, edited, state.draft_session())
                 show_problems(
                     problems,
                     "Not saved: fix the problems below (rows are numbered from 1 in each table). "
                     "Your edits are kept as a draft; the catalog in use is unchanged.",
                 )
             else:
-                ws.save_draft(cur.key, edited)  # kept until the save lands, so a refused save loses nothing
+                ws.save_draft(cur.key, edited, state.draft_session())  # kept until the save lands, so a refused save loses nothing
                 save_edit(catalog)
         if discard:
-            ws.discard_draft(cur.key)
+            ws.discard_draft(cur.key, state.draft_session())
             st.session_state["edit_version"] = version + 1
             st.rerun()
 
@@ -398,11 +418,13 @@ with switch_tab:
         if c2.button("Open", key=f"open_{item.name}", disabled=key == cur.key):
             state.choose(key)
             st.rerun()
-        if c3.button("Delete", key=f"delete_{item.name}", disabled=not ws.may("owner")):
-            ws.delete_catalog(item.name)
-            if key == cur.key:
-                state.choose(state.EXAMPLE_PREFIX + "nhs-acute-trust")
-            st.rerun()
+        c3.button(
+            "Delete",
+            key=f"delete_{item.name}",
+            disabled=not ws.may("owner"),
+            on_click=delete_seen,
+            args=(item.name, item.sha256, key == cur.key),  # the version shown, not whatever is latest at the click
+        )
 
 with history_tab:
     if not cur.key.startswith(state.SAVED_PREFIX):

@@ -18,15 +18,33 @@ if not editor:
     st.info("Changing the settings needs the editor role in this workspace; you can see them.")
 
 st.subheader("Outage sources")
-use = st.checkbox(
-    "Use the shipped outage history (147 public records, 2018-2026)",
-    value=bool(ws.pref("use_shipped_history", True)),
-    key="use_history",
+shown_use = bool(ws.pref("use_shipped_history", True))
+
+
+def set_shipped(seen: bool, widget: str) -> None:
+    """Write the person's own toggle, and only if the setting still holds what their page showed: a stale
+    page in another session never reverts a teammate's newer choice."""
+    if not ws.may("editor"):
+        return
+    if not ws.set_pref_if("use_shipped_history", bool(st.session_state[widget]), seen, default=True):
+        st.session_state["log_notes"] = [
+            "Not changed: someone else changed 'use the shipped history' after this page showed it; the page now "
+            "shows their choice."
+        ]
+
+
+# A change made elsewhere since this session last looked is shown (the widget is set to the stored value).
+use_key = "use_history"
+if st.session_state.get("use_history_seen") != shown_use:
+    st.session_state[use_key] = shown_use
+st.session_state["use_history_seen"] = shown_use
+st.checkbox(
+    f"Use the shipped outage history ({len(state.shipped_history().records)} public records)",
+    key=use_key,
     disabled=not editor,
+    on_change=set_shipped,
+    args=(shown_use, use_key),
 )
-if use != bool(ws.pref("use_shipped_history", True)):
-    ws.set_pref("use_shipped_history", use)
-    st.rerun()
 logs = ws.incident_logs()
 for note in st.session_state.pop("log_notes", []):
     st.info(note)
@@ -49,9 +67,9 @@ log = st.file_uploader(
     key="log_upload",
     disabled=not editor,
 )
-# An export is stored under another name (its records as CSV), so the upload is recognised by its file id:
-# once added, the file still in the uploader is not added again on every rerun.
-if log is not None and log.name not in {n for n, _ in logs} and st.session_state.get("log_added") != log.file_id:
+# An upload is recognised by its file id: once added, the file still in the uploader is not added again on
+# every rerun, but the same file name uploaded again (a newer export) is added, saying what it replaced.
+if log is not None and editor and st.session_state.get("log_added") != log.file_id:
     data, name, notes, usable = log.getvalue(), log.name, [], True
     if FORMS[form] is not None:  # an export: turned into outage records first (risk.interchange.incidents)
         from risk.interchange.incidents import import_incidents, records_csv
@@ -63,16 +81,20 @@ if log is not None and log.name not in {n for n, _ in logs} and st.session_state
             for p in exc.problems:
                 st.error(f"{md_escape(log.name)} was not added: {md_escape(p.message)}. Fix: {md_escape(p.hint or '')}")
         else:
-            data, name = records_csv(imported.records).encode(), log.name.rsplit(".", 1)[0] + ".csv"
+            # Stored as '<file>.<format>.csv', so an export never takes the name of a teammate's own CSV log.
+            data, name = records_csv(imported.records).encode(), f"{log.name.rsplit('.', 1)[0]}.{FORMS[form]}.csv"
             notes = [f"Left out {why}." for why in imported.skipped]
             if imported.unknown_products:
                 notes.append("Products the alias table does not know: " + ", ".join(imported.unknown_products) + ".")
     if usable:
         report = read_outages([(name, data)])
         if report.ok:
-            ws.save_incident_log(name, data)
+            replaced = ws.save_incident_log(name, data)
             st.session_state["log_added"] = log.file_id
-            st.session_state["log_notes"] = [f"Added {len(report.records)} record(s) from {log.name}.", *notes]
+            added = f"Added {len(report.records)} record(s) from {log.name}"
+            if replaced is not None:
+                added += f", replacing the log '{name}' that {replaced[0]} saved at {replaced[1]} ({replaced[2]:,} bytes)"
+            st.session_state["log_notes"] = [added + ".", *notes]
             st.rerun()
         st.error(f"{log.name} was not added: fix these problems and upload it again.")
         for p in report.problems:
@@ -128,6 +150,8 @@ with st.form("settings"):
     save, reset = st.columns([1, 4])
     submitted = save.form_submit_button("Save settings", type="primary", disabled=not editor)
     restore = reset.form_submit_button("Restore defaults", disabled=not editor)
+# What this person's page showed before this submit (the last run's), not what is stored now.
+seen_settings = st.session_state.get("settings_seen", saved)
 if submitted:
     overrides = {
         "cut_set_order": int(order),
@@ -150,11 +174,18 @@ if submitted:
     else:
         # Keep only what differs from the catalog's own settings, so a catalog's settings block still counts.
         overrides = {k: v for k, v in overrides.items() if getattr(candidate, k) != getattr(current, k)}
-        ws.set_pref("settings_overrides", overrides)
-        st.success("Saved. Every page now uses these settings.")
+        if ws.set_pref_if("settings_overrides", overrides, seen_settings, default={}):
+            st.success("Saved. Every page now uses these settings.")
+        else:
+            st.error(
+                "Not saved: someone else changed these settings after this page showed them. Open the page again "
+                "to see theirs, then make your change."
+            )
 if restore:
-    ws.set_pref("settings_overrides", {})
-    st.rerun()
+    if ws.set_pref_if("settings_overrides", {}, seen_settings, default={}):
+        st.rerun()
+    st.error("Not restored: someone else changed these settings after this page showed them.")
+st.session_state["settings_seen"] = saved  # what this page showed, for the next submit's check
 st.caption(
     f"Workspace '{md_escape(ws.slug)}' (catalogs and their versions, incident logs, settings) is kept in "
     f"{md_escape(ws.where)}. Set LYNCHPIN_WORKSPACE (a file) or LYNCHPIN_DATABASE_URL (a team database) to keep "

@@ -1,0 +1,259 @@
+"""The team server as a hostile signed-in user would try it (issue 24, findings 1, 2 and 5): the address bar
+names only a bundled example or a stored catalog of the person's own workspace; nothing opened in one
+workspace shows up in another or after a person is removed; deletes, re-uploads and settings follow
+"changed since you opened it"; without sign-in each browser session has its own drafts."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+import yaml
+from streamlit.testing.v1 import AppTest
+
+from risk.catalog import catalog_from_dict
+from risk.catalog.load import catalog_sha256
+from risk.dashboard.workspace import Workspace, open_store
+from tests.paths import DEFAULT_CATALOG, EXAMPLES, PROJECT_ROOT
+
+APP = str(PROJECT_ROOT / "app.py")
+PAGES = "risk/dashboard/pages/"
+pytestmark = pytest.mark.timeout(300)
+
+
+def _doc(organisation: str) -> dict:
+    doc = yaml.safe_load(DEFAULT_CATALOG.read_text())
+    doc["settings"] = {"simulated_years": 500, "uncertainty_draws": 5}
+    doc["organisation"] = organisation
+    return doc
+
+
+def _save(ws, name: str, organisation: str) -> str:
+    doc = _doc(organisation)
+    sha = catalog_sha256(catalog_from_dict(doc))
+    ws.save_catalog(name, yaml.safe_dump(doc, sort_keys=False), "upload", sha)
+    return sha
+
+
+@pytest.fixture()
+def server(tmp_path, monkeypatch):
+    monkeypatch.setenv("LYNCHPIN_WORKSPACE", str(tmp_path / "workspace.sqlite"))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    return Workspace(tmp_path / "workspace.sqlite")
+
+
+def _open(catalog: str | None = None, page: str | None = None, **session) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=240)
+    if catalog is not None:
+        at.query_params["catalog"] = catalog
+    for k, v in session.items():
+        at.session_state[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    if page:
+        at.switch_page(PAGES + page).run()
+        assert not at.exception, at.exception
+    return at
+
+
+def _shown(at: AppTest) -> str:
+    return "\n".join(c.value for c in at.caption) + "\n".join(m.value for m in at.markdown)
+
+
+# 1. The address bar names no file ------------------------------------------------------------------------
+def _secret_catalog(tmp_path):
+    """A valid catalog file outside the examples folder, as an attacker would aim at one."""
+    secret = tmp_path / "secret" / "board.yaml"
+    secret.parent.mkdir()
+    secret.write_text(yaml.safe_dump(_doc("Secret Board Trust"), sort_keys=False))
+    return secret
+
+
+def _references(tmp_path) -> list[str]:
+    secret = _secret_catalog(tmp_path)
+    relative = "../" * 12 + str(secret.with_suffix(""))[1:]
+    link = tmp_path / "link"
+    link.symlink_to(secret.parent)
+    return [
+        "example:" + str(secret.with_suffix("")),  # absolute
+        "example:" + relative,  # ../ up from the examples folder
+        "example:" + relative.replace("/", "%2f"),  # encoded separators
+        "example:" + relative.replace("/", "\\"),
+        "example:" + str(link / "board"),  # through a symlink
+        "example:" + str(tmp_path / "no-such-file"),  # no existence oracle: the same answer as a real file
+        "example:nhs-acute-trust/../../../" + str(secret.with_suffix(""))[1:],
+        "file:" + str(secret),
+        "saved:../" + str(secret),
+    ]
+
+
+def test_the_address_bar_cannot_open_a_file_from_disk(server, tmp_path):
+    for reference in _references(tmp_path):
+        at = _open(reference)
+        text = _shown(at)
+        assert "Secret Board Trust" not in text, reference
+        warning = "\n".join(w.value for w in at.warning)
+        assert "not a bundled example or a catalog of this workspace" in warning, reference
+        assert str(tmp_path) not in warning and "secret" not in warning.lower(), reference
+        assert at.query_params["catalog"] == "example:nhs-acute-trust", reference
+        at.switch_page(PAGES + "catalog.py").run()  # the download offered is the example, not the file
+        assert not at.exception, at.exception
+        assert "Secret Board Trust" not in _shown(at), reference
+
+
+def test_every_bundled_example_opens_by_its_id(server):
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        at = _open("example:" + path.stem)
+        assert not at.warning, path.stem
+        assert at.query_params["catalog"] == "example:" + path.stem
+
+
+# 2. Workspaces apart ------------------------------------------------------------------------------------
+def _two_teams(server):
+    """The local user is in both: the default workspace and 'team-b', each with a catalog named 'trust'."""
+    _save(server, "trust", "Team A Trust")
+    team_b = open_store(server.store.url).create_workspace("team-b", "local")
+    _save(team_b, "trust", "Team B Trust")
+    return team_b
+
+
+def test_a_catalog_opened_in_one_workspace_never_stands_in_for_another(server):
+    team_b = _two_teams(server)
+    at = _open("saved:trust")
+    assert "Team A Trust" in _shown(at)
+    at.session_state["workspace_slug"] = "team-b"
+    at.run()
+    assert not at.exception, at.exception
+    at.session_state["catalog_key"] = "saved:trust"  # the same name, in team B
+    at.run()
+    assert not at.exception, at.exception
+    shown = _shown(at)
+    assert "Team B Trust" in shown and "Team A Trust" not in shown
+    # The Overview kept team B's assessment in team B, and nothing of team A.
+    kept = team_b.snapshots("trust")
+    assert kept and all("Team A Trust" not in k.assessment for k in kept)
+    assert all("Team B Trust" not in k.assessment for k in server.snapshots("trust"))
+
+
+def test_a_switch_of_workspace_drops_the_other_workspace_catalog(server):
+    _two_teams(server)
+    at = _open("saved:trust")
+    at.session_state["workspace_slug"] = "team-b"
+    at.run()
+    assert not at.exception, at.exception
+    # The catalog of workspace A is not carried over into B under its name.
+    assert "Team A Trust" not in _shown(at)
+    assert not any("Team A" in str(v) for v in at.session_state["loaded_versions"].values())
+
+
+def test_a_member_removed_mid_session_sees_nothing_more(server, monkeypatch, tmp_path):
+    monkeypatch.setenv("LYNCHPIN_OWNERS", "olu@nhs.example")
+    owner = Workspace(tmp_path / "workspace.sqlite", person="olu@nhs.example", slug="team")
+    _save(owner, "board", "Team Board Trust")
+    owner.set_member("local", "viewer")
+    at = _open("saved:board", workspace_slug="team")
+    assert "Team Board Trust" in _shown(at)
+    owner.set_member("local", None)
+    at.run()
+    assert not at.exception, at.exception
+    assert "Team Board Trust" not in _shown(at)
+    assert "not a bundled example or a catalog of this workspace" in "\n".join(w.value for w in at.warning)
+
+
+# 5. Changes follow "changed since you opened it" ---------------------------------------------------------
+def test_a_delete_of_a_version_someone_replaced_is_refused(server):
+    first = _save(server, "trust", "Trust v1")
+    second = _save(server, "trust", "Trust v2")
+    assert not server.delete_catalog("trust", expected=first)  # the owner was shown version 1
+    assert server.catalog("trust") is not None
+    assert server.delete_catalog("trust", expected=second)
+    assert server.catalog("trust") is None
+    assert not server.delete_catalog("trust", expected=second)  # already gone
+
+
+def test_an_edit_of_a_deleted_catalog_does_not_bring_it_back(server):
+    sha = _save(server, "trust", "Trust v1")
+    server.delete_catalog("trust")
+    assert not server.save_catalog_if("trust", "edited", "edit", "sha-edit", sha)
+    assert server.catalog("trust") is None
+
+
+def test_a_deleted_name_can_be_used_again(server):
+    _save(server, "trust", "Trust v1")
+    server.delete_catalog("trust")
+    assert server.save_catalog_if("trust", "new text", "upload", "sha-new", None)
+    again = server.catalog("trust")
+    assert again.text == "new text" and again.version == 2  # numbering goes on; the old versions stay
+
+
+def test_an_upload_to_a_deleted_name_works_from_the_dashboard(server):
+    _save(server, "trust", "Trust v1")
+    server.delete_catalog("trust")
+    # The Catalog page's own upload path (state.save_upload), run in a dashboard session.
+    script = """
+import yaml
+from risk.catalog import catalog_from_dict
+from risk.dashboard import state
+from tests.paths import DEFAULT_CATALOG
+doc = yaml.safe_load(DEFAULT_CATALOG.read_text())
+doc["organisation"] = "Trust reborn"
+st_name = state.save_upload("trust", catalog_from_dict(doc), "upload: trust.yaml")
+assert st_name == "trust", st_name
+"""
+    probe = AppTest.from_string(script, default_timeout=60)
+    probe.run()
+    assert not probe.exception, probe.exception
+    assert "Trust reborn" in server.catalog("trust").text
+
+
+def test_a_reupload_of_an_incident_log_says_what_it_replaced(server):
+    assert server.save_incident_log("ours.csv", b"id,provider\n") is None
+    author, saved_at, size = server.save_incident_log("ours.csv", b"id,provider\nx,y\n")
+    assert (author, size) == ("local", len(b"id,provider\n")) and saved_at
+    assert server.incident_logs() == [("ours.csv", b"id,provider\nx,y\n")]
+
+
+def test_a_stale_settings_page_does_not_revert_a_newer_choice(server):
+    at = _open("example:nhs-acute-trust", page="settings.py")
+    assert next(c for c in at.checkbox if c.key == "use_history").value is True
+    server.set_pref("use_shipped_history", False)  # a teammate, in another session
+    at.run()  # this stale page reruns (any click)
+    assert not at.exception, at.exception
+    assert server.pref("use_shipped_history") is False
+    assert next(c for c in at.checkbox if c.key == "use_history").value is False  # and now shows theirs
+
+
+def test_a_setting_changes_only_from_what_the_page_showed(server):
+    assert server.set_pref_if("use_shipped_history", False, True, default=True)
+    assert not server.set_pref_if("use_shipped_history", True, True, default=True)  # stale: it is False now
+    assert server.pref("use_shipped_history") is False
+    assert server.set_pref_if("settings_overrides", {"seed": 3}, {}, default={})
+    assert not server.set_pref_if("settings_overrides", {}, {}, default={})
+    assert server.pref("settings_overrides") == {"seed": 3}
+
+
+def test_a_stale_settings_page_for_a_viewer_does_not_crash(server, monkeypatch, tmp_path):
+    monkeypatch.setenv("LYNCHPIN_OWNERS", "olu@nhs.example")
+    owner = Workspace(tmp_path / "workspace.sqlite", person="olu@nhs.example", slug="team")
+    owner.set_member("local", "viewer")
+    at = _open("example:nhs-acute-trust", page="settings.py", workspace_slug="team")
+    owner.set_pref("use_shipped_history", False)
+    at.run()
+    assert not at.exception, at.exception
+    assert owner.pref("use_shipped_history") is False
+
+
+def test_without_sign_in_each_browser_session_has_its_own_drafts(server):
+    one = _open("example:nhs-acute-trust", page="catalog.py")
+    two = _open("example:nhs-acute-trust", page="catalog.py")
+    a, b = one.session_state["draft_session"], two.session_state["draft_session"]
+    assert a != b and len(a) == 16
+    server.save_draft("example:nhs-acute-trust", {"services": [["id"], ["mine"]]}, session=a)
+    assert server.draft("example:nhs-acute-trust", session=b) is None
+    assert server.draft("example:nhs-acute-trust", session=a) == {"services": [["id"], ["mine"]]}
+    # A reload of the tab (a new session with the same address) finds its own draft token again.
+    again = AppTest.from_file(APP, default_timeout=240)
+    again.query_params["catalog"] = "example:nhs-acute-trust"
+    again.query_params["tab"] = a
+    again.run()
+    assert again.session_state["draft_session"] == a
