@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from risk.catalog.model import Catalog
 from risk.engine.simulate import Intervals, at_least, delay
@@ -67,9 +68,40 @@ class ScenarioResult(BaseModel):
     scenario: Scenario
     services: list[ScenarioService]
 
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_computed(cls, data: Any) -> Any:
+        """Read back what model_dump wrote: the computed people counts are outputs, recomputed on reading."""
+        if isinstance(data, dict):
+            data = {k: v for k, v in data.items() if k not in ("people_affected_at_least", "service_users_affected")}
+        return data
+
     @property
     def breaches(self) -> list[ScenarioService]:
         return [s for s in self.services if s.breach]
+
+    @computed_field(
+        description="People affected, at least: the users of the largest service that is down. The same staff "
+        "use many services, so adding services' users together counts a person once per service."
+    )
+    @property
+    def people_affected_at_least(self) -> int:
+        return max((s.users_affected for s in self.services), default=0)
+
+    @computed_field(
+        description="Service-users affected: each down service's users added together (a person who uses three "
+        "down services counts three times). A measure of disruption, not a head count."
+    )
+    @property
+    def service_users_affected(self) -> int:
+        return sum(s.users_affected for s in self.services)
+
+    def people_text(self) -> str:
+        """People affected as a person should read it: never a bare sum called users."""
+        least, total = self.people_affected_at_least, self.service_users_affected
+        if total == least:
+            return f"{least:,} people"
+        return f"at least {least:,} people ({total:,} service-users: a person is counted once per service)"
 
 
 def run_scenario(catalog: Catalog, scenario: Scenario, structure: Structure | None = None) -> ScenarioResult:

@@ -135,7 +135,7 @@ def render_scenario(result, console: Console, currency: str = "GBP") -> None:
     console.print(t)
     console.print(
         f"{sum(s.down for s in result.services)} service(s) down, {len(result.breaches)} beyond tolerance, "
-        f"{sum(s.users_affected for s in result.services):,} users affected."
+        f"{result.people_text()} affected."
     )
 
 

@@ -129,3 +129,32 @@ def test_cli_scenario_errors_exit_2():
     bad = runner.invoke(app, ["scenario", str(DEFAULT_CATALOG), "--replay", "microsoft-2025011"])
     assert bad.exit_code == 2 and "did you mean 'microsoft-20250113'" in bad.output
     assert runner.invoke(app, ["scenario", str(DEFAULT_CATALOG), "--severe"]).exit_code == 0
+
+
+def test_people_affected_are_the_largest_service_not_a_sum():
+    # Three services share staff: 9,400, 5,000 and 700 users; two go down with 'a', the third is up.
+    cat = catalog(
+        ["a"],
+        [dep("a"), dep("b")],
+        users=9400,
+        more_services=[
+            {"id": "mail", "name": "Mail", "tier": 2, "impact_tolerance": "4h", "requires": ["a"], "users": 5000},
+            {"id": "lab", "name": "Lab", "tier": 2, "impact_tolerance": "4h", "requires": ["b"], "users": 700},
+        ],
+    )
+    result = run_scenario(cat, Scenario(down=["a"], duration_hours=6, source="custom"))
+    assert result.people_affected_at_least == 9400  # not 14,400, and the lab (up) not counted
+    assert result.service_users_affected == 14400
+    assert result.people_text() == "at least 9,400 people (14,400 service-users: a person is counted once per service)"
+    only = run_scenario(cat, Scenario(down=["b"], duration_hours=6, source="custom"))
+    assert only.people_affected_at_least == only.service_users_affected == 700
+    assert only.people_text() == "700 people"
+    again = type(result).model_validate_json(result.model_dump_json())  # computed counts read back
+    assert again.people_affected_at_least == 9400
+
+
+def test_the_scenario_table_says_people_not_a_sum_of_users():
+    result = runner.invoke(app, ["scenario", str(DEFAULT_CATALOG), "--down", "entra-signin", "--for", "6h"])
+    assert result.exit_code == 0, result.output
+    assert "at least" in result.output and "service-users" in result.output
+    assert " users affected." not in result.output

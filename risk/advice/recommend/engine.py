@@ -8,8 +8,9 @@ risk reduction is R before minus R after, with the same seed, so both runs share
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from risk.advice.recommend.context import Context
 from risk.advice.recommend.rules import Rule, load_rules
@@ -60,6 +61,15 @@ class Effect(BaseModel):
     downtime_hours_saved: float = Field(description="Expected service-hours of downtime saved a year.")
     cost_saved: float
     services: list[ServiceChange] = Field(description="Every service whose figures changed.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_computed(cls, data: Any) -> Any:
+        """Read back what model_dump wrote (the workspace keeps results as JSON): risk_cut is recomputed.
+        Without this every kept RecommendationReport failed to load and was measured again."""
+        if isinstance(data, dict) and "risk_cut" in data:
+            data = {k: v for k, v in data.items() if k != "risk_cut"}
+        return data
 
     @computed_field(description="Share of the risk index it removes (0 to 1; negative if it adds risk).")
     @property

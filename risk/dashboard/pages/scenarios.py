@@ -34,7 +34,16 @@ def show(result) -> None:
     c = st.columns(3)
     c[0].metric("Services down", f"{len(down)} of {len(result.services)}")
     c[1].metric("Beyond impact tolerance", len(result.breaches))
-    c[2].metric("Users affected", f"{sum(s.users_affected for s in result.services):,}")
+    total = result.service_users_affected
+    c[2].metric(
+        "People affected, at least",
+        f"{result.people_affected_at_least:,}",
+        help="The users of the largest service that is down: the same staff use many services, so services' users "
+        f"are not added together. Added together they make {total:,} service-users (a person counted once per "
+        "service).",
+    )
+    if total > result.people_affected_at_least:
+        c[2].caption(f"{total:,} service-users: a person is counted once per service")
     ordered = worst_hit_first(result.services)
     st.dataframe(
         pd.DataFrame(
