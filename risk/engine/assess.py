@@ -249,9 +249,7 @@ def assess(
         except TooManyCutSets as error:
             name = next((s.name for s in catalog.services if s.id == sid), sid)
             raise InputError([_too_many_cut_sets(name, settings.cut_set_order, error.limit)]) from None
-        cut_sets[sid] = sorted(
-            (sorted(exact_structure.basic[v] for v in s) for s in found), key=lambda c: (len(c), c)
-        )
+        cut_sets[sid] = sorted((sorted(exact_structure.basic[v] for v in s) for s in found), key=lambda c: (len(c), c))
         if progress:
             progress("structure", i + 1, len(structure.services))
 
