@@ -5,6 +5,8 @@ enumeration agrees."""
 
 from __future__ import annotations
 
+from itertools import product
+
 import pytest
 
 from risk.catalog import load_catalog
@@ -63,6 +65,7 @@ def test_a_redundant_pair_with_beta_is_beta_p_or_both_independent_parts(beta):
     )
     assert q == pytest.approx({GROUP: common, "h1": own, "h2": own})
     assert bruteforce.probability(exact.nodes["svc"], q) == pytest.approx(want, rel=1e-12)
+    assert by_definition(run, "svc", beta) == pytest.approx(want, rel=1e-12)
 
 
 def test_without_beta_the_pair_is_independent_and_has_no_single_point():
@@ -89,6 +92,36 @@ def test_a_member_alone_is_still_its_whole_unavailability_to_first_order():
     got = run.assessment.service("svc")
     assert got.unavailability == pytest.approx(1 - (1 - (1 - beta) * p) * (1 - beta * p), rel=1e-12)
     assert got.cut_sets == [[PREFIX + "h1+h2"], ["h1"]]
+
+
+def by_definition(run: Run, service: str, beta: float) -> float:
+    """P(service down) straight from the beta-factor definition, on the catalog's own structure: every
+    state of the members' own failures and the groups' common failures, a member down when either is."""
+    groups = common_cause_groups(run.statistics, beta)
+    events = [*run.structure.basic, *(g.id for g in groups)]
+    group_of = {m: g for g in groups for m in g.members}
+
+    def q(name: str) -> float:
+        if name in group_of:
+            return (1 - beta) * run.statistics[name].unavailability
+        if is_group_id(name):
+            return next(g for g in groups if g.id == name).unavailability
+        return run.statistics[name].unavailability
+
+    total = 0.0
+    for states in product((False, True), repeat=len(events)):
+        failed = {e for e, s in zip(events, states, strict=True) if s}
+        down = {n for n in run.structure.basic if n in failed or (n in group_of and group_of[n].id in failed)}
+        if is_down(run.structure.nodes[service], down):
+            weight = 1.0
+            for e, s in zip(events, states, strict=True):
+                weight *= q(e) if s else 1 - q(e)
+            total += weight
+    return total
+
+
+def is_group_id(name: str) -> bool:
+    return name.startswith(PREFIX)
 
 
 def _service(ident: str, requires) -> dict:
@@ -126,13 +159,15 @@ def test_a_common_cause_group_is_a_single_point_of_failure_in_every_list():
     exact = with_common_causes(run.structure, groups)
     q = dict(zip(exact.basic, basic_probabilities(exact, run.statistics, groups), strict=True))
     assert svc.unavailability == pytest.approx(bruteforce.probability(exact.nodes["svc"], q), rel=1e-12)
+    assert svc.unavailability == pytest.approx(by_definition(run, "svc", 0.1), rel=1e-12)
     assert sorted(sorted(c) for c in bruteforce.minimal_cut_sets(exact.nodes["svc"], 3)) == sorted(svc.cut_sets)
     assert is_down(exact.nodes["svc"], {group}) and not is_down(exact.nodes["svc"], {"a"})
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_every_engine_gives_the_same_figures_with_common_causes(engine):
-    run = three_hosts(0.3)
+@pytest.mark.parametrize("make", [lambda: pair(0.3), lambda: three_hosts(0.3)], ids=["pair", "2-of-3"])
+def test_every_engine_gives_the_same_figures_with_common_causes(engine, make):
+    run = make()
     groups = common_cause_groups(run.statistics, 0.3)
     exact = with_common_causes(run.structure, groups)
     q = basic_probabilities(exact, run.statistics, groups)
