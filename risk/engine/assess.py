@@ -13,6 +13,7 @@ from risk.catalog.model import Catalog
 from risk.engine.assessment import (
     Assessment,
     BlastRadius,
+    CommonCauseResult,
     Concentration,
     DependencyResult,
     Headlines,
@@ -23,6 +24,7 @@ from risk.engine.assessment import (
     ServiceResult,
 )
 from risk.engine.bdd import DiagramTooLarge, TooManyCutSets, compile_services
+from risk.engine.common_cause import basic_probabilities, common_cause_groups, with_common_causes
 from risk.engine.rating import band, impact, likelihood
 from risk.engine.simulate import simulate
 from risk.engine.statistics import DependencyStats, dependency_stats, history_fit
@@ -226,12 +228,17 @@ def assess(
     stats = stats if stats is not None else dependency_stats(catalog, outages, settings, table)
     fit = history_fit(outages)
 
-    # Exact structure: BDD per service, cut sets, unavailability, per-service Birnbaum.
+    # Exact structure: BDD per service, cut sets, unavailability, per-service Birnbaum. The beta-factor
+    # common-cause groups are basic events of their own (risk.engine.common_cause); the simulation plays
+    # the same groups as shared streams on the catalog's structure.
+    groups = common_cause_groups(stats, settings.common_cause_beta)
+    exact_structure = with_common_causes(structure, groups)
     try:
-        bdd, roots = compile_services(structure)
+        bdd, roots = compile_services(exact_structure)
     except DiagramTooLarge as error:
         raise InputError([_too_large(error)]) from None
-    q = [stats[name].unavailability for name in structure.basic]
+    q = basic_probabilities(exact_structure, stats, groups)
+    group_ids = {g.id for g in groups}
     exact: dict[str, tuple[float, dict[int, float]]] = {}
     cut_sets: dict[str, list[list[str]]] = {}
     for i, sid in enumerate(structure.services):
@@ -242,7 +249,7 @@ def assess(
         except TooManyCutSets as error:
             name = next((s.name for s in catalog.services if s.id == sid), sid)
             raise InputError([_too_many_cut_sets(name, settings.cut_set_order, error.limit)]) from None
-        cut_sets[sid] = sorted((sorted(structure.basic[v] for v in s) for s in found), key=lambda c: (len(c), c))
+        cut_sets[sid] = sorted((sorted(exact_structure.basic[v] for v in s) for s in found), key=lambda c: (len(c), c))
         if progress:
             progress("structure", i + 1, len(structure.services))
 
@@ -294,7 +301,9 @@ def assess(
         cost_per_hour = s.hourly_cost or 0.0
         dep_imp = {}
         for level, b in sorted(deriv.items()):
-            name = structure.basic[level]
+            name = exact_structure.basic[level]
+            if name in group_ids:  # a group's importance is its own entry (Assessment.common_causes)
+                continue
             qx = q[level]
             dep_imp[name] = _importance(p, p - qx * b, p + (1 - qx) * b)
         services.append(
@@ -344,7 +353,7 @@ def assess(
     dependencies: list[DependencyResult] = []
     # One pass over the services (not one per dependency): the weighted Birnbaum sums and the services each
     # dependency takes down alone.
-    birnbaum_sum = [0.0] * len(structure.basic)
+    birnbaum_sum = [0.0] * len(exact_structure.basic)
     for sid, (_, deriv) in exact.items():
         for level, value in deriv.items():
             birnbaum_sum[level] += weight[sid] * value
@@ -353,10 +362,12 @@ def assess(
         for c in cut_sets[sid]:
             if len(c) == 1:
                 alone.setdefault(c[0], []).append(sid)
-    for level, name in enumerate(structure.basic):
-        qx = q[level]
-        b = birnbaum_sum[level]
-        importance = _importance(u_total, u_total - qx * b, u_total + (1 - qx) * b, scale=total_weight)
+    importances: dict[str, Importance] = {}
+    for level, name in enumerate(exact_structure.basic):
+        qx, b = q[level], birnbaum_sum[level]
+        importances[name] = _importance(u_total, u_total - qx * b, u_total + (1 - qx) * b, scale=total_weight)
+    for name in structure.basic:
+        importance = importances[name]
         victims = alone.get(name, [])
         d, st = by_id[name], stats[name]
         dependencies.append(
@@ -383,8 +394,27 @@ def assess(
         )
     order = {d.id: i for i, d in enumerate(catalog.dependencies)}
     dependencies.sort(key=lambda d: order[d.id])
+    common_causes = []
+    for g in groups:
+        victims = alone.get(g.id, [])
+        first = by_id[g.members[0]]
+        common_causes.append(
+            CommonCauseResult(
+                id=g.id,
+                name="Common cause of " + ", ".join(by_id[m].name for m in g.members),
+                members=list(g.members),
+                provider=first.provider or "",
+                beta=g.beta,
+                annual_outages=g.annual_outages,
+                mean_outage_hours=g.mean_outage_hours,
+                member_unavailability=g.member_unavailability,
+                unavailability=g.unavailability,
+                importance=importances[g.id],
+                blast_radius=BlastRadius(services=victims, users=sum(users[v] for v in victims)),
+            )
+        )
 
-    providers, hhi = _concentration(catalog, cut_sets, weight)
+    providers, hhi = _concentration(catalog, cut_sets, weight, {g.id: g.members[0] for g in groups})
     warnings = [f"{d.id}: {n}" for d in dependencies if d.source == "default" for n in d.notes]
     return Assessment(
         organisation=catalog.organisation,
@@ -403,6 +433,7 @@ def assess(
         },
         services=services,
         dependencies=dependencies,
+        common_causes=common_causes,
         providers=providers,
         concentration=Concentration(hhi=hhi),
         loss_exceedance=_loss_curve(total_loss),
@@ -413,10 +444,12 @@ def assess(
 
 
 def _concentration(
-    catalog: Catalog, cut_sets: dict[str, list[list[str]]], weight: dict[str, float]
+    catalog: Catalog, cut_sets: dict[str, list[list[str]]], weight: dict[str, float], groups: dict[str, str]
 ) -> tuple[list[ProviderResult], float]:
-    """Exposure per provider, and the Herfindahl-Hirschman index of single-point-of-failure links."""
+    """Exposure per provider, and the Herfindahl-Hirschman index of single-point-of-failure links. A
+    common-cause group (`groups`: its id -> a member) belongs to its members' provider (they share one)."""
     provider_of = {d.id: d.provider for d in catalog.dependencies if not d.is_logical}
+    provider_of |= {g: provider_of[member] for g, member in groups.items()}
     facts = {p.name.lower(): p for p in catalog.providers}
     tiers = {s.id: s.tier for s in catalog.services}
     users = {s.id: s.users or 0 for s in catalog.services}
@@ -446,7 +479,7 @@ def _concentration(
         out.append(
             ProviderResult(
                 name=n,
-                dependencies=[d for d, p in provider_of.items() if p == n],
+                dependencies=[d for d, p in provider_of.items() if p == n and d not in groups],
                 services_exposed=len(svc),
                 tier1_services_exposed=sum(tiers[s] == 1 for s in svc),
                 tier2_services_exposed=sum(tiers[s] == 2 for s in svc),

@@ -16,6 +16,7 @@ __all__ = [
     "BlastRadius",
     "ServiceResult",
     "DependencyResult",
+    "CommonCauseResult",
     "ProviderResult",
     "Concentration",
     "Assessment",
@@ -131,6 +132,25 @@ class DependencyResult(BaseModel):
     blast_radius: BlastRadius
 
 
+class CommonCauseResult(BaseModel):
+    """A beta-factor common-cause group (risk.engine.common_cause): identical redundant parts a share beta of
+    whose outages hit them all at once. Its id appears in cut sets and single-point lists like a dependency's."""
+
+    model_config = _CONFIG
+    id: str = Field(description="'common-cause:' and the members' ids joined by '+'.")
+    name: str
+    members: list[str] = Field(description="The dependencies the common event takes down together.")
+    provider: str
+    model: str = Field(default="beta-factor", description="The common-cause model (Open-PSA MEF's name).")
+    beta: float = Field(description="Share of each member's outages that hit all members at once.")
+    annual_outages: float = Field(description="Common events a year: beta x each member's rate.")
+    mean_outage_hours: float
+    member_unavailability: float = Field(description="p: each member's whole unavailability.")
+    unavailability: float = Field(description="The common event's probability: beta x p.")
+    importance: Importance
+    blast_radius: BlastRadius
+
+
 class ProviderResult(BaseModel):
     model_config = _CONFIG
     name: str
@@ -166,7 +186,9 @@ class Headlines(BaseModel):
     tier1_services: int
     tier1_with_single_point: int = Field(description="Tier-1 services with at least one single point of failure.")
     services_with_single_point: int
-    single_points_of_failure: list[str] = Field(description="Dependencies that alone take down a service.")
+    single_points_of_failure: list[str] = Field(
+        description="Dependencies and common-cause groups that alone take down a service."
+    )
     extreme_or_high: int = Field(description="Services rated extreme or high.")
     service_hours_down: float = Field(description="Expected downtime a year, summed over services (service-hours).")
     most_downtime_service: str | None = Field(default=None, description="The service with most expected downtime.")
@@ -188,6 +210,10 @@ class Assessment(BaseModel):
     history: dict[str, Any] = Field(description="The outage history used: records, span, sources.")
     services: list[ServiceResult]
     dependencies: list[DependencyResult]
+    common_causes: list[CommonCauseResult] = Field(
+        default_factory=list,
+        description="Beta-factor common-cause groups: basic events of the exact figures besides the dependencies.",
+    )
     providers: list[ProviderResult]
     concentration: Concentration
     loss_exceedance: list[LossPoint] = Field(description="Whole catalog: annual loss summed over services.")
@@ -202,6 +228,13 @@ class Assessment(BaseModel):
 
     def dependency(self, id: str) -> DependencyResult:
         return next(d for d in self.dependencies if d.id == id)
+
+    def common_cause(self, id: str) -> CommonCauseResult:
+        return next(c for c in self.common_causes if c.id == id)
+
+    def names(self) -> dict[str, str]:
+        """Every basic event's display name by id: the dependencies' and the common-cause groups'."""
+        return {d.id: d.name for d in self.dependencies} | {c.id: c.name for c in self.common_causes}
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent)

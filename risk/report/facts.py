@@ -96,7 +96,7 @@ def executive_summary(run: Run) -> list[str]:
         out.append("The highest risks are outages longer than a service can tolerate. " + "; ".join(parts) + ".")
     if a.providers and a.providers[0].services_exposed:
         p = a.providers[0]
-        names = {d.id: d.name for d in a.dependencies}
+        names = a.names()
         sentence = (
             f"{p.name} is our biggest concentration: one {p.name}-wide failure could take down {p.services_exposed} "
             f"services ({p.tier1_services_exposed} of them tier 1) used by {pct(p.user_share, 0)} of our users."
@@ -163,7 +163,7 @@ def work_out_facts(run: Run) -> Facts:
         records_used=sorted((r for r in run.records if r.id in used), key=lambda r: r.start_dt, reverse=True),
         settings=settings_rows(run),
         applied_rules=frozenset(r.id for r in run.recommendations.recommendations),
-        dependency_names={d.id: d.name for d in a.dependencies},
+        dependency_names=a.names(),
     )
 
 

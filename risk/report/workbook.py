@@ -59,12 +59,12 @@ def _summary_rows(report: Report) -> list[tuple[str, Any]]:
 
 
 def _spof_rows(report: Report) -> list[tuple]:
-    deps = {d.id: d for d in report.assessment.dependencies}
+    deps = {d.id: d for d in (*report.assessment.dependencies, *report.assessment.common_causes)}
     return [(s, deps[d]) for s in report.facts.services for d in s.single_points_of_failure]
 
 
 def _cut_set_rows(report: Report) -> list[tuple]:
-    deps = {d.id: d for d in report.assessment.dependencies}
+    deps = {d.id: d for d in (*report.assessment.dependencies, *report.assessment.common_causes)}
     return [(s, c, sorted({deps[x].provider for x in c})) for s in report.facts.services for c in s.cut_sets]
 
 

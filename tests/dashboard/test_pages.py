@@ -76,6 +76,8 @@ def test_single_points_of_failure_page(app):
     for dep in ("afd", "entra-signin", "exchange-online", "nhsmail-adfs", "epr-platform"):
         assert dep in text
     assert "fido2-keys" not in text  # an alternative path is never a single point of failure
+    # The three identical virtualisation hosts' common cause takes pathology down alone (beta factor).
+    assert "common-cause:dc-host-a+dc-host-b+dc-host-c" in text and "Common cause of Virtualisation host A" in text
 
 
 def test_outage_history_page_lists_sources(app):

@@ -111,6 +111,16 @@ def test_workbook_sheets_values_and_layout(nhs):
     )
     spof = [(r[0], r[3]) for r in wb["single points of failure"].iter_rows(min_row=2, values_only=True)]
     assert ("clinical-email", "entra-mfa") in spof
+    # A common-cause group is a single point of failure too, named with its members and its provider.
+    group = "common-cause:dc-host-a+dc-host-b+dc-host-c"
+    rows = [r for r in wb["single points of failure"].iter_rows(min_row=2, values_only=True) if r[3] == group]
+    assert [(r[0], r[4], r[5]) for r in rows] == [
+        (
+            "pathology",
+            "Common cause of Virtualisation host A, Virtualisation host B, Virtualisation host C",
+            "Northbridge IT",
+        )
+    ]
 
 
 def test_json_is_the_contract_with_extras(nhs):

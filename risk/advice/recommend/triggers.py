@@ -166,6 +166,7 @@ def sla_budget_exceeds_tolerance(ctx: Context) -> Outcome:
     than the service can bear (its impact tolerance plus what its workaround buys)."""
     budgets = {p.name.lower(): (1 - p.sla / 100) * 730 for p in ctx.catalog.providers if p.sla is not None}
     providers_of = {d.id: (d.provider or "").lower() for d in ctx.catalog.dependencies}
+    providers_of |= {c.id: c.provider.lower() for c in ctx.assessment.common_causes}
     services, names = set(), set()
     for s in ctx.assessment.services:
         for dep in s.single_points_of_failure:

@@ -35,7 +35,7 @@ MEASURE_FIXES_UP_TO = 50
 worry, fix = st.columns(2)
 with worry:
     st.markdown("**What to worry about**")
-    dep_name = {d.id: d.name for d in a.dependencies}
+    dep_name = a.names()
     for s in worst_first(a.services)[:3]:
         # The single point of failure behind most of this service's risk first.
         spofs = [
@@ -203,7 +203,7 @@ with right:
 
 st.subheader("Top risks")
 top = worst_first(a.services)[:10]
-dep_names = {d.id: d.name for d in a.dependencies}
+dep_names = a.names()
 st.dataframe(
     pd.DataFrame(
         {

@@ -130,7 +130,7 @@ with t1:
     )
 with t2:
     st.markdown("**Single points of failure and cut sets**")
-    dep_names = {d.id: d for d in a.dependencies}
+    dep_names = {d.id: d for d in (*a.dependencies, *a.common_causes)}
     st.dataframe(
         pd.DataFrame(
             {

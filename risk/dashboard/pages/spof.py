@@ -73,7 +73,8 @@ def _victims(d) -> pd.DataFrame:
 
 
 for n, p in enumerate(providers):
-    deps = [a.dependency(d) for d in p.single_points_of_failure]
+    common = {c.id: c for c in a.common_causes}
+    deps = [common[d] if d in common else a.dependency(d) for d in p.single_points_of_failure]
     count = len(deps)
     with st.expander(
         f"{md_escape(p.name)}: {count} single point{'s' if count != 1 else ''} of failure behind "
@@ -81,11 +82,16 @@ for n, p in enumerate(providers):
         expanded=n == 0,
     ):
         for d in deps:
+            where = (
+                f"common events of {', '.join(d.members)} (beta-factor, beta {d.beta:g})"
+                if d.id in common
+                else f"{d.source}, data quality {d.data_quality}"
+            )
             st.markdown(
                 f"**{md_escape(d.name)}** (`{d.id}`): {len(d.blast_radius.services)} "
                 f"service{'s' if len(d.blast_radius.services) != 1 else ''}, "
                 f"{d.blast_radius.users:,} users; {d.annual_outages:.2f} outages a year "
-                f"({d.source}, data quality {d.data_quality})"
+                f"({md_escape(where)})"
             )
             st.dataframe(state.table(run, ("spof services", d.id), lambda d=d: _victims(d)), hide_index=True)
 st.caption(
