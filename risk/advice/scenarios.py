@@ -96,12 +96,6 @@ class ScenarioResult(BaseModel):
     def service_users_affected(self) -> int:
         return sum(s.users_affected for s in self.services)
 
-    def people_text(self) -> str:
-        """People affected as a person should read it: never a bare sum called users."""
-        least, total = self.people_affected_at_least, self.service_users_affected
-        if total == least:
-            return f"{least:,} people"
-        return f"at least {least:,} people ({total:,} service-users: a person is counted once per service)"
 
 
 def run_scenario(catalog: Catalog, scenario: Scenario, structure: Structure | None = None) -> ScenarioResult:

@@ -389,7 +389,11 @@ def assess(
                 data_quality=st.data_quality,
                 notes=st.notes,
                 importance=importance,
-                blast_radius=BlastRadius(services=victims, users=sum(users[v] for v in victims)),
+                blast_radius=BlastRadius(
+                    services=victims,
+                    users=sum(users[v] for v in victims),
+                    people_at_least=max((users[v] for v in victims), default=0),
+                ),
             )
         )
     order = {d.id: i for i, d in enumerate(catalog.dependencies)}
@@ -410,7 +414,11 @@ def assess(
                 member_unavailability=g.member_unavailability,
                 unavailability=g.unavailability,
                 importance=importances[g.id],
-                blast_radius=BlastRadius(services=victims, users=sum(users[v] for v in victims)),
+                blast_radius=BlastRadius(
+                    services=victims,
+                    users=sum(users[v] for v in victims),
+                    people_at_least=max((users[v] for v in victims), default=0),
+                ),
             )
         )
 

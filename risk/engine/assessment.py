@@ -43,7 +43,13 @@ class Importance(BaseModel):
 class BlastRadius(BaseModel):
     model_config = _CONFIG
     services: list[str] = Field(description="Services that go down when this dependency alone fails.")
-    users: int = Field(description="Users of those services.")
+    users: int = Field(
+        description="Service-users of those services: their users added together, so a person who uses two of "
+        "them counts twice (a measure of disruption, not a head count; see people_at_least)."
+    )
+    people_at_least: int = Field(
+        default=0, description="People affected, at least: the users of the largest of those services."
+    )
 
 
 class LossPoint(BaseModel):

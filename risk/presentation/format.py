@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 __all__ = [
+    "people_phrase",
+    "effect_text",
     "pct",
     "hours",
     "money",
@@ -144,3 +146,32 @@ def catalog_size(catalog) -> str:
     groups = sum(d.is_logical for d in catalog.dependencies)
     text = f"{len(catalog.services)} services, {len(catalog.dependencies) - groups} dependencies"
     return text + (f" and {groups} group{'s' if groups != 1 else ''}" if groups else "")
+
+
+def effect_text(effect) -> str:
+    """What a measured recommendation (or combination) buys, in one phrase shown the same way everywhere: the
+    share of the risk it cuts and the expected cost of downtime it saves a year, in the catalog's currency
+    (or that it is not priced, when no service has an hourly cost)."""
+    if not effect.risk_index_before or round(effect.risk_cut, 2) == 0:
+        cut = "no measurable change in risk"
+    elif effect.risk_cut > 0:
+        cut = f"cuts the risk by {effect.risk_cut:.0%}"
+    else:
+        cut = f"adds {-effect.risk_cut:.0%} to the risk"
+    if not effect.priced:
+        return f"{cut}; saving not priced (no service has an hourly cost)"
+    saved = effect.cost_saved
+    verb = "saves" if saved >= 0 else "adds"
+    return f"{cut} and {verb} {money(abs(saved), effect.currency)} a year in expected downtime cost"
+
+
+def people_phrase(at_least: int, service_users: int, short: bool = False) -> str:
+    """People affected as a person should read it, never a bare sum called users: the largest service's users
+    as 'at least', and the services' users added together named as service-users (one person, many services).
+    `short` for a table cell, whose column header says 'people affected'."""
+    if service_users <= at_least:
+        return f"{at_least:,}" if short else f"{at_least:,} people"
+    if short:
+        return f"at least {at_least:,} ({service_users:,} service-users)"
+    return f"at least {at_least:,} people ({service_users:,} service-users: a person is counted once per service)"
+

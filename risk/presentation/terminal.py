@@ -8,12 +8,14 @@ from rich.table import Table
 from risk.engine.assessment import Assessment
 from risk.presentation.format import (
     chance,
+    effect_text,
     finite,
     hours,
     hours_range,
     money,
     one_in,
     pct,
+    people_phrase,
     prob,
     rating_certainty,
     service_cost,
@@ -76,7 +78,7 @@ def render_assessment(a: Assessment, console: Console) -> None:
             finite(dep.importance.risk_achievement_worth),
             finite(dep.importance.risk_reduction_worth),
             f"{len(dep.blast_radius.services)} service{'' if len(dep.blast_radius.services) == 1 else 's'}, "
-            f"{dep.blast_radius.users:,} users",
+            + people_phrase(dep.blast_radius.people_at_least, dep.blast_radius.users),
         )
     console.print(d)
     p = Table(
@@ -135,7 +137,7 @@ def render_scenario(result, console: Console, currency: str = "GBP") -> None:
     console.print(t)
     console.print(
         f"{sum(s.down for s in result.services)} service(s) down, {len(result.breaches)} beyond tolerance, "
-        f"{result.people_text()} affected."
+        f"{people_phrase(result.people_affected_at_least, result.service_users_affected)} affected."
     )
 
 
@@ -170,9 +172,8 @@ def render_recommendations(report, console: Console) -> None:
         if r.effect is not None:
             e = r.effect
             lines = [
-                f"risk index -{e.risk_reduction:.2f} ({e.risk_cut:.0%})"
-                if e.risk_index_before
-                else "no measurable change",
+                effect_text(e),
+                f"risk index {e.risk_index_before:.2f} -> {e.risk_index_after:.2f}",
                 f"{e.downtime_hours_saved:.1f} service-hours/yr less downtime",
             ]
             lines += [
@@ -196,10 +197,9 @@ def render_recommendations(report, console: Console) -> None:
 
 def render_combined(picked, effect, console: Console) -> None:
     """Several recommendations applied together: the risk index and every service that changes."""
-    share = effect.risk_cut
     console.print(
-        f"[bold]{', '.join(picked)} together[/bold]: risk index {effect.risk_index_before:.2f} -> "
-        f"{effect.risk_index_after:.2f} ({share:.0%} lower), {effect.downtime_hours_saved:.1f} "
+        f"[bold]{', '.join(picked)} together[/bold]: {effect_text(effect)}; risk index "
+        f"{effect.risk_index_before:.2f} -> {effect.risk_index_after:.2f}, {effect.downtime_hours_saved:.1f} "
         "service-hours of downtime saved a year"
     )
     t = Table()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from risk.engine.assessment import DependencyResult, ServiceResult
 from risk.history.model import OutageRecord
-from risk.presentation.format import chance, hours, how_often, money, names_list, pct, tolerance_phrase
+from risk.presentation.format import chance, effect_text, hours, how_often, money, names_list, pct, tolerance_phrase
 from risk.presentation.order import worst_first
 from risk.run import Run
 
@@ -110,7 +110,7 @@ def executive_summary(run: Run) -> list[str]:
         out.append(
             "What to do first: "
             + " ".join(
-                f"({n}) {r.title}: cuts the risk by {r.effect.risk_cut:.0%}."
+                f"({n}) {r.title}: {effect_text(r.effect)}."
                 for n, r in enumerate(measured[:3], start=1)
             )
         )

@@ -14,7 +14,17 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from risk.presentation.format import chance, hours, names_list, one_in, prob, rating_certainty, service_cost
+from risk.presentation.format import (
+    chance,
+    effect_text,
+    hours,
+    names_list,
+    one_in,
+    people_phrase,
+    prob,
+    rating_certainty,
+    service_cost,
+)
 from risk.presentation.text import pdf_text as t
 from risk.presentation.theme import BAND_RGB, PALETTE, rgb
 from risk.report.charts import loss_curve_png, provider_png, risk_matrix_png
@@ -250,19 +260,19 @@ def _single_points(pdf: _Doc, report: Report) -> None:
     pdf.add_page()
     pdf.h1("Single points of failure and concentration")
     pdf.grid(
-        ["provider", "dependency", "services it takes down alone", "users", "outages/yr", "data"],
+        ["provider", "dependency", "services it takes down alone", "people affected", "outages/yr", "data"],
         [
             [
                 d.provider,
                 f"{d.name} ({d.id})",
                 facts.service_names(d.blast_radius.services, limit=5),
-                f"{d.blast_radius.users:,}",
+                people_phrase(d.blast_radius.people_at_least, d.blast_radius.users, short=True),
                 f"{d.annual_outages:.2f}",
                 f"{d.source}, {d.data_quality}",
             ]
             for d in facts.single_points
         ],
-        [26, 42, 54, 16, 16, 24],
+        [26, 40, 46, 28, 14, 24],
     )
     pdf.image_png(provider_png(a), 150)
     pdf.note(
@@ -289,7 +299,7 @@ def _recommendations(pdf: _Doc, report: Report) -> None:
                 f"{chance(c.breach_probability_after, c.breach_probability_interval_after)}"
                 for c in r.effect.services[:3]
             )
-            effect = f"cuts the risk by {r.effect.risk_cut:.0%}; {changes}"
+            effect = f"{effect_text(r.effect)}; {changes}"
         else:
             effect = f"not measured: {r.unquantified_reason}"
         rows.append(

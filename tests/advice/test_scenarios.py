@@ -12,6 +12,7 @@ from risk.catalog import load_catalog
 from risk.cli import app
 from risk.engine.assess import assess
 from risk.history import load_history
+from risk.presentation.format import people_phrase
 from risk.problems import InputError
 from risk.settings import Settings
 from tests.engine.helpers import catalog, dep
@@ -145,10 +146,12 @@ def test_people_affected_are_the_largest_service_not_a_sum():
     result = run_scenario(cat, Scenario(down=["a"], duration_hours=6, source="custom"))
     assert result.people_affected_at_least == 9400  # not 14,400, and the lab (up) not counted
     assert result.service_users_affected == 14400
-    assert result.people_text() == "at least 9,400 people (14,400 service-users: a person is counted once per service)"
+    assert people_phrase(result.people_affected_at_least, result.service_users_affected) == (
+        "at least 9,400 people (14,400 service-users: a person is counted once per service)"
+    )
     only = run_scenario(cat, Scenario(down=["b"], duration_hours=6, source="custom"))
     assert only.people_affected_at_least == only.service_users_affected == 700
-    assert only.people_text() == "700 people"
+    assert people_phrase(only.people_affected_at_least, only.service_users_affected) == "700 people"
     again = type(result).model_validate_json(result.model_dump_json())  # computed counts read back
     assert again.people_affected_at_least == 9400
 

@@ -67,7 +67,7 @@ def test_dependency_map_blast_radius(app):
     at = page(app, "dependency_map")
     at.selectbox(key="map_dependency").set_value("nhsmail-adfs").run()
     text = all_text(at)
-    assert "3 services" in text and "27,000 users" in text
+    assert "3 services" in text and "at least 9,400 people (27,000 service-users" in text
 
 
 def test_single_points_of_failure_page(app):
@@ -130,8 +130,9 @@ def test_scenarios_page_answers_the_monday_morning_question(app):
     assert not at.exception
     text = all_text(at).replace("\\", "")  # markdown escapes
     assert "entra-mfa down for 6 h" in text
-    users = [m.value for m in at.metric if m.label == "Users affected"]
-    assert "27,000" in users  # the users of email, Teams and the intranet
+    people = [m.value for m in at.metric if m.label == "People affected, at least"]
+    assert "9,400" in people  # email's users: the same staff use Teams and the intranet
+    assert "27,000 service-users" in text  # email, Teams and the intranet added together, named as such
 
 
 def test_reports_page_offers_every_format(app):

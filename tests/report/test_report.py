@@ -235,3 +235,24 @@ def test_the_executive_summary_is_one_page_a_chair_can_read(nhs, size):
         assert unwanted not in text, unwanted
     for s in report.assessment.services[:20]:
         assert f" {s.id} " not in f" {text} "
+
+
+def test_every_output_puts_money_beside_each_measured_recommendation(nhs):
+    from risk.presentation.format import effect_text
+
+    measured = [r for r in nhs.recommendations.recommendations if r.effect is not None]
+    assert measured and all(r.effect.priced and r.effect.currency == "GBP" for r in measured)
+    phrases = [effect_text(r.effect) for r in measured]
+    assert all("a year in expected downtime cost" in p for p in phrases)
+    html = " ".join(" ".join(html_text(render(nhs, "html")).text).split())
+    pdf = " ".join(pdf_text(render(nhs, "pdf")).split())
+    for phrase in phrases[:3]:
+        assert phrase in html
+        assert phrase.split(" and ")[-1] in pdf  # the PDF table may break the line inside the phrase
+    wb = load_workbook(io.BytesIO(render(nhs, "xlsx")))
+    ws = wb["recommendations"]
+    header = [c.value for c in ws[1]]
+    first = dict(zip(header, next(ws.iter_rows(min_row=2, values_only=True)), strict=True))
+    top = nhs.recommendations.recommendations[0]
+    assert first["risk cut"] == pytest.approx(top.effect.risk_cut)  # the share, as everywhere else
+    assert first["cost saved/yr"] == pytest.approx(top.effect.cost_saved)

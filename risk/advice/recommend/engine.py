@@ -59,7 +59,11 @@ class Effect(BaseModel):
     risk_index_after: float
     risk_reduction: float = Field(description="Risk index before minus after (impact-weighted breaches a year).")
     downtime_hours_saved: float = Field(description="Expected service-hours of downtime saved a year.")
-    cost_saved: float
+    cost_saved: float = Field(
+        description="Expected cost of downtime saved a year (services with an hourly cost), in `currency`."
+    )
+    currency: str = Field(default="GBP", description="ISO 4217 code of cost_saved (the catalog's currency).")
+    priced: bool = Field(default=True, description="False when no service has an hourly cost: no money to show.")
     services: list[ServiceChange] = Field(description="Every service whose figures changed.")
 
     @model_validator(mode="before")
@@ -175,6 +179,8 @@ def _effect(before: Assessment, after: Assessment) -> Effect:
         - sum(s.expected_annual_downtime_hours for s in after.services),
         cost_saved=sum(s.expected_annual_cost for s in before.services)
         - sum(s.expected_annual_cost for s in after.services),
+        currency=before.currency,
+        priced=any(s.hourly_cost is not None for s in before.services),
         services=changes,
     )
 

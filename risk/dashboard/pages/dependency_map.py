@@ -6,7 +6,7 @@ import streamlit as st
 from risk.dashboard import state
 from risk.dashboard.widgets import capped, explain, header, md_escape, selected_points, sidebar
 from risk.presentation.figures import TEMPLATE
-from risk.presentation.format import pct
+from risk.presentation.format import pct, people_phrase
 from risk.presentation.graph import layered_graph, provider_reliance
 from risk.presentation.order import worst_first
 from risk.presentation.theme import PALETTE
@@ -143,7 +143,7 @@ d = a.dependency(chosen)
 victims = set(d.blast_radius.services)
 st.markdown(
     f"If **{md_escape(d.name)}** fails on its own, **{len(victims)} service{'s' if len(victims) != 1 else ''}** "
-    f"go down, affecting **{d.blast_radius.users:,} users**: "
+    f"go down, affecting **{people_phrase(d.blast_radius.people_at_least, d.blast_radius.users)}**: "
     + (
         ", ".join(md_escape(a.service(v).name) for v in d.blast_radius.services)
         or "none (every service has an alternative)"

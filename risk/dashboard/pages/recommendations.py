@@ -9,7 +9,7 @@ from risk.advice.recommend.rules import control_text
 from risk.dashboard import state
 from risk.dashboard.widgets import download_table, explain, header, md_escape, sidebar
 from risk.presentation import figures
-from risk.presentation.format import chance, hours
+from risk.presentation.format import chance, effect_text, hours, money
 from risk.store import STATUSES, Tracking, achieved_cut
 
 cur = sidebar()
@@ -70,6 +70,12 @@ table = pd.DataFrame(
         "#": range(1, len(report.recommendations) + 1),
         "recommendation": [r.title for r in report.recommendations],
         "risk cut": [f"{r.effect.risk_cut:.0%}" if r.effect else "not measured" for r in report.recommendations],
+        f"saved a year ({run.catalog.currency})": [
+            (money(r.effect.cost_saved, r.effect.currency) if r.effect.priced else "not priced")
+            if r.effect
+            else "not measured"
+            for r in report.recommendations
+        ],
         "downtime saved a year": [
             hours(r.effect.downtime_hours_saved) if r.effect else "not measured" for r in report.recommendations
         ],
@@ -138,7 +144,7 @@ st.subheader("Details")
 for n, r in enumerate(report.recommendations, start=1):
     label = f"{n}. {r.title} ({r.id})"
     if r.effect:
-        label += f" — cuts the risk by {r.effect.risk_cut:.0%}"
+        label += f" — {effect_text(r.effect)}"
     with st.expander(label, expanded=n == 1):
         track(r)
         st.markdown(
@@ -200,7 +206,12 @@ if picked:
         help=f"The risk (impact x chance of an outage beyond tolerance, summed) goes from "
         f"{effect.risk_index_before:.2f} to {effect.risk_index_after:.2f}.",
     )
-    m[1].metric("Downtime saved", f"{hours(effect.downtime_hours_saved)}/yr")
+    m[1].metric(
+        "Saved a year",
+        money(effect.cost_saved, effect.currency) if effect.priced else "not priced",
+        help=f"Expected cost of downtime saved a year; {hours(effect.downtime_hours_saved)} of service downtime "
+        "less a year.",
+    )
     m[2].metric(
         "Extreme or high risks",
         after.headlines.extreme_or_high,

@@ -9,6 +9,7 @@ import streamlit as st
 
 from risk.dashboard import state
 from risk.dashboard.widgets import explain, header, md_escape, sidebar
+from risk.presentation.format import people_phrase
 
 cur = sidebar()
 run = state.run(cur)
@@ -90,7 +91,8 @@ for n, p in enumerate(providers):
             st.markdown(
                 f"**{md_escape(d.name)}** (`{d.id}`): {len(d.blast_radius.services)} "
                 f"service{'s' if len(d.blast_radius.services) != 1 else ''}, "
-                f"{d.blast_radius.users:,} users; {d.annual_outages:.2f} outages a year "
+                f"{people_phrase(d.blast_radius.people_at_least, d.blast_radius.users)}; "
+                f"{d.annual_outages:.2f} outages a year "
                 f"({md_escape(where)})"
             )
             st.dataframe(state.table(run, ("spof services", d.id), lambda d=d: _victims(d)), hide_index=True)
