@@ -12,6 +12,7 @@ from risk.dashboard import state
 from risk.engine.assessment import Assessment
 from risk.store import Store, schema
 from tests.dashboard.test_pages import APP, PAGES
+from tests.sockets import DASK_DASHBOARD_PORT, hold
 
 pytest.importorskip("distributed")
 
@@ -29,19 +30,20 @@ def _overview(tmp_path, monkeypatch, jobs: str) -> AppTest:
 @pytest.mark.timeout(300)
 def test_pages_computed_on_dask_show_the_same_figures_and_keep_their_results(tmp_path, monkeypatch):
     inline = {m.label: m.value for m in _overview(tmp_path, monkeypatch, "inline").metric}
-    try:
-        at = _overview(tmp_path, monkeypatch, "dask")
-        assert {m.label: m.value for m in at.metric} == inline
-        at.switch_page(PAGES + "recommendations.py").run()
-        assert not at.exception, at.exception
-        at.switch_page(PAGES + "scenarios.py").run()
-        assert not at.exception, at.exception
-        at.switch_page(PAGES + "reports.py").run()  # the report pack is a job too
-        assert not at.exception, at.exception
-        assert at.get("download_button"), "the Reports page offers no file"
-    finally:
-        jobs = state._jobs_for(None, 1)
-        jobs.close()
+    with hold(DASK_DASHBOARD_PORT):  # beside a running `make run`, which holds Dask's default port
+        try:
+            at = _overview(tmp_path, monkeypatch, "dask")
+            assert {m.label: m.value for m in at.metric} == inline
+            at.switch_page(PAGES + "recommendations.py").run()
+            assert not at.exception, at.exception
+            at.switch_page(PAGES + "scenarios.py").run()
+            assert not at.exception, at.exception
+            at.switch_page(PAGES + "reports.py").run()  # the report pack is a job too
+            assert not at.exception, at.exception
+            assert at.get("download_button"), "the Reports page offers no file"
+        finally:
+            jobs = state._jobs_for(None, 1)
+            jobs.close()
     # The workspace holds what the jobs computed, under the Run's fingerprint, for the next user or a restart.
     store = Store(f"sqlite:///{tmp_path / 'dask.sqlite'}")
     with store.engine.connect() as db:
