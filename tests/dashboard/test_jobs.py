@@ -51,3 +51,21 @@ def test_pages_computed_on_dask_show_the_same_figures_and_keep_their_results(tmp
     assert {k for k, _ in rows} == {"assessment", "recommendations"}
     assessment = Assessment.model_validate_json(next(p for k, p in rows if k == "assessment"))
     assert assessment.headlines.services == 8
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("page", ["overview.py", "reports.py"])
+def test_a_plain_remote_scheduler_is_refused_on_the_page_with_what_to_set(tmp_path, monkeypatch, page):
+    """LYNCHPIN_SCHEDULER=tcp://... without LYNCHPIN_SCHEDULER_INSECURE: no connection is tried, and the page
+    that needs a job (an assessment, a report pack) says what to set instead of showing a traceback."""
+    monkeypatch.setenv("LYNCHPIN_SCHEDULER", "tcp://127.0.0.1:9")
+    at = _overview(tmp_path, monkeypatch, "dask") if page == "overview.py" else None
+    if at is None:
+        monkeypatch.setenv("LYNCHPIN_JOBS", "inline")  # the assessment first, in-process, then the report as a job
+        at = _overview(tmp_path, monkeypatch, "inline")
+        monkeypatch.setenv("LYNCHPIN_JOBS", "dask")
+        at.switch_page(PAGES + page).run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == ["The server's settings stop this work (a matter for whoever runs the server):"]
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")  # unescaped from Markdown
+    assert "without TLS" in text and "LYNCHPIN_SCHEDULER_INSECURE=1" in text, text
