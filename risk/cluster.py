@@ -140,6 +140,13 @@ def remote_security(address: str, config: ServerConfig) -> Security:
     ]
     if unreadable:
         raise InputError(unreadable)
+    cert = files["LYNCHPIN_SCHEDULER_TLS_CERT"]
+    if not files["LYNCHPIN_SCHEDULER_TLS_KEY"] and "PRIVATE KEY-----" not in Path(cert).read_text(errors="replace"):
+        raise InputError([Problem(
+            "LYNCHPIN_SCHEDULER_TLS_KEY is not set and the certificate file holds no private key",
+            Location("LYNCHPIN_SCHEDULER_TLS_CERT", path=cert),
+            "set LYNCHPIN_SCHEDULER_TLS_KEY to the PEM file of the certificate's private key",
+        )])
     security = Security(
         require_encryption=True,
         tls_ca_file=files["LYNCHPIN_SCHEDULER_TLS_CA_FILE"],

@@ -203,8 +203,16 @@ def test_a_tls_remote_scheduler_needs_the_ca_and_the_certificate(credentials):
 def test_tls_files_that_are_not_a_certificate_and_key_are_named(credentials, tmp_path):
     junk = tmp_path / "junk.pem"
     junk.write_text("not a certificate")
-    text = _refusal("tls://h:8786", scheduler_tls_ca_file=credentials["ca"], scheduler_tls_cert=str(junk))
-    assert "the TLS files for the scheduler cannot be used" in text
+    tls = {"scheduler_tls_ca_file": credentials["ca"], "scheduler_tls_key": credentials["key"]}
+    assert "the TLS files for the scheduler cannot be used" in _refusal(
+        "tls://h:8786", **tls, scheduler_tls_cert=str(junk)
+    )
+    text = _refusal("tls://h:8786", scheduler_tls_ca_file=credentials["ca"], scheduler_tls_cert=credentials["cert"])
+    assert "LYNCHPIN_SCHEDULER_TLS_KEY is not set and the certificate file holds no private key" in text
+    both = tmp_path / "both.pem"  # a certificate with its key in the same file needs no LYNCHPIN_SCHEDULER_TLS_KEY
+    both.write_text(Path(credentials["cert"]).read_text() + Path(credentials["key"]).read_text())
+    security = remote_security("tls://h:8786", _config(scheduler_tls_ca_file=credentials["ca"], scheduler_tls_cert=str(both)))
+    assert security.require_encryption and security.tls_client_cert == str(both)
 
 
 def test_jobs_refuse_a_plain_remote_scheduler_before_connecting(monkeypatch):
