@@ -5,8 +5,8 @@ can run any Python function there, with the server's environment (its database U
 
 - **Mutual TLS with credentials made at start-up.** The local cluster's scheduler, workers and nannies use
   `distributed.Security.temporary()`: a key and a self-signed certificate made in memory when the cluster
-  starts, never written to disk (the Python `ssl` module reads them from a private temporary directory
-  for an instant), and handed to the worker processes through the pipe that starts them. Every listener
+  starts (written only for an instant to a private temporary directory, for Python's `ssl` to read, and
+  not kept on disk), and handed to the worker processes through the pipe that starts them. Every listener
   accepts only a peer presenting that certificate (`ssl.CERT_REQUIRED`), so a client without it (a plain
   `tcp://` one, or one with its own certificate) is refused before it can send a message. Processes running
   as the server's own OS user can read its memory and are not kept out by this; other users are.
