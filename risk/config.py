@@ -62,9 +62,29 @@ class ServerConfig(BaseSettings):
     )
     scheduler: str | None = Field(
         default=None,
-        description="Address of a Dask scheduler (tcp://host:8786) that runs the heavy work (assessments, "
+        description="Address of a Dask scheduler (tls://host:8786) that runs the heavy work (assessments, "
         "recommendations, reports) when one machine is not enough. Default: a local Dask cluster started "
-        "with the server, one worker process per core.",
+        "with the server, one worker process per core (TLS on 127.0.0.1 with credentials made at start-up).",
+    )
+    scheduler_tls_ca_file: str | None = Field(
+        default=None,
+        description="PEM file of the certificate authority of the remote scheduler's cluster (its own, used for "
+        "nothing else: every certificate it signed is let in). Needed for a tls:// LYNCHPIN_SCHEDULER.",
+    )
+    scheduler_tls_cert: str | None = Field(
+        default=None,
+        description="PEM file of this server's certificate for the remote scheduler, signed by that authority. "
+        "Needed for a tls:// LYNCHPIN_SCHEDULER.",
+    )
+    scheduler_tls_key: str | None = Field(
+        default=None,
+        description="PEM file of the private key of LYNCHPIN_SCHEDULER_TLS_CERT (not needed when that file "
+        "holds the key too).",
+    )
+    scheduler_insecure: bool = Field(
+        default=False,
+        description="Allow a LYNCHPIN_SCHEDULER without TLS (tcp://). Anyone who reaches such a scheduler runs "
+        "code on its workers with this server's data: only where that risk is accepted.",
     )
     workers: int | None = Field(
         default=None,

@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from risk.config import server_config
 from risk.run import Run
 
 __all__ = ["KINDS", "Jobs", "Job", "job_key", "work", "report_pack"]
@@ -124,7 +125,8 @@ class Job:
 
 class Jobs:
     """The server's connection to Dask: a local cluster of worker processes (one per core unless `workers`
-    says otherwise), or the scheduler at `address`. Started on first use, stopped with the process."""
+    says otherwise) that lets in only this server (risk.cluster), or the scheduler at `address` with the
+    TLS files of the settings. Started on first use, stopped with the process."""
 
     def __init__(self, address: str | None = None, workers: int | None = None, processes: bool = True):
         self.address, self.workers, self.processes = address, workers, processes
@@ -134,28 +136,26 @@ class Jobs:
 
     @property
     def client(self):
+        """The connection, made on first use. A remote scheduler that is not secured as the settings require
+        is refused here with an InputError saying what to set (risk.cluster.remote_security)."""
         with self._lock:
             if self._client is None:
                 import dask
-                from distributed import Client, LocalCluster
+                from distributed import Client
+
+                from risk.cluster import local_cluster, remote_security
 
                 # The scheduler of a local cluster runs in the server process: keep its housekeeping light
                 # (Dask's defaults tick every 20 ms and sample the system every 0.5 s, for its own dashboard).
                 dask.config.set(QUIET)
                 if self.address:
-                    self._client = Client(self.address, set_as_default=False)
+                    security = remote_security(self.address, server_config())
+                    self._client = Client(self.address, security=security, set_as_default=False)
                 else:
-                    # Loopback only, and no web UI: nothing listens that the operator did not ask for.
-                    where = {"host": "127.0.0.1"} if self.processes else {}
-                    self._cluster = LocalCluster(
-                        n_workers=self.workers or os.cpu_count() or 1,
-                        threads_per_worker=1,
-                        processes=self.processes,
-                        dashboard_address=None,
-                        silence_logs=40,
-                        **where,
-                    )
-                    self._client = Client(self._cluster, set_as_default=False)
+                    # Only the server gets in (TLS with credentials made now), on 127.0.0.1, and no HTTP:
+                    # nothing listens that the operator did not ask for (risk.cluster).
+                    self._cluster = local_cluster(self.workers or os.cpu_count() or 1, self.processes)
+                    self._client = Client(self._cluster, security=self._cluster.security, set_as_default=False)
                     atexit.register(self.close)  # the worker processes stop with the server
             return self._client
 

@@ -12,15 +12,19 @@ from risk.jobs import Jobs, job_key, work
 from risk.problems import InputError, Location, Problem
 from risk.run import Run
 from tests.paths import DEFAULT_CATALOG
+from tests.sockets import DASK_DASHBOARD_PORT, hold
 
 pytest.importorskip("distributed")
 
 
 @pytest.fixture(scope="module")
 def jobs():
-    j = Jobs(workers=1, processes=False)  # threads in this process: the scheduler's state can be inspected
-    yield j
-    j.close()
+    """Threads in this process (the scheduler's state can be inspected), with Dask's default HTTP port held
+    as a running `make run` would: the cluster binds no port of its own choosing (tests/test_jobs_security.py)."""
+    with hold(DASK_DASHBOARD_PORT):
+        j = Jobs(workers=1, processes=False)
+        yield j
+        j.close()
 
 
 def _run(years: int = 400) -> Run:

@@ -32,6 +32,7 @@ LAYERS = {
     "compare": 6,
     "report": 7,
     "jobs": 7,
+    "cluster": 7,
     "interchange": 7,
     "store": 7,
     "cli": 8,

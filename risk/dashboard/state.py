@@ -350,7 +350,10 @@ def _or_stop(compute):
     try:
         return compute()
     except InputError as exc:
-        st.error("This catalog cannot be assessed with the settings in use:")
+        if all(p.location.file.startswith("LYNCHPIN_") for p in exc.problems):  # the server's own settings
+            st.error("The server's settings stop this work (a matter for whoever runs the server):")
+        else:
+            st.error("This catalog cannot be assessed with the settings in use:")
         for p in exc.problems:
             st.markdown(f"- {md_escape(p.message)}" + (f" — {md_escape(p.hint)}" if p.hint else ""))
         st.stop()
@@ -573,8 +576,10 @@ def _report(r: Run, key: str, decided: dict, previous):
         from risk.jobs import report_pack
 
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-        job = jobs.submit_call("report", f"lynchpin-report-{r.fingerprint}-{digest}", report_pack, r, decided, previous)
-        pack = _or_stop(lambda: _wait(job, "Preparing the reports..."))
+        job_key = f"lynchpin-report-{r.fingerprint}-{digest}"  # submitted inside _or_stop: a refused scheduler
+        pack = _or_stop(  # (risk.cluster.remote_security) is a message on the page, not a traceback
+            lambda: _wait(jobs.submit_call("report", job_key, report_pack, r, decided, previous), "Preparing the reports...")
+        )
     r.keep_view(name, pack)
     _runs().resize(r.fingerprint)
     return pack

@@ -12,6 +12,7 @@ from risk.dashboard import state
 from risk.engine.assessment import Assessment
 from risk.store import Store, schema
 from tests.dashboard.test_pages import APP, PAGES
+from tests.sockets import DASK_DASHBOARD_PORT, hold
 
 pytest.importorskip("distributed")
 
@@ -29,19 +30,20 @@ def _overview(tmp_path, monkeypatch, jobs: str) -> AppTest:
 @pytest.mark.timeout(300)
 def test_pages_computed_on_dask_show_the_same_figures_and_keep_their_results(tmp_path, monkeypatch):
     inline = {m.label: m.value for m in _overview(tmp_path, monkeypatch, "inline").metric}
-    try:
-        at = _overview(tmp_path, monkeypatch, "dask")
-        assert {m.label: m.value for m in at.metric} == inline
-        at.switch_page(PAGES + "recommendations.py").run()
-        assert not at.exception, at.exception
-        at.switch_page(PAGES + "scenarios.py").run()
-        assert not at.exception, at.exception
-        at.switch_page(PAGES + "reports.py").run()  # the report pack is a job too
-        assert not at.exception, at.exception
-        assert at.get("download_button"), "the Reports page offers no file"
-    finally:
-        jobs = state._jobs_for(None, 1)
-        jobs.close()
+    with hold(DASK_DASHBOARD_PORT):  # beside a running `make run`, which holds Dask's default port
+        try:
+            at = _overview(tmp_path, monkeypatch, "dask")
+            assert {m.label: m.value for m in at.metric} == inline
+            at.switch_page(PAGES + "recommendations.py").run()
+            assert not at.exception, at.exception
+            at.switch_page(PAGES + "scenarios.py").run()
+            assert not at.exception, at.exception
+            at.switch_page(PAGES + "reports.py").run()  # the report pack is a job too
+            assert not at.exception, at.exception
+            assert at.get("download_button"), "the Reports page offers no file"
+        finally:
+            jobs = state._jobs_for(None, 1)
+            jobs.close()
     # The workspace holds what the jobs computed, under the Run's fingerprint, for the next user or a restart.
     store = Store(f"sqlite:///{tmp_path / 'dask.sqlite'}")
     with store.engine.connect() as db:
@@ -49,3 +51,21 @@ def test_pages_computed_on_dask_show_the_same_figures_and_keep_their_results(tmp
     assert {k for k, _ in rows} == {"assessment", "recommendations"}
     assessment = Assessment.model_validate_json(next(p for k, p in rows if k == "assessment"))
     assert assessment.headlines.services == 8
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("page", ["overview.py", "reports.py"])
+def test_a_plain_remote_scheduler_is_refused_on_the_page_with_what_to_set(tmp_path, monkeypatch, page):
+    """LYNCHPIN_SCHEDULER=tcp://... without LYNCHPIN_SCHEDULER_INSECURE: no connection is tried, and the page
+    that needs a job (an assessment, a report pack) says what to set instead of showing a traceback."""
+    monkeypatch.setenv("LYNCHPIN_SCHEDULER", "tcp://127.0.0.1:9")
+    at = _overview(tmp_path, monkeypatch, "dask") if page == "overview.py" else None
+    if at is None:
+        monkeypatch.setenv("LYNCHPIN_JOBS", "inline")  # the assessment first, in-process, then the report as a job
+        at = _overview(tmp_path, monkeypatch, "inline")
+        monkeypatch.setenv("LYNCHPIN_JOBS", "dask")
+        at.switch_page(PAGES + page).run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == ["The server's settings stop this work (a matter for whoever runs the server):"]
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")  # unescaped from Markdown
+    assert "without TLS" in text and "LYNCHPIN_SCHEDULER_INSECURE=1" in text, text
