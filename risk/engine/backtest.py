@@ -60,6 +60,7 @@ __all__ = [
     "thinned_pmf",
     "fit_pooled_negbin",
     "bootstrap_interval",
+    "paired_difference",
 ]
 
 SCORE = "log score: mean natural-log predictive probability per unit-year (higher is better)"
@@ -183,6 +184,16 @@ def bootstrap_interval(
     return float(low), float(high)
 
 
+def paired_difference(a: LevelScore, b: LevelScore, seed: int) -> Difference:
+    """The model under one setup (a) minus the model under another (b), unit by unit on the same units (a
+    setup does not change which units are scored), with the bootstrap interval: is a setting better?"""
+    if [u.unit for u in a.units] != [u.unit for u in b.units]:
+        raise ValueError("the two backtests scored different units")
+    diffs = [x.model_log_score - y.model_log_score for x, y in zip(a.units, b.units, strict=True)]
+    low, high = bootstrap_interval(diffs, seed)
+    return Difference("other setup", float(np.mean(diffs)), low, high)
+
+
 def _lognormal_log_density(hours: float, mu: float, sigma: float) -> float:
     z = (math.log(hours) - mu) / sigma
     return -math.log(hours * sigma * math.sqrt(2 * math.pi)) - z * z / 2
@@ -248,8 +259,22 @@ class LevelScore:
     pooled_negbin_log_score: float
     differences: list[Difference]
 
+    def by_source(self) -> dict[str, dict[str, float]]:
+        """The mean scores of the units whose model rate came from each source (history, default)."""
+        out = {}
+        for source in sorted({u.source for u in self.units}):
+            units = [u for u in self.units if u.source == source]
+            out[source] = {
+                "units": len(units),
+                "model_log_score": float(np.mean([u.model_log_score for u in units])),
+                "pooled_poisson_log_score": float(np.mean([u.pooled_poisson_log_score for u in units])),
+                "pooled_negbin_log_score": float(np.mean([u.pooled_negbin_log_score for u in units])),
+            }
+        return out
+
     def to_dict(self) -> dict:
         out = {k: v for k, v in asdict(self).items() if k not in ("units", "differences")}
+        out["by_source"] = self.by_source()
         out["differences"] = [asdict(d) | {"verdict": d.verdict} for d in self.differences]
         out["units"] = [asdict(u) for u in self.units]
         return out
@@ -363,7 +388,7 @@ def _level(
     exposure: float,
     cut: datetime,
     years: int,
-    settings: Settings,
+    score_weights: Mapping[str, float],
     seed: int,
 ) -> LevelScore:
     trained = [sum(weights[r.id] for r in u.train) for u in units]
@@ -373,7 +398,7 @@ def _level(
     scores: list[UnitScore] = []
     for u, n in zip(units, trained, strict=True):
         counts = _year_counts(u.test, cut, years)
-        pmfs = [thinned_pmf(c, settings.severity_weights) for c in counts]
+        pmfs = [thinned_pmf(c, score_weights) for c in counts]
         model = sum(expected_log_score(pmf, u.model) for pmf in pmfs) / years
         poisson = sum(expected_log_score(pmf, lambda k: poisson_log_pmf(k, pooled)) for pmf in pmfs) / years
         negbin = sum(expected_log_score(pmf, lambda k: negbin_log_pmf(k, alpha, p_pooled)) for pmf in pmfs) / years
@@ -453,12 +478,16 @@ def backtest(
     aliases: AliasTable | None = None,
     catalogs: Mapping[str, Catalog] | None = None,
     seed: int | None = None,
+    score_weights: Mapping[str, float] | None = None,
 ) -> Backtest:
     """Score the model and both baselines on every whole year after `until` that the records cover, at
     provider level and (with `catalogs`, by default the three bundled examples; {} for none) at
-    catalog-dependency level; `seed` (default settings.seed) seeds the bootstrap."""
+    catalog-dependency level; `seed` (default settings.seed) seeds the bootstrap. `score_weights` (default:
+    the settings' severity weights) say how a scored year's records count; giving them apart from the
+    settings holds the target fixed while the weights the model is fitted with vary."""
     settings = settings or Settings()
     seed = settings.seed if seed is None else seed
+    score_weights = dict(settings.severity_weights if score_weights is None else score_weights)
     table = aliases or load_aliases()
     cut = until if isinstance(until, datetime) else datetime.combine(until, datetime.min.time(), tzinfo=UTC)
     cut = cut if cut.tzinfo else cut.replace(tzinfo=UTC)
@@ -509,7 +538,7 @@ def backtest(
             )
         )
     unseen = sorted(names[p] for p in later if p not in by_provider)
-    provider_level = _level("provider", units, unseen, weights, exposure, cut, test_years, settings, seed)
+    provider_level = _level("provider", units, unseen, weights, exposure, cut, test_years, score_weights, seed)
 
     durations = []
     provider_durations = []
@@ -549,7 +578,9 @@ def backtest(
             dep_units.append(_Unit(name, st.source, hits, hit_later, model, st.annual_outages))
             dep_durations.append((_known(hit_later), st.mu, st.sigma))
     if dep_units:
-        dependency_level = _level("dependency", dep_units, excluded, weights, exposure, cut, test_years, settings, seed)
+        dependency_level = _level(
+            "dependency", dep_units, excluded, weights, exposure, cut, test_years, score_weights, seed
+        )
         durations.append(_durations("dependency", dep_durations, fit.mu, fit.sigma, seed))
     return Backtest(
         train_until=cut.date().isoformat(),
@@ -561,6 +592,7 @@ def backtest(
             "severity_weights": dict(settings.severity_weights),
             "recency_half_life_years": settings.recency_half_life_years,
             "default_annual_outages": settings.default_annual_outages,
+            "score_weights": score_weights,
         },
         seed=seed,
         provider=provider_level,
