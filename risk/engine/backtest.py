@@ -33,6 +33,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +64,7 @@ __all__ = [
     "paired_difference",
 ]
 
-SCORE = "log score: mean natural-log predictive probability per unit-year (higher is better)"
+SCORE = "the log score, the mean natural-log predictive probability per unit-year (higher is better)"
 #: Bootstrap resamples and the interval's coverage.
 RESAMPLES = 2000
 LEVEL = 0.95
@@ -533,7 +534,7 @@ def backtest(
                 "history",
                 by_provider[provider],
                 later.get(provider, []),
-                lambda k, shape=shape: negbin_log_pmf(k, shape, p_model),
+                partial(negbin_log_pmf, r=shape, p=p_model),
                 shape / model_exposure,
             )
         )
@@ -569,10 +570,10 @@ def backtest(
                 continue
             st = stats[d.id]
             if st.rate_shape and st.rate_years:
-                r_shape, p_dep = st.rate_shape, st.rate_years / (st.rate_years + 1)
-                model = lambda k, r=r_shape, p=p_dep: negbin_log_pmf(k, r, p)  # noqa: E731
+                model = partial(negbin_log_pmf, r=st.rate_shape, p=st.rate_years / (st.rate_years + 1))
             else:
-                model = lambda k, rate=st.annual_outages, s=st.rate_log_sd: poisson_lognormal_log_pmf(k, rate, s)  # noqa: E731
+                rate = max(st.annual_outages, _MIN_RATE)
+                model = partial(poisson_lognormal_log_pmf, rate=rate, log_sd=st.rate_log_sd)
             hits = [r for r in by_provider[provider] if matches(r, d, table)]
             hit_later = [r for r in later.get(provider, []) if matches(r, d, table)]
             dep_units.append(_Unit(name, st.source, hits, hit_later, model, st.annual_outages))

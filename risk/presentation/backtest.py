@@ -37,7 +37,7 @@ def verdict_lines(result: Backtest) -> list[str]:
             if d.verdict == "model better":
                 text = f"the model beats the {d.baseline}"
             elif d.verdict == "baseline better":
-                text = f"the model LOSES to the {d.baseline}: the pooled forecast is the better one here"
+                text = f"the model loses to the {d.baseline}: the pooled forecast is the better one here"
             else:
                 text = f"the model does not clearly beat the {d.baseline} (the interval contains 0)"
             lines.append(f"{level.level.capitalize()} level: {text}, {difference_text(d)} per unit-year.")
@@ -46,7 +46,7 @@ def verdict_lines(result: Backtest) -> list[str]:
         if d.verdict == "model better":
             text = "the fitted lognormals beat the pooled one"
         elif d.verdict == "baseline better":
-            text = "the fitted lognormals LOSE to the pooled one"
+            text = "the fitted lognormals lose to the pooled one"
         else:
             text = "no clear difference between the fitted lognormals and the pooled one"
         lines.append(f"Durations, {dur.level} level: {text}, {difference_text(d)} per duration.")

@@ -64,6 +64,8 @@ def two_providers(extra=()):
 
 
 T = 548 / YEAR_DAYS  # 2020-01-01 to 2021-07-02
+#: The hand-worked cases count every record in the window alike and state the no-data default.
+PLAIN = Settings(recency_half_life_years=None, default_annual_outages=2.0)
 
 
 # -- closed forms ------------------------------------------------------------------------------------------
@@ -149,7 +151,7 @@ def test_bootstrap_interval_is_deterministic_per_seed():
 
 
 def test_hand_worked_provider_level_model_and_both_baselines():
-    result = backtest(two_providers(), date(2022, 1, 1), catalogs={})
+    result = backtest(two_providers(), date(2022, 1, 1), PLAIN, catalogs={})
     assert result.test_years == 1 and result.dependency is None
     level = result.provider
     busy = next(u for u in level.units if u.unit == "Busy")
@@ -175,13 +177,28 @@ def test_hand_worked_provider_level_model_and_both_baselines():
     assert poisson.low <= poisson.mean <= poisson.high
 
 
+def test_recency_weighting_hand_worked():
+    # Half-life 2 years: each training record weighs 2^(-age / 2), age before the last training record
+    # (2021-07-02), and the exposure is 2 / ln 2 (1 - 2^(-T / 2)).
+    h = 2.0
+    result = backtest(two_providers(), date(2022, 1, 1), Settings(recency_half_life_years=h), catalogs={})
+    exposure = h / math.log(2) * (1 - 2 ** (-T / h))
+    assert result.provider.exposure_years == pytest.approx(exposure)
+    w = 2 ** (-(548 / YEAR_DAYS) / h) + 2 ** (-(182 / YEAR_DAYS) / h)
+    busy = next(u for u in result.provider.units if u.unit == "Busy")
+    assert busy.train_weighted == pytest.approx(w)
+    assert busy.model_log_score == pytest.approx(negbin_log_pmf(1, 0.5 + w, exposure / (exposure + 1)))
+    pooled = (w + 1.0) / (2 * exposure)  # Quiet's record is the last one: age 0, weight 1
+    assert busy.pooled_poisson_log_score == pytest.approx(math.log(pooled) - pooled)
+
+
 def test_a_partial_outage_is_scored_as_its_thinned_count():
     # A partial outage in the scored year hits with probability 0.5: the year scores 0.5 log f(0) + 0.5 log f(1).
     records = two_providers([rec("q3", "Quiet", "2022-05-01", severity="partial")])
-    quiet = next(u for u in backtest(records, date(2022, 1, 1), catalogs={}).provider.units if u.unit == "Quiet")
+    quiet = next(u for u in backtest(records, date(2022, 1, 1), PLAIN, catalogs={}).provider.units if u.unit == "Quiet")
     p = T / (T + 1)
     assert quiet.model_log_score == pytest.approx(0.5 * negbin_log_pmf(0, 1.5, p) + 0.5 * negbin_log_pmf(1, 1.5, p))
-    everything = Settings(severity_weights={"major": 1, "partial": 1, "degraded": 1})
+    everything = PLAIN.model_copy(update={"severity_weights": {"major": 1, "partial": 1, "degraded": 1}})
     quiet = next(
         u for u in backtest(records, date(2022, 1, 1), everything, catalogs={}).provider.units if u.unit == "Quiet"
     )
@@ -227,7 +244,7 @@ def _catalog():
 
 def test_dependency_level_scores_the_model_through_the_matching():
     records = two_providers([rec("l1", "Late", "2022-02-01"), rec("n1", "Busy", "2022-06-01", product="New")])
-    result = backtest(records, date(2022, 1, 1), catalogs={"t": _catalog()})
+    result = backtest(records, date(2022, 1, 1), PLAIN, catalogs={"t": _catalog()})
     level = result.dependency
     # 'l' is on a provider first seen after the cut-off: not scored.
     assert [u.unit for u in level.units] == ["t/a", "t/n"] and level.excluded == ["t/l"]
@@ -242,7 +259,9 @@ def test_dependency_level_scores_the_model_through_the_matching():
     assert n.model_log_score == pytest.approx(poisson_lognormal_log_pmf(1, 2.0, s))
     pooled = 2 / (2 * T)
     assert n.pooled_poisson_log_score == pytest.approx(math.log(pooled) - pooled)
-    lower = backtest(records, date(2022, 1, 1), Settings(default_annual_outages=0.5), catalogs={"t": _catalog()})
+    lower = backtest(
+        records, date(2022, 1, 1), PLAIN.model_copy(update={"default_annual_outages": 0.5}), catalogs={"t": _catalog()}
+    )
     assert lower.dependency.units[1].model_log_score == pytest.approx(poisson_lognormal_log_pmf(1, 0.5, s))
     assert lower.dependency.units[0].model_log_score == pytest.approx(a.model_log_score)
 
