@@ -83,7 +83,12 @@ def render_backtest(result: Backtest, console, units: str = "provider") -> None:
             str(len(level.units)),
             f"{level.model_log_score:.3f}",
             f"{level.pooled_poisson_log_score:.3f} (rate {level.pooled_rate:.2f}/yr)",
-            f"{level.pooled_negbin_log_score:.3f} (Gamma {level.negbin_alpha:.3g}, {level.negbin_beta:.3g})",
+            f"{level.pooled_negbin_log_score:.3f} "
+            + (
+                f"(Gamma {level.negbin_alpha:.3g}, {level.negbin_beta:.3g})"
+                if level.negbin_alpha < 1e4
+                else "(no extra spread: the Poisson)"
+            ),
             *(difference_text(d) for d in level.differences),
         )
     console.print(table)
