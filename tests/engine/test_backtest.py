@@ -358,3 +358,27 @@ def test_a_bad_settings_file_is_a_located_problem(tmp_path):
     path.write_text("[1, 2", encoding="utf-8")
     result = runner.invoke(app, ["backtest", "--until", "2022-01-01", "--settings", str(path)])
     assert result.exit_code == 2 and "not YAML or JSON" in result.output
+
+
+def test_verdict_needs_the_whole_interval_on_one_side_of_zero():
+    from risk.engine.backtest import Difference
+
+    assert Difference("b", 0.1, 0.0, 0.2).verdict == "no clear difference"  # on the threshold
+    assert Difference("b", 0.1, 1e-12, 0.2).verdict == "model better"
+    assert Difference("b", -0.1, -0.2, 0.0).verdict == "no clear difference"
+    assert Difference("b", -0.1, -0.2, -1e-12).verdict == "baseline better"
+
+
+def test_cli_lists_the_dependency_units_and_says_when_the_model_loses(tmp_path):
+    from risk.engine.backtest import Difference
+    from risk.presentation.backtest import verdict_lines
+
+    result = runner.invoke(app, ["backtest", "--until", "2022-01-01", "--units", "dependency"])
+    assert result.exit_code == 0, result.output
+    assert "nhs-acute-trust/entra-mfa" in result.output and "By dependency" in result.output
+    assert runner.invoke(app, ["backtest", "--until", "2022-01-01", "--units", "all"]).exit_code == 2
+    plain = backtest(two_providers(), date(2022, 1, 1), PLAIN, catalogs={})
+    losing = Difference("pooled Poisson", -0.2, -0.3, -0.1)
+    level = plain.provider.__class__(**{**plain.provider.__dict__, "differences": [losing]})
+    lines = verdict_lines(plain.__class__(**{**plain.__dict__, "provider": level}))
+    assert lines[0].startswith("Provider level: the model loses to the pooled Poisson")
