@@ -446,14 +446,79 @@ def why(
         out.print(line, markup=False, highlight=False)
 
 
+def _read_settings(path: Path):
+    """Settings from a YAML or JSON file: a mapping of setting names (docs/methodology.md, "Settings"), or a
+    catalog-style `settings:` block. Unknown names and bad values are located problems, never a traceback."""
+    import yaml
+    from pydantic import ValidationError
+
+    from risk.problems import Location
+    from risk.settings import Settings
+
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(
+            [Problem(f"cannot read the settings file: {exc.strerror}", Location(str(path)), "check the path")]
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(
+            [
+                Problem(
+                    f"not YAML or JSON: {getattr(exc, 'problem', None) or exc}",
+                    Location(str(path), line=mark.line + 1 if mark else None),
+                    "write one setting a line, e.g. recency_half_life_years: 2",
+                )
+            ]
+        ) from None
+    if isinstance(doc, dict) and set(doc) == {"settings"}:
+        doc = doc["settings"]
+    if doc is None:
+        doc = {}
+    if not isinstance(doc, dict):
+        raise InputError(
+            [
+                Problem(
+                    "a settings file must be a mapping of names to values",
+                    Location(str(path)),
+                    "e.g. recency_half_life_years: 2",
+                )
+            ]
+        )
+    try:
+        return Settings.model_validate(doc)
+    except ValidationError as exc:
+        raise InputError(
+            [
+                Problem(
+                    e["msg"] if e["type"] != "extra_forbidden" else "not a setting",
+                    Location(str(path), path=".".join(str(p) for p in e["loc"]) or "settings"),
+                    "see the settings table in docs/methodology.md",
+                )
+                for e in exc.errors()
+            ]
+        ) from None
+
+
 @app.command()
 @_refusing_bad_input
 def backtest(
     until: Annotated[str, typer.Option("--until", help="Fit on records before this date (YYYY-MM-DD).")],
     outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
+    settings_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--settings", help="YAML or JSON settings to backtest (half-life, severity weights, prior, default rate)."
+        ),
+    ] = None,
+    units: Annotated[
+        str, typer.Option("--units", help="Which units to list: provider, dependency or none.")
+    ] = "provider",
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
-    """Score the outage-rate model: fit on records before a date, forecast each provider's later years."""
+    """Score the outage model against two pooled baselines: fit on records before a date, forecast the whole
+    years after, at provider and catalog-dependency level (the bundled examples), with bootstrap intervals."""
     from datetime import date
 
     from risk.engine.backtest import backtest as run_backtest
@@ -463,37 +528,22 @@ def backtest(
     except ValueError:
         err.print(f"--until '{until}' is not a date; write YYYY-MM-DD, e.g. 2022-01-01")
         raise typer.Exit(2) from None
+    if units not in ("provider", "dependency", "none"):
+        err.print("--units must be provider, dependency or none")
+        raise typer.Exit(2)
+    fmt = _format(fmt, False)
+    settings = _read_settings(settings_file) if settings_file is not None else None
     history = read_outages(default_history_paths() + list(outages or []))
     _print_problems(history.problems)
     if not history.ok:
         raise typer.Exit(2)
-    result = run_backtest(history.records, cut)
+    result = run_backtest(history.records, cut, settings)
     if fmt == "json":
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
         return
-    from rich.table import Table
+    from risk.presentation.backtest import render_backtest
 
-    table = Table(
-        title=f"Backtest: fitted on {result.train_years:.1f} years before {result.train_until}, scored on "
-        f"the {result.test_years} whole year(s) after",
-        title_justify="left",
-    )
-    for column in ("provider", "records before", "forecast / yr", "recorded per year after", "model", "baseline"):
-        table.add_column(column)
-    for p in sorted(result.providers, key=lambda p: -p.train_records - sum(p.test_counts)):
-        table.add_row(
-            p.provider,
-            str(p.train_records),
-            f"{p.forecast_per_year:.2f}",
-            ", ".join(map(str, p.test_counts)),
-            f"{p.model_log_score:.2f}",
-            f"{p.baseline_log_score:.2f}",
-        )
-    out.print(table)
-    out.print(
-        f"Mean log predictive score per provider-year (higher is better): model {result.model_log_score:.3f}, "
-        f"baseline (one pooled rate {result.pooled_rate:.2f} a year) {result.baseline_log_score:.3f}."
-    )
+    render_backtest(result, out.console, units)
 
 
 @app.command()

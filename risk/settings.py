@@ -73,16 +73,20 @@ class Settings(BaseModel):
         description="Chance (0 to 1) that a recorded outage of each severity hits this organisation.",
     )
     recency_half_life_years: float | None = Field(
-        default=None,
+        default=3.0,
         gt=0,
         le=100,
-        description="Weight each record by 2^(-age / half-life) so recent outages count more (years; none: no weighting).",
+        description="Weight each record by 2^(-age / half-life) so recent outages count more (years; none: no "
+        "weighting). 3 years: chosen by the backtest (docs/methodology.md, 'Backtest').",
     )
     min_records_for_own_duration_fit: Count = Field(
         default=3, ge=2, le=1000, description="Known durations needed for a dependency's own duration fit."
     )
     default_annual_outages: float = Field(
-        default=2.0, ge=0, le=1000, description="Conservative outage rate for a dependency with no data at all."
+        default=0.5,
+        ge=0,
+        le=1000,
+        description="Outage rate for a dependency with no data at all (0.5 a year: chosen by the backtest).",
     )
     default_mean_outage_hours: float = Field(
         default=4.0, gt=0, le=8760, description="Mean outage for a no-data dependency (hours, at most a year)."

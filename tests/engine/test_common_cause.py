@@ -159,4 +159,4 @@ def test_recency_weighting_counts_recent_records_more():
     age = (fit.end - datetime.fromisoformat("2020-01-01T00:00:00+00:00")).days / 365
     assert weights["a"] == pytest.approx(2 ** (-age / 2), rel=1e-3)
     assert exposure_years(fit, settings) == pytest.approx(2 / math.log(2) * (1 - 2 ** (-fit.years / 2)))
-    assert exposure_years(fit, Settings()) == fit.years
+    assert exposure_years(fit, Settings(recency_half_life_years=None)) == fit.years

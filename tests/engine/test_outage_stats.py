@@ -48,7 +48,7 @@ def test_history_span_and_pooled_fit():
 
 
 def test_rate_is_the_jeffreys_posterior_mean_with_severity_weights():
-    stats = dependency_stats(catalog(["mfa"], [MFA]), HISTORY, Settings())["mfa"]
+    stats = dependency_stats(catalog(["mfa"], [MFA]), HISTORY, Settings(recency_half_life_years=None))["mfa"]
     years = 1461 / 365
     assert stats.source == "history" and stats.records == 3
     assert stats.annual_outages == pytest.approx((0.5 + 1 + 0.5 + 1) / years)  # a partial outage counts 0.5
@@ -70,7 +70,7 @@ def test_own_duration_fit_with_three_known_durations():
 
 def test_covered_product_without_matching_records_uses_history_with_zero_events():
     d = dict(MFA, id="sspr", capability="password-reset")
-    stats = dependency_stats(catalog(["sspr"], [d]), HISTORY, Settings())["sspr"]
+    stats = dependency_stats(catalog(["sspr"], [d]), HISTORY, Settings(recency_half_life_years=None))["sspr"]
     assert stats.source == "history" and stats.records == 0
     assert stats.annual_outages == pytest.approx(0.5 / (1461 / 365))
 
@@ -82,7 +82,7 @@ def test_estimate_overrides_history_and_default_is_flagged():
     assert stats["mfa"].source == "estimate" and stats["mfa"].annual_outages == 2
     assert stats["mfa"].mean_outage_hours == pytest.approx(3, rel=1e-3)
     assert stats["other"].source == "default" and stats["other"].data_quality == "D"
-    assert stats["other"].annual_outages == 2.0 and stats["other"].notes
+    assert stats["other"].annual_outages == Settings().default_annual_outages == 0.5 and stats["other"].notes
 
 
 def test_fixed_unavailability_estimate_is_kept():

@@ -51,6 +51,7 @@ def test_single_point_of_failure_range_matches_the_rate_posterior():
     mfa = {"id": "mfa", "name": "MFA", "provider": "Microsoft", "product": "Entra ID", "capability": "mfa"}
     mfa["mean_outage"] = "3h"
     cat = catalog(["mfa"], [mfa], tolerance="2h")
+    cat = cat.model_copy(update={"settings": Settings(recency_half_life_years=None)})  # every record alike
     run = Run.build(cat, HISTORY, {"simulated_years": 100_000, "uncertainty_draws": 1000, "seed": 7})
     stats = run.statistics["mfa"]
     assert stats.mu_sd == 0 and stats.rate_shape == pytest.approx(0.5 + 1 + 0.5 + 1)  # a, b (partial), c
