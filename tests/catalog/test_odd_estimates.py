@@ -137,3 +137,13 @@ def test_unavailability_with_the_smallest_mean_outage_is_refused_not_simulated_f
     report, errors = _errors(f"unavailability: 0.001\n    mean_outage: {math.ulp(0.0)!r}")
     assert report.catalog is None
     assert "countless outages a year" in errors[0].message
+
+
+def test_unavailability_with_a_mean_outage_implying_exactly_1000_outages_a_year_is_accepted():
+    # -ln(1 - 0.5) * 8760 / M is exactly 1000.0 for this M; one step shorter is over.
+    mean = -math.log(0.5) * 8760 / 1000
+    assert -math.log(0.5) * 8760 / mean == 1000.0
+    report, errors = _errors(f"unavailability: 0.5\n    mean_outage: {mean!r}")
+    assert report.catalog is not None and not errors
+    report, errors = _errors(f"unavailability: 0.5\n    mean_outage: {math.nextafter(mean, 0.0)!r}")
+    assert report.catalog is None and "over the 1,000 accepted" in errors[0].message
