@@ -148,3 +148,28 @@ def test_the_assessment_and_validate_carry_the_warning(tmp_path):
     [entry] = json.loads(result.output)
     [w] = [p for p in entry["problems"] if "did you mean Microsoft?" in p["message"]]
     assert w["severity"] == "warning" and w["where"]["path"] == "dependencies[0].provider"
+
+
+def test_a_product_with_a_look_alike_character_is_guessed_by_its_skeleton():
+    record = OutageRecord.model_validate(
+        {
+            "id": "m1",
+            "provider": "Microsoft",
+            "product": "Entra ID",
+            "capability": "sign-in",
+            "start": "2024-01-01T00:00:00Z",
+            "severity": "major",
+            "confidence": "high",
+        }
+    )
+    cat = catalog_from_dict(
+        {
+            "organisation": "T",
+            "services": [{"id": "s", "name": "S", "tier": 1, "impact_tolerance": "4h", "requires": ["d"]}],
+            "dependencies": [
+                {"id": "d", "name": "D", "provider": "Microsoft", "product": "Entr\u0430 ID", "capability": "sign-in"}
+            ],
+        }
+    )
+    [w] = unrecognised_products(cat, [record])
+    assert w.location.path == "dependencies[0].product" and "did you mean 'Entra ID'?" in w.message
