@@ -8,16 +8,20 @@ is simply absent, and never cause a second, misleading error.
 from __future__ import annotations
 
 import graphlib
+import math
 from collections.abc import Callable, Sequence
 
 from risk.catalog.expressions import iter_refs
-from risk.catalog.model import AllOf, AnyOf, AtLeast, Dependency, Provider, Ref, Service
+from risk.catalog.model import MAX_ANNUAL_OUTAGES, AllOf, AnyOf, AtLeast, Dependency, Provider, Ref, Service
+from risk.durations import MAX_DURATION_HOURS, format_duration
 from risk.problems import Location, Problem, did_you_mean
 from risk.regions import known_regions, region_of
 
 __all__ = ["check_catalog"]
 
 Locate = Callable[[tuple], Location]
+
+HOURS_PER_YEAR = 8760.0
 
 
 def _repeats(requirement, path: tuple) -> list[tuple[str, int, tuple, bool]]:
@@ -179,6 +183,7 @@ def check_catalog(
                     "warning",
                 )
             )
+        problems += _contradictory_estimates(dep, i, locate)
         if dep.mean_outage is not None and dep.annual_outages is None and dep.unavailability is None:
             problems.append(
                 Problem(
@@ -212,6 +217,55 @@ def check_catalog(
             )
         seen_providers[key] = i
     return problems
+
+
+def _contradictory_estimates(dep: Dependency, i: int, locate: Locate) -> list[Problem]:
+    """Estimates that cannot all hold. Rate λ, mean outage E and unavailability q are tied by
+    q = 1 − exp(−λE/8760) (docs/methodology.md, "Dependency unavailability"): given annual_outages and
+    unavailability, the exact figures would use q and the simulation λ with a duration from elsewhere, and the
+    two would disagree; given unavailability and a mean_outage so short that the rate they imply is over the
+    most annual_outages accepts, no catalog could have written that rate directly."""
+    if dep.is_logical or dep.unavailability is None:
+        return []
+    q = dep.unavailability
+    if dep.annual_outages is not None and (dep.annual_outages, q) != (0, 0):  # 0 and 0 agree: it never fails
+        given = (
+            "annual_outages, mean_outage and unavailability" if dep.mean_outage else "annual_outages and unavailability"
+        )
+        rate = dep.annual_outages
+        implied = -math.log1p(-q) * HOURS_PER_YEAR / rate if rate > 0 and q < 1 else None
+        if implied is not None and 0 < implied <= MAX_DURATION_HOURS:
+            minutes = max(1, round(implied * 60))
+            keep = (
+                f"together they mean outages of {implied:.3g} h on average: to keep both, write "
+                f"mean_outage: {format_duration(minutes / 60)} and remove unavailability"
+            )
+        else:
+            keep = f"no mean outage makes {rate:g} outage(s) a year give an unavailability of {q:g}"
+        return [
+            Problem(
+                f"dependency '{dep.id}' gives {given}, which contradict each other: the exact unavailability "
+                "would use unavailability and the simulation annual_outages, and their figures would disagree",
+                locate(("dependencies", i, "unavailability")),
+                "give annual_outages with mean_outage (how often, how long), or unavailability with mean_outage, "
+                f"not both rates; {keep}",
+            )
+        ]
+    if dep.mean_outage and q > 0:
+        rate = -math.log(max(1e-12, 1 - q)) * HOURS_PER_YEAR / dep.mean_outage  # as the engine reads q = 1
+        if rate > MAX_ANNUAL_OUTAGES:
+            most = -math.expm1(-MAX_ANNUAL_OUTAGES * dep.mean_outage / HOURS_PER_YEAR)
+            return [
+                Problem(
+                    f"dependency '{dep.id}': unavailability {q:g} with mean_outage {format_duration(dep.mean_outage)} "
+                    f"means {f'{rate:,.0f}' if math.isfinite(rate) else 'countless'} outages a year, over the "
+                    f"{MAX_ANNUAL_OUTAGES:,.0f} accepted",
+                    locate(("dependencies", i, "mean_outage")),
+                    "check both estimates: lengthen mean_outage"
+                    + (f", or lower unavailability to at most {most:.4g} for outages of that length" if most else ""),
+                )
+            ]
+    return []
 
 
 def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:

@@ -80,6 +80,17 @@ def _check_timezone(value: str) -> str:
     return value
 
 
+#: The message for `mean_outage: 0`; validate.py gives it its fix. An outage of no length is no outage, and
+#: the duration model (a lognormal with that mean) has none; refused rather than read as "no estimate".
+ZERO_MEAN_OUTAGE = "an outage of 0 hours is no outage, so 0 cannot be the mean length of one"
+
+
+def _check_mean_outage(value: float | None) -> float | None:
+    if value is not None and value <= 0:
+        raise ValueError(ZERO_MEAN_OUTAGE)
+    return value
+
+
 #: Ranges every number must fall in, so the engine never meets a value it cannot use (docs/catalog.md).
 MAX_USERS = 1_000_000_000
 MAX_HOURLY_COST = 1e12
@@ -272,7 +283,9 @@ class Dependency(BaseModel):
     annual_outages: float | None = Field(
         default=None, ge=0, le=MAX_ANNUAL_OUTAGES, description="Expert estimate: outages per year (at most 1000)."
     )
-    mean_outage: Duration | None = Field(default=None, description="Expert estimate: mean outage duration.")
+    mean_outage: Annotated[Duration | None, AfterValidator(_check_mean_outage)] = Field(
+        default=None, description="Expert estimate: mean outage duration."
+    )
     unavailability: float | None = Field(
         default=None, ge=0, le=1, description="Expert estimate: probability of being down at a random moment."
     )

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from risk.catalog.checks import check_catalog
-from risk.catalog.model import Catalog, Controls, Dependency, Provider, Service, Workaround
+from risk.catalog.model import ZERO_MEAN_OUTAGE, Catalog, Controls, Dependency, Provider, Service, Workaround
 from risk.catalog.vocabulary import CAPABILITIES, KINDS, SUBSTITUTABILITY
 from risk.durations import DURATION_HELP
 from risk.problems import Location, Problem, did_you_mean
@@ -41,6 +41,11 @@ _FIELD_HINTS = {
     "at_least": "use a whole number of at least 1",
     "provider": "name the provider, e.g. Microsoft",
     "product": "name the product, e.g. Entra ID",
+}
+#: Fixes for value errors whose message alone does not say what to write instead.
+_VALUE_HINTS = {
+    ZERO_MEAN_OUTAGE: "give the typical length of one outage, e.g. 30m or 2h; remove mean_outage to take the "
+    "outage history's typical duration; for a dependency that never fails, write annual_outages: 0",
 }
 _VOCAB = {"capability": CAPABILITIES, "kind": KINDS, "substitutability": SUBSTITUTABILITY}
 _FIELDS_OF: dict[str, list[str]] = {
@@ -122,8 +127,8 @@ def pydantic_problems(exc: ValidationError, locate: Locate, prefix: tuple = ()) 
         elif kind == "value_error":
             message = str(err["msg"]).removeprefix("Value error, ")
             if field in {"impact_tolerance", "grace", "buys", "mean_outage"}:
+                hint = _VALUE_HINTS.get(message, "")
                 message = f"{field}: {message}"
-                hint = ""
             elif "required unless kind is logical" in message:
                 hint = "add provider, product and capability (see the capability list), or set kind: logical"
             else:

@@ -27,6 +27,8 @@ class AliasTable:
 
     providers: dict[str, str] = field(default_factory=dict)
     products: dict[str, str] = field(default_factory=dict)
+    #: Each canonical provider's name as the table writes it ('microsoft' -> 'Microsoft'), for messages.
+    names: dict[str, str] = field(default_factory=dict, compare=False)
 
     def provider(self, name: str) -> str:
         key = _key(name)
@@ -51,4 +53,5 @@ def load_aliases(path: Path = ALIASES_FILE) -> AliasTable:
     """The alias table from YAML (safe loader). A missing table is an error (risk.data.MissingData), never
     an empty table: without it, 'Azure AD' would silently stop matching the Entra ID records."""
     doc = read_yaml(path) or {}
-    return AliasTable(_table(doc.get("providers")), _table(doc.get("products")))
+    names = {_key(str(canonical)): str(canonical) for canonical in doc.get("providers") or {}}
+    return AliasTable(_table(doc.get("providers")), _table(doc.get("products")), names)

@@ -91,12 +91,18 @@ def filter_records(
 def unrecognised_products(
     catalog: Catalog, records: Iterable[OutageRecord], aliases: AliasTable | None = None, where: str = "catalog"
 ):
-    """Warnings for dependencies of a provider the history knows, under a product name it does not know and
-    without an estimate: their rate would silently fall back to the no-data default. Each names the closest
-    known product of that provider (by name, or by one name containing the other), and the known ones."""
+    """Warnings for names the history does not recognise. First, provider names that only look like a known
+    provider (an invisible or look-alike character, a full-width letter: risk.history.lookalike), or like
+    another spelling in the same catalog. Then dependencies of a provider the history knows, under a product
+    name it does not know and without an estimate: their rate would silently fall back to the no-data
+    default. Each names the closest known product of that provider (by its look-alike skeleton, by name, or
+    by one name containing the other), and the known ones."""
+    from risk.history.lookalike import provider_lookalikes, skeleton
     from risk.problems import Location, Problem, nearest
 
+    records = list(records)
     table = aliases or load_aliases()
+    out = provider_lookalikes(catalog, dict.fromkeys(r.provider for r in records), table, where)
     known: dict[str, dict[str, str]] = {}  # provider -> canonical product -> a name as written in history
     for r in records:
         for p in r.product:
@@ -104,7 +110,6 @@ def unrecognised_products(
         for item in r.affects:
             name = item.split(":", 1)[0].strip()
             known.setdefault(table.provider(r.provider), {}).setdefault(table.product(name), name)
-    out = []
     for i, dep in enumerate(catalog.dependencies):
         if dep.is_logical or dep.annual_outages is not None or dep.unavailability is not None:
             continue
@@ -113,12 +118,13 @@ def unrecognised_products(
             continue
         wanted = " ".join((dep.product or "").casefold().split())
         names = sorted(products.values())
-        guess = next((n for n in names if wanted and (wanted in n.casefold() or n.casefold() in wanted)), None)
+        guess = next((n for n in names if skeleton(n) == skeleton(dep.product or "")), None)
+        guess = guess or next((n for n in names if wanted and (wanted in n.casefold() or n.casefold() in wanted)), None)
         guess = guess or nearest(dep.product or "", names, cutoff=0.5)
         out.append(
             Problem(
                 f"product '{dep.product}' of {dep.provider} is not in the outage history"
-                + (f"; did you mean '{guess}'?" if guess else "")
+                + (f"; did you mean '{guess}'?" if guess else ".")
                 + " Its outage rate falls back to the no-data default",
                 Location(where, path=f"dependencies[{i}].product"),
                 f"write the product as the history names it ({', '.join(names[:8])}"

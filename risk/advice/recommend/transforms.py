@@ -98,7 +98,8 @@ def _set_estimate(
             b = baseline[item["id"]]
             item.pop("unavailability", None)
             item["annual_outages"] = round(rate(b.annual_outages), 6)
-            item["mean_outage"] = format_duration(round(mean(b.mean_outage_hours), 4))
+            hours = mean(b.mean_outage_hours)
+            item["mean_outage"] = format_duration(round(hours, 4) or hours)  # never 0, which is refused
     return doc
 
 

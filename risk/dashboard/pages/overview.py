@@ -16,7 +16,8 @@ a = state.assessment(run)
 header("Overview", f"{cur.catalog.organisation}: where are we exposed, and how badly?")
 if run.naming_problems:
     with st.expander(
-        f"{len(run.naming_problems)} product name(s) not found in the outage history: their rates are guesses",
+        f"{len(run.naming_problems)} provider or product name(s) the outage history does not recognise: "
+        "their rates may be guesses",
         expanded=True,
     ):
         for p in run.naming_problems:
