@@ -7,7 +7,16 @@ from risk.compare import assessment_diff
 from risk.dashboard import page, state
 from risk.dashboard.widgets import capped, explain, header, md_escape, selected_points, sidebar
 from risk.presentation import figures
-from risk.presentation.format import chance, hours, one_in, pct, rating_certainty, service_cost, tolerance_phrase
+from risk.presentation.format import (
+    chance,
+    effect_text,
+    hours,
+    one_in,
+    pct,
+    rating_certainty,
+    service_cost,
+    tolerance_phrase,
+)
 from risk.presentation.order import worst_first
 
 cur = sidebar()
@@ -67,7 +76,7 @@ with fix:
     ):
         measured = [r for r in state.recommendations(run).recommendations if r.effect and r.effect.risk_reduction > 0]
         for r in measured[:3]:
-            st.markdown(f"- **{md_escape(r.title)}**: cuts the risk by {r.effect.risk_cut:.0%} (effort {r.effort})")
+            st.markdown(f"- **{md_escape(r.title)}**: {effect_text(r.effect)} (effort {r.effort})")
         if not measured:
             st.markdown("No measured recommendation lowers the risk; see the Recommendations page.")
         st.page_link(page("recommendations"), label="All recommendations and their effect")
