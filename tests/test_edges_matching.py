@@ -133,7 +133,7 @@ def test_the_rates_90_percent_interval_against_the_closed_form(events):
 
     records = [record(f"r{i}", f"{2016 + i // 3}-0{1 + 3 * (i % 3)}-01T00:00:00Z") for i in range(events)]
     records.append(record("end", "2026-01-01T00:00:00Z", product="Exchange Online"))  # the history's span
-    settings = Settings(prior_shape=1.0, prior_rate_years=0.0)
+    settings = Settings(prior_shape=1.0, prior_rate_years=0.0, recency_half_life_years=None)
     cat = catalog(
         ["d"], [{"id": "d", "name": "D", "provider": "Microsoft", "product": "Entra ID", "capability": "sign-in"}]
     )

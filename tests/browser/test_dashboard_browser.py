@@ -272,7 +272,7 @@ def test_a_microsoft_365_service_health_export_becomes_an_incident_log(page):
     page.locator("input[type=file]").first.set_input_files(str(export))
     expect(page.get_by_text("Added 2 record(s) from m365-issues.json.")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Left out YA555555: not resolved yet (no end time).")).to_be_visible()
-    expect(page.get_by_text("Your incident log m365-issues.csv")).to_be_visible()
+    expect(page.get_by_text("Your incident log m365-issues.m365.csv")).to_be_visible()
 
 
 def test_a_backstage_catalog_file_is_converted_on_upload_and_the_catalog_exports_to_cyclonedx(page):
