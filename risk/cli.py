@@ -851,7 +851,9 @@ def import_backstage(
 
     data = _read(file)
     try:
-        result = from_backstage(data.decode("utf-8", errors="replace"), default_tolerance=tolerance)
+        result = from_backstage(data.decode("utf-8", errors="replace"), default_tolerance=tolerance, name=str(file))
+    except InputError:
+        raise  # located problems (not YAML, an alias bomb): printed by _refusing_bad_input
     except Exception as exc:  # noqa: BLE001 - any YAML or shape error is the file's, reported as such
         err.print(f"{file}: not a Backstage catalog file this can read: {exc}", markup=False)
         raise typer.Exit(2) from None
@@ -890,7 +892,7 @@ def import_servicenow(
 
     inputs = [_read(path) for path in (services, relations)]
     try:
-        rules = read_mapping(mapping.read_text(encoding="utf-8")) if mapping else None
+        rules = read_mapping(mapping.read_text(encoding="utf-8"), str(mapping)) if mapping else None
         result = from_servicenow(inputs[0], inputs[1], rules)
     except (OSError, ValueError, TypeError, KeyError) as exc:
         err.print(f"cannot import: {exc}", markup=False)
