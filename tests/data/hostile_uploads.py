@@ -58,7 +58,7 @@ _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 def shared_string_workbook(folder: Path, megabytes: float = 30, cells: int = 200) -> Path:
     """About 37 KB: one shared string of `megabytes` MB, the name of each of `cells` services."""
-    big = b"x" * int(megabytes * (1 << 20))
+    big = b"x" * int(megabytes * (1 << 20)) + b" "  # the trailing space: each cell strips its own copy
     strings = f'<sst xmlns="{_MAIN}" count="{cells}" uniqueCount="1"><si><t>'.encode() + big + b"</t></si></sst>"
 
     def change(name: str, body: bytes) -> bytes:

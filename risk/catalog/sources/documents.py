@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -226,6 +227,8 @@ def _locator(text: str, name: str):
     def locate(path: tuple) -> Location:
         from risk.catalog.validate import path_text
 
+        if not path:  # the whole document: no need to map every line of a large file to say so
+            return Location(name, line=1)
         if "map" not in cache:
             cache["map"] = _line_map(text)
         lines = cache["map"]
@@ -238,8 +241,12 @@ def _locator(text: str, name: str):
     return locate
 
 
-def parse_document(data: bytes, name: str, fmt: str) -> Parsed:
-    """Parse YAML (fmt='yaml') or JSON (fmt='json') bytes into a plain document."""
+def parse_document(
+    data: bytes, name: str, fmt: str, check: Callable[[Any], list[Problem]] | None = None
+) -> Parsed:
+    """Parse YAML (fmt='yaml') or JSON (fmt='json') bytes into a plain document. `check`, when given, sees
+    the document first, before anything walks it (a catalog's work limits from its counts): its problems
+    refuse the document."""
     text = decode_text(data, name)
     if isinstance(text, Problem):
         return Parsed(None, lambda p: Location(name), [text])
@@ -291,6 +298,9 @@ def parse_document(data: bytes, name: str, fmt: str) -> Parsed:
         )
     except ValueError as exc:  # a number the parser itself cannot convert
         return Parsed(None, locate, [Problem(f"a value cannot be read: {str(exc)[:160]}", Location(name), "")])
+    early = check(doc) if check is not None and isinstance(doc, dict) else []
+    if early:
+        return Parsed(None, locate, early)
     if depth(doc) > MAX_DEPTH:
         return Parsed(
             None,
