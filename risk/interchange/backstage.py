@@ -17,7 +17,7 @@ from typing import Any
 from risk.catalog.sources.documents import load_yaml
 from risk.catalog.vocabulary import CAPABILITIES
 
-__all__ = ["BackstageImport", "from_backstage", "looks_like_backstage"]
+__all__ = ["BackstageImport", "from_backstage", "looks_like_backstage", "backstage_catalog_yaml"]
 
 SERVICE_TYPES = ("service", "website")
 IGNORED_KINDS = ("system", "domain", "group", "user", "location", "template")
@@ -125,3 +125,13 @@ def from_backstage(
         {"organisation": "Imported from Backstage", "services": doc_services, "dependencies": doc_dependencies},
         notes,
     )
+
+
+def backstage_catalog_yaml(text: str, name: str = "catalog-info.yaml") -> tuple[str, list[str]]:
+    """A Backstage file as catalog YAML and the notes on what was assumed: the whole conversion in one call,
+    so that the dashboard can run it within an upload's budget (risk.catalog.sandbox.run_bounded)."""
+    from risk.catalog.load import catalog_from_dict
+    from risk.catalog.writers import catalog_to_yaml
+
+    imported = from_backstage(text, name=name)
+    return catalog_to_yaml(catalog_from_dict(imported.document, name=name)), imported.notes

@@ -23,7 +23,15 @@ from typing import Any
 from risk.catalog.sources.documents import load_yaml
 from risk.catalog.vocabulary import CAPABILITIES
 
-__all__ = ["DEFAULT_MAPPING", "ServiceNowImport", "from_servicenow", "mapping_template", "read_mapping", "rule_pattern"]
+__all__ = [
+    "DEFAULT_MAPPING",
+    "ServiceNowImport",
+    "from_servicenow",
+    "mapping_template",
+    "read_mapping",
+    "rule_pattern",
+    "servicenow_catalog",
+]
 
 DEFAULT_MAPPING: dict[str, Any] = {
     "columns": {
@@ -289,3 +297,15 @@ def read_mapping(text: str, name: str = "mapping.yaml") -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise ValueError("the mapping file must be a YAML mapping (see lynchpin template servicenow-mapping)")
     return doc
+
+
+def servicenow_catalog(
+    services_csv: bytes, relations_csv: bytes, mapping_text: str | None, mapping_name: str, name: str
+):
+    """(Catalog, ServiceNowImport) from the two exports and an optional mapping file's text: the whole import
+    in one call, so that the dashboard can run it within an upload's budget (risk.catalog.sandbox)."""
+    from risk.catalog.load import catalog_from_dict
+
+    rules = read_mapping(mapping_text, mapping_name) if mapping_text is not None else None
+    imported = from_servicenow(services_csv, relations_csv, rules)
+    return catalog_from_dict(imported.document, name=name), imported
