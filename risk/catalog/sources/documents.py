@@ -241,9 +241,7 @@ def _locator(text: str, name: str):
     return locate
 
 
-def parse_document(
-    data: bytes, name: str, fmt: str, check: Callable[[Any], list[Problem]] | None = None
-) -> Parsed:
+def parse_document(data: bytes, name: str, fmt: str, check: Callable[[Any], list[Problem]] | None = None) -> Parsed:
     """Parse YAML (fmt='yaml') or JSON (fmt='json') bytes into a plain document. `check`, when given, sees
     the document first, before anything walks it (a catalog's work limits from its counts): its problems
     refuse the document."""
