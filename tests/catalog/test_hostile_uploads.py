@@ -209,8 +209,9 @@ def test_service_years_are_checked_from_the_lines(monkeypatch, block, services, 
 
 def test_the_line_count_uses_the_catalogs_own_years_and_skips_flow_lists(monkeypatch):
     monkeypatch.setattr(risk.limits, "MAX_SERVICE_YEARS", 100 * 20_000)
-    assert quick_budget(_catalog_text(101, settings="settings:\n  simulated_years: 19_801"), "c.yaml") == []  # 1,999,901
-    assert quick_budget(_catalog_text(101, settings="settings:\n  simulated_years: 19_802"), "c.yaml")  # 2,000,002
+    at, over = (_catalog_text(101, settings=f"settings:\n  simulated_years: {y}") for y in ("19_801", "19_802"))
+    assert quick_budget(at, "c.yaml") == []  # 101 x 19,801 = 1,999,901 service-years
+    assert quick_budget(over, "c.yaml")  # 2,000,002
     assert quick_budget(_catalog_text(101), "c.yaml", simulated_years=19_801) == []
     assert quick_budget(b"organisation: T\nservices: [" + b", ".join([b"{id: s}"] * 500) + b"]\n", "c.yaml") == []
 
