@@ -588,7 +588,7 @@ def outages(
 
     records = filter_records(report.records, provider, capability)
     if as_json:
-        _write_json_list(r.model_dump(mode="json") for r in records)
+        _write_json_list(r.model_dump_json(indent=2) for r in records)
         return
     from rich.table import Table
 
@@ -622,14 +622,15 @@ def outages(
     )
 
 
-def _write_json_list(items) -> None:
-    """A JSON list written one item at a time, laid out as json.dumps(indent=2) would lay it out: memory stays
-    that of one item. (rich's print_json parsed and highlighted the whole text: 7.7 GB for a 9.5 MB log.)"""
+def _write_json_list(texts) -> None:
+    """A JSON list written one item at a time from each item's JSON text (indented by 2), laid out as
+    json.dumps(indent=2) lays out a list: memory stays that of one item. (rich's print_json parsed and
+    highlighted the whole text: 7.7 GB for a 9.5 MB log.)"""
     write = sys.stdout.write
     write("[")
     first = True
-    for item in items:
-        write(("\n  " if first else ",\n  ") + json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n  "))
+    for text in texts:
+        write(("\n  " if first else ",\n  ") + text.replace("\n", "\n  "))
         first = False
     write("]\n" if first else "\n]\n")
 

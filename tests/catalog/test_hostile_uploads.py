@@ -246,7 +246,7 @@ def test_json_catalogs_are_checked_on_their_counts_before_anything_walks_them(mo
 
 def test_outages_json_is_written_one_record_at_a_time(capsys):
     def records():
-        yield {"id": "x1"}
+        yield json.dumps({"id": "x1"}, indent=2)
         raise RuntimeError("stop")
 
     with pytest.raises(RuntimeError):
@@ -256,8 +256,24 @@ def test_outages_json_is_written_one_record_at_a_time(capsys):
 
 @pytest.mark.parametrize("items", [[], [{"a": [1, 2], "b": "é"}], [{"a": 1}, {"b": {"c": []}}]])
 def test_outages_json_is_laid_out_as_before(capsys, items):
-    _write_json_list(iter(items))
+    _write_json_list(json.dumps(item, indent=2, ensure_ascii=False) for item in items)
     assert capsys.readouterr().out == json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_outages_json_lists_the_records_as_model_dump_does(tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "id,provider,product,capability,start,duration_minutes,severity,confidence,summary\n"
+        "x1,Microsoft,Entra ID,sign-in,2021-03-15T14:00:00Z,90,partial,high,Café sign-ins failed\n"
+        "x2,Okta,Okta Workforce Identity,mfa,2022-01-02,30,major,medium,\n"
+    )
+    done = runner.invoke(app, ["outages", "--no-history", "--file", str(log), "--format", "json"])
+    assert done.exit_code == 0, done.output
+    from risk.history.load import read_outages
+
+    expected = [r.model_dump(mode="json") for r in read_outages([log]).records]
+    assert json.loads(done.stdout) == expected and len(expected) == 2
+    assert done.stdout == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
 
 
 @pytest.mark.parametrize("pattern", ["(a+)+$", "(a|aa)*$", "(\\w+\\s?)+$", "(a)\\1", "(a{2})*", ".*.*.*.*x"])
