@@ -14,6 +14,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from risk.catalog.model import Catalog
 from risk.catalog.sources.base import MAX_INPUT_BYTES, Parsed, read_limited, too_big
 from risk.catalog.sources.csvs import parse_csv_folder, parse_csv_zip
@@ -144,7 +146,12 @@ def quick_budget(data: bytes, name: str, simulated_years: int | None = None) -> 
     years = simulated_years
     if years is None:
         written = _YEARS.search(data)
-        years = int(written.group(1).replace(b"_", b"")) if written else Settings().simulated_years
+        years = Settings().simulated_years
+        if written:
+            try:  # a value out of range is validation's to report; the default stands in for it here
+                years = Settings(simulated_years=int(written.group(1).replace(b"_", b""))).simulated_years
+            except (ValueError, ValidationError):
+                pass
     where = Location(name, line=services[1], path="services")
     return budget_problems(services[0], services[0] + dependencies[0], [], years, where)
 

@@ -213,6 +213,8 @@ def test_the_line_count_uses_the_catalogs_own_years_and_skips_flow_lists(monkeyp
     assert quick_budget(at, "c.yaml") == []  # 101 x 19,801 = 1,999,901 service-years
     assert quick_budget(over, "c.yaml")  # 2,000,002
     assert quick_budget(_catalog_text(101), "c.yaml", simulated_years=19_801) == []
+    # A value validation refuses (over 2,000,000 years) is validation's to report, in its own words.
+    assert quick_budget(_catalog_text(1, settings="settings:\n  simulated_years: 999999999999"), "c.yaml") == []
     assert quick_budget(b"organisation: T\nservices: [" + b", ".join([b"{id: s}"] * 500) + b"]\n", "c.yaml") == []
 
 
