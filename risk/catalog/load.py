@@ -9,16 +9,19 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from risk.catalog.model import Catalog
 from risk.catalog.sources.base import MAX_INPUT_BYTES, Parsed, read_limited, too_big
 from risk.catalog.sources.csvs import parse_csv_folder, parse_csv_zip
 from risk.catalog.sources.documents import parse_document
 from risk.catalog.sources.workbook import parse_workbook
-from risk.catalog.validate import validate_document
+from risk.catalog.validate import count_budget, validate_document
 from risk.problems import InputError, Location, Problem
 
 __all__ = ["CatalogReport", "read_catalog", "load_catalog", "catalog_from_dict", "catalog_sha256", "FORMATS"]
@@ -106,6 +109,64 @@ def parse_catalog_bytes(data: bytes, name: str, fmt: str | None = None) -> Parse
     return parse_document(data, name, fmt)
 
 
+_TOP_KEY = re.compile(rb"^[^\s#-]", re.MULTILINE)
+_YEARS = re.compile(rb"^[ \t]+simulated_years:[ \t]*([0-9_]{1,12})[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
+
+
+def _section_items(data: bytes, section: str) -> tuple[int, int] | None:
+    """(items, line of the key) of a top-level block sequence `section:` in YAML text, counted from its lines
+    (one '- ' line at the items' indentation per item), or None when the section is not written that way
+    (a flow list, say). Exact for the layouts people and Lynchpin's writers use; never an overcount of a
+    valid document, since whatever belongs to an item is indented further than its '- '."""
+    key = re.search(rb"^" + section.encode() + rb":[ \t]*(?:#[^\n]*)?\r?\n", data, re.MULTILINE)
+    if key is None:
+        return None
+    following = _TOP_KEY.search(data, key.end())
+    body = data[key.end() : following.start() if following else len(data)]
+    first = re.search(rb"^([ \t]*)-(?:[ \t]|\r?$)", body, re.MULTILINE)
+    if first is None:
+        return None
+    items = re.findall(rb"^" + re.escape(first.group(1)) + rb"-(?:[ \t]|\r?$)", body, re.MULTILINE)
+    return len(items), data.count(b"\n", 0, key.start()) + 1
+
+
+def quick_budget(data: bytes, name: str, simulated_years: int | None = None) -> list[Problem]:
+    """The work limits (risk.limits) checked from counts that are cheap to know before a YAML catalog is
+    parsed: its services and dependencies, counted from their lines, and its simulated years. Parsing and
+    validating 10 MB of YAML takes a minute and a gigabyte; counting its lines takes milliseconds, so a
+    catalog that is over the limits whatever its contents is refused first. Only a certain excess is
+    refused here (the counts are lower bounds); everything else is checked after validation as before."""
+    from risk.limits import budget_problems
+    from risk.settings import Settings
+
+    services = _section_items(data, "services")
+    if services is None:
+        return []
+    dependencies = _section_items(data, "dependencies") or (0, 0)
+    years = simulated_years
+    if years is None:
+        written = _YEARS.search(data)
+        years = Settings().simulated_years
+        if written:
+            try:  # a value out of range is validation's to report; the default stands in for it here
+                years = Settings(simulated_years=int(written.group(1).replace(b"_", b""))).simulated_years
+            except (ValueError, ValidationError):
+                pass
+    where = Location(name, line=services[1], path="services")
+    return budget_problems(services[0], services[0] + dependencies[0], [], years, where)
+
+
+def _parse(data: bytes, name: str, fmt: str | None, simulated_years: int | None) -> Parsed:
+    fmt = fmt or _sniff(data, name)
+    if fmt == "yaml":
+        over = quick_budget(data, name, simulated_years)
+        if over:
+            return Parsed(None, lambda p: Location(name), over)
+    if fmt in ("yaml", "json"):
+        return parse_document(data, name, fmt, lambda doc: count_budget(doc, Location(name, line=1), simulated_years))
+    return parse_catalog_bytes(data, name, fmt)
+
+
 def read_catalog(
     source: str | Path | bytes,
     name: str | None = None,
@@ -120,7 +181,7 @@ def read_catalog(
         label = name or "upload"
         if len(source) > limit:
             return CatalogReport(label, None, [too_big(label, len(source), limit)])
-        parsed = parse_catalog_bytes(source, label, fmt)
+        parsed = _parse(source, label, fmt, simulated_years)
     else:
         path = Path(source)
         label = name or str(path)
@@ -130,7 +191,7 @@ def read_catalog(
             data = read_limited(path, limit)
             if isinstance(data, Problem):
                 return CatalogReport(label, None, [data])
-            parsed = parse_catalog_bytes(data, label, fmt)
+            parsed = _parse(data, label, fmt, simulated_years)
     problems = list(parsed.problems)
     if parsed.doc is None:
         return CatalogReport(label, None, problems)

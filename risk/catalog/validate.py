@@ -182,6 +182,9 @@ def validate_document(
                 "start from catalogs/templates or an example in catalogs/examples",
             )
         ]
+    early = count_budget(doc, locate(()), simulated_years)
+    if early:
+        return None, early
     from risk.catalog.sources.base import MAX_DEPTH
     from risk.catalog.sources.documents import depth, unusable_numbers
 
@@ -225,6 +228,26 @@ def validate_document(
     if any(p.severity == "error" for p in problems):
         catalog = None
     return catalog, problems
+
+
+def count_budget(doc: dict, where: Location, simulated_years: int | None = None) -> list[Problem]:
+    """The work limits from the document's counts alone (services, dependencies, simulated years), before
+    the costly validation of every item: a document over them whatever its items say is refused at once."""
+    from risk.limits import budget_problems
+
+    def count(section: str) -> int:
+        items = doc.get(section)
+        return len(items) if isinstance(items, list) else 0
+
+    years = simulated_years
+    if years is None:
+        written = doc.get("settings", {}).get("simulated_years") if isinstance(doc.get("settings"), dict) else None
+        try:  # an invalid value is reported by validation; the default stands in for it here
+            years = Settings(simulated_years=written).simulated_years
+        except ValidationError:
+            years = Settings().simulated_years
+    services = count("services")
+    return budget_problems(services, services + count("dependencies"), [], years, where)
 
 
 def _budget(catalog: Catalog, locate: Locate, simulated_years: int | None = None) -> list[Problem]:

@@ -14,12 +14,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
-from risk.catalog.sources.documents import _SafeLoader
+from risk.catalog.sources.documents import load_yaml
 from risk.catalog.vocabulary import CAPABILITIES
 
-__all__ = ["BackstageImport", "from_backstage", "looks_like_backstage"]
+__all__ = ["BackstageImport", "from_backstage", "looks_like_backstage", "backstage_catalog_yaml"]
 
 SERVICE_TYPES = ("service", "website")
 IGNORED_KINDS = ("system", "domain", "group", "user", "location", "template")
@@ -45,9 +43,13 @@ def _id(ref: str, default_kind: str) -> tuple[str, str]:
     return kind.lower() or default_kind, re.sub(r"[^a-z0-9._-]+", "-", ident.lower()).strip("-._") or "x"
 
 
-def from_backstage(text: str, default_tolerance: str = "4h", default_tier: int = 3) -> BackstageImport:
-    """The catalog document for the entities of a catalog-info.yaml (one or several YAML documents)."""
-    entities = [e for e in yaml.load_all(text, Loader=_SafeLoader) if isinstance(e, dict)]  # noqa: S506 - safe
+def from_backstage(
+    text: str, default_tolerance: str = "4h", default_tier: int = 3, name: str = "catalog-info.yaml"
+) -> BackstageImport:
+    """The catalog document for the entities of a catalog-info.yaml (one or several YAML documents). Read
+    with the catalog's limits (risk.catalog.sources.documents.load_yaml): raises InputError for a file that
+    is not YAML or whose aliases expand too far."""
+    entities = [e for e in load_yaml(text, name, many=True) if isinstance(e, dict)]
     notes: list[str] = []
     services, dependencies = [], []
     known: dict[str, str] = {}  # catalog id -> 'service' or 'dependency'
@@ -123,3 +125,13 @@ def from_backstage(text: str, default_tolerance: str = "4h", default_tier: int =
         {"organisation": "Imported from Backstage", "services": doc_services, "dependencies": doc_dependencies},
         notes,
     )
+
+
+def backstage_catalog_yaml(text: str, name: str = "catalog-info.yaml") -> tuple[str, list[str]]:
+    """A Backstage file as catalog YAML and the notes on what was assumed: the whole conversion in one call,
+    so that the dashboard can run it within an upload's budget (risk.catalog.sandbox.run_bounded)."""
+    from risk.catalog.load import catalog_from_dict
+    from risk.catalog.writers import catalog_to_yaml
+
+    imported = from_backstage(text, name=name)
+    return catalog_to_yaml(catalog_from_dict(imported.document, name=name)), imported.notes

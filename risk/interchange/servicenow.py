@@ -16,14 +16,22 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
+from risk.catalog.sources.documents import load_yaml
 from risk.catalog.vocabulary import CAPABILITIES
 
-__all__ = ["DEFAULT_MAPPING", "ServiceNowImport", "from_servicenow", "mapping_template"]
+__all__ = [
+    "DEFAULT_MAPPING",
+    "ServiceNowImport",
+    "from_servicenow",
+    "mapping_template",
+    "read_mapping",
+    "rule_pattern",
+    "servicenow_catalog",
+]
 
 DEFAULT_MAPPING: dict[str, Any] = {
     "columns": {
@@ -134,7 +142,27 @@ def from_servicenow(
                 item[key] = int(float(raw)) if key == "users" else float(raw)
         services[ident] = item
     dependencies: dict[str, dict[str, Any]] = {}
-    rules = [(re.compile(r["match"], re.IGNORECASE), r) for r in m.get("items") or [] if r.get("match")]
+    rules = [
+        (rule_pattern(r["match"], f"items[{i}].match"), r)
+        for i, r in enumerate(m.get("items") or [])
+        if isinstance(r, dict) and r.get("match")
+    ]
+    spent = [0.0]
+
+    def first_rule(name: str) -> dict | None:
+        """The first rule whose pattern is found in the name's first MAX_MATCHED characters, within the
+        import's MATCH_SECONDS of matching in all (checked between names; one name's matching is bounded by
+        the refusal of nested repetition and the length cap)."""
+        start = time.monotonic()
+        try:
+            return next((r for pattern, r in rules if pattern.search(name[:MAX_MATCHED])), None)
+        finally:
+            spent[0] += time.monotonic() - start
+            if spent[0] > MATCH_SECONDS:
+                raise ValueError(
+                    f"the mapping's match patterns took over {MATCH_SECONDS:g} s to apply to the CIs (at '{name[:60]}')"
+                    "; simplify them: plain words joined by | are enough to name a product"
+                )
 
     def dependency(name: str) -> str:
         key = name.casefold()
@@ -144,7 +172,7 @@ def from_servicenow(
         while ident in services or ident in dependencies:
             ident += "-ci"
         ids[key] = ident
-        rule = next((r for pattern, r in rules if pattern.search(name)), None)
+        rule = first_rule(name)
         if rule is None:
             result.unmapped.append(name)
         capability = (rule or {}).get("capability", "other")
@@ -199,8 +227,85 @@ def from_servicenow(
     return result
 
 
-def read_mapping(text: str) -> dict[str, Any]:
-    doc = yaml.safe_load(text) or {}
+#: Longest match pattern accepted, and how much of a CI name a pattern is tried against (CMDB names are short).
+MAX_PATTERN = 500
+MAX_MATCHED = 256
+#: Most time all of an import's pattern matching may take, in seconds.
+MATCH_SECONDS = 2.0
+#: Most unbounded repetitions (*, +, {n,}) in one pattern: each multiplies the work a failed search does.
+MAX_UNBOUNDED = 3
+
+
+def rule_pattern(text: Any, where: str) -> re.Pattern:
+    """A mapping rule's `match` compiled, or ValueError naming the rule when it cannot be, or when it could
+    take exponential time: a repetition of something that itself repeats or has alternatives (`(a+)+$`,
+    `(a|aa)*$`), or a back-reference. Python's re cannot be interrupted, so such patterns are refused before
+    any name is tried; what is left is polynomial in the (capped) name length."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    text = str(text)
+    if len(text) > MAX_PATTERN:
+        raise ValueError(f"mapping {where}: the pattern is {len(text)} characters long, over {MAX_PATTERN}")
+    try:
+        compiled = re.compile(text, re.IGNORECASE)
+        parsed = _parser.parse(text, re.IGNORECASE)
+    except (re.error, RecursionError, OverflowError) as exc:
+        raise ValueError(f"mapping {where}: the pattern '{text[:80]}' is not a regular expression: {exc}") from None
+    repeats = (_parser.MAX_REPEAT, _parser.MIN_REPEAT)
+    unbounded = [0]
+
+    def risky(items, inside_repeat: bool) -> str | None:
+        for op, av in items:
+            if op in repeats:
+                low, high, sub = av
+                if high > 1 and inside_repeat:
+                    return "a repetition inside a repetition"
+                if high == _parser.MAXREPEAT:
+                    unbounded[0] += 1
+                found = risky(sub, inside_repeat or high > 1)
+            elif op is _parser.BRANCH:
+                if inside_repeat:
+                    return "alternatives (|) inside a repetition"
+                found = next((f for branch in av[1] if (f := risky(branch, inside_repeat))), None)
+            elif op is _parser.SUBPATTERN:
+                found = risky(av[-1], inside_repeat)
+            elif op in (_parser.ASSERT, _parser.ASSERT_NOT):
+                found = risky(av[1], inside_repeat)
+            elif op in (_parser.GROUPREF, _parser.GROUPREF_EXISTS):
+                return "a back-reference"
+            else:
+                found = None
+            if found:
+                return found
+        return None
+
+    why = risky(parsed, False)
+    if why is None and unbounded[0] > MAX_UNBOUNDED:
+        why = f"{unbounded[0]} unbounded repetitions (at most {MAX_UNBOUNDED})"
+    if why:
+        raise ValueError(
+            f"mapping {where}: the pattern '{text[:80]}' has {why}, which can take the import minutes to apply; "
+            "write it without nesting, e.g. 'a+$' for '(a+)+$', or plain words joined by | ('okta|auth0')"
+        )
+    return compiled
+
+
+def read_mapping(text: str, name: str = "mapping.yaml") -> dict[str, Any]:
+    """A mapping file, read with the catalog's YAML limits (InputError for a file that is not YAML or whose
+    aliases expand too far; ValueError for the wrong shape)."""
+    doc = load_yaml(text, name) or {}
     if not isinstance(doc, dict):
         raise ValueError("the mapping file must be a YAML mapping (see lynchpin template servicenow-mapping)")
     return doc
+
+
+def servicenow_catalog(
+    services_csv: bytes, relations_csv: bytes, mapping_text: str | None, mapping_name: str, name: str
+):
+    """(Catalog, ServiceNowImport) from the two exports and an optional mapping file's text: the whole import
+    in one call, so that the dashboard can run it within an upload's budget (risk.catalog.sandbox)."""
+    from risk.catalog.load import catalog_from_dict
+
+    rules = read_mapping(mapping_text, mapping_name) if mapping_text is not None else None
+    imported = from_servicenow(services_csv, relations_csv, rules)
+    return catalog_from_dict(imported.document, name=name), imported

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -16,7 +17,7 @@ import yaml
 from risk.catalog.sources.base import MAX_DEPTH, MAX_EXPANDED_VALUES, Parsed, decode_text
 from risk.problems import Location, Problem
 
-__all__ = ["parse_document", "expanded_size", "depth", "Unusable", "MAX_DIGITS"]
+__all__ = ["parse_document", "load_yaml", "expanded_size", "depth", "Unusable", "MAX_DIGITS"]
 
 #: Longest whole number accepted, in digits. No count in a catalog needs more than 15; longer numbers are
 #: reported (and never converted: Python refuses to convert more than 4,300 digits, and slowly below that).
@@ -226,6 +227,8 @@ def _locator(text: str, name: str):
     def locate(path: tuple) -> Location:
         from risk.catalog.validate import path_text
 
+        if not path:  # the whole document: no need to map every line of a large file to say so
+            return Location(name, line=1)
         if "map" not in cache:
             cache["map"] = _line_map(text)
         lines = cache["map"]
@@ -238,8 +241,10 @@ def _locator(text: str, name: str):
     return locate
 
 
-def parse_document(data: bytes, name: str, fmt: str) -> Parsed:
-    """Parse YAML (fmt='yaml') or JSON (fmt='json') bytes into a plain document."""
+def parse_document(data: bytes, name: str, fmt: str, check: Callable[[Any], list[Problem]] | None = None) -> Parsed:
+    """Parse YAML (fmt='yaml') or JSON (fmt='json') bytes into a plain document. `check`, when given, sees
+    the document first, before anything walks it (a catalog's work limits from its counts): its problems
+    refuse the document."""
     text = decode_text(data, name)
     if isinstance(text, Problem):
         return Parsed(None, lambda p: Location(name), [text])
@@ -291,6 +296,9 @@ def parse_document(data: bytes, name: str, fmt: str) -> Parsed:
         )
     except ValueError as exc:  # a number the parser itself cannot convert
         return Parsed(None, locate, [Problem(f"a value cannot be read: {str(exc)[:160]}", Location(name), "")])
+    early = check(doc) if check is not None and isinstance(doc, dict) else []
+    if early:
+        return Parsed(None, locate, early)
     if depth(doc) > MAX_DEPTH:
         return Parsed(
             None,
@@ -349,3 +357,62 @@ def parse_document(data: bytes, name: str, fmt: str) -> Parsed:
             ],
         )
     return Parsed(doc, locate)
+
+
+def load_yaml(text: str, name: str, many: bool = False) -> Any:
+    """YAML from a file a person gave (a Backstage catalog-info.yaml, a ServiceNow mapping, ...), read as
+    catalogs are: the safe loader, then the catalog's limits on alias expansion (MAX_EXPANDED_VALUES, over all
+    the documents together when `many`) and on depth, before anything walks the result. PyYAML builds an
+    alias as a shared reference, so a 467-byte alias bomb is cheap to load and only explodes when walked:
+    it is refused here, while it is still small. `many` reads every document of a multi-document file (a
+    list). Raises InputError with a located problem, never a YAMLError or a RecursionError."""
+    from risk.problems import InputError
+
+    loader = _SafeLoader(text)
+    try:
+        docs = []
+        if many:
+            while loader.check_data():
+                docs.append(loader.get_data())
+        else:
+            docs.append(loader.get_single_data())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(
+            [
+                Problem(
+                    f"this is not valid YAML: {what}",
+                    Location(name, line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None),
+                    "check the indentation and that every 'key: value' pair has a space after the colon",
+                )
+            ]
+        ) from None
+    except (RecursionError, MemoryError):
+        raise InputError(
+            [Problem("the document is nested too deeply to read", Location(name), "flatten the structure")]
+        ) from None
+    finally:
+        loader.dispose()
+    if depth(docs) > MAX_DEPTH + 1:
+        raise InputError(
+            [
+                Problem(
+                    f"the document nests lists and mappings more than {MAX_DEPTH} levels deep",
+                    Location(name),
+                    "flatten the structure",
+                )
+            ]
+        )
+    if expanded_size(docs) > MAX_EXPANDED_VALUES + 1:
+        raise InputError(
+            [
+                Problem(
+                    f"the document expands to more than {MAX_EXPANDED_VALUES:,} values once its aliases are followed",
+                    Location(name),
+                    "remove the YAML anchors/aliases (&name / *name) that repeat each other; "
+                    "this looks like an 'alias bomb'",
+                )
+            ]
+        )
+    return docs if many else docs[0]

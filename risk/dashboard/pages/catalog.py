@@ -9,7 +9,8 @@ import streamlit as st
 import yaml
 
 from risk.catalog.expressions import format_requirement
-from risk.catalog.load import catalog_from_dict, read_catalog
+from risk.catalog.load import read_catalog
+from risk.catalog.sandbox import read_catalog_bounded, run_bounded
 from risk.catalog.sources.tabular import SHEETS, Sheet, rows_to_document
 from risk.catalog.validate import path_text, validate_document
 from risk.catalog.vocabulary import CAPABILITIES
@@ -26,9 +27,9 @@ from risk.dashboard.widgets import header, md_escape, sidebar
 from risk.data import example_paths
 from risk.durations import format_duration
 from risk.history.match import unrecognised_products
-from risk.interchange.backstage import from_backstage, looks_like_backstage
+from risk.interchange.backstage import backstage_catalog_yaml, looks_like_backstage
 from risk.interchange.cyclonedx import to_cyclonedx
-from risk.interchange.servicenow import from_servicenow, mapping_template, read_mapping
+from risk.interchange.servicenow import mapping_template, servicenow_catalog
 from risk.presentation.format import catalog_size
 from risk.problems import InputError, Location, Problem
 
@@ -217,12 +218,12 @@ with upload_tab:
                 text = data.decode("utf-8", errors="replace") if file.name.lower().endswith((".yaml", ".yml")) else ""
                 if text and looks_like_backstage(text):  # a Backstage catalog-info.yaml: converted first
                     try:
-                        imported = from_backstage(text)
-                        data, notes = catalog_to_yaml(catalog_from_dict(imported.document)).encode(), imported.notes
+                        converted, notes = run_bounded(file.name, backstage_catalog_yaml, text, file.name)
+                        data = converted.encode()
                     except (InputError, yaml.YAMLError, ValueError, TypeError) as exc:
                         st.error(f"{file.name} looks like a Backstage catalog file but could not be read: {exc}")
                         st.stop()
-                report = read_catalog(data, name=file.name)
+                report = read_catalog_bounded(data, file.name)  # off the web process, within a budget
                 report.problems += [Problem(n, Location(file.name), "", "warning") for n in notes]
                 if report.catalog is not None:
                     report.problems += unrecognised_products(report.catalog, state.history().records, where=file.name)
@@ -263,9 +264,15 @@ with upload_tab:
             )
             if sn_services and sn_relations and st.button("Import", key="sn_import", type="primary"):
                 try:
-                    rules = read_mapping(sn_mapping.getvalue().decode("utf-8")) if sn_mapping else None
-                    imported = from_servicenow(sn_services.getvalue(), sn_relations.getvalue(), rules)
-                    catalog = catalog_from_dict(imported.document, name=sn_services.name)
+                    catalog, imported = run_bounded(
+                        sn_services.name,
+                        servicenow_catalog,
+                        sn_services.getvalue(),
+                        sn_relations.getvalue(),
+                        sn_mapping.getvalue().decode("utf-8") if sn_mapping else None,
+                        sn_mapping.name if sn_mapping else "",
+                        sn_services.name,
+                    )
                 except (InputError, ValueError, TypeError, KeyError, yaml.YAMLError) as exc:
                     st.error(f"Not imported: {md_escape(str(exc))}")
                 else:

@@ -2,10 +2,11 @@
 
 import streamlit as st
 
+from risk.catalog.sandbox import run_bounded
 from risk.dashboard import state
 from risk.dashboard.widgets import header, md_escape, sidebar
 from risk.dashboard.workspace import open_store
-from risk.history.load import read_outages
+from risk.history.load import OutageReport, read_outages
 from risk.problems import InputError
 from risk.run import resolve_settings
 from risk.store import PermissionDenied
@@ -75,7 +76,7 @@ if log is not None and editor and st.session_state.get("log_added") != log.file_
         from risk.interchange.incidents import import_incidents, records_csv
 
         try:
-            imported = import_incidents(data, FORMS[form], log.name)
+            imported = run_bounded(log.name, import_incidents, data, FORMS[form], log.name)  # off the web process
         except InputError as exc:
             usable = False
             for p in exc.problems:
@@ -87,7 +88,10 @@ if log is not None and editor and st.session_state.get("log_added") != log.file_
             if imported.unknown_products:
                 notes.append("Products the alias table does not know: " + ", ".join(imported.unknown_products) + ".")
     if usable:
-        report = read_outages([(name, data)])
+        try:  # off the web process, within an upload's budget
+            report = run_bounded(name, read_outages, [(name, data)])
+        except InputError as exc:
+            report = OutageReport([name], [], exc.problems)
         if report.ok:
             replaced = ws.save_incident_log(name, data)
             st.session_state["log_added"] = log.file_id
