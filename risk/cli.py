@@ -74,7 +74,11 @@ app = typer.Typer(
 
 
 class _Console:
-    """A rich Console made on first use: a run that writes JSON never loads rich (a twentieth of a second)."""
+    """A rich Console made on first use: a run that writes JSON never loads rich (a twentieth of a second).
+
+    Its `print` reads no markup unless the caller passes markup=True (and then escapes the user text it
+    puts in, as _print_problems does), and removes terminal control sequences from text: file names, ids
+    and names are user text, and `[/bold]` in one must print as written, not end in a MarkupError."""
 
     def __init__(self, stderr: bool) -> None:
         self._stderr = stderr
@@ -87,6 +91,12 @@ class _Console:
         if self._stderr:
             return Console(stderr=True, highlight=False, soft_wrap=True)
         return Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+
+    def print(self, *objects, markup: bool = False, **kwargs) -> None:
+        from risk.untrusted import terminal_text
+
+        shown = [terminal_text(o) if isinstance(o, str) else o for o in objects]
+        self.console.print(*shown, markup=markup, **kwargs)
 
     def __getattr__(self, name: str):
         return getattr(self.console, name)
@@ -116,9 +126,14 @@ def _options(
 
 
 def _print_problems(problems: list[Problem]) -> None:
+    from rich.markup import escape
+
+    from risk.untrusted import terminal_text
+
     for p in problems:
         colour = "red" if p.severity == "error" else "yellow"
-        err.print(f"[bold]{p.location}[/bold]: [{colour}]{p.severity}[/{colour}]: {p.message}", markup=True)
+        where, what = escape(terminal_text(p.location)), escape(terminal_text(p.message))
+        err.print(f"[bold]{where}[/bold]: [{colour}]{p.severity}[/{colour}]: {what}", markup=True)
         if p.hint:
             err.print(f"    fix: {p.hint}", markup=False)
 
@@ -473,6 +488,8 @@ def backtest(
         return
     from rich.table import Table
 
+    from risk.presentation.terminal import shown
+
     table = Table(
         title=f"Backtest: fitted on {result.train_years:.1f} years before {result.train_until}, scored on "
         f"the {result.test_years} whole year(s) after",
@@ -482,7 +499,7 @@ def backtest(
         table.add_column(column)
     for p in sorted(result.providers, key=lambda p: -p.train_records - sum(p.test_counts)):
         table.add_row(
-            p.provider,
+            shown(p.provider),
             str(p.train_records),
             f"{p.forecast_per_year:.2f}",
             ", ".join(map(str, p.test_counts)),
@@ -592,6 +609,8 @@ def outages(
         return
     from rich.table import Table
 
+    from risk.presentation.terminal import shown
+
     table = Table(title=f"Outage history: {len(records)} record(s)", show_lines=False, expand=False)
     for column, kw in (
         ("start", {"no_wrap": True}),
@@ -608,13 +627,13 @@ def outages(
         hours = r.duration_hours
         table.add_row(
             r.start_dt.strftime("%Y-%m-%d %H:%M") if isinstance(r.start, datetime) else r.start_dt.strftime("%Y-%m-%d"),
-            r.provider,
-            "; ".join(r.product),
-            "; ".join(r.capability),
+            shown(r.provider),
+            shown("; ".join(r.product)),
+            shown("; ".join(r.capability)),
             "?" if hours is None else f"{hours:.1f}",
-            r.severity,
-            r.confidence,
-            r.summary or "",
+            shown(r.severity),
+            shown(r.confidence),
+            shown(r.summary or ""),
         )
     out.print(table)
     out.print(

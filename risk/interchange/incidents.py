@@ -24,6 +24,7 @@ from risk.data import DATA, read_yaml
 from risk.history.aliases import AliasTable, load_aliases
 from risk.history.model import CSV_COLUMNS, OutageRecord
 from risk.problems import InputError, Location, Problem
+from risk.untrusted import spreadsheet_cell
 
 __all__ = ["SOURCES", "ImportResult", "import_incidents", "records_csv", "capability_of"]
 
@@ -211,7 +212,7 @@ def records_csv(records: list[OutageRecord]) -> str:
         row = r.model_dump(mode="json")
         writer.writerow(
             {
-                k: "; ".join(v) if isinstance(v, list) else ("" if v is None else v)
+                k: spreadsheet_cell("; ".join(v) if isinstance(v, list) else ("" if v is None else v))
                 for k, v in ((f, row.get(f)) for f in FIELDS)
             }
         )
