@@ -506,7 +506,7 @@ def backtest(
             f"{p.model_log_score:.2f}",
             f"{p.baseline_log_score:.2f}",
         )
-    out.print(table)
+    out.print(table, markup=True)  # its cells' user text is escaped (shown)
     out.print(
         f"Mean log predictive score per provider-year (higher is better): model {result.model_log_score:.3f}, "
         f"baseline (one pooled rate {result.pooled_rate:.2f} a year) {result.baseline_log_score:.3f}."
@@ -635,7 +635,7 @@ def outages(
             shown(r.confidence),
             shown(r.summary or ""),
         )
-    out.print(table)
+    out.print(table, markup=True)  # its cells' user text is escaped (shown)
     out.print(
         "Durations marked ? are unknown in the source. Sources: `lynchpin outages --format json` lists every URL."
     )
