@@ -422,9 +422,7 @@ class Catalog(BaseModel):
     )
     catalog_version: Annotated[
         str | None, BeforeValidator(lambda v: None if v is None else str(v)), AfterValidator(_plain_or_none)
-    ] = Field(
-        default=None, description="Free text identifying this version, e.g. 2026-11."
-    )
+    ] = Field(default=None, description="Free text identifying this version, e.g. 2026-11.")
     services: list[Service] = Field(min_length=1, description="What the organisation delivers; at least one.")
     dependencies: list[Dependency] = Field(default_factory=list, description="What services lean on; each can fail.")
     providers: list[Provider] = Field(default_factory=list, description="Optional facts about providers, by name.")
