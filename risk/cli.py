@@ -7,6 +7,7 @@ Exit codes: 0 success, 2 invalid input (with every problem printed), 1 anything 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -539,17 +540,18 @@ def convert(
     if report.catalog is None:
         raise typer.Exit(2)
     suffix = output.suffix.lower()
-    if suffix in (".yaml", ".yml"):
-        output.write_text(catalog_to_yaml(report.catalog), encoding="utf-8")
-    elif suffix == ".xlsx":
-        output.write_bytes(xlsx_bytes(report.catalog))
-    elif suffix == ".zip":
-        output.write_bytes(csv_zip_bytes(report.catalog))
-    elif suffix == "":
-        write_csv_folder(report.catalog, output)
-    else:
+    if suffix not in (".yaml", ".yml", ".xlsx", ".zip", ""):
         err.print(f"cannot write '{suffix}': use .yaml, .xlsx, .zip or a folder name")
         raise typer.Exit(2)
+    with _writing(output):
+        if suffix in (".yaml", ".yml"):
+            output.write_text(catalog_to_yaml(report.catalog), encoding="utf-8")
+        elif suffix == ".xlsx":
+            output.write_bytes(xlsx_bytes(report.catalog))
+        elif suffix == ".zip":
+            output.write_bytes(csv_zip_bytes(report.catalog))
+        else:
+            write_csv_folder(report.catalog, output)
     out.print(f"wrote {output}")
 
 
@@ -561,17 +563,18 @@ def template(
     from risk.catalog.writers import template_csv_zip_bytes, template_rows, template_xlsx_bytes
 
     suffix = output.suffix.lower()
-    if suffix == ".xlsx":
-        output.write_bytes(template_xlsx_bytes())
-    elif suffix == ".zip":
-        output.write_bytes(template_csv_zip_bytes())
-    elif suffix == "":
-        output.mkdir(parents=True, exist_ok=True)
-        for name, table in template_rows().items():
-            (output / f"{name}.csv").write_text(",".join(table[0]) + "\n", encoding="utf-8")
-    else:
+    if suffix not in (".xlsx", ".zip", ""):
         err.print(f"cannot write a template as '{suffix}': use .xlsx, .zip or a folder name")
         raise typer.Exit(2)
+    with _writing(output):
+        if suffix == ".xlsx":
+            output.write_bytes(template_xlsx_bytes())
+        elif suffix == ".zip":
+            output.write_bytes(template_csv_zip_bytes())
+        else:
+            output.mkdir(parents=True, exist_ok=True)
+            for name, table in template_rows().items():
+                (output / f"{name}.csv").write_text(",".join(table[0]) + "\n", encoding="utf-8")
     out.print(f"wrote {output}")
 
 
@@ -935,10 +938,24 @@ def _read(path: Path) -> bytes:
 
 
 def _write(path: Path, text: str) -> None:
-    try:
+    with _writing(path):
         path.write_text(text, encoding="utf-8")
+
+
+@contextlib.contextmanager
+def _writing(path: Path):
+    """Writing `path`: a folder in the way, a missing parent, no permission or a full disk ends in one line
+    that says so and exit 2, never a traceback."""
+    try:
+        yield
     except OSError as exc:
-        err.print(f"cannot write {path}: {exc.strerror or exc}", markup=False)
+        if path.is_dir() and path.suffix:
+            why = "it is a folder; give a file name"
+        elif not path.parent.is_dir():
+            why = f"its folder {path.parent} does not exist (or is not a folder); create it or choose another"
+        else:
+            why = f"{exc.strerror or exc}; choose a place you can write to"
+        err.print(f"cannot write {path}: {why}", markup=False)
         raise typer.Exit(2) from None
 
 

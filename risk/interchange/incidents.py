@@ -163,6 +163,10 @@ def import_incidents(data: bytes, source: str, name: str = "file", aliases: Alia
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError([Problem(f"not JSON: {exc}", Location(name), "give the export file as downloaded")]) from None
+    except RecursionError:
+        raise InputError(
+            [Problem("the document is nested too deeply to read", Location(name), "give the export file as downloaded")]
+        ) from None
     table = aliases or load_aliases()
     known = set(table.products) | {table.product(v) for v in table.products.values()}
     result = ImportResult()
@@ -189,7 +193,7 @@ def import_incidents(data: bytes, source: str, name: str = "file", aliases: Alia
             for product in record.product:
                 if table.product(product) not in known and product not in result.unknown_products:
                     result.unknown_products.append(product)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, RecursionError) as exc:
         raise InputError(
             [Problem(f"not a {source} incident export: {exc}", Location(name), f"export it as {_HOW[source]}")]
         ) from None
