@@ -253,3 +253,44 @@ def test_bracketed_output_paths_are_printed_whole(tmp_path):
 def test_a_markup_path_that_does_not_exist_is_named_as_written(tmp_path):
     result = runner.invoke(app, ["validate", str(tmp_path / "[/bold].yaml")])
     assert result.exit_code == 2 and "[/bold].yaml" in result.output
+
+
+_MARKUP = """organisation: "[bold]Org[/bold] [/red]"
+services:
+  - {id: pay, name: "[/bold]Pay[red]", tier: 1, impact_tolerance: 4h, users: 10, requires: [idp, dns]}
+  - {id: mail, name: "[/i]Mail", tier: 2, impact_tolerance: 4h, users: 10, requires: [{any_of: [idp, dns]}]}
+dependencies:
+  - {id: idp, name: "[/]IdP", provider: "[red]Microsoft", product: Entra ID, capability: sign-in}
+  - {id: dns, name: "[/dim]DNS", provider: "[/bold]Cloudflare", product: DNS, capability: dns}
+"""
+
+
+_COMMANDS = [
+    (["assess", "{c}", "--years", "200"], 0, ["[bold]Org[/bold] [/red]", "[/bold]Pay[red]", "[red]Microsoft"]),
+    (["recommend", "{c}", "--years", "200"], 0, ["[bold]Org[/bold] [/red]", "[/bold]Pay[red]"]),
+    (["recommend", "{c}", "--years", "200", "--combine", "[/bold]"], 2, ["cannot combine [/bold]"]),
+    (["scenario", "{c}", "--down", "idp", "--for", "6h"], 0, ["[/bold]Pay[red]"]),
+    (["scenario", "{c}", "--severe"], 0, ["[red]Microsoft", "[/bold]Pay[red]"]),
+    (["scenario", "{c}", "--replay", "[/bold]x"], 2, ["[/bold]x"]),
+    (["why", "{c}", "idp"], 0, ["[red]Microsoft"]),
+    (["why", "{c}", "[/x]"], 2, ["'[/x]'"]),
+    (["check", "{c}", "--max-rating", "low", "--years", "200"], 1, ["[/bold]Pay[red]"]),
+    (["diff", "{c}", "{c}", "--years", "200"], 0, ["no change"]),
+    (["export", "mef", "{c}", "-o", "{d}/[x].xml"], 0, ["wrote {d}/[x].xml"]),
+    (["export", "dora", "{c}", "-o", "{d}/[d]", "--years", "200"], 0, ["wrote {d}/[d]/b_05.01.csv"]),
+    (["report", "{c}", "-o", "{d}/[r]", "--format", "json", "--years", "200"], 0, ["wrote {d}/[r]/"]),
+    (["outages", "--provider", "[/bold]"], 0, []),
+]
+
+
+@pytest.mark.parametrize(("args", "code", "shown"), _COMMANDS, ids=[" ".join(c[0][:2]) for c in _COMMANDS])
+def test_markup_in_names_paths_and_arguments_never_breaks_a_command(tmp_path, args, code, shown):
+    folder = tmp_path / "[bold]in"
+    folder.mkdir()
+    catalog = folder / "[red]c.yaml"
+    catalog.write_text(_MARKUP, encoding="utf-8")
+    result = runner.invoke(app, [a.format(c=catalog, d=folder) for a in args])
+    assert result.exit_code == code, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    for text in shown:
+        assert text.format(d=folder) in result.output, result.output
