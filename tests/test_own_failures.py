@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from risk.cli import app
+from risk.interchange.backstage import from_backstage
 from risk.interchange.incidents import import_incidents
 from risk.interchange.servicenow import from_servicenow, read_mapping
 from risk.problems import InputError
@@ -196,3 +197,27 @@ def test_exports_to_a_folder_exit_2(tmp_path):
     _refused(
         ["export", "mef", str(DEFAULT_CATALOG), "-o", str(tmp_path / "out.xml"), "--years", "200"], "it is a folder"
     )
+
+
+# --- Backstage ------------------------------------------------------------------------------------------
+
+_ENTITY = "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _ENTITY + "metadata: 5\nspec: {type: service}\n",
+        _ENTITY + "metadata: {name: a}\nspec: [1]\n",
+        _ENTITY + "metadata: {name: a}\nspec: {type: service, dependsOn: 5}\n",
+        _ENTITY + "metadata: {name: a, annotations: [1]}\nspec: {type: service}\n",
+        _ENTITY + "metadata: {name: a, annotations: {lynchpin.io/tier: '1e999'}}\nspec: {type: service}\n",
+        _ENTITY + "metadata: {name: a, annotations: {lynchpin.io/users: .inf}}\nspec: {type: service}\n",
+    ],
+    ids=["metadata", "spec", "dependsOn", "annotations", "tier", "users"],
+)
+def test_a_backstage_entity_of_the_wrong_shape_is_a_value_error_and_exit_2(tmp_path, text):
+    with pytest.raises(ValueError, match="an entity has a shape this cannot read"):  # the dashboard catches it
+        from_backstage(text)
+    (tmp_path / "catalog-info.yaml").write_text(text)
+    _refused(["import", "backstage", str(tmp_path / "catalog-info.yaml"), "-o", str(tmp_path / "c.yaml")], "shape")

@@ -46,7 +46,19 @@ def _id(ref: str, default_kind: str) -> tuple[str, str]:
 
 
 def from_backstage(text: str, default_tolerance: str = "4h", default_tier: int = 3) -> BackstageImport:
-    """The catalog document for the entities of a catalog-info.yaml (one or several YAML documents)."""
+    """The catalog document for the entities of a catalog-info.yaml (one or several YAML documents). An
+    entity of a shape this cannot read (metadata or spec that is not a mapping, dependsOn that is not a
+    list, a tier annotation that is not a whole number) raises ValueError saying so, never anything else."""
+    try:
+        return _from_backstage(text, default_tolerance, default_tier)
+    except (AttributeError, TypeError, KeyError, ValueError, OverflowError, RecursionError) as exc:
+        raise ValueError(
+            f"an entity has a shape this cannot read ({exc}): each needs metadata: {{name: ...}} and spec: {{...}} "
+            f"as mappings, dependsOn and consumesApis as lists, and whole numbers in {PREFIX}tier and {PREFIX}users"
+        ) from None
+
+
+def _from_backstage(text: str, default_tolerance: str, default_tier: int) -> BackstageImport:
     entities = [e for e in yaml.load_all(text, Loader=_SafeLoader) if isinstance(e, dict)]  # noqa: S506 - safe
     notes: list[str] = []
     services, dependencies = [], []
