@@ -99,6 +99,7 @@ def test_the_catalog_csvs_and_workbook_quote_formulas_and_read_back():
     with zipfile.ZipFile(io.BytesIO(csv_zip_bytes(catalog))) as zf:
         cells = [c for n in zf.namelist() for c in _cells(zf.read(n).decode())]
     assert not [c for c in cells if is_formula_like(c)]
+    assert read_catalog(csv_zip_bytes(catalog), name="c.zip").catalog == catalog  # the quotes come off again
     wb = load_workbook(io.BytesIO(xlsx_bytes(catalog)))
     owner = next(c for row in wb["services"].iter_rows() for c in row if c.value == catalog.services[0].owner)
     assert owner.data_type == "s" and owner.quotePrefix  # the spreadsheet's own single-quote prefix
