@@ -39,9 +39,10 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 _INVISIBLE = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
-#: Characters that may appear nowhere in user text: C0 controls (newline and tab included), DEL, C1
-#: controls, bidirectional overrides and isolates, zero-width and other invisible format characters.
-CONTROL = re.compile(f"[\u0000-\u001f\u007f-\u009f{_INVISIBLE}]")
+#: Characters that may appear nowhere in a name or id: C0 controls (newline and tab included), DEL, C1
+#: controls, the Unicode line and paragraph separators, bidirectional overrides and isolates, zero-width and
+#: other invisible format characters.
+CONTROL = re.compile(f"[\u0000-\u001f\u007f-\u009f\u2028\u2029{_INVISIBLE}]")
 #: The same, for free text (descriptions, notes): newline and tab are allowed there.
 CONTROL_IN_TEXT = re.compile(f"[\u0000-\u0008\u000b-\u001f\u007f-\u009f{_INVISIBLE}]")
 

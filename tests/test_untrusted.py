@@ -173,6 +173,7 @@ def _read(**fields: str):
         ("name", '"Pay\\ttab"', "U+0009", 4),
         ("name", '"Pa\\u0085y"', "U+0085", 4),  # C1
         ("name", '"Pay\\u202Eyap"', "U+202E", 4),  # bidi override
+        ("name", '"Pay\\u2028day"', "U+2028", 4),  # line separator
         ("provider", '"Micro\\u200Bsoft"', "U+200B", 12),  # zero-width space
         ("org", '"Acme\\u2066x"', "U+2066", 1),  # bidi isolate
         ("description", '"paper\\e[2J"', "U+001B", 8),
