@@ -7,6 +7,7 @@ Exit codes: 0 success, 2 invalid input (with every problem printed), 1 anything 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -74,7 +75,11 @@ app = typer.Typer(
 
 
 class _Console:
-    """A rich Console made on first use: a run that writes JSON never loads rich (a twentieth of a second)."""
+    """A rich Console made on first use: a run that writes JSON never loads rich (a twentieth of a second).
+
+    Its `print` reads no markup unless the caller passes markup=True (and then escapes the user text it
+    puts in, as _print_problems does), and removes terminal control sequences from text: file names, ids
+    and names are user text, and `[/bold]` in one must print as written, not end in a MarkupError."""
 
     def __init__(self, stderr: bool) -> None:
         self._stderr = stderr
@@ -87,6 +92,12 @@ class _Console:
         if self._stderr:
             return Console(stderr=True, highlight=False, soft_wrap=True)
         return Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+
+    def print(self, *objects, markup: bool = False, **kwargs) -> None:
+        from risk.untrusted import terminal_text
+
+        shown = [terminal_text(o) if isinstance(o, str) else o for o in objects]
+        self.console.print(*shown, markup=markup, **kwargs)
 
     def __getattr__(self, name: str):
         return getattr(self.console, name)
@@ -116,9 +127,14 @@ def _options(
 
 
 def _print_problems(problems: list[Problem]) -> None:
+    from rich.markup import escape
+
+    from risk.untrusted import terminal_text
+
     for p in problems:
         colour = "red" if p.severity == "error" else "yellow"
-        err.print(f"[bold]{p.location}[/bold]: [{colour}]{p.severity}[/{colour}]: {p.message}", markup=True)
+        where, what = escape(terminal_text(p.location)), escape(terminal_text(p.message))
+        err.print(f"[bold]{where}[/bold]: [{colour}]{p.severity}[/{colour}]: {what}", markup=True)
         if p.hint:
             err.print(f"    fix: {p.hint}", markup=False)
 
@@ -572,17 +588,18 @@ def convert(
     if report.catalog is None:
         raise typer.Exit(2)
     suffix = output.suffix.lower()
-    if suffix in (".yaml", ".yml"):
-        output.write_text(catalog_to_yaml(report.catalog), encoding="utf-8")
-    elif suffix == ".xlsx":
-        output.write_bytes(xlsx_bytes(report.catalog))
-    elif suffix == ".zip":
-        output.write_bytes(csv_zip_bytes(report.catalog))
-    elif suffix == "":
-        write_csv_folder(report.catalog, output)
-    else:
+    if suffix not in (".yaml", ".yml", ".xlsx", ".zip", ""):
         err.print(f"cannot write '{suffix}': use .yaml, .xlsx, .zip or a folder name")
         raise typer.Exit(2)
+    with _writing(output):
+        if suffix in (".yaml", ".yml"):
+            output.write_text(catalog_to_yaml(report.catalog), encoding="utf-8")
+        elif suffix == ".xlsx":
+            output.write_bytes(xlsx_bytes(report.catalog))
+        elif suffix == ".zip":
+            output.write_bytes(csv_zip_bytes(report.catalog))
+        else:
+            write_csv_folder(report.catalog, output)
     out.print(f"wrote {output}")
 
 
@@ -594,17 +611,18 @@ def template(
     from risk.catalog.writers import template_csv_zip_bytes, template_rows, template_xlsx_bytes
 
     suffix = output.suffix.lower()
-    if suffix == ".xlsx":
-        output.write_bytes(template_xlsx_bytes())
-    elif suffix == ".zip":
-        output.write_bytes(template_csv_zip_bytes())
-    elif suffix == "":
-        output.mkdir(parents=True, exist_ok=True)
-        for name, table in template_rows().items():
-            (output / f"{name}.csv").write_text(",".join(table[0]) + "\n", encoding="utf-8")
-    else:
+    if suffix not in (".xlsx", ".zip", ""):
         err.print(f"cannot write a template as '{suffix}': use .xlsx, .zip or a folder name")
         raise typer.Exit(2)
+    with _writing(output):
+        if suffix == ".xlsx":
+            output.write_bytes(template_xlsx_bytes())
+        elif suffix == ".zip":
+            output.write_bytes(template_csv_zip_bytes())
+        else:
+            output.mkdir(parents=True, exist_ok=True)
+            for name, table in template_rows().items():
+                (output / f"{name}.csv").write_text(",".join(table[0]) + "\n", encoding="utf-8")
     out.print(f"wrote {output}")
 
 
@@ -642,6 +660,8 @@ def outages(
         return
     from rich.table import Table
 
+    from risk.presentation.terminal import shown
+
     table = Table(title=f"Outage history: {len(records)} record(s)", show_lines=False, expand=False)
     for column, kw in (
         ("start", {"no_wrap": True}),
@@ -658,15 +678,15 @@ def outages(
         hours = r.duration_hours
         table.add_row(
             r.start_dt.strftime("%Y-%m-%d %H:%M") if isinstance(r.start, datetime) else r.start_dt.strftime("%Y-%m-%d"),
-            r.provider,
-            "; ".join(r.product),
-            "; ".join(r.capability),
+            shown(r.provider),
+            shown("; ".join(r.product)),
+            shown("; ".join(r.capability)),
             "?" if hours is None else f"{hours:.1f}",
-            r.severity,
-            r.confidence,
-            r.summary or "",
+            shown(r.severity),
+            shown(r.confidence),
+            shown(r.summary or ""),
         )
-    out.print(table)
+    out.print(table, markup=True)  # its cells' user text is escaped (shown)
     out.print(
         "Durations marked ? are unknown in the source. Sources: `lynchpin outages --format json` lists every URL."
     )
@@ -981,10 +1001,24 @@ def _read(path: Path) -> bytes:
 
 
 def _write(path: Path, text: str) -> None:
-    try:
+    with _writing(path):
         path.write_text(text, encoding="utf-8")
+
+
+@contextlib.contextmanager
+def _writing(path: Path):
+    """Writing `path`: a folder in the way, a missing parent, no permission or a full disk ends in one line
+    that says so and exit 2, never a traceback."""
+    try:
+        yield
     except OSError as exc:
-        err.print(f"cannot write {path}: {exc.strerror or exc}", markup=False)
+        if path.is_dir() and path.suffix:
+            why = "it is a folder; give a file name"
+        elif not path.parent.is_dir():
+            why = f"its folder {path.parent} does not exist (or is not a folder); create it or choose another"
+        else:
+            why = f"{exc.strerror or exc}; choose a place you can write to"
+        err.print(f"cannot write {path}: {why}", markup=False)
         raise typer.Exit(2) from None
 
 

@@ -7,6 +7,7 @@ from this model.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -14,7 +15,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["ServerConfig", "server_config", "default_database_url"]
+__all__ = ["ServerConfig", "server_config", "default_database_url", "auth_problem"]
 
 
 def default_database_url(workspace_path: str | None = None) -> str:
@@ -126,3 +127,37 @@ def server_config() -> ServerConfig:
 @lru_cache(maxsize=16)
 def _config(_environment: tuple) -> ServerConfig:
     return ServerConfig()
+
+
+#: What Streamlit's st.login needs: these in [auth], and a provider's three either there or in [auth.NAME].
+AUTH_KEYS = ("redirect_uri", "cookie_secret")
+PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
+
+
+def auth_problem(config: ServerConfig, secrets: Mapping | None) -> str | None:
+    """Why sign-in cannot work, or None: with LYNCHPIN_AUTH on, `secrets` (the contents of
+    .streamlit/secrets.toml) must hold an [auth] section with redirect_uri, cookie_secret and one provider's
+    client_id, client_secret and server_metadata_url. Checked before anything is served, so a server set up
+    for sign-in without its configuration refuses to run instead of failing when someone clicks Sign in."""
+    if not config.auth:
+        return None
+    fix = (
+        "add it to .streamlit/secrets.toml as docs/deployment.md shows (or unset LYNCHPIN_AUTH to serve on this "
+        "machine only, without sign-in)"
+    )
+    auth = (secrets or {}).get("auth")
+    if not isinstance(auth, Mapping) or not auth:
+        return f"LYNCHPIN_AUTH is on but there is no [auth] section in .streamlit/secrets.toml: {fix}"
+
+    def missing(section: Mapping, keys: tuple[str, ...]) -> list[str]:
+        return [k for k in keys if not (isinstance(section.get(k), str) and section.get(k).strip())]
+
+    gaps = missing(auth, AUTH_KEYS)
+    providers = [auth] + [v for v in auth.values() if isinstance(v, Mapping)]
+    if all(missing(p, PROVIDER_KEYS) for p in providers):
+        gaps += [f"{k} (in [auth] or [auth.PROVIDER])" for k in missing(auth, PROVIDER_KEYS)] or [
+            "a provider's client_id, client_secret and server_metadata_url"
+        ]
+    if gaps:
+        return f"LYNCHPIN_AUTH is on but the [auth] section of .streamlit/secrets.toml lacks {', '.join(gaps)}: {fix}"
+    return None

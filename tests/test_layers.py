@@ -21,6 +21,7 @@ LAYERS = {
     "limits": 0,
     "regions": 0,
     "config": 0,
+    "untrusted": 0,
     "cache": 0,
     "catalog": 1,
     "history": 2,

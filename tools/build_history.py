@@ -22,6 +22,7 @@ from history_second_pass import SECOND_PASS  # noqa: E402
 
 from risk.history.model import CSV_COLUMNS  # noqa: E402
 from risk.regions import regions_in  # noqa: E402
+from risk.untrusted import spreadsheet_cell  # noqa: E402
 
 FIELDS = list(CSV_COLUMNS)
 
@@ -598,25 +599,24 @@ def main(path: str) -> None:
     out.writeheader()
     for r in rows:
         provider, product, capability, summary = mapping[r["id"]]
-        out.writerow(
-            {
-                "id": r["id"],
-                "provider": provider,
-                "product": product,
-                "capability": capability,
-                "start": r["start_utc"],
-                "end": r["end_utc"],
-                "duration_minutes": r["duration_minutes"],
-                "severity": r["severity"],
-                "scope": r["regions_scope"],
-                "cause": r["cause_category"],
-                "summary": summary,
-                "source_url": r["source_url"],
-                "confidence": r["confidence"],
-                "regions": "; ".join(regions_in(r["regions_scope"])),
-                "affects": AFFECTS.get(r["id"], ""),
-            }
-        )
+        row = {
+            "id": r["id"],
+            "provider": provider,
+            "product": product,
+            "capability": capability,
+            "start": r["start_utc"],
+            "end": r["end_utc"],
+            "duration_minutes": r["duration_minutes"],
+            "severity": r["severity"],
+            "scope": r["regions_scope"],
+            "cause": r["cause_category"],
+            "summary": summary,
+            "source_url": r["source_url"],
+            "confidence": r["confidence"],
+            "regions": "; ".join(regions_in(r["regions_scope"])),
+            "affects": AFFECTS.get(r["id"], ""),
+        }
+        out.writerow({k: spreadsheet_cell(v) for k, v in row.items()})  # formula-like text quoted
 
 
 if __name__ == "__main__":

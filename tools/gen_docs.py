@@ -365,6 +365,7 @@ def outputs() -> dict[Path, str]:
         DOCS / "recommendation-rules.md": rule_catalogue(),
         DOCS / "catalog-schema.json": schema_json("catalog"),
         DOCS / "outage-schema.json": schema_json("outage"),
+        DOCS / "assessment-schema.json": schema_json("assessment"),
     }
 
 

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from risk.interchange.incidents import FIELDS, import_incidents, records_csv  # noqa: E402
+from risk.untrusted import spreadsheet_cell  # noqa: E402
 
 HISTORY = ROOT / "risk" / "data" / "history.csv"
 
@@ -40,7 +41,7 @@ def merge(history_text: str, new_csv: str) -> tuple[str, list[str], list[str]]:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
-    writer.writerows({k: r.get(k, "") for k in FIELDS} for r in rows)
+    writer.writerows({k: spreadsheet_cell(r.get(k, "")) for k in FIELDS} for r in rows)  # quoted text stays as it is
     return out.getvalue(), added, kept
 
 

@@ -27,6 +27,7 @@ from typing_extensions import TypeAliasType
 from risk.catalog.vocabulary import CAPABILITIES, ID_PATTERN, KINDS, SUBSTITUTABILITY
 from risk.durations import format_duration, parse_duration
 from risk.settings import Count, Settings
+from risk.untrusted import CONTROL, CONTROL_IN_TEXT, control_character
 
 __all__ = [
     "Duration",
@@ -95,8 +96,33 @@ def _check_mean_outage(value: float | None) -> float | None:
 MAX_USERS = 1_000_000_000
 MAX_HOURLY_COST = 1e12
 MAX_ANNUAL_OUTAGES = 1000.0
+
+
+def _plain(value: str, free_text: bool = False) -> str:
+    """Refuse text holding a control character (an escape that would drive a terminal, a character an XLSX
+    file cannot hold), a bidirectional override or an invisible character (which hide or reorder what a
+    reader sees, or make one provider's name look like another's)."""
+    if isinstance(value, str) and (found := control_character(value, free_text)):
+        where = (CONTROL_IN_TEXT if free_text else CONTROL).search(value).start()  # type: ignore[union-attr]
+        raise ValueError(
+            f"holds an invisible or control character ({found}) at character {where + 1}; "
+            f"retype the text without it{'' if free_text else ' (names and ids may not hold tabs or line breaks)'}"
+        )
+    return value
+
+
+def _plain_free_text(value: str) -> str:
+    return _plain(value, free_text=True)
+
+
+def _plain_or_none(value: str | None) -> str | None:
+    return None if value is None else _plain(value)
+
+
+Plain = AfterValidator(_plain)
 Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=200)]
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
+Text = Annotated[str, Field(min_length=1, max_length=2000), Plain]
+FreeText = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_plain_free_text)]
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
@@ -105,7 +131,7 @@ class Ref(BaseModel):
     """Needs one dependency or service, with an optional grace period that existing sessions ride out."""
 
     model_config = _STRICT
-    id: Annotated[str, Field(min_length=1, max_length=200, description="A dependency or service id.")]
+    id: Annotated[str, Field(min_length=1, max_length=200, description="A dependency or service id."), Plain]
     grace: Duration | None = Field(
         default=None,
         description="The service only goes down once an outage of this item outlasts the grace period.",
@@ -179,7 +205,7 @@ EXPR_HELP = (
 Expr = TypeAliasType(
     "Expr",
     Annotated[
-        Annotated[Annotated[str, Field(min_length=1, max_length=200)], Tag("expr:id")]
+        Annotated[Annotated[str, Field(min_length=1, max_length=200), Plain], Tag("expr:id")]
         | Annotated[Ref, Tag("expr:ref")]
         | Annotated[AnyOf, Tag("expr:any_of")]
         | Annotated[AllOf, Tag("expr:all_of")]
@@ -219,7 +245,7 @@ class Workaround(BaseModel):
     """A manual procedure that buys time before an outage hurts (e.g. paper downtime procedures)."""
 
     model_config = _STRICT
-    description: Text = Field(description="What staff do instead, e.g. paper downtime procedures.")
+    description: FreeText = Field(description="What staff do instead, e.g. paper downtime procedures.")
     buys: Duration = Field(description="How long the workaround holds before the outage breaches tolerance.")
 
 
@@ -240,7 +266,7 @@ class Service(BaseModel):
     owner: Text | None = Field(default=None, description="Who answers for the service.")
     workaround: Workaround | None = Field(default=None, description="A manual procedure that buys time.")
     requires: Requirement = Field(default_factory=list, description="What the service needs to be up.")
-    hours: Annotated[str | None, AfterValidator(_check_hours)] = Field(
+    hours: Annotated[str | None, Plain, AfterValidator(_check_hours)] = Field(
         default=None,
         description="Extension: when the service is needed, e.g. 'Mon-Fri 08:00-18:00' in the catalog's "
         "timezone (24x7 when not given). Outages outside these hours do not count.",
@@ -289,7 +315,9 @@ class Dependency(BaseModel):
     unavailability: float | None = Field(
         default=None, ge=0, le=1, description="Expert estimate: probability of being down at a random moment."
     )
-    notes: str | None = Field(default=None, max_length=5000, description="Extension: free text for the reader.")
+    notes: Annotated[str, AfterValidator(_plain_free_text)] | None = Field(
+        default=None, max_length=5000, description="Extension: free text for the reader."
+    )
     region: Text | None = Field(
         default=None,
         description="Extension: where the provider runs it (e.g. eu-west-2, London, UK South); regional "
@@ -321,7 +349,9 @@ class Provider(BaseModel):
     model_config = _STRICT
     name: Text = Field(description="The provider's name, as dependencies write it.")
     sla: float | None = Field(default=None, ge=0, le=100, description="Contracted availability, percent.")
-    status_feed: str | None = Field(default=None, max_length=2000, description="URL of the provider's status feed.")
+    status_feed: Annotated[str, Plain] | None = Field(
+        default=None, max_length=2000, description="URL of the provider's status feed."
+    )
     substitutability: Literal[SUBSTITUTABILITY] | None = Field(  # type: ignore[valid-type]
         default=None, description="How hard the provider is to replace."
     )
@@ -396,16 +426,16 @@ class Catalog(BaseModel):
 
     model_config = _STRICT
     organisation: Text = Field(description="The organisation's name, shown on every report.")
-    timezone: Annotated[str, AfterValidator(_check_timezone)] = Field(
+    timezone: Annotated[str, Plain, AfterValidator(_check_timezone)] = Field(
         default="UTC", description="Extension: the time zone of service hours and scenario start times."
     )
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = Field(
         default="GBP",
         description="Extension: the ISO 4217 code of hourly_cost and every cost shown (GBP, EUR, USD, ...).",
     )
-    catalog_version: Annotated[str | None, BeforeValidator(lambda v: None if v is None else str(v))] = Field(
-        default=None, description="Free text identifying this version, e.g. 2026-11."
-    )
+    catalog_version: Annotated[
+        str | None, BeforeValidator(lambda v: None if v is None else str(v)), AfterValidator(_plain_or_none)
+    ] = Field(default=None, description="Free text identifying this version, e.g. 2026-11.")
     services: list[Service] = Field(min_length=1, description="What the organisation delivers; at least one.")
     dependencies: list[Dependency] = Field(default_factory=list, description="What services lean on; each can fail.")
     providers: list[Provider] = Field(default_factory=list, description="Optional facts about providers, by name.")

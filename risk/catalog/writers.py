@@ -21,6 +21,7 @@ from risk.catalog.model import Catalog
 from risk.catalog.sources.tabular import SHEETS
 from risk.catalog.vocabulary import CAPABILITIES, KINDS, SUBSTITUTABILITY
 from risk.durations import format_duration
+from risk.untrusted import mark_xlsx_text, spreadsheet_cell, xlsx_value
 
 __all__ = [
     "template_rows",
@@ -35,7 +36,6 @@ __all__ = [
     "neutralise_csv",
 ]
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _HELP = [
     ("Lynchpin catalog workbook", ""),
@@ -179,9 +179,7 @@ def _fill_workbook(rows: dict[str, list[list[Any]]]):
             for c, value in enumerate(row, start=1):
                 if value is None:
                     continue
-                cell = ws.cell(row=r, column=c, value=value)
-                if isinstance(value, str):
-                    cell.data_type = "s"  # never a formula, whatever the text starts with
+                mark_xlsx_text(ws.cell(row=r, column=c, value=xlsx_value(value)))  # never a formula
         for c, column in enumerate(header, start=1):
             cell = ws.cell(row=1, column=c)
             cell.font = Font(bold=True)
@@ -216,9 +214,7 @@ def write_xlsx(catalog: Catalog, path: str | Path) -> None:
 
 def neutralise_csv(value: Any) -> Any:
     """Text a spreadsheet would run as a formula gets a leading apostrophe (readers strip it again)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    return spreadsheet_cell(value)
 
 
 def _csv_text(table: list[list[Any]]) -> str:

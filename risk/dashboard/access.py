@@ -8,7 +8,7 @@ import ipaddress
 
 import streamlit as st
 
-from risk.config import server_config
+from risk.config import auth_problem, server_config
 from risk.dashboard import state
 from risk.presentation.text import md_escape
 
@@ -24,8 +24,20 @@ def _loopback(address: str | None) -> bool:
         return False
 
 
+def _secrets() -> dict:
+    """The contents of Streamlit's secrets files (empty when there are none)."""
+    try:
+        return st.secrets.to_dict()
+    except FileNotFoundError:  # Streamlit's StreamlitSecretNotFoundError: no secrets file at all
+        return {}
+
+
 def gate() -> None:
     config = server_config()
+    problem = auth_problem(config, _secrets()) if config.auth else None
+    if problem:  # no page is served until sign-in is configured
+        st.error(problem)
+        st.stop()
     if not config.auth:
         if not _loopback(st.get_option("server.address")):
             st.error(

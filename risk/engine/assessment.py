@@ -2,14 +2,15 @@
 
 Every view (terminal table, dashboard, reports) renders this object; none computes risk itself.
 Infinite importance values (removing a failure makes a service unable to fail) are written to JSON as the
-string "Infinity", which JavaScript's Number() and Python's float() both read.
+string "Infinity", which JavaScript's Number() and Python's float() both read; the published schema
+(`lynchpin schema assessment`, docs/assessment-schema.json) says so for the fields that can be infinite.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 __all__ = [
     "Importance",
@@ -27,6 +28,12 @@ __all__ = [
 
 _CONFIG = ConfigDict(ser_json_inf_nan="strings", extra="forbid")
 
+#: A number that may be infinite, written to JSON as the string "Infinity" (JSON has no infinity).
+MaybeInfinite = Annotated[
+    float,
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"const": "Infinity"}]}),
+]
+
 
 class Importance(BaseModel):
     """Importance of a dependency: Birnbaum, Fussell-Vesely, risk achievement and reduction worth."""
@@ -34,9 +41,11 @@ class Importance(BaseModel):
     model_config = _CONFIG
     birnbaum: float = Field(description="P(down | dependency down) - P(down | dependency up).")
     fussell_vesely: float = Field(description="Share of the risk that goes away if the dependency never fails.")
-    risk_achievement_worth: float = Field(description="How many times the risk grows if the dependency is down.")
-    risk_reduction_worth: float = Field(
-        description="How many times the risk shrinks if it never fails (Infinity: to 0)."
+    risk_achievement_worth: MaybeInfinite = Field(
+        description="How many times the risk grows if the dependency is down."
+    )
+    risk_reduction_worth: MaybeInfinite = Field(
+        description='How many times the risk shrinks if it never fails ("Infinity": to 0).'
     )
 
 

@@ -18,11 +18,11 @@ from pydantic import ValidationError
 
 from risk.catalog.sources.base import MAX_INPUT_BYTES, decode_text, read_limited, too_big
 from risk.catalog.sources.documents import parse_document
-from risk.catalog.sources.tabular import unescape_cell
 from risk.catalog.validate import path_text, pydantic_problems
 from risk.data import HISTORY
 from risk.history.model import OutageRecord
 from risk.problems import InputError, Location, Problem, did_you_mean
+from risk.untrusted import unescape_cell
 
 __all__ = ["OutageReport", "read_outages", "load_outages", "load_history", "default_history_paths", "FIELDS"]
 

@@ -48,8 +48,20 @@ def from_backstage(
 ) -> BackstageImport:
     """The catalog document for the entities of a catalog-info.yaml (one or several YAML documents). Read
     with the catalog's limits (risk.catalog.sources.documents.load_yaml): raises InputError for a file that
-    is not YAML or whose aliases expand too far."""
+    is not YAML or whose aliases expand too far. An entity of a shape this cannot read (metadata or spec that
+    is not a mapping, dependsOn that is not a list, a tier annotation that is not a whole number) raises
+    ValueError saying so, never anything else."""
     entities = [e for e in load_yaml(text, name, many=True) if isinstance(e, dict)]
+    try:
+        return _from_backstage(entities, default_tolerance, default_tier)
+    except (AttributeError, TypeError, KeyError, ValueError, OverflowError, RecursionError) as exc:
+        raise ValueError(
+            f"an entity has a shape this cannot read ({exc}): each needs metadata: {{name: ...}} and spec: {{...}} "
+            f"as mappings, dependsOn and consumesApis as lists, and whole numbers in {PREFIX}tier and {PREFIX}users"
+        ) from None
+
+
+def _from_backstage(entities: list[dict], default_tolerance: str, default_tier: int) -> BackstageImport:
     notes: list[str] = []
     services, dependencies = [], []
     known: dict[str, str] = {}  # catalog id -> 'service' or 'dependency'

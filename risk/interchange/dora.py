@@ -25,6 +25,7 @@ import math
 from datetime import date
 
 from risk.run import Run
+from risk.untrusted import spreadsheet_cell
 
 __all__ = ["TEMPLATES", "dora_register"]
 
@@ -126,7 +127,7 @@ def _csv(columns, rows) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([code for code, _ in columns])
-    writer.writerows(rows)
+    writer.writerows([spreadsheet_cell(v) for v in row] for row in rows)
     return out.getvalue()
 
 

@@ -24,6 +24,7 @@ from risk.data import DATA, read_yaml
 from risk.history.aliases import AliasTable, load_aliases
 from risk.history.model import CSV_COLUMNS, OutageRecord
 from risk.problems import InputError, Location, Problem
+from risk.untrusted import spreadsheet_cell
 
 __all__ = ["SOURCES", "ImportResult", "import_incidents", "records_csv", "capability_of"]
 
@@ -162,6 +163,10 @@ def import_incidents(data: bytes, source: str, name: str = "file", aliases: Alia
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError([Problem(f"not JSON: {exc}", Location(name), "give the export file as downloaded")]) from None
+    except RecursionError:
+        raise InputError(
+            [Problem("the document is nested too deeply to read", Location(name), "give the export file as downloaded")]
+        ) from None
     table = aliases or load_aliases()
     known = set(table.products) | {table.product(v) for v in table.products.values()}
     result = ImportResult()
@@ -188,7 +193,7 @@ def import_incidents(data: bytes, source: str, name: str = "file", aliases: Alia
             for product in record.product:
                 if table.product(product) not in known and product not in result.unknown_products:
                     result.unknown_products.append(product)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, RecursionError) as exc:
         raise InputError(
             [Problem(f"not a {source} incident export: {exc}", Location(name), f"export it as {_HOW[source]}")]
         ) from None
@@ -211,7 +216,7 @@ def records_csv(records: list[OutageRecord]) -> str:
         row = r.model_dump(mode="json")
         writer.writerow(
             {
-                k: "; ".join(v) if isinstance(v, list) else ("" if v is None else v)
+                k: spreadsheet_cell("; ".join(v) if isinstance(v, list) else ("" if v is None else v))
                 for k, v in ((f, row.get(f)) for f in FIELDS)
             }
         )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -86,9 +87,50 @@ items:                        # CIs that are not business services: the first ru
 """
 
 
-def _rows(data: bytes) -> list[dict[str, str]]:
+def _rows(data: bytes, which: str) -> list[dict[str, str]]:
     text = data.decode("utf-8-sig", errors="replace")
-    return [{k.strip(): (v or "").strip() for k, v in row.items() if k} for row in csv.DictReader(io.StringIO(text))]
+    try:
+        rows = csv.DictReader(io.StringIO(text))
+        return [{k.strip(): (v or "").strip() for k, v in row.items() if isinstance(k, str)} for row in rows]
+    except csv.Error as exc:  # a field over the csv module's limit (131,072 characters), a stray NUL
+        raise ValueError(
+            f"the {which} export, line {rows.line_num + 1}: cannot read the CSV ({exc}); export the list again as CSV"
+        ) from None
+
+
+def _number(raw: str, column: str, name: str) -> float:
+    """A finite number from a services export cell (users, hourly cost), or a ValueError saying where."""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not math.isfinite(value):
+        raise ValueError(
+            f"the services export, service '{name}', column '{column}': '{raw[:40]}' is not a number "
+            "Lynchpin can use; give an ordinary number (9400, 1250.50)"
+        )
+    return value
+
+
+def _check_mapping(m: dict[str, Any]) -> None:
+    """The mapping's shape, checked before use, so a wrong shape is a message and never a traceback."""
+    for key in ("columns", "defaults"):
+        if not isinstance(m.get(key) or {}, dict):
+            raise ValueError(f"mapping: '{key}' must be a mapping of name: value (see the mapping template)")
+    if not isinstance(m.get("needs") or [], list) or not all(isinstance(t, str) for t in m.get("needs") or []):
+        raise ValueError("mapping: 'needs' must be a list of relationship types, e.g. - Depends on::Used by")
+    items = m.get("items") or []
+    if not isinstance(items, list):
+        raise ValueError("mapping: 'items' must be a list of rules, each {match: ..., provider: ..., ...}")
+    for n, rule in enumerate(items):
+        if not isinstance(rule, dict):
+            raise ValueError(f"mapping: items[{n}] must be a mapping such as {{match: ..., provider: ...}}")
+        if not isinstance(rule.get("match", ""), str):
+            raise ValueError(f"mapping: items[{n}].match must be text (a regular expression)")
+        try:
+            re.compile(rule.get("match") or "")
+        except re.error as exc:
+            raise ValueError(f"mapping: items[{n}].match is not a regular expression: {exc}") from None
 
 
 def _slug(text: str) -> str:
@@ -104,12 +146,15 @@ def from_servicenow(
     services_csv: bytes, relations_csv: bytes, mapping: dict[str, Any] | None = None
 ) -> ServiceNowImport:
     """The catalog document for the two exports, with what was assumed, unmapped or possibly redundant."""
+    if not isinstance(mapping or {}, dict):
+        raise ValueError("the mapping file must be a YAML mapping (see lynchpin template servicenow-mapping)")
     m = {**DEFAULT_MAPPING, **(mapping or {})}
+    _check_mapping(m)
     cols = {**DEFAULT_MAPPING["columns"], **(m.get("columns") or {})}
     defaults = {**DEFAULT_MAPPING["defaults"], **(m.get("defaults") or {})}
     needs = {t.casefold() for t in m.get("needs") or []}
     result = ServiceNowImport({})
-    services_rows = _rows(services_csv)
+    services_rows = _rows(services_csv, "services")
     if services_rows and cols["name"] not in services_rows[0]:
         raise ValueError(
             f"the services export has no '{cols['name']}' column (columns: {', '.join(services_rows[0])}); "
@@ -139,7 +184,8 @@ def from_servicenow(
         for key in ("users", "hourly_cost"):
             raw = row.get(cols[key] or "", "") if cols.get(key) else ""
             if raw:
-                item[key] = int(float(raw)) if key == "users" else float(raw)
+                value = _number(raw, cols[key], name)
+                item[key] = int(value) if key == "users" else value
         services[ident] = item
     dependencies: dict[str, dict[str, Any]] = {}
     rules = [
@@ -189,7 +235,7 @@ def from_servicenow(
         }
         return ident
 
-    for n, row in enumerate(_rows(relations_csv), start=2):
+    for n, row in enumerate(_rows(relations_csv, "relationships"), start=2):
         parent, kind, child = row.get("parent", ""), row.get("type", ""), row.get("child", "")
         if not (parent and child):
             result.notes.append(f"relationships row {n}: no parent or child; left out")

@@ -4,6 +4,7 @@ was not scored, and a plain verdict. Words only: every figure comes from risk.en
 from __future__ import annotations
 
 from risk.engine.backtest import LEVEL, SCORE, Backtest, Difference, LevelScore
+from risk.presentation.terminal import shown
 
 __all__ = ["render_backtest", "verdict_lines", "difference_text"]
 
@@ -135,8 +136,8 @@ def render_backtest(result: Backtest, console, units: str = "provider") -> None:
         table.add_column(column)
     for u in sorted(level.units, key=lambda u: (-u.train_records - sum(u.test_counts), u.unit)):
         table.add_row(
-            u.unit,
-            u.source,
+            shown(u.unit),  # provider and product names come from the records: user text
+            shown(u.source),
             str(u.train_records),
             f"{u.forecast_per_year:.2f}",
             ", ".join(map(str, u.test_counts)),

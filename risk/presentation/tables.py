@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from risk.presentation.text import cell
+from risk.untrusted import mark_xlsx_text, xlsx_value
 
 __all__ = ["table_csv", "table_xlsx"]
 
@@ -37,13 +38,12 @@ def table_xlsx(frame: pd.DataFrame, sheet: str = "table") -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = sheet[:31]
-    ws.append([str(c) for c in frame.columns])
+    ws.append([xlsx_value(str(c)) for c in frame.columns])
     for row in frame.itertuples(index=False):
-        ws.append([_excel_value(v) for v in row])
-    for r in ws.iter_rows(min_row=2):
+        ws.append([xlsx_value(_excel_value(v)) for v in row])
+    for r in ws.iter_rows():
         for c in r:
-            if isinstance(c.value, str):
-                c.data_type = "s"
+            mark_xlsx_text(c)
     ws.freeze_panes = "A2"
     buffer = io.BytesIO()
     wb.save(buffer)

@@ -1,8 +1,13 @@
-"""The assessment as terminal tables (rich): what `lynchpin assess` prints."""
+"""The assessment as terminal tables (rich): what `lynchpin assess` prints.
+
+Every piece of user text (names, ids, providers, titles, warnings that quote them) goes through `shown`
+before it meets rich: control sequences are removed (a name cannot set the terminal's title or clear its
+screen) and rich markup is escaped (an id `[/bold]` is printed as written, never read as a tag)."""
 
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from risk.engine.assessment import Assessment
@@ -22,13 +27,37 @@ from risk.presentation.format import (
 )
 from risk.presentation.order import worst_first, worst_hit_first
 from risk.presentation.theme import TERMINAL_BAND_COLOURS as _COLOURS
+from risk.untrusted import terminal_text
 
-__all__ = ["render_assessment", "render_scenario", "render_severe", "render_recommendations", "render_combined"]
+__all__ = [
+    "render_assessment",
+    "render_scenario",
+    "render_severe",
+    "render_recommendations",
+    "render_combined",
+    "render_diff",
+    "shown",
+    "plain",
+]
+
+
+def plain(text: object) -> str:
+    """User text for a terminal line printed without markup: control sequences and characters removed."""
+    return terminal_text(text)
+
+
+def shown(text: object) -> str:
+    """User text inside rich markup: control sequences removed and every markup bracket escaped."""
+    return escape(terminal_text(text))
+
+
+def _joined(items, sep: str = ", ") -> str:
+    return sep.join(shown(x) for x in items)
 
 
 def render_assessment(a: Assessment, console: Console) -> None:
     console.print(
-        f"[bold]{a.organisation}[/bold]  catalog {a.catalog_version or '-'}  "
+        f"[bold]{shown(a.organisation)}[/bold]  catalog {shown(a.catalog_version or '-')}  "
         f"({len(a.services)} services, {len(a.dependencies)} dependencies; "
         f"{a.history['records']} outage records over {a.history['years']:.1f} years; "
         f"{a.settings['simulated_years']:,} simulated years, seed {a.settings['seed']})"
@@ -48,14 +77,14 @@ def render_assessment(a: Assessment, console: Console) -> None:
     for s in worst_first(a.services):
         colour = _COLOURS[s.rating]
         t.add_row(
-            f"{s.name}\n[dim]{s.id}, tolerance {hours(s.impact_tolerance_hours)}[/dim]",
+            f"{shown(s.name)}\n[dim]{shown(s.id)}, tolerance {hours(s.impact_tolerance_hours)}[/dim]",
             str(s.tier),
-            ", ".join(s.single_points_of_failure) or "[green]none[/green]",
+            _joined(s.single_points_of_failure) or "[green]none[/green]",
             prob(s.unavailability),
             f"{chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval)}\n"
             f"[dim]{one_in(s.tolerance_breach_probability)}[/dim]",
             hours_range(s.expected_annual_downtime_hours, s.expected_annual_downtime_hours_interval),
-            service_cost(s, a.currency),
+            shown(service_cost(s, a.currency)),
             f"[{colour}]{rating_certainty(s.rating, s.rating_probabilities)}[/{colour}] "
             f"{s.likelihood}x{s.impact}={s.score}",
         )
@@ -69,11 +98,11 @@ def render_assessment(a: Assessment, console: Console) -> None:
         d.add_column(col)
     for dep in sorted(a.dependencies, key=lambda x: -x.importance.birnbaum)[:15]:
         d.add_row(
-            dep.id,
-            dep.provider,
+            shown(dep.id),
+            shown(dep.provider),
             f"{dep.annual_outages:.2f}",
             hours(dep.mean_outage_hours),
-            f"{dep.source} ({dep.data_quality}, {dep.records} rec.)",
+            shown(f"{dep.source} ({dep.data_quality}, {dep.records} rec.)"),
             f"{dep.importance.birnbaum:.3f}",
             finite(dep.importance.risk_achievement_worth),
             finite(dep.importance.risk_reduction_worth),
@@ -90,7 +119,7 @@ def render_assessment(a: Assessment, console: Console) -> None:
         p.add_column(col)
     for prov in a.providers:
         p.add_row(
-            prov.name,
+            shown(prov.name),
             str(prov.services_exposed),
             str(prov.tier1_services_exposed),
             pct(prov.user_share, 0),
@@ -98,7 +127,7 @@ def render_assessment(a: Assessment, console: Console) -> None:
         )
     console.print(p)
     for w in a.warnings:
-        console.print(f"[yellow]warning[/yellow]: {w}")
+        console.print(f"[yellow]warning[/yellow]: {shown(w)}")
     console.print(
         "[dim]Exact unavailability ignores grace periods; breach probability and downtime come from the "
         "simulation and include grace periods and workarounds. See docs/methodology.md.[/dim]"
@@ -108,13 +137,13 @@ def render_assessment(a: Assessment, console: Console) -> None:
 def render_scenario(result, console: Console, currency: str = "GBP") -> None:
     """One scenario: what is down, then every service's downtime, breach and people affected."""
     sc = result.scenario
-    console.print(f"[bold]{sc.title or 'Scenario'}[/bold]")
+    console.print(f"[bold]{shown(sc.title or 'Scenario')}[/bold]")
     console.print(
-        f"down: {', '.join(sc.down) or 'nothing in this catalog'} for {hours(sc.duration_hours)}"
-        + (f" from {sc.start}" if sc.start else "")
+        f"down: {_joined(sc.down) or 'nothing in this catalog'} for {hours(sc.duration_hours)}"
+        + (f" from {shown(sc.start)}" if sc.start else "")
     )
     for note in sc.assumptions:
-        console.print(f"[yellow]assumption[/yellow]: {note}")
+        console.print(f"[yellow]assumption[/yellow]: {shown(note)}")
     t = Table()
     for col in ("service", "tier", "down for", "tolerance + workaround", "outcome", "users affected", "cost"):
         t.add_column(col)
@@ -126,13 +155,13 @@ def render_scenario(result, console: Console, currency: str = "GBP") -> None:
         else:
             outcome = "[green]up[/green]"
         t.add_row(
-            s.name,
+            shown(s.name),
             str(s.tier),
             hours(s.downtime_hours) if s.down else "-",
             hours(s.tolerance_hours),
             outcome,
             f"{s.users_affected:,}",
-            money(s.cost if s.cost_known else None, currency),
+            shown(money(s.cost if s.cost_known else None, currency)),
         )
     console.print(t)
     console.print(
@@ -147,9 +176,9 @@ def render_severe(results, console: Console) -> None:
     for col in ("provider", "scenario", "down for", "services beyond tolerance", "within tolerance"):
         t.add_column(col)
     for r in results:
-        breaches = [s.name for s in r.result.breaches]
+        breaches = [shown(s.name) for s in r.result.breaches]
         t.add_row(
-            r.provider,
+            shown(r.provider),
             "longest" if r.kind == "longest" else "90th percentile",
             hours(r.result.scenario.duration_hours),
             "\n".join(breaches) or "[green]none[/green]",
@@ -161,7 +190,7 @@ def render_severe(results, console: Console) -> None:
 def render_recommendations(report, console: Console) -> None:
     """Ranked recommendations: measured ones first (by risk reduction), then the rest by effort."""
     console.print(
-        f"[bold]{report.organisation}[/bold]: {len(report.recommendations)} recommendation(s) from "
+        f"[bold]{shown(report.organisation)}[/bold]: {len(report.recommendations)} recommendation(s) from "
         f"{report.rules_evaluated} rules; risk index {report.risk_index:.2f} "
         "(impact-weighted breaches of tolerance a year)"
     )
@@ -177,20 +206,20 @@ def render_recommendations(report, console: Console) -> None:
                 f"{e.downtime_hours_saved:.1f} service-hours/yr less downtime",
             ]
             lines += [
-                f"{c.name}: {chance(c.breach_probability_before, c.breach_probability_interval_before)} -> "
+                f"{shown(c.name)}: {chance(c.breach_probability_before, c.breach_probability_interval_before)} -> "
                 f"{chance(c.breach_probability_after, c.breach_probability_interval_after)}"
                 for c in e.services[:4]
             ]
             effect = "\n".join(lines)
         else:
-            effect = f"[dim]not quantified: {r.unquantified_reason}[/dim]"
+            effect = f"[dim]not quantified: {shown(r.unquantified_reason)}[/dim]"
         t.add_row(
             str(n),
-            f"[bold]{r.title}[/bold] [dim]({r.id})[/dim]\n{r.action}",
-            ", ".join(r.services[:6]) + (" ..." if len(r.services) > 6 else ""),
+            f"[bold]{shown(r.title)}[/bold] [dim]({shown(r.id)})[/dim]\n{shown(r.action)}",
+            _joined(r.services[:6]) + (" ..." if len(r.services) > 6 else ""),
             effect,
-            r.effort,
-            r.source_url,
+            shown(r.effort),
+            shown(r.source_url),
         )
     console.print(t)
 
@@ -198,7 +227,7 @@ def render_recommendations(report, console: Console) -> None:
 def render_combined(picked, effect, console: Console) -> None:
     """Several recommendations applied together: the risk index and every service that changes."""
     console.print(
-        f"[bold]{', '.join(picked)} together[/bold]: {effect_text(effect)}; risk index "
+        f"[bold]{_joined(picked)} together[/bold]: {shown(effect_text(effect))}; risk index "
         f"{effect.risk_index_before:.2f} -> {effect.risk_index_after:.2f}, {effect.downtime_hours_saved:.1f} "
         "service-hours of downtime saved a year"
     )
@@ -207,12 +236,12 @@ def render_combined(picked, effect, console: Console) -> None:
         t.add_column(col)
     for c in effect.services:
         t.add_row(
-            c.name,
+            shown(c.name),
             f"{chance(c.breach_probability_before, c.breach_probability_interval_before)} -> "
             f"{chance(c.breach_probability_after, c.breach_probability_interval_after)}",
             f"{hours(c.downtime_hours_before)} -> {hours(c.downtime_hours_after)}",
             f"{c.rating_before} ({c.score_before}) -> {c.rating_after} ({c.score_after})",
-            ", ".join(c.single_points_of_failure_removed) or "-",
+            _joined(c.single_points_of_failure_removed) or "-",
         )
     console.print(t)
 
@@ -230,15 +259,15 @@ def render_diff(changes, moves, after: Assessment, console: Console) -> None:
             ("dependencies removed", changes.dependencies_removed),
         ):
             if items:
-                console.print(f"{label}: " + ", ".join(f"{i.name} ({i.id})" for i in items), markup=False)
+                console.print(plain(f"{label}: " + ", ".join(f"{i.name} ({i.id})" for i in items)), markup=False)
         for label, items in (
             ("services changed", changes.services_changed),
             ("dependencies changed", changes.dependencies_changed),
         ):
             for i in items:
-                console.print(f"{label[:-8]} changed: {i.name} ({i.id}): {', '.join(i.fields)}", markup=False)
+                console.print(plain(f"{label[:-8]} changed: {i.name} ({i.id}): {', '.join(i.fields)}"), markup=False)
         if changes.other_fields_changed:
-            console.print("catalog fields changed: " + ", ".join(changes.other_fields_changed), markup=False)
+            console.print(plain("catalog fields changed: " + ", ".join(changes.other_fields_changed)), markup=False)
     names = {d.id: d.name for d in after.dependencies}
     if not moves.services and not moves.services_added and not moves.services_removed:
         console.print("assessment: no service's figures changed")
@@ -251,22 +280,26 @@ def render_diff(changes, moves, after: Assessment, console: Console) -> None:
             f"-{names.get(d, d)}" for d in m.single_points_removed
         ]
         t.add_row(
-            m.name,
+            shown(m.name),
             m.rating_before if m.rating_before == m.rating_after else f"{m.rating_before} -> {m.rating_after}",
             f"{pct(m.breach_probability_before or 0, 1)} -> {pct(m.breach_probability_after or 0, 1)}"
             + (" (beyond the ranges)" if m.significant else ""),
-            ", ".join(spofs) or "no change",
+            _joined(spofs) or "no change",
         )
     console.print(t)
     if moves.services_added or moves.services_removed:
         console.print(
-            f"services only after: {', '.join(moves.services_added) or 'none'}; "
-            f"only before: {', '.join(moves.services_removed) or 'none'}",
+            plain(
+                f"services only after: {', '.join(moves.services_added) or 'none'}; "
+                f"only before: {', '.join(moves.services_removed) or 'none'}"
+            ),
             markup=False,
         )
     console.print(
-        f"extreme or high: {moves.extreme_or_high_before} -> {moves.extreme_or_high_after}; single points of "
-        f"failure added: {', '.join(names.get(d, d) for d in moves.single_points_added) or 'none'}; removed: "
-        f"{', '.join(names.get(d, d) for d in moves.single_points_removed) or 'none'}",
+        plain(
+            f"extreme or high: {moves.extreme_or_high_before} -> {moves.extreme_or_high_after}; single points of "
+            f"failure added: {', '.join(names.get(d, d) for d in moves.single_points_added) or 'none'}; removed: "
+            f"{', '.join(names.get(d, d) for d in moves.single_points_removed) or 'none'}"
+        ),
         markup=False,
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from risk.untrusted import spreadsheet_cell, without_controls
+
 __all__ = ["safe_filename", "pdf_text", "cell", "md_escape"]
 
-_BIDI_AND_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
 
@@ -27,12 +27,11 @@ def safe_filename(text: str, suffix: str = "") -> str:
 def pdf_text(text: object, limit: int = 400) -> str:
     """Text for the PDF: bidi and control characters removed (they would reorder or hide text), long
     strings cut with an ellipsis so a hostile name cannot swallow a page."""
-    clean = _BIDI_AND_CONTROL.sub("", str(text))
+    clean = without_controls(str(text), free_text=True)
     return clean if len(clean) <= limit else clean[: limit - 1] + "…"
 
 
 def cell(value: object) -> object:
-    """A value for a CSV cell: text a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """A value for a CSV cell: text a spreadsheet would run as a formula gets a leading apostrophe
+    (risk.untrusted.spreadsheet_cell, the one rule every writer uses)."""
+    return spreadsheet_cell(value)

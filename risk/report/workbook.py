@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from risk.report.facts import since_rows
 from risk.report.model import Report
+from risk.untrusted import mark_xlsx_text, xlsx_value
 
 __all__ = ["render_xlsx", "SHEETS", "SPECS", "Column", "SheetSpec"]
 
@@ -266,7 +267,7 @@ SHEETS = tuple(spec.name for spec in SPECS)
 def _write_sheet(wb: Workbook, spec: SheetSpec, report: Report) -> None:
     ws = wb.create_sheet(spec.name)
     header = [c.header for c in spec.columns]
-    rows = [[c.value(item) for c in spec.columns] for item in spec.rows(report)]
+    rows = [[xlsx_value(c.value(item)) for c in spec.columns] for item in spec.rows(report)]
     ws.append(header)
     for row in rows:
         ws.append(row)
@@ -276,8 +277,7 @@ def _write_sheet(wb: Workbook, spec: SheetSpec, report: Report) -> None:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in ws.iter_rows(min_row=2):
         for c in row:
-            if isinstance(c.value, str):
-                c.data_type = "s"  # text stays text: never a formula
+            mark_xlsx_text(c)  # text stays text: never a formula
     for i, column in enumerate(spec.columns, start=1):
         if column.number_format:
             for (c,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
@@ -293,7 +293,7 @@ def render_xlsx(report: Report) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     wb.properties.creator = "Lynchpin"
-    wb.properties.title = report.title[:200]
+    wb.properties.title = xlsx_value(report.title[:200])
     for spec in SPECS:
         _write_sheet(wb, spec, report)
     buffer = io.BytesIO()

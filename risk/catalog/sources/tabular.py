@@ -13,6 +13,7 @@ from typing import Any
 
 from risk.catalog.sources.base import Parsed
 from risk.problems import Location, Problem, did_you_mean, nearest
+from risk.untrusted import unescape_cell
 
 
 def get_column_letter(number: int) -> str:
@@ -81,7 +82,6 @@ _TEXT_COLUMNS = {
     "hours",
     "region",
 }
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -92,13 +92,6 @@ class Sheet:
     header: list[Any]
     rows: list[tuple[int, list[Any]]]
     header_row: int = 1
-
-
-def unescape_cell(value: Any) -> Any:
-    """Undo the writers' formula neutralisation: a leading apostrophe before = + - @ is not data."""
-    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1].startswith(_FORMULA_START):
-        return value[1:]
-    return value
 
 
 def _cell(value: Any, column: str) -> Any:
