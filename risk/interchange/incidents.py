@@ -119,20 +119,16 @@ def _m365_items(doc: Any, ctx: _Context) -> list[Any]:
     issue (Graph's GET of a single issue) or of a PowerShell export (`Get-MgServiceAnnouncementIssue -All |
     ConvertTo-Json`: a list of issues with PascalCase names, or one issue). A page whose `@odata.nextLink`
     names a page not given is reported: the set is 'page N of more'."""
-    if isinstance(doc, dict) and isinstance(doc.get("value"), list):
-        pages = [doc]
-    elif isinstance(doc, list) and doc and all(isinstance(p, dict) and isinstance(p.get("value"), list) for p in doc):
-        pages = list(doc)
-    elif isinstance(doc, dict) and _field(doc, "id") is not None and _field(doc, "service") is not None:
-        return [doc]  # a single serviceHealthIssue
-    elif isinstance(doc, list) and all(isinstance(i, dict) for i in doc):
-        return list(doc)  # a PowerShell export (or a bare list of issues)
-    else:
+    units = doc if isinstance(doc, list) else [doc]
+    if not isinstance(doc, (dict, list)) or not all(isinstance(u, dict) for u in units):
+        raise ValueError("expected the Graph response: an object with 'value', a list of serviceHealthIssue")
+    pages = [u for u in units if isinstance(u.get("value"), list)]
+    if isinstance(doc, dict) and not pages and (_field(doc, "id") is None or _field(doc, "service") is None):
         raise ValueError("expected the Graph response: an object with 'value', a list of serviceHealthIssue")
     issues: list[Any] = []
-    for page in pages:
-        issues += page["value"]
-    last = pages[-1].get("@odata.nextLink")
+    for unit in units:  # a page of issues, or one issue (Graph's GET of one, or a PowerShell export's)
+        issues += unit["value"] if isinstance(unit.get("value"), list) else [unit]
+    last = pages[-1].get("@odata.nextLink") if pages else None
     if last:
         ctx.result.notes.append(
             f"page {len(pages)} of more: Microsoft Graph says more issues follow ({last}); only the "
