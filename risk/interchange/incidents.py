@@ -250,7 +250,7 @@ def _gcp_region(location: dict) -> str | None:
     places = regions_in(title.split("(")[0])
     if len(places) == 1:
         return places[0]
-    area = re.match(r"^([a-z]+?)(?:\d+$|-)", code)
+    area = re.match(r"^([a-z]+)(?:\d+|-[a-z]+\d+)$", code)  # 'nam5' (a multi-region), 'europe-west10'
     if area and area.group(1) in _GCP_AREAS:
         return _GCP_AREAS[area.group(1)]
     if code.startswith("northamerica-northeast"):
@@ -305,7 +305,8 @@ SOURCES: dict[str, tuple[Reader, Callable[[Any, _Context], dict | str]]] = {
 
 def _known(table: AliasTable, product: str) -> bool:
     """Whether the alias table knows a product (its canonical name or one of its aliases)."""
-    return table.product(product) in table.products
+    canonical = table.product(product)
+    return canonical in table.products or canonical in table.products.values()
 
 
 def _incident_id(item: Any) -> str:
