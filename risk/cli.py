@@ -935,7 +935,9 @@ def import_backstage(
     tolerance: Annotated[str, typer.Option("--tolerance", help="Impact tolerance where none is annotated.")] = "4h",
 ) -> None:
     """Components of type service or website become services; Resources, APIs and other Components become
-    dependencies; dependsOn and consumesApis become requirements. Every default used is listed."""
+    dependencies; dependsOn and consumesApis become requirements, a Component needs its subcomponents and an
+    API the Component that provides it. Every default used, and every entity of a kind that does not run
+    (System, Domain, Group, User, Environment...), is listed."""
     from risk.catalog.load import catalog_from_dict
     from risk.catalog.writers import catalog_to_yaml
     from risk.interchange.backstage import from_backstage

@@ -102,6 +102,42 @@ class _Context:
     provider: str = ""
     mapping: dict[str, Any] = field(default_factory=dict)
     table: AliasTable | None = None
+    rules: list[tuple[re.Pattern, str]] = field(default_factory=list)  # the mapping's component rules
+
+
+def _component_rules(mapping: dict[str, Any]) -> list[tuple[re.Pattern, str]]:
+    """The component mapping's rules, checked: each needs a `match` (a regular expression) and a
+    `product`. A wrong rule is the mapping's problem, said with its number and how to fix it."""
+    rules = mapping.get("components") or []
+    if not isinstance(rules, list):
+        raise InputError(
+            [Problem("'components' is not a list of rules", Location("component mapping"), "see --mapping-template")]
+        )
+    out: list[tuple[re.Pattern, str]] = []
+    for n, rule in enumerate(rules, start=1):
+        if not isinstance(rule, dict) or not rule.get("match") or not rule.get("product"):
+            raise InputError(
+                [
+                    Problem(
+                        f"component rule {n} needs a 'match' and a 'product'",
+                        Location("component mapping", path=f"components[{n - 1}]"),
+                        'write each rule as - match: "pattern" with product: Name (see --mapping-template)',
+                    )
+                ]
+            )
+        try:
+            out.append((re.compile(str(rule["match"]), re.IGNORECASE), str(rule["product"])))
+        except re.error as exc:
+            raise InputError(
+                [
+                    Problem(
+                        f"component rule {n}: '{rule['match']}' is not a regular expression ({exc})",
+                        Location("component mapping", path=f"components[{n - 1}].match"),
+                        "escape special characters with a backslash, or write the plain name",
+                    )
+                ]
+            ) from None
+    return out
 
 
 def _field(item: Any, name: str) -> Any:
@@ -180,11 +216,7 @@ def _component_products(components: list[str], ctx: _Context) -> list[str]:
     """Each component's product: the first component-mapping rule whose pattern matches its name, else
     the name itself when the alias table knows it, else the mapping's default product, else the name as
     written (then listed as a product the alias table does not know)."""
-    rules = [
-        (re.compile(str(r["match"]), re.IGNORECASE), str(r["product"]))
-        for r in ctx.mapping.get("components") or []
-        if isinstance(r, dict) and r.get("match") and r.get("product")
-    ]
+    rules = ctx.rules
     default = ctx.mapping.get("default_product")
     out: list[str] = []
     for name in components:
@@ -343,6 +375,7 @@ def import_incidents(
     table = aliases or load_aliases()
     result = ImportResult()
     ctx = _Context(result, mapping=dict(mapping or {}), table=table)
+    ctx.rules = _component_rules(ctx.mapping)
     read_items, read_one = SOURCES[source]
     items: list[Any] = []
     try:

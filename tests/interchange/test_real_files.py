@@ -336,3 +336,17 @@ def test_servicenow_ids_that_collide_are_refused_with_both_rows_named():
 def test_a_relationships_export_without_parent_and_child_is_refused():
     with pytest.raises(ValueError, match="no parent, type and child columns"):
         _servicenow((SERVICENOW / "business-services.csv").read_bytes(), b'"Source","Kind","Target"\n"a","b","c"\n')
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ({"components": [{"match": "DUO(1", "product": "Duo"}]}, "component rule 1: 'DUO(1' is not a regular"),
+        ({"components": [{"match": "DUO"}]}, "component rule 1 needs a 'match' and a 'product'"),
+        ({"components": "DUO -> Duo"}, "'components' is not a list of rules"),
+    ],
+)
+def test_a_wrong_component_mapping_is_refused_with_the_rule_named(mapping, message):
+    with pytest.raises(InputError) as caught:
+        import_incidents(json.dumps(DUO).encode(), "statuspage", "duo.json", mapping=mapping)
+    assert caught.value.problems[0].message.startswith(message)
