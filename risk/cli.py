@@ -827,24 +827,65 @@ def outages_import(
             "(a status page's incidents.json) or gcp (Google Cloud's incidents.json).",
         ),
     ],
-    file: Annotated[Path, typer.Argument(help="The exported incidents (JSON).")],
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="The exported incidents (JSON); several files: the saved pages of one Graph export."),
+    ] = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="The outage-record CSV to write.")] = Path("log.csv"),
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="statuspage: how the page's components map to products (YAML).")
+    ] = None,
+    mapping_template: Annotated[
+        bool, typer.Option("--mapping-template", help="Print a commented component mapping to start from, and exit.")
+    ] = False,
 ) -> None:
     """Turn a tenant's or provider's incident export into outage records that --outages and the dashboard
-    read; lists the incidents left out and the products the alias table does not know."""
-    from risk.interchange.incidents import import_incidents, records_csv
+    read; says how many incidents were read, written and left out (each with why), the products the alias
+    table does not know and the locations that are not Lynchpin regions."""
+    import yaml
 
-    result = import_incidents(_read(file), source.lower(), str(file))
+    from risk.interchange.incidents import import_incidents, records_csv
+    from risk.interchange.incidents import mapping_template as template
+    from risk.problems import Location
+
+    if mapping_template:
+        out.print(template(), markup=False, highlight=False)
+        return
+    if not files:
+        err.print("give the exported incidents file (or --mapping-template)", markup=False)
+        raise typer.Exit(2)
+    rules = None
+    if mapping is not None:
+        try:
+            rules = yaml.safe_load(_read(mapping).decode("utf-8-sig")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            _print_problems([Problem(f"not YAML: {exc}", Location(str(mapping)), "see --mapping-template")])
+            raise typer.Exit(2) from None
+        if not isinstance(rules, dict):
+            _print_problems(
+                [Problem("the mapping must be a YAML mapping", Location(str(mapping)), "see --mapping-template")]
+            )
+            raise typer.Exit(2)
+    pages = [(str(f), _read(f)) for f in files]
+    result = import_incidents(pages if len(pages) > 1 else pages[0][1], source.lower(), str(files[0]), mapping=rules)
     for why in result.skipped:
         err.print(f"left out {why}", markup=False)
+    for note in result.notes:
+        err.print(note, markup=False)
+    if result.unknown_locations:
+        err.print(
+            "locations that are not Lynchpin regions (kept as text in the record's scope; the record counts "
+            "in the regions it names that are): " + ", ".join(result.unknown_locations),
+            markup=False,
+        )
     if result.unknown_products:
         err.print(
-            "products the alias table does not know (add them to your aliases, or they match only by this exact "
-            "name): " + ", ".join(result.unknown_products),
+            "products the alias table does not know (map them with --mapping for a status page, or add them to "
+            "your aliases; else they match only by this exact name): " + ", ".join(result.unknown_products),
             markup=False,
         )
     _write(output, records_csv(result.records))
-    out.print(f"wrote {output}: {len(result.records)} outage record(s) from {file}", markup=False)
+    out.print(f"wrote {output}: {result.summary()} ({', '.join(str(f) for f in files)})", markup=False)
 
 
 export_app = typer.Typer(help="Write a catalog in another tool's format.", no_args_is_help=True)
@@ -927,7 +968,9 @@ def import_backstage(
     tolerance: Annotated[str, typer.Option("--tolerance", help="Impact tolerance where none is annotated.")] = "4h",
 ) -> None:
     """Components of type service or website become services; Resources, APIs and other Components become
-    dependencies; dependsOn and consumesApis become requirements. Every default used is listed."""
+    dependencies; dependsOn and consumesApis become requirements, a Component needs its subcomponents and an
+    API the Component that provides it. Every default used, and every entity of a kind that does not run
+    (System, Domain, Group, User, Environment...), is listed."""
     from risk.catalog.load import catalog_from_dict
     from risk.catalog.writers import catalog_to_yaml
     from risk.interchange.backstage import from_backstage

@@ -54,7 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     for form, file in args.sources:
         result = import_incidents(Path(file).read_bytes(), form, file)
         text, added, kept = merge(text, records_csv(result.records))
-        print(f"{file}: {len(added)} added, {len(kept)} already in the history, {len(result.skipped)} left out")
+        print(f"{file}: {result.summary()}; {len(added)} added, {len(kept)} already in the history")
+        for why in result.skipped:
+            print(f"  left out {why}")
+        for name in result.unknown_locations:
+            print(f"  location not in risk/data/regions.yaml (kept as text in scope): {name}")
         for name in result.unknown_products:
             print(f"  unknown product (add an alias in risk/data/aliases.yaml): {name}")
     args.history.write_text(text, encoding="utf-8")

@@ -1,6 +1,8 @@
 """ServiceNow CMDB into a Lynchpin catalog, from two standard list exports (CSV): business services
 (`cmdb_ci_service` and its subclasses) and CI relationships (`cmdb_rel_ci`: parent, type, child), with
-display values or sys_ids.
+display values or sys_ids, and with field names (`parent`) or the labels an XLSX export writes (`Parent`)
+as headers. A relationship naming a CI by a sys_id neither export names is left out and listed (the CI
+has no name to map); two business services whose names make one catalog id are refused, both rows named.
 
 A mapping file (YAML; `lynchpin template servicenow-mapping` writes a commented one) says which columns hold
 what the CMDB does not name the same way everywhere (impact tolerance, users, cost), which relationship
@@ -133,6 +135,33 @@ def _check_mapping(m: dict[str, Any]) -> None:
             raise ValueError(f"mapping: items[{n}].match is not a regular expression: {exc}") from None
 
 
+#: The column labels ServiceNow's XLSX (and 'display labels' CSV) export writes instead of field names.
+LABELS: dict[str, tuple[str, ...]] = {
+    "sys_id": ("Sys ID",),
+    "name": ("Name",),
+    "busines_criticality": ("Business criticality",),
+    "parent": ("Parent",),
+    "type": ("Type",),
+    "child": ("Child",),
+}
+SYS_ID = re.compile(r"^[0-9a-f]{32}$", re.IGNORECASE)
+
+
+def _fold(header: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", header.casefold())
+
+
+def _column(headers: list[str], wanted: str | None) -> str | None:
+    """The header that holds a field: its name ('busines_criticality'), its label ('Business
+    criticality'), either written in any case or spacing; None when the export has no such column."""
+    if not wanted:
+        return None
+    if wanted in headers:
+        return wanted
+    spellings = {_fold(wanted), *(_fold(label) for label in LABELS.get(wanted, ()))}
+    return next((h for h in headers if _fold(h) in spellings), None)
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-._") or "ci"
 
@@ -155,20 +184,31 @@ def from_servicenow(
     needs = {t.casefold() for t in m.get("needs") or []}
     result = ServiceNowImport({})
     services_rows = _rows(services_csv, "services")
-    if services_rows and cols["name"] not in services_rows[0]:
-        raise ValueError(
-            f"the services export has no '{cols['name']}' column (columns: {', '.join(services_rows[0])}); "
-            "set columns.name in the mapping file"
-        )
+    if services_rows:
+        headers = list(services_rows[0])
+        if _column(headers, cols["name"]) is None:
+            raise ValueError(
+                f"the services export has no '{cols['name']}' column (columns: {', '.join(headers)}); "
+                "set columns.name in the mapping file"
+            )
+        cols = {key: _column(headers, wanted) or wanted for key, wanted in cols.items()}
+    made_by: dict[str, tuple[int, str]] = {}  # catalog id -> (services row, name) that made it
     # Any spelling of a CI (sys_id or name) -> its catalog id.
     ids: dict[str, str] = {}
     services: dict[str, dict[str, Any]] = {}
-    for row in services_rows:
+    for row_number, row in enumerate(services_rows, start=2):
         name = row.get(cols["name"], "")
         if not name:
-            result.notes.append("a business service without a name was left out")
+            result.notes.append(f"services row {row_number}: a business service without a name; left out")
             continue
         ident = _slug(name)
+        if ident in made_by:
+            first_row, first_name = made_by[ident]
+            raise ValueError(
+                f"services rows {first_row} ('{first_name}') and {row_number} ('{name}') both make the id "
+                f"'{ident}'; rename one of them in ServiceNow (or remove the duplicate row) and export again"
+            )
+        made_by[ident] = (row_number, name)
         ids[name.casefold()] = ident
         if cols.get("sys_id") and row.get(cols["sys_id"]):
             ids[row[cols["sys_id"]].casefold()] = ident
@@ -215,8 +255,11 @@ def from_servicenow(
         if key in ids:
             return ids[key]
         ident = _slug(name)
-        while ident in services or ident in dependencies:
-            ident += "-ci"
+        if ident in services or ident in dependencies:
+            taken = (services.get(ident) or dependencies[ident])["name"]
+            while ident in services or ident in dependencies:
+                ident += "-ci"
+            result.notes.append(f"CI '{name}' makes the id of '{taken}'; it is '{ident}' in the catalog")
         ids[key] = ident
         rule = first_rule(name)
         if rule is None:
@@ -235,13 +278,29 @@ def from_servicenow(
         }
         return ident
 
-    for n, row in enumerate(_rows(relations_csv, "relationships"), start=2):
-        parent, kind, child = row.get("parent", ""), row.get("type", ""), row.get("child", "")
+    relation_rows = _rows(relations_csv, "relationships")
+    headers = list(relation_rows[0]) if relation_rows else []
+    parent_col, type_col, child_col = (_column(headers, c) for c in ("parent", "type", "child"))
+    if relation_rows and (parent_col is None or child_col is None or type_col is None):
+        raise ValueError(
+            f"the relationships export has no parent, type and child columns (columns: {', '.join(headers)}); "
+            "export cmdb_rel_ci with the fields parent, type and child (or their labels Parent, Type, Child)"
+        )
+    for n, row in enumerate(relation_rows, start=2):
+        parent, kind, child = row.get(parent_col or "", ""), row.get(type_col or "", ""), row.get(child_col or "", "")
         if not (parent and child):
             result.notes.append(f"relationships row {n}: no parent or child; left out")
             continue
         if kind.casefold() not in needs:
             result.notes.append(f"relationships row {n}: type '{kind}' is not a 'needs' type; left out")
+            continue
+        raw = [v for v in (parent, child) if SYS_ID.match(v) and v.casefold() not in ids]
+        if raw:
+            result.notes.append(
+                f"relationships row {n}: '{raw[0]}' is a sys_id that is not in the services export, so the CI "
+                "has no name; left out (export the relationships with display values, or add the CI's sys_id "
+                "column to the services export)"
+            )
             continue
         source = ids.get(parent.casefold()) or dependency(parent)
         target = ids.get(child.casefold()) or dependency(child)

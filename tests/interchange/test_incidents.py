@@ -24,7 +24,7 @@ CASES = {
     ),
     "gcp": (
         "gcp-incidents.json",
-        {"gcp-ow5i3ppk96rdumcb1ssw": ("sign-in", "major", 447.0), "gcp-zz1ab2cd3ef4": ("dns", "degraded", 40.0)},
+        {"gcp-ow5i3ppk96rdumcb1ssw": ("api", "major", 447.0), "gcp-zz1ab2cd3ef4": ("dns", "degraded", 40.0)},
     ),
 }
 

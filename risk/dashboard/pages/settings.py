@@ -84,7 +84,10 @@ if log is not None and editor and st.session_state.get("log_added") != log.file_
         else:
             # Stored as '<file>.<format>.csv', so an export never takes the name of a teammate's own CSV log.
             data, name = records_csv(imported.records).encode(), f"{log.name.rsplit('.', 1)[0]}.{FORMS[form]}.csv"
-            notes = [f"Left out {why}." for why in imported.skipped]
+            notes = [f"Read {imported.summary()}.", *(f"Left out {why}." for why in imported.skipped)]
+            notes += [f"{note}." for note in imported.notes]
+            if imported.unknown_locations:
+                notes.append("Locations that are not Lynchpin regions: " + ", ".join(imported.unknown_locations) + ".")
             if imported.unknown_products:
                 notes.append("Products the alias table does not know: " + ", ".join(imported.unknown_products) + ".")
     if usable:
