@@ -91,7 +91,11 @@ def alias_problems(doc: object, where: str) -> list[Problem]:
             continue
         if not isinstance(block, dict):
             problems.append(
-                Problem(f"'{section}' must map each name to a list of other names", Location(where, path=section), _ALIAS_HINT)
+                Problem(
+                    f"'{section}' must map each name to a list of other names",
+                    Location(where, path=section),
+                    _ALIAS_HINT,
+                )
             )
             continue
         for canonical, others in block.items():
@@ -101,7 +105,8 @@ def alias_problems(doc: object, where: str) -> list[Problem]:
             if isinstance(others, str):
                 continue  # one other name, written without brackets
             if others is not None and (
-                not isinstance(others, list) or not all(isinstance(o, str | int | float) and str(o).strip() for o in others)
+                not isinstance(others, list)
+                or not all(isinstance(o, str | int | float) and str(o).strip() for o in others)
             ):
                 problems.append(Problem(f"'{canonical}' must list other names as text", place, _ALIAS_HINT))
     return problems
@@ -213,7 +218,9 @@ def suggest_aliases(records: Iterable, unknown: Iterable[str], table: AliasTable
         candidates = sorted({c for p in providers for c in by_provider.get(table.provider(p), [])})
         if candidates:
             folded = _key(name)
-            best = max(candidates, key=lambda c: (difflib.SequenceMatcher(None, folded, c).ratio(), -candidates.index(c)))
+            best = max(
+                candidates, key=lambda c: (difflib.SequenceMatcher(None, folded, c).ratio(), -candidates.index(c))
+            )
             target = shown.get(best, best)
             others = [shown.get(c, c) for c in candidates if c != best]
             comments[target] = (
