@@ -255,3 +255,41 @@ def test_outages_import_prints_the_aliases_block_and_a_given_file_silences_it(tm
     )
     assert taught.exit_code == 0, taught.output
     assert "aliases:" not in taught.output and "does not know" not in taught.output
+
+
+@pytest.mark.parametrize("writer", ["yaml", "xlsx", "csv"])
+def test_the_aliases_block_survives_every_catalog_format(writer):
+    from risk.catalog.writers import catalog_to_yaml, csv_zip_bytes, xlsx_bytes
+
+    block = Aliases(providers={"Cisco": ["Duo status"]}, products={"Duo": ["DUO1 Authentication", "DUO1 Admin Panel"]})
+    catalog = load_catalog(UNIVERSITY).model_copy(update={"aliases": block})
+    data, name = {
+        "yaml": (catalog_to_yaml(catalog).encode(), "c.yaml"),
+        "xlsx": (xlsx_bytes(catalog), "c.xlsx"),
+        "csv": (csv_zip_bytes(catalog), "c.zip"),
+    }[writer]
+    back = read_catalog(data, name=name)
+    assert back.errors == []
+    assert back.catalog.aliases == block
+
+
+def test_an_alias_row_without_a_kind_is_a_located_error():
+    from risk.catalog.writers import csv_zip_bytes
+
+    catalog = load_catalog(UNIVERSITY).model_copy(update={"aliases": Aliases(products={"Duo": ["DUO1"]})})
+    import io
+    import zipfile
+
+    source, buffer = zipfile.ZipFile(io.BytesIO(csv_zip_bytes(catalog))), io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as out:
+        for item in source.namelist():
+            text = source.read(item)
+            out.writestr(item, text.replace(b"product,Duo,DUO1", b"thing,Duo,DUO1") if item == "aliases.csv" else text)
+    data = buffer.getvalue()
+    problems = read_catalog(data, name="c.zip").errors
+    assert [(str(p.location), p.message) for p in problems] == [
+        (
+            "c.zip/aliases.csv, row 2",
+            "an alias row needs kind (provider or product) and name; got kind 'thing', name 'Duo'",
+        )
+    ]
