@@ -232,9 +232,14 @@ def validate(
     for path in catalogs:
         report = read_catalog(path)
         if report.catalog is not None and history.ok:
+            from risk.history.aliases import load_aliases, merge_aliases
             from risk.history.match import unrecognised_products
 
-            report.problems += unrecognised_products(report.catalog, history.records, where=report.source)
+            table = load_aliases()
+            if report.catalog.aliases is not None:  # the catalog's own names, and where they override ours
+                table, notes = merge_aliases(table, [(report.source, report.catalog.aliases.model_dump(), "aliases")])
+                report.problems += notes
+            report.problems += unrecognised_products(report.catalog, history.records, table, where=report.source)
         invalid += not report.ok
         results.append(
             {"catalog": report.source, "valid": report.ok, "problems": [p.to_dict() for p in report.problems]}

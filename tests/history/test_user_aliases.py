@@ -293,3 +293,22 @@ def test_an_alias_row_without_a_kind_is_a_located_error():
             "an alias row needs kind (provider or product) and name; got kind 'thing', name 'Duo'",
         )
     ]
+
+
+def test_validate_reads_the_catalogs_own_aliases(tmp_path):
+    text = UNIVERSITY.read_text(encoding="utf-8").replace("product: Duo\n", "product: Campus Duo\n", 1)
+    plain, taught = tmp_path / "plain.yaml", tmp_path / "taught.yaml"
+    plain.write_text(text, encoding="utf-8")
+    taught.write_text(
+        text + "\naliases:\n  products:\n    Duo: [Campus Duo]\n    Okta Workforce Identity: [Entra]\n", encoding="utf-8"
+    )
+    before = runner.invoke(app, ["validate", str(plain), "--format", "json"])
+    after = runner.invoke(app, ["validate", str(taught), "--format", "json"])
+    assert before.exit_code == after.exit_code == 0, after.output
+    unknown = [p["message"] for p in json.loads(before.output)[0]["problems"] if "Campus Duo" in p["message"]]
+    assert len(unknown) == 1
+    problems = json.loads(after.output)[0]["problems"]
+    assert not [p for p in problems if "Campus Duo" in p["message"]]
+    assert [(p["location"], p["severity"]) for p in problems if "'Entra'" in p["message"]] == [
+        (f"{taught} (aliases.products.Okta Workforce Identity)", "warning")
+    ]
