@@ -40,6 +40,8 @@ class AliasTable:
     products: dict[str, str] = field(default_factory=dict)
     #: Each canonical provider's name as the table writes it ('microsoft' -> 'Microsoft'), for messages.
     names: dict[str, str] = field(default_factory=dict, compare=False)
+    #: The same for products ('entra id' -> 'Entra ID').
+    product_names: dict[str, str] = field(default_factory=dict, compare=False)
 
     def provider(self, name: str) -> str:
         key = _key(name)
@@ -65,7 +67,8 @@ def load_aliases(path: Path = ALIASES_FILE) -> AliasTable:
     an empty table: without it, 'Azure AD' would silently stop matching the Entra ID records."""
     doc = read_yaml(path) or {}
     names = {_key(str(canonical)): str(canonical) for canonical in doc.get("providers") or {}}
-    return AliasTable(_table(doc.get("providers")), _table(doc.get("products")), names)
+    products = {_key(str(canonical)): str(canonical) for canonical in doc.get("products") or {}}
+    return AliasTable(_table(doc.get("providers")), _table(doc.get("products")), names, products)
 
 
 #: The layers of the alias table, weakest first: a later layer wins where two name the same spelling.
@@ -124,7 +127,8 @@ def merge_aliases(
     warning naming both. A canonical name that is itself a known spelling is first resolved ('Outlook
     Online: [OWA]' adds OWA to Exchange Online). An invalid layer is left out, with its problems (errors)."""
     providers, products = dict(base.providers), dict(base.products)
-    names = dict(base.names)
+    names, product_names = dict(base.names), dict(base.product_names)
+    shown = {"providers": names, "products": product_names}
     origin: dict[tuple[str, str], str] = {}
     problems: list[Problem] = []
     for layer in layers:
@@ -139,8 +143,7 @@ def merge_aliases(
                 raw = str(canonical).strip()
                 target = table.get(_key(raw), _key(raw))
                 table[target] = target
-                if section == "providers":
-                    names.setdefault(target, raw)
+                shown[section].setdefault(target, raw)
                 for other in [others] if isinstance(others, str) else list(others or []):
                     key = _key(str(other))
                     before = table.get(key)
@@ -148,16 +151,17 @@ def merge_aliases(
                         was = origin.get((section, key), "the shipped alias table")
                         problems.append(
                             Problem(
-                                f"{section[:-1]} '{str(other).strip()}' is '{before}' in {was}; "
-                                f"here it is '{target}', which wins",
+                                f"{section[:-1]} '{str(other).strip()}' is '{shown[section].get(before, before)}' "
+                                f"in {was}; here it is '{shown[section].get(target, target)}', which wins",
                                 Location(where, path=f"{prefix}{section}.{raw}"),
-                                f"remove '{str(other).strip()}' here if it is '{before}' after all",
+                                f"remove '{str(other).strip()}' here if it is "
+                                f"'{shown[section].get(before, before)}' after all",
                                 "warning",
                             )
                         )
                     table[key] = target
                     origin[(section, key)] = where
-    return AliasTable(providers, products, names), problems
+    return AliasTable(providers, products, names, product_names), problems
 
 
 def read_alias_file(data: bytes, name: str) -> tuple[object, list[Problem]]:

@@ -46,8 +46,8 @@ def test_aliases_are_saved_for_the_workspace_and_conflicts_are_shown(app):
     at = _save(_settings(app), "products:\n  Okta Workforce Identity: [Entra]\n  Duo: [DUO1 Authentication]\n")
     assert any(s.value.startswith("Saved.") for s in at.success)
     assert [w.value for w in at.warning] == [
-        "Settings: your aliases \\(products\\.Okta Workforce Identity\\): product 'Entra' is 'entra id' in the "
-        "shipped alias table; here it is 'okta workforce identity', which wins"
+        "Settings: your aliases \\(products\\.Okta Workforce Identity\\): product 'Entra' is 'Entra ID' in the "
+        "shipped alias table; here it is 'Okta Workforce Identity', which wins"
     ]
     assert state.workspace().pref("aliases") == (
         "products:\n  Okta Workforce Identity: [Entra]\n  Duo: [DUO1 Authentication]\n"

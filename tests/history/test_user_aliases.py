@@ -51,7 +51,7 @@ def test_a_user_alias_that_contradicts_the_shipped_table_wins_with_a_located_war
         (
             "cat.yaml (aliases.products.Okta Workforce Identity)",
             "warning",
-            "product 'Entra' is 'entra id' in the shipped alias table; here it is 'okta workforce identity', "
+            "product 'Entra' is 'Entra ID' in the shipped alias table; here it is 'Okta Workforce Identity', "
             "which wins",
         )
     ]
@@ -68,7 +68,7 @@ def test_later_layers_win_and_the_warning_names_the_earlier_one():
     )
     assert table.product("DUO1 Authentication") == "okta workforce identity"  # Okta Verify is an Okta alias
     assert [p.message for p in problems] == [
-        "product 'DUO1 Authentication' is 'duo' in cat.yaml; here it is 'okta workforce identity', which wins"
+        "product 'DUO1 Authentication' is 'Duo' in cat.yaml; here it is 'Okta Workforce Identity', which wins"
     ]
     assert str(problems[0].location) == "mine.yaml (products.Okta Verify)"
 
