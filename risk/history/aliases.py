@@ -194,7 +194,8 @@ def suggest_aliases(records: Iterable, unknown: Iterable[str], table: AliasTable
     records write them): each is put under the product of the same provider in `history` whose name is
     closest (difflib's ratio, case-folded), with the provider's other products in a comment to check
     against; a product of a provider the history does not know stays under its own name, to rename.
-    Providers neither the table nor the history knows get a `providers:` entry the same way."""
+    A provider neither the table nor the history knows gets a `providers:` entry: under the known provider
+    whose spelling its name contains word for word (to check), else under its own name, to rename."""
     import difflib
 
     records, history = list(records), list(history)
@@ -211,15 +212,31 @@ def suggest_aliases(records: Iterable, unknown: Iterable[str], table: AliasTable
             if canonical not in products:
                 products.append(canonical)
     known_providers = set(table.providers.values()) | set(by_provider)
+    spellings = sorted(set(table.providers) | set(by_provider))
+    guessed: dict[str, tuple[str, str] | None] = {}  # unknown provider -> (canonical, the spelling it is like)
+
+    def provider_of(name: str) -> str:
+        """The provider's canonical name; for one neither the table nor the history knows, the known
+        provider with the longest spelling whose every word is a word of the name ('Duo Security Status'
+        holds 'Duo Security', a Cisco spelling), else the name itself."""
+        canonical = table.provider(name)
+        if canonical in known_providers:
+            return canonical
+        if name not in guessed:
+            words = set(canonical.split())
+            like = [k for k in spellings if set(k.split()) <= words]
+            best = max(like, key=lambda k: (len(k), k)) if like else None
+            guessed[name] = (table.provider(best), best) if best else None
+        found = guessed[name]
+        return found[0] if found else canonical
+
     groups: dict[str, list[str]] = {}
     comments: dict[str, str] = {}
-    new_providers: list[str] = []
     for name in unknown:
         providers = list(dict.fromkeys(r.provider for r in records if name in r.product))
         for p in providers:
-            if table.provider(p) not in known_providers and p not in new_providers:
-                new_providers.append(p)
-        candidates = sorted({c for p in providers for c in by_provider.get(table.provider(p), [])})
+            provider_of(p)
+        candidates = sorted({c for p in providers for c in by_provider.get(provider_of(p), [])})
         if candidates:
             folded = _key(name)
             best = max(
@@ -241,12 +258,17 @@ def suggest_aliases(records: Iterable, unknown: Iterable[str], table: AliasTable
         "# names in brackets are; check it is the one your catalog's dependencies name.",
         "aliases:",
     ]
-    if new_providers:
+    if guessed:
         lines.append("  providers:")
-        lines += [
-            f"    {_yaml_text(p)}: [{_yaml_text(p)}]  # a provider the history does not know: rename to your catalog's"
-            for p in new_providers
-        ]
+        for p, found in guessed.items():
+            if found:
+                target = table.names.get(found[0], found[0])
+                lines.append(f"    {_yaml_text(target)}: [{_yaml_text(p)}]  # its name is like '{found[1]}': check")
+            else:
+                lines.append(
+                    f"    {_yaml_text(p)}: [{_yaml_text(p)}]  # a provider the history does not know: rename to "
+                    "your catalog's"
+                )
     lines.append("  products:")
     for target, names in groups.items():
         lines.append(f"    {_yaml_text(target)}: [{', '.join(_yaml_text(n) for n in names)}]  # {comments[target]}")

@@ -312,3 +312,26 @@ def test_validate_reads_the_catalogs_own_aliases(tmp_path):
     assert [(p["location"], p["severity"]) for p in problems if "'Entra'" in p["message"]] == [
         (f"{taught} (aliases.products.Okta Workforce Identity)", "warning")
     ]
+
+
+def test_a_status_page_named_unlike_any_provider_is_placed_by_the_closest_name():
+    """A page called 'Duo Security Status' is guessed to be Cisco (its words hold the shipped alias 'Duo
+    Security'), so its components go under Cisco's product Duo; 'Acme Cloud' is not Google ('Google Cloud'
+    shares one word only)."""
+    records = [
+        OutageRecord.model_validate({**DUO_COMPONENT, "provider": "Duo Security Status"}),
+        OutageRecord.model_validate({**DUO_COMPONENT, "id": "z", "provider": "Acme Cloud", "product": "Zed"}),
+    ]
+    text = suggest_aliases(records, ["DUO1 Authentication", "Zed"], load_aliases(), load_shipped_history())
+    assert text.splitlines()[2:] == [
+        "aliases:",
+        "  providers:",
+        "    Cisco: [Duo Security Status]  # its name is like 'duo security': check",
+        "    Acme Cloud: [Acme Cloud]  # a provider the history does not know: rename to your catalog's",
+        "  products:",
+        "    Duo: [DUO1 Authentication]  # Duo Security Status's product in the history",
+        "    Zed: [Zed]  # a product the history does not know: rename to the name your catalog uses",
+    ]
+    merged, problems = merge_aliases(load_aliases(), [("snippet", yaml.safe_load(text)["aliases"])])
+    assert problems == []
+    assert merged.provider("Duo Security Status") == "cisco" and merged.product("DUO1 Authentication") == "duo"
