@@ -101,9 +101,13 @@ def combine_history(
     taken: set[int] = set()
     merges: list[Merge] = []
     kept: list[OutageRecord] = []
+    by_provider: dict[str, list[int]] = {}  # only the same provider's records can be the same incident
+    for i, candidate in enumerate(shipped):
+        by_provider.setdefault(table.provider(candidate.provider), []).append(i)
     for n, record in enumerate(yours):
         best: tuple | None = None
-        for i, candidate in enumerate(shipped):
+        for i in by_provider.get(table.provider(record.provider), []):
+            candidate = shipped[i]
             if i in taken:
                 continue
             overlap = _same_incident(record, candidate, table, tolerance)
