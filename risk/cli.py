@@ -164,18 +164,49 @@ def _has_offset(text: str) -> bool:
     return bool(re.search(r"(Z|[+-]\d{2}:?\d{2})$", text.strip(), re.IGNORECASE))
 
 
+#: The one --aliases option of every command that matches records to dependencies.
+AliasFiles = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--aliases",
+        help="Your names for providers and products (YAML: providers:/products:, each name -> other names); "
+        "added to the shipped table and the catalog's aliases block, and they win.",
+    ),
+]
+
+
+def _alias_layers(files: list[Path] | None) -> list[tuple[str, object]]:
+    """The --aliases files as (name, document) layers; every problem printed and exit 2 when one is unusable."""
+    from risk.history.aliases import read_alias_file
+
+    layers, problems = [], []
+    for path in files or []:
+        doc, found = read_alias_file(_read(path), str(path))
+        problems += found
+        layers.append((str(path), doc))
+    _print_problems(problems)
+    if any(p.severity == "error" for p in problems):
+        raise typer.Exit(2)
+    return layers
+
+
 def _run(
     catalog: Path,
     outages: list[Path] | None,
     no_history: bool = False,
     all_problems: bool = False,
     overrides: dict | None = None,
+    aliases: list[Path] | None = None,
+    show_notes: bool = True,
 ) -> Run:
-    """The one Run behind a command's output; prints every problem and exits 2 when an input is invalid."""
+    """The one Run behind a command's output; prints every problem and exits 2 when an input is invalid.
+    The notes on the inputs (aliases overriding the shipped table, your records folded into shipped ones)
+    are printed unless the command shows them with its results (`show_notes=False`)."""
     report = read_catalog(catalog, simulated_years=(overrides or {}).get("simulated_years"))
     _print_problems(report.problems if all_problems else report.errors)
     if report.catalog is None:
         raise typer.Exit(2)
+    layers = _alias_layers(aliases)
     sources = ([] if no_history else default_history_paths()) + list(outages or [])
     history = read_outages(sources)
     _print_problems(history.problems)
@@ -183,11 +214,24 @@ def _run(
         raise typer.Exit(2)
     from risk.run import Run
 
+    shipped, yours, where = history.split()
     try:
-        return Run.build(report.catalog, history.records, overrides, sources=[p.name for p in sources])
+        run = Run.build(
+            report.catalog,
+            shipped,
+            overrides,
+            sources=[p.name for p in sources],
+            user_aliases=layers,
+            incident_log=yours,
+            incident_origins=where,
+            catalog_name=str(catalog),
+        )
     except InputError as exc:
         _print_problems(exc.problems)
         raise typer.Exit(2) from None
+    if show_notes:
+        _print_problems(list(run.notes))
+    return run
 
 
 @app.command()
@@ -204,9 +248,14 @@ def validate(
     for path in catalogs:
         report = read_catalog(path)
         if report.catalog is not None and history.ok:
+            from risk.history.aliases import load_aliases, merge_aliases
             from risk.history.match import unrecognised_products
 
-            report.problems += unrecognised_products(report.catalog, history.records, where=report.source)
+            table = load_aliases()
+            if report.catalog.aliases is not None:  # the catalog's own names, and where they override ours
+                table, notes = merge_aliases(table, [(report.source, report.catalog.aliases.model_dump(), "aliases")])
+                report.problems += notes
+            report.problems += unrecognised_products(report.catalog, history.records, table, where=report.source)
         invalid += not report.ok
         results.append(
             {"catalog": report.source, "valid": report.ok, "problems": [p.to_dict() for p in report.problems]}
@@ -241,6 +290,7 @@ def assess(
     years: Annotated[int | None, typer.Option("--years", min=100, help="Simulated years (20000).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="Random seed (1).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    aliases: AliasFiles = None,
 ) -> None:
     """Assess a catalog: single points of failure, cut sets, breach probability, downtime, rating."""
     if fmt not in ("table", "json"):
@@ -252,6 +302,8 @@ def assess(
         no_history,
         all_problems=fmt != "json",
         overrides={"cut_set_order": order, "simulated_years": years, "seed": seed},
+        aliases=aliases,
+        show_notes=False,  # they are among the assessment's warnings
     )
     if not sys.stderr.isatty():  # no one to show progress to (and rich stays unloaded)
         result = run.assess()
@@ -300,6 +352,7 @@ def report(
             "the reports say what changed since.",
         ),
     ] = None,
+    aliases: AliasFiles = None,
 ) -> None:
     """Management reports from one run: PDF, self-contained HTML, XLSX workbook and JSON."""
     from risk.report import RENDERERS, build_report, write_reports
@@ -309,12 +362,12 @@ def report(
     if unknown or not wanted:
         err.print(f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(RENDERERS)}")
         raise typer.Exit(2)
-    run = _run(catalog, outages, overrides={"simulated_years": years, "seed": seed})
+    run = _run(catalog, outages, overrides={"simulated_years": years, "seed": seed}, aliases=aliases)
     previous = None
     if since is not None:
         previous = (
             f"{since.name}",
-            _assessment_or_catalog(since, {"simulated_years": years, "seed": seed}, outages)[1],
+            _assessment_or_catalog(since, {"simulated_years": years, "seed": seed}, outages, aliases)[1],
         )
     with err.status("Assessing, measuring recommendations and running scenarios..."):
         result = build_report(run, previous=previous)
@@ -341,11 +394,12 @@ def recommend(
     combine: Annotated[
         str | None, typer.Option("--combine", help="Rule ids (comma-separated) to measure applied together.")
     ] = None,
+    aliases: AliasFiles = None,
 ) -> None:
     """Recommendations from vendor and regulatory guidance, each with its measured effect, ranked."""
     from risk.presentation.terminal import render_combined, render_recommendations
 
-    run = _run(catalog, outages, overrides={"simulated_years": years, "seed": seed})
+    run = _run(catalog, outages, overrides={"simulated_years": years, "seed": seed}, aliases=aliases)
     result = run.recommendations
     if combine is not None:
         picked = [x.strip() for x in combine.split(",") if x.strip()]
@@ -389,6 +443,7 @@ def scenario(
     ] = False,
     outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    aliases: AliasFiles = None,
 ) -> None:
     """What happens to every service when dependencies go down: replay, what-if, or severe-but-plausible."""
     from risk.durations import parse_duration
@@ -399,7 +454,7 @@ def scenario(
     if [replay is not None, down is not None, severe].count(True) != 1:
         err.print("choose one of --replay RECORD_ID, --down ID[,ID...] --for DURATION, or --severe")
         raise typer.Exit(2)
-    run = _run(catalog, outages)
+    run = _run(catalog, outages, aliases=aliases)
     try:
         hours = parse_duration(duration) if duration is not None else None
         start = parse_when(at) if at else None
@@ -441,12 +496,13 @@ def why(
     catalog: Annotated[Path, typer.Argument(help="The catalog.")],
     dependency: Annotated[str, typer.Argument(help="The dependency id to explain.")],
     outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
+    aliases: AliasFiles = None,
 ) -> None:
     """Why a dependency got its outage rate: matched records and weights, prior, history span, durations."""
     from risk.presentation.why import rate_explanation
     from risk.problems import Location, did_you_mean
 
-    run = _run(catalog, outages)
+    run = _run(catalog, outages, aliases=aliases)
     if dependency not in run.statistics:
         guess = did_you_mean(dependency, list(run.statistics))
         raise InputError(
@@ -642,6 +698,7 @@ def outages(
     no_history: Annotated[bool, typer.Option("--no-history", help="Leave out the shipped history.")] = False,
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
     as_json: Annotated[bool, typer.Option("--json", hidden=True, help="Old spelling of --format json.")] = False,
+    aliases: AliasFiles = None,
 ) -> None:
     """List the outage history as a table (the shipped records plus any incident log you add)."""
     if ctx.invoked_subcommand is not None:
@@ -652,9 +709,15 @@ def outages(
     _print_problems(report.problems)
     if not report.ok:
         raise typer.Exit(2)
+    from risk.history.aliases import load_aliases, merge_aliases
+    from risk.history.combine import combine_history
     from risk.history.match import filter_records
 
-    records = filter_records(report.records, provider, capability)
+    table, notes = merge_aliases(load_aliases(), _alias_layers(aliases))
+    shipped, yours, where = report.split()
+    combined, merges = combine_history(shipped, yours, table, where)
+    _print_problems(notes + [m.problem() for m in merges])
+    records = filter_records(combined, provider, capability, table)
     if as_json:
         _write_json_list(r.model_dump_json(indent=2) for r in records)
         return
@@ -705,7 +768,9 @@ def _write_json_list(texts) -> None:
     write("]\n" if first else "\n]\n")
 
 
-def _assessment_or_catalog(path: Path, overrides: dict | None, outages: list[Path] | None):
+def _assessment_or_catalog(
+    path: Path, overrides: dict | None, outages: list[Path] | None, aliases: list[Path] | None = None
+):
     """(catalog or None, assessment): a saved assessment JSON is read as it is; a catalog is assessed."""
     text = None
     if str(path) != "-" and path.suffix.lower() == ".json" and path.is_file():
@@ -720,7 +785,7 @@ def _assessment_or_catalog(path: Path, overrides: dict | None, outages: list[Pat
             except ValidationError as exc:
                 err.print(f"{path}: not an assessment this version can read: {exc.errors()[0]['msg']}", markup=False)
                 raise typer.Exit(2) from None
-    run = _run(path, outages, overrides=overrides)
+    run = _run(path, outages, overrides=overrides, aliases=aliases)
     return run.catalog, run.assessment
 
 
@@ -733,12 +798,13 @@ def diff(
     years: Annotated[int | None, typer.Option("--years", min=100, help="Simulated years (20000).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="Random seed (1).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    aliases: AliasFiles = None,
 ) -> None:
     """What changed between two catalogs (and in their assessments), or between two saved assessments."""
     fmt = _format(fmt, False)
     overrides = {k: v for k, v in (("simulated_years", years), ("seed", seed)) if v is not None}
-    old_catalog, old = _assessment_or_catalog(before, overrides, outages)
-    new_catalog, new = _assessment_or_catalog(after, overrides, outages)
+    old_catalog, old = _assessment_or_catalog(before, overrides, outages, aliases)
+    new_catalog, new = _assessment_or_catalog(after, overrides, outages, aliases)
     from risk.compare import assessment_diff, catalog_diff
 
     changes = catalog_diff(old_catalog, new_catalog) if old_catalog and new_catalog else None
@@ -785,6 +851,7 @@ def check(
     outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
     years: Annotated[int | None, typer.Option("--years", min=100, help="Simulated years (20000).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    aliases: AliasFiles = None,
 ) -> None:
     """A policy gate for CI: exit 1 when the catalog breaks a policy (printing why), 0 when it meets them."""
     fmt = _format(fmt, False)
@@ -797,8 +864,8 @@ def check(
         err.print("give at least one policy: --max-rating, --max-breach or --no-new-spof", markup=False)
         raise typer.Exit(2)
     overrides = {"simulated_years": years} if years else None
-    _, assessment = _assessment_or_catalog(catalog, overrides, outages)
-    baseline = _assessment_or_catalog(no_new_spof, overrides, outages)[1] if no_new_spof else None
+    _, assessment = _assessment_or_catalog(catalog, overrides, outages, aliases)
+    baseline = _assessment_or_catalog(no_new_spof, overrides, outages, aliases)[1] if no_new_spof else None
     from risk.compare import check_policy
 
     breaches = check_policy(assessment, max_rating and max_rating.lower(), max_breach, baseline)
@@ -838,15 +905,18 @@ def outages_import(
     mapping_template: Annotated[
         bool, typer.Option("--mapping-template", help="Print a commented component mapping to start from, and exit.")
     ] = False,
+    aliases: AliasFiles = None,
 ) -> None:
     """Turn a tenant's or provider's incident export into outage records that --outages and the dashboard
     read; says how many incidents were read, written and left out (each with why), the products the alias
-    table does not know and the locations that are not Lynchpin regions."""
-    import yaml
-
+    table does not know (with the aliases block that would place them) and the locations that are not
+    Lynchpin regions."""
+    from risk.catalog.sources.documents import load_yaml
+    from risk.history.aliases import load_aliases, merge_aliases, suggest_aliases
     from risk.interchange.incidents import import_incidents, records_csv
     from risk.interchange.incidents import mapping_template as template
     from risk.problems import Location
+    from risk.run import load_shipped_history
 
     if mapping_template:
         out.print(template(), markup=False, highlight=False)
@@ -856,18 +926,22 @@ def outages_import(
         raise typer.Exit(2)
     rules = None
     if mapping is not None:
-        try:
-            rules = yaml.safe_load(_read(mapping).decode("utf-8-sig")) or {}
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            _print_problems([Problem(f"not YAML: {exc}", Location(str(mapping)), "see --mapping-template")])
+        try:  # with the catalog's YAML limits (alias expansion, depth): a mapping is user input too
+            rules = load_yaml(_read(mapping).decode("utf-8-sig", errors="replace"), str(mapping)) or {}
+        except InputError as exc:
+            _print_problems(exc.problems)
             raise typer.Exit(2) from None
         if not isinstance(rules, dict):
             _print_problems(
                 [Problem("the mapping must be a YAML mapping", Location(str(mapping)), "see --mapping-template")]
             )
             raise typer.Exit(2)
+    table, notes = merge_aliases(load_aliases(), _alias_layers(aliases))
+    _print_problems(notes)
     pages = [(str(f), _read(f)) for f in files]
-    result = import_incidents(pages if len(pages) > 1 else pages[0][1], source.lower(), str(files[0]), mapping=rules)
+    result = import_incidents(
+        pages if len(pages) > 1 else pages[0][1], source.lower(), str(files[0]), mapping=rules, aliases=table
+    )
     for why in result.skipped:
         err.print(f"left out {why}", markup=False)
     for note in result.notes:
@@ -884,6 +958,14 @@ def outages_import(
             "your aliases; else they match only by this exact name): " + ", ".join(result.unknown_products),
             markup=False,
         )
+        err.print(
+            "the aliases block they need (paste it into your catalog, or into a file for --aliases):", markup=False
+        )
+        err.print(
+            suggest_aliases(result.records, result.unknown_products, table, load_shipped_history()).rstrip(),
+            markup=False,
+            highlight=False,
+        )
     _write(output, records_csv(result.records))
     out.print(f"wrote {output}: {result.summary()} ({', '.join(str(f) for f in files)})", markup=False)
 
@@ -899,10 +981,11 @@ def export_mef(
     output: Annotated[Path, typer.Option("-o", "--output", help="The MEF file to write.")] = Path("model.xml"),
     outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
     years: Annotated[int | None, typer.Option("--years", min=100, help="Simulated years (checked, not used).")] = None,
+    aliases: AliasFiles = None,
 ) -> None:
     """Each service's failure logic as an Open-PSA MEF fault tree (for SCRAM and other fault-tree tools),
     with the dependencies' unavailabilities as basic-event probabilities."""
-    run = _run(catalog, outages, overrides={"simulated_years": years} if years else None)
+    run = _run(catalog, outages, overrides={"simulated_years": years} if years else None, aliases=aliases)
     from risk.interchange.mef import to_mef
 
     _write(output, to_mef(run))
@@ -940,10 +1023,11 @@ def export_dora(
     ),
     outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
     years: Annotated[int | None, typer.Option("--years", min=100, help="Simulated years (20000).")] = None,
+    aliases: AliasFiles = None,
 ) -> None:
     """DORA register of information templates B_05.01 (providers), B_06.01 (functions) and B_07.01 (ICT
     service assessment) as CSV, with not-filled.csv listing every column the catalog cannot fill."""
-    run = _run(catalog, outages, overrides={"simulated_years": years} if years else None)
+    run = _run(catalog, outages, overrides={"simulated_years": years} if years else None, aliases=aliases)
     from risk.interchange.dora import dora_register
 
     try:

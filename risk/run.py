@@ -30,7 +30,8 @@ from risk.engine.assess import Progress, assess, work_problems
 from risk.engine.assessment import Assessment
 from risk.engine.statistics import DependencyStats, dependency_stats
 from risk.engine.structure import Structure, compile_catalog
-from risk.history.aliases import AliasTable, load_aliases
+from risk.history.aliases import AliasTable, load_aliases, merge_aliases
+from risk.history.combine import Merge, combine_history
 from risk.history.load import default_history_paths, read_outages
 from risk.history.match import records_hitting, unrecognised_products
 from risk.history.model import OutageRecord
@@ -107,6 +108,11 @@ class Run:
     aliases: AliasTable
     overrides: tuple[tuple[str, Any], ...] = ()
     sources: tuple[str, ...] = ()
+    #: Located notes on the inputs: the user's aliases that overrode the shipped table, and each record of
+    #: the user's incident log counted once with the shipped record it repeats (see Run.build).
+    notes: tuple[Problem, ...] = ()
+    #: Each (your record, shipped record) pair folded into one (risk.history.combine).
+    merges: tuple[Merge, ...] = ()
     _memo: dict = field(default_factory=dict, init=False, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
 
@@ -118,26 +124,55 @@ class Run:
         overrides: Mapping[str, Any] | Settings | None = None,
         aliases: AliasTable | None = None,
         sources: Sequence[str] | None = None,
+        user_aliases: Sequence[tuple[str, Any]] = (),
+        incident_log: Sequence[OutageRecord] = (),
+        incident_origins: Sequence[str] | None = None,
+        catalog_name: str = "catalog",
     ) -> Run:
         """A Run over the catalog. `history=None` means the shipped outage history (an error when it is
         missing); pass a list, even an empty one, to use exactly those records. The settings are checked
-        here, so an invalid override fails at once with located problems."""
+        here, so an invalid override fails at once with located problems.
+
+        The alias table is `aliases` (default: the shipped table) with, in this order, the catalog's
+        `aliases:` block and each of `user_aliases` ((where, doc): an --aliases file, the dashboard's
+        Settings) added on top: the later wins (risk.history.aliases.merge_aliases). An invalid user layer
+        raises InputError. `incident_log` (the user's own records; `incident_origins` names each one's file)
+        is combined with `history` so that a record repeating a shipped incident is counted once
+        (risk.history.combine); `notes` says which."""
         if history is None:
             history = load_shipped_history()
             sources = sources if sources is not None else [p.name for p in default_history_paths()]
+        layers: list[tuple] = []
+        if catalog.aliases is not None:
+            layers.append((catalog_name, catalog.aliases.model_dump(), "aliases"))
+        layers += list(user_aliases)
+        table = aliases or load_aliases()
+        notes: list[Problem] = []
+        if layers:
+            table, notes = merge_aliases(table, layers)
+            errors = [p for p in notes if p.severity == "error"]
+            if errors:
+                raise InputError(errors)
+        records, merges = combine_history(list(history), list(incident_log), table, incident_origins)
+        notes += [m.problem() for m in merges]
         run = cls(
             catalog=catalog,
-            records=tuple(history),
-            aliases=aliases or load_aliases(),
+            records=tuple(records),
+            aliases=table,
             overrides=_overrides(overrides),
             sources=tuple(sources or ()),
+            notes=tuple(notes),
+            merges=tuple(merges),
         )
         run.settings  # noqa: B018 - resolve now, so bad overrides are reported before any work starts
         return run
 
     def __reduce__(self):
         """Pickled as its inputs only (a Dask job rebuilds what it needs; locks cannot travel)."""
-        return (_restore, (self.catalog, self.records, self.aliases, self.overrides, self.sources))
+        return (
+            _restore,
+            (self.catalog, self.records, self.aliases, self.overrides, self.sources, self.notes, self.merges),
+        )
 
     def keep(self, key: Any, value: Any) -> None:
         """Keep a result worked out elsewhere for these same inputs (a Dask job, the workspace): the next
@@ -242,6 +277,7 @@ class Run:
                 stats=self.statistics,
             )
             names = [f"{p.message}; {p.hint}" for p in self.naming_problems]
+            names += [f"{p.location}: {p.message}" for p in self.notes]
             return result.model_copy(update={"warnings": names + result.warnings}) if names else result
 
         return self._once("assessment", compute)
@@ -323,5 +359,13 @@ class Run:
         return self._once("hitting", lambda: records_hitting(self.catalog, self.records, self.aliases))
 
 
-def _restore(catalog, records, aliases, overrides, sources) -> Run:
-    return Run(catalog=catalog, records=records, aliases=aliases, overrides=overrides, sources=sources)
+def _restore(catalog, records, aliases, overrides, sources, notes=(), merges=()) -> Run:
+    return Run(
+        catalog=catalog,
+        records=records,
+        aliases=aliases,
+        overrides=overrides,
+        sources=sources,
+        notes=notes,
+        merges=merges,
+    )

@@ -15,6 +15,7 @@ sys.path.insert(0, str(ROOT))
 
 from risk.catalog import read_catalog  # noqa: E402
 from risk.catalog.model import (  # noqa: E402
+    Aliases,
     AllOf,
     AnyOf,
     AtLeast,
@@ -83,6 +84,7 @@ def field_reference() -> str:
         Dependency,
         Provider,
         Controls,
+        Aliases,
         Ref,
         AnyOf,
         AllOf,

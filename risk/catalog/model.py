@@ -42,6 +42,7 @@ __all__ = [
     "Provider",
     "Catalog",
     "Controls",
+    "Aliases",
     "Capability",
     "Kind",
 ]
@@ -421,6 +422,27 @@ class Controls(BaseModel):
     user_comms_plan: bool | None = Field(default=None, description="Pre-written outage messages for users.")
 
 
+AliasNames = Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=500)]
+
+
+class Aliases(BaseModel):
+    """Extension: the organisation's own names for providers and products (e.g. a status page's component
+    'DUO1 Authentication' is the product Duo), added to the shipped alias table; yours win where the two
+    disagree, with a warning (docs/methodology.md, 'Aliases')."""
+
+    model_config = _STRICT
+    providers: dict[Annotated[str, Field(min_length=1, max_length=200)], AliasNames] = Field(
+        default_factory=dict,
+        description="Provider name -> other names for it, e.g. {Cisco: [Duo Security status page]}.",
+        max_length=1000,
+    )
+    products: dict[Annotated[str, Field(min_length=1, max_length=200)], AliasNames] = Field(
+        default_factory=dict,
+        description="Product name -> other names for it, e.g. {Duo: [DUO1 Authentication]}.",
+        max_length=1000,
+    )
+
+
 class Catalog(BaseModel):
     """The organisation's services, what they lean on, and facts about the providers."""
 
@@ -444,6 +466,10 @@ class Catalog(BaseModel):
     )
     settings: Settings | None = Field(
         default=None, description="Extension: override assessment settings (see docs/methodology.md)."
+    )
+    aliases: Aliases | None = Field(
+        default=None,
+        description="Extension: your names for providers and products, added to the shipped alias table.",
     )
 
     def service(self, id: str) -> Service:

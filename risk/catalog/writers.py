@@ -140,6 +140,12 @@ def catalog_to_rows(catalog: Catalog) -> dict[str, list[list[Any]]]:
             [k, "; ".join(v) if isinstance(v, list) else v]
             for k, v in catalog.controls.model_dump(mode="json", exclude_none=True, exclude_defaults=True).items()
         ]
+    if catalog.aliases is not None:
+        out["aliases"] = [list(SHEETS["aliases"])] + [
+            [kind, name, "; ".join(others)]
+            for kind, section in (("provider", catalog.aliases.providers), ("product", catalog.aliases.products))
+            for name, others in section.items()
+        ]
     if catalog.settings is not None:
         out["settings"] = [["field", "value"]] + [
             [k, json.dumps(v) if isinstance(v, list | dict) else v]
@@ -244,7 +250,7 @@ def write_csv_folder(catalog: Catalog, folder: str | Path) -> None:
 
 def template_rows() -> dict[str, list[list[Any]]]:
     """The blank tabular template: the main sheets with their header rows only."""
-    return {name: [list(columns)] for name, columns in SHEETS.items() if name not in ("controls", "settings")}
+    return {name: [list(columns)] for name, columns in SHEETS.items() if name not in ("controls", "settings", "aliases")}
 
 
 def template_xlsx_bytes() -> bytes:

@@ -287,6 +287,42 @@ def settings_overrides() -> dict:
     return workspace().pref("settings_overrides", {}) or {}
 
 
+#: Where the workspace's own aliases are named in notes (the Settings page edits them).
+ALIASES_WHERE = "Settings: your aliases"
+
+
+def aliases_text() -> str:
+    """The workspace's own aliases as the Settings page saved them (YAML text; empty when none)."""
+    return workspace().pref("aliases", "") or ""
+
+
+def check_aliases(catalog: Catalog, text: str) -> list:
+    """Every problem with aliases text before it is saved: errors (it does not read) and warnings (a name it
+    moves away from what the shipped table or the catalog's own aliases block says)."""
+    from risk.history.aliases import load_aliases, merge_aliases, read_alias_file
+
+    if not text.strip():
+        return []
+    doc, problems = read_alias_file(text.encode("utf-8"), ALIASES_WHERE)
+    if any(p.severity == "error" for p in problems):
+        return problems
+    layers = [("catalog", catalog.aliases.model_dump(), "aliases")] if catalog.aliases is not None else []
+    _, found = merge_aliases(load_aliases(), [*layers, (ALIASES_WHERE, doc)])
+    return problems + [p for p in found if p.location.file == ALIASES_WHERE]
+
+
+def user_aliases(text: str | None = None) -> list[tuple[str, object]]:
+    """The workspace's aliases as a layer for Run.build (after the catalog's own block); none when the saved
+    text is empty or no longer reads (the Settings page shows why)."""
+    from risk.history.aliases import read_alias_file
+
+    text = aliases_text() if text is None else text
+    if not text.strip():
+        return []
+    doc, problems = read_alias_file(text.encode("utf-8"), ALIASES_WHERE)
+    return [] if any(p.severity == "error" for p in problems) else [(ALIASES_WHERE, doc)]
+
+
 @st.cache_resource(show_spinner=False)
 def _runs() -> ByteCache:
     """Runs by fingerprint, with everything they have computed, within LYNCHPIN_CACHE_MB (least recently used
@@ -310,8 +346,9 @@ def run(cur: Current | None = None) -> Run:
     cur = cur or current()
     history_key = _history_key()
     overrides = settings_overrides()
+    alias_text = aliases_text()
     # A saved version is named by its SHA-256; a bundled example by its key (fixed for the process).
-    inputs = (cur.sha256 or cur.key, history_key, json.dumps(overrides, sort_keys=True, default=str))
+    inputs = (cur.sha256 or cur.key, history_key, json.dumps(overrides, sort_keys=True, default=str), alias_text)
     fingerprint = _fingerprints().get(inputs)
     if fingerprint is not None:
         hit = _runs().get(fingerprint)
@@ -319,10 +356,18 @@ def run(cur: Current | None = None) -> Run:
             return hit
     hist = _history(*history_key, workspace())
     names = [s.rsplit("/", 1)[-1] for s in hist.sources]
+    shipped, yours, where = hist.split()
+    given = {
+        "sources": names,
+        "user_aliases": user_aliases(alias_text),
+        "incident_log": yours,
+        "incident_origins": [w.rsplit("/", 1)[-1] for w in where],
+        "catalog_name": cur.label,
+    }
     try:
-        built = Run.build(cur.catalog, hist.records, overrides, sources=names)
+        built = Run.build(cur.catalog, shipped, overrides, **given)
     except InputError:
-        built = Run.build(cur.catalog, hist.records, None, sources=names)
+        built = Run.build(cur.catalog, shipped, None, **given)
     _fingerprints().put(inputs, built.fingerprint)
     hit = _runs().get(built.fingerprint)
     if hit is not None:
@@ -341,8 +386,10 @@ def table(r: Run, key: tuple, build: Callable[[], object]):
 
 def work_problems(cur: Current, overrides: dict) -> list:
     """Why the catalog in use could not be assessed with these overrides (the work limits), before saving."""
-    hist = history()
-    return Run.build(cur.catalog, hist.records, overrides).work_problems()
+    shipped, yours, where = history().split()
+    return Run.build(
+        cur.catalog, shipped, overrides, user_aliases=user_aliases(), incident_log=yours, incident_origins=where
+    ).work_problems()
 
 
 def _or_stop(compute):

@@ -36,10 +36,25 @@ class OutageReport:
     sources: list[str]
     records: list[OutageRecord] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: The file each record came from (parallel to `records`).
+    origins: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not any(p.severity == "error" for p in self.problems)
+
+    def split(self) -> tuple[list[OutageRecord], list[OutageRecord], list[str]]:
+        """The shipped records, the user's own (incident logs) and the file of each of the user's, for
+        risk.history.combine: the user's records that repeat a shipped incident are counted once."""
+        shipped_names = {str(p) for p in default_history_paths()}
+        shipped, yours, where = [], [], []
+        for record, origin in zip(self.records, self.origins, strict=True):
+            if origin in shipped_names:
+                shipped.append(record)
+            else:
+                yours.append(record)
+                where.append(origin)
+        return shipped, yours, where
 
 
 def _records_from_rows(rows: Sequence[tuple[int, dict[str, Any]]], locate) -> tuple[list[OutageRecord], list[Problem]]:
@@ -177,6 +192,7 @@ def read_outages(sources: Iterable[str | Path | tuple[str, bytes]], limit: int =
         report.problems += problems
         if not problems:
             report.records += records
+            report.origins += [name] * len(records)
     ids: dict[str, str] = {}
     for record in report.records:
         if record.id in ids:

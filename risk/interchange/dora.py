@@ -1,6 +1,7 @@
-"""DORA register of information (Commission Implementing Regulation (EU) 2024/2956): the ICT third-party
-provider (B_05.01), function (B_06.01) and ICT-service assessment (B_07.01) templates, filled from what the
-catalog and its assessment know, as CSV with the templates' column codes.
+"""DORA register of information (Commission Implementing Regulation (EU) 2024/2956 of 29 November 2024, with
+its 2025 corrigendum: the column codes and labels below follow that text): the ICT third-party provider
+(B_05.01), function (B_06.01) and ICT-service assessment (B_07.01) templates, filled from what the catalog
+and its assessment know, as CSV with the templates' column codes.
 
 A catalog does not hold identifiers (LEI, contract references), countries, costs or licensed activities, so
 those cells are left empty, and `not-filled.csv` lists every column left empty with the reason, for the
@@ -14,7 +15,13 @@ Mappings (docs/integrations/dora-register.md):
   B_05.01 and B_07.01, so the templates stay linked until the owner puts the LEI in;
 - the impact of discontinuing (B_06.01 c0100, B_07.01 c0100) is the assessment's impact score: 1-2 Low,
   3 Medium, 4-5 High;
-- substitutability and the exit plan come from the catalog's `providers` section.
+- substitutability and the exit plan come from the catalog's `providers` section;
+- the date of the last assessment (B_06.01 c0070) is the date of the assessment the export is made from;
+- the RPO (B_06.01 c0090) is '0': a catalog does not define one, and the ITS instructs that an undefined
+  RPO is reported as 0 (not-filled.csv says so, for the owner to put in a defined one);
+- the organisation's own IT (a provider named like the organisation, or whose dependencies are all
+  `kind: internal`) is not an ICT third-party service provider: it is left out of B_05.01 and B_07.01
+  and listed apart in internal-providers.csv.
 """
 
 from __future__ import annotations
@@ -22,12 +29,11 @@ from __future__ import annotations
 import csv
 import io
 import math
-from datetime import date
 
 from risk.run import Run
 from risk.untrusted import spreadsheet_cell
 
-__all__ = ["TEMPLATES", "dora_register"]
+__all__ = ["TEMPLATES", "dora_register", "internal_providers"]
 
 B_05_01 = (
     ("c0010", "Identification code of the ICT third-party service provider"),
@@ -99,7 +105,6 @@ _WHY = {
     "b_06.01": {
         "c0020": "licensed activities are not in the catalog",
         "c0040": "the financial entity's LEI is not in the catalog",
-        "c0090": "recovery point objectives are not in the catalog",
     },
     "b_07.01": {
         "c0010": "contract references are not in the catalog",
@@ -131,12 +136,35 @@ def _csv(columns, rows) -> str:
     return out.getvalue()
 
 
-def dora_register(run: Run, today: date | None = None) -> dict[str, str]:
-    """File name -> CSV text: b_05.01.csv, b_06.01.csv, b_07.01.csv and not-filled.csv."""
+def internal_providers(run: Run) -> dict[str, str]:
+    """The catalog's providers that are the organisation itself, not ICT third-party service providers
+    (DORA Art. 3(19)), each with why: named like the organisation (through the aliases), or every one of
+    its dependencies `kind: internal` (in-house systems)."""
+    catalog, table = run.catalog, run.aliases
+    own = table.provider(catalog.organisation)
+    kinds: dict[str, set] = {}
+    for d in catalog.dependencies:
+        if d.provider and not d.is_logical:
+            kinds.setdefault(d.provider, set()).add(d.kind)
+    out = {}
+    for name, seen in sorted(kinds.items()):
+        if table.provider(name) == own:
+            out[name] = "named as the organisation itself"
+        elif seen == {"internal"}:
+            out[name] = "every dependency on it is kind: internal (the organisation's own systems)"
+    return out
+
+
+def dora_register(run: Run) -> dict[str, str]:
+    """File name -> CSV text: b_05.01.csv, b_06.01.csv, b_07.01.csv, internal-providers.csv and
+    not-filled.csv. The last-assessment date is the assessment's own (its generated_at)."""
     catalog, assessment = run.catalog, run.assessment
-    when = (today or date.today()).isoformat()
+    when = assessment.generated_at[:10]
     facts = {p.name: p for p in catalog.providers}
-    providers = sorted({d.provider for d in catalog.dependencies if d.provider and not d.is_logical})
+    internal = internal_providers(run)
+    providers = sorted(
+        {d.provider for d in catalog.dependencies if d.provider and not d.is_logical and d.provider not in internal}
+    )
     impact_of = {s.id: s.impact for s in assessment.services}
     reliance = {p.name: set(p.exposed_services) for p in assessment.providers}
 
@@ -154,7 +182,7 @@ def dora_register(run: Run, today: date | None = None) -> dict[str, str]:
                 f"Tier {s.tier}; impact tolerance {s.impact_tolerance:g} h"[:300],
                 when,
                 str(math.ceil(s.impact_tolerance)),
-                "",
+                "0",  # RPO not defined in the catalog: the ITS says report 0
                 _impact(impact_of.get(s.id, 1)),
             ]
         )
@@ -190,9 +218,25 @@ def dora_register(run: Run, today: date | None = None) -> dict[str, str]:
                     else "not in the catalog"
                 )
                 empty.append([template.upper(), code, label, f"{len(blank)} of {len(rows)} rows", why])
+    if b06:
+        empty.append(
+            [
+                "B_06.01",
+                "c0090",
+                dict(B_06_01)["c0090"],
+                f"0 (not defined) in {len(b06)} of {len(b06)} rows",
+                "the catalog defines no recovery point objective; the ITS instructs '0' when it is not defined: "
+                "put in the function's RPO in hours where one is defined",
+            ]
+        )
+    mine = [
+        [name, "; ".join(d.id for d in catalog.dependencies if d.provider == name), why]
+        for name, why in internal.items()
+    ]
     return {
         "b_05.01.csv": _csv(B_05_01, b05),
         "b_06.01.csv": _csv(B_06_01, b06),
         "b_07.01.csv": _csv(B_07_01, b07),
+        "internal-providers.csv": _csv((("provider", ""), ("dependencies", ""), ("why not a third party", "")), mine),
         "not-filled.csv": _csv((("template", ""), ("column", ""), ("name", ""), ("empty", ""), ("why", "")), empty),
     }

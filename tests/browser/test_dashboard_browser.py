@@ -231,7 +231,7 @@ def test_report_files_are_written_when_their_button_is_clicked(page):
     with page.expect_download(timeout=120_000) as download:
         page.get_by_role("button", name="Download the DORA register templates (zip)").click()
     names = __import__("zipfile").ZipFile(download.value.path()).namelist()
-    assert sorted(names) == ["b_05.01.csv", "b_06.01.csv", "b_07.01.csv", "not-filled.csv"]
+    assert sorted(names) == ["b_05.01.csv", "b_06.01.csv", "b_07.01.csv", "internal-providers.csv", "not-filled.csv"]
 
 
 def test_a_300_service_catalog_renders_every_page(page, tmp_path):

@@ -61,7 +61,10 @@ SHEETS: dict[str, tuple[str, ...]] = {
     "providers": ("name", "sla", "status_feed", "substitutability", "exit_plan"),
     "controls": ("field", "value"),
     "settings": ("field", "value"),
+    "aliases": ("kind", "name", "aliases"),
 }
+#: The `aliases` sheet: one row per name, its kind (provider or product) and its other names ('; '-separated).
+ALIAS_KINDS = {"provider": "providers", "product": "products"}
 #: Sheets of `field | value` rows, one per field of the block of that name (lists: '; '-separated in
 #: controls, JSON text in settings).
 KEY_VALUE_SHEETS = ("controls", "settings")
@@ -210,6 +213,24 @@ def rows_to_document(sheets: dict[str, Sheet], name: str, csv: bool = False) -> 
                     block[record["field"]] = key_value(sheet_name, record["field"], record.get("value"))
                     cells[(sheet_name, record["field"])] = (sheet_name, row_no, col_label(sheet_name, "value"))
             doc[sheet_name] = block
+        elif sheet_name == "aliases":
+            aliases: dict[str, dict[str, list[str]]] = {}
+            for record, row_no in zip(records, record_rows, strict=True):
+                section = ALIAS_KINDS.get(str(record.get("kind", "")).strip().lower())
+                if section is None or not record.get("name"):
+                    problems.append(
+                        Problem(
+                            f"an alias row needs kind (provider or product) and name; got kind "
+                            f"'{record.get('kind', '')}', name '{record.get('name', '')}'",
+                            where(sheet_name, row_no),
+                            "write e.g. product | Duo | DUO1 Authentication; DUO1 Admin Panel",
+                        )
+                    )
+                    continue
+                others = [v.strip() for v in str(record.get("aliases") or "").split(";") if v.strip()]
+                aliases.setdefault(section, {})[str(record["name"])] = others
+                cells[("aliases", section, str(record["name"]))] = (sheet_name, row_no, col_label(sheet_name, "aliases"))
+            doc["aliases"] = aliases
         elif sheet_name == "catalog":
             if records:
                 doc.update(records[0])

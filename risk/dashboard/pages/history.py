@@ -22,7 +22,11 @@ if not hist.records:
     st.info("No outage records in use. Turn on the shipped history or add an incident log on the Settings page.")
     st.stop()
 
-records = sorted(hist.records, key=lambda r: r.start_dt)
+# The records in use: a record of your logs that repeats a shipped incident is counted once (see the notes).
+in_use = state.run()
+for p in in_use.merges:
+    st.info(p.problem().message[0].upper() + p.problem().message[1:] + ".")
+records = sorted(in_use.records, key=lambda r: r.start_dt)
 providers = sorted({r.provider for r in records})
 capabilities = sorted({c for r in records for c in r.capability})
 f1, f2 = st.columns(2)

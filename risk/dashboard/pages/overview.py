@@ -31,6 +31,13 @@ if run.naming_problems:
     ):
         for p in run.naming_problems:
             st.warning(f"{md_escape(p.message)}. Fix: {md_escape(p.hint)}.")
+if run.notes:
+    with st.expander(
+        f"{len(run.notes)} note(s) on your aliases and incident logs (records counted once, aliases overriding "
+        "the shipped table)"
+    ):
+        for p in run.notes:
+            st.info(f"{md_escape(p.location)}: {md_escape(p.message)}")
 
 
 def _short(name: str, limit: int = 22) -> str:

@@ -79,7 +79,8 @@ d1.download_button(
 )
 d2.caption(
     "B_05.01 providers, B_06.01 functions and B_07.01 ICT service assessment as CSV with the templates' column "
-    "codes; not-filled.csv lists what the catalog cannot fill (identifiers, contracts, countries, costs)."
+    "codes; internal-providers.csv lists your own IT, which is not a third party; not-filled.csv lists what "
+    "the catalog cannot fill (identifiers, contracts, countries, costs)."
 )
 st.caption(
     "Reports are built on this machine; nothing is uploaded anywhere. The command line gives the same "

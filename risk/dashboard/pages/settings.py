@@ -73,10 +73,13 @@ log = st.file_uploader(
 if log is not None and editor and st.session_state.get("log_added") != log.file_id:
     data, name, notes, usable = log.getvalue(), log.name, [], True
     if FORMS[form] is not None:  # an export: turned into outage records first (risk.interchange.incidents)
+        from risk.history.aliases import load_aliases, merge_aliases
         from risk.interchange.incidents import import_incidents, records_csv
 
+        table = merge_aliases(load_aliases(), state.user_aliases())[0]
         try:
-            imported = run_bounded(log.name, import_incidents, data, FORMS[form], log.name)  # off the web process
+            # Off the web process, within the upload budget; the workspace's own aliases place its products.
+            imported = run_bounded(log.name, import_incidents, data, FORMS[form], log.name, aliases=table)
         except InputError as exc:
             usable = False
             for p in exc.problems:
@@ -89,7 +92,15 @@ if log is not None and editor and st.session_state.get("log_added") != log.file_
             if imported.unknown_locations:
                 notes.append("Locations that are not Lynchpin regions: " + ", ".join(imported.unknown_locations) + ".")
             if imported.unknown_products:
-                notes.append("Products the alias table does not know: " + ", ".join(imported.unknown_products) + ".")
+                from risk.history.aliases import suggest_aliases
+
+                notes.append(
+                    "Products the alias table does not know: " + ", ".join(imported.unknown_products) + ". "
+                    "Add the aliases below under 'Your aliases' (or in your catalog) so they count."
+                )
+                st.session_state["alias_snippet"] = suggest_aliases(
+                    imported.records, imported.unknown_products, table, state.shipped_history().records
+                )
     if usable:
         try:  # off the web process, within an upload's budget
             report = run_bounded(name, read_outages, [(name, data)])
@@ -108,6 +119,54 @@ if log is not None and editor and st.session_state.get("log_added") != log.file_
             st.markdown(
                 f"- **{md_escape(p.location)}**: {md_escape(p.message)}" + (f" — {md_escape(p.hint)}" if p.hint else "")
             )
+
+if st.session_state.get("alias_snippet"):
+    st.markdown("The aliases the last import needs (check each name on the left, then paste it below):")
+    st.code(st.session_state["alias_snippet"], language="yaml")
+
+st.subheader("Your aliases")
+st.caption(
+    "Teach Lynchpin your providers' names for their products, e.g. a status page component 'DUO1 "
+    "Authentication' is Cisco's product Duo. YAML: `providers:` and `products:`, each name followed by the "
+    "other names for it. They are added to the shipped alias table and the catalog's own `aliases:` block, "
+    "and win where those say otherwise (each such name is shown). They are kept for this workspace."
+)
+saved_aliases = state.aliases_text()
+for p in state.check_aliases(cur.catalog, saved_aliases):
+    if p.severity == "error":
+        st.warning(f"Your saved aliases are not in use: {md_escape(p.location)}: {md_escape(p.message)}")
+with st.form("aliases_form"):
+    alias_text = st.text_area(
+        "Aliases (YAML)",
+        value=saved_aliases,
+        height=150,
+        placeholder="products:\n  Duo: [DUO1 Authentication, DUO1 Admin Panel]\nproviders:\n  Cisco: [Duo status]",
+        disabled=not editor,
+        key="aliases_text",
+    )
+    save_aliases = st.form_submit_button("Save aliases", disabled=not editor)
+seen_aliases = st.session_state.get("aliases_seen", saved_aliases)
+if save_aliases:
+    found = state.check_aliases(cur.catalog, alias_text)
+    errors = [p for p in found if p.severity == "error"]
+    if errors:
+        st.error("Not saved: fix these problems first.")
+        for p in errors:
+            st.markdown(
+                f"- **{md_escape(p.location)}**: {md_escape(p.message)}" + (f" — {md_escape(p.hint)}" if p.hint else "")
+            )
+    elif ws.set_pref_if("aliases", alias_text, seen_aliases, default=""):
+        st.session_state.pop("alias_snippet", None)
+        st.success("Saved. Every page now matches records with these aliases.")
+        for p in found:
+            st.warning(f"{md_escape(p.location)}: {md_escape(p.message)}")
+        saved_aliases = alias_text
+    else:
+        st.error(
+            "Not saved: someone else changed the aliases after this page showed them. Open the page again to see "
+            "theirs, then make your change."
+        )
+st.session_state["aliases_seen"] = saved_aliases
 
 st.subheader("Analysis and rating")
 current = resolve_settings(cur.catalog)
