@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from risk.history.model import OutageRecord
 from risk.interchange.incidents import capability_of
 from risk.problems import InputError, Location, Problem
@@ -160,7 +162,10 @@ def read_notice(data: bytes, name: str = "notice") -> Notice:
             }
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc).splitlines()[0]
+        if isinstance(exc, ValidationError):
+            what = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        else:
+            what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc).splitlines()[0]
         raise InputError(
             [Problem(f"not a readable {source} notice: {what}", Location(name), f"give {_FORMS}")]
         ) from None
