@@ -14,7 +14,7 @@ from rich.table import Table
 from risk.advice.incident import IncidentResult, IncidentService
 from risk.presentation.format import hours, money, pct
 
-__all__ = ["render_incident", "incident_brief_html", "clock_text", "state_text"]
+__all__ = ["render_incident", "incident_brief_html", "clock_text", "state_text", "BRIEF_ROWS"]
 
 
 def clock_text(s: IncidentService) -> str:
@@ -103,6 +103,9 @@ def render_incident(result: IncidentResult, console: Console) -> None:
         console.print(f"[yellow]assumption[/yellow]: {escape(note)}")
 
 
+#: Services listed in the HTML brief (least time left first), so it stays one page; the rest are counted.
+BRIEF_ROWS = 14
+
 _CSS = """
 @page { size: A4; margin: 12mm; }
 body { font-family: Helvetica, Arial, sans-serif; font-size: 9.5pt; color: #111; margin: 0; }
@@ -124,8 +127,9 @@ def incident_brief_html(result: IncidentResult, organisation: str, produced: dat
     not listed, so the page stays one page."""
     produced = (produced or datetime.now(UTC)).astimezone(UTC)
     e = html.escape
-    shown = [s for s in result.services if s.down or s.goes_down_after_hours is not None]
-    rest = len(result.services) - len(shown)
+    affected = [s for s in result.services if s.down or s.goes_down_after_hours is not None]
+    shown = affected[:BRIEF_ROWS]
+    rest = len(result.services) - len(affected)
     rows = []
     for s in shown:
         state = state_text(s)
@@ -160,6 +164,7 @@ at least {result.people_affected_at_least:,} people affected.</p>
 <table><tr><th>Service</th><th>Tier</th><th>State</th><th>Clock</th><th>Chance beyond tolerance (90% range)</th>
 <th>Users</th><th>Cost so far</th><th>Expected cost</th></tr>
 {"".join(rows)}</table>
+{f"<p class='small'>and {len(affected) - len(shown)} more affected service(s) (see the dashboard).</p>" if len(affected) > len(shown) else ""}
 {f"<p class='small'>{rest} other service(s) do not depend on what is down.</p>" if rest else ""}
 <h2 style="font-size:11pt;margin:4pt 0">What to do now</h2><ul>{"".join(actions) or "<li>Nothing is due.</li>"}</ul>
 <h2 style="font-size:11pt;margin:4pt 0">Most similar past outages</h2><ul>{similar or "<li>None recorded.</li>"}</ul>
