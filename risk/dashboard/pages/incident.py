@@ -66,9 +66,7 @@ else:
             if not down:
                 st.warning("The notice hits no dependency of this catalog: choose what is down instead.")
 
-fixed = st.checkbox(
-    "Look from a set time (a review, or a rehearsal) instead of now", value=False, key="incident_fixed"
-)
+fixed = st.checkbox("Look from a set time (a review, or a rehearsal) instead of now", value=False, key="incident_fixed")
 if fixed:
     c1, c2 = st.columns(2)
     now_day: date = c1.date_input("Seen on", today.date(), key="incident_now_day")
@@ -146,9 +144,7 @@ def clocks() -> None:
                 ],
                 "users": [s.users_affected for s in affected],
                 "cost so far": [money(s.cost_so_far if s.cost_known else None, result.currency) for s in affected],
-                "expected cost": [
-                    money(s.cost_expected if s.cost_known else None, result.currency) for s in affected
-                ],
+                "expected cost": [money(s.cost_expected if s.cost_known else None, result.currency) for s in affected],
             }
         ),
         hide_index=True,
