@@ -47,6 +47,8 @@ __all__ = [
     "incident",
     "dependencies_hit",
     "conditional_survival",
+    "conditional_backtest",
+    "BacktestRow",
 ]
 
 #: Quantile points that stand for the conditional distribution of the incident's length (expectations
@@ -487,3 +489,70 @@ def _assumptions(parts: list[DependencyStats], settings: Settings, elapsed: floa
             f"the incident has lasted longer than the {settings.max_outage_hours:g} h cap: ranges are unreliable"
         )
     return out + list(extra)
+
+
+class BacktestRow(BaseModel):
+    """How often the conditional forecast's stated 90% range held the remaining length, `hours_in` in."""
+
+    model_config = ConfigDict(extra="forbid")
+    hours_in: float
+    incidents: int = Field(description="Past outages with a known length that were still going at this point.")
+    held: int = Field(description="Of those, how many ended within the stated 90% range of the remaining length.")
+    below: int = Field(description="Ended sooner than the range said.")
+    above: int = Field(description="Lasted longer than the range said.")
+    median_width_hours: float = Field(description="The median width of the stated ranges.")
+
+    @computed_field
+    @property
+    def coverage(self) -> float:
+        return self.held / self.incidents if self.incidents else 0.0
+
+
+def conditional_backtest(
+    records: Sequence[OutageRecord],
+    settings: Settings,
+    aliases: AliasTable | None = None,
+    points: Sequence[float] = (1.0, 2.0, 4.0),
+) -> list[BacktestRow]:
+    """Leave-one-out backtest of the conditional forecast on the history. For each outage with a known
+    length d, its provider's duration fit without it (the whole history's when the provider has fewer than
+    `min_records_for_own_duration_fit` other known lengths, as the statistics do), mu uncertain by
+    sigma / sqrt(n); at each point a < d, the 90% range of the remaining length given D > a, and whether
+    d - a fell inside it. Deterministic (its own seeded draws)."""
+    from risk.engine.statistics import history_fit
+
+    table = aliases or load_aliases()
+    known = sorted((r for r in records if r.duration_hours and r.duration_hours > 0), key=lambda r: (r.start_dt, r.id))
+    by_provider: dict[str, list[OutageRecord]] = {}
+    for r in known:
+        by_provider.setdefault(table.provider(r.provider), []).append(r)
+    rng = np.random.default_rng([settings.seed, zlib.crc32(b"incident-backtest")])
+    deviates = rng.standard_normal(settings.uncertainty_draws)
+    results = {a: [] for a in points}
+    for r in known:
+        own = [x for x in by_provider[table.provider(r.provider)] if x.id != r.id]
+        pool = own if len(own) >= settings.min_records_for_own_duration_fit else [x for x in known if x.id != r.id]
+        fit = history_fit(pool)
+        mus = (fit.mu + fit.sigma / math.sqrt(max(fit.known_durations, 1)) * deviates)[:, None]
+        sigmas = np.array([fit.sigma])
+        for a in points:
+            if r.duration_hours <= a:
+                continue
+            lengths = _quantile_points(a, mus, sigmas, settings.max_outage_hours)
+            low, high = np.quantile(lengths - a, [0.05, 0.95])
+            rest = r.duration_hours - a
+            results[a].append((-1 if rest < low else (1 if rest > high else 0), high - low))
+    rows = []
+    for a in points:
+        outcome = results[a]
+        rows.append(
+            BacktestRow(
+                hours_in=a,
+                incidents=len(outcome),
+                held=sum(o == 0 for o, _ in outcome),
+                below=sum(o < 0 for o, _ in outcome),
+                above=sum(o > 0 for o, _ in outcome),
+                median_width_hours=float(np.median([w for _, w in outcome])) if outcome else 0.0,
+            )
+        )
+    return rows
