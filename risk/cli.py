@@ -442,6 +442,10 @@ def incident(
             "incident): what is down and since when.",
         ),
     ] = None,
+    review: Annotated[
+        bool,
+        typer.Option("--review", help="Also list the recommendations that would have helped (runs the assessment)."),
+    ] = False,
     outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
@@ -516,6 +520,7 @@ def incident(
         run.statistics,
         run.structure,
         title=title,
+        recommendations=run.recommendations.recommendations if review else (),
     )
     result.assumptions.extend(notes)
     if fmt == "json":

@@ -102,6 +102,11 @@ class IncidentService(BaseModel):
     cost_known: bool
     workaround: str | None = None
     actions: list[str] = Field(default_factory=list, description="What to do now.")
+    review: list[str] = Field(
+        default_factory=list,
+        description="Recommendations for this service that would have helped (for the review afterwards), "
+        "with their tracked status when known.",
+    )
 
 
 class SimilarRecord(BaseModel):
@@ -324,11 +329,15 @@ def incident(
     stats: dict[str, DependencyStats] | None = None,
     structure: Structure | None = None,
     title: str = "",
+    recommendations: Sequence[Any] = (),
+    statuses: dict[str, str] | None = None,
 ) -> IncidentResult:
     """Every service's clock for an incident that took `down` out at `start` and is still going at `now`.
 
     `down` takes dependency ids or provider:NAME (as the what-if does); unknown ones raise InputError.
-    Times without a zone are UTC. `now` before `start` raises InputError."""
+    Times without a zone are UTC. `now` before `start` raises InputError. `recommendations` (a
+    RecommendationReport's, ranked) that name an affected service are listed for the review afterwards, with
+    `statuses` (rule id -> tracked status) when given."""
     table = aliases or load_aliases()
     ids = resolve_down(catalog, down, table)
     if not ids:
@@ -415,6 +424,11 @@ def incident(
                 cost_known=s.hourly_cost is not None,
                 workaround=s.workaround.description if s.workaround is not None else None,
                 actions=actions,
+                review=[
+                    f"{r.title} ({r.id}; {(statuses or {}).get(r.id, 'open')})"
+                    for r in recommendations
+                    if s.id in r.services and math.isfinite(g)
+                ],
             )
         )
     services.sort(key=lambda x: (x.hours_left is None, x.hours_left if x.hours_left is not None else 0.0, x.tier, x.id))

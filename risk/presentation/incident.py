@@ -84,13 +84,19 @@ def render_incident(result: IncidentResult, console: Console) -> None:
         f"{sum(s.down for s in result.services)} service(s) down, {sum(s.breached for s in result.services)} "
         f"beyond tolerance; at least {result.people_affected_at_least:,} people affected."
     )
-    todo = [s for s in result.services if s.actions and (s.down or s.goes_down_after_hours is not None)]
+    todo = [s for s in result.services if s.actions and s.goes_down_after_hours is not None]
     if todo:
         console.print("[bold]What to do now[/bold] (least time left first)")
         for s in todo:
             console.print(f"  {escape(s.name)} ({clock_text(s)}):")
             for a in s.actions:
                 console.print(f"    - {escape(a)}")
+    reviewed = [s for s in result.services if s.review]
+    if reviewed:
+        console.print("[bold]For the review afterwards[/bold]: recommendations that would have helped")
+        for s in reviewed:
+            more = f"; and {len(s.review) - 3} more" if len(s.review) > 3 else ""
+            console.print(f"  {escape(s.name)}: " + "; ".join(escape(r) for r in s.review[:3]) + more)
     if result.similar:
         console.print("[bold]Most similar past outages[/bold]")
         for r in result.similar:

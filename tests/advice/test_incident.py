@@ -228,3 +228,27 @@ def test_service_hours_threshold_counts_only_service_hours(nhs: Run) -> None:
     assert desk.breach_after_hours == pytest.approx(7 * 24 - 2, abs=1e-6)
     assert desk.breach_at == "2026-12-18T15:00:00Z"
     assert desk.hours_left == pytest.approx(7 * 24 - 2.5, abs=1e-6)
+
+
+def test_recommendations_for_affected_services_are_listed_for_the_review(nhs: Run) -> None:
+    from types import SimpleNamespace
+
+    recs = [
+        SimpleNamespace(id="R-1", title="Second MFA method", services=["clinical-email", "epr"]),
+        SimpleNamespace(id="R-2", title="Paper forms", services=["pathology"]),
+    ]
+    result = incident(
+        nhs.catalog,
+        nhs.records,
+        nhs.settings,
+        ["entra-mfa"],
+        START,
+        at(10, 30),
+        nhs.aliases,
+        recommendations=recs,
+        statuses={"R-1": "planned: Olu, due 2027-01-31"},
+    )
+    by_id = {s.id: s for s in result.services}
+    assert by_id["clinical-email"].review == ["Second MFA method (R-1; planned: Olu, due 2027-01-31)"]
+    assert by_id["epr"].review == []  # not affected by this outage
+    assert by_id["pathology"].review == []

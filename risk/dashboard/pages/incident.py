@@ -98,6 +98,9 @@ def clocks() -> None:
             run.statistics,
             run.structure,
             title=title,
+            # Recommendations only when already worked out (the page never waits for an assessment).
+            recommendations=run.recommendations.recommendations if run.has("recommendations") else (),
+            statuses={k: v.describe() for k, v in state.tracked().items()},
         )
     except InputError as exc:
         for p in exc.problems:
@@ -165,6 +168,11 @@ def clocks() -> None:
         )
     if not todo:
         st.caption("Nothing is due.")
+    reviewed = [s for s in affected if s.review]
+    if reviewed:
+        with st.expander("For the review afterwards: recommendations that would have helped"):
+            for s in reviewed:
+                st.markdown(f"**{md_escape(s.name)}**  \n" + "  \n".join(f"- {md_escape(r)}" for r in s.review))
     if result.similar:
         st.subheader("Most similar past outages")
         st.dataframe(
