@@ -106,3 +106,32 @@ def test_not_a_notice_is_refused(tmp_path: Path) -> None:
     result = run("--from-notice", str(bad))
     assert result.exit_code == 2
     assert "notice.json" in result.stderr and "Statuspage" in result.stderr
+
+
+def test_catalog_text_is_shown_as_written_not_as_markup(tmp_path: Path) -> None:
+    catalog = tmp_path / "c.yaml"
+    catalog.write_text(
+        """organisation: Markup
+services:
+  - id: email
+    name: "[red]Email[/red] [link=http://x]y[/link]"
+    tier: 1
+    impact_tolerance: 4h
+    workaround: {description: "[bold]Phones[/bold]", buys: 1h}
+    requires: [idp]
+dependencies:
+  - id: idp
+    name: Identity
+    provider: Example
+    product: Example ID
+    capability: sign-in
+    annual_outages: 2
+    mean_outage: 3h
+""",
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app, ["incident", str(catalog), "--down", "idp", "--since", "2026-11-30T08:00Z", "--now", "2026-11-30T09:00Z"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "[red]Email[/red]" in result.stdout and "[bold]Phones[/bold]" in result.stdout

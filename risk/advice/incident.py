@@ -55,6 +55,7 @@ __all__ = [
 #: and ranges are taken over them: deterministic, no sampling).
 _POINTS = 400
 _NEVER = math.inf
+_YEAR = 8760.0
 
 
 class Remaining(BaseModel):
@@ -284,8 +285,9 @@ def _threshold(service, g: float, origin: float | None, tolerance: float | None 
 
 def _quantile_points(t: float, mus: np.ndarray, sigmas: np.ndarray, cap: float) -> np.ndarray:
     """_POINTS incident lengths at the mid-quantiles (i + 1/2) / N of the conditional predictive
-    distribution of D given D > t (averaged over the draws), capped at `cap` as the simulation caps outages."""
-    top = max(cap, t)
+    distribution of D given D > t (averaged over the draws), capped at `cap` as the simulation caps outages.
+    An outage already past the cap is beyond what the simulation allows: its lengths run to a year instead."""
+    top = cap if t < cap else max(_YEAR, t)
     if top <= t:
         return np.full(_POINTS, t)
     grid = t + np.concatenate([[0.0], np.geomspace(1e-3, top - t, 800)])
@@ -500,7 +502,8 @@ def _assumptions(parts: list[DependencyStats], settings: Settings, elapsed: floa
             )
     if elapsed >= settings.max_outage_hours:
         out.append(
-            f"the incident has lasted longer than the {settings.max_outage_hours:g} h cap: ranges are unreliable"
+            f"the incident has lasted longer than the {settings.max_outage_hours:g} h the simulation caps outages "
+            "at: its remaining length is taken from the uncapped model (up to a year), and is unreliable"
         )
     return out + list(extra)
 

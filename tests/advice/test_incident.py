@@ -252,3 +252,15 @@ def test_recommendations_for_affected_services_are_listed_for_the_review(nhs: Ru
     assert by_id["clinical-email"].review == ["Second MFA method (R-1; planned: Olu, due 2027-01-31)"]
     assert by_id["epr"].review == []  # not affected by this outage
     assert by_id["pathology"].review == []
+
+
+def test_an_outage_past_the_simulation_cap_still_has_a_remaining_length(nhs: Run) -> None:
+    """Below the 168 h cap the remaining length stops at the cap; at it and past it the model runs on."""
+    cap = nhs.settings.max_outage_hours
+    before = clocks(nhs, ["entra-mfa"], START + timedelta(hours=cap - 1))
+    assert before.remaining.interval_hours[1] <= 1.0 + 1e-9
+    for hours_in in (cap, cap + 1):
+        result = clocks(nhs, ["entra-mfa"], START + timedelta(hours=hours_in))
+        assert result.remaining.median_hours > 1.0
+        assert any("uncapped model" in a for a in result.assumptions)
+    assert not any("uncapped model" in a for a in before.assumptions)
