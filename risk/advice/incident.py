@@ -316,6 +316,13 @@ def _utc(when: datetime) -> datetime:
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
 
 
+def _local(when: datetime, timezone: str) -> str:
+    """A moment as the bridge reads it: the catalog's local time, e.g. 'Mon 30 Nov 14:00 Europe/London'."""
+    from zoneinfo import ZoneInfo
+
+    return f"{_utc(when).astimezone(ZoneInfo(timezone)):%a %d %b %H:%M} {timezone}"
+
+
 def _iso(when: datetime) -> str:
     return _utc(when).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -392,17 +399,18 @@ def incident(
         if s.workaround is not None:
             invoke = _threshold(s, g, origin, s.impact_tolerance)
             when = (
-                f"; start it by {_iso(start + timedelta(hours=invoke))}, when the {_h(s.impact_tolerance)} impact "
-                "tolerance is reached"
+                f"; start it by {_local(start + timedelta(hours=invoke), catalog.timezone)}, when the "
+                f"{_h(s.impact_tolerance)} impact tolerance is reached"
                 if math.isfinite(invoke) and invoke > elapsed
                 else ("; the impact tolerance is reached: it should be running now" if math.isfinite(invoke) else "")
             )
             actions.append(f"Workaround: {s.workaround.description} (buys {_h(s.workaround_hours)}){when}")
         if math.isfinite(threshold) and not now_s.breach:
+            when = _local(start + timedelta(hours=threshold), catalog.timezone)
             actions.append(
-                f"Beyond tolerance at {breach_at} if not restored: prepare to invoke business continuity"
+                f"Beyond tolerance at {when} if not restored: prepare to invoke business continuity"
                 if p >= 0.5
-                else f"Beyond tolerance at {breach_at} if not restored"
+                else f"Beyond tolerance at {when} if not restored"
             )
         services.append(
             IncidentService(

@@ -27,28 +27,31 @@ options = [f"provider:{p}" for p in providers] + [d.id for d in basic]
 names = {d.id: f"{d.name} ({d.id})" for d in basic} | {f"provider:{p}": f"Everything from {p}" for p in providers}
 today = datetime.now(zone)
 
-how = st.radio("What is down", ["Choose it", "Upload a provider notice"], horizontal=True, key="incident_how")
+tz = run.catalog.timezone
+top = st.columns([1.1, 2.9])
+how = top[0].radio("What is down", ["Choose it", "Upload a provider notice"], key="incident_how")
 down: list[str] = []
 start: datetime | None = None
 title, notes = "", []
 if how == "Choose it":
     default = [x for x in ("entra-mfa",) if x in options] or options[:1]
-    down = st.multiselect(
+    down = top[1].multiselect(
         "Dependencies down", options, default=default, format_func=lambda x: names[x], key="incident_down"
     )
-    c1, c2 = st.columns(2)
-    day = c1.date_input("Started on", today.date(), key="incident_day")
-    at = c2.time_input(
-        f"at ({run.catalog.timezone} time)", time(max(today.hour - 1, 0), 0), key="incident_time", step=300
+    c = st.columns([1, 1, 0.8, 1, 1])
+    day = c[0].date_input("Start date", today.date(), key="incident_day", help=f"In {tz} time.")
+    at = c[1].time_input(
+        "Start time", help=f"In {tz} time.", value=time(max(today.hour - 1, 0), 0), key="incident_time", step=300
     )
     start = datetime.combine(day, at, tzinfo=zone)
 else:
-    upload = st.file_uploader(
+    upload = top[1].file_uploader(
         "A provider notice: a Microsoft 365 service-health issue (Graph JSON), a Statuspage incidents.json, or a "
         "Google Cloud incident",
         type=["json"],
         key="incident_notice",
     )
+    c = st.columns([1, 1, 0.8, 1, 1])
     if upload is not None:
         try:
             notice = read_notice(upload.getvalue(), upload.name)
@@ -61,16 +64,22 @@ else:
             st.markdown(
                 f"**{md_escape(notice.title)}** ({md_escape(notice.record.provider)}, "
                 f"{md_escape('; '.join(notice.record.product))}; {md_escape('; '.join(notice.record.capability))}) "
-                f"since {start.astimezone(zone):%Y-%m-%d %H:%M} {run.catalog.timezone}"
+                f"since {start.astimezone(zone):%Y-%m-%d %H:%M} {tz}: {md_escape(', '.join(down) or 'nothing')} down"
             )
             if not down:
                 st.warning("The notice hits no dependency of this catalog: choose what is down instead.")
 
-fixed = st.checkbox("Look from a set time (a review, or a rehearsal) instead of now", value=False, key="incident_fixed")
+fixed = c[2].toggle(
+    "Set the time seen",
+    value=False,
+    key="incident_fixed",
+    help="For a review or a rehearsal: look from a set time, not now.",
+)
 if fixed:
-    c1, c2 = st.columns(2)
-    now_day: date = c1.date_input("Seen on", today.date(), key="incident_now_day")
-    now_at: time = c2.time_input(f"at ({run.catalog.timezone} time)", time(today.hour, 0), key="incident_now_time")
+    now_day: date = c[3].date_input("Seen date", today.date(), key="incident_now_day", help=f"In {tz} time.")
+    now_at: time = c[4].time_input(
+        "Seen time", help=f"In {tz} time.", value=time(today.hour, 0), key="incident_now_time"
+    )
 
 
 def _local(iso: str | None) -> str:
@@ -108,7 +117,7 @@ def clocks() -> None:
         return
     result.assumptions.extend(notes)
     services = result.services
-    c = st.columns(4)
+    c = st.columns([1, 1, 0.8, 1, 1])
     c[0].metric("Under way for", hours(result.elapsed_hours), help=f"since {_local(result.start)}")
     c[1].metric(
         "Likely back within",
@@ -133,11 +142,9 @@ def clocks() -> None:
         pd.DataFrame(
             {
                 "service": [s.name for s in affected],
-                "tier": [s.tier for s in affected],
                 "state": [state_text(s) for s in affected],
                 "clock": [clock_text(s) for s in affected],
-                "beyond tolerance at": [_local(s.breach_at) for s in affected],
-                "chance it outlasts the tolerance": [s.probability_beyond_tolerance for s in affected],
+                "chance it outlasts the tolerance": [100 * s.probability_beyond_tolerance for s in affected],
                 "range (90%)": [
                     f"{pct(s.probability_beyond_tolerance_interval[0], 0)} to "
                     f"{pct(s.probability_beyond_tolerance_interval[1], 0)}"
@@ -145,6 +152,8 @@ def clocks() -> None:
                     else ""
                     for s in affected
                 ],
+                "beyond tolerance at": [_local(s.breach_at) for s in affected],
+                "tier": [s.tier for s in affected],
                 "users": [s.users_affected for s in affected],
                 "cost so far": [money(s.cost_so_far if s.cost_known else None, result.currency) for s in affected],
                 "expected cost": [money(s.cost_expected if s.cost_known else None, result.currency) for s in affected],
@@ -153,7 +162,7 @@ def clocks() -> None:
         hide_index=True,
         column_config={
             "chance it outlasts the tolerance": st.column_config.ProgressColumn(
-                "chance it outlasts the tolerance", min_value=0.0, max_value=1.0, format="percent"
+                "chance it outlasts the tolerance", min_value=0.0, max_value=100.0, format="%.0f%%"
             )
         },
     )
