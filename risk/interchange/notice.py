@@ -20,7 +20,7 @@ from risk.history.model import OutageRecord
 from risk.interchange.incidents import capability_of
 from risk.problems import InputError, Location, Problem
 
-__all__ = ["Notice", "read_notice"]
+__all__ = ["Notice", "read_notice", "read_open_notices"]
 
 _FORMS = (
     "a Microsoft 365 service-health issue (Graph serviceHealthIssue JSON), a Statuspage incidents.json "
@@ -174,3 +174,33 @@ def read_notice(data: bytes, name: str = "notice") -> Notice:
     return Notice(
         record=record, title=item.get("summary") or record.id, source=source, resolved=end is not None, notes=notes
     )
+
+
+def read_open_notices(data: bytes, name: str = "feed") -> tuple[list[Notice], list[str]]:
+    """Every incident still open in a feed document (any of the three forms), each read as one notice;
+    with why each open incident that could not be read was left out. InputError if it is not a feed."""
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError([Problem(f"not JSON: {exc}", Location(name), f"give {_FORMS}")]) from None
+    source = _form(doc)
+    if source is None:
+        raise InputError([Problem("not a provider feed this reads", Location(name), f"give {_FORMS}")])
+    if source == "m365":
+        items = doc.get("value") if "value" in doc else [doc]
+        wrap, open_ = (lambda i: i), (lambda i: not i.get("isResolved"))
+    elif source == "statuspage":
+        items = doc.get("incidents")
+        wrap, open_ = (lambda i: {"page": doc.get("page"), "incidents": [i]}), (lambda i: not i.get("resolved_at"))
+    else:
+        items = doc if isinstance(doc, list) else [doc]
+        wrap, open_ = (lambda i: i), (lambda i: not i.get("end"))
+    notices, skipped = [], []
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict) or not open_(item):
+            continue
+        try:
+            notices.append(read_notice(json.dumps(wrap(item)).encode(), f"{name} incident {i + 1}"))
+        except InputError as exc:
+            skipped.append("; ".join(p.message for p in exc.problems))
+    return notices, skipped

@@ -44,3 +44,31 @@ def test_the_mfa_outage_at_a_set_time_shows_each_clock(at: AppTest) -> None:
     text = "\n".join(m.value for m in at.markdown)
     assert "Bleep, phone and paper referral forms" in text
     assert [s.value for s in at.subheader][:1] == ["What to do now"]
+
+
+def test_a_live_notice_from_the_operator_s_feed_fills_in_the_page(tmp_path, monkeypatch) -> None:
+    """A fake Microsoft Graph service-health export on 127.0.0.1 with an open Entra MFA issue: every page's
+    sidebar says so, and the Incident now page opens with it filled in."""
+    from tests.interchange.test_feeds import fake_feed
+
+    issue = (PROJECT_ROOT / "tests" / "data" / "notices" / "m365-entra-mfa-open.json").read_bytes()
+    with fake_feed({"/issues.json": b'{"value": [' + issue + b"]}"}) as base:
+        monkeypatch.setenv("LYNCHPIN_WORKSPACE", str(tmp_path / "workspace.sqlite"))
+        monkeypatch.setenv("LYNCHPIN_STATUS_FEEDS", base + "/issues.json")
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        app = AppTest.from_file(APP, default_timeout=120).run()
+        assert not app.exception, app.exception
+        shown = [e.value.replace("\\", "") for e in app.sidebar.error]  # markdown-escaped text
+        assert any("Live incident" in x and "entra-mfa" in x for x in shown), shown
+        app.switch_page("risk/dashboard/pages/incident.py").run()
+        assert app.radio(key="incident_how").value == "A live provider notice"
+        app.toggle(key="incident_fixed").set_value(True).run()
+        app.date_input(key="incident_now_day").set_value(date(2026, 11, 30))
+        app.time_input(key="incident_now_time").set_value(time(10, 30)).run()
+        assert not app.exception, app.exception
+        metrics = {m.label: m.value for m in app.metric}
+        # The notice's MFA capability also counts for MFA registration (the importers' matching), so the
+        # service desk is down too: 4 services, not the 3 of Entra MFA alone.
+        assert metrics["Under way for"] == "2.5 h" and metrics["Services down"] == "4 of 8"
+    st.cache_data.clear()

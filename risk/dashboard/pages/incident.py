@@ -9,6 +9,7 @@ import streamlit as st
 
 from risk.advice.incident import dependencies_hit, incident
 from risk.dashboard import state
+from risk.dashboard.live import touching
 from risk.dashboard.widgets import explain, header, md_escape, sidebar
 from risk.interchange.notice import read_notice
 from risk.presentation.format import hours, money, pct
@@ -29,7 +30,9 @@ today = datetime.now(zone)
 
 tz = run.catalog.timezone
 top = st.columns([1.1, 2.9])
-how = top[0].radio("What is down", ["Choose it", "Upload a provider notice"], key="incident_how")
+live = touching(run.catalog)  # open incidents in the operator's status feeds that hit this catalog
+ways = (["A live provider notice"] if live else []) + ["Choose it", "Upload a provider notice"]
+how = top[0].radio("What is down", ways, key="incident_how")
 down: list[str] = []
 start: datetime | None = None
 title, notes = "", []
@@ -44,6 +47,21 @@ if how == "Choose it":
         "Start time", help=f"In {tz} time.", value=time(max(today.hour - 1, 0), 0), key="incident_time", step=300
     )
     start = datetime.combine(day, at, tzinfo=zone)
+elif how == "A live provider notice":
+    notice, down = top[1].selectbox(
+        "Open incidents in the provider feeds that hit this catalog",
+        live,
+        format_func=lambda x: f"{x[0].record.provider}: {x[0].title} (since {x[0].start:%d %b %H:%M} UTC)",
+        key="incident_live",
+    )
+    start, title, notes = notice.start, notice.title, notice.notes
+    st.markdown(
+        f"**{md_escape(notice.title)}** ({md_escape(notice.record.provider)}, "
+        f"{md_escape('; '.join(notice.record.product))}; {md_escape('; '.join(notice.record.capability))}) "
+        f"since {start.astimezone(zone):%Y-%m-%d %H:%M} {tz}: {md_escape(', '.join(down))} down"
+        + (f"; source: {md_escape(notice.record.source_url)}" if notice.record.source_url else "")
+    )
+    c = st.columns([1, 1, 0.8, 1, 1])
 else:
     upload = top[1].file_uploader(
         "A provider notice: a Microsoft 365 service-health issue (Graph JSON), a Statuspage incidents.json, or a "
