@@ -446,6 +446,10 @@ def incident(
         bool,
         typer.Option("--review", help="Also list the recommendations that would have helped (runs the assessment)."),
     ] = False,
+    brief: Annotated[
+        Path | None,
+        typer.Option("--brief", help="Also write the one-page incident brief for the bridge call (.pdf or .html)."),
+    ] = None,
     outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
@@ -459,6 +463,9 @@ def incident(
     from risk.problems import Location
 
     fmt = _format(fmt, False)
+    if brief is not None and brief.suffix.lower() not in (".pdf", ".html", ".htm"):
+        err.print(f"--brief {brief}: the file name must end in .pdf or .html", markup=False)
+        raise typer.Exit(2)
     if notice is None and (down is None or since is None):
         err.print("give --down ID[,ID...] and --since TIME, or --from-notice FILE", markup=False)
         raise typer.Exit(2)
@@ -523,6 +530,21 @@ def incident(
         recommendations=run.recommendations.recommendations if review else (),
     )
     result.assumptions.extend(notes)
+    if brief is not None:
+        if brief.suffix.lower() == ".pdf":
+            from risk.report.incident_pdf import incident_brief_pdf
+
+            data = incident_brief_pdf(result, run.catalog.organisation)
+            try:
+                brief.write_bytes(data)
+            except OSError as exc:
+                err.print(f"cannot write {brief}: {exc.strerror or exc}", markup=False)
+                raise typer.Exit(2) from None
+        else:
+            from risk.presentation.incident import incident_brief_html
+
+            _write(brief, incident_brief_html(result, run.catalog.organisation))
+        err.print(f"wrote {brief}", markup=False)
     if fmt == "json":
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     else:

@@ -135,3 +135,19 @@ dependencies:
     )
     assert result.exit_code == 0, result.output
     assert "[red]Email[/red]" in result.stdout and "[bold]Phones[/bold]" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["brief.pdf", "brief.html"])
+def test_brief_is_written_as_asked(tmp_path: Path, name: str) -> None:
+    target = tmp_path / name
+    result = run(
+        "--down", "entra-mfa", "--since", "2026-11-30T08:00Z", "--now", "2026-11-30T10:30Z", "--brief", str(target)
+    )
+    assert result.exit_code == 0, result.output
+    data = target.read_bytes()
+    assert data.startswith(b"%PDF") if name.endswith(".pdf") else b"Incident brief" in data
+
+
+def test_brief_with_another_suffix_is_refused(tmp_path: Path) -> None:
+    result = run("--down", "entra-mfa", "--since", "2026-11-30T08:00Z", "--brief", str(tmp_path / "brief.docx"))
+    assert result.exit_code == 2 and ".pdf or .html" in result.stderr
