@@ -88,7 +88,7 @@ else:
                 st.warning("The notice hits no dependency of this catalog: choose what is down instead.")
 
 fixed = c[2].toggle(
-    "Set the time seen",
+    "Set time",
     value=False,
     key="incident_fixed",
     help="For a review or a rehearsal: look from a set time, not now.",
@@ -236,7 +236,10 @@ def clocks() -> None:
         mime="application/pdf",
         key="incident_brief_pdf",
     )
-    st.caption(f"Worked out at {produced.astimezone(zone):%H:%M:%S} {run.catalog.timezone}; updates every minute.")
+    st.caption(
+        f"Worked out at {produced.astimezone(zone):%H:%M:%S} {tz}; "
+        + ("seen at the set time (turn off Set time to follow the clock)." if fixed else "updates every minute.")
+    )
 
 
 clocks()
