@@ -31,6 +31,7 @@ def _pages() -> dict[str, list]:
         "Action": [
             st.Page(f"{PAGES}/recommendations.py", title="Recommendations", icon=":material/task_alt:"),
             st.Page(f"{PAGES}/scenarios.py", title="Scenarios", icon=":material/science:"),
+            st.Page(f"{PAGES}/incident.py", title="Incident now", icon=":material/emergency:"),
             st.Page(f"{PAGES}/reports.py", title="Reports", icon=":material/summarize:"),
         ],
         "Data": [

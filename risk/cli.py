@@ -492,6 +492,140 @@ def scenario(
 
 @app.command()
 @_refusing_bad_input
+def incident(
+    catalog: Annotated[Path, typer.Argument(help="The catalog.")],
+    down: Annotated[
+        str | None, typer.Option("--down", help="Dependency ids (comma-separated), or provider:NAME, that are down.")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="When it started: ISO 8601, or HH:MM today (the catalog's time zone unless it has an offset or Z).",
+        ),
+    ] = None,
+    now: Annotated[str | None, typer.Option("--now", help="The time to look from (default: now); as --since.")] = None,
+    notice: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-notice",
+            help="A provider notice (Microsoft 365 service-health issue, Statuspage incidents.json, Google Cloud "
+            "incident): what is down and since when.",
+        ),
+    ] = None,
+    review: Annotated[
+        bool,
+        typer.Option("--review", help="Also list the recommendations that would have helped (runs the assessment)."),
+    ] = False,
+    brief: Annotated[
+        Path | None,
+        typer.Option("--brief", help="Also write the one-page incident brief for the bridge call (.pdf or .html)."),
+    ] = None,
+    outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """It is happening now: every service's clock to its tolerance, the chance the outage outlasts it given
+    how long it has lasted, and what to do now."""
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    from risk.advice.incident import dependencies_hit
+    from risk.advice.incident import incident as clocks
+    from risk.problems import Location
+
+    fmt = _format(fmt, False)
+    if brief is not None and brief.suffix.lower() not in (".pdf", ".html", ".htm"):
+        err.print(f"--brief {brief}: the file name must end in .pdf or .html", markup=False)
+        raise typer.Exit(2)
+    if notice is None and (down is None or since is None):
+        err.print("give --down ID[,ID...] and --since TIME, or --from-notice FILE", markup=False)
+        raise typer.Exit(2)
+    run = _run(catalog, outages)
+    zone = ZoneInfo(run.catalog.timezone)
+
+    def moment(text: str, option: str) -> datetime:
+        import re
+
+        from risk.history.model import parse_when
+
+        text = text.strip()
+        try:
+            if re.fullmatch(r"\d{1,2}:\d{2}", text):
+                hour, minute = (int(x) for x in text.split(":"))
+                return datetime.now(zone).replace(hour=hour, minute=minute, second=0, microsecond=0)
+            when = parse_when(text)
+        except ValueError as exc:
+            raise InputError(
+                [Problem(str(exc), Location(option), "write ISO 8601, e.g. 2026-12-07T08:00, or HH:MM")]
+            ) from None
+        if not isinstance(when, datetime):
+            raise InputError([Problem(f"'{text}' has no time of day", Location(option), "add one, e.g. T08:00")])
+        return when if _has_offset(text) else when.replace(tzinfo=zone)
+
+    title, notes = "", []
+    if notice is not None:
+        from risk.interchange.notice import read_notice
+
+        found = read_notice(_read(notice), str(notice))
+        items = [x for x in (down or "").split(",") if x.strip()] or dependencies_hit(
+            run.catalog, found.record, run.aliases
+        )
+        if not items:
+            raise InputError(
+                [
+                    Problem(
+                        f"the notice ({found.record.provider} {'; '.join(found.record.product)}, "
+                        f"{'; '.join(found.record.capability)}) hits no dependency of this catalog",
+                        Location(str(notice)),
+                        "name what is down with --down",
+                    )
+                ]
+            )
+        start = moment(since, "--since") if since else found.start
+        title, notes = found.title, found.notes
+    else:
+        items = [x for x in (down or "").split(",") if x.strip()]
+        start = moment(since or "", "--since")
+    at = moment(now, "--now") if now else datetime.now(UTC)
+    result = clocks(
+        run.catalog,
+        run.records,
+        run.settings,
+        items,
+        start,
+        at,
+        run.aliases,
+        run.statistics,
+        run.structure,
+        title=title,
+        recommendations=run.recommendations.recommendations if review else (),
+    )
+    result.assumptions.extend(notes)
+    if brief is not None:
+        if brief.suffix.lower() == ".pdf":
+            from risk.report.incident_pdf import incident_brief_pdf
+
+            data = incident_brief_pdf(result, run.catalog.organisation)
+            try:
+                brief.write_bytes(data)
+            except OSError as exc:
+                err.print(f"cannot write {brief}: {exc.strerror or exc}", markup=False)
+                raise typer.Exit(2) from None
+        else:
+            from risk.presentation.incident import incident_brief_html
+
+            _write(brief, incident_brief_html(result, run.catalog.organisation))
+        err.print(f"wrote {brief}", markup=False)
+    if fmt == "json":
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    else:
+        from risk.presentation.incident import render_incident
+
+        render_incident(result, out.console)
+
+
+@app.command()
+@_refusing_bad_input
 def why(
     catalog: Annotated[Path, typer.Argument(help="The catalog.")],
     dependency: Annotated[str, typer.Argument(help="The dependency id to explain.")],

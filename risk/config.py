@@ -108,6 +108,20 @@ class ServerConfig(BaseSettings):
         description="Memory cap of the server process, in MiB, that the load benchmark checks; the result "
         "cache (LYNCHPIN_CACHE_MB) and the work done on Dask workers keep it there.",
     )
+    status_feeds: str = Field(
+        default="",
+        description="Provider status feeds the server polls for incidents under way, comma-separated http(s) "
+        "addresses: a Statuspage /api/v2/incidents/unresolved.json, a Microsoft Graph service-health export, "
+        "or Google Cloud's incidents.json. An open incident that hits the catalog in use is shown to everyone "
+        "on every page and fills in the Incident now page. Empty (the default): no outbound call is made.",
+    )
+    status_poll_minutes: int = Field(
+        default=5, ge=1, le=1440, description="How often the status feeds are polled, in minutes."
+    )
+
+    @property
+    def status_feed_list(self) -> list[str]:
+        return [x.strip() for x in self.status_feeds.split(",") if x.strip()]
 
     @property
     def url(self) -> str:

@@ -50,6 +50,9 @@ def sidebar() -> state.Current:
         st.caption(
             f"{md_escape(cur.catalog.organisation)}  \n{catalog_size(cur.catalog)}  \nsource: {md_escape(cur.source)}"
         )
+    from risk.dashboard.live import banner  # live provider notices (off unless an operator set feeds)
+
+    banner(cur.catalog)
     return cur
 
 

@@ -26,6 +26,7 @@ PAGES = {
     "history": ("Outage history", "Frequency and duration by provider"),
     "recommendations": ("Recommendations", "Combined effect"),
     "scenarios": ("Scenarios", "Services down"),
+    "incident": ("Incident now", "What to do now"),
     "reports": ("Reports", "Download PDF management report"),
     "catalog": ("Catalog", "In use:"),
     "settings": ("Settings", "Analysis and rating"),
