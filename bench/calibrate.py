@@ -7,8 +7,8 @@ against it (the product's rate and durations fitted from that history alone, as 
 checks whether the true breach probability lies in `tolerance_breach_probability_interval`. A well
 calibrated range holds it in about 90% of replicates; the goal is 85-95%.
 
-Structures: `one` (a single dependency), `two` (two different products, both needed) and `redundant`
-(`any_of` two different products). The truth is the engine's own simulation at the true parameters over
+Structures: `one` (a single dependency), `two` (two products of different providers, both needed) and
+`redundant` (`any_of` two products of different providers, which fail independently). The truth is the engine's own simulation at the true parameters over
 many years (so caps, merging of overlapping outages and year boundaries are the same as in the model).
 
     python bench/calibrate.py [--replicates 100] [--seed 1] [--cells one:0.0005,...]
@@ -76,7 +76,7 @@ class Cell:
 def _document(structure: str, tolerance_minutes: int) -> dict:
     names = ["alpha", "beta"][: len(PRODUCTS[structure])]
     deps = [
-        {"id": n, "name": n, "provider": "Synth", "product": n.title(), "capability": "dns", "kind": "saas"}
+        {"id": n, "name": n, "provider": f"Synth {n}", "product": n.title(), "capability": "dns", "kind": "saas"}
         for n in names
     ]
     requires = [{"any_of": names}] if structure == "redundant" else names
@@ -119,7 +119,7 @@ def history(structure: str, rng: np.random.Generator) -> list[OutageRecord]:
         starts = np.sort(rng.random(n)) * span
         hours = np.minimum(rng.lognormal(math.log(median), sigma, n), 24 * 365)
         for i, (s, h) in enumerate(zip(starts, hours, strict=True)):
-            out.append(_record(f"{name}-{i}", "Synth", name, START + timedelta(seconds=float(s)), h * 60))
+            out.append(_record(f"{name}-{i}", f"Synth {name.lower()}", name, START + timedelta(seconds=float(s)), h * 60))
     out.append(_record("anchor-start", "Elsewhere", "Other", START, None))
     out.append(_record("anchor-end", "Elsewhere", "Other", START + timedelta(seconds=span), None))
     return out

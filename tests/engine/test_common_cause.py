@@ -142,9 +142,9 @@ def test_a_product_with_few_records_borrows_its_providers_durations():
 
     history = load_history()
     stats = dependency_stats(
-        catalog(["x"], [tenant("x", product="Azure AD B2C", capability="sign-in")]), history, Settings()
+        catalog(["x"], [tenant("x", product="Azure DNS", capability="dns")]), history, Settings()
     )["x"]
-    assert "shrunk towards its provider's outages" in " ".join(stats.notes)
+    assert "duration from 2 full outage(s), shrunk towards its provider's outages" in " ".join(stats.notes)
 
 
 def test_recency_weighting_counts_recent_records_more():

@@ -41,10 +41,11 @@ MFA = {"id": "mfa", "name": "MFA", "provider": "Microsoft", "product": "Azure AD
 def test_history_span_and_pooled_fit():
     fit = history_fit(HISTORY)
     assert fit.years == pytest.approx(1461 / 365)
-    logs = [math.log(h) for h in (1, 4, 2, 0.5)]
-    mean = sum(logs) / 4
+    logs = [math.log(h) for h in (1, 2, 0.5)]  # the major incidents; b (partial, 4 h) sets no duration
+    mean = sum(logs) / 3
     assert fit.mu == pytest.approx(mean)
-    assert fit.sigma == pytest.approx(math.sqrt(sum((x - mean) ** 2 for x in logs) / 3))
+    assert fit.sigma == pytest.approx(math.sqrt(sum((x - mean) ** 2 for x in logs) / 2))
+    assert fit.known_durations == 3
 
 
 def test_rate_is_the_jeffreys_posterior_mean_with_severity_weights():
@@ -57,8 +58,9 @@ def test_rate_is_the_jeffreys_posterior_mean_with_severity_weights():
 
 
 def test_own_duration_fit_with_three_known_durations():
-    stats = dependency_stats(catalog(["mfa"], [MFA]), HISTORY, Settings())["mfa"]
-    logs = [math.log(h) for h in (1, 4, 2)]
+    history = [*HISTORY, rec("d", "2022-09-01T00:00:00Z", 240)]  # a third major outage of known length
+    stats = dependency_stats(catalog(["mfa"], [MFA]), history, Settings())["mfa"]
+    logs = [math.log(h) for h in (1, 2, 4)]
     mu = sum(logs) / 3
     sigma = math.sqrt(sum((x - mu) ** 2 for x in logs) / 2)
     assert (stats.mu, stats.sigma) == pytest.approx((mu, sigma))

@@ -51,7 +51,8 @@ def test_single_point_of_failure_range_matches_the_rate_posterior():
     mfa = {"id": "mfa", "name": "MFA", "provider": "Microsoft", "product": "Entra ID", "capability": "mfa"}
     mfa["mean_outage"] = "3h"
     cat = catalog(["mfa"], [mfa], tolerance="2h")
-    run = Run.build(cat, HISTORY, {"simulated_years": 100_000, "uncertainty_draws": 1000, "seed": 7})
+    overrides = {"simulated_years": 100_000, "uncertainty_draws": 1000, "seed": 7, "estimate_error_factor": 1}
+    run = Run.build(cat, HISTORY, overrides)  # the mean outage taken as given (error factor 1)
     stats = run.statistics["mfa"]
     assert stats.mu_sd == 0 and stats.rate_shape == pytest.approx(0.5 + 1 + 0.5 + 1)  # a, b (partial), c
     s = 0.5 * math.erfc((math.log(2) - stats.mu) / (stats.sigma * math.sqrt(2)))  # P(D > 2h), cap 168h
