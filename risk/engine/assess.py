@@ -26,7 +26,7 @@ from risk.engine.assessment import (
 from risk.engine.bdd import DiagramTooLarge, TooManyCutSets, compile_services
 from risk.engine.rating import band, impact, likelihood
 from risk.engine.simulate import block_parameters, simulate, stream_rates
-from risk.engine.statistics import DependencyStats, dependency_stats, history_fit
+from risk.engine.statistics import HOURS_PER_YEAR, DependencyStats, dependency_stats, history_fit
 from risk.engine.structure import Delay, Gate, Structure, compile_catalog
 from risk.engine.uncertainty import (
     MOMENTS_MIN_PER_BLOCK,
@@ -344,6 +344,14 @@ def assess(
             _around(interval(plausible), r.breach_probability), r.breach_probability, r.breach_standard_error
         )
         downtime = parameter_spread(r.block_downtime, r.block_downtime_noise)
+        blocks_run = r.block_downtime.size
+        downtime_error = float(np.std(r.block_downtime, ddof=1) / math.sqrt(blocks_run)) if blocks_run > 1 else 0.0
+        downtime_range = with_monte_carlo_floor(
+            _around(interval(downtime), r.expected_downtime_hours),
+            r.expected_downtime_hours,
+            downtime_error,
+            upper=HOURS_PER_YEAR,
+        )
         cost_per_hour = s.hourly_cost or 0.0
         dep_imp = {}
         for level, b in sorted(deriv.items()):
@@ -370,12 +378,12 @@ def assess(
                 breach_probability_standard_error=r.breach_standard_error,
                 breach_years_simulated=breach_years.get(s.id, settings.simulated_years),
                 expected_annual_downtime_hours=r.expected_downtime_hours,
-                expected_annual_downtime_hours_interval=_around(interval(downtime), r.expected_downtime_hours),
+                expected_annual_downtime_hours_interval=downtime_range,
                 expected_annual_user_hours_lost=r.expected_downtime_hours * (s.users or 0),
                 expected_annual_cost=r.expected_downtime_hours * hourly[s.id],
-                expected_annual_cost_interval=[
-                    x * cost_per_hour for x in _around(interval(downtime), r.expected_downtime_hours)
-                ],
+                expected_annual_cost_interval=None
+                if s.hourly_cost is None
+                else [x * cost_per_hour for x in downtime_range],
                 expected_outages_per_year=r.outages_per_year,
                 annual_downtime_hours_quantiles=r.downtime_quantiles,
                 downtime_histogram=curves[s.id][0],

@@ -491,6 +491,11 @@ def _one(
             f"{settings.default_mean_outage_hours:g} h on average; add annual_outages and mean_outage"
         )
 
+    if interval is None and log_sd > 0:  # the 90% range of the log-normal spread (mean kept at the rate)
+        interval = (
+            rate * math.exp(-(log_sd**2) / 2 - _Z90 * log_sd),
+            rate * math.exp(-(log_sd**2) / 2 + _Z90 * log_sd),
+        )
     mean = capped_mean(mu, sigma, settings.max_outage_hours)
     q = dep.unavailability if dep.unavailability is not None else _unavailability(rate, mean)
     if source == "default":

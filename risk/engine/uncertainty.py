@@ -168,10 +168,10 @@ def _poisson_regression(k: np.ndarray, n: np.ndarray, x: np.ndarray):
     return (alpha - beta * centre, beta), jac @ cov_c @ jac.T
 
 
-def with_monte_carlo_floor(bounds: list[float], value: float, error: float) -> list[float]:
+def with_monte_carlo_floor(bounds: list[float], value: float, error: float, upper: float = 1.0) -> list[float]:
     """A range never narrower than the Monte Carlo error of its central figure: it reaches at least
-    value -/+ 1.645 standard errors (within [0, 1])."""
-    return [max(0.0, min(bounds[0], value - _Z90 * error)), min(1.0, max(bounds[1], value + _Z90 * error))]
+    value -/+ 1.645 standard errors (within [0, upper])."""
+    return [max(0.0, min(bounds[0], value - _Z90 * error)), min(upper, max(bounds[1], value + _Z90 * error))]
 
 
 def parameter_spread(values: np.ndarray, noise_variance: np.ndarray | float) -> np.ndarray:

@@ -66,26 +66,49 @@ def test_single_point_of_failure_range_matches_the_rate_posterior():
     assert sum(service.rating_probabilities.values()) == pytest.approx(1.0)
 
 
-def test_expert_estimates_are_taken_as_given():
-    cat = catalog(
-        ["a"],
-        [
-            {
-                "id": "a",
-                "name": "A",
-                "provider": "P",
-                "product": "Q",
-                "capability": "dns",
-                "annual_outages": 0.5,
-                "mean_outage": "6h",
-            }
-        ],
-    )
-    one = Run.build(cat, [], {"simulated_years": 4000, "uncertainty_draws": 1}).assessment.service("svc")
-    many = Run.build(cat, [], {"simulated_years": 4000, "uncertainty_draws": 50}).assessment.service("svc")
+ESTIMATE = {
+    "id": "a",
+    "name": "A",
+    "provider": "P",
+    "product": "Q",
+    "capability": "dns",
+    "annual_outages": 0.5,
+    "mean_outage": "6h",
+}
+
+
+def test_expert_estimates_with_error_factor_one_are_taken_as_given():
+    cat = catalog(["a"], [ESTIMATE])
+    given = {"simulated_years": 4000, "estimate_error_factor": 1}
+    one = Run.build(cat, [], {**given, "uncertainty_draws": 1}).assessment.service("svc")
+    many = Run.build(cat, [], {**given, "uncertainty_draws": 50}).assessment.service("svc")
     assert one.tolerance_breach_probability == many.tolerance_breach_probability  # the same draws
     low, high = many.tolerance_breach_probability_interval
-    assert high - low < 0.05  # only block-to-block noise remains, and that is taken out
+    assert 0 < high - low < 0.06  # only Monte Carlo error remains (never less than it)
+
+
+def test_expert_estimates_carry_their_error_factor():
+    """With error factor EF the rate and the mean outage are each multiplied by exp(e), e ~ N(-s^2/2, s^2),
+    s = ln EF / 1.645. For a single point of failure P(breach) = 1 - exp(-rate * P(D > T)): the range must
+    match the same transform of those multipliers, sampled independently."""
+    cat = catalog(["a"], [ESTIMATE])
+    run = Run.build(cat, [], {"simulated_years": 40_000, "uncertainty_draws": 400, "seed": 5})
+    st = run.statistics["a"]
+    s = math.log(3) / 1.6448536269514722
+    assert st.rate_log_sd == pytest.approx(s) and st.mu_sd == pytest.approx(s)
+    assert st.rate_interval == pytest.approx(
+        (0.5 * math.exp(-(s**2) / 2 - 1.6449 * s), 0.5 * math.exp(-(s**2) / 2 + 1.6449 * s)), rel=1e-3
+    )
+    rng = np.random.default_rng(17)
+    rate = 0.5 * np.exp(rng.normal(-(s**2) / 2, s, 400_000))
+    mu = st.mu + rng.normal(-(s**2) / 2, s, 400_000)
+    over = 0.5 * np.array([math.erfc((math.log(4) - m) / (st.sigma * math.sqrt(2))) for m in mu[:40_000]])
+    p = 1 - np.exp(-rate[:40_000] * over)
+    service = run.assessment.service("svc")
+    assert service.tolerance_breach_probability_interval == pytest.approx(list(np.quantile(p, [0.05, 0.95])), abs=0.03)
+    assert service.tolerance_breach_probability == pytest.approx(float(p.mean()), abs=0.015)
+    low, high = service.tolerance_breach_probability_interval
+    assert high - low > 0.1  # far wider than Monte Carlo noise
 
 
 def test_rare_breaches_get_more_years_for_the_target_relative_error():
