@@ -48,6 +48,8 @@ from risk.version import __version__
 __all__ = ["assess", "work_problems"]
 
 Progress = Callable[[str, int, int], None]
+#: Parameter draws the rare-breach range is read from (risk.engine.uncertainty.breach_draws).
+FRESH_DRAWS = 1000
 
 
 def _importance(p: float, p_up: float, p_down: float, scale: float = 1.0) -> Importance:
@@ -327,6 +329,14 @@ def assess(
         more = _surrogate(stats, names, extra_seed, extra_draws, settings.max_outage_hours)
         for sid in extended:
             surrogates[sid] = np.concatenate([surrogates[sid], more(cut_sets[sid], tolerance[sid])])
+    # The range itself comes from the surrogate at FRESH_DRAWS further parameter draws (not simulated), so
+    # its percentiles do not rest on the few blocks a short run has.
+    fresh: dict[str, np.ndarray] = {}
+    if surrogates:
+        names = sorted({n for sid in surrogates for c in cut_sets[sid] for n in c})
+        more_draws = max(FRESH_DRAWS, draws)
+        further = _surrogate(stats, names, settings.seed + 104729, more_draws, settings.max_outage_hours)
+        fresh = {sid: further(cut_sets[sid], tolerance[sid]) for sid in surrogates}
 
     # Per service.
     services: list[ServiceResult] = []
@@ -337,7 +347,7 @@ def assess(
         plausible = None
         if s.id in surrogates:
             rng = np.random.default_rng([settings.seed, zlib.crc32(s.id.encode("utf-8"))])
-            plausible = breach_draws(r.block_breach, r.block_years, surrogates[s.id], rng)
+            plausible = breach_draws(r.block_breach, r.block_years, surrogates[s.id], rng, fresh[s.id])
         if plausible is None:
             plausible = breach_spread(r.block_breach, r.block_years)
         breach_range = with_monte_carlo_floor(

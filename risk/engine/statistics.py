@@ -422,9 +422,9 @@ def _one(
     logs = np.log(np.asarray(known, dtype=float)) if known else np.empty(0)
     spread = float(np.sum((logs - logs.mean()) ** 2)) if n else 0.0
     if n >= settings.min_records_for_own_duration_fit:
-        mu, sigma = _lognormal_fit(known)
-        kappa, nu = float(n), nu0 + n - 1
-        scale = (nu0 * target.sigma**2 + spread) / nu
+        mu, sigma = _lognormal_fit(known)  # enough of its own: the reference posterior, no pooling
+        kappa, nu = float(n), n - 1.0
+        scale = spread / nu
     elif known:
         mu = (float(logs.sum()) + target.mu) / (n + 1)
         sigma = target.sigma

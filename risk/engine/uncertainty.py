@@ -34,8 +34,6 @@ __all__ = [
 
 #: Breaches a block must hold on average for the method of moments; below it, the surrogate regression.
 MOMENTS_MIN_PER_BLOCK = 20.0
-#: Breaches needed to fit the surrogate's exponent b as well as its level c.
-FIT_EXPONENT_MIN_BREACHES = 50
 _Z90 = 1.6448536269514722
 _erf = np.frompyfunc(math.erf, 1, 1)
 
@@ -111,14 +109,19 @@ class BreachSurrogate:
 
 
 def breach_draws(
-    block_breach: np.ndarray, block_years: np.ndarray, surrogate: np.ndarray, rng: np.random.Generator
+    block_breach: np.ndarray,
+    block_years: np.ndarray,
+    surrogate: np.ndarray,
+    rng: np.random.Generator,
+    fresh: np.ndarray | None = None,
 ) -> np.ndarray | None:
-    """Plausible breach probabilities, one per block, from the surrogate h_j (noise-free) scaled to the
-    simulated breaches: k_j ~ Poisson(n_j c h_j^b). With fewer than FIT_EXPONENT_MIN_BREACHES breaches b = 1
-    and c has the Jeffreys posterior Gamma(K + 1/2, sum n_j h_j); with more, (ln c, b) are fitted by maximum
-    likelihood (Poisson regression on ln h_j) and drawn from their asymptotic normal posterior. Each block's
-    figure carries its own draw of (c, b), so the range includes the Monte Carlo uncertainty of the level.
-    None when the surrogate is zero everywhere (it knows nothing about this service)."""
+    """Plausible breach probabilities from the surrogate h_j (noise-free) scaled to the simulated breaches:
+    k_j ~ Poisson(n_j c h_j) over the simulated blocks j (K breaches in all), so c has the Jeffreys posterior
+    Gamma(K + 1/2, sum n_j h_j), and each plausible figure is c h with its own draw of c: the range
+    includes the Monte Carlo uncertainty of the level, and is positive whenever the surrogate is, even when
+    no breach was simulated. With `fresh` (the surrogate at further parameter draws, not simulated) the
+    figures are given there, so the percentiles do not rest on the few blocks of a short run. None when the
+    surrogate is zero everywhere (it knows nothing about this service)."""
     h = np.asarray(surrogate, dtype=float)
     n = np.asarray(block_years, dtype=float)
     k = np.rint(np.asarray(block_breach, dtype=float) * n)
@@ -126,46 +129,9 @@ def breach_draws(
         return None
     exposure = float(np.sum(n * h))
     total = float(k.sum())
-    positive = h > 0
-    if total >= FIT_EXPONENT_MIN_BREACHES and positive.all() and np.ptp(np.log(h)) > 1e-9:
-        fitted = _poisson_regression(k, n, np.log(h))
-        if fitted is not None:
-            (log_c, b), cov = fitted
-            ab = rng.multivariate_normal([log_c, b], cov, h.size)
-            return np.clip(np.exp(ab[:, 0] + ab[:, 1] * np.log(h)), 0.0, 1.0)
-    c = rng.gamma(total + 0.5, 1.0 / exposure, h.size)
-    return np.clip(c * h, 0.0, 1.0)
-
-
-def _poisson_regression(k: np.ndarray, n: np.ndarray, x: np.ndarray):
-    """Maximum likelihood of k_j ~ Poisson(n_j exp(alpha + beta x_j)) by Newton's method: ((alpha, beta),
-    covariance), or None when it does not converge."""
-    centre = float(np.average(x, weights=n))
-    xc = x - centre
-    beta = 1.0
-    alpha = math.log(max(k.sum(), 0.5) / float(np.sum(n * np.exp(beta * xc))))
-    for _ in range(50):
-        mean = n * np.exp(alpha + beta * xc)
-        grad = np.array([np.sum(k - mean), np.sum((k - mean) * xc)])
-        info = np.array([[mean.sum(), np.sum(mean * xc)], [np.sum(mean * xc), np.sum(mean * xc * xc)]])
-        try:
-            step = np.linalg.solve(info, grad)
-        except np.linalg.LinAlgError:
-            return None
-        alpha, beta = alpha + step[0], beta + step[1]
-        if not (np.isfinite(alpha) and np.isfinite(beta)) or abs(beta) > 20:
-            return None
-        if np.max(np.abs(step)) < 1e-10:
-            break
-    mean = n * np.exp(alpha + beta * xc)
-    info = np.array([[mean.sum(), np.sum(mean * xc)], [np.sum(mean * xc), np.sum(mean * xc * xc)]])
-    try:
-        cov_c = np.linalg.inv(info)
-    except np.linalg.LinAlgError:
-        return None
-    # back from the centred intercept: ln c = alpha - beta * centre
-    jac = np.array([[1.0, -centre], [0.0, 1.0]])
-    return (alpha - beta * centre, beta), jac @ cov_c @ jac.T
+    at = h if fresh is None else np.asarray(fresh, dtype=float)
+    c = rng.gamma(total + 0.5, 1.0 / exposure, at.size)
+    return np.clip(c * at, 0.0, 1.0)
 
 
 def with_monte_carlo_floor(bounds: list[float], value: float, error: float, upper: float = 1.0) -> list[float]:
