@@ -141,9 +141,9 @@ def test_a_product_with_few_records_borrows_its_providers_durations():
     from risk.history import load_history
 
     history = load_history()
-    stats = dependency_stats(
-        catalog(["x"], [tenant("x", product="Azure DNS", capability="dns")]), history, Settings()
-    )["x"]
+    stats = dependency_stats(catalog(["x"], [tenant("x", product="Azure DNS", capability="dns")]), history, Settings())[
+        "x"
+    ]
     assert "duration from 2 full outage(s), shrunk towards its provider's outages" in " ".join(stats.notes)
 
 

@@ -129,3 +129,26 @@ def test_statistics_find_exactly_the_records_that_match_each_dependency(example)
     cat2 = cat.model_copy(update={"dependencies": [odd]})
     assert dependency_stats(cat2, history, Settings())["odd"].record_ids == [r.id for r in records_for(odd, history)]
     assert dependency_stats(cat2, history, Settings())["odd"].record_ids
+
+
+def test_partial_incidents_set_no_durations_and_the_note_gives_the_sensitivity():
+    stats = dependency_stats(catalog(["mfa"], [MFA]), HISTORY, Settings())["mfa"]
+    # a (1 h) and c (2 h) are major; b (4 h) is partial: it counts for the rate, not the duration
+    assert stats.records == 3 and stats.kappa == 3.0  # two full outages plus the pooled fit
+    pooled = history_fit(HISTORY)  # Microsoft's majors: a, c and x (0.5 h)
+    assert stats.mu == pytest.approx((math.log(1) + math.log(2) + pooled.mu) / 3)
+    note = next(n for n in stats.notes if "partial or degraded" in n)
+    assert note.startswith("1 partial or degraded incident(s)")
+    logs = [math.log(h) for h in (1, 4, 2)]
+    mu = sum(logs) / 3
+    sigma = math.sqrt(sum((x - mu) ** 2 for x in logs) / 2)
+    assert f"{capped_mean(mu, sigma, 168):.3g} h" in note  # with b: three durations, its own fit
+
+
+def test_expert_estimate_error_factor_is_a_setting():
+    d = dict(MFA, annual_outages=2, mean_outage="3h")
+    given = dependency_stats(catalog(["mfa"], [d]), HISTORY, Settings(estimate_error_factor=1))["mfa"]
+    spread = dependency_stats(catalog(["mfa"], [d]), HISTORY, Settings(estimate_error_factor=10))["mfa"]
+    assert given.rate_log_sd == 0 and given.mu_sd == 0 and given.rate_interval is None
+    assert spread.rate_log_sd == pytest.approx(math.log(10) / 1.6448536269514722)
+    assert spread.annual_outages == given.annual_outages == 2  # the point figure is the estimate
