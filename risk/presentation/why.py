@@ -23,7 +23,13 @@ def rate_explanation(run: Run, dependency_id: str) -> list[str]:
         + (f", region {dep.region}" if dep.region else "")
     ]
     if st.source == "estimate":
-        lines.append(f"Rate: {st.annual_outages:.3g} outages a year, the catalog's own estimate (taken as given).")
+        spread = (
+            f", uncertain by an error factor of {s.estimate_error_factor:g} (90% range "
+            f"{st.rate_interval[0]:.3g}-{st.rate_interval[1]:.3g})"
+            if st.rate_interval
+            else " (taken as given)"
+        )
+        lines.append(f"Rate: {st.annual_outages:.3g} outages a year, the catalog's own estimate{spread}.")
     elif st.source == "default":
         lines.append(
             f"Rate: {st.annual_outages:.3g} a year, the no-data default: no record in the history matches "
