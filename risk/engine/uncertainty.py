@@ -35,19 +35,34 @@ __all__ = [
 #: Breaches a block must hold on average for the method of moments; below it, the surrogate regression.
 MOMENTS_MIN_PER_BLOCK = 20.0
 _Z90 = 1.6448536269514722
-_erf = np.frompyfunc(math.erf, 1, 1)
+_ERFC = (
+    -1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806,
+    0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277,
+)  # fmt: skip
+
+
+def _erfc(x: np.ndarray) -> np.ndarray:
+    """erfc, vectorised, with a relative error below 1.2e-7 everywhere, tails included (the Chebyshev fit of
+    Press et al., Numerical Recipes, 6.2): numpy has no erf, and a Python loop over draws would be slow."""
+    x = np.asarray(x, dtype=float)
+    z = np.abs(x)
+    t = 1.0 / (1.0 + 0.5 * z)
+    poly = np.zeros_like(t)
+    for c in reversed(_ERFC[1:]):
+        poly = (poly + c) * t
+    ans = t * np.exp(-z * z + _ERFC[0] + poly)
+    return np.where(x >= 0, ans, 2.0 - ans)
 
 
 def _phi(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + _erf(np.asarray(x, dtype=float) / math.sqrt(2.0)).astype(float))
+    """The standard normal distribution function."""
+    return 0.5 * _erfc(-np.asarray(x, dtype=float) / math.sqrt(2.0))
 
 
 def _capped_mean(mu: np.ndarray, sigma: np.ndarray, cap: float) -> np.ndarray:
     """E[min(D, cap)] of lognormal D, elementwise (statistics.capped_mean for arrays)."""
     log_cap = math.log(cap)
-    return np.exp(mu + sigma**2 / 2) * _phi((log_cap - mu - sigma**2) / sigma) + cap * (
-        1 - _phi((log_cap - mu) / sigma)
-    )
+    return np.exp(mu + sigma**2 / 2) * _phi((log_cap - mu - sigma**2) / sigma) + cap * _phi((mu - log_cap) / sigma)
 
 
 def long_outage_terms(
@@ -60,7 +75,7 @@ def long_outage_terms(
         zero = np.zeros_like(rate)
         return zero, zero, zero
     t = max(tolerance, 1e-9)
-    s = 1 - _phi((math.log(t) - mu) / sigma)
+    s = 0.5 * _erfc((math.log(t) - mu) / (sigma * math.sqrt(2.0)))  # the upper tail, to full relative accuracy
     excess = _capped_mean(mu, sigma, cap) - _capped_mean(mu, sigma, t)
     return s, rate * s, rate * np.maximum(excess, 0.0) / HOURS_PER_YEAR
 

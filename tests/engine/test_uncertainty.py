@@ -149,13 +149,20 @@ def test_duration_posterior_draws_match_normal_scaled_inverse_chi_square():
     assert known[0].tolist() == [1.0] * 5 and known[1].tolist() == [0.7] * 5
 
 
+def test_vectorised_erfc_is_accurate_in_the_tails():
+    from risk.engine.uncertainty import _erfc
+
+    x = np.array([-3.0, -0.5, 0.0, 0.3, 1.0, 2.5, 4.0, 6.0, 9.0])
+    assert _erfc(x) == pytest.approx([math.erfc(v) for v in x], rel=2e-7)
+
+
 def test_surrogate_of_a_single_point_of_failure_and_of_a_pair():
     from risk.engine.uncertainty import BreachSurrogate
 
     rate, mu, sigma, t, cap = np.array([1.5]), np.array([0.7]), np.array([1.2]), 20.0, 168.0
     over = 0.5 * math.erfc((math.log(t) - 0.7) / (1.2 * math.sqrt(2)))
     surrogate = BreachSurrogate({"a": (rate, mu, sigma), "b": (rate * 2, mu, sigma)}, {}, cap)
-    assert surrogate([["a"]], t)[0] == pytest.approx(1 - math.exp(-1.5 * over), rel=1e-9)
+    assert surrogate([["a"]], t)[0] == pytest.approx(1 - math.exp(-1.5 * over), rel=1e-6)
     # pair: a starts a long outage while b is in one with more than T to run, or the other way round
     x = np.random.default_rng(1).lognormal(0.7, 1.2, 2_000_000)
     excess = float(np.mean(np.maximum(np.minimum(x, cap) - t, 0)))
