@@ -11,7 +11,7 @@ Structures: `one` (a single dependency), `two` (two products of different provid
 `redundant` (`any_of` two products of different providers, which fail independently). The truth is the engine's own simulation at the true parameters over
 many years (so caps, merging of overlapping outages and year boundaries are the same as in the model).
 
-    python bench/calibrate.py [--replicates 200] [--seed 1] [--cells one:0.0005,...]
+    python bench/calibrate.py [--replicates 400] [--seed 1] [--cells one:0.0005,...]
 
 The test suite runs a small fixed-seed version (tests/engine/test_calibration.py).
 """
@@ -167,7 +167,7 @@ def cells(selection: list[tuple[str, float]] | None = None) -> list[Cell]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--replicates", type=int, default=200)
+    parser.add_argument("--replicates", type=int, default=400)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cells", default="", help="structure:target,... (default: the whole grid)")
     args = parser.parse_args()
