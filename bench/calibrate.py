@@ -119,7 +119,9 @@ def history(structure: str, rng: np.random.Generator) -> list[OutageRecord]:
         starts = np.sort(rng.random(n)) * span
         hours = np.minimum(rng.lognormal(math.log(median), sigma, n), 24 * 365)
         for i, (s, h) in enumerate(zip(starts, hours, strict=True)):
-            out.append(_record(f"{name}-{i}", f"Synth {name.lower()}", name, START + timedelta(seconds=float(s)), h * 60))
+            out.append(
+                _record(f"{name}-{i}", f"Synth {name.lower()}", name, START + timedelta(seconds=float(s)), h * 60)
+            )
     out.append(_record("anchor-start", "Elsewhere", "Other", START, None))
     out.append(_record("anchor-end", "Elsewhere", "Other", START + timedelta(seconds=span), None))
     return out
