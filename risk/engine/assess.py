@@ -81,7 +81,9 @@ def _surrogate(stats: dict[str, DependencyStats], names, seed: int, draws: int, 
     """The per-block breach surrogate over the dependencies `names`, with the simulation's own draws."""
     params, streams = {}, {}
     for name in names:
-        st = stats[name]
+        st = stats.get(name)
+        if st is None:  # not a dependency with an outage model of its own: left out of the surrogate
+            continue
         params[name] = block_parameters(st, seed, max(draws, 1))
         streams[name] = [(x.key, stream_rates(x, seed, max(draws, 1))) for x in st.shared]
     return BreachSurrogate(params, streams, cap)

@@ -106,6 +106,8 @@ class BreachSurrogate:
         draws = next(iter(self._params.values()))[0].size if self._params else 1
         rate = np.zeros(draws)
         for cut in cut_sets:
+            if any(name not in self._params for name in cut):
+                continue  # an event the surrogate has no model for (the simulation's level covers it)
             terms = [self._of(name, tolerance) for name in cut]
             for i, (_, a, _) in enumerate(terms):
                 part = a
