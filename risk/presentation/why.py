@@ -60,7 +60,12 @@ def rate_explanation(run: Run, dependency_id: str) -> list[str]:
     median = math.exp(st.mu)
     lines.append(
         f"Duration: lognormal, median {hours(median)}, mean {hours(st.mean_outage_hours)} (capped at "
-        f"{hours(s.max_outage_hours)}), sigma {st.sigma:.2f}."
+        f"{hours(s.max_outage_hours)}), sigma {st.sigma:.2f}"
+        + (
+            f"; the ranges draw mu and sigma from their posterior ({st.nu:g} degrees of freedom for sigma)."
+            if st.nu > 0
+            else "."
+        )
     )
     for note in st.notes:
         lines.append(f"Note: {note}.")
