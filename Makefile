@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_aralia.py $(ARALIA)
 	$(BIN)/python bench/bench_hostile.py
 	$(BIN)/python bench/bench_team.py
+	$(BIN)/python bench/calibrate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

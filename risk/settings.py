@@ -91,6 +91,13 @@ class Settings(BaseModel):
     default_mean_outage_hours: float = Field(
         default=4.0, gt=0, le=8760, description="Mean outage for a no-data dependency (hours, at most a year)."
     )
+    estimate_error_factor: float = Field(
+        default=3.0,
+        ge=1,
+        le=100,
+        description="Error factor (95th percentile / median) of an expert estimate's rate and mean outage "
+        "(1: taken as given).",
+    )
     common_cause_beta: float = Field(
         default=0.1,
         ge=0,

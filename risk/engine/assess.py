@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
@@ -26,10 +27,19 @@ from risk.engine.assessment import (
 from risk.engine.bdd import DiagramTooLarge, TooManyCutSets, compile_services
 from risk.engine.common_cause import basic_probabilities, common_cause_groups, with_common_causes
 from risk.engine.rating import band, impact, likelihood
-from risk.engine.simulate import simulate
-from risk.engine.statistics import DependencyStats, dependency_stats, history_fit
+from risk.engine.simulate import block_parameters, simulate, stream_rates
+from risk.engine.statistics import HOURS_PER_YEAR, DependencyStats, dependency_stats, history_fit
 from risk.engine.structure import Delay, Gate, Structure, compile_catalog
-from risk.engine.uncertainty import breach_spread, interval, parameter_spread, rating_probabilities
+from risk.engine.uncertainty import (
+    MOMENTS_MIN_PER_BLOCK,
+    BreachSurrogate,
+    breach_draws,
+    breach_spread,
+    interval,
+    parameter_spread,
+    rating_probabilities,
+    with_monte_carlo_floor,
+)
 from risk.history.aliases import AliasTable, load_aliases
 from risk.history.model import OutageRecord
 from risk.limits import MAX_DIAGRAM_MB, budget_problems
@@ -40,6 +50,8 @@ from risk.version import __version__
 __all__ = ["assess", "work_problems"]
 
 Progress = Callable[[str, int, int], None]
+#: Parameter draws the rare-breach range is read from (risk.engine.uncertainty.breach_draws).
+FRESH_DRAWS = 1000
 
 
 def _importance(p: float, p_up: float, p_down: float, scale: float = 1.0) -> Importance:
@@ -67,27 +79,44 @@ def work_problems(structure: Structure, stats: dict[str, DependencyStats], setti
     )
 
 
-def _rare_events(sim, structure: Structure, stats, tolerance: dict[str, float], settings: Settings) -> dict:
-    """Rare breaches get more simulated years. A service whose breach probability p > 0 has a relative error
-    sqrt((1 - p) / (p Y)) above the target at Y years is simulated again on its own for the years that
-    reach the target (at most max_rare_event_years, and within the work limits), with another seed; the
-    two runs are pooled (their blocks side by side). Returns the years behind each extended service."""
+def _surrogate(stats: dict[str, DependencyStats], names, seed: int, draws: int, cap: float) -> BreachSurrogate:
+    """The per-block breach surrogate over the dependencies `names`, with the simulation's own draws."""
+    params, streams = {}, {}
+    for name in names:
+        st = stats.get(name)
+        if st is None:  # not a dependency with an outage model of its own: left out of the surrogate
+            continue
+        params[name] = block_parameters(st, seed, max(draws, 1))
+        streams[name] = [(x.key, stream_rates(x, seed, max(draws, 1))) for x in st.shared]
+    return BreachSurrogate(params, streams, cap)
+
+
+def _rare_events(
+    sim, structure: Structure, stats, tolerance: dict[str, float], settings: Settings, expected: dict[str, float]
+) -> tuple[dict, int, int]:
+    """Rare breaches get more simulated years. A service whose breach probability p > 0 (or, when no breach
+    was simulated, whose surrogate `expected` figure is positive) has a relative error sqrt((1 - p) / (p Y))
+    above the target at Y years is simulated again on its own for the years that reach the target (at most
+    max_rare_event_years, and within the work limits), with another seed; the two runs are pooled (their
+    blocks side by side). Returns the years behind each extended service, and the seed and blocks of the
+    extra run."""
     target, years = settings.rare_event_relative_error, settings.simulated_years
+    seed = settings.seed + 7919
     needed: dict[str, int] = {}
     for sid, r in sim.services.items():
-        p = r.breach_probability
+        p = r.breach_probability or expected.get(sid, 0.0)
         if 0 < p < 1 and math.sqrt((1 - p) / (p * years)) > target:
             total = min(math.ceil((1 - p) / (p * target**2)), years + settings.max_rare_event_years)
             needed[sid] = total - years
     if not needed:
-        return {}
+        return {}, seed, 1
     extra = max(needed.values())
     nodes = {sid: structure.nodes[sid] for sid in needed}
     rates = [(n, stats[n].annual_outages) for n in structure.basic]
     while extra >= 100 and budget_problems(len(nodes), 0, rates, extra, Location("assessment")):
         extra //= 2
     if extra < 100:
-        return {}
+        return {}, seed, 1
     draws = min(1000, max(1, settings.uncertainty_draws * extra // years))
     hours_of = {s: h for s in needed if (h := sim.service_hours.get(s)) is not None}
     more = simulate(
@@ -95,7 +124,7 @@ def _rare_events(sim, structure: Structure, stats, tolerance: dict[str, float], 
         stats,
         tolerance,
         extra,
-        settings.seed + 7919,
+        seed,
         settings.max_outage_hours,
         draws=draws,
         service_hours=hours_of,
@@ -107,7 +136,7 @@ def _rare_events(sim, structure: Structure, stats, tolerance: dict[str, float], 
         a.breach_standard_error = math.hypot(a.breach_standard_error * years, b.breach_standard_error * extra) / total
         a.block_breach = np.concatenate([a.block_breach, b.block_breach])
         a.block_years = np.concatenate([a.block_years, b.block_years])
-    return dict.fromkeys(needed, years + extra)
+    return dict.fromkeys(needed, years + extra), seed, draws
 
 
 def _too_large(error: Exception) -> Problem:
@@ -288,7 +317,35 @@ def assess(
         summarise=summarise,
         accumulate=accumulate,
     )
-    breach_years = _rare_events(sim, structure, stats, tolerance, settings)
+    # Rare breaches: services with few breaches a block get a noise-free surrogate per block (the breach
+    # figure its parameters imply: risk.engine.uncertainty.BreachSurrogate), scaled to the simulated breaches.
+    draws = max(settings.uncertainty_draws, 1)
+    rare = [
+        sid
+        for sid, r in sim.services.items()
+        if r.breach_probability * settings.simulated_years / draws < MOMENTS_MIN_PER_BLOCK
+    ]
+    surrogates: dict[str, np.ndarray] = {}
+    if rare:
+        needed_names = sorted({n for sid in rare for c in cut_sets[sid] for n in c})
+        main = _surrogate(stats, needed_names, settings.seed, draws, settings.max_outage_hours)
+        surrogates = {sid: main(cut_sets[sid], tolerance[sid]) for sid in rare}
+    expected = {sid: float(np.mean(h)) for sid, h in surrogates.items()}
+    breach_years, extra_seed, extra_draws = _rare_events(sim, structure, stats, tolerance, settings, expected)
+    extended = [sid for sid in breach_years if sid in surrogates]
+    if extended:
+        names = sorted({n for sid in extended for c in cut_sets[sid] for n in c})
+        more = _surrogate(stats, names, extra_seed, extra_draws, settings.max_outage_hours)
+        for sid in extended:
+            surrogates[sid] = np.concatenate([surrogates[sid], more(cut_sets[sid], tolerance[sid])])
+    # The range itself comes from the surrogate at FRESH_DRAWS further parameter draws (not simulated), so
+    # its percentiles do not rest on the few blocks a short run has.
+    fresh: dict[str, np.ndarray] = {}
+    if surrogates:
+        names = sorted({n for sid in surrogates for c in cut_sets[sid] for n in c})
+        more_draws = max(FRESH_DRAWS, draws)
+        further = _surrogate(stats, names, settings.seed + 104729, more_draws, settings.max_outage_hours)
+        fresh = {sid: further(cut_sets[sid], tolerance[sid]) for sid in surrogates}
 
     # Per service.
     services: list[ServiceResult] = []
@@ -296,8 +353,24 @@ def assess(
         p, deriv = exact[s.id]
         r = sim.services[s.id]
         like, imp = likelihood(r.breach_probability, settings), impact(s, settings)
-        plausible = breach_spread(r.block_breach, r.block_years)
+        plausible = None
+        if s.id in surrogates:
+            rng = np.random.default_rng([settings.seed, zlib.crc32(s.id.encode("utf-8"))])
+            plausible = breach_draws(r.block_breach, r.block_years, surrogates[s.id], rng, fresh[s.id])
+        if plausible is None:
+            plausible = breach_spread(r.block_breach, r.block_years)
+        breach_range = with_monte_carlo_floor(
+            _around(interval(plausible), r.breach_probability), r.breach_probability, r.breach_standard_error
+        )
         downtime = parameter_spread(r.block_downtime, r.block_downtime_noise)
+        blocks_run = r.block_downtime.size
+        downtime_error = float(np.std(r.block_downtime, ddof=1) / math.sqrt(blocks_run)) if blocks_run > 1 else 0.0
+        downtime_range = with_monte_carlo_floor(
+            _around(interval(downtime), r.expected_downtime_hours),
+            r.expected_downtime_hours,
+            downtime_error,
+            upper=HOURS_PER_YEAR,
+        )
         cost_per_hour = s.hourly_cost or 0.0
         dep_imp = {}
         for level, b in sorted(deriv.items()):
@@ -321,17 +394,17 @@ def assess(
                 cut_sets=cut_sets[s.id],
                 unavailability=p,
                 tolerance_breach_probability=r.breach_probability,
-                tolerance_breach_probability_interval=_around(interval(plausible), r.breach_probability),
+                tolerance_breach_probability_interval=breach_range,
                 rating_probabilities=rating_probabilities(plausible, imp, settings),
                 breach_probability_standard_error=r.breach_standard_error,
                 breach_years_simulated=breach_years.get(s.id, settings.simulated_years),
                 expected_annual_downtime_hours=r.expected_downtime_hours,
-                expected_annual_downtime_hours_interval=_around(interval(downtime), r.expected_downtime_hours),
+                expected_annual_downtime_hours_interval=downtime_range,
                 expected_annual_user_hours_lost=r.expected_downtime_hours * (s.users or 0),
                 expected_annual_cost=r.expected_downtime_hours * hourly[s.id],
-                expected_annual_cost_interval=[
-                    x * cost_per_hour for x in _around(interval(downtime), r.expected_downtime_hours)
-                ],
+                expected_annual_cost_interval=None
+                if s.hourly_cost is None
+                else [x * cost_per_hour for x in downtime_range],
                 expected_outages_per_year=r.outages_per_year,
                 annual_downtime_hours_quantiles=r.downtime_quantiles,
                 downtime_histogram=curves[s.id][0],

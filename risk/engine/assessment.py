@@ -109,7 +109,9 @@ class ServiceResult(BaseModel):
     expected_annual_downtime_hours_interval: list[float] = Field(description="[5th, 95th] percentile.")
     expected_annual_user_hours_lost: float
     expected_annual_cost: float
-    expected_annual_cost_interval: list[float] = Field(description="[5th, 95th] percentile.")
+    expected_annual_cost_interval: list[float] | None = Field(
+        description="[5th, 95th] percentile; none without an hourly cost."
+    )
     expected_outages_per_year: float = Field(description="Simulated service outages a year, after grace.")
     annual_downtime_hours_quantiles: dict[str, float]
     downtime_histogram: list[HistogramBin] = Field(description="Distribution of annual downtime over the years.")

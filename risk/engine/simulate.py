@@ -26,7 +26,18 @@ from risk.engine import sweep
 from risk.engine.statistics import HOURS_PER_YEAR, DependencyStats, Stream
 from risk.engine.structure import Delay, Gate, Node, Var, operands, parent_counts, support
 
-__all__ = ["Intervals", "Simulation", "ServiceSimulation", "simulate", "at_least", "union", "delay", "blocks"]
+__all__ = [
+    "Intervals",
+    "Simulation",
+    "block_parameters",
+    "stream_rates",
+    "ServiceSimulation",
+    "simulate",
+    "at_least",
+    "union",
+    "delay",
+    "blocks",
+]
 
 
 @dataclass(frozen=True)
@@ -126,11 +137,34 @@ def blocks(years: int, draws: int) -> np.ndarray:
     return (np.arange(years, dtype=np.int64) * draws) // years
 
 
-def _own_parameters(stats: DependencyStats, seed: int, draws: int) -> tuple[np.ndarray | float, np.ndarray | float]:
-    """Per-block (rate, mu) of a dependency's own outages; scalars when there is one block."""
+def _own_parameters(stats: DependencyStats, seed: int, draws: int) -> tuple:
+    """Per-block (rate, mu, sigma) of a dependency's own outages; scalars when there is one block. The draws
+    come from the product's stream (`parameter_key`), so dependencies on one product with the same posterior
+    get the same plausible parameters: they share their uncertainty."""
     if draws > 1:
-        return stats.draw_parameters(_stream(seed, stats.id + "\x00parameters"), draws)
-    return stats.annual_outages, stats.mu
+        key = stats.parameter_key or stats.id
+        return stats.draw_parameters(_stream(seed, key + "\x00parameters"), draws, _stream(seed, key + "\x00durations"))
+    return stats.annual_outages, stats.mu, stats.sigma
+
+
+def block_parameters(stats: DependencyStats, seed: int, draws: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The (rate, mu, sigma) each of `draws` blocks simulates a dependency with (its own rate plus its
+    common-cause streams' rates): the same draws as the simulation's, as arrays."""
+    own = stats.own()
+    rates, mus, sigmas = (
+        np.broadcast_to(np.asarray(x, dtype=float), (draws,)) for x in _own_parameters(own, seed, draws)
+    )
+    total = np.array(rates, dtype=float)
+    for stream in stats.shared:
+        total = total + stream_rates(stream, seed, draws)
+    return total, np.array(mus, dtype=float), np.array(sigmas, dtype=float)
+
+
+def stream_rates(stream: Stream, seed: int, draws: int) -> np.ndarray:
+    """The rate each of `draws` blocks simulates a common-cause stream with (the simulation's draws)."""
+    if draws > 1:
+        return stream.draw_rates(_stream(seed, stream.key + "\x00parameters"), draws)
+    return np.full(max(draws, 1), stream.rate)
 
 
 def sample_outages(stats: DependencyStats, years: int, seed: int, cap_hours: float, draws: int = 1) -> Intervals:
@@ -138,22 +172,23 @@ def sample_outages(stats: DependencyStats, years: int, seed: int, cap_hours: flo
     > 1 the years are split into that many blocks, each with its own plausible rate and mean duration drawn
     from what is known about them (their own random stream, so a dependency whose figures are certain is
     simulated exactly as with draws = 1)."""
-    rates, mus = _own_parameters(stats, seed, draws)
-    return _sample(stats, years, seed, cap_hours, draws, rates, mus)
+    rates, mus, sigmas = _own_parameters(stats, seed, draws)
+    return _sample(stats, years, seed, cap_hours, draws, rates, mus, sigmas)
 
 
-def _sample(stats, years, seed, cap_hours, draws, rates, mus) -> Intervals:
+def _sample(stats, years, seed, cap_hours, draws, rates, mus, sigmas) -> Intervals:
     rng = _stream(seed, stats.id)
     if draws > 1:
         block = blocks(years, draws)
         counts = rng.poisson(np.asarray(rates)[block])
         mu = np.repeat(np.asarray(mus)[block], counts)
+        sigma = np.repeat(np.asarray(sigmas)[block], counts)
     else:
         counts = rng.poisson(rates, years)
-        mu = mus
+        mu, sigma = mus, sigmas
     n = int(counts.sum())
     starts = (np.repeat(np.arange(years, dtype=np.float64), counts) + rng.random(n)) * HOURS_PER_YEAR
-    durations = np.minimum(rng.lognormal(mu, stats.sigma, n), cap_hours)
+    durations = np.minimum(rng.lognormal(mu, sigma, n), cap_hours)
     ends = np.minimum(starts + durations, years * HOURS_PER_YEAR)
     if n == 0:
         return Intervals.empty()
@@ -202,15 +237,16 @@ def dependency_outages(
     if not stats.shared:
         return sample_outages(stats, years, seed, cap_hours, draws)
     own = stats.own()
-    rates, mus = _own_parameters(own, seed, draws)
-    parts = [_sample(own, years, seed, cap_hours, draws, rates, mus)]
+    rates, mus, sigmas = _own_parameters(own, seed, draws)
+    parts = [_sample(own, years, seed, cap_hours, draws, rates, mus, sigmas)]
     end = years * HOURS_PER_YEAR
     for stream in stats.shared:
         events = shared(stream)
         if not events.starts.size:
             continue
         mu = np.asarray(mus)[events.block] if draws > 1 else mus
-        durations = np.minimum(np.exp(mu + stats.sigma * events.deviate), cap_hours)
+        sigma = np.asarray(sigmas)[events.block] if draws > 1 else sigmas
+        durations = np.minimum(np.exp(mu + sigma * events.deviate), cap_hours)
         parts.append(_merge(events.starts, np.minimum(events.starts + durations, end)))
     return union(parts, compiled)
 

@@ -32,6 +32,10 @@ HOURS_PER_YEAR = 8760.0
 #: The no-data default's rate is uncertain by a factor of three either way (90% of draws).
 DEFAULT_RATE_LOG_SD = math.log(3) / 1.6448536269514722
 _SIGMA_BOUNDS = (0.3, 2.5)
+#: Degrees of freedom of the pooled fit's sigma in the duration prior (Normal-scaled-inverse-chi-square): the
+#: pooled sigma counts as this many observations of the spread of log durations.
+SIGMA_PRIOR_DOF = 3.0
+_Z90 = 1.6448536269514722
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,28 @@ class Stream:
         return draw_rates(rng, draws, self.rate, self.shape, self.years, self.log_sd)
 
 
+def error_factor_log_sd(error_factor: float) -> float:
+    """The log-normal spread s of a figure whose error factor (95th percentile / median) is EF: ln EF / 1.645."""
+    return math.log(max(error_factor, 1.0)) / _Z90
+
+
+def draw_durations(
+    rng: np.random.Generator, draws: int, mu: float, sigma: float, kappa: float, nu: float, scale: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Plausible (mu, sigma) of a lognormal duration from its Normal-scaled-inverse-chi-square posterior:
+    sigma^2 = nu s^2 / chi^2_nu (clipped to the sigma bounds), then mu ~ N(mu_n, sigma^2 / kappa). With nu = 0
+    sigma is known (the point value); with kappa = inf mu is too. The chi-square and normal deviates are
+    drawn for every draw in a fixed order, so two dependencies with the same posterior get the same draws."""
+    chi = rng.chisquare(max(nu, 1e-9), draws)
+    z = rng.standard_normal(draws)
+    if nu > 0:
+        sigmas = np.clip(np.sqrt(nu * scale / np.maximum(chi, 1e-300)), *_SIGMA_BOUNDS)
+    else:
+        sigmas = np.full(draws, sigma)
+    mus = mu + z * sigmas / math.sqrt(kappa) if math.isfinite(kappa) and kappa > 0 else np.full(draws, mu)
+    return mus, sigmas
+
+
 @dataclass
 class DependencyStats:
     """One basic dependency's outage model and where each figure came from."""
@@ -100,6 +126,16 @@ class DependencyStats:
     rate_years: float | None = None
     rate_log_sd: float = 0.0
     mu_sd: float = 0.0
+    # The duration posterior, Normal-scaled-inverse-chi-square (mu_n = mu, kappa, nu, s^2 = duration_scale):
+    # sigma^2 ~ nu s^2 / chi^2_nu, mu | sigma ~ N(mu, sigma^2 / kappa). nu = 0: sigma known; kappa = inf: mu
+    # known (mu_sd, the spread of mu, applies then: an expert estimate's error factor).
+    kappa: float = math.inf
+    nu: float = 0.0
+    duration_scale: float = 0.0
+    # Parameters are drawn from one random stream per product (provider | product), so several dependencies
+    # on one product (two tenants) share their uncertainty; empty: the dependency's own id.
+    parameter_key: str = ""
+    mu_mean_preserving: bool = False  # mu's spread keeps the mean duration (an estimate's error factor)
     # Common causes: the shared streams this dependency is a member of, and what is left as its own
     # (annual_outages = own rate + the shared streams' rates).
     shared: tuple[Stream, ...] = ()
@@ -114,12 +150,34 @@ class DependencyStats:
 
         return replace(self, annual_outages=self.own_rate or 0.0, rate_shape=self.own_shape, shared=(), own_rate=None)
 
-    def draw_parameters(self, rng: np.random.Generator, draws: int) -> tuple[np.ndarray, np.ndarray]:
-        """`draws` plausible (rate, mu) pairs from what is known: the rate from its posterior (or spread),
-        mu from its; an expert estimate is taken as given. Both arrays are constant when nothing is uncertain."""
+    def draw_parameters(
+        self, rng: np.random.Generator, draws: int, durations: np.random.Generator | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`draws` plausible (rate, mu, sigma) from what is known: the rate from its Gamma posterior (or a
+        log-normal spread: the no-data default, an expert estimate's error factor), (mu, sigma) from their
+        Normal-scaled-inverse-chi-square posterior (or mu's log-normal spread around an estimate). The
+        durations come from `durations` (default: `rng`). Arrays are constant when nothing is uncertain."""
         rates = draw_rates(rng, draws, self.annual_outages, self.rate_shape, self.rate_years, self.rate_log_sd)
-        mus = rng.normal(self.mu, self.mu_sd, draws) if self.mu_sd > 0 else np.full(draws, self.mu)
-        return rates, mus
+        drng = durations or rng
+        if self.nu > 0 or math.isfinite(self.kappa):
+            mus, sigmas = draw_durations(drng, draws, self.mu, self.sigma, self.kappa, self.nu, self.duration_scale)
+        elif self.mu_sd > 0:
+            centre = self.mu - self.mu_sd**2 / 2 if self.mu_mean_preserving else self.mu
+            mus, sigmas = drng.normal(centre, self.mu_sd, draws), np.full(draws, self.sigma)
+        else:
+            mus, sigmas = np.full(draws, self.mu), np.full(draws, self.sigma)
+        return rates, mus, sigmas
+
+
+def _known(r: OutageRecord) -> bool:
+    return bool(r.duration_hours and r.duration_hours > 0)
+
+
+def _full_duration(r: OutageRecord) -> bool:
+    """A record whose duration says how long a full outage lasts: a known duration of a major incident.
+    Partial and degraded incidents (some users, some regions) count towards the rate with their severity
+    weight but do not set durations."""
+    return _known(r) and r.severity == "major"
 
 
 def _lognormal_fit(hours: Sequence[float]) -> tuple[float, float]:
@@ -130,7 +188,9 @@ def _lognormal_fit(hours: Sequence[float]) -> tuple[float, float]:
 
 def history_fit(records: Sequence[OutageRecord]) -> HistoryFit:
     """The span of the loaded history and the pooled duration fit every sparse dependency leans on."""
-    known = [r.duration_hours for r in records if r.duration_hours and r.duration_hours > 0]
+    known = [r.duration_hours for r in records if _full_duration(r)]
+    if len(known) < 2:  # too few full outages: every known duration rather than none
+        known = [r.duration_hours for r in records if _known(r)]
     mu, sigma = _lognormal_fit(known) if len(known) >= 2 else (math.log(2.0), 1.0)
     if not records:
         return HistoryFit(0.0, None, None, mu, sigma, 0)
@@ -230,7 +290,7 @@ def _provider_fits(
     records of its own is shrunk towards (the middle level of product -> provider -> whole history)."""
     by_provider: dict[str, list[float]] = {}
     for r in records:
-        if r.duration_hours and r.duration_hours > 0:
+        if _full_duration(r):
             by_provider.setdefault(table.provider(r.provider), []).append(r.duration_hours)
     out = {}
     for provider, known in by_provider.items():
@@ -352,26 +412,48 @@ def _one(
     weigh: dict[str, float],
 ) -> DependencyStats:
     hits = sorted((r for r in records if matches(r, dep, table)), key=lambda r: (r.start_dt, r.id))
-    known = [r.duration_hours for r in hits if r.duration_hours and r.duration_hours > 0]
+    known = [r.duration_hours for r in hits if _full_duration(r)]
+    partial = [r.duration_hours for r in hits if _known(r) and r.severity != "major"]
     notes: list[str] = []
 
-    # Duration model; mu_sd is the standard error of mu (known sigma), the pooled fit counting as one record.
-    if len(known) >= settings.min_records_for_own_duration_fit:
-        mu, sigma = _lognormal_fit(known)
-        mu_sd = sigma / math.sqrt(len(known))
+    # Duration model: the Normal-scaled-inverse-chi-square posterior of (mu, sigma^2) with the pooled fit
+    # (provider's, else the whole history's) as prior; docs/methodology.md, "Outage duration".
+    n, nu0 = len(known), SIGMA_PRIOR_DOF
+    logs = np.log(np.asarray(known, dtype=float)) if known else np.empty(0)
+    spread = float(np.sum((logs - logs.mean()) ** 2)) if n else 0.0
+    if n >= settings.min_records_for_own_duration_fit:
+        mu, sigma = _lognormal_fit(known)  # enough of its own: the reference posterior, no pooling
+        kappa, nu = float(n), n - 1.0
+        scale = spread / nu
     elif known:
-        mu = (sum(math.log(h) for h in known) + target.mu) / (len(known) + 1)
+        mu = (float(logs.sum()) + target.mu) / (n + 1)
         sigma = target.sigma
-        mu_sd = sigma / math.sqrt(len(known) + 1)
+        kappa, nu = n + 1.0, nu0 + n
+        scale = (nu0 * target.sigma**2 + spread + n / (n + 1) * (float(logs.mean()) - target.mu) ** 2) / nu
         towards = "its provider's outages" if target is not fit else "the whole history"
-        notes.append(f"duration from {len(known)} record(s), shrunk towards {towards}")
+        notes.append(f"duration from {n} full outage(s), shrunk towards {towards}")
     else:
         mu, sigma = target.mu, target.sigma
-        mu_sd = sigma
+        kappa, nu, scale = 1.0, nu0, target.sigma**2
+    if partial:
+        with_partial = [*known, *partial]
+        if len(with_partial) >= settings.min_records_for_own_duration_fit:
+            alt_mu, alt_sigma = _lognormal_fit(with_partial)
+        else:
+            alt_mu = (sum(math.log(h) for h in with_partial) + target.mu) / (len(with_partial) + 1)
+            alt_sigma = target.sigma
+        alt = capped_mean(alt_mu, alt_sigma, settings.max_outage_hours)
+        notes.append(
+            f"{len(partial)} partial or degraded incident(s) with a known duration left out of the duration fit "
+            f"(they did not take the whole service down); with them the mean outage would be {alt:.3g} h"
+        )
+    mu_sd, mean_preserving = 0.0, False
+    estimate_sd = error_factor_log_sd(settings.estimate_error_factor)
     if dep.mean_outage is not None and dep.mean_outage > 0:
         sigma = fit.sigma
         mu = math.log(dep.mean_outage) - sigma**2 / 2
-        mu_sd = 0.0
+        kappa, nu, scale = math.inf, 0.0, 0.0
+        mu_sd, mean_preserving = estimate_sd, True
     mean = math.exp(mu + sigma**2 / 2)
 
     is_covered = (table.provider(dep.provider or ""), table.product(dep.product or "")) in covered
@@ -380,13 +462,15 @@ def _one(
     log_sd = 0.0
     if dep.annual_outages is not None:
         rate, source = dep.annual_outages, "estimate"
-        mu_sd = 0.0 if dep.mean_outage is not None else mu_sd
+        log_sd = estimate_sd
         if dep.mean_outage is None and not known:
             notes.append("mean outage not estimated: using the whole history's typical duration")
     elif dep.unavailability is not None:
         source = "estimate"
         capped = capped_mean(mu, sigma, settings.max_outage_hours)
         rate = -math.log(max(1e-12, 1 - dep.unavailability)) * HOURS_PER_YEAR / capped
+        log_sd = estimate_sd
+        kappa, nu, scale, mu_sd = math.inf, 0.0, 0.0, 0.0  # q is stated: only the rate varies
     elif hits or is_covered:
         n_eff = sum(weigh[r.id] for r in hits)
         shape, rate_years = settings.prior_shape + n_eff, settings.prior_rate_years + exposure_years(fit, settings)
@@ -401,11 +485,17 @@ def _one(
         mu = math.log(settings.default_mean_outage_hours) - sigma**2 / 2
         mean = settings.default_mean_outage_hours
         log_sd, mu_sd = DEFAULT_RATE_LOG_SD, sigma
+        kappa, nu, scale, mean_preserving = math.inf, 0.0, 0.0, False
         notes.append(
             f"no outage history and no estimate: assumed {settings.default_annual_outages:g} outages a year of "
             f"{settings.default_mean_outage_hours:g} h on average; add annual_outages and mean_outage"
         )
 
+    if interval is None and log_sd > 0:  # the 90% range of the log-normal spread (mean kept at the rate)
+        interval = (
+            rate * math.exp(-(log_sd**2) / 2 - _Z90 * log_sd),
+            rate * math.exp(-(log_sd**2) / 2 + _Z90 * log_sd),
+        )
     mean = capped_mean(mu, sigma, settings.max_outage_hours)
     q = dep.unavailability if dep.unavailability is not None else _unavailability(rate, mean)
     if source == "default":
@@ -435,5 +525,10 @@ def _one(
         rate_shape=shape if source == "history" else None,
         rate_years=years if source == "history" else None,
         rate_log_sd=log_sd,
-        mu_sd=0.0 if dep.unavailability is not None or (source == "estimate" and dep.mean_outage) else mu_sd,
+        mu_sd=mu_sd,
+        mu_mean_preserving=mean_preserving,
+        kappa=kappa,
+        nu=nu,
+        duration_scale=scale,
+        parameter_key=f"{table.provider(dep.provider or '')}|{table.product(dep.product or '')}",
     )

@@ -113,9 +113,19 @@ def _whole_pct(p: float) -> str:
     return f"{p * 100:.1f}" if p < 0.1 else f"{p * 100:.0f}"
 
 
+def _ceiling_125(p: float) -> float:
+    """The smallest 1, 2 or 5 times a power of ten at or above p: 0.00004 -> 0.00005."""
+    power = 10.0 ** math.floor(math.log10(p))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= p * (1 - 1e-12))
+
+
 def chance(p: float, interval: list[float] | None = None) -> str:
     """A probability with its range, as a person reads it: '44% (25–62%)'. Without a range, or when the
-    range is a single value (nothing uncertain), just the probability."""
+    range is a single value (nothing uncertain), just the probability. When the whole range lies below
+    0.1%, what is known is a bound: 'below 0.005%' (the range's top, rounded up to 1, 2 or 5)."""
+    if interval and 0 < interval[1] < 0.001:
+        bound = _ceiling_125(interval[1]) * 100
+        return f"below {bound:.{max(0, -math.floor(math.log10(bound)))}f}%"
     head = pct(p, 0) if p >= 0.1 else pct(p, 1)
     if not interval or _whole_pct(interval[0]) == _whole_pct(interval[1]):
         return head

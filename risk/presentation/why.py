@@ -30,7 +30,13 @@ def rate_explanation(run: Run, dependency_id: str) -> list[str]:
         + (f", region {dep.region}" if dep.region else "")
     ]
     if st.source == "estimate":
-        lines.append(f"Rate: {st.annual_outages:.3g} outages a year, the catalog's own estimate (taken as given).")
+        spread = (
+            f", uncertain by an error factor of {s.estimate_error_factor:g} (90% range "
+            f"{st.rate_interval[0]:.3g}-{st.rate_interval[1]:.3g})"
+            if st.rate_interval
+            else " (taken as given)"
+        )
+        lines.append(f"Rate: {st.annual_outages:.3g} outages a year, the catalog's own estimate{spread}.")
     elif st.source == "default":
         lines.append(
             f"Rate: {st.annual_outages:.3g} a year, the no-data default: no record in the history matches "
@@ -73,7 +79,12 @@ def rate_explanation(run: Run, dependency_id: str) -> list[str]:
     median = math.exp(st.mu)
     lines.append(
         f"Duration: lognormal, median {hours(median)}, mean {hours(st.mean_outage_hours)} (capped at "
-        f"{hours(s.max_outage_hours)}), sigma {st.sigma:.2f}."
+        f"{hours(s.max_outage_hours)}), sigma {st.sigma:.2f}"
+        + (
+            f"; the ranges draw mu and sigma from their posterior ({st.nu:g} degrees of freedom for sigma)."
+            if st.nu > 0
+            else "."
+        )
     )
     for note in st.notes:
         lines.append(f"Note: {note}.")

@@ -344,8 +344,10 @@ def _methodology(pdf: _Doc, report: Report) -> None:
         "Unavailability: the exact probability that the service is down at a random moment, assuming dependencies "
         "fail independently; dependency unavailability q = 1 − exp(−rate × mean outage / 8760).",
         "Outage rates: matched public records, severity-weighted, with a Jeffreys Gamma prior: (½ + n) / T years. "
-        "Durations: lognormal, fitted per dependency with three or more known durations, otherwise shrunk to the "
-        "whole history's fit. Expert estimates in the catalog override history.",
+        "Durations: lognormal, fitted per dependency with three or more known full-outage durations (partial "
+        "incidents set none), otherwise shrunk to the provider's or the whole history's fit. Expert estimates "
+        f"in the catalog override history, with an error factor of {s.estimate_error_factor:g}. Ranges are 90% "
+        "ranges over the uncertain rates and durations.",
         f"Breach probability, downtime and cost: {s.simulated_years:,} simulated years with seed "
         f"{s.seed}; shared dependencies fail all their services at once; grace periods and "
         "workarounds apply.",

@@ -141,10 +141,10 @@ def test_a_product_with_few_records_borrows_its_providers_durations():
     from risk.history import load_history
 
     history = load_history()
-    stats = dependency_stats(
-        catalog(["x"], [tenant("x", product="Azure AD B2C", capability="sign-in")]), history, Settings()
-    )["x"]
-    assert "shrunk towards its provider's outages" in " ".join(stats.notes)
+    stats = dependency_stats(catalog(["x"], [tenant("x", product="Azure DNS", capability="dns")]), history, Settings())[
+        "x"
+    ]
+    assert "duration from 2 full outage(s), shrunk towards its provider's outages" in " ".join(stats.notes)
 
 
 def test_recency_weighting_counts_recent_records_more():
@@ -160,3 +160,23 @@ def test_recency_weighting_counts_recent_records_more():
     assert weights["a"] == pytest.approx(2 ** (-age / 2), rel=1e-3)
     assert exposure_years(fit, settings) == pytest.approx(2 / math.log(2) * (1 - 2 ** (-fit.years / 2)))
     assert exposure_years(fit, Settings(recency_half_life_years=None)) == fit.years
+
+
+def test_two_tenants_share_their_parameter_uncertainty():
+    """Uncertain parameters are drawn once per product: two tenants of one product get the same plausible
+    rates and durations in every block, so with the recorded incidents (and the prior's allowance) shared,
+    the pair is as likely to breach as one tenant, within Monte Carlo error."""
+    from risk.engine.simulate import block_parameters
+
+    settings = {"simulated_years": 40_000, "uncertainty_draws": 100, "seed": 5}
+    one = Run.build(catalog(["t1"], [tenant("t1")], tolerance="1h"), HISTORY, settings)
+    two = Run.build(
+        catalog([{"any_of": ["t1", "t2"]}], [tenant("t1"), tenant("t2")], tolerance="1h"), HISTORY, settings
+    )
+    first, second = (block_parameters(two.statistics[t], 5, 100) for t in ("t1", "t2"))
+    for a, b in zip(first, second, strict=True):
+        assert a.tolist() == b.tolist() and a.std() > 0
+    a, b = one.assessment.service("svc"), two.assessment.service("svc")
+    error = math.hypot(a.breach_probability_standard_error, b.breach_probability_standard_error)
+    assert a.tolerance_breach_probability > 0.2
+    assert abs(a.tolerance_breach_probability - b.tolerance_breach_probability) <= 3 * error

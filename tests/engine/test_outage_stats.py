@@ -41,10 +41,11 @@ MFA = {"id": "mfa", "name": "MFA", "provider": "Microsoft", "product": "Azure AD
 def test_history_span_and_pooled_fit():
     fit = history_fit(HISTORY)
     assert fit.years == pytest.approx(1461 / 365)
-    logs = [math.log(h) for h in (1, 4, 2, 0.5)]
-    mean = sum(logs) / 4
+    logs = [math.log(h) for h in (1, 2, 0.5)]  # the major incidents; b (partial, 4 h) sets no duration
+    mean = sum(logs) / 3
     assert fit.mu == pytest.approx(mean)
-    assert fit.sigma == pytest.approx(math.sqrt(sum((x - mean) ** 2 for x in logs) / 3))
+    assert fit.sigma == pytest.approx(math.sqrt(sum((x - mean) ** 2 for x in logs) / 2))
+    assert fit.known_durations == 3
 
 
 def test_rate_is_the_jeffreys_posterior_mean_with_severity_weights():
@@ -57,8 +58,9 @@ def test_rate_is_the_jeffreys_posterior_mean_with_severity_weights():
 
 
 def test_own_duration_fit_with_three_known_durations():
-    stats = dependency_stats(catalog(["mfa"], [MFA]), HISTORY, Settings())["mfa"]
-    logs = [math.log(h) for h in (1, 4, 2)]
+    history = [*HISTORY, rec("d", "2022-09-01T00:00:00Z", 240)]  # a third major outage of known length
+    stats = dependency_stats(catalog(["mfa"], [MFA]), history, Settings())["mfa"]
+    logs = [math.log(h) for h in (1, 2, 4)]
     mu = sum(logs) / 3
     sigma = math.sqrt(sum((x - mu) ** 2 for x in logs) / 2)
     assert (stats.mu, stats.sigma) == pytest.approx((mu, sigma))
@@ -127,3 +129,26 @@ def test_statistics_find_exactly_the_records_that_match_each_dependency(example)
     cat2 = cat.model_copy(update={"dependencies": [odd]})
     assert dependency_stats(cat2, history, Settings())["odd"].record_ids == [r.id for r in records_for(odd, history)]
     assert dependency_stats(cat2, history, Settings())["odd"].record_ids
+
+
+def test_partial_incidents_set_no_durations_and_the_note_gives_the_sensitivity():
+    stats = dependency_stats(catalog(["mfa"], [MFA]), HISTORY, Settings())["mfa"]
+    # a (1 h) and c (2 h) are major; b (4 h) is partial: it counts for the rate, not the duration
+    assert stats.records == 3 and stats.kappa == 3.0  # two full outages plus the pooled fit
+    pooled = history_fit(HISTORY)  # Microsoft's majors: a, c and x (0.5 h)
+    assert stats.mu == pytest.approx((math.log(1) + math.log(2) + pooled.mu) / 3)
+    note = next(n for n in stats.notes if "partial or degraded" in n)
+    assert note.startswith("1 partial or degraded incident(s)")
+    logs = [math.log(h) for h in (1, 4, 2)]
+    mu = sum(logs) / 3
+    sigma = math.sqrt(sum((x - mu) ** 2 for x in logs) / 2)
+    assert f"{capped_mean(mu, sigma, 168):.3g} h" in note  # with b: three durations, its own fit
+
+
+def test_expert_estimate_error_factor_is_a_setting():
+    d = dict(MFA, annual_outages=2, mean_outage="3h")
+    given = dependency_stats(catalog(["mfa"], [d]), HISTORY, Settings(estimate_error_factor=1))["mfa"]
+    spread = dependency_stats(catalog(["mfa"], [d]), HISTORY, Settings(estimate_error_factor=10))["mfa"]
+    assert given.rate_log_sd == 0 and given.mu_sd == 0 and given.rate_interval is None
+    assert spread.rate_log_sd == pytest.approx(math.log(10) / 1.6448536269514722)
+    assert spread.annual_outages == given.annual_outages == 2  # the point figure is the estimate

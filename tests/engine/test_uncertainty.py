@@ -52,7 +52,8 @@ def test_single_point_of_failure_range_matches_the_rate_posterior():
     mfa["mean_outage"] = "3h"
     cat = catalog(["mfa"], [mfa], tolerance="2h")
     cat = cat.model_copy(update={"settings": Settings(recency_half_life_years=None)})  # every record alike
-    run = Run.build(cat, HISTORY, {"simulated_years": 100_000, "uncertainty_draws": 1000, "seed": 7})
+    overrides = {"simulated_years": 100_000, "uncertainty_draws": 1000, "seed": 7, "estimate_error_factor": 1}
+    run = Run.build(cat, HISTORY, overrides)  # the mean outage taken as given (error factor 1)
     stats = run.statistics["mfa"]
     assert stats.mu_sd == 0 and stats.rate_shape == pytest.approx(0.5 + 1 + 0.5 + 1)  # a, b (partial), c
     s = 0.5 * math.erfc((math.log(2) - stats.mu) / (stats.sigma * math.sqrt(2)))  # P(D > 2h), cap 168h
@@ -66,26 +67,49 @@ def test_single_point_of_failure_range_matches_the_rate_posterior():
     assert sum(service.rating_probabilities.values()) == pytest.approx(1.0)
 
 
-def test_expert_estimates_are_taken_as_given():
-    cat = catalog(
-        ["a"],
-        [
-            {
-                "id": "a",
-                "name": "A",
-                "provider": "P",
-                "product": "Q",
-                "capability": "dns",
-                "annual_outages": 0.5,
-                "mean_outage": "6h",
-            }
-        ],
-    )
-    one = Run.build(cat, [], {"simulated_years": 4000, "uncertainty_draws": 1}).assessment.service("svc")
-    many = Run.build(cat, [], {"simulated_years": 4000, "uncertainty_draws": 50}).assessment.service("svc")
+ESTIMATE = {
+    "id": "a",
+    "name": "A",
+    "provider": "P",
+    "product": "Q",
+    "capability": "dns",
+    "annual_outages": 0.5,
+    "mean_outage": "6h",
+}
+
+
+def test_expert_estimates_with_error_factor_one_are_taken_as_given():
+    cat = catalog(["a"], [ESTIMATE])
+    given = {"simulated_years": 4000, "estimate_error_factor": 1}
+    one = Run.build(cat, [], {**given, "uncertainty_draws": 1}).assessment.service("svc")
+    many = Run.build(cat, [], {**given, "uncertainty_draws": 50}).assessment.service("svc")
     assert one.tolerance_breach_probability == many.tolerance_breach_probability  # the same draws
     low, high = many.tolerance_breach_probability_interval
-    assert high - low < 0.05  # only block-to-block noise remains, and that is taken out
+    assert 0 < high - low < 0.06  # only Monte Carlo error remains (never less than it)
+
+
+def test_expert_estimates_carry_their_error_factor():
+    """With error factor EF the rate and the mean outage are each multiplied by exp(e), e ~ N(-s^2/2, s^2),
+    s = ln EF / 1.645. For a single point of failure P(breach) = 1 - exp(-rate * P(D > T)): the range must
+    match the same transform of those multipliers, sampled independently."""
+    cat = catalog(["a"], [ESTIMATE])
+    run = Run.build(cat, [], {"simulated_years": 40_000, "uncertainty_draws": 400, "seed": 5})
+    st = run.statistics["a"]
+    s = math.log(3) / 1.6448536269514722
+    assert st.rate_log_sd == pytest.approx(s) and st.mu_sd == pytest.approx(s)
+    assert st.rate_interval == pytest.approx(
+        (0.5 * math.exp(-(s**2) / 2 - 1.6449 * s), 0.5 * math.exp(-(s**2) / 2 + 1.6449 * s)), rel=1e-3
+    )
+    rng = np.random.default_rng(17)
+    rate = 0.5 * np.exp(rng.normal(-(s**2) / 2, s, 400_000))
+    mu = st.mu + rng.normal(-(s**2) / 2, s, 400_000)
+    over = 0.5 * np.array([math.erfc((math.log(4) - m) / (st.sigma * math.sqrt(2))) for m in mu[:40_000]])
+    p = 1 - np.exp(-rate[:40_000] * over)
+    service = run.assessment.service("svc")
+    assert service.tolerance_breach_probability_interval == pytest.approx(list(np.quantile(p, [0.05, 0.95])), abs=0.03)
+    assert service.tolerance_breach_probability == pytest.approx(float(p.mean()), abs=0.015)
+    low, high = service.tolerance_breach_probability_interval
+    assert high - low > 0.1  # far wider than Monte Carlo noise
 
 
 def test_rare_breaches_get_more_years_for_the_target_relative_error():
@@ -102,3 +126,96 @@ def test_rare_breaches_get_more_years_for_the_target_relative_error():
     assert abs(service.tolerance_breach_probability - expected) < 3.5 * service.breach_probability_standard_error
     common = Run.build(cat, [], {"simulated_years": 20_000, "rare_event_relative_error": 1.0}).assessment
     assert common.service("svc").breach_years_simulated == 20_000  # a loose target needs no more years
+
+
+def test_interval_reads_the_draws_at_weibull_positions():
+    # the k-th smallest of n draws stands at k / (n + 1): of 1..99 the 5th and 95th percentiles are 5 and 95
+    assert interval(np.arange(1.0, 100.0)) == [5.0, 95.0]
+    assert interval(np.arange(1.0, 20.0)) == [1.0, 19.0]  # 19 draws: the range is the smallest to the largest
+
+
+def test_duration_posterior_draws_match_normal_scaled_inverse_chi_square():
+    from risk.engine.statistics import draw_durations
+
+    rng = np.random.default_rng(8)
+    mus, sigmas = draw_durations(rng, 400_000, 1.0, 1.0, kappa=8.0, nu=12.0, scale=0.64)
+    # sigma^2 = nu s^2 / chi^2_nu: mean nu s^2 / (nu - 2); mu | sigma ~ N(1, sigma^2 / 8)
+    assert np.mean(sigmas**2) == pytest.approx(12 * 0.64 / 10, rel=0.01)
+    assert np.mean(mus) == pytest.approx(1.0, abs=0.002)
+    assert np.var(mus) == pytest.approx(12 * 0.64 / 10 / 8, rel=0.02)
+    first = draw_durations(np.random.default_rng(9), 10, 1.0, 1.0, kappa=8.0, nu=12.0, scale=0.64)
+    second = draw_durations(np.random.default_rng(9), 10, 1.0, 1.0, kappa=8.0, nu=12.0, scale=0.64)
+    assert first[0].tolist() == second[0].tolist()  # one stream, the same draws: shared uncertainty
+    known = draw_durations(rng, 5, 1.0, 0.7, kappa=math.inf, nu=0.0, scale=0.0)
+    assert known[0].tolist() == [1.0] * 5 and known[1].tolist() == [0.7] * 5
+
+
+def test_vectorised_erfc_is_accurate_in_the_tails():
+    from risk.engine.uncertainty import _erfc
+
+    x = np.array([-3.0, -0.5, 0.0, 0.3, 1.0, 2.5, 4.0, 6.0, 9.0])
+    assert _erfc(x) == pytest.approx([math.erfc(v) for v in x], rel=2e-7)
+
+
+def test_surrogate_of_a_single_point_of_failure_and_of_a_pair():
+    from risk.engine.uncertainty import BreachSurrogate
+
+    rate, mu, sigma, t, cap = np.array([1.5]), np.array([0.7]), np.array([1.2]), 20.0, 168.0
+    over = 0.5 * math.erfc((math.log(t) - 0.7) / (1.2 * math.sqrt(2)))
+    surrogate = BreachSurrogate({"a": (rate, mu, sigma), "b": (rate * 2, mu, sigma)}, {}, cap)
+    assert surrogate([["a"]], t)[0] == pytest.approx(1 - math.exp(-1.5 * over), rel=1e-6)
+    # pair: a starts a long outage while b is in one with more than T to run, or the other way round
+    x = np.random.default_rng(1).lognormal(0.7, 1.2, 2_000_000)
+    excess = float(np.mean(np.maximum(np.minimum(x, cap) - t, 0)))
+    pair = 1.5 * over * 3.0 * excess / 8760 + 3.0 * over * 1.5 * excess / 8760
+    assert surrogate([["a", "b"]], t)[0] == pytest.approx(1 - math.exp(-pair), rel=0.02)
+    assert surrogate([["a"]], 200.0)[0] == 0.0  # beyond the cap no outage is long enough
+
+
+def test_rare_breach_range_is_positive_when_no_breach_was_simulated():
+    from risk.engine.uncertainty import breach_draws
+
+    h = np.full(50, 1e-5)
+    draws = breach_draws(np.zeros(50), np.full(50, 200.0), h, np.random.default_rng(2))
+    low, high = interval(draws)
+    assert 0 <= low < high and high > 1e-6  # Gamma(1/2, 10,000 x 1e-5 x 200) x 1e-5: a bound, not zero
+    assert breach_draws(np.zeros(3), np.full(3, 200.0), np.zeros(3), np.random.default_rng(2)) is None
+
+
+def test_a_range_is_never_narrower_than_the_monte_carlo_error():
+    from risk.engine.uncertainty import with_monte_carlo_floor
+
+    assert with_monte_carlo_floor([0.2, 0.2], 0.2, 0.01) == pytest.approx([0.2 - 0.016449, 0.2 + 0.016449], abs=1e-6)
+    assert with_monte_carlo_floor([0.1, 0.4], 0.2, 0.01) == [0.1, 0.4]  # wider already: unchanged
+    assert with_monte_carlo_floor([0.0, 0.0], 0.0, 0.0) == [0.0, 0.0]  # nothing can happen: nothing to add
+    assert with_monte_carlo_floor([0.99, 0.99], 0.99, 0.05)[1] == 1.0
+
+
+def test_unlikely_redundant_pair_never_gets_a_zero_width_range():
+    deps = [
+        {
+            "id": "a",
+            "name": "A",
+            "provider": "P",
+            "product": "Q",
+            "capability": "sign-in",
+            "annual_outages": 0.3,
+            "mean_outage": "1h",
+        },
+        {
+            "id": "b",
+            "name": "B",
+            "provider": "R",
+            "product": "S",
+            "capability": "sign-in",
+            "annual_outages": 0.3,
+            "mean_outage": "1h",
+        },
+    ]
+    cat = catalog([{"any_of": ["a", "b"]}], deps, tolerance="4h")
+    service = Run.build(cat, [], {"simulated_years": 2000, "max_rare_event_years": 2000}).assessment.service("svc")
+    low, high = service.tolerance_breach_probability_interval
+    assert low <= service.tolerance_breach_probability <= high and high > 0 and high > low
+    from risk.presentation.format import chance
+
+    assert chance(service.tolerance_breach_probability, [low, high]).startswith("below ")
