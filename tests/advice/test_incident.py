@@ -24,6 +24,8 @@ START = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)  # a Monday; London is on UTC in
 
 WORKED = """
 organisation: Worked example
+settings:
+  estimate_error_factor: 1  # the estimate taken as given, as the methodology's worked example states
 services:
   - id: email
     name: Email
