@@ -219,7 +219,7 @@ class Run:
 
     def work_problems(self) -> list[Problem]:
         """Why this Run's assessment would exceed the work limits (risk.limits), without simulating."""
-        return work_problems(self.structure, self.statistics, self.settings)
+        return work_problems(self.structure, self.statistics, self.settings, self.settings_sources["simulated_years"])
 
     @property
     def naming_problems(self) -> list[Problem]:
@@ -240,6 +240,7 @@ class Run:
                 progress,
                 structure=self.structure,
                 stats=self.statistics,
+                years_from=self.settings_sources["simulated_years"],
             )
             names = [f"{p.message}; {p.hint}" for p in self.naming_problems]
             return result.model_copy(update={"warnings": names + result.warnings}) if names else result

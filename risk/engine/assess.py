@@ -56,14 +56,18 @@ def _importance(p: float, p_up: float, p_down: float, scale: float = 1.0) -> Imp
     )
 
 
-def work_problems(structure: Structure, stats: dict[str, DependencyStats], settings: Settings) -> list:
-    """Why simulating this structure with these outage rates would exceed the work limits (empty: it won't)."""
+def work_problems(
+    structure: Structure, stats: dict[str, DependencyStats], settings: Settings, years_from: str = "catalog"
+) -> list:
+    """Why simulating this structure with these outage rates would exceed the work limits (empty: it won't).
+    `years_from` ("override", "catalog" or "default") is what set the simulated years, for the fix."""
     return budget_problems(
         len(structure.services),
         _structure_items(structure),
         [(name, stats[name].annual_outages) for name in structure.basic],
         settings.simulated_years,
         Location("assessment", path="settings.simulated_years"),
+        years_from,
     )
 
 
@@ -219,6 +223,7 @@ def assess(
     *,
     structure: Structure | None = None,
     stats: dict[str, DependencyStats] | None = None,
+    years_from: str = "catalog",
 ) -> Assessment:
     """Assess a valid catalog against outage records with settings already resolved (risk.Run resolves
     them: defaults < catalog < overrides). A Run passes the structure and statistics it has already
@@ -254,7 +259,7 @@ def assess(
             progress("structure", i + 1, len(structure.services))
 
     # Simulation, once its cost is known to be within the limits (risk.limits).
-    over = work_problems(structure, stats, settings)
+    over = work_problems(structure, stats, settings, years_from)
     if over:
         raise InputError(over)
     tolerance = {s.id: s.effective_tolerance for s in catalog.services}

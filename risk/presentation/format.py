@@ -14,6 +14,7 @@ __all__ = [
     "prob",
     "chance",
     "rating_certainty",
+    "count_change",
     "hours_range",
     "how_often",
     "tolerance_phrase",
@@ -122,10 +123,21 @@ def chance(p: float, interval: list[float] | None = None) -> str:
     return f"{head} ({_whole_pct(interval[0])}–{_whole_pct(interval[1])}%)"
 
 
-def rating_certainty(rating: str, probabilities: dict[str, float]) -> str:
-    """'extreme (97% likely)': how sure the rating is, from the rating probabilities."""
+def rating_certainty(rating: str, probabilities: dict[str, float], bare: bool = False) -> str:
+    """'extreme (rating 97% certain)': how sure the rating band is, from the rating probabilities. Said as
+    certainty in the rating, never as '97% likely', which beside a breach probability reads as the chance
+    of an outage. `bare` gives the phrase alone ('rating 97% certain') for a cell beside the band."""
     sure = probabilities.get(rating, 1.0)
-    return rating if sure >= 0.995 else f"{rating} ({sure:.0%} likely)"
+    phrase = "rating certain" if sure >= 0.995 else f"rating {sure:.0%} certain"
+    if bare:
+        return phrase
+    return rating if sure >= 0.995 else f"{rating} ({phrase})"
+
+
+def count_change(change: int) -> str | None:
+    """A change in a count for a metric's delta: '+2', '-1', or None when nothing changed (no arrow: an
+    arrow, red or green, says something moved)."""
+    return None if change == 0 else f"{change:+d}"
 
 
 def hours_range(value: float, interval: list[float] | None = None) -> str:

@@ -1,6 +1,5 @@
 """Outage history: what has actually failed, how often and for how long, with every source."""
 
-from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -8,6 +7,7 @@ import streamlit as st
 from risk.dashboard import state
 from risk.dashboard.widgets import download_table, explain, header, sidebar
 from risk.data import HISTORY
+from risk.engine.statistics import history_span
 from risk.presentation import figures
 from risk.presentation.format import hours
 
@@ -61,7 +61,7 @@ explain(
 
 st.subheader("Frequency and duration by provider")
 df = pd.DataFrame(rows)
-span = max((datetime.now(df.start.iloc[0].tzinfo) - df.start.min()).days / 365.25, 1 / 12)
+span = history_span(records)[0]  # the same span the assessment's rates use
 stats = (
     df.groupby("provider")
     .agg(

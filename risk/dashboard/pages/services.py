@@ -106,7 +106,7 @@ m[2].metric(
 m[3].metric(
     "Rating",
     f"{s.rating} ({s.score})",
-    f"{s.rating_probabilities.get(s.rating, 1):.0%} likely",
+    rating_certainty(s.rating, s.rating_probabilities, bare=True),
     delta_color="off",
     delta_arrow="off",
     help=f"Likelihood {s.likelihood} x impact {s.impact} = {s.score} on the 5x5 matrix; the chance that the "
