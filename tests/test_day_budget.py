@@ -4,6 +4,8 @@ years actually asked for; its fix names what set those years."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from typer.testing import CliRunner
 
@@ -80,3 +82,57 @@ def test_a_structure_over_its_limit_is_still_an_error(monkeypatch, tmp_path):
     monkeypatch.setattr(limits, "MAX_STRUCTURE_ITEMS", 2)
     report = read_catalog(_heavy(tmp_path))
     assert report.catalog is None and any("items, over the limit" in p.message for p in report.errors)
+
+
+# Exact-only mode: nothing simulated, so no simulation budget ---------------------------------------------------
+
+#: A fault tree of very high rates (as SCRAM's converted trees have): 3 x 1,000 outages a year would draw 60
+#: million outages at the default years, past the budget; the exact part needs no simulation.
+HIGH_RATES = (
+    "organisation: T\nservices:\n  - {id: s, name: S, tier: 1, impact_tolerance: 1h, requires: [a, {any_of: [b, c]}]}\n"
+    "dependencies:\n"
+    + "".join(
+        f"  - {{id: {d}, name: {d.upper()}, provider: P, product: Q{d}, capability: dns, annual_outages: 1000, "
+        "mean_outage: 1m}\n"
+        for d in "abc"
+    )
+)
+
+
+def test_an_exact_only_assessment_of_a_high_rate_tree_is_not_refused_by_the_budget(tmp_path):
+    path = tmp_path / "tree.yaml"
+    path.write_text(HIGH_RATES)
+    refused = runner.invoke(app, ["assess", str(path), "--no-history", "--format", "json"])
+    assert refused.exit_code == 2 and "outages" in refused.output
+    for flag in (["--exact"], ["--years", "0"]):
+        result = runner.invoke(app, ["assess", str(path), "--no-history", "--format", "json", *flag])
+        assert result.exit_code == 0, result.output
+        found = json.loads(result.output)
+        assert found["mode"] == "exact" and "tolerance_breach_probability" not in found["services"][0]
+        assert found["services"][0]["single_points_of_failure"] == ["a"]
+    table = runner.invoke(app, ["assess", str(path), "--no-history", "--exact"])
+    assert table.exit_code == 0 and "nothing simulated" in table.output
+    assert "warning" not in table.output  # the simulation's budget is not even advised on
+
+
+def test_the_exact_part_alone_gives_the_full_assessments_exact_figures():
+    from tests.paths import DEFAULT_CATALOG
+
+    catalog = risk.load_catalog(DEFAULT_CATALOG)
+    run = Run.build(catalog, None, {"simulated_years": 200})
+    full, exact = run.assessment, run.exact()
+    for s, e in zip(full.services, exact.services, strict=True):
+        assert (e.id, e.unavailability, e.cut_sets, e.single_points_of_failure) == (
+            s.id,
+            s.unavailability,
+            s.cut_sets,
+            s.single_points_of_failure,
+        )
+        assert e.dependency_importance == s.dependency_importance
+        assert e.expected_annual_downtime_hours == pytest.approx(s.unavailability * 8760)
+    assert exact.dependencies == full.dependencies and exact.providers == full.providers
+
+
+def test_years_between_0_and_100_are_still_refused(tmp_path):
+    result = runner.invoke(app, ["assess", str(_heavy(tmp_path)), "--years", "99", "--format", "json"])
+    assert result.exit_code == 2 and "simulated_years" in result.output
