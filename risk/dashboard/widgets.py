@@ -96,3 +96,29 @@ def capped(items: list, key: str, limit: int = 10) -> list:
     if len(items) <= limit or st.toggle(f"Show all {len(items)}", key=key):
         return items
     return items[:limit]
+
+
+#: Width of the main column at a 1280 px window (the sidebar open, the wide layout's padding; 818 px measured in
+#: Chromium), less a margin, in pixels: a table whose columns add up to no more than this shows without a
+#: horizontal scroll.
+FITS_AT_1280 = 800
+
+
+def fitted_table(frame, widths: dict[str, int], details=None, what: str = "details", **kwargs) -> None:
+    """A table with the columns a decision needs, each given a width so that together they fit at 1280 px
+    (FITS_AT_1280) without a horizontal scroll; `details` (every column) in an expander below it."""
+    import streamlit as st
+
+    assert sum(widths.values()) <= FITS_AT_1280, widths
+    config = dict(kwargs.pop("column_config", {}) or {})
+    for name, width in widths.items():
+        column = config.get(name)
+        config[name] = st.column_config.Column(width=width) if column is None else _with_width(column, width)
+    st.dataframe(frame[list(widths)], hide_index=True, column_config=config, **kwargs)
+    if details is not None:
+        with st.expander(f"More columns: {what}"):
+            st.dataframe(details, hide_index=True, column_config=config)
+
+
+def _with_width(column: dict, width: int) -> dict:
+    return {**column, "width": width}

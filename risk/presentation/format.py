@@ -15,6 +15,7 @@ __all__ = [
     "chance",
     "rating_certainty",
     "count_change",
+    "local_time",
     "hours_range",
     "how_often",
     "tolerance_phrase",
@@ -140,6 +141,28 @@ def count_change(change: int) -> str | None:
     return None if change == 0 else f"{change:+d}"
 
 
+def local_time(start: str | None, zone: str | None) -> str:
+    """A scenario's ISO 8601 start as its reader's clock shows it: '2025-01-13 09:00 GMT (Europe/London)'
+    for a start with a time of day, in `zone` (the browser's, else the catalog's; UTC when neither is a known
+    zone); a date alone stays a date; '' without a start."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not start:
+        return ""
+    if "T" not in start:
+        return start[:10]
+    when = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    try:
+        tz = ZoneInfo(zone) if zone else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        tz, zone = UTC, None
+    local = when.astimezone(tz)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}" + (f" ({zone})" if zone and zone != "UTC" else "")
+
+
 def hours_range(value: float, interval: list[float] | None = None) -> str:
     """Hours with their range: '12.3 h (7.9–32.5 h)'."""
     if not interval or hours(interval[0]) == hours(interval[1]):
@@ -186,4 +209,3 @@ def people_phrase(at_least: int, service_users: int, short: bool = False) -> str
     if short:
         return f"at least {at_least:,} ({service_users:,} service-users)"
     return f"at least {at_least:,} people ({service_users:,} service-users: a person is counted once per service)"
-

@@ -1,11 +1,10 @@
 """Outage history: what has actually failed, how often and for how long, with every source."""
 
-
 import pandas as pd
 import streamlit as st
 
 from risk.dashboard import state
-from risk.dashboard.widgets import download_table, explain, header, sidebar
+from risk.dashboard.widgets import download_table, explain, fitted_table, header, sidebar
 from risk.data import HISTORY
 from risk.engine.statistics import history_span
 from risk.presentation import figures
@@ -76,16 +75,19 @@ stats = (
     .reset_index()
 )
 stats["records a year"] = (stats["records"] / span).round(2)
-st.dataframe(
+stats_config = {
+    "known_durations": st.column_config.NumberColumn("with a duration"),
+    "median_hours": st.column_config.NumberColumn("median hours", format="%.1f"),
+    "longest_hours": st.column_config.NumberColumn("longest hours", format="%.1f"),
+    "first": st.column_config.DatetimeColumn(format="YYYY-MM-DD"),
+    "last": st.column_config.DatetimeColumn(format="YYYY-MM-DD"),
+}
+fitted_table(
     stats,
-    hide_index=True,
-    column_config={
-        "known_durations": st.column_config.NumberColumn("with a duration"),
-        "median_hours": st.column_config.NumberColumn("median hours", format="%.1f"),
-        "longest_hours": st.column_config.NumberColumn("longest hours", format="%.1f"),
-        "first": st.column_config.DatetimeColumn(format="YYYY-MM-DD"),
-        "last": st.column_config.DatetimeColumn(format="YYYY-MM-DD"),
-    },
+    {"provider": 200, "records": 90, "records a year": 120, "median_hours": 120, "longest_hours": 120, "last": 110},
+    stats,
+    "the first record and how many give a duration",
+    column_config=stats_config,
 )
 st.caption(
     f"Rates here are raw counts over {span:.1f} years; the assessment's rates use severity weights and a "
@@ -94,9 +96,11 @@ st.caption(
 
 st.subheader("Records")
 table = df.drop(columns=["hours_text"]).rename(columns={"source_url": "source"})
-st.dataframe(
+fitted_table(
     table,
-    hide_index=True,
+    {"start": 150, "provider": 120, "product": 200, "hours": 70, "severity": 90, "source": 110},
+    table,
+    "id, capability, summary, confidence and cause",
     column_config={
         "source": st.column_config.LinkColumn("source", display_text="open source"),
         "start": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
