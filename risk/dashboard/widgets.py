@@ -122,3 +122,27 @@ def fitted_table(frame, widths: dict[str, int], details=None, what: str = "detai
 
 def _with_width(column: dict, width: int) -> dict:
     return {**column, "width": width}
+
+
+#: Help pages that are pages of the app too: a link to the file opens the page (relative, so a server under
+#: a base path keeps working).
+_IN_APP = {"methodology.md": "methodology", "catalog.md": "catalog_format"}
+
+
+def in_app_links(markdown: str) -> str:
+    """A help page's Markdown with its links made to work inside the app: a link to another help page opens
+    that page; a link to a file only the repository has (errors.md, the JSON Schema, the contracts) names
+    the file in the repository instead of opening 'Page not found'. Web addresses and anchors stay."""
+    import re
+
+    def fix(match: re.Match) -> str:
+        text, target = match.group(1), match.group(2)
+        if re.match(r"^([a-z][a-z0-9+.-]*:|#|/)", target, re.IGNORECASE):
+            return match.group(0)
+        file, _, anchor = target.partition("#")
+        if file in _IN_APP:
+            return f"[{text}]({_IN_APP[file]}" + (f"#{anchor}" if anchor else "") + ")"
+        where = f"`docs/{file}`"
+        return f"{where} (in the repository)" if text.strip("`") == file else f"{text} ({where} in the repository)"
+
+    return re.sub(r"(?<!!)\[([^\]]+)\]\(([^)\s]+)\)", fix, markdown)

@@ -1,4 +1,4 @@
-"""The assessment: the engine's single output, and the JSON contract (shared/product/assessment-contract.md).
+"""The assessment: the engine's single output, and the JSON contract (docs/assessment-contract.md).
 
 Every view (terminal table, dashboard, reports) renders this object; none computes risk itself.
 Infinite importance values (removing a failure makes a service unable to fail) are written to JSON as the

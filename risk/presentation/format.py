@@ -16,6 +16,7 @@ __all__ = [
     "rating_certainty",
     "count_change",
     "local_time",
+    "hours_or_unknown",
     "hours_range",
     "how_often",
     "tolerance_phrase",
@@ -139,6 +140,11 @@ def count_change(change: int) -> str | None:
     """A change in a count for a metric's delta: '+2', '-1', or None when nothing changed (no arrow: an
     arrow, red or green, says something moved)."""
     return None if change == 0 else f"{change:+d}"
+
+
+def hours_or_unknown(h: float | None) -> str:
+    """A duration that may not be known: '4.0 h', or 'unknown' (never 'None', 'nan' or a blank)."""
+    return "unknown" if h is None or h != h else hours(h)
 
 
 def local_time(start: str | None, zone: str | None) -> str:

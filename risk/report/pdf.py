@@ -14,6 +14,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
+from risk.history.model import provider_product
 from risk.presentation.format import (
     chance,
     effect_text,
@@ -465,8 +466,8 @@ def _outage_data(pdf: _Doc, report: Report) -> None:
             [
                 r.id,
                 r.start_dt.strftime("%Y-%m-%d"),
-                f"{r.provider} {'; '.join(r.product)}",
-                "?" if r.duration_hours is None else f"{r.duration_hours:.1f}",
+                provider_product(r.provider, r.product),
+                "unknown" if r.duration_hours is None else f"{r.duration_hours:.1f}",
                 r.confidence,
                 r.source_url or "",
             ]

@@ -8,7 +8,7 @@ from risk.dashboard.widgets import download_table, explain, fitted_table, header
 from risk.data import HISTORY
 from risk.engine.statistics import history_span
 from risk.presentation import figures
-from risk.presentation.format import hours
+from risk.presentation.format import hours_or_unknown
 
 sidebar()
 header("Outage history", "How often do our providers fail, and for how long?")
@@ -41,7 +41,7 @@ rows = [
         "product": "; ".join(r.product),
         "capability": "; ".join(r.capability),
         "hours": r.duration_hours,
-        "hours_text": "unknown" if r.duration_hours is None else hours(r.duration_hours),
+        "hours_text": hours_or_unknown(r.duration_hours),
         "severity": r.severity,
         "summary": r.summary or "",
         "source_url": r.source_url or "",
@@ -75,6 +75,9 @@ stats = (
     .reset_index()
 )
 stats["records a year"] = (stats["records"] / span).round(2)
+# Written out, so a provider without a known duration reads "unknown", never a blank or "None".
+stats["median"] = [hours_or_unknown(h) for h in stats["median_hours"]]
+stats["longest"] = [hours_or_unknown(h) for h in stats["longest_hours"]]
 stats_config = {
     "known_durations": st.column_config.NumberColumn("with a duration"),
     "median_hours": st.column_config.NumberColumn("median hours", format="%.1f"),
@@ -84,8 +87,8 @@ stats_config = {
 }
 fitted_table(
     stats,
-    {"provider": 200, "records": 90, "records a year": 120, "median_hours": 120, "longest_hours": 120, "last": 110},
-    stats,
+    {"provider": 200, "records": 90, "records a year": 120, "median": 120, "longest": 120, "last": 110},
+    stats.drop(columns=["median_hours", "longest_hours"]),  # their text forms say "unknown", not "None"
     "the first record and how many give a duration",
     column_config=stats_config,
 )
@@ -95,11 +98,11 @@ st.caption(
 )
 
 st.subheader("Records")
-table = df.drop(columns=["hours_text"]).rename(columns={"source_url": "source"})
+table = df.rename(columns={"source_url": "source", "hours_text": "duration"})
 fitted_table(
     table,
-    {"start": 150, "provider": 120, "product": 200, "hours": 70, "severity": 90, "source": 110},
-    table,
+    {"start": 150, "provider": 120, "product": 200, "duration": 70, "severity": 90, "source": 110},
+    table.drop(columns=["hours"]),  # the number is in the downloads; on screen "unknown", not "None"
     "id, capability, summary, confidence and cause",
     column_config={
         "source": st.column_config.LinkColumn("source", display_text="open source"),

@@ -9,6 +9,7 @@ import streamlit as st
 from risk.dashboard import state
 from risk.dashboard.widgets import explain, fitted_table, header, md_escape, sidebar
 from risk.durations import parse_duration
+from risk.history.model import provider_product
 from risk.presentation.format import hours, local_time, money, names_list
 from risk.presentation.order import worst_hit_first
 from risk.problems import InputError
@@ -87,7 +88,7 @@ with replay_tab:
         list(by_id),
         index=default,
         format_func=lambda i: (
-            f"{by_id[i].start_dt:%Y-%m-%d} {by_id[i].provider} {'; '.join(by_id[i].product)} "
+            f"{by_id[i].start_dt:%Y-%m-%d} {provider_product(by_id[i].provider, by_id[i].product)} "
             f"({'; '.join(by_id[i].capability)}){' — hits this catalog' if by_id[i] in relevant else ''}"
         ),
         key="replay_record",
