@@ -51,13 +51,3 @@ def test_the_history_span_runs_to_the_last_record_not_to_today():
     assert start == datetime(2016, 1, 1, tzinfo=UTC) and end == datetime(2024, 5, 1, 12, tzinfo=UTC)
     assert years == pytest.approx((end - start).total_seconds() / (8760 * 3600))
     assert history_fit(records).years == years  # the assessment's span is the same number
-
-
-def test_the_history_page_states_the_assessments_span():
-    from risk.data import HISTORY  # noqa: F401 - the shipped history the page and the assessment both read
-    from risk.run import load_shipped_history
-
-    records = load_shipped_history()
-    source = (__import__("pathlib").Path(__file__).parents[2] / "risk/dashboard/pages/history.py").read_text()
-    assert "history_span(records)" in source and "datetime.now" not in source
-    assert history_span(records)[0] == history_fit(records).years
