@@ -53,3 +53,20 @@ def test_a_what_if_start_shows_in_the_readers_zone(app):  # noqa: F811
     at.multiselect(key="whatif_down").set_value(["entra-mfa"]).run()
     text = all_text(at).replace("\\", "")
     assert re.search(r"from \d{4}-\d\d-\d\d 09:00 (GMT|BST) \(Europe/London\)", text), text[:2000]
+
+
+def test_no_change_in_the_combined_effect_shows_no_arrow(app):  # noqa: F811
+    """The combined effect's count of extreme or high risks has a delta only when the count moves (a delta of
+    '+0' drew a red arrow), and then says by how much."""
+    services = page(app, "services").dataframe[0].value
+    now = sum(r.split(" ")[0] in ("extreme", "high") for r in services["rating"])
+    at = page(app, "recommendations")
+    options = at.multiselect(key="combine").options
+    seen = set()
+    for picks in ([options[-1]], [options[0]], options):
+        at.multiselect(key="combine").set_value(picks).run()
+        [metric] = [m for m in at.metric if m.label == "Extreme or high risks"]
+        after = int(metric.value)
+        seen.add(after == now)
+        assert metric.delta == ("" if after == now else f"{after - now:+d}"), (picks, after, now)
+    assert True in seen  # the no-change case was met
