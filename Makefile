@@ -1,5 +1,7 @@
 # Two commands do all set-up: `make run` and `make test`. Both create or refresh .venv themselves.
 PYTHON ?= python3
+# The dashboard's port (`make run PORT=8600` when 8501 is taken).
+PORT ?= 8501
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -16,7 +18,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/streamlit run app.py
+	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/ruff check risk tests bench app.py tools

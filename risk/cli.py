@@ -198,11 +198,13 @@ def _run(
     overrides: dict | None = None,
     aliases: list[Path] | None = None,
     show_notes: bool = True,
+    exact: bool = False,
 ) -> Run:
     """The one Run behind a command's output; prints every problem and exits 2 when an input is invalid.
     The notes on the inputs (aliases overriding the shipped table, your records folded into shipped ones)
-    are printed unless the command shows them with its results (`show_notes=False`)."""
-    report = read_catalog(catalog, simulated_years=(overrides or {}).get("simulated_years"))
+    are printed unless the command shows them with its results (`show_notes=False`). `exact`: only the exact
+    part will be computed, so the simulation's budget is not checked."""
+    report = read_catalog(catalog, simulated_years=0 if exact else (overrides or {}).get("simulated_years"))
     _print_problems(report.problems if all_problems else report.errors)
     if report.catalog is None:
         raise typer.Exit(2)
@@ -287,24 +289,45 @@ def assess(
     ] = None,
     no_history: Annotated[bool, typer.Option("--no-history", help="Leave out the shipped outage history.")] = False,
     order: Annotated[int | None, typer.Option("--order", min=1, max=6, help="Largest cut set to list (3).")] = None,
-    years: Annotated[int | None, typer.Option("--years", min=100, help="Simulated years (20000).")] = None,
+    years: Annotated[
+        int | None, typer.Option("--years", min=0, help="Simulated years (20000); 0 is the exact part alone.")
+    ] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="Random seed (1).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
     aliases: AliasFiles = None,
+    exact: Annotated[
+        bool,
+        typer.Option(
+            "--exact",
+            help="The exact part alone (unavailability, cut sets, importance, blast radius): nothing is "
+            "simulated, so the simulation's budget does not apply. The same as --years 0.",
+        ),
+    ] = False,
 ) -> None:
     """Assess a catalog: single points of failure, cut sets, breach probability, downtime, rating."""
     if fmt not in ("table", "json"):
         err.print("--format must be table or json")
         raise typer.Exit(2)
+    exact = exact or years == 0
     run = _run(
         catalog,
         outages,
         no_history,
         all_problems=fmt != "json",
-        overrides={"cut_set_order": order, "simulated_years": years, "seed": seed},
+        overrides={"cut_set_order": order, "simulated_years": None if exact else years, "seed": seed},
         aliases=aliases,
         show_notes=False,  # they are among the assessment's warnings
+        exact=exact,
     )
+    if exact:
+        found = run.exact()
+        if fmt == "json":
+            sys.stdout.write(found.to_json() + "\n")
+            return
+        from risk.presentation.exact import render_exact
+
+        render_exact(found, out.console)
+        return
     if not sys.stderr.isatty():  # no one to show progress to (and rich stays unloaded)
         result = run.assess()
     else:

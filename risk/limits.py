@@ -3,7 +3,9 @@
 A small file can ask for a lot: a few dependencies at a thousand outages a year over twenty thousand
 simulated years means tens of millions of simulated outages and gigabytes of memory. Every assessment
 (CLI, dashboard, each re-assessment behind a recommendation, every report) is checked against these limits
-first, and a catalog that is over them is refused at validation, with a message that says what to reduce.
+where its simulation starts, with the years actually asked for; validation reports a catalog that would be
+over them at its own (or the asked-for) years as a warning with the years that fit, since that is advice for
+an assessment, not a fault in the catalog. An exact-only assessment (no simulated years) simulates nothing.
 
 The operator of a server (not a catalog) may raise a limit with the environment variable named beside it.
 """
@@ -23,6 +25,8 @@ __all__ = [
     "MAX_DIAGRAM_MB",
     "MAX_CUT_SETS",
     "budget_problems",
+    "years_fix",
+    "years_that_fit",
 ]
 
 
@@ -52,14 +56,50 @@ MAX_DIAGRAM_MB = _env("LYNCHPIN_MAX_DIAGRAM_MB", 768)
 MAX_CUT_SETS = _env("LYNCHPIN_MAX_CUT_SETS", 1_000_000)
 
 
+#: Where the simulated years an assessment asks for came from, as risk.run.settings_sources names them.
+YearsFrom = str
+
+
+def years_fix(fit: int, years_from: YearsFrom) -> str:
+    """How to ask for `fit` simulated years or fewer, naming what set the years that were too many: an
+    override (`--years`, the dashboard's Settings page, Python's overrides), the catalog's settings block,
+    the default, or (validation, before anyone asked) either."""
+    if years_from == "override":
+        return f"ask for {fit:,} simulated years or fewer (--years {fit}, or the Settings page in the dashboard)"
+    if years_from == "catalog":
+        return f"set simulated_years to {fit:,} or less in the catalog's settings block (or override it with --years {fit})"
+    if years_from == "default":
+        return (
+            f"ask for {fit:,} simulated years or fewer instead of the default (--years {fit}, or simulated_years "
+            "in the catalog's settings block)"
+        )
+    return (
+        f"assess with --years {fit} or fewer, or set simulated_years to {fit:,} or less in the catalog's settings block"
+    )
+
+
+def years_that_fit(services: int, rates: Sequence[tuple[str, float]]) -> int:
+    """The most simulated years within both simulation limits (at least the 100 the settings allow)."""
+    per_year = sum(rate for _, rate in rates)
+    fit = MAX_SIMULATED_OUTAGES / per_year if per_year > 0 else math.inf
+    fit = min(fit, MAX_SERVICE_YEARS / max(services, 1))
+    return max(100, int(fit))
+
+
 def budget_problems(
     services: int,
     structure_items: int,
     rates: Sequence[tuple[str, float]],
     years: int,
     where: Location,
+    years_from: YearsFrom = "catalog",
+    severity: str = "error",
 ) -> list[Problem]:
-    """Problems for an assessment that would exceed a limit; `rates` are (dependency id, outages a year)."""
+    """Problems for an assessment that would exceed a limit; `rates` are (dependency id, outages a year).
+    `years_from` says what set `years` (see years_fix), so the fix names it. The simulation's limits are
+    given `severity` (validation reports them as warnings: they are advice for an assessment, enforced
+    where the simulation starts); too large a structure is an error everywhere. No years (0, an exact-only
+    assessment) means nothing is simulated, so only the structure is checked."""
     problems = []
     if structure_items > MAX_STRUCTURE_ITEMS:
         problems.append(
@@ -70,32 +110,35 @@ def budget_problems(
                 "split the catalog, or group repeated alternatives as logical dependencies",
             )
         )
+    if years <= 0:
+        return problems
     per_year = sum(rate for _, rate in rates)
     outages = per_year * years
+    fit = years_that_fit(services, rates)
     if outages > MAX_SIMULATED_OUTAGES:
         top = sorted(rates, key=lambda r: -r[1])[:3]
-        fit = max(100, int(MAX_SIMULATED_OUTAGES / per_year)) if per_year > 0 else years
         problems.append(
             Problem(
                 f"simulating {years:,} years would draw about {outages:,.0f} outages "
-                f"({per_year:,.1f} a year across the dependencies), over the limit of {MAX_SIMULATED_OUTAGES:,.0f}",
+                f"({per_year:,.1f} a year across the dependencies), over the limit of {MAX_SIMULATED_OUTAGES:,.0f}; "
+                f"{fit:,} years fit",
                 where,
-                f"set simulated_years to {fit:,} or less (the catalog's settings block, or --years), or check the "
-                "highest outage rates ("
+                years_fix(fit, years_from)
+                + ", or check the highest outage rates ("
                 + ", ".join(f"{d}: {r:,.1f} a year" for d, r in top)
                 + "); a server's operator can raise the limit with LYNCHPIN_MAX_SIMULATED_OUTAGES",
+                severity,  # type: ignore[arg-type]
             )
         )
     if services * years > MAX_SERVICE_YEARS:
-        fit = max(100, int(MAX_SERVICE_YEARS / max(services, 1)))
         problems.append(
             Problem(
                 f"{services:,} services over {years:,} simulated years is {services * years:,} service-years, over "
-                f"the limit of {MAX_SERVICE_YEARS:,.0f}",
+                f"the limit of {MAX_SERVICE_YEARS:,.0f}; {fit:,} years fit",
                 where,
-                f"set simulated_years to {fit:,} or less in the catalog's settings block; a server's operator can "
-                "raise the limit with "
-                "LYNCHPIN_MAX_SERVICE_YEARS",
+                years_fix(fit, years_from)
+                + "; a server's operator can raise the limit with LYNCHPIN_MAX_SERVICE_YEARS",
+                severity,  # type: ignore[arg-type]
             )
         )
     return problems

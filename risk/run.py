@@ -26,8 +26,8 @@ from pydantic import ValidationError
 from risk.advice.recommend import Effect, RecommendationReport, combined_effect, recommend
 from risk.advice.scenarios import ScenarioResult, SevereScenario, replay, severe_but_plausible, what_if
 from risk.catalog.model import Catalog
-from risk.engine.assess import Progress, assess, work_problems
-from risk.engine.assessment import Assessment
+from risk.engine.assess import Progress, assess, exact_assessment, work_problems
+from risk.engine.assessment import Assessment, ExactAssessment
 from risk.engine.statistics import DependencyStats, dependency_stats
 from risk.engine.structure import Structure, compile_catalog
 from risk.history.aliases import AliasTable, load_aliases, merge_aliases
@@ -254,7 +254,7 @@ class Run:
 
     def work_problems(self) -> list[Problem]:
         """Why this Run's assessment would exceed the work limits (risk.limits), without simulating."""
-        return work_problems(self.structure, self.statistics, self.settings)
+        return work_problems(self.structure, self.statistics, self.settings, self.settings_sources["simulated_years"])
 
     @property
     def naming_problems(self) -> list[Problem]:
@@ -275,6 +275,7 @@ class Run:
                 progress,
                 structure=self.structure,
                 stats=self.statistics,
+                years_from=self.settings_sources["simulated_years"],
             )
             names = [f"{p.message}; {p.hint}" for p in self.naming_problems]
             names += [f"{p.location}: {p.message}" for p in self.notes]
@@ -285,6 +286,22 @@ class Run:
     @property
     def assessment(self) -> Assessment:
         return self.assess()
+
+    def exact(self, progress: Progress | None = None) -> ExactAssessment:
+        """The exact part alone (computed once): nothing simulated, so the simulation's budget does not
+        apply (`lynchpin assess --exact`, `--years 0`)."""
+        return self._once(
+            "exact",
+            lambda: exact_assessment(
+                self.catalog,
+                self.records,
+                self.settings,
+                self.aliases,
+                progress,
+                structure=self.structure,
+                stats=self.statistics,
+            ),
+        )
 
     # Advice ---------------------------------------------------------------------------------------------
     @property

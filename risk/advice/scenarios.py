@@ -22,7 +22,7 @@ from risk.engine.statistics import DependencyStats, dependency_stats
 from risk.engine.structure import Delay, Gate, Node, Structure, Var, compile_catalog
 from risk.history.aliases import AliasTable, load_aliases
 from risk.history.match import matches
-from risk.history.model import OutageRecord
+from risk.history.model import OutageRecord, provider_product
 from risk.problems import InputError, Location, Problem, did_you_mean
 from risk.settings import Settings
 
@@ -95,7 +95,6 @@ class ScenarioResult(BaseModel):
     @property
     def service_users_affected(self) -> int:
         return sum(s.users_affected for s in self.services)
-
 
 
 def run_scenario(catalog: Catalog, scenario: Scenario, structure: Structure | None = None) -> ScenarioResult:
@@ -272,7 +271,9 @@ def replay(
             "outage fell in their hours"
         )
     start = _iso(record.start_dt) if isinstance(record.start, datetime) else record.start.isoformat()
-    title = f"Replay of {record.id}: {record.provider} {'; '.join(record.product)} ({'; '.join(record.capability)})"
+    title = (
+        f"Replay of {record.id}: {provider_product(record.provider, record.product)} ({'; '.join(record.capability)})"
+    )
     return run_scenario(
         catalog,
         Scenario(

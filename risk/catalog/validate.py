@@ -251,9 +251,10 @@ def count_budget(doc: dict, where: Location, simulated_years: int | None = None)
 
 
 def _budget(catalog: Catalog, locate: Locate, simulated_years: int | None = None) -> list[Problem]:
-    """The assessment's work limits (risk.limits), checked with the catalog's own settings and an upper
-    estimate of each dependency's outage rate (its estimate, else the no-data default), so a catalog that
-    would exhaust the machine is refused before it is saved or made current."""
+    """The assessment's work limits (risk.limits), checked with the catalog's own settings (or the years the
+    caller will ask for; 0 is exact-only) and an upper estimate of each dependency's outage rate (its
+    estimate, else the no-data default). Too large a structure is an error; a simulation over its limits is
+    a warning with the years that fit (the limit is enforced where the simulation starts)."""
     import math
 
     from risk.catalog.expressions import iter_refs
@@ -274,9 +275,10 @@ def _budget(catalog: Catalog, locate: Locate, simulated_years: int | None = None
         rates.append((d.id, rate))
     items = len(catalog.services) + len(catalog.dependencies)
     items += sum(1 for x in [*catalog.services, *catalog.dependencies] for _ in iter_refs(x.requires))
-    years = simulated_years or settings.simulated_years
-    problems = budget_problems(len(catalog.services), items, rates, years, Location(""))
+    years = settings.simulated_years if simulated_years is None else simulated_years
+    years_from = "override" if simulated_years is not None else "" if catalog.settings is None else "catalog"
+    problems = budget_problems(len(catalog.services), items, rates, years, Location(""), years_from, "warning")
     if not problems:  # locating is costly (it maps the document's lines): only for a problem to show
         return []
     where = locate(("settings", "simulated_years")) if catalog.settings is not None else locate(())
-    return budget_problems(len(catalog.services), items, rates, years, where)
+    return budget_problems(len(catalog.services), items, rates, years, where, years_from, "warning")

@@ -625,7 +625,9 @@ def _report(r: Run, key: str, decided: dict, previous):
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
         job_key = f"lynchpin-report-{r.fingerprint}-{digest}"  # submitted inside _or_stop: a refused scheduler
         pack = _or_stop(  # (risk.cluster.remote_security) is a message on the page, not a traceback
-            lambda: _wait(jobs.submit_call("report", job_key, report_pack, r, decided, previous), "Preparing the reports...")
+            lambda: _wait(
+                jobs.submit_call("report", job_key, report_pack, r, decided, previous), "Preparing the reports..."
+            )
         )
     r.keep_view(name, pack)
     _runs().resize(r.fingerprint)

@@ -99,3 +99,53 @@ def capped(items: list, key: str, limit: int = 10) -> list:
     if len(items) <= limit or st.toggle(f"Show all {len(items)}", key=key):
         return items
     return items[:limit]
+
+
+#: Width of the main column at a 1280 px window (the sidebar open, the wide layout's padding; 818 px measured in
+#: Chromium), less a margin, in pixels: a table whose columns add up to no more than this shows without a
+#: horizontal scroll.
+FITS_AT_1280 = 800
+
+
+def fitted_table(frame, widths: dict[str, int], details=None, what: str = "details", **kwargs) -> None:
+    """A table with the columns a decision needs, each given a width so that together they fit at 1280 px
+    (FITS_AT_1280) without a horizontal scroll; `details` (every column) in an expander below it."""
+    import streamlit as st
+
+    assert sum(widths.values()) <= FITS_AT_1280, widths
+    config = dict(kwargs.pop("column_config", {}) or {})
+    for name, width in widths.items():
+        column = config.get(name)
+        config[name] = st.column_config.Column(width=width) if column is None else _with_width(column, width)
+    st.dataframe(frame[list(widths)], hide_index=True, column_config=config, **kwargs)
+    if details is not None:
+        with st.expander(f"More columns: {what}"):
+            st.dataframe(details, hide_index=True, column_config=config)
+
+
+def _with_width(column: dict, width: int) -> dict:
+    return {**column, "width": width}
+
+
+#: Help pages that are pages of the app too: a link to the file opens the page (relative, so a server under
+#: a base path keeps working).
+_IN_APP = {"methodology.md": "methodology", "catalog.md": "catalog_format"}
+
+
+def in_app_links(markdown: str) -> str:
+    """A help page's Markdown with its links made to work inside the app: a link to another help page opens
+    that page; a link to a file only the repository has (errors.md, the JSON Schema, the contracts) names
+    the file in the repository instead of opening 'Page not found'. Web addresses and anchors stay."""
+    import re
+
+    def fix(match: re.Match) -> str:
+        text, target = match.group(1), match.group(2)
+        if re.match(r"^([a-z][a-z0-9+.-]*:|#|/)", target, re.IGNORECASE):
+            return match.group(0)
+        file, _, anchor = target.partition("#")
+        if file in _IN_APP:
+            return f"[{text}]({_IN_APP[file]}" + (f"#{anchor}" if anchor else "") + ")"
+        where = f"`docs/{file}`"
+        return f"{where} (in the repository)" if text.strip("`") == file else f"{text} ({where} in the repository)"
+
+    return re.sub(r"(?<!!)\[([^\]]+)\]\(([^)\s]+)\)", fix, markdown)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
@@ -17,6 +18,8 @@ from risk.engine.assessment import (
     CommonCauseResult,
     Concentration,
     DependencyResult,
+    ExactAssessment,
+    ExactServiceResult,
     Headlines,
     HistogramBin,
     Importance,
@@ -47,7 +50,7 @@ from risk.problems import InputError, Location, Problem
 from risk.settings import Settings
 from risk.version import __version__
 
-__all__ = ["assess", "work_problems"]
+__all__ = ["assess", "exact_assessment", "work_problems"]
 
 Progress = Callable[[str, int, int], None]
 #: Parameter draws the rare-breach range is read from (risk.engine.uncertainty.breach_draws).
@@ -68,14 +71,18 @@ def _importance(p: float, p_up: float, p_down: float, scale: float = 1.0) -> Imp
     )
 
 
-def work_problems(structure: Structure, stats: dict[str, DependencyStats], settings: Settings) -> list:
-    """Why simulating this structure with these outage rates would exceed the work limits (empty: it won't)."""
+def work_problems(
+    structure: Structure, stats: dict[str, DependencyStats], settings: Settings, years_from: str = "catalog"
+) -> list:
+    """Why simulating this structure with these outage rates would exceed the work limits (empty: it won't).
+    `years_from` ("override", "catalog" or "default") is what set the simulated years, for the fix."""
     return budget_problems(
         len(structure.services),
         _structure_items(structure),
         [(name, stats[name].annual_outages) for name in structure.basic],
         settings.simulated_years,
         Location("assessment", path="settings.simulated_years"),
+        years_from,
     )
 
 
@@ -239,23 +246,32 @@ def _histogram(annual: np.ndarray, positive: np.ndarray, bins: int = 24) -> list
     return out
 
 
-def assess(
+@dataclass
+class _Exact:
+    """The exact part of an assessment: the decision diagrams' figures, shared by the full and the
+    exact-only assessment."""
+
+    structure: Structure
+    stats: dict[str, DependencyStats]
+    groups: list
+    exact_structure: Structure
+    q: list
+    exact: dict[str, tuple[float, dict[int, float]]]
+    cut_sets: dict[str, list[list[str]]]
+
+
+def _exact_part(
     catalog: Catalog,
     outages: Sequence[OutageRecord],
     settings: Settings,
-    aliases: AliasTable | None = None,
-    progress: Progress | None = None,
-    *,
-    structure: Structure | None = None,
-    stats: dict[str, DependencyStats] | None = None,
-) -> Assessment:
-    """Assess a valid catalog against outage records with settings already resolved (risk.Run resolves
-    them: defaults < catalog < overrides). A Run passes the structure and statistics it has already
-    worked out, so nothing is computed twice. Deterministic for the same inputs and seed."""
+    aliases: AliasTable | None,
+    progress: Progress | None,
+    structure: Structure | None,
+    stats: dict[str, DependencyStats] | None,
+) -> _Exact:
     table = aliases or load_aliases()
     structure = structure or compile_catalog(catalog)
     stats = stats if stats is not None else dependency_stats(catalog, outages, settings, table)
-    fit = history_fit(outages)
 
     # Exact structure: BDD per service, cut sets, unavailability, per-service Birnbaum. The beta-factor
     # common-cause groups are basic events of their own (risk.engine.common_cause); the simulation plays
@@ -267,7 +283,6 @@ def assess(
     except DiagramTooLarge as error:
         raise InputError([_too_large(error)]) from None
     q = basic_probabilities(exact_structure, stats, groups)
-    group_ids = {g.id for g in groups}
     exact: dict[str, tuple[float, dict[int, float]]] = {}
     cut_sets: dict[str, list[list[str]]] = {}
     for i, sid in enumerate(structure.services):
@@ -281,9 +296,102 @@ def assess(
         cut_sets[sid] = sorted((sorted(exact_structure.basic[v] for v in s) for s in found), key=lambda c: (len(c), c))
         if progress:
             progress("structure", i + 1, len(structure.services))
+    return _Exact(structure, stats, groups, exact_structure, q, exact, cut_sets)
+
+
+def _service_importance(x: _Exact, sid: str) -> dict[str, Importance]:
+    """Each dependency's importance to one service (its common-cause groups apart)."""
+    group_ids = {g.id for g in x.groups}
+    p, deriv = x.exact[sid]
+    out = {}
+    for level, b in sorted(deriv.items()):
+        name = x.exact_structure.basic[level]
+        if name in group_ids:  # a group's importance is its own entry (Assessment.common_causes)
+            continue
+        qx = x.q[level]
+        out[name] = _importance(p, p - qx * b, p + (1 - qx) * b)
+    return out
+
+
+def exact_assessment(
+    catalog: Catalog,
+    outages: Sequence[OutageRecord],
+    settings: Settings,
+    aliases: AliasTable | None = None,
+    progress: Progress | None = None,
+    *,
+    structure: Structure | None = None,
+    stats: dict[str, DependencyStats] | None = None,
+) -> ExactAssessment:
+    """The exact part alone (`assess --exact`, `--years 0`): unavailability, cut sets, importance, blast
+    radius and provider concentration from the decision diagrams, with nothing simulated, so the
+    simulation's budget (risk.limits) does not apply: a fault tree of very high outage rates is answered.
+    The diagram's and the cut-set limits still do."""
+    x = _exact_part(catalog, outages, settings, aliases, progress, structure, stats)
+    fit = history_fit(outages)
+    services = [
+        ExactServiceResult(
+            id=s.id,
+            name=s.name,
+            tier=s.tier,
+            users=s.users,
+            single_points_of_failure=[c[0] for c in x.cut_sets[s.id] if len(c) == 1],
+            cut_sets=x.cut_sets[s.id],
+            unavailability=x.exact[s.id][0],
+            expected_annual_downtime_hours=x.exact[s.id][0] * HOURS_PER_YEAR,
+            dependency_importance=_service_importance(x, s.id),
+        )
+        for s in catalog.services
+    ]
+    dependencies, common_causes, providers, hhi = _dependency_part(catalog, x)
+    return ExactAssessment(
+        organisation=catalog.organisation,
+        currency=catalog.currency,
+        catalog_version=catalog.catalog_version,
+        catalog_sha256=catalog_sha256(catalog),
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        lynchpin_version=__version__,
+        settings=settings.model_dump(mode="json"),
+        history=_history(outages, fit),
+        services=services,
+        dependencies=dependencies,
+        common_causes=common_causes,
+        providers=providers,
+        concentration=Concentration(hhi=hhi),
+        warnings=[f"{d.id}: {n}" for d in dependencies if d.source == "default" for n in d.notes],
+    )
+
+
+def _history(outages: Sequence[OutageRecord], fit) -> dict:
+    return {
+        "records": len(outages),
+        "years": round(fit.years, 3),
+        "start": fit.start.isoformat() if fit.start else None,
+        "end": fit.end.isoformat() if fit.end else None,
+        "duration_fit": {"mu": fit.mu, "sigma": fit.sigma, "known_durations": fit.known_durations},
+    }
+
+
+def assess(
+    catalog: Catalog,
+    outages: Sequence[OutageRecord],
+    settings: Settings,
+    aliases: AliasTable | None = None,
+    progress: Progress | None = None,
+    *,
+    structure: Structure | None = None,
+    stats: dict[str, DependencyStats] | None = None,
+    years_from: str = "catalog",
+) -> Assessment:
+    """Assess a valid catalog against outage records with settings already resolved (risk.Run resolves
+    them: defaults < catalog < overrides). A Run passes the structure and statistics it has already
+    worked out, so nothing is computed twice. Deterministic for the same inputs and seed."""
+    x = _exact_part(catalog, outages, settings, aliases, progress, structure, stats)
+    structure, stats, exact, cut_sets = x.structure, x.stats, x.exact, x.cut_sets
+    fit = history_fit(outages)
 
     # Simulation, once its cost is known to be within the limits (risk.limits).
-    over = work_problems(structure, stats, settings)
+    over = work_problems(structure, stats, settings, years_from)
     if over:
         raise InputError(over)
     tolerance = {s.id: s.effective_tolerance for s in catalog.services}
@@ -350,7 +458,7 @@ def assess(
     # Per service.
     services: list[ServiceResult] = []
     for s in catalog.services:
-        p, deriv = exact[s.id]
+        p = exact[s.id][0]
         r = sim.services[s.id]
         like, imp = likelihood(r.breach_probability, settings), impact(s, settings)
         plausible = None
@@ -372,13 +480,7 @@ def assess(
             upper=HOURS_PER_YEAR,
         )
         cost_per_hour = s.hourly_cost or 0.0
-        dep_imp = {}
-        for level, b in sorted(deriv.items()):
-            name = exact_structure.basic[level]
-            if name in group_ids:  # a group's importance is its own entry (Assessment.common_causes)
-                continue
-            qx = q[level]
-            dep_imp[name] = _importance(p, p - qx * b, p + (1 - qx) * b)
+        dep_imp = _service_importance(x, s.id)
         services.append(
             ServiceResult(
                 id=s.id,
@@ -417,6 +519,34 @@ def assess(
             )
         )
 
+    dependencies, common_causes, providers, hhi = _dependency_part(catalog, x)
+    warnings = [f"{d.id}: {n}" for d in dependencies if d.source == "default" for n in d.notes]
+    return Assessment(
+        organisation=catalog.organisation,
+        currency=catalog.currency,
+        catalog_version=catalog.catalog_version,
+        catalog_sha256=catalog_sha256(catalog),
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        lynchpin_version=__version__,
+        settings=settings.model_dump(mode="json"),
+        history=_history(outages, fit),
+        services=services,
+        dependencies=dependencies,
+        common_causes=common_causes,
+        providers=providers,
+        concentration=Concentration(hhi=hhi),
+        loss_exceedance=_loss_curve(total_loss),
+        headlines=_headlines(services),
+        rating_grid=[[band((li + 1) * (im + 1), settings) for im in range(5)] for li in range(5)],
+        warnings=warnings,
+    )
+
+
+def _dependency_part(catalog: Catalog, x: _Exact) -> tuple[list, list, list, float]:
+    """Per dependency and common-cause group: importance for user-weighted expected services down, and
+    blast radius; and the providers' concentration."""
+    structure, stats, groups, exact_structure = x.structure, x.stats, x.groups, x.exact_structure
+    q, exact, cut_sets = x.q, x.exact, x.cut_sets
     # Per dependency: importance for user-weighted expected services down, and blast radius.
     weight = {s.id: float(s.users) if s.users is not None else 1.0 for s in catalog.services}
     total_weight = sum(weight.values()) or 1.0
@@ -496,32 +626,7 @@ def assess(
         )
 
     providers, hhi = _concentration(catalog, cut_sets, weight, {g.id: g.members[0] for g in groups})
-    warnings = [f"{d.id}: {n}" for d in dependencies if d.source == "default" for n in d.notes]
-    return Assessment(
-        organisation=catalog.organisation,
-        currency=catalog.currency,
-        catalog_version=catalog.catalog_version,
-        catalog_sha256=catalog_sha256(catalog),
-        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        lynchpin_version=__version__,
-        settings=settings.model_dump(mode="json"),
-        history={
-            "records": len(outages),
-            "years": round(fit.years, 3),
-            "start": fit.start.isoformat() if fit.start else None,
-            "end": fit.end.isoformat() if fit.end else None,
-            "duration_fit": {"mu": fit.mu, "sigma": fit.sigma, "known_durations": fit.known_durations},
-        },
-        services=services,
-        dependencies=dependencies,
-        common_causes=common_causes,
-        providers=providers,
-        concentration=Concentration(hhi=hhi),
-        loss_exceedance=_loss_curve(total_loss),
-        headlines=_headlines(services),
-        rating_grid=[[band((li + 1) * (im + 1), settings) for im in range(5)] for li in range(5)],
-        warnings=warnings,
-    )
+    return dependencies, common_causes, providers, hhi
 
 
 def _concentration(

@@ -1,4 +1,4 @@
-"""The assessment: the engine's single output, and the JSON contract (shared/product/assessment-contract.md).
+"""The assessment: the engine's single output, and the JSON contract (docs/assessment-contract.md).
 
 Every view (terminal table, dashboard, reports) renders this object; none computes risk itself.
 Infinite importance values (removing a failure makes a service unable to fail) are written to JSON as the
@@ -16,6 +16,8 @@ __all__ = [
     "Importance",
     "BlastRadius",
     "ServiceResult",
+    "ExactServiceResult",
+    "ExactAssessment",
     "DependencyResult",
     "CommonCauseResult",
     "ProviderResult",
@@ -252,6 +254,53 @@ class Assessment(BaseModel):
     def names(self) -> dict[str, str]:
         """Every basic event's display name by id: the dependencies' and the common-cause groups'."""
         return {d.id: d.name for d in self.dependencies} | {c.id: c.name for c in self.common_causes}
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return self.model_dump_json(indent=indent)
+
+
+class ExactServiceResult(BaseModel):
+    """The exact part of a service's result (no simulation): what it needs, its single points of failure
+    and how likely it is to be down at a random moment."""
+
+    model_config = _CONFIG
+
+    id: str
+    name: str
+    tier: int
+    users: int | None = None
+    single_points_of_failure: list[str]
+    cut_sets: list[list[str]]
+    unavailability: float = Field(description="Exact P(down at a random moment); grace periods ignored.")
+    expected_annual_downtime_hours: float = Field(
+        description="unavailability x 8,760: the exact long-run hours down a year, before grace periods, "
+        "service hours and the longest-outage cap (the simulation's figure applies those)."
+    )
+    dependency_importance: dict[str, Importance]
+
+
+class ExactAssessment(BaseModel):
+    """An exact-only assessment (simulated_years 0, `assess --exact`): the decision diagrams' figures, with
+    nothing simulated, so no simulation budget applies. Breach probabilities, costs and ratings need the
+    simulation and are absent."""
+
+    model_config = _CONFIG
+
+    mode: str = Field(default="exact", description="'exact': nothing was simulated.")
+    organisation: str
+    currency: str = "GBP"
+    catalog_version: str | None = None
+    catalog_sha256: str
+    generated_at: str
+    lynchpin_version: str
+    settings: dict[str, Any]
+    history: dict[str, Any]
+    services: list[ExactServiceResult]
+    dependencies: list[DependencyResult]
+    common_causes: list[CommonCauseResult] = Field(default_factory=list)
+    providers: list[ProviderResult]
+    concentration: Concentration
+    warnings: list[str] = Field(default_factory=list)
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent)

@@ -26,7 +26,7 @@ from risk.history.match import matches
 from risk.history.model import OutageRecord
 from risk.settings import Settings
 
-__all__ = ["DependencyStats", "HistoryFit", "dependency_stats", "history_fit", "capped_mean", "HOURS_PER_YEAR"]
+__all__ = ["DependencyStats", "HistoryFit", "dependency_stats", "history_fit", "history_span", "capped_mean", "HOURS_PER_YEAR"]
 
 HOURS_PER_YEAR = 8760.0
 #: The no-data default's rate is uncertain by a factor of three either way (90% of draws).
@@ -194,13 +194,22 @@ def history_fit(records: Sequence[OutageRecord]) -> HistoryFit:
     mu, sigma = _lognormal_fit(known) if len(known) >= 2 else (math.log(2.0), 1.0)
     if not records:
         return HistoryFit(0.0, None, None, mu, sigma, 0)
+    years, start, end = history_span(records)
+    return HistoryFit(years, start, end, mu, sigma, len(known))
+
+
+def history_span(records: Sequence[OutageRecord]) -> tuple[float, datetime | None, datetime | None]:
+    """(years, first start, last start or end) of the loaded history: from its first record to the last
+    moment any record covers, never to today (a history read a year later does not get rarer outages). At
+    least a month. The one span every output uses (the assessment's rates, the history page's counts)."""
+    if not records:
+        return 0.0, None, None
     start = min(r.start_dt for r in records)
     end = max(
         max(r.start_dt for r in records),
         max((r.end if isinstance(r.end, datetime) else r.start_dt) for r in records),
     )
-    years = max((end - start).total_seconds() / (HOURS_PER_YEAR * 3600), 1 / 12)
-    return HistoryFit(years, start, end, mu, sigma, len(known))
+    return max((end - start).total_seconds() / (HOURS_PER_YEAR * 3600), 1 / 12), start, end
 
 
 def _gamma_interval(shape: float, rate: float) -> tuple[float, float]:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 from risk.catalog.vocabulary import CAPABILITIES
 
 __all__ = [
+    "provider_product",
     "OutageRecord",
     "parse_when",
     "OUTAGE_CAPABILITIES",
@@ -177,3 +178,20 @@ def _as_datetime(value: datetime | date) -> datetime:
     if isinstance(value, datetime):
         return value
     return datetime.combine(value, time(0, 0), tzinfo=UTC)
+
+
+def provider_product(provider: str | None, products) -> str:
+    """'Microsoft Exchange Online', but 'Microsoft Global Network' (never 'Microsoft Microsoft Global
+    Network'): the provider's name before its products unless the first product already starts with it.
+    `products` is one name or a list ('Google Workspace; Google Cloud')."""
+    names = [products] if isinstance(products, str) else list(products or [])
+    text = "; ".join(n for n in names if n)
+    provider = (provider or "").strip()
+    if not provider:
+        return text
+    if not text:
+        return provider
+    first = text.casefold()
+    if first == provider.casefold() or first.startswith(provider.casefold() + " "):
+        return text
+    return f"{provider} {text}"

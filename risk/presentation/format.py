@@ -14,6 +14,9 @@ __all__ = [
     "prob",
     "chance",
     "rating_certainty",
+    "count_change",
+    "local_time",
+    "hours_or_unknown",
     "hours_range",
     "how_often",
     "tolerance_phrase",
@@ -132,10 +135,48 @@ def chance(p: float, interval: list[float] | None = None) -> str:
     return f"{head} ({_whole_pct(interval[0])}–{_whole_pct(interval[1])}%)"
 
 
-def rating_certainty(rating: str, probabilities: dict[str, float]) -> str:
-    """'extreme (97% likely)': how sure the rating is, from the rating probabilities."""
+def rating_certainty(rating: str, probabilities: dict[str, float], bare: bool = False) -> str:
+    """'extreme (rating 97% certain)': how sure the rating band is, from the rating probabilities. Said as
+    certainty in the rating, never as '97% likely', which beside a breach probability reads as the chance
+    of an outage. `bare` gives the phrase alone ('rating 97% certain') for a cell beside the band."""
     sure = probabilities.get(rating, 1.0)
-    return rating if sure >= 0.995 else f"{rating} ({sure:.0%} likely)"
+    phrase = "rating certain" if sure >= 0.995 else f"rating {sure:.0%} certain"
+    if bare:
+        return phrase
+    return rating if sure >= 0.995 else f"{rating} ({phrase})"
+
+
+def count_change(change: int) -> str | None:
+    """A change in a count for a metric's delta: '+2', '-1', or None when nothing changed (no arrow: an
+    arrow, red or green, says something moved)."""
+    return None if change == 0 else f"{change:+d}"
+
+
+def hours_or_unknown(h: float | None) -> str:
+    """A duration that may not be known: '4.0 h', or 'unknown' (never 'None', 'nan' or a blank)."""
+    return "unknown" if h is None or h != h else hours(h)
+
+
+def local_time(start: str | None, zone: str | None) -> str:
+    """A scenario's ISO 8601 start as its reader's clock shows it: '2025-01-13 09:00 GMT (Europe/London)'
+    for a start with a time of day, in `zone` (the browser's, else the catalog's; UTC when neither is a known
+    zone); a date alone stays a date; '' without a start."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not start:
+        return ""
+    if "T" not in start:
+        return start[:10]
+    when = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    try:
+        tz = ZoneInfo(zone) if zone else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        tz, zone = UTC, None
+    local = when.astimezone(tz)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}" + (f" ({zone})" if zone and zone != "UTC" else "")
 
 
 def hours_range(value: float, interval: list[float] | None = None) -> str:
@@ -184,4 +225,3 @@ def people_phrase(at_least: int, service_users: int, short: bool = False) -> str
     if short:
         return f"at least {at_least:,} ({service_users:,} service-users)"
     return f"at least {at_least:,} people ({service_users:,} service-users: a person is counted once per service)"
-

@@ -282,7 +282,8 @@ def render_diff(changes, moves, after: Assessment, console: Console) -> None:
         t.add_row(
             shown(m.name),
             m.rating_before if m.rating_before == m.rating_after else f"{m.rating_before} -> {m.rating_after}",
-            f"{pct(m.breach_probability_before or 0, 1)} -> {pct(m.breach_probability_after or 0, 1)}"
+            f"{chance(m.breach_probability_before or 0, m.breach_interval_before)} -> "
+            f"{chance(m.breach_probability_after or 0, m.breach_interval_after)}"
             + (" (beyond the ranges)" if m.significant else ""),
             _joined(spofs) or "no change",
         )

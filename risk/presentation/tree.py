@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from risk.catalog.model import AllOf, AnyOf, AtLeast, Catalog, Ref
 from risk.durations import format_duration
+from risk.history.model import provider_product
 
 __all__ = ["TreeLine", "requirement_tree"]
 
@@ -38,7 +39,9 @@ def requirement_tree(catalog: Catalog, service_id: str, max_depth: int = 12) -> 
         if d.is_logical:
             lines.append(TreeLine(depth, f"{d.name}{suffix}", ident, "logical"))
         else:
-            lines.append(TreeLine(depth, f"{d.name} — {d.provider} {d.product} ({d.capability}){suffix}", ident))
+            lines.append(
+                TreeLine(depth, f"{d.name} — {provider_product(d.provider, d.product)} ({d.capability}){suffix}", ident)
+            )
         if d.requires and ident not in trail and depth < max_depth:
             if not d.is_logical:
                 lines.append(TreeLine(depth + 1, "which also needs:", None, "group"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 from risk.engine.statistics import history_fit, record_weights
+from risk.history.model import provider_product
 from risk.presentation.format import hours
 from risk.run import Run
 
@@ -26,7 +27,7 @@ def rate_explanation(run: Run, dependency_id: str) -> list[str]:
     s = run.settings
     by_id = {r.id: r for r in run.records}
     lines = [
-        f"{dep.name} ({dep.id}): {dep.provider} {dep.product}, {dep.capability}"
+        f"{dep.name} ({dep.id}): {provider_product(dep.provider, dep.product)}, {dep.capability}"
         + (f", region {dep.region}" if dep.region else "")
     ]
     if st.source == "estimate":
@@ -40,7 +41,7 @@ def rate_explanation(run: Run, dependency_id: str) -> list[str]:
     elif st.source == "default":
         lines.append(
             f"Rate: {st.annual_outages:.3g} a year, the no-data default: no record in the history matches "
-            f"{dep.provider} {dep.product} ({dep.capability}) and the catalog gives no estimate."
+            f"{provider_product(dep.provider, dep.product)} ({dep.capability}) and the catalog gives no estimate."
         )
     else:
         n_eff = (st.rate_shape or 0) - s.prior_shape

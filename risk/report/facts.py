@@ -19,6 +19,7 @@ __all__ = [
     "work_out_facts",
     "key_figures",
     "executive_summary",
+    "first_actions",
     "settings_rows",
     "since_rows",
     "since_sentence",
@@ -36,6 +37,7 @@ class Facts:
     applied_rules: frozenset[str]
 
     dependency_names: dict[str, str] = field(default_factory=dict)
+    first_actions: list = field(default_factory=list)  # the measured recommendations to do first (first_actions)
 
     def service_names(self, ids: list[str], limit: int | None = None) -> str:
         """Service names for a person to read; past `limit`, the first ones and 'and N more'."""
@@ -76,6 +78,12 @@ def _cost(h, currency: str) -> str:
     return text
 
 
+def first_actions(run: Run, n: int = 3) -> list:
+    """The `n` things to do first: the measured recommendations that cut the risk, best first (the order
+    the recommendations already have). The PDF's first page and the summary's 'what to do first' both."""
+    return [r for r in run.recommendations.recommendations if r.effect and r.effect.risk_reduction > 0][:n]
+
+
 def executive_summary(run: Run) -> list[str]:
     """Four or five short paragraphs a board member can read in a minute."""
     a = run.assessment
@@ -105,14 +113,11 @@ def executive_summary(run: Run) -> list[str]:
             spofs = [names[d] for d in p.single_points_of_failure]
             sentence += f" Its single point{'s' if len(spofs) > 1 else ''} of failure: {names_list(spofs)}."
         out.append(sentence)
-    measured = [r for r in run.recommendations.recommendations if r.effect and r.effect.risk_reduction > 0]
+    measured = first_actions(run)
     if measured:
         out.append(
             "What to do first: "
-            + " ".join(
-                f"({n}) {r.title}: {effect_text(r.effect)}."
-                for n, r in enumerate(measured[:3], start=1)
-            )
+            + " ".join(f"({n}) {r.title}: {effect_text(r.effect)}." for n, r in enumerate(measured[:3], start=1))
         )
     breaches = [r for r in run.severe if r.result.breaches]
     if breaches:
@@ -164,6 +169,7 @@ def work_out_facts(run: Run) -> Facts:
         settings=settings_rows(run),
         applied_rules=frozenset(r.id for r in run.recommendations.recommendations),
         dependency_names=a.names(),
+        first_actions=first_actions(run),
     )
 
 

@@ -36,6 +36,12 @@ class Report:
     tracking: Mapping[str, Any] = field(default_factory=dict)
     #: The last kept assessment ("version 3 on 2026-11-28") and what changed since, when there is one.
     since: tuple[str, AssessmentDiff] | None = None
+    #: When the file is written (a renderer stamps its own time; '' until then, and then the report's time).
+    written: str = ""
+
+    @property
+    def written_at(self) -> str:
+        return self.written or self.generated_at
 
     def status(self, rule_id: str) -> str:
         """A recommendation's tracked status for a reader ('open' when nobody has decided)."""

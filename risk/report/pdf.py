@@ -14,12 +14,14 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
+from risk.history.model import provider_product
 from risk.presentation.format import (
     chance,
     effect_text,
     hours,
     names_list,
     one_in,
+    pct,
     people_phrase,
     prob,
     rating_certainty,
@@ -49,7 +51,7 @@ class _Doc(FPDF):
         self.set_margins(16, 16, 16)
         from datetime import UTC, datetime
 
-        self.set_creation_date(datetime.strptime(report.generated_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC))
+        self.set_creation_date(datetime.strptime(report.written_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC))
         self.set_title(t(report.title, 200))
         self.set_creator("Lynchpin")
 
@@ -85,6 +87,48 @@ class _Doc(FPDF):
         self.set_text_color(*INK)
         self.multi_cell(0, 8, t(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(2)
+
+    def section(self, text: str, need: float = 70) -> None:
+        """A section's title: on a new page only when less than `need` mm are left on this one, so sections
+        run on and no page is left nearly empty by a forced break."""
+        top = self.t_margin + 8  # below the running header
+        if self.get_y() > top + 1:
+            if self.get_y() + need > self.h - self.b_margin:
+                self.add_page()
+            else:
+                self.ln(6)
+        self.h1(text)
+
+    def height_of(self, draw) -> float | None:
+        """The height `draw(doc)` takes at the top of a fresh page, measured on a scratch copy (None when it
+        needs more than one page)."""
+        scratch = _Doc(self.report)
+        scratch.add_page()
+        start, page = scratch.get_y(), scratch.page_no()
+        draw(scratch)
+        height = None if scratch.page_no() != page else scratch.get_y() - start
+        scratch.output()  # finishes the scratch document (and closes its font files)
+        return height
+
+    def keep_together(self, draw, title: str | None = None) -> None:
+        """Draw a block (a section's title, a heading and its table) on one page: on a new page when it would
+        not fit in what is left of this one but fits on a page of its own (so a short table never leaves two
+        rows on a nearly empty page); a block longer than a page flows (after a section's title, from a new
+        page when less than 70 mm are left)."""
+
+        def block(doc: _Doc) -> None:
+            if title:
+                doc.h1(title)
+            draw(doc)
+
+        height = self.height_of(block)
+        if self.get_y() > self.t_margin + 9:  # not at the top of a fresh page
+            room = self.h - self.b_margin - self.get_y() - (6 if title else 0)
+            if (height is not None and height > room) or (height is None and room < 70):
+                self.add_page()
+            elif title:
+                self.ln(6)
+        block(self)
 
     def h2(self, text: str) -> None:
         if self.get_y() > 250:
@@ -151,43 +195,74 @@ class _Doc(FPDF):
         self.ln(2)
 
 
-def _cover(pdf: _Doc, report: Report) -> None:
-    a = report.assessment
+WORST = 5  # services in the first page's worst exposures
+
+
+def _decision(pdf: _Doc, report: Report) -> None:
+    """Page one is the decision: the three things to do first, what each buys in risk and money, and the
+    worst exposures. The cover's details (dates, versions, hashes) are in the audit appendix."""
+    a, facts = report.assessment, report.facts
     pdf.add_page()
-    pdf.ln(50)
-    pdf.set_font("DejaVu", "", 11)
-    pdf.set_text_color(*ACCENT)
-    pdf.cell(0, 8, "DEPENDENCY RISK ASSESSMENT", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("DejaVu", "B", 24)
-    pdf.set_text_color(*INK)
-    pdf.multi_cell(0, 11, t(report.catalog.organisation, 200), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(6)
-    pdf.set_font("DejaVu", "", 11)
-    pdf.multi_cell(
-        0,
-        6,
-        "Which of our critical services go down when a provider fails, how likely is an outage "
-        "longer than we can tolerate this year, and what would cut that risk most?",
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
-    pdf.ln(20)
     pdf.set_font("DejaVu", "", 9)
-    for label, value in (
-        ("Date", report.generated_at[:10]),
-        ("Catalog version", report.catalog.catalog_version or "not stated"),
-        ("Catalog SHA-256", report.catalog_sha256),
-        (
-            "Outage history",
-            f"{a.history['records']} records, {str(a.history['start'])[:10]} to {str(a.history['end'])[:10]}",
-        ),
-        ("Simulation", f"{report.settings.simulated_years:,} years, seed {report.settings.seed}"),
-        ("Produced by", f"Lynchpin {a.lynchpin_version}"),
-    ):
-        pdf.set_text_color(*MUTED)
-        pdf.cell(40, 6, label)
+    pdf.set_text_color(*ACCENT)
+    pdf.cell(0, 5, f"DEPENDENCY RISK ASSESSMENT · {report.written_at[:10]}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", "B", 17)
+    pdf.set_text_color(*INK)
+    pdf.multi_cell(0, 8, t(report.catalog.organisation, 200), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(3)
+    pdf.h1("What to do first")
+    actions = facts.first_actions
+    if not actions:
+        pdf.para(
+            "No measured recommendation cuts the risk: the recommendations section lists what applies and why "
+            "each could not be measured."
+        )
+    for n, r in enumerate(actions, start=1):
+        pdf.set_font("DejaVu", "B", 10.5)
         pdf.set_text_color(*INK)
-        pdf.multi_cell(0, 6, t(value, 200), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 5.5, t(f"{n}. {r.title}", 300), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font("DejaVu", "B", 9.5)
+        pdf.set_text_color(*ACCENT)
+        pdf.multi_cell(
+            0,
+            5,
+            t(effect_text(r.effect)[:1].upper() + effect_text(r.effect)[1:] + "."),
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        pdf.set_text_color(*INK)
+        pdf.para(r.action, 9)
+        pdf.ln(1)
+    pdf.h2("The worst exposures")
+    pdf.grid(
+        ["service", "rating", "outage beyond tolerance a year", "expected cost/yr", "single points of failure"],
+        [
+            [
+                s.name,
+                f"{rating_certainty(s.rating, s.rating_probabilities)} ({s.score})",
+                f"{chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval)}, "
+                f"{one_in(s.tolerance_breach_probability)}",
+                service_cost(s, a.currency),
+                names_list([facts.dependency_names.get(d, d) for d in s.single_points_of_failure], 2),
+            ]
+            for s in facts.services[:WORST]
+        ],
+        [50, 26, 36, 22, 44],
+        size=7.5,
+        colour_column=1,
+    )
+    if a.providers and a.providers[0].services_exposed:
+        p = a.providers[0]
+        pdf.para(
+            f"Biggest concentration: {p.name}. One {p.name}-wide failure could take down {p.services_exposed} "
+            f"services ({p.tier1_services_exposed} of them tier 1) used by {pct(p.user_share, 0)} of our users.",
+            9,
+        )
+    if len(facts.services) > WORST:
+        pdf.note(
+            f"The {WORST} worst of {len(facts.services)} services; the summary, the top risks and every figure "
+            "behind them follow."
+        )
 
 
 def _executive_summary(pdf: _Doc, report: Report) -> None:
@@ -200,44 +275,52 @@ def _executive_summary(pdf: _Doc, report: Report) -> None:
 
 
 def _risks(pdf: _Doc, report: Report) -> None:
-    pdf.add_page()
-    pdf.h1("Risks by service")
-    pdf.image_png(risk_matrix_png(report.assessment), 120)
-    pdf.note(
-        "Likelihood: the simulated chance of at least one outage longer than the service's impact tolerance "
-        "(plus its workaround) in a year. Impact: the worst of the tier, users and hourly-cost scores. "
-        "NHS 5x5 bands."
-    )
-    pdf.h2("Top risks")
-    pdf.grid(
-        [
-            "service",
-            "tier",
-            "rating",
-            "outage beyond tolerance a year (90% range)",
-            "single points of failure",
-            "downtime/yr",
-        ],
-        [
+
+    def top(doc: _Doc) -> None:
+        doc.h2("Top risks")
+        doc.grid(
             [
-                s.name,
-                str(s.tier),
-                f"{rating_certainty(s.rating, s.rating_probabilities)} ({s.score})",
-                f"{chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval)}, "
-                f"{one_in(s.tolerance_breach_probability)}",
-                names_list([report.facts.dependency_names.get(d, d) for d in s.single_points_of_failure]),
-                hours(s.expected_annual_downtime_hours),
-            ]
-            for s in report.facts.services[:TOP_RISKS]
-        ],
-        [48, 10, 22, 34, 46, 18],
-        colour_column=2,
-    )
+                "service",
+                "tier",
+                "rating",
+                "outage beyond tolerance a year (90% range)",
+                "single points of failure",
+                "downtime/yr",
+            ],
+            [
+                [
+                    s.name,
+                    str(s.tier),
+                    f"{rating_certainty(s.rating, s.rating_probabilities)} ({s.score})",
+                    f"{chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval)}, "
+                    f"{one_in(s.tolerance_breach_probability)}",
+                    names_list([report.facts.dependency_names.get(d, d) for d in s.single_points_of_failure]),
+                    hours(s.expected_annual_downtime_hours),
+                ]
+                for s in report.facts.services[:TOP_RISKS]
+            ],
+            [48, 10, 22, 34, 46, 18],
+            colour_column=2,
+        )
+
+    pdf.keep_together(top, "Risks by service")
     if len(report.facts.services) > TOP_RISKS:
         pdf.note(
             f"The {TOP_RISKS} worst of {len(report.facts.services)} services; the workbook and the HTML report "
             "list every service."
         )
+    matrix = risk_matrix_png(report.assessment)
+
+    def grid(doc: _Doc) -> None:
+        doc.h2("Risk matrix")
+        doc.image_png(matrix, 100)
+        doc.note(
+            "Likelihood: the simulated chance of at least one outage longer than the service's impact tolerance "
+            "(plus its workaround) in a year. Impact: the worst of the tier, users and hourly-cost scores. "
+            "NHS 5x5 bands."
+        )
+
+    pdf.keep_together(grid)
 
 
 def _since_last(pdf: _Doc, report: Report) -> None:
@@ -257,8 +340,7 @@ def _since_last(pdf: _Doc, report: Report) -> None:
 
 def _single_points(pdf: _Doc, report: Report) -> None:
     a, facts = report.assessment, report.facts
-    pdf.add_page()
-    pdf.h1("Single points of failure and concentration")
+    pdf.section("Single points of failure and concentration")
     pdf.grid(
         ["provider", "dependency", "services it takes down alone", "people affected", "outages/yr", "data"],
         [
@@ -283,8 +365,7 @@ def _single_points(pdf: _Doc, report: Report) -> None:
 
 def _recommendations(pdf: _Doc, report: Report) -> None:
     recs = report.recommendations
-    pdf.add_page()
-    pdf.h1("Recommendations")
+    pdf.section("Recommendations")
     pdf.note(
         f"{len(recs.recommendations)} of {recs.rules_evaluated} rules apply. "
         "Measured ones are ranked by the share of the risk they cut (the risk: impact x the chance a year of "
@@ -309,34 +390,34 @@ def _recommendations(pdf: _Doc, report: Report) -> None:
 
 
 def _scenarios(pdf: _Doc, report: Report) -> None:
-    pdf.add_page()
-    pdf.h1("Severe but plausible scenarios")
-    pdf.note(
-        "For each provider, all of its dependencies down together for its longest and its 90th-percentile "
-        "recorded outage (or, with no record of known length, those points of its fitted duration model)."
-    )
-    pdf.grid(
-        ["provider", "scenario", "down for", "services beyond tolerance", "within"],
-        [
+    def table(doc: _Doc) -> None:
+        doc.note(
+            "For each provider, all of its dependencies down together for its longest and its 90th-percentile "
+            "recorded outage (or, with no record of known length, those points of its fitted duration model)."
+        )
+        doc.grid(
+            ["provider", "scenario", "down for", "services beyond tolerance", "within"],
             [
-                r.provider,
-                "longest" if r.kind == "longest" else "90th percentile",
-                hours(r.result.scenario.duration_hours),
-                ", ".join(s.name for s in r.result.breaches) or "none",
-                f"{len(r.within_tolerance)} of {len(r.result.services)}",
-            ]
-            for r in report.severe
-        ],
-        [30, 24, 18, 92, 14],
-    )
+                [
+                    r.provider,
+                    "longest" if r.kind == "longest" else "90th percentile",
+                    hours(r.result.scenario.duration_hours),
+                    ", ".join(s.name for s in r.result.breaches) or "none",
+                    f"{len(r.within_tolerance)} of {len(r.result.services)}",
+                ]
+                for r in report.severe
+            ],
+            [30, 24, 18, 92, 14],
+        )
+
+    pdf.keep_together(table, "Severe but plausible scenarios")
     pdf.h2("Expected losses")
     pdf.image_png(loss_curve_png(report.assessment), 150)
 
 
 def _methodology(pdf: _Doc, report: Report) -> None:
     s = report.settings
-    pdf.add_page()
-    pdf.h1("Appendix")
+    pdf.section("Appendix")
     pdf.h2("Methodology in brief")
     for line in (
         "Structure: each service's requirements compile to a fault tree over the basic dependencies; minimal cut "
@@ -387,8 +468,8 @@ def _outage_data(pdf: _Doc, report: Report) -> None:
             [
                 r.id,
                 r.start_dt.strftime("%Y-%m-%d"),
-                f"{r.provider} {'; '.join(r.product)}",
-                "?" if r.duration_hours is None else f"{r.duration_hours:.1f}",
+                provider_product(r.provider, r.product),
+                "unknown" if r.duration_hours is None else f"{r.duration_hours:.1f}",
                 r.confidence,
                 r.source_url or "",
             ]
@@ -411,14 +492,34 @@ def _unavailability(pdf: _Doc, report: Report) -> None:
         [90, 28, 30, 30],
         size=7.5,
     )
-    pdf.note(
-        f"Catalog SHA-256 {report.catalog_sha256}. Generated {report.generated_at} by Lynchpin {a.lynchpin_version}."
+
+
+def _audit(pdf: _Doc, report: Report) -> None:
+    """What the cover used to hold, for an auditor: when, from what, by what."""
+    a = report.assessment
+    pdf.h2("Audit details")
+    pdf.grid(
+        ["item", "value"],
+        [
+            ["File written", report.written_at],
+            ["Assessment computed", report.generated_at],
+            ["Catalog version", report.catalog.catalog_version or "not stated"],
+            ["Catalog SHA-256", report.catalog_sha256],
+            [
+                "Outage history",
+                f"{a.history['records']} records, {str(a.history['start'])[:10]} to {str(a.history['end'])[:10]}",
+            ],
+            ["Simulation", f"{report.settings.simulated_years:,} years, seed {report.settings.seed}"],
+            ["Produced by", f"Lynchpin {a.lynchpin_version}"],
+        ],
+        [40, 138],
+        size=7.5,
     )
 
 
 #: The report's sections in order; each lays out part of the report's facts.
 SECTIONS = (
-    _cover,
+    _decision,
     _executive_summary,
     _risks,
     _since_last,
@@ -430,10 +531,16 @@ SECTIONS = (
     _rules,
     _outage_data,
     _unavailability,
+    _audit,
 )
 
 
 def render_pdf(report: Report) -> bytes:
+    """The PDF, stamped with the time it is written (the assessment's own time is in the audit details)."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    report = replace(report, written=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     pdf = _Doc(report)
     for section in SECTIONS:
         section(pdf, report)

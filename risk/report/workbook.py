@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from openpyxl import Workbook
@@ -23,6 +24,20 @@ from risk.untrusted import mark_xlsx_text, xlsx_value
 __all__ = ["render_xlsx", "SHEETS", "SPECS", "Column", "SheetSpec"]
 
 PCT, HOURS, MONEY, SCI, INT, DEC3 = "0.0%", "0.00", "#,##0", "0.00E+00", "#,##0", "0.000"
+#: Every date and time in the workbook: a real spreadsheet date (sorts and filters as one), in UTC, one format.
+WHEN = "yyyy-mm-dd hh:mm"
+
+
+def _when(value) -> datetime | None:
+    """A record's date or date-time as a spreadsheet date-time in UTC (spreadsheets keep no time zone); a
+    date alone is its midnight; None stays empty."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
 
 
 @dataclass(frozen=True)
@@ -50,7 +65,7 @@ def _summary_rows(report: Report) -> list[tuple[str, Any]]:
         ("organisation", report.catalog.organisation),
         ("catalog version", report.catalog.catalog_version),
         ("catalog SHA-256", report.catalog_sha256),
-        ("generated", report.generated_at),
+        ("generated (UTC)", _when(datetime.strptime(report.generated_at, "%Y-%m-%dT%H:%M:%SZ"))),
         ("Lynchpin version", a.lynchpin_version),
     ]
     rows += report.facts.key_figures
@@ -249,8 +264,8 @@ SPECS: tuple[SheetSpec, ...] = (
             Column("provider", lambda r: r[0].provider),
             Column("product", lambda r: "; ".join(r[0].product)),
             Column("capability", lambda r: "; ".join(r[0].capability)),
-            Column("start", lambda r: r[0].start_dt.strftime("%Y-%m-%d %H:%M")),
-            Column("end", lambda r: r[0].end.isoformat() if r[0].end else None),
+            Column("start (UTC)", lambda r: _when(r[0].start_dt), WHEN),
+            Column("end (UTC)", lambda r: _when(r[0].end), WHEN),
             Column("duration (h)", lambda r: r[0].duration_hours, HOURS),
             Column("severity", lambda r: r[0].severity),
             Column("cause", lambda r: r[0].cause),
@@ -277,7 +292,10 @@ def _write_sheet(wb: Workbook, spec: SheetSpec, report: Report) -> None:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in ws.iter_rows(min_row=2):
         for c in row:
-            mark_xlsx_text(c)  # text stays text: never a formula
+            if isinstance(c.value, str):
+                mark_xlsx_text(c)  # text stays text: never a formula
+            elif isinstance(c.value, datetime):
+                c.number_format = WHEN  # every date in one format, wherever it sits
     for i, column in enumerate(spec.columns, start=1):
         if column.number_format:
             for (c,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):

@@ -222,10 +222,11 @@ def test_cli_report_writes_every_format(tmp_path):
 
 @pytest.mark.parametrize("size", ["nhs", "300 services"])
 def test_the_executive_summary_is_one_page_a_chair_can_read(nhs, size):
-    """The summary and its key figures fit on the one page after the cover, at 8 services and at 300; it
+    """The decision fits on page one and the summary and its key figures on the page after it, at 8 services
+    and at 300; it
     speaks in words (no e-notation, no analyst index, no 'about most years', no ids)."""
     from bench.synthetic import synthetic_document
-    from risk.report.pdf import _cover, _Doc, _executive_summary
+    from risk.report.pdf import _decision, _Doc, _executive_summary
 
     if size == "nhs":
         report = nhs
@@ -234,7 +235,8 @@ def test_the_executive_summary_is_one_page_a_chair_can_read(nhs, size):
         doc["settings"] = {"simulated_years": 500, "uncertainty_draws": 10}
         report = build_report(Run.build(catalog_from_dict(doc), history=load_history()))
     pdf = _Doc(report)
-    _cover(pdf, report)
+    _decision(pdf, report)
+    assert pdf.page_no() == 1
     _executive_summary(pdf, report)
     assert pdf.page_no() == 2
     pdf.output()  # finishes the document (and closes its font files)

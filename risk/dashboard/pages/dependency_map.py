@@ -6,7 +6,7 @@ import streamlit as st
 from risk.dashboard import state
 from risk.dashboard.widgets import capped, explain, header, md_escape, selected_points, sidebar
 from risk.presentation.figures import TEMPLATE
-from risk.presentation.format import pct, people_phrase
+from risk.presentation.format import people_phrase, prob
 from risk.presentation.graph import layered_graph, provider_reliance
 from risk.presentation.order import worst_first
 from risk.presentation.theme import PALETTE
@@ -249,7 +249,7 @@ explain(
     "Birnbaum importance, relative to the most important). Choosing one highlights the services that go "
     "down when it alone fails.",
     f"Blast radius: the services for which this dependency is a single point of failure. {md_escape(d.name)}: "
-    f"{d.annual_outages:.2f} outages a year, unavailability {pct(d.unavailability, 3)}, source {d.source}.",
+    f"{d.annual_outages:.2f} outages a year, unavailability {prob(d.unavailability)}, source {d.source}.",
     "blast-radius",
 )
 

@@ -1,15 +1,14 @@
 """Outage history: what has actually failed, how often and for how long, with every source."""
 
-from datetime import datetime
-
 import pandas as pd
 import streamlit as st
 
 from risk.dashboard import state
-from risk.dashboard.widgets import download_table, explain, header, sidebar
+from risk.dashboard.widgets import download_table, explain, fitted_table, header, sidebar
 from risk.data import HISTORY
+from risk.engine.statistics import history_span
 from risk.presentation import figures
-from risk.presentation.format import hours
+from risk.presentation.format import hours_or_unknown
 
 sidebar()
 header("Outage history", "How often do our providers fail, and for how long?")
@@ -46,7 +45,7 @@ rows = [
         "product": "; ".join(r.product),
         "capability": "; ".join(r.capability),
         "hours": r.duration_hours,
-        "hours_text": "unknown" if r.duration_hours is None else hours(r.duration_hours),
+        "hours_text": hours_or_unknown(r.duration_hours),
         "severity": r.severity,
         "summary": r.summary or "",
         "source_url": r.source_url or "",
@@ -65,7 +64,7 @@ explain(
 
 st.subheader("Frequency and duration by provider")
 df = pd.DataFrame(rows)
-span = max((datetime.now(df.start.iloc[0].tzinfo) - df.start.min()).days / 365.25, 1 / 12)
+span = history_span(records)[0]  # the same span the assessment's rates use
 stats = (
     df.groupby("provider")
     .agg(
@@ -80,16 +79,22 @@ stats = (
     .reset_index()
 )
 stats["records a year"] = (stats["records"] / span).round(2)
-st.dataframe(
+# Written out, so a provider without a known duration reads "unknown", never a blank or "None".
+stats["median"] = [hours_or_unknown(h) for h in stats["median_hours"]]
+stats["longest"] = [hours_or_unknown(h) for h in stats["longest_hours"]]
+stats_config = {
+    "known_durations": st.column_config.NumberColumn("with a duration"),
+    "median_hours": st.column_config.NumberColumn("median hours", format="%.1f"),
+    "longest_hours": st.column_config.NumberColumn("longest hours", format="%.1f"),
+    "first": st.column_config.DatetimeColumn(format="YYYY-MM-DD"),
+    "last": st.column_config.DatetimeColumn(format="YYYY-MM-DD"),
+}
+fitted_table(
     stats,
-    hide_index=True,
-    column_config={
-        "known_durations": st.column_config.NumberColumn("with a duration"),
-        "median_hours": st.column_config.NumberColumn("median hours", format="%.1f"),
-        "longest_hours": st.column_config.NumberColumn("longest hours", format="%.1f"),
-        "first": st.column_config.DatetimeColumn(format="YYYY-MM-DD"),
-        "last": st.column_config.DatetimeColumn(format="YYYY-MM-DD"),
-    },
+    {"provider": 200, "records": 90, "records a year": 120, "median": 120, "longest": 120, "last": 110},
+    stats.drop(columns=["median_hours", "longest_hours"]),  # their text forms say "unknown", not "None"
+    "the first record and how many give a duration",
+    column_config=stats_config,
 )
 st.caption(
     f"Rates here are raw counts over {span:.1f} years; the assessment's rates use severity weights and a "
@@ -97,10 +102,12 @@ st.caption(
 )
 
 st.subheader("Records")
-table = df.drop(columns=["hours_text"]).rename(columns={"source_url": "source"})
-st.dataframe(
+table = df.rename(columns={"source_url": "source", "hours_text": "duration"})
+fitted_table(
     table,
-    hide_index=True,
+    {"start": 150, "provider": 120, "product": 200, "duration": 70, "severity": 90, "source": 110},
+    table.drop(columns=["hours"]),  # the number is in the downloads; on screen "unknown", not "None"
+    "id, capability, summary, confidence and cause",
     column_config={
         "source": st.column_config.LinkColumn("source", display_text="open source"),
         "start": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from risk.dashboard.widgets import sidebar
+from risk.dashboard.widgets import in_app_links, sidebar
 from risk.data import help_page
 
 sidebar()
-st.markdown(help_page("methodology"))
+st.markdown(in_app_links(help_page("methodology")))

@@ -5,7 +5,7 @@ import streamlit as st
 
 from risk.compare import assessment_diff
 from risk.dashboard import page, state
-from risk.dashboard.widgets import capped, explain, header, md_escape, selected_points, sidebar
+from risk.dashboard.widgets import capped, explain, fitted_table, header, md_escape, selected_points, sidebar
 from risk.presentation import figures
 from risk.presentation.format import (
     chance,
@@ -221,23 +221,35 @@ with right:
 st.subheader("Top risks")
 top = worst_first(a.services)[:10]
 dep_names = a.names()
-st.dataframe(
-    pd.DataFrame(
-        {
-            "service": [s.name for s in top],
-            "tier": [s.tier for s in top],
-            "rating": [f"{rating_certainty(s.rating, s.rating_probabilities)} ({s.score})" for s in top],
-            "chance a year of an outage beyond tolerance": [s.tolerance_breach_probability for s in top],
-            "90% range": [chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval) for s in top],
-            "how often": [one_in(s.tolerance_breach_probability) for s in top],
-            "single points of failure": [
-                ", ".join(dep_names[d] for d in s.single_points_of_failure) or "none" for s in top
-            ],
-            "downtime/yr": [hours(s.expected_annual_downtime_hours) for s in top],
-            f"cost/yr ({a.currency})": [service_cost(s, a.currency) for s in top],
-        }
-    ),
-    hide_index=True,
+top_risks = pd.DataFrame(
+    {
+        "service": [s.name for s in top],
+        "rating": [f"{rating_certainty(s.rating, s.rating_probabilities)} ({s.score})" for s in top],
+        "beyond tolerance a year (90% range)": [
+            chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval) for s in top
+        ],
+        f"cost/yr ({a.currency})": [service_cost(s, a.currency) for s in top],
+        "single points": [len(s.single_points_of_failure) for s in top],
+        "tier": [s.tier for s in top],
+        "chance a year of an outage beyond tolerance": [s.tolerance_breach_probability for s in top],
+        "how often": [one_in(s.tolerance_breach_probability) for s in top],
+        "single points of failure": [
+            ", ".join(dep_names[d] for d in s.single_points_of_failure) or "none" for s in top
+        ],
+        "downtime/yr": [hours(s.expected_annual_downtime_hours) for s in top],
+    }
+)
+fitted_table(
+    top_risks,
+    {
+        "service": 250,
+        "rating": 190,
+        "beyond tolerance a year (90% range)": 170,
+        f"cost/yr ({a.currency})": 95,
+        "single points": 95,
+    },
+    top_risks,
+    "tier, how often, downtime and the single points of failure by name",
     column_config={
         "chance a year of an outage beyond tolerance": st.column_config.ProgressColumn(
             format="percent", min_value=0, max_value=1

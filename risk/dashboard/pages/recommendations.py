@@ -9,7 +9,7 @@ from risk.advice.recommend.rules import control_text
 from risk.dashboard import state
 from risk.dashboard.widgets import download_table, explain, header, md_escape, sidebar
 from risk.presentation import figures
-from risk.presentation.format import chance, effect_text, hours, money
+from risk.presentation.format import chance, count_change, effect_text, hours, money
 from risk.store import STATUSES, Tracking, achieved_cut
 
 cur = sidebar()
@@ -215,7 +215,7 @@ if picked:
     m[2].metric(
         "Extreme or high risks",
         after.headlines.extreme_or_high,
-        f"{after.headlines.extreme_or_high - a.headlines.extreme_or_high:+d}",
+        count_change(after.headlines.extreme_or_high - a.headlines.extreme_or_high),
         delta_color="inverse",
     )
     b1, b2 = st.columns(2)

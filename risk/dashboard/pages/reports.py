@@ -28,7 +28,7 @@ described = {
 }
 for fmt, (label, mime, what) in described.items():
     name, write = files[fmt]
-    c1, c2 = st.columns([1, 2])
+    c1, c2 = st.columns([2, 3])
     c1.download_button(
         f"Download {label}",
         write,
@@ -40,7 +40,7 @@ for fmt, (label, mime, what) in described.items():
     )
     c2.caption(f"{what} Written when you click.")
 run = state.run(cur)
-c1, c2 = st.columns([1, 2])
+c1, c2 = st.columns([2, 3])
 c1.download_button(
     "Download the fault trees (Open-PSA MEF)",
     lambda: to_mef(run).encode("utf-8"),
@@ -68,7 +68,7 @@ def _dora_zip() -> bytes:
     return buffer.getvalue()
 
 
-d1, d2 = st.columns([1, 2])
+d1, d2 = st.columns([2, 3])
 d1.download_button(
     "Download the DORA register templates (zip)",
     _dora_zip,

@@ -7,9 +7,10 @@ import pandas as pd
 import streamlit as st
 
 from risk.dashboard import state
-from risk.dashboard.widgets import explain, header, md_escape, sidebar
+from risk.dashboard.widgets import explain, fitted_table, header, md_escape, sidebar
 from risk.durations import parse_duration
-from risk.presentation.format import hours, money
+from risk.history.model import provider_product
+from risk.presentation.format import hours, local_time, money, names_list
 from risk.presentation.order import worst_hit_first
 from risk.problems import InputError
 
@@ -21,12 +22,17 @@ header("Scenarios", "What would have happened, and what would happen if...?")
 dependency_names = {d.id: d.name for d in run.catalog.dependencies}
 
 
+def viewer_zone() -> str:
+    """The time zone of the person looking (their browser's), else the catalog's."""
+    return getattr(st.context, "timezone", None) or run.catalog.timezone
+
+
 def show(result) -> None:
     sc = result.scenario
     down_names = ", ".join(dependency_names.get(d, d) for d in sc.down)
     st.markdown(
         f"**{md_escape(sc.title)}**  \ndown: {md_escape(down_names) or 'nothing in this catalog'} for "
-        f"{hours(sc.duration_hours)}" + (f", from {sc.start}" if sc.start else "")
+        f"{hours(sc.duration_hours)}" + (f", from {local_time(sc.start, viewer_zone())}" if sc.start else "")
     )
     for note in sc.assumptions:
         st.warning(note)
@@ -45,23 +51,25 @@ def show(result) -> None:
     if total > result.people_affected_at_least:
         c[2].caption(f"{total:,} service-users: a person is counted once per service")
     ordered = worst_hit_first(result.services)
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "service": [s.name for s in ordered],
-                "tier": [s.tier for s in ordered],
-                "outcome": [
-                    "BEYOND TOLERANCE" if s.breach else "down, within tolerance" if s.down else "up" for s in ordered
-                ],
-                "down for": [hours(s.downtime_hours) if s.down else "" for s in ordered],
-                "tolerance + workaround": [hours(s.tolerance_hours) for s in ordered],
-                "users affected": [s.users_affected for s in ordered],
-                f"cost ({run.catalog.currency})": [
-                    money(s.cost if s.cost_known else None, run.catalog.currency) for s in ordered
-                ],
-            }
-        ),
-        hide_index=True,
+    cost = f"cost ({run.catalog.currency})"
+    table = pd.DataFrame(
+        {
+            "service": [s.name for s in ordered],
+            "outcome": [
+                "BEYOND TOLERANCE" if s.breach else "down, within tolerance" if s.down else "up" for s in ordered
+            ],
+            "down for": [hours(s.downtime_hours) if s.down else "" for s in ordered],
+            "tolerance + workaround": [hours(s.tolerance_hours) for s in ordered],
+            cost: [money(s.cost if s.cost_known else None, run.catalog.currency) for s in ordered],
+            "tier": [s.tier for s in ordered],
+            "service users affected": [s.users_affected for s in ordered],
+        }
+    )
+    fitted_table(
+        table,
+        {"service": 280, "outcome": 170, "down for": 90, "tolerance + workaround": 160, cost: 90},
+        table,
+        "tier and each service's users",
     )
 
 
@@ -80,7 +88,7 @@ with replay_tab:
         list(by_id),
         index=default,
         format_func=lambda i: (
-            f"{by_id[i].start_dt:%Y-%m-%d} {by_id[i].provider} {'; '.join(by_id[i].product)} "
+            f"{by_id[i].start_dt:%Y-%m-%d} {provider_product(by_id[i].provider, by_id[i].product)} "
             f"({'; '.join(by_id[i].capability)}){' — hits this catalog' if by_id[i] in relevant else ''}"
         ),
         key="replay_record",
@@ -136,18 +144,22 @@ with whatif_tab:
 
 with severe_tab:
     results = state.severe(run)
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "provider": [r.provider for r in results],
-                "scenario": ["longest" if r.kind == "longest" else "90th percentile" for r in results],
-                "down for": [hours(r.result.scenario.duration_hours) for r in results],
-                "beyond tolerance": [", ".join(s.name for s in r.result.breaches) or "none" for r in results],
-                "within tolerance": [f"{len(r.within_tolerance)} of {len(r.result.services)}" for r in results],
-                "basis": [r.result.scenario.assumptions[0] if r.result.scenario.assumptions else "" for r in results],
-            }
-        ),
-        hide_index=True,
+    severe = pd.DataFrame(
+        {
+            "provider": [r.provider for r in results],
+            "scenario": ["longest" if r.kind == "longest" else "90th percentile" for r in results],
+            "down for": [hours(r.result.scenario.duration_hours) for r in results],
+            "beyond tolerance": [names_list([s.name for s in r.result.breaches], 2) for r in results],
+            "within tolerance": [f"{len(r.within_tolerance)} of {len(r.result.services)}" for r in results],
+            "every service beyond tolerance": [", ".join(s.name for s in r.result.breaches) or "none" for r in results],
+            "basis": [r.result.scenario.assumptions[0] if r.result.scenario.assumptions else "" for r in results],
+        }
+    )
+    fitted_table(
+        severe,
+        {"provider": 140, "scenario": 120, "down for": 80, "beyond tolerance": 350, "within tolerance": 100},
+        severe,
+        "every service beyond tolerance, and the basis of each duration",
     )
     explain(
         "UK operational-resilience rules expect firms to test severe but plausible disruption. For each "

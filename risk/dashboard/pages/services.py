@@ -74,7 +74,7 @@ m = st.columns(4)
 low, high = s.tolerance_breach_probability_interval
 m[0].metric(
     "Beyond tolerance",
-    pct(s.tolerance_breach_probability, 0 if s.tolerance_breach_probability >= 0.1 else 1),
+    chance(s.tolerance_breach_probability),  # the same precision as every other breach probability
     f"range {chance(low)}–{chance(high)}, {one_in(s.tolerance_breach_probability)}"
     if chance(low) != chance(high)
     else one_in(s.tolerance_breach_probability),
@@ -106,7 +106,7 @@ m[2].metric(
 m[3].metric(
     "Rating",
     f"{s.rating} ({s.score})",
-    f"{s.rating_probabilities.get(s.rating, 1):.0%} likely",
+    rating_certainty(s.rating, s.rating_probabilities, bare=True),
     delta_color="off",
     delta_arrow="off",
     help=f"Likelihood {s.likelihood} x impact {s.impact} = {s.score} on the 5x5 matrix; the chance that the "

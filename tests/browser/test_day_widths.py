@@ -1,0 +1,62 @@
+"""Issue 27 point 8: at 1280 px the Top risks, Scenarios, Severe and History tables show their columns without
+a horizontal scroll (the details are in an expander below each), and the Reports buttons show their whole
+label. Headless Chromium on the NHS example."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.serving import BROWSER_ARGS, CHROMIUM, free_port, need_browser, streamlit
+from tests.browser.test_dashboard_browser import settle, visit
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
+
+#: For every visible table: its grid's scrollable width and its visible width (glide-data-grid's scroller).
+TABLE_WIDTHS = """() => [...document.querySelectorAll("[data-testid='stDataFrame']")]
+  .filter(t => t.offsetParent !== null && t.getBoundingClientRect().width > 0)
+  .map(t => { const s = t.querySelector('.dvn-scroller');
+              return s ? [s.scrollWidth, s.clientWidth] : null; })
+  .filter(x => x)"""
+
+#: Buttons whose label is cut (Streamlit ends it with an ellipsis: an element inside is wider than its box).
+CUT_BUTTONS = """() => [...document.querySelectorAll("[data-testid='stDownloadButton'] button")]
+  .filter(b => [b, ...b.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1))
+  .map(b => b.innerText)"""
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    need_browser()
+    from playwright.sync_api import sync_playwright
+
+    workspace = tmp_path_factory.mktemp("ws") / "workspace.sqlite"
+    env = {"LYNCHPIN_WORKSPACE": str(workspace), "LYNCHPIN_JOBS": "inline"}
+    with streamlit(free_port(), env) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        pg = browser.new_page(viewport={"width": 1280, "height": 800})
+        pg.base = base  # type: ignore[attr-defined]
+        yield pg
+        browser.close()
+
+
+def _no_scroll(pg, where: str) -> None:
+    widths = pg.evaluate(TABLE_WIDTHS)
+    assert widths, f"no table shown on {where}"
+    assert all(scroll <= visible + 1 for scroll, visible in widths), (where, widths)
+
+
+def test_the_decision_tables_fit_at_1280_px(page):
+    visit(page, "")
+    _no_scroll(page, "Overview: Top risks")
+    visit(page, "scenarios")
+    _no_scroll(page, "Scenarios: replay")
+    page.get_by_role("tab", name="Severe but plausible").click()
+    settle(page)
+    _no_scroll(page, "Scenarios: severe but plausible")
+    visit(page, "history")
+    _no_scroll(page, "History")
+
+
+def test_the_reports_buttons_show_their_whole_label(page):
+    visit(page, "reports")
+    assert page.evaluate(CUT_BUTTONS) == []
