@@ -35,9 +35,9 @@ import json
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -49,8 +49,7 @@ HISTORY = ROOT / "risk" / "data" / "history.csv"
 MIRRORS = Path("/work/.mirror")
 
 
-@dataclass(frozen=True)
-class Archive:
+class Archive(NamedTuple):
     repo: str
     commit: str
     path: str
@@ -66,8 +65,7 @@ ARCHIVES = {
 WINDOW = ("2018-01-17", "2026-06-01T23:59:59Z")
 
 
-@dataclass(frozen=True)
-class Spec:
+class Spec(NamedTuple):
     """One record: where it is in the archive, and the reviewer's reading of the provider's text."""
 
     id: str
