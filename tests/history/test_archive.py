@@ -134,4 +134,13 @@ def test_provider_names_of_the_new_products_reach_their_records():
     )
     hits = {r.id for r in records_for(dependency, load_history())}
     assert {"google-20200326", "google-20210520", "google-20221209"} <= hits
+    # two curated records name Cloud IAM among what they took down, as Google's feed does
+    assert {"google-20200408", "google-20250612"} <= hits
     assert "google-20220605" not in hits  # an admin-only (policy propagation) incident is not an API outage
+
+
+def test_researched_google_records_matching_the_feed_cite_googles_own_page():
+    by_id = {r.id: r for r in load_history()}
+    for rid in ("google-20200408", "google-20220719", "google-20250612"):
+        assert by_id[rid].source_url.startswith("https://status.cloud.google.com/incident"), rid
+    assert by_id["google-20250612"].start == datetime(2025, 6, 12, 17, 51, tzinfo=UTC)
