@@ -8,7 +8,7 @@ contract's canonical provider, product(s) and capability vocabulary, keeps dates
 scope, cause, source and confidence exactly as researched, and gives each record a summary written for
 Lynchpin. A record may name several products or capabilities, separated by '; '.
 
-The 105 records from the providers' archived status feeds are not in the research list: after a rebuild, run
+The 104 records from the providers' archived status feeds are not in the research list: after a rebuild, run
 `python tools/archive_history.py --write` to add them again.
 """
 

@@ -81,7 +81,7 @@ def test_single_points_of_failure_page(app):
 def test_outage_history_page_lists_sources(app):
     at = page(app, "history")
     records = at.dataframe[-1].value
-    assert len(records) == 252 and records["source"].str.startswith("http").all()
+    assert len(records) == 251 and records["source"].str.startswith("http").all()
     at.multiselect[0].set_value(["Microsoft"]).run()
     assert len(at.dataframe[-1].value) == 67
 

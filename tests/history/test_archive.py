@@ -75,7 +75,7 @@ def test_aws_text_without_a_window_is_named():
 
 def test_archived_records_cite_the_providers_own_links_within_the_window():
     by_id = {r.id: r for r in load_history()}
-    assert len(archive.CURATED) == 105
+    assert len(archive.CURATED) == 104
     for spec in archive.CURATED:
         record = by_id[spec.id]
         assert record.source_url.startswith(PROVIDER_HOSTS), spec.id

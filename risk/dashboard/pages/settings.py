@@ -19,7 +19,7 @@ if not editor:
 
 st.subheader("Outage sources")
 use = st.checkbox(
-    "Use the shipped outage history (252 public records, 2018-2026)",
+    "Use the shipped outage history (251 public records, 2018-2026)",
     value=bool(ws.pref("use_shipped_history", True)),
     key="use_history",
     disabled=not editor,
