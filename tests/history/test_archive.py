@@ -144,3 +144,16 @@ def test_researched_google_records_matching_the_feed_cite_googles_own_page():
     for rid in ("google-20200408", "google-20220719", "google-20250612"):
         assert by_id[rid].source_url.startswith("https://status.cloud.google.com/incident"), rid
     assert by_id["google-20250612"].start == datetime(2025, 6, 12, 17, 51, tzinfo=UTC)
+
+
+def test_archived_records_in_places_the_region_table_lacks_keep_their_region():
+    by_id = {r.id: r for r in load_history()}
+    assert by_id["google-20241029"].regions == ["asia-pacific"]  # australia-southeast2
+    assert by_id["aws-20230303"].regions == ["us"]  # us-gov-west-1
+    assert by_id["google-20220713"].regions == ["asia-pacific", "us"]
+    assert by_id["google-20210520"].regions == []  # global
+    london = Dependency.model_validate(
+        {"id": "iam", "name": "IAM", "provider": "Google", "product": "Cloud IAM", "capability": "api", "region": "uk"}
+    )
+    hits = {r.id for r in records_for(london, load_history())}
+    assert "google-20241029" not in hits and "google-20210520" in hits
