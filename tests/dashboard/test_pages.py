@@ -47,7 +47,7 @@ def test_overview_cell_picker_lists_the_services_in_a_cell(app):
     app.selectbox(key="cell").set_value((3, 4)).run()  # likelihood 3, impact 4: the clinical systems
     shown = "\n".join(m.value for m in app.markdown if "(tier " in m.value)  # the cell list only
     assert "Pathology laboratory system" in shown and "Clinical email" not in shown
-    app.selectbox(key="cell").set_value((4, 4)).run()
+    app.selectbox(key="cell").set_value((5, 4)).run()  # the Microsoft 365 services (251-record history)
     shown = "\n".join(m.value for m in app.markdown if "(tier " in m.value)  # the cell list only
     assert "Microsoft Teams" in shown and "Pathology laboratory system" not in shown
 
@@ -83,9 +83,9 @@ def test_single_points_of_failure_page(app):
 def test_outage_history_page_lists_sources(app):
     at = page(app, "history")
     records = at.dataframe[-1].value
-    assert len(records) == 147 and records["source"].str.startswith("http").all()
+    assert len(records) == 251 and records["source"].str.startswith("http").all()
     at.multiselect[0].set_value(["Microsoft"]).run()
-    assert len(at.dataframe[-1].value) == 45
+    assert len(at.dataframe[-1].value) == 67
 
 
 def test_catalog_and_settings_pages_render(app):

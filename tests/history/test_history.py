@@ -11,7 +11,7 @@ from risk.history.load import FIELDS, default_history_paths
 
 def test_history_has_every_researched_record_with_contract_fields():
     records = load_history()
-    assert len(records) == 147
+    assert len(records) == 251
     with default_history_paths()[0].open(encoding="utf-8") as fh:
         header = next(csv.reader(fh))
     assert set(header) == set(FIELDS)
