@@ -23,8 +23,9 @@ over the same (weighted) exposure E:
 Only units known before the cut-off are scored: providers with a record before it; at dependency level the
 dependencies of the three bundled example catalogs (their expert estimates set aside, so the model's forecast
 is scored) whose provider has a record before it. Each difference (model minus baseline) gets a bootstrap
-interval over units (fixed seed). Durations are scored too: the log density of each known duration after the
-cut-off under the fitted lognormal, against the lognormal of every training duration pooled.
+interval over units (fixed seed). Durations are scored too: the log density of each known full-outage duration
+after the cut-off under the model's posterior predictive (a log-Student-t), against the lognormal of every
+training full-outage duration pooled.
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ conservative default. docs/methodology.md gives every formula; the short version
 
 - rate: Gamma-Poisson. With n_eff severity-weighted matched records over T years of history and a
   Gamma(a0, b0) prior (Jeffreys: a0 = 1/2, b0 = 0), the posterior mean is (a0 + n_eff) / (b0 + T);
-- duration: lognormal in hours, fitted to the record's known durations (>= 3), shrunk towards the whole
-  history's fit when there are one or two, the whole history's fit when there are none;
+- duration: lognormal in hours, fitted to the matched full-outage durations alone when there are at least
+  `min_records_for_own_duration_fit` (5), else their Normal-scaled-inverse-chi-square posterior with the
+  provider's (or whole history's) fit as a prior worth `duration_prior_records` (3) records;
 - unavailability: with outages starting as a Poisson process and lasting independently, the number in
   progress at a random moment is Poisson(rate x mean / 8760), so q = 1 - exp(-rate x mean / 8760).
 """
