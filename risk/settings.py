@@ -80,7 +80,24 @@ class Settings(BaseModel):
         "weighting). 3 years: chosen by the backtest (docs/methodology.md, 'Backtest').",
     )
     min_records_for_own_duration_fit: Count = Field(
-        default=3, ge=2, le=1000, description="Known durations needed for a dependency's own duration fit."
+        default=5,
+        ge=2,
+        le=1000,
+        description="Known full-outage durations from which a dependency's (or provider's) durations are fitted "
+        "from its own records alone, without pooling (5: chosen by the duration backtest).",
+    )
+    duration_prior_records: float = Field(
+        default=3.0,
+        gt=0,
+        le=1_000_000,
+        description="Weight, in records, of the pooled duration fit a dependency's own full-outage durations are "
+        "shrunk towards (more: stronger pooling; 3: chosen by the duration backtest, docs/methodology.md, "
+        "'Backtest').",
+    )
+    duration_pooling: Literal["provider", "history"] = Field(
+        default="provider",
+        description="What a product's durations are shrunk towards: its provider's (itself shrunk towards the "
+        "whole history) or the whole history's.",
     )
     default_annual_outages: float = Field(
         default=0.5,

@@ -240,6 +240,31 @@ BACKTEST_SETUPS: tuple[tuple[str, dict], ...] = (
 )
 
 
+#: The duration setups the duration defaults were chosen from (min_records_for_own_duration_fit,
+#: duration_prior_records, duration_pooling); "previous" is what shipped before the duration backtest chose.
+DURATION_SETUPS: tuple[tuple[str, dict], ...] = (
+    ("shipped: own fit from 5, prior worth 3 records, provider pooling", {}),
+    (
+        "previous: own fit from 3, prior worth 1 record, provider pooling",
+        {"min_records_for_own_duration_fit": 3, "duration_prior_records": 1.0},
+    ),
+    ("own fit from 3, prior worth 3", {"min_records_for_own_duration_fit": 3}),
+    ("own fit from 3, prior worth 10", {"min_records_for_own_duration_fit": 3, "duration_prior_records": 10.0}),
+    ("own fit from 4, prior worth 3", {"min_records_for_own_duration_fit": 4}),
+    ("own fit from 5, prior worth 1", {"duration_prior_records": 1.0}),
+    ("own fit from 5, prior worth 5", {"duration_prior_records": 5.0}),
+    ("own fit from 8, prior worth 3", {"min_records_for_own_duration_fit": 8}),
+    ("always shrunk, prior worth 3", {"min_records_for_own_duration_fit": 1000}),
+    ("always shrunk, prior worth 10", {"min_records_for_own_duration_fit": 1000, "duration_prior_records": 10.0}),
+    ("always shrunk, prior worth 50", {"min_records_for_own_duration_fit": 1000, "duration_prior_records": 50.0}),
+    ("own fit from 5, prior worth 3, history pooling", {"duration_pooling": "history"}),
+    (
+        "pooled fit outright (prior worth 10^6 records)",
+        {"min_records_for_own_duration_fit": 1000, "duration_prior_records": 1e6},
+    ),
+)
+
+
 def _signed(d) -> str:
     return f"{d.mean:+.3f} ({d.low:+.3f} to {d.high:+.3f})"
 
@@ -288,9 +313,10 @@ def backtest_table() -> str:
             )
     rows += [
         "",
-        "**Outage durations, shipped defaults** (mean log density per known duration after the cut-off, per hour):",
+        "**Outage durations, shipped defaults** (mean log density per known full-outage duration after the "
+        "cut-off, per hour; the model's is its posterior predictive):",
         "",
-        "| fitted before | level | units | durations | fitted lognormal | pooled lognormal | difference |",
+        "| fitted before | level | units | durations | model | pooled lognormal | model − pooled |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for year in BACKTEST_CUTS:
@@ -300,6 +326,32 @@ def backtest_table() -> str:
                 f"| {result.train_until} | {d.level} | {d.units} | {d.durations} | {d.model_log_score:.3f} | "
                 f"{d.pooled_log_score:.3f} | {_signed(d.difference)} |"
             )
+    durations = {
+        (name, year): backtest(records, date(year, 1, 1), shipped.model_copy(update=change), catalogs=catalogs)
+        for name, change in DURATION_SETUPS
+        for year in BACKTEST_CUTS
+    }
+    rows += [
+        "",
+        "**Choosing the duration defaults**: model − pooled lognormal per full-outage duration at each cut-off, "
+        "each setup changing the duration settings only; the last column is the mean of the two levels' means "
+        "(the criterion).",
+        "",
+        "| setup | provider level, " + ", ".join(str(y) for y in BACKTEST_CUTS) + " | mean | dependency level, "
+        + ", ".join(str(y) for y in BACKTEST_CUTS) + " | mean | both levels |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, _ in DURATION_SETUPS:
+        cells = []
+        means = []
+        for level in ("provider", "dependency"):
+            diffs = [
+                next(d for d in durations[(name, y)].durations if d.level == level).difference.mean
+                for y in BACKTEST_CUTS
+            ]
+            means.append(sum(diffs) / len(diffs))
+            cells += [", ".join(f"{x:+.3f}" for x in diffs), f"{means[-1]:+.3f}"]
+        rows.append(f"| {name} | " + " | ".join(cells) + f" | {sum(means) / 2:+.3f} |")
     rows += [
         "",
         "**Choosing the defaults**: the model's log score per unit-year, averaged over the four cut-offs, each "
@@ -337,14 +389,17 @@ def incident_backtest_table() -> str:
     from risk.settings import Settings
 
     rows = [
-        "| hours in | past outages still going | range held | ended sooner | lasted longer | median range width |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| outages scored | hours in | past outages still going | range held | ended sooner | lasted longer | "
+        "median range width |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for r in conditional_backtest(load_history(), Settings()):
-        rows.append(
-            f"| {r.hours_in:g} h | {r.incidents} | {r.held} ({r.coverage:.0%}) | {r.below} | {r.above} | "
-            f"{r.median_width_hours:.1f} h |"
-        )
+    records = load_history()
+    for label, full in (("full outages", True), ("every known length", False)):
+        for r in conditional_backtest(records, Settings(), full_outages_only=full):
+            rows.append(
+                f"| {label} | {r.hours_in:g} h | {r.incidents} | {r.held} ({r.coverage:.0%}) | {r.below} | "
+                f"{r.above} | {r.median_width_hours:.1f} h |"
+            )
     return "\n".join(rows)
 
 

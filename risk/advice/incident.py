@@ -194,16 +194,16 @@ def _norm_sf(z: np.ndarray) -> np.ndarray:
 def conditional_survival(x: np.ndarray | float, t: float, mus: np.ndarray, sigmas: np.ndarray) -> np.ndarray:
     """P(D > x | D > t) per parameter draw: S(x) / S(t), S(x) = max_i sf((ln x - mu_i) / sigma_i).
 
-    `mus` is (draws, parts) and `sigmas` (parts,); x is a scalar or an array of lengths (>= t). Returns
-    (draws,) for a scalar x, else (draws, len(x)). A length x <= t has probability 1."""
+    `mus` is (draws, parts) and `sigmas` (parts,) or (draws, parts); x is a scalar or an array of lengths
+    (>= t). Returns (draws,) for a scalar x, else (draws, len(x)). A length x <= t has probability 1."""
     mus = np.atleast_2d(np.asarray(mus, dtype=float))
-    sigmas = np.asarray(sigmas, dtype=float)
+    sigmas = np.broadcast_to(np.asarray(sigmas, dtype=float), mus.shape)
     xs = np.atleast_1d(np.asarray(x, dtype=float))
 
     def survival(lengths: np.ndarray) -> np.ndarray:  # (draws, len)
         with np.errstate(divide="ignore"):
             logs = np.log(lengths)
-        z = (logs[None, :, None] - mus[:, None, :]) / sigmas[None, None, :]
+        z = (logs[None, :, None] - mus[:, None, :]) / sigmas[:, None, :]
         return _norm_sf(z).max(axis=2)
 
     s_t = survival(np.array([t]))  # (draws, 1)
@@ -213,11 +213,12 @@ def conditional_survival(x: np.ndarray | float, t: float, mus: np.ndarray, sigma
     return out[:, 0] if np.ndim(x) == 0 else out
 
 
-def _draws(stats: DependencyStats, settings: Settings) -> np.ndarray:
-    """The engine's plausible values of mu for one dependency (its own random stream, fixed by the seed)."""
+def _draws(stats: DependencyStats, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+    """The engine's plausible (mu, sigma) for one dependency, from its duration posterior (its own random
+    stream, fixed by the seed): averaging the lognormal over them gives the posterior predictive."""
     rng = np.random.default_rng([settings.seed, zlib.crc32(("incident\x00" + stats.id).encode())])
-    _, mus, _ = stats.draw_parameters(rng, settings.uncertainty_draws)  # sigma: its point estimate
-    return np.asarray(mus, dtype=float)
+    _, mus, sigmas = stats.draw_parameters(rng, settings.uncertainty_draws)
+    return np.asarray(mus, dtype=float), np.asarray(sigmas, dtype=float)
 
 
 def _starts(structure: Structure, down: set[str]) -> dict[str, float]:
@@ -367,8 +368,9 @@ def incident(
     stats = stats if stats is not None else dependency_stats(catalog, records, settings, table)
 
     parts = [stats[i] for i in ids]
-    mus = np.column_stack([_draws(p, settings) for p in parts])  # (draws, parts)
-    sigmas = np.array([p.sigma for p in parts])
+    drawn = [_draws(p, settings) for p in parts]
+    mus = np.column_stack([m for m, _ in drawn])  # (draws, parts)
+    sigmas = np.column_stack([s for _, s in drawn])
     cap = settings.max_outage_hours
     lengths = _quantile_points(elapsed, mus, sigmas, cap)
 
@@ -538,32 +540,39 @@ def conditional_backtest(
     settings: Settings,
     aliases: AliasTable | None = None,
     points: Sequence[float] = (1.0, 2.0, 4.0),
+    full_outages_only: bool = True,
 ) -> list[BacktestRow]:
-    """Leave-one-out backtest of the conditional forecast on the history. For each outage with a known
-    length d, its provider's duration fit without it (the whole history's when the provider has fewer than
-    `min_records_for_own_duration_fit` other known lengths, as the statistics do), mu uncertain by
-    sigma / sqrt(n); at each point a < d, the 90% range of the remaining length given D > a, and whether
-    d - a fell inside it. Deterministic (its own seeded draws)."""
-    from risk.engine.statistics import history_fit
+    """Leave-one-out backtest of the conditional forecast on the history. For each full (major) outage with a
+    known length d (every outage of known length with `full_outages_only` false), the duration model the
+    engine would fit without it: its provider's posterior (risk.engine.statistics.duration_posterior) with
+    the rest of the history's pooled fit as prior; (mu, sigma) drawn from that posterior
+    (`uncertainty_draws` of them), so the range is the posterior predictive's. At each point a < d, the 90%
+    range of the remaining length given D > a, and whether d - a fell inside it. Deterministic (seeded)."""
+    from risk.engine.statistics import draw_durations, duration_posterior, history_fit
 
     table = aliases or load_aliases()
-    known = sorted((r for r in records if r.duration_hours and r.duration_hours > 0), key=lambda r: (r.start_dt, r.id))
+
+    def scored(r: OutageRecord) -> bool:
+        return bool(r.duration_hours and r.duration_hours > 0) and (r.severity == "major" or not full_outages_only)
+
+    ordered = sorted(records, key=lambda r: (r.start_dt, r.id))
+    full = [r for r in ordered if r.duration_hours and r.duration_hours > 0 and r.severity == "major"]
     by_provider: dict[str, list[OutageRecord]] = {}
-    for r in known:
+    for r in full:
         by_provider.setdefault(table.provider(r.provider), []).append(r)
-    rng = np.random.default_rng([settings.seed, zlib.crc32(b"incident-backtest")])
-    deviates = rng.standard_normal(settings.uncertainty_draws)
-    results = {a: [] for a in points}
-    for r in known:
-        own = [x for x in by_provider[table.provider(r.provider)] if x.id != r.id]
-        pool = own if len(own) >= settings.min_records_for_own_duration_fit else [x for x in known if x.id != r.id]
-        fit = history_fit(pool)
-        mus = (fit.mu + fit.sigma / math.sqrt(max(fit.known_durations, 1)) * deviates)[:, None]
-        sigmas = np.array([fit.sigma])
+    results: dict[float, list[tuple[int, float]]] = {a: [] for a in points}
+    for r in (x for x in ordered if scored(x)):
+        pooled = history_fit([x for x in ordered if x.id != r.id])
+        own = [x.duration_hours for x in by_provider.get(table.provider(r.provider), []) if x.id != r.id]
+        post = duration_posterior(own, pooled.mu, pooled.sigma, settings)
+        rng = np.random.default_rng([settings.seed, zlib.crc32(("incident-backtest\x00" + r.id).encode())])
+        mus, sigmas = draw_durations(
+            rng, settings.uncertainty_draws, post.mu, post.sigma, post.kappa, post.nu, post.scale
+        )
         for a in points:
             if r.duration_hours <= a:
                 continue
-            lengths = _quantile_points(a, mus, sigmas, settings.max_outage_hours)
+            lengths = _quantile_points(a, mus[:, None], sigmas[:, None], settings.max_outage_hours)
             low, high = np.quantile(lengths - a, [0.05, 0.95])
             rest = r.duration_hours - a
             results[a].append((-1 if rest < low else (1 if rest > high else 0), high - low))

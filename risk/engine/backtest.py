@@ -23,8 +23,9 @@ over the same (weighted) exposure E:
 Only units known before the cut-off are scored: providers with a record before it; at dependency level the
 dependencies of the three bundled example catalogs (their expert estimates set aside, so the model's forecast
 is scored) whose provider has a record before it. Each difference (model minus baseline) gets a bootstrap
-interval over units (fixed seed). Durations are scored too: the log density of each known duration after the
-cut-off under the fitted lognormal, against the lognormal of every training duration pooled.
+interval over units (fixed seed). Durations are scored too: the log density of each known full-outage duration
+after the cut-off under the model's posterior predictive (a log-Student-t), against the lognormal of every
+training full-outage duration pooled.
 """
 
 from __future__ import annotations
@@ -39,7 +40,14 @@ from pathlib import Path
 import numpy as np
 
 from risk.catalog.model import Catalog
-from risk.engine.statistics import HOURS_PER_YEAR, dependency_stats, exposure_years, history_fit, record_weights
+from risk.engine.statistics import (
+    HOURS_PER_YEAR,
+    dependency_stats,
+    duration_posterior,
+    exposure_years,
+    history_fit,
+    record_weights,
+)
 from risk.history.aliases import AliasTable, load_aliases
 from risk.history.match import matches
 from risk.history.model import OutageRecord
@@ -441,15 +449,16 @@ def _level(
 
 
 def _durations(
-    name: str, scored: list[tuple[list[float], float, float]], mu: float, sigma: float, seed: int
+    name: str, scored: list[tuple[list[float], Callable[[list[float]], np.ndarray]]], mu: float, sigma: float, seed: int
 ) -> DurationScore | None:
-    """Each unit's durations after the cut-off with its fitted (mu, sigma), against the pooled (mu, sigma)."""
-    rows = [(hours, m, s) for hours, m, s in scored if hours]
+    """Each unit's full-outage durations after the cut-off under the model's posterior predictive (the log
+    density function given with them), against the pooled lognormal (mu, sigma)."""
+    rows = [(hours, density) for hours, density in scored if hours]
     if not rows:
         return None
     diffs, counts, model_sum, pooled_sum = [], [], 0.0, 0.0
-    for hours, m, s in rows:
-        own = sum(_lognormal_log_density(h, m, s) for h in hours)
+    for hours, density in rows:
+        own = float(np.sum(density(hours)))
         pooled = sum(_lognormal_log_density(h, mu, sigma) for h in hours)
         model_sum, pooled_sum = model_sum + own, pooled_sum + pooled
         diffs.append(own - pooled)
@@ -469,7 +478,8 @@ def _durations(
 
 
 def _known(records: Sequence[OutageRecord]) -> list[float]:
-    return [r.duration_hours for r in records if r.duration_hours and r.duration_hours > 0]
+    """The known durations of full (major) outages: what the duration model forecasts."""
+    return [r.duration_hours for r in records if r.duration_hours and r.duration_hours > 0 and r.severity == "major"]
 
 
 def backtest(
@@ -544,9 +554,8 @@ def backtest(
     durations = []
     provider_durations = []
     for provider, own in sorted(by_provider.items()):
-        known = _known(own)
-        target = history_fit(own) if len(known) >= settings.min_records_for_own_duration_fit else fit
-        provider_durations.append((_known(later.get(provider, [])), target.mu, target.sigma))
+        post = duration_posterior(_known(own), fit.mu, fit.sigma, settings)
+        provider_durations.append((_known(later.get(provider, [])), post.log_density))
     durations.append(_durations("provider", provider_durations, fit.mu, fit.sigma, seed))
 
     # Catalog-dependency level: the real matching and statistics, on the training records alone.
@@ -577,7 +586,7 @@ def backtest(
             hits = [r for r in by_provider[provider] if matches(r, d, table)]
             hit_later = [r for r in later.get(provider, []) if matches(r, d, table)]
             dep_units.append(_Unit(name, st.source, hits, hit_later, model, st.annual_outages))
-            dep_durations.append((_known(hit_later), st.mu, st.sigma))
+            dep_durations.append((_known(hit_later), st.duration_log_density))
     if dep_units:
         dependency_level = _level(
             "dependency", dep_units, excluded, weights, exposure, cut, test_years, score_weights, seed
@@ -593,6 +602,9 @@ def backtest(
             "severity_weights": dict(settings.severity_weights),
             "recency_half_life_years": settings.recency_half_life_years,
             "default_annual_outages": settings.default_annual_outages,
+            "min_records_for_own_duration_fit": settings.min_records_for_own_duration_fit,
+            "duration_prior_records": settings.duration_prior_records,
+            "duration_pooling": settings.duration_pooling,
             "score_weights": score_weights,
         },
         seed=seed,

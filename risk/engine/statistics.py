@@ -5,8 +5,9 @@ conservative default. docs/methodology.md gives every formula; the short version
 
 - rate: Gamma-Poisson. With n_eff severity-weighted matched records over T years of history and a
   Gamma(a0, b0) prior (Jeffreys: a0 = 1/2, b0 = 0), the posterior mean is (a0 + n_eff) / (b0 + T);
-- duration: lognormal in hours, fitted to the record's known durations (>= 3), shrunk towards the whole
-  history's fit when there are one or two, the whole history's fit when there are none;
+- duration: lognormal in hours, fitted to the matched full-outage durations alone when there are at least
+  `min_records_for_own_duration_fit` (5), else their Normal-scaled-inverse-chi-square posterior with the
+  provider's (or whole history's) fit as a prior worth `duration_prior_records` (3) records;
 - unavailability: with outages starting as a Poisson process and lasting independently, the number in
   progress at a random moment is Poisson(rate x mean / 8760), so q = 1 - exp(-rate x mean / 8760).
 """
@@ -26,15 +27,26 @@ from risk.history.match import matches
 from risk.history.model import OutageRecord
 from risk.settings import Settings
 
-__all__ = ["DependencyStats", "HistoryFit", "dependency_stats", "history_fit", "history_span", "capped_mean", "HOURS_PER_YEAR"]
+__all__ = [
+    "DependencyStats",
+    "DurationPosterior",
+    "HistoryFit",
+    "dependency_stats",
+    "duration_posterior",
+    "history_fit",
+    "history_span",
+    "capped_mean",
+    "HOURS_PER_YEAR",
+]
 
 HOURS_PER_YEAR = 8760.0
 #: The no-data default's rate is uncertain by a factor of three either way (90% of draws).
 DEFAULT_RATE_LOG_SD = math.log(3) / 1.6448536269514722
 _SIGMA_BOUNDS = (0.3, 2.5)
-#: Degrees of freedom of the pooled fit's sigma in the duration prior (Normal-scaled-inverse-chi-square): the
-#: pooled sigma counts as this many observations of the spread of log durations.
-SIGMA_PRIOR_DOF = 3.0
+#: Degrees of freedom of the pooled fit's sigma in the duration prior (Normal-scaled-inverse-chi-square), beyond
+#: the prior's weight in records: a prior worth w records has nu0 = w + 2 (so the predictive's variance is
+#: finite even for w = 1, the nu0 = 3 of the first shrinkage).
+SIGMA_PRIOR_DOF = 2.0
 _Z90 = 1.6448536269514722
 
 
@@ -48,6 +60,66 @@ class HistoryFit:
     mu: float
     sigma: float
     known_durations: int
+
+
+@dataclass(frozen=True)
+class DurationPosterior:
+    """The Normal-scaled-inverse-chi-square posterior of a lognormal duration's (mu, sigma^2):
+    sigma^2 ~ nu s^2 / chi^2_nu, mu | sigma^2 ~ N(mu, sigma^2 / kappa); (mu, sigma) are the point figures."""
+
+    mu: float
+    sigma: float
+    kappa: float
+    nu: float
+    scale: float  # s^2
+
+    def log_density(self, hours: Sequence[float] | np.ndarray) -> np.ndarray:
+        """The posterior predictive log density of each duration (per hour, natural log): ln D is Student-t
+        with nu degrees of freedom, location mu and squared scale s^2 (1 + 1/kappa) (docs/methodology.md,
+        "Outage duration")."""
+        return predictive_log_density(hours, self.mu, self.sigma, self.kappa, self.nu, self.scale)
+
+
+def predictive_log_density(
+    hours: Sequence[float] | np.ndarray, mu: float, sigma: float, kappa: float, nu: float, scale: float, mu_sd: float = 0.0
+) -> np.ndarray:
+    """ln f(d) of the posterior predictive of a duration d (hours): with nu > 0, ln D ~ t_nu(mu, s^2 (1 + 1/kappa));
+    with sigma known (nu = 0), ln D ~ N(mu, sigma^2 (1 + 1/kappa) + mu_sd^2). Minus ln d for the change to hours."""
+    logs = np.log(np.asarray(hours, dtype=float))
+    inflate = 1.0 + 1.0 / kappa if math.isfinite(kappa) and kappa > 0 else 1.0
+    if nu > 0:
+        var = scale * inflate
+        z2 = (logs - mu) ** 2 / var
+        out = (
+            math.lgamma((nu + 1) / 2)
+            - math.lgamma(nu / 2)
+            - 0.5 * math.log(nu * math.pi * var)
+            - (nu + 1) / 2 * np.log1p(z2 / nu)
+        )
+    else:
+        var = sigma**2 * inflate + mu_sd**2
+        out = -0.5 * math.log(2 * math.pi * var) - (logs - mu) ** 2 / (2 * var)
+    return out - logs
+
+
+def duration_posterior(hours: Sequence[float], prior_mu: float, prior_sigma: float, settings: Settings) -> DurationPosterior:
+    """The posterior of a lognormal duration from n known full-outage durations and a pooled prior (mu0, sigma0)
+    worth w = `duration_prior_records` records: kappa0 = w, nu0 = w + 2. With n at least
+    `min_records_for_own_duration_fit`, the data alone (the reference posterior: kappa = n, nu = n - 1)."""
+    n = len(hours)
+    logs = np.log(np.asarray(hours, dtype=float)) if n else np.empty(0)
+    mean = float(logs.mean()) if n else 0.0
+    spread = float(np.sum((logs - mean) ** 2)) if n else 0.0
+    if n >= max(settings.min_records_for_own_duration_fit, 2):
+        mu, sigma = _lognormal_fit(hours)
+        return DurationPosterior(mu, sigma, float(n), n - 1.0, spread / (n - 1.0))
+    w = settings.duration_prior_records
+    nu0 = w + SIGMA_PRIOR_DOF
+    kappa, nu = w + n, nu0 + n
+    mu = (float(logs.sum()) + w * prior_mu) / kappa
+    scale = (nu0 * prior_sigma**2 + spread + n * w / kappa * (mean - prior_mu) ** 2) / nu
+    sigma = min(max(math.sqrt(scale), _SIGMA_BOUNDS[0]), _SIGMA_BOUNDS[1])
+    return DurationPosterior(mu, sigma, kappa, nu, scale)
 
 
 def draw_rates(
@@ -141,6 +213,11 @@ class DependencyStats:
     shared: tuple[Stream, ...] = ()
     own_rate: float | None = None
     own_shape: float | None = None
+
+    def duration_log_density(self, hours: Sequence[float] | np.ndarray) -> np.ndarray:
+        """The posterior predictive log density (per hour) of each full-outage duration in `hours`."""
+        centre = self.mu - self.mu_sd**2 / 2 if self.mu_mean_preserving else self.mu
+        return predictive_log_density(hours, centre, self.sigma, self.kappa, self.nu, self.duration_scale, self.mu_sd)
 
     def own(self) -> DependencyStats:
         """The dependency with only its own outages (its shared streams taken out)."""
@@ -295,17 +372,20 @@ def record_weights(records: Sequence[OutageRecord], settings: Settings, fit: His
 def _provider_fits(
     records: Sequence[OutageRecord], settings: Settings, table: AliasTable, fit: HistoryFit
 ) -> dict[str, HistoryFit]:
-    """Each provider's own duration fit, when it has enough known durations: what a product with few
-    records of its own is shrunk towards (the middle level of product -> provider -> whole history)."""
+    """Each provider's duration fit, what a product with few records of its own is shrunk towards (the middle
+    level of product -> provider -> whole history): the posterior of the provider's known full-outage
+    durations with the whole history's fit as prior (`duration_posterior`). Empty when
+    `duration_pooling` is "history" (products are shrunk towards the whole history directly)."""
+    if settings.duration_pooling != "provider":
+        return {}
     by_provider: dict[str, list[float]] = {}
     for r in records:
         if _full_duration(r):
             by_provider.setdefault(table.provider(r.provider), []).append(r.duration_hours)
     out = {}
     for provider, known in by_provider.items():
-        if len(known) >= settings.min_records_for_own_duration_fit:
-            mu, sigma = _lognormal_fit(known)
-            out[provider] = HistoryFit(fit.years, fit.start, fit.end, mu, sigma, len(known))
+        post = duration_posterior(known, fit.mu, fit.sigma, settings)
+        out[provider] = HistoryFit(fit.years, fit.start, fit.end, post.mu, post.sigma, len(known))
     return out
 
 
@@ -427,30 +507,16 @@ def _one(
 
     # Duration model: the Normal-scaled-inverse-chi-square posterior of (mu, sigma^2) with the pooled fit
     # (provider's, else the whole history's) as prior; docs/methodology.md, "Outage duration".
-    n, nu0 = len(known), SIGMA_PRIOR_DOF
-    logs = np.log(np.asarray(known, dtype=float)) if known else np.empty(0)
-    spread = float(np.sum((logs - logs.mean()) ** 2)) if n else 0.0
-    if n >= settings.min_records_for_own_duration_fit:
-        mu, sigma = _lognormal_fit(known)  # enough of its own: the reference posterior, no pooling
-        kappa, nu = float(n), n - 1.0
-        scale = spread / nu
-    elif known:
-        mu = (float(logs.sum()) + target.mu) / (n + 1)
-        sigma = target.sigma
-        kappa, nu = n + 1.0, nu0 + n
-        scale = (nu0 * target.sigma**2 + spread + n / (n + 1) * (float(logs.mean()) - target.mu) ** 2) / nu
+    n = len(known)
+    post = duration_posterior(known, target.mu, target.sigma, settings)
+    mu, sigma, kappa, nu, scale = post.mu, post.sigma, post.kappa, post.nu, post.scale
+    if known and n < settings.min_records_for_own_duration_fit:
         towards = "its provider's outages" if target is not fit else "the whole history"
         notes.append(f"duration from {n} full outage(s), shrunk towards {towards}")
-    else:
-        mu, sigma = target.mu, target.sigma
-        kappa, nu, scale = 1.0, nu0, target.sigma**2
     if partial:
         with_partial = [*known, *partial]
-        if len(with_partial) >= settings.min_records_for_own_duration_fit:
-            alt_mu, alt_sigma = _lognormal_fit(with_partial)
-        else:
-            alt_mu = (sum(math.log(h) for h in with_partial) + target.mu) / (len(with_partial) + 1)
-            alt_sigma = target.sigma
+        alt = duration_posterior(with_partial, target.mu, target.sigma, settings)
+        alt_mu, alt_sigma = alt.mu, alt.sigma
         alt = capped_mean(alt_mu, alt_sigma, settings.max_outage_hours)
         notes.append(
             f"{len(partial)} partial or degraded incident(s) with a known duration left out of the duration fit "

@@ -45,11 +45,11 @@ def verdict_lines(result: Backtest) -> list[str]:
     for dur in result.durations:
         d = dur.difference
         if d.verdict == "model better":
-            text = "the fitted lognormals beat the pooled one"
+            text = "the duration model (posterior predictive) beats the pooled lognormal"
         elif d.verdict == "baseline better":
-            text = "the fitted lognormals lose to the pooled one"
+            text = "the duration model (posterior predictive) loses to the pooled lognormal"
         else:
-            text = "no clear difference between the fitted lognormals and the pooled one"
+            text = "no clear difference between the duration model (posterior predictive) and the pooled lognormal"
         lines.append(f"Durations, {dur.level} level: {text}, {difference_text(d)} per duration.")
     return lines
 
@@ -94,8 +94,8 @@ def render_backtest(result: Backtest, console, units: str = "provider") -> None:
         )
     console.print(table)
     if result.durations:
-        table = Table(title="Outage durations (mean log density per duration, per hour)", title_justify="left")
-        for column in ("level", "units", "durations", "fitted lognormal", "pooled lognormal", "difference"):
+        table = Table(title="Full-outage durations (mean log density per duration, per hour)", title_justify="left")
+        for column in ("level", "units", "durations", "model (predictive)", "pooled lognormal", "difference"):
             table.add_column(column)
         for d in result.durations:
             table.add_row(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import zlib
 from datetime import UTC, datetime, timedelta
 from statistics import NormalDist
 
@@ -24,8 +25,6 @@ START = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)  # a Monday; London is on UTC in
 
 WORKED = """
 organisation: Worked example
-settings:
-  estimate_error_factor: 1  # the estimate taken as given, as the methodology's worked example states
 services:
   - id: email
     name: Email
@@ -73,7 +72,15 @@ def worked(tmp_path_factory) -> Run:
     path.write_text(WORKED, encoding="utf-8")
     report = read_catalog(path)
     assert not report.errors
-    return Run.build(report.catalog, [])
+    # The worked example takes the estimate as given (error factor 1), so its figures are in closed form.
+    return Run.build(report.catalog, [], {"estimate_error_factor": 1.0})
+
+
+@pytest.fixture(scope="module")
+def worked_uncertain(tmp_path_factory) -> Run:
+    path = tmp_path_factory.mktemp("worked-uncertain") / "worked.yaml"
+    path.write_text(WORKED, encoding="utf-8")
+    return Run.build(read_catalog(path).catalog, [])
 
 
 def clocks(run: Run, down: list[str], now: datetime, start: datetime = START) -> IncidentResult:
@@ -175,6 +182,29 @@ def test_worked_example_reproduces_the_methodology(worked: Run) -> None:
     wiki = next(s for s in result.services if s.id == "wiki")
     assert wiki.goes_down_after_hours is None and wiki.hours_left is None
     assert wiki.probability_beyond_tolerance == 0.0 and not wiki.down
+
+
+def test_an_uncertain_estimate_gives_the_mean_over_its_draws_and_a_range(worked_uncertain: Run) -> None:
+    """With the default error factor (3) the estimate's mu is drawn, mean kept: the stated probability is the
+    mean over the draws of S(7)/S(2), inside its range, which has width."""
+    result = clocks(worked_uncertain, ["idp"], at(10))
+    email = next(s for s in result.services if s.id == "email")
+    st = worked_uncertain.statistics["idp"]
+    rng = np.random.default_rng([worked_uncertain.settings.seed, zlib.crc32(b"incident\x00idp")])
+    _, mus, sigmas = st.draw_parameters(rng, worked_uncertain.settings.uncertainty_draws)
+    per_draw = conditional_survival(7.0, 2.0, mus[:, None], sigmas[:, None])
+    assert email.probability_beyond_tolerance == pytest.approx(float(per_draw.mean()), rel=1e-12)
+    low, high = email.probability_beyond_tolerance_interval
+    assert low < email.probability_beyond_tolerance < high
+
+
+def test_sigma_drawn_per_draw_is_the_lognormal_of_each_draw() -> None:
+    phi = NormalDist().cdf
+    mus, sigmas = np.array([[0.0], [0.5]]), np.array([[1.0], [0.4]])
+    got = conditional_survival(3.0, 1.0, mus, sigmas)
+    for i, (m, sd) in enumerate(((0.0, 1.0), (0.5, 0.4))):
+        want = (1 - phi((math.log(3.0) - m) / sd)) / (1 - phi((math.log(1.0) - m) / sd))
+        assert got[i] == pytest.approx(want, rel=1e-12)
 
 
 def test_conditional_survival_is_one_at_or_before_the_elapsed_time() -> None:

@@ -285,29 +285,66 @@ def test_dependency_level_of_the_examples_uses_the_engines_rates():
             assert unit.forecast_per_year == pytest.approx(stats[unit.unit.split("/", 1)[1]].annual_outages)
 
 
-def test_duration_score_is_the_lognormal_log_density():
-    # Busy has three known training durations (its own fit); one known duration after the cut-off.
-    records = [
+def _records_for_durations():
+    # Busy has three known training durations of full outages; one after the cut-off (and a partial one,
+    # which the duration model does not forecast and the score leaves out).
+    return [
         rec("b1", "Busy", "2020-01-01", hours=1.0),
         rec("b2", "Busy", "2020-06-01", hours=2.0),
         rec("b3", "Busy", "2021-01-01", hours=4.0),
         rec("q1", "Quiet", "2021-03-01", hours=16.0),
         rec("b4", "Busy", "2022-03-01", hours=3.0),
+        rec("b5", "Busy", "2022-04-01", severity="partial", hours=100.0),
         rec("q2", "Quiet", "2023-01-05"),
     ]
-    result = backtest(records, date(2022, 1, 1), catalogs={})
+
+
+def _lognormal(x, m, s):
+    return -math.log(x * s * math.sqrt(2 * math.pi)) - (math.log(x) - m) ** 2 / (2 * s * s)
+
+
+def _log_t(x, nu, loc, scale2):
+    """ln f(x) of the predictive: ln x is Student-t(nu, loc, scale2), written out from its textbook density."""
+    z = math.log(x)
+    t = math.gamma((nu + 1) / 2) / (math.gamma(nu / 2) * math.sqrt(nu * math.pi * scale2))
+    return math.log(t * (1 + (z - loc) ** 2 / (nu * scale2)) ** (-(nu + 1) / 2) / x)
+
+
+def test_duration_score_is_the_posterior_predictive_of_the_own_fit():
+    # With 3 known durations at min_records_for_own_duration_fit = 3: the reference posterior, kappa = 3,
+    # nu = 2, s^2 = S / 2; the predictive of ln D is t_2(xbar, s^2 (1 + 1/3)).
+    settings = Settings(min_records_for_own_duration_fit=3)
+    result = backtest(_records_for_durations(), date(2022, 1, 1), settings, catalogs={})
     (score,) = result.durations
     assert (score.units, score.durations) == (1, 1)
     logs = np.log([1.0, 2.0, 4.0])
-    mu, sigma = logs.mean(), logs.std(ddof=1)
+    s2 = logs.var(ddof=1)
     pooled = np.log([1.0, 2.0, 4.0, 16.0])
     assert (score.pooled_mu, score.pooled_sigma) == pytest.approx((pooled.mean(), pooled.std(ddof=1)))
+    assert score.model_log_score == pytest.approx(_log_t(3.0, 2, logs.mean(), s2 * 4 / 3))
+    assert score.pooled_log_score == pytest.approx(_lognormal(3.0, pooled.mean(), pooled.std(ddof=1)))
 
-    def density(x, m, s):
-        return -math.log(x * s * math.sqrt(2 * math.pi)) - (math.log(x) - m) ** 2 / (2 * s * s)
 
-    assert score.model_log_score == pytest.approx(density(3.0, mu, sigma))
-    assert score.pooled_log_score == pytest.approx(density(3.0, pooled.mean(), pooled.std(ddof=1)))
+def test_duration_score_shrinks_towards_the_pool_below_the_own_fit_threshold():
+    # The shipped settings: 3 durations < 5, so the pooled fit (mu0, sigma0) is a prior worth w = 3 records:
+    # kappa = 6, nu = 5 + 3 = 8, mu = (sum x + 3 mu0) / 6, nu s^2 = 5 sigma0^2 + S + 3 * 3 / 6 (xbar - mu0)^2.
+    settings = Settings()
+    assert (settings.min_records_for_own_duration_fit, settings.duration_prior_records) == (5, 3.0)
+    result = backtest(_records_for_durations(), date(2022, 1, 1), settings, catalogs={})
+    (score,) = result.durations
+    logs = np.log([1.0, 2.0, 4.0])
+    pooled = np.log([1.0, 2.0, 4.0, 16.0])
+    m0, s0 = pooled.mean(), pooled.std(ddof=1)
+    mu = (logs.sum() + 3 * m0) / 6
+    s2 = (5 * s0**2 + ((logs - logs.mean()) ** 2).sum() + 1.5 * (logs.mean() - m0) ** 2) / 8
+    assert score.model_log_score == pytest.approx(_log_t(3.0, 8, mu, s2 * (1 + 1 / 6)))
+
+
+def test_duration_pooled_outright_ties_the_pooled_baseline_at_provider_level():
+    # A prior worth a million records is the pooled fit: the predictive tends to the pooled lognormal.
+    settings = Settings(min_records_for_own_duration_fit=1000, duration_prior_records=1e6)
+    (score,) = backtest(_records_for_durations(), date(2022, 1, 1), settings, catalogs={}).durations
+    assert score.difference.mean == pytest.approx(0.0, abs=1e-5)
 
 
 # -- the CLI -----------------------------------------------------------------------------------------------

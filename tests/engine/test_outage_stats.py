@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
-from risk.engine.statistics import capped_mean, dependency_stats, history_fit
+from risk.engine.statistics import DurationPosterior, capped_mean, dependency_stats, duration_posterior, history_fit
 from risk.history.model import OutageRecord
 from risk.settings import Settings
 from tests.engine.helpers import catalog
@@ -59,7 +60,8 @@ def test_rate_is_the_jeffreys_posterior_mean_with_severity_weights():
 
 def test_own_duration_fit_with_three_known_durations():
     history = [*HISTORY, rec("d", "2022-09-01T00:00:00Z", 240)]  # a third major outage of known length
-    stats = dependency_stats(catalog(["mfa"], [MFA]), history, Settings())["mfa"]
+    settings = Settings(min_records_for_own_duration_fit=3)
+    stats = dependency_stats(catalog(["mfa"], [MFA]), history, settings)["mfa"]
     logs = [math.log(h) for h in (1, 2, 4)]
     mu = sum(logs) / 3
     sigma = math.sqrt(sum((x - mu) ** 2 for x in logs) / 2)
@@ -132,17 +134,52 @@ def test_statistics_find_exactly_the_records_that_match_each_dependency(example)
 
 
 def test_partial_incidents_set_no_durations_and_the_note_gives_the_sensitivity():
-    stats = dependency_stats(catalog(["mfa"], [MFA]), HISTORY, Settings())["mfa"]
+    settings = Settings()
+    stats = dependency_stats(catalog(["mfa"], [MFA]), HISTORY, settings)["mfa"]
     # a (1 h) and c (2 h) are major; b (4 h) is partial: it counts for the rate, not the duration
-    assert stats.records == 3 and stats.kappa == 3.0  # two full outages plus the pooled fit
-    pooled = history_fit(HISTORY)  # Microsoft's majors: a, c and x (0.5 h)
-    assert stats.mu == pytest.approx((math.log(1) + math.log(2) + pooled.mu) / 3)
+    assert stats.records == 3 and stats.kappa == 5.0  # two full outages plus the pooled fit worth 3 records
+    pooled = history_fit(HISTORY)  # Microsoft's majors: a, c and x (0.5 h), all the history's majors
+    provider = duration_posterior([1.0, 2.0, 0.5], pooled.mu, pooled.sigma, settings)
+    assert provider.mu == pytest.approx(pooled.mu)  # its own mean, shrunk towards the same mean
+    assert stats.mu == pytest.approx((math.log(1) + math.log(2) + 3 * provider.mu) / 5)
     note = next(n for n in stats.notes if "partial or degraded" in n)
     assert note.startswith("1 partial or degraded incident(s)")
-    logs = [math.log(h) for h in (1, 4, 2)]
-    mu = sum(logs) / 3
-    sigma = math.sqrt(sum((x - mu) ** 2 for x in logs) / 2)
-    assert f"{capped_mean(mu, sigma, 168):.3g} h" in note  # with b: three durations, its own fit
+    alt = duration_posterior([1.0, 2.0, 4.0], provider.mu, provider.sigma, settings)
+    assert f"{capped_mean(alt.mu, alt.sigma, 168):.3g} h" in note  # with b: three durations, still shrunk
+
+
+@pytest.mark.parametrize("n, own", [(4, False), (5, True), (6, True)])
+def test_duration_posterior_own_fit_from_five_records_else_a_prior_worth_three(n, own):
+    settings = Settings()
+    assert (settings.min_records_for_own_duration_fit, settings.duration_prior_records) == (5, 3.0)
+    hours = [1.0, 2.0, 4.0, 8.0, 3.0, 6.0][:n]
+    x = [math.log(h) for h in hours]
+    xbar = sum(x) / n
+    ss = sum((v - xbar) ** 2 for v in x)
+    mu0, s0 = 2.0, 1.5
+    post = duration_posterior(hours, mu0, s0, settings)
+    if own:  # the data alone: kappa = n, nu = n - 1, s^2 = S / (n - 1)
+        assert (post.mu, post.kappa, post.nu, post.scale) == pytest.approx((xbar, n, n - 1, ss / (n - 1)))
+    else:  # kappa0 = 3, nu0 = 3 + 2
+        kappa, nu = 3 + n, 5 + n
+        scale = (5 * s0**2 + ss + n * 3 / kappa * (xbar - mu0) ** 2) / nu
+        assert (post.mu, post.kappa, post.nu, post.scale) == pytest.approx(
+            ((sum(x) + 3 * mu0) / kappa, kappa, nu, scale)
+        )
+        assert post.sigma == pytest.approx(math.sqrt(scale))
+
+
+def test_duration_predictive_is_a_log_student_t():
+    """ln D ~ t_nu(mu, s^2 (1 + 1/kappa)): its density integrates to one over D and matches the normal as
+    nu grows."""
+    post = duration_posterior([1.0, 3.0], 1.0, 0.8, Settings())
+    grid = np.exp(np.linspace(-12, 14, 200_001))
+    density = np.exp(post.log_density(grid))
+    assert np.trapezoid(density, grid) == pytest.approx(1.0, abs=2e-3)
+    wide = DurationPosterior(1.0, 0.8, 1e9, 1e9, 0.64)
+    d = 3.0
+    normal = -math.log(d * 0.8 * math.sqrt(2 * math.pi)) - (math.log(d) - 1.0) ** 2 / (2 * 0.64)
+    assert wide.log_density([d])[0] == pytest.approx(normal, rel=1e-6)
 
 
 def test_expert_estimate_error_factor_is_a_setting():

@@ -20,6 +20,7 @@ def test_why_shows_the_estimate_error_factor_and_its_range():
 def test_why_shows_the_duration_posterior_and_the_partial_incidents_left_out():
     lines = rate_explanation(Run.build(catalog(["mfa"], [MFA]), HISTORY), "mfa")
     text = "\n".join(lines)
-    assert "degrees of freedom for sigma" in text  # two full outages and the pooled prior: 3 + 2
-    assert "5 degrees of freedom" in text
+    # two full outages and the pooled prior worth 3 records (nu0 = 3 + 2): 5 + 2
+    assert "degrees of freedom for sigma" in text
+    assert "7 degrees of freedom" in text
     assert "1 partial or degraded incident(s) with a known duration left out of the duration fit" in text
