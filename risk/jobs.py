@@ -26,7 +26,7 @@ from typing import Any
 from risk.config import server_config
 from risk.run import Run
 
-__all__ = ["KINDS", "Jobs", "Job", "job_key", "work", "report_pack"]
+__all__ = ["KINDS", "Jobs", "Job", "job_key", "work", "report_pack", "simulation_size", "runs_inline"]
 
 #: What a job can compute, by the Run attribute that holds it.
 KINDS = ("assessment", "recommendations", "severe")
@@ -40,6 +40,24 @@ QUIET = {
     "distributed.worker.profile.enabled": False,
     "distributed.worker.memory.monitor-interval": "1s",  # each worker's nanny lives in the server process
 }
+
+
+def simulation_size(run: Run) -> float:
+    """The work of one assessment of the Run, as risk.limits counts it: the dependency outages the simulation
+    is expected to draw (each dependency's outages a year times the simulated years) plus the service-years
+    it keeps (a figure per service per simulated year). Cheap: the outage rates, no simulation."""
+    years = run.settings.simulated_years
+    stats = run.statistics
+    outages = sum(stats[name].annual_outages for name in run.structure.basic if name in stats) * years
+    return outages + len(run.catalog.services) * years
+
+
+def runs_inline(run: Run, up_to: float) -> bool:
+    """Whether a job for the Run is small enough to do in the server process rather than on Dask: its
+    simulation size (simulation_size) is at most `up_to` (LYNCHPIN_INLINE_UP_TO). Below about a million,
+    an assessment takes well under a second, less than handing it to a worker (and far less than starting
+    the local cluster on a fresh server); the numbers are the same wherever the work runs."""
+    return simulation_size(run) <= up_to
 
 
 def job_key(kind: str, run: Run) -> str:
@@ -133,6 +151,22 @@ class Jobs:
         self._client = None
         self._cluster = None
         self._lock = threading.Lock()
+        self._starting: threading.Thread | None = None
+
+    def start_in_background(self) -> None:
+        """Connect (start the local cluster) on a thread of its own, so the first job finds it ready and no
+        page waits for it meanwhile. Once per Jobs; a failure here is left for the first job to report."""
+        with self._lock:
+            if self._client is not None or self._starting is not None:
+                return
+            self._starting = threading.Thread(target=self._connect_quietly, name="lynchpin-jobs-start", daemon=True)
+        self._starting.start()
+
+    def _connect_quietly(self) -> None:
+        try:
+            self.client  # noqa: B018 - made now, kept for the first job
+        except Exception:  # noqa: BLE001 - the first job connects again and shows what is wrong on its page
+            pass
 
     @property
     def client(self):
@@ -177,3 +211,4 @@ class Jobs:
             if self._cluster is not None:
                 self._cluster.close()
             self._client = self._cluster = None
+            self._starting = None

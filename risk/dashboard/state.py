@@ -406,17 +406,34 @@ def _or_stop(compute):
         st.stop()
 
 
-def _jobs():
+def _jobs(r: Run | None = None):
     """The server's Dask connection (risk.jobs), or None when the heavy work runs in-process
-    (LYNCHPIN_JOBS=inline). One per server process; its local cluster stops with the process."""
+    (LYNCHPIN_JOBS=inline, or the Run `r` is small enough: risk.jobs.runs_inline). One per server process;
+    its local cluster stops with the process."""
     config = server_config()
-    return _jobs_for(config.scheduler, config.workers) if config.jobs == "dask" else None
+    if config.jobs != "dask":
+        return None
+    if r is not None and config.inline_up_to > 0:
+        from risk.jobs import runs_inline
+
+        if runs_inline(r, config.inline_up_to):
+            return None
+    return _jobs_for(config.scheduler, config.workers)
+
+
+def start_jobs() -> None:
+    """Start the local cluster in the background (after a page is on the screen), so the first job that is
+    too big for the server process finds its workers ready and no page waited for them."""
+    config = server_config()
+    if config.jobs == "dask":
+        _jobs_for(config.scheduler, config.workers).start_in_background()
 
 
 @st.cache_resource(show_spinner=False)
 def _jobs_for(scheduler: str | None, workers: int | None):
-    """The Dask connection; its local cluster starts with the first job (a few seconds, once per server:
-    starting it with the first page view instead made that page compete with the workers' start-up)."""
+    """The Dask connection; its local cluster starts in the background once the first page is on the screen
+    (start_jobs, from app.py), or with the first job if that comes sooner: starting it before the first page
+    made that page compete with the workers' start-up."""
     from risk.jobs import Jobs
 
     return Jobs(address=scheduler, workers=workers)
@@ -452,7 +469,7 @@ def _result(r: Run, kind: str, label: str):
             else:
                 _runs().resize(r.fingerprint)
                 return getattr(r, kind)
-    jobs = _jobs()
+    jobs = _jobs(r)
     if jobs is None:
         with st.spinner(label):
             value = _or_stop(lambda: getattr(r, kind))
@@ -613,7 +630,7 @@ def _report(r: Run, key: str, decided: dict, previous):
     kept = r.recalled(name)
     if kept is not None:
         return kept
-    jobs = _jobs()
+    jobs = _jobs(r)
     if jobs is None:
         from risk.jobs import report_pack
 

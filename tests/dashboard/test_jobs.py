@@ -21,6 +21,7 @@ def _overview(tmp_path, monkeypatch, jobs: str) -> AppTest:
     monkeypatch.setenv("LYNCHPIN_WORKSPACE", str(tmp_path / f"{jobs}.sqlite"))
     monkeypatch.setenv("LYNCHPIN_JOBS", jobs)
     monkeypatch.setenv("LYNCHPIN_WORKERS", "1")
+    monkeypatch.setenv("LYNCHPIN_INLINE_UP_TO", "0")  # the bundled example is small: on Dask all the same
     st.cache_resource.clear()
     at = AppTest.from_file(APP, default_timeout=180).run()
     assert not at.exception, at.exception
