@@ -1,5 +1,6 @@
-"""Dashboard page times on a 300-service, 120-dependency catalog against issue 12's goals: the first Overview
-under 2 s, the first Recommendations and Reports pages under 5 s each. Server-side, through Streamlit's
+"""Dashboard page times on a 300-service, 120-dependency catalog against issue 27's goals: the first Overview
+within 2 s, the first Recommendations within 5 s and the Reports page open within 1 s (its files are written
+when a download is asked for). Server-side, through Streamlit's
 AppTest, which runs the pages as the server does, with default settings. The server is warmed first on the
 bundled example (as a running server is: its modules imported and compiled kernels loaded), so the figures
 are what a user waits for the first time the big catalog is opened, not the server's own start-up (printed
@@ -22,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from bench.synthetic import synthetic_document  # noqa: E402
 
 PAGES = "risk/dashboard/pages/"
-GOALS = {"Overview (first visit)": 2.0, "Recommendations (first visit)": 5.0, "Reports (first visit)": 5.0}
+GOALS = {"Overview (first visit)": 2.0, "Recommendations (first visit)": 5.0, "Reports (first visit)": 1.0}
 
 
 def main() -> None:
