@@ -469,6 +469,13 @@ def _result(r: Run, kind: str, label: str):
             else:
                 _runs().resize(r.fingerprint)
                 return getattr(r, kind)
+        from risk.precomputed import shipped  # a bundled example's, shipped for exactly these inputs and code
+
+        value = shipped(r, kind)
+        if value is not None:
+            r.keep(kind, value)
+            _runs().resize(r.fingerprint)
+            return getattr(r, kind)
     jobs = _jobs(r)
     if jobs is None:
         with st.spinner(label):

@@ -10,6 +10,7 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 import risk.jobs
+import risk.precomputed
 from risk.cache import ByteCache
 from risk.dashboard import state
 from risk.report import build_report, render
@@ -52,6 +53,7 @@ def test_the_overview_draws_its_headline_before_measuring_the_fixes(calls):
 @pytest.mark.timeout(120)
 def test_with_dask_a_small_catalog_is_worked_in_process_and_the_cluster_starts_after_the_page(calls, monkeypatch):
     monkeypatch.setenv("LYNCHPIN_JOBS", "dask")
+    monkeypatch.setattr(risk.precomputed, "_table", dict)  # nothing shipped: the work is done here
     at = AppTest.from_file(APP, default_timeout=100).run()
     assert not at.exception, at.exception
     assert "job" not in calls  # the assessment and the fixes: in the server process
@@ -63,6 +65,7 @@ def test_with_dask_a_small_catalog_is_worked_in_process_and_the_cluster_starts_a
 def test_with_the_inline_size_at_zero_the_work_goes_to_the_jobs(calls, monkeypatch):
     monkeypatch.setenv("LYNCHPIN_JOBS", "dask")
     monkeypatch.setenv("LYNCHPIN_INLINE_UP_TO", "0")
+    monkeypatch.setattr(risk.precomputed, "_table", dict)
     AppTest.from_file(APP, default_timeout=100).run()
     assert "job" in calls
 
@@ -101,3 +104,17 @@ def _timeless(report: bytes) -> dict:
     doc = json.loads(report)
     doc.pop("generated_at")
     return doc
+
+
+@pytest.mark.timeout(120)
+def test_a_fresh_server_shows_the_bundled_example_from_its_shipped_results(calls, monkeypatch):
+    import risk.run
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("simulated although the example's results are shipped")
+
+    monkeypatch.setattr(risk.run, "assess", refuse)
+    monkeypatch.setattr(risk.run, "recommend", refuse)
+    at = AppTest.from_file(APP, default_timeout=100).run()
+    assert not at.exception, at.exception
+    assert [m.value for m in at.metric if m.label == "Tier-1 services with a SPOF"] == ["4 of 4"]
