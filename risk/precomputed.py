@@ -37,6 +37,10 @@ NUMERIC_PARTS = (
 )  # fmt: skip
 
 
+#: The files that count: code and the data formats the package ships.
+SOURCES = (".py", ".yaml", ".csv", ".json")
+
+
 def _model(kind: str):
     if kind == "recommendations":
         from risk.advice.recommend import RecommendationReport
@@ -59,7 +63,9 @@ def engine_digest() -> str:
         files += [where] if where.is_file() else [p for p in where.rglob("*") if p.is_file()]
     for path in sorted(files):
         relative = path.relative_to(PACKAGE).as_posix()
-        if path == RESULTS or relative.startswith("data/docs/") or "__pycache__" in relative or path.suffix == ".pyc":
+        if path == RESULTS or relative.startswith("data/docs/") or "__pycache__" in relative:
+            continue
+        if path.suffix not in SOURCES:  # compiled caches and the like: not what a wheel ships
             continue
         h.update(f"{relative}\n".encode())
         h.update(path.read_bytes())
