@@ -64,10 +64,14 @@ def job_key(kind: str, run: Run) -> str:
     return f"lynchpin-{kind}-{run.fingerprint}"
 
 
-def work(run: Run, kind: str, key: str) -> dict[str, Any]:
-    """On a worker: compute `kind` for the Run and return every result the Run worked out on the way."""
+def work(run: Run, kind: str, key: str, known: dict[str, Any] | None = None) -> dict[str, Any]:
+    """On a worker: compute `kind` for the Run and return every result the Run worked out on the way.
+    `known` are results the server already has for the same Run (its assessment, for the recommendations):
+    kept first, so the worker does not work them out again (a Run travels as its inputs only)."""
     if kind not in KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
+    for name, value in (known or {}).items():
+        run.keep(name, value)
     report = _reporter(key)
     if kind in ("assessment", "recommendations"):  # recommendations are measured against the assessment
         run.assess(progress=report)
@@ -77,10 +81,13 @@ def work(run: Run, kind: str, key: str) -> dict[str, Any]:
     return run.results
 
 
-def report_pack(run: Run, tracking: dict, previous):
+def report_pack(run: Run, tracking: dict, previous, known: dict[str, Any] | None = None):
     """On a worker: the report pack of a Run (risk.report.build_report), with the workspace's decisions
-    about its recommendations and the assessment it is compared with."""
+    about its recommendations and the assessment it is compared with; `known` as for `work`."""
     from risk.report import build_report
+
+    for name, value in (known or {}).items():
+        run.keep(name, value)
 
     return build_report(run, tracking, previous)
 
@@ -196,7 +203,7 @@ class Jobs:
     def submit(self, run: Run, kind: str) -> Job:
         """The job computing `kind` for the Run: a new one, or the one already running for the same inputs."""
         key = job_key(kind, run)
-        return self.submit_call(kind, key, work, run, kind, key)
+        return self.submit_call(kind, key, work, run, kind, key, run.results)
 
     def submit_call(self, kind: str, key: str, function, *args) -> Job:
         """A job running `function(*args)` under `key` (identical keys share one job)."""

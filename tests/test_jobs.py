@@ -132,3 +132,20 @@ def test_the_cluster_starts_in_the_background_once_and_the_first_job_uses_it():
             assert j._client is client
         finally:
             j.close()
+
+
+def test_a_job_keeps_what_the_server_already_has_and_does_not_assess_again(monkeypatch):
+    import risk.run
+
+    here = _run(years=200)
+    known = {"assessment": here.assessment}
+    expected = here.recommendations
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("assessed again although the assessment was given")
+
+    monkeypatch.setattr(risk.run, "assess", refuse)
+    results = work(pickle.loads(pickle.dumps(_run(years=200))), "recommendations", "k", known)
+    assert results["recommendations"] == expected
+    with pytest.raises(AssertionError, match="assessed again"):
+        work(pickle.loads(pickle.dumps(_run(years=200))), "recommendations", "k")

@@ -646,7 +646,7 @@ def _report(r: Run, key: str, decided: dict, previous, jobs, runs: ByteCache):
     else:
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
         job_key = f"lynchpin-report-{r.fingerprint}-{digest}"
-        pack = jobs.submit_call("report", job_key, report_pack, r, decided, previous).result()
+        pack = jobs.submit_call("report", job_key, report_pack, r, decided, previous, r.results).result()
     r.keep_view(name, pack)
     runs.resize(r.fingerprint)
     return pack
