@@ -92,6 +92,13 @@ def report_pack(run: Run, tracking: dict, previous, known: dict[str, Any] | None
     return build_report(run, tracking, previous)
 
 
+def _warm() -> None:
+    """On a worker, when the cluster starts: import what every job needs (a few seconds of a cold start)."""
+    import risk.advice.recommend  # noqa: F401
+    import risk.report  # noqa: F401
+    import risk.run  # noqa: F401
+
+
 def _reporter(key: str):
     """Progress from a worker, at most four times a second, as metadata on the scheduler under the job's key
     (nothing when not on a Dask worker: the work also runs in-process in tests and the CLI)."""
@@ -171,9 +178,17 @@ class Jobs:
 
     def _connect_quietly(self) -> None:
         try:
-            self.client  # noqa: B018 - made now, kept for the first job
+            self.client.run(_warm)  # every worker imports the engine now, not in the first user's job
         except Exception:  # noqa: BLE001 - the first job connects again and shows what is wrong on its page
             pass
+
+    def ready(self, timeout: float | None = None) -> bool:
+        """Wait up to `timeout` seconds for a background start (start_in_background) to finish; whether the
+        connection is made."""
+        starting = self._starting
+        if starting is not None:
+            starting.join(timeout)
+        return self._client is not None
 
     @property
     def client(self):
