@@ -662,10 +662,15 @@ def tracked() -> dict:
 
 def _report_file(r: Run, version: str, fmt: str, pack: Callable[[], object]) -> bytes:
     """One report file, written when its download is clicked (the pack first, if no file was written
-    before) and then kept with the Run."""
+    before) and then kept with the Run. The pack is got outside the Run's lock (it may wait for a job), so
+    other pages reading the same Run meanwhile do not wait with it."""
     from risk.report import render
 
-    return r.remember(("file", version, fmt), lambda: render(pack(), fmt))
+    kept = r.recalled(("file", version, fmt))
+    if kept is not None:
+        return kept
+    report = pack()
+    return r.remember(("file", version, fmt), lambda: render(report, fmt))
 
 
 def report_files(r: Run) -> dict[str, tuple[str, Callable[[], bytes]]]:
