@@ -30,6 +30,7 @@ bench: $(STAMP)
 	LYNCHPIN_MAX_SIMULATED_OUTAGES=100000000 LYNCHPIN_MAX_SERVICE_YEARS=300000000 $(BIN)/python bench/bench_assess.py 100000
 	$(BIN)/python bench/bench_cli.py
 	$(BIN)/python bench/bench_scram.py
+	$(BIN)/python bench/bench_firstlook.py
 	$(BIN)/python bench/bench_dashboard.py
 	$(BIN)/python bench/bench_aralia.py $(ARALIA)
 	$(BIN)/python bench/bench_hostile.py

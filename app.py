@@ -49,3 +49,7 @@ def _pages() -> dict[str, list]:
 
 navigation = st.navigation({section: [copy.copy(p) for p in pages] for section, pages in _pages().items()})
 navigation.run()
+
+from risk.dashboard.state import start_jobs  # noqa: E402
+
+start_jobs()  # the job cluster starts once the first page is on the screen, not before it (risk.jobs)

@@ -1,9 +1,11 @@
-"""Dashboard page times on a 300-service, 120-dependency catalog against issue 12's goals: the first Overview
-under 2 s, the first Recommendations and Reports pages under 5 s each. Server-side, through Streamlit's
-AppTest, which runs the pages as the server does, with default settings. The server is warmed first on the
-bundled example (as a running server is: its modules imported and compiled kernels loaded), so the figures
-are what a user waits for the first time the big catalog is opened, not the server's own start-up (printed
-apart). Run: make bench
+"""Dashboard page times on a 300-service, 120-dependency catalog against issue 27's goals: the first Overview
+within 2 s, the first Recommendations within 5 s and the Reports page open within 1 s (its files are written
+when a download is asked for). Server-side, through Streamlit's AppTest, which runs the pages as the server
+does, with default settings. The server is warmed first on the bundled example and its job cluster left to
+finish starting (as on a server that has been up a little while: its modules imported, compiled kernels
+loaded, workers ready), so the figures are what a user waits for the first time the big catalog is opened,
+not the server's own start-up (printed apart; a fresh server's first look is bench/bench_firstlook.py).
+Run: make bench
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from bench.synthetic import synthetic_document  # noqa: E402
 
 PAGES = "risk/dashboard/pages/"
-GOALS = {"Overview (first visit)": 2.0, "Recommendations (first visit)": 5.0, "Reports (first visit)": 5.0}
+GOALS = {"Overview (first visit)": 2.0, "Recommendations (first visit)": 5.0, "Reports (first visit)": 1.0}
 
 
 def main() -> None:
@@ -30,6 +32,8 @@ def main() -> None:
 
     from risk.catalog import catalog_from_dict
     from risk.catalog.load import catalog_sha256
+    from risk.config import server_config
+    from risk.dashboard.state import _jobs_for
     from risk.dashboard.workspace import Workspace
 
     doc = synthetic_document(services=300, dependencies=120, edges=1200)
@@ -42,6 +46,11 @@ def main() -> None:
         started = time.perf_counter()
         AppTest.from_file(str(ROOT / "app.py"), default_timeout=600).run()
         figures["server start-up (bundled example)"] = time.perf_counter() - started
+        started = time.perf_counter()
+        config = server_config()  # the job cluster starts in the background after the first page: let it
+        if config.jobs == "dask":  # finish, as it has on a server that has been up a little while
+            _jobs_for(config.scheduler, config.workers).ready(600)
+        figures["server start-up (job cluster, background)"] = time.perf_counter() - started
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
         at.query_params["catalog"] = "saved:big"
         started = time.perf_counter()
@@ -60,7 +69,7 @@ def main() -> None:
     for name, seconds in figures.items():
         goal = GOALS.get(name)
         verdict = f"goal {goal:g} s   {'met' if seconds <= goal else 'MISSED'}" if goal else ""
-        print(f"  {name:<36} {seconds:6.2f} s   {verdict}")
+        print(f"  {name:<42} {seconds:6.2f} s   {verdict}")
 
 
 if __name__ == "__main__":

@@ -61,6 +61,14 @@ class ServerConfig(BaseSettings):
         "used, one user's big catalog never stalls another's page) or 'inline' (in the server process: "
         "for tests and single-user laptops).",
     )
+    inline_up_to: float = Field(
+        default=1_000_000,
+        ge=0,
+        description="With LYNCHPIN_JOBS=dask, work this small still runs in the server process: an assessment "
+        "(with its recommendations, scenarios and reports) whose simulation is expected to draw at most this "
+        "many dependency outages plus service-years (simulated years times services). The bundled examples are "
+        "below it (well under a second an assessment); 0 sends everything to Dask.",
+    )
     scheduler: str | None = Field(
         default=None,
         description="Address of a Dask scheduler (tls://host:8786) that runs the heavy work (assessments, "

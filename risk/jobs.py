@@ -26,7 +26,7 @@ from typing import Any
 from risk.config import server_config
 from risk.run import Run
 
-__all__ = ["KINDS", "Jobs", "Job", "job_key", "work", "report_pack"]
+__all__ = ["KINDS", "Jobs", "Job", "job_key", "work", "report_pack", "simulation_size", "runs_inline"]
 
 #: What a job can compute, by the Run attribute that holds it.
 KINDS = ("assessment", "recommendations", "severe")
@@ -42,14 +42,36 @@ QUIET = {
 }
 
 
+def simulation_size(run: Run) -> float:
+    """The work of one assessment of the Run, as risk.limits counts it: the dependency outages the simulation
+    is expected to draw (each dependency's outages a year times the simulated years) plus the service-years
+    it keeps (a figure per service per simulated year). Cheap: the outage rates, no simulation."""
+    years = run.settings.simulated_years
+    stats = run.statistics
+    outages = sum(stats[name].annual_outages for name in run.structure.basic if name in stats) * years
+    return outages + len(run.catalog.services) * years
+
+
+def runs_inline(run: Run, up_to: float) -> bool:
+    """Whether a job for the Run is small enough to do in the server process rather than on Dask: its
+    simulation size (simulation_size) is at most `up_to` (LYNCHPIN_INLINE_UP_TO). Below about a million,
+    an assessment takes well under a second, less than handing it to a worker (and far less than starting
+    the local cluster on a fresh server); the numbers are the same wherever the work runs."""
+    return simulation_size(run) <= up_to
+
+
 def job_key(kind: str, run: Run) -> str:
     return f"lynchpin-{kind}-{run.fingerprint}"
 
 
-def work(run: Run, kind: str, key: str) -> dict[str, Any]:
-    """On a worker: compute `kind` for the Run and return every result the Run worked out on the way."""
+def work(run: Run, kind: str, key: str, known: dict[str, Any] | None = None) -> dict[str, Any]:
+    """On a worker: compute `kind` for the Run and return every result the Run worked out on the way.
+    `known` are results the server already has for the same Run (its assessment, for the recommendations):
+    kept first, so the worker does not work them out again (a Run travels as its inputs only)."""
     if kind not in KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
+    for name, value in (known or {}).items():
+        run.keep(name, value)
     report = _reporter(key)
     if kind in ("assessment", "recommendations"):  # recommendations are measured against the assessment
         run.assess(progress=report)
@@ -59,12 +81,22 @@ def work(run: Run, kind: str, key: str) -> dict[str, Any]:
     return run.results
 
 
-def report_pack(run: Run, tracking: dict, previous):
+def report_pack(run: Run, tracking: dict, previous, known: dict[str, Any] | None = None):
     """On a worker: the report pack of a Run (risk.report.build_report), with the workspace's decisions
-    about its recommendations and the assessment it is compared with."""
+    about its recommendations and the assessment it is compared with; `known` as for `work`."""
     from risk.report import build_report
 
+    for name, value in (known or {}).items():
+        run.keep(name, value)
+
     return build_report(run, tracking, previous)
+
+
+def _warm() -> None:
+    """On a worker, when the cluster starts: import what every job needs (a few seconds of a cold start)."""
+    import risk.advice.recommend  # noqa: F401
+    import risk.report  # noqa: F401
+    import risk.run  # noqa: F401
 
 
 def _reporter(key: str):
@@ -133,6 +165,30 @@ class Jobs:
         self._client = None
         self._cluster = None
         self._lock = threading.Lock()
+        self._starting: threading.Thread | None = None
+
+    def start_in_background(self) -> None:
+        """Connect (start the local cluster) on a thread of its own, so the first job finds it ready and no
+        page waits for it meanwhile. Once per Jobs; a failure here is left for the first job to report."""
+        with self._lock:
+            if self._client is not None or self._starting is not None:
+                return
+            self._starting = threading.Thread(target=self._connect_quietly, name="lynchpin-jobs-start", daemon=True)
+        self._starting.start()
+
+    def _connect_quietly(self) -> None:
+        try:
+            self.client.run(_warm)  # every worker imports the engine now, not in the first user's job
+        except Exception:  # noqa: BLE001 - the first job connects again and shows what is wrong on its page
+            pass
+
+    def ready(self, timeout: float | None = None) -> bool:
+        """Wait up to `timeout` seconds for a background start (start_in_background) to finish; whether the
+        connection is made."""
+        starting = self._starting
+        if starting is not None:
+            starting.join(timeout)
+        return self._client is not None
 
     @property
     def client(self):
@@ -162,7 +218,7 @@ class Jobs:
     def submit(self, run: Run, kind: str) -> Job:
         """The job computing `kind` for the Run: a new one, or the one already running for the same inputs."""
         key = job_key(kind, run)
-        return self.submit_call(kind, key, work, run, kind, key)
+        return self.submit_call(kind, key, work, run, kind, key, run.results)
 
     def submit_call(self, kind: str, key: str, function, *args) -> Job:
         """A job running `function(*args)` under `key` (identical keys share one job)."""
@@ -177,3 +233,4 @@ class Jobs:
             if self._cluster is not None:
                 self._cluster.close()
             self._client = self._cluster = None
+            self._starting = None

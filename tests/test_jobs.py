@@ -83,3 +83,69 @@ def test_a_job_nobody_holds_any_more_is_forgotten_by_the_scheduler(jobs):
             break
         tick.wait(0.05)
     assert not known()
+
+
+def test_the_simulation_size_is_the_outages_drawn_plus_the_service_years_kept():
+    from risk.jobs import simulation_size
+
+    run = _run(years=400)
+    rates = sum(run.statistics[name].annual_outages for name in run.structure.basic)
+    assert simulation_size(run) == pytest.approx(rates * 400 + len(run.catalog.services) * 400, rel=1e-12)
+    assert simulation_size(_run(years=800)) == pytest.approx(2 * simulation_size(run), rel=1e-12)
+
+
+def test_a_run_runs_in_the_server_process_up_to_the_size_given_and_not_one_step_past():
+    from risk.jobs import runs_inline, simulation_size
+
+    run = _run()
+    size = simulation_size(run)
+    assert runs_inline(run, size + 1)
+    assert runs_inline(run, size)  # on the threshold: in-process
+    assert not runs_inline(run, size - 1)
+
+
+def test_the_bundled_examples_are_small_enough_for_the_server_process_by_default():
+    """The default LYNCHPIN_INLINE_UP_TO keeps a fresh server's first look off the cluster's start-up."""
+    from risk.config import ServerConfig
+    from risk.jobs import runs_inline
+    from tests.conftest import EXAMPLE_FILES
+
+    up_to = ServerConfig().inline_up_to
+    for path in EXAMPLE_FILES:
+        assert runs_inline(Run.build(load_catalog(path)), up_to), path.name
+
+
+@pytest.mark.timeout(60)
+def test_the_cluster_starts_in_the_background_once_and_the_first_job_uses_it():
+    with hold(DASK_DASHBOARD_PORT):
+        j = Jobs(workers=1, processes=False)
+        try:
+            j.start_in_background()
+            j.start_in_background()  # again: no second start
+            starting = j._starting
+            starting.join(timeout=50)
+            assert not starting.is_alive() and j._client is not None
+            client = j._client
+            here = _run(years=200)
+            there = j.submit(_run(years=200), "assessment").result(timeout=50)["assessment"]
+            assert [x.unavailability for x in there.services] == [x.unavailability for x in here.assessment.services]
+            assert j._client is client
+        finally:
+            j.close()
+
+
+def test_a_job_keeps_what_the_server_already_has_and_does_not_assess_again(monkeypatch):
+    import risk.run
+
+    here = _run(years=200)
+    known = {"assessment": here.assessment}
+    expected = here.recommendations
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("assessed again although the assessment was given")
+
+    monkeypatch.setattr(risk.run, "assess", refuse)
+    results = work(pickle.loads(pickle.dumps(_run(years=200))), "recommendations", "k", known)
+    assert results["recommendations"] == expected
+    with pytest.raises(AssertionError, match="assessed again"):
+        work(pickle.loads(pickle.dumps(_run(years=200))), "recommendations", "k")

@@ -33,6 +33,7 @@ LAYERS = {
     "compare": 6,
     "report": 7,
     "jobs": 7,
+    "precomputed": 7,
     "cluster": 7,
     "interchange": 7,
     "store": 7,

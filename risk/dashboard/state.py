@@ -406,17 +406,34 @@ def _or_stop(compute):
         st.stop()
 
 
-def _jobs():
+def _jobs(r: Run | None = None):
     """The server's Dask connection (risk.jobs), or None when the heavy work runs in-process
-    (LYNCHPIN_JOBS=inline). One per server process; its local cluster stops with the process."""
+    (LYNCHPIN_JOBS=inline, or the Run `r` is small enough: risk.jobs.runs_inline). One per server process;
+    its local cluster stops with the process."""
     config = server_config()
-    return _jobs_for(config.scheduler, config.workers) if config.jobs == "dask" else None
+    if config.jobs != "dask":
+        return None
+    if r is not None and config.inline_up_to > 0:
+        from risk.jobs import runs_inline
+
+        if runs_inline(r, config.inline_up_to):
+            return None
+    return _jobs_for(config.scheduler, config.workers)
+
+
+def start_jobs() -> None:
+    """Start the local cluster in the background (after a page is on the screen), so the first job that is
+    too big for the server process finds its workers ready and no page waited for them."""
+    config = server_config()
+    if config.jobs == "dask":
+        _jobs_for(config.scheduler, config.workers).start_in_background()
 
 
 @st.cache_resource(show_spinner=False)
 def _jobs_for(scheduler: str | None, workers: int | None):
-    """The Dask connection; its local cluster starts with the first job (a few seconds, once per server:
-    starting it with the first page view instead made that page compete with the workers' start-up)."""
+    """The Dask connection; its local cluster starts in the background once the first page is on the screen
+    (start_jobs, from app.py), or with the first job if that comes sooner: starting it before the first page
+    made that page compete with the workers' start-up."""
     from risk.jobs import Jobs
 
     return Jobs(address=scheduler, workers=workers)
@@ -452,7 +469,14 @@ def _result(r: Run, kind: str, label: str):
             else:
                 _runs().resize(r.fingerprint)
                 return getattr(r, kind)
-    jobs = _jobs()
+        from risk.precomputed import shipped  # a bundled example's, shipped for exactly these inputs and code
+
+        value = shipped(r, kind)
+        if value is not None:
+            r.keep(kind, value)
+            _runs().resize(r.fingerprint)
+            return getattr(r, kind)
+    jobs = _jobs(r)
     if jobs is None:
         with st.spinner(label):
             value = _or_stop(lambda: getattr(r, kind))
@@ -606,31 +630,25 @@ def save_upload(name: str, catalog: Catalog, source: str) -> str:
     return name
 
 
-def _report(r: Run, key: str, decided: dict, previous):
-    """The report pack of a Run (with these decisions and this comparison), built once, as a job on Dask
-    (or in-process with LYNCHPIN_JOBS=inline), and kept with the Run (so the byte-bounded cache counts it)."""
+def _report(r: Run, key: str, decided: dict, previous, jobs, runs: ByteCache):
+    """The report pack of a Run (with these decisions and this comparison), built once, when the first file
+    is asked for: as a job on Dask, or in-process for a small Run or with LYNCHPIN_JOBS=inline (jobs None);
+    kept with the Run (so the byte-bounded cache counts it). Called from a download, outside the page's
+    script: nothing here draws on the page."""
     name = ("report", key)
     kept = r.recalled(name)
     if kept is not None:
         return kept
-    jobs = _jobs()
+    from risk.jobs import report_pack
+
     if jobs is None:
-        from risk.jobs import report_pack
-
-        with st.spinner("Preparing the reports..."):
-            pack = _or_stop(lambda: report_pack(r, decided, previous))
+        pack = report_pack(r, decided, previous)
     else:
-        from risk.jobs import report_pack
-
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-        job_key = f"lynchpin-report-{r.fingerprint}-{digest}"  # submitted inside _or_stop: a refused scheduler
-        pack = _or_stop(  # (risk.cluster.remote_security) is a message on the page, not a traceback
-            lambda: _wait(
-                jobs.submit_call("report", job_key, report_pack, r, decided, previous), "Preparing the reports..."
-            )
-        )
+        job_key = f"lynchpin-report-{r.fingerprint}-{digest}"
+        pack = jobs.submit_call("report", job_key, report_pack, r, decided, previous, r.results).result()
     r.keep_view(name, pack)
-    _runs().resize(r.fingerprint)
+    runs.resize(r.fingerprint)
     return pack
 
 
@@ -642,27 +660,41 @@ def tracked() -> dict:
     return workspace().tracked(cur.key.removeprefix(SAVED_PREFIX))
 
 
-def _report_file(r: Run, version: str, fmt: str, report) -> bytes:
-    """One report file, written when its download is clicked and then kept with the Run."""
+def _report_file(r: Run, version: str, fmt: str, pack: Callable[[], object]) -> bytes:
+    """One report file, written when its download is clicked (the pack first, if no file was written
+    before) and then kept with the Run. The pack is got outside the Run's lock (it may wait for a job), so
+    other pages reading the same Run meanwhile do not wait with it."""
     from risk.report import render
 
+    kept = r.recalled(("file", version, fmt))
+    if kept is not None:
+        return kept
+    report = pack()
     return r.remember(("file", version, fmt), lambda: render(report, fmt))
 
 
 def report_files(r: Run) -> dict[str, tuple[str, Callable[[], bytes]]]:
-    """Every report format of the Run: (file name, a function that writes the file). The facts behind them
-    are worked out here, once per Run; each file is written only when it is asked for (a download button
-    calls the function on its click), then kept by the Run's fingerprint."""
+    """Every report format of the Run: (file name, a function that writes the file). The page opens at once:
+    the pack (the recommendations, the severe scenarios and the facts behind every format) is built when
+    the first file is asked for (a download button calls the function on its click), once per Run and
+    decisions; each file is then kept by the Run's fingerprint. What the workspace says (the decisions, the
+    last assessment) is read here, with the page."""
     from risk.presentation.text import safe_filename
     from risk.report import RENDERERS, SUFFIX
 
-    recommendations(r)
+    assessment(r)  # what the reports are of, with anything that prevents it shown on the page
+    jobs = _jobs(r)
+    config = server_config()
+    if jobs is not None and config.scheduler:  # a remote scheduler refused by the settings: said on the page
+        from risk.cluster import remote_security
+
+        _or_stop(lambda: remote_security(config.scheduler, config))
     decided = tracked()
     last = since_last(r)
     previous = (f"version {last[0].catalog_version}, {last[0].created_at[:10]}", last[1]) if last else None
     key = repr(sorted((k, v.status, v.owner, v.due, v.until, v.updated_at) for k, v in decided.items()))
     key += f"|since {last[0].id}" if last else ""
-    report = _report(r, key, decided, previous)
+    pack = partial(_report, r, key, decided, previous, jobs, _runs())
     stem = safe_filename(r.catalog.organisation) + "-risk-report"
     version = f"{r.fingerprint}:{key}"
-    return {fmt: (stem + SUFFIX[fmt], partial(_report_file, r, version, fmt, report)) for fmt in RENDERERS}
+    return {fmt: (stem + SUFFIX[fmt], partial(_report_file, r, version, fmt, pack)) for fmt in RENDERERS}

@@ -76,19 +76,9 @@ with worry:
         )
 with fix:
     st.markdown("**What would fix it most**")
-    if (
-        run.has("recommendations")
-        or len(a.services) <= MEASURE_FIXES_UP_TO
-        or st.button("Work out what would fix it", key="overview_fix")
-    ):
-        measured = [r for r in state.recommendations(run).recommendations if r.effect and r.effect.risk_reduction > 0]
-        for r in measured[:3]:
-            st.markdown(f"- **{md_escape(r.title)}**: {effect_text(r.effect)} (effort {r.effort})")
-        if not measured:
-            st.markdown("No measured recommendation lowers the risk; see the Recommendations page.")
-        st.page_link(page("recommendations"), label="All recommendations and their effect")
-    else:
-        st.caption("Each recommendation is measured by assessing the catalog again with it applied.")
+    # Filled after the headline figures below: measuring the fixes re-assesses the catalog once per
+    # recommendation, and the headline needs only the assessment, so it is on the page first.
+    fixes = st.container()
 
 h = a.headlines
 top_provider = a.providers[0] if a.providers else None
@@ -119,6 +109,7 @@ c[3].metric(
     help="The provider whose failure alone could take down the most services"
     + (f": {top_provider.name}." if top_provider else "."),
 )
+
 
 previous = state.since_last(run)
 if previous is not None:
@@ -284,3 +275,19 @@ explain(
     "From each service's minimal cut sets of size 1 and 2.",
     "provider-concentration",
 )
+
+# Last: the rest of the page is on the screen while the fixes are measured (the column above is filled in).
+with fixes:
+    if (
+        run.has("recommendations")
+        or len(a.services) <= MEASURE_FIXES_UP_TO
+        or st.button("Work out what would fix it", key="overview_fix")
+    ):
+        measured = [r for r in state.recommendations(run).recommendations if r.effect and r.effect.risk_reduction > 0]
+        for r in measured[:3]:
+            st.markdown(f"- **{md_escape(r.title)}**: {effect_text(r.effect)} (effort {r.effort})")
+        if not measured:
+            st.markdown("No measured recommendation lowers the risk; see the Recommendations page.")
+        st.page_link(page("recommendations"), label="All recommendations and their effect")
+    else:
+        st.caption("Each recommendation is measured by assessing the catalog again with it applied.")

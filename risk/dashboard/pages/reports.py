@@ -15,7 +15,13 @@ st.markdown(
     "recommendations with their measured effect, the severe-but-plausible scenarios, and an appendix with the "
     "method, the rules applied, the outage records used, the settings and the catalog's SHA-256."
 )
-files = state.report_files(state.run(cur))
+run = state.run(cur)
+files = state.report_files(run)
+if not (run.has("recommendations") and run.has("severe")):
+    st.caption(
+        "The first file takes longer: it measures the recommendations and works out the severe scenarios first "
+        "(once; the other formats then reuse them)."
+    )
 described = {
     "pdf": ("PDF management report", "application/pdf", "Print-ready, for the board pack."),
     "html": ("Interactive HTML report", "text/html", "One self-contained file with interactive charts; opens offline."),
@@ -39,7 +45,6 @@ for fmt, (label, mime, what) in described.items():
         type="primary" if fmt == "pdf" else "secondary",
     )
     c2.caption(f"{what} Written when you click.")
-run = state.run(cur)
 c1, c2 = st.columns([2, 3])
 c1.download_button(
     "Download the fault trees (Open-PSA MEF)",
