@@ -251,6 +251,12 @@ def replay(
     down = [d.id for d in catalog.dependencies if matches(record, d, table)]
     assumptions = []
     duration = hours if hours is not None else record.duration_hours
+    if duration is None and record.reported_minutes is not None:
+        duration = record.reported_minutes / 60
+        assumptions.append(
+            f"the provider gives no start and end; replayed for the {duration:g} h others reported (disputed; "
+            "give a duration to change it)"
+        )
     if duration is None:
         known = [
             r.duration_hours

@@ -36,6 +36,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "confidence",
     "regions",
     "affects",
+    "reported_minutes",
 )
 
 OUTAGE_CAPABILITIES: tuple[str, ...] = (*CAPABILITIES, "all")
@@ -121,6 +122,13 @@ class OutageRecord(BaseModel):
     )
     confidence: Literal["high", "medium", "low"] = Field(
         description="high: provider's own review; medium: reputable news; low: weak sources."
+    )
+    reported_minutes: float | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_OUTAGE_MINUTES,
+        description="Extension: a length others reported where the provider gives no start and end (a disputed "
+        "incident). A replay of the record uses it; the duration fit does not (it is not the provider's figure).",
     )
 
     @model_validator(mode="after")

@@ -161,3 +161,20 @@ def test_the_scenario_table_says_people_not_a_sum_of_users():
     assert result.exit_code == 0, result.output
     assert "at least" in result.output and "service-users" in result.output
     assert " users affected." not in result.output
+
+
+def test_a_disputed_record_is_replayed_for_its_reported_length():
+    """microsoft-20250113 (the January 2025 MFA outage) has no provider start and end; others reported about
+    4 hours, and the replay uses that, saying so, rather than the provider's median."""
+    cat = load_catalog(DEFAULT_CATALOG)
+    history = load_history()
+    record = next(r for r in history if r.id == "microsoft-20250113")
+    assert record.duration_hours is None and record.reported_minutes == 240
+    result = replay(cat, record, history=history)
+    assert result.scenario.duration_hours == 4.0
+    assert any("others reported" in a for a in result.scenario.assumptions)
+    given = replay(cat, record, hours=6.0, history=history)  # a length given wins
+    assert given.scenario.duration_hours == 6.0
+    unreported = replay(cat, record.model_copy(update={"reported_minutes": None}), history=history)
+    said = " ".join(unreported.scenario.assumptions)
+    assert "median" in said and "others reported" not in said
