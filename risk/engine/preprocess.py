@@ -180,6 +180,70 @@ def _coalesce(roots: Sequence) -> list:
     return [walk(r) for r in roots]
 
 
+class _TooManyGates(Exception):
+    pass
+
+
+#: Gates the absorption pass may make, as a multiple of the gates it starts from (plus a margin), before it
+#: gives up and leaves the structure as it was: a gate shared under different known values is copied once
+#: for each, which on some structures could multiply the gates.
+ABSORB_GROWTH = 4
+
+
+def _absorb(roots: Sequence) -> list:
+    """Constant propagation from siblings (SCRAM's Boolean optimisation, in its simplest form): an OR that
+    lists a variable x directly is down whenever x is, so its other children matter only while x is up and
+    may be read with x = up (x or G(x) = x or G(up)); an AND that lists x directly, with x = down. The
+    values known at a gate pass down to every gate below it; a gate shared under different known values is
+    copied for each. Why: the Aralia trees list the same events directly in a gate and deep inside its
+    siblings (edf9202's top OR: its 104 operands' diagrams reach 41,000 nodes, the OR itself 7,153); the
+    known values cut the siblings down before they are built, and freed variables make more modules."""
+    gates = _parents(roots)
+    limit = ABSORB_GROWTH * len(gates) + 1000
+    builder = _Builder()
+    supports: dict[int, frozenset[str]] = {}
+    memo: dict[tuple[int, frozenset], object] = {}
+
+    def support_of(gate: _Gate) -> frozenset[str]:
+        hit = supports.get(id(gate))
+        if hit is None:
+            names = {kid for kid in gate.kids if isinstance(kid, str)}
+            for kid in gate.kids:
+                if isinstance(kid, _Gate):
+                    names |= support_of(kid)
+            hit = supports[id(gate)] = frozenset(names)
+        return hit
+
+    def walk(item, known: dict[str, bool]):
+        if isinstance(item, str):
+            return item if item not in known else (ALWAYS if known[item] else NEVER)
+        if not isinstance(item, _Gate):
+            return item
+        names = support_of(item)
+        relevant = {v: b for v, b in known.items() if v in names}
+        key = (id(item), frozenset(relevant.items()))
+        hit = memo.get(key)
+        if hit is not None:
+            return hit
+        kind = _kind(item.k, len(item.kids))
+        inner = dict(relevant)
+        if kind is not None:
+            for kid in item.kids:
+                if isinstance(kid, str) and kid not in inner:
+                    inner[kid] = kind == "and"  # below an OR, x is up; below an AND, down
+        kids = [walk(kid, relevant) if isinstance(kid, str) else walk(kid, inner) for kid in item.kids]
+        out = builder.gate(item.k, kids)
+        memo[key] = out
+        if len(memo) > limit:
+            raise _TooManyGates
+        return out
+
+    try:
+        return [walk(r, {}) for r in roots]
+    except _TooManyGates:
+        return list(roots)
+
+
 def _modules(roots: Sequence) -> tuple[list[_Gate], set[int]]:
     """Dutuit and Rauzy's module detection: one depth-first walk numbers every visit; a gate is a module
     when every node below it is first visited after the gate is entered and last visited before it is
@@ -248,7 +312,7 @@ class Plan:
 def plan(structure: Structure, services: Sequence[str] | None = None) -> Plan:
     """Constant propagation, multiple definitions, coalescing and module detection over the services."""
     wanted = list(services if services is not None else structure.services)
-    roots = _coalesce(_convert([structure.nodes[s] for s in wanted]))
+    roots = _coalesce(_absorb(_coalesce(_convert([structure.nodes[s] for s in wanted]))))
     finished, module_ids = _modules(roots)
     proxy: dict[int, str] = {}
     for gate in finished:

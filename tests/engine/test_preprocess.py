@@ -80,6 +80,7 @@ def test_each_pass_keeps_every_services_boolean_function(s):
     roots = [s.nodes[sid] for sid in s.services]
     converted = pp._convert(roots)  # constants, null gates, equal gates
     coalesced = pp._coalesce(converted)
+    absorbed = pp._absorb(coalesced)
     the_plan = pp.plan(s)
     modules = dict(the_plan.modules)
     for down in _states():
@@ -87,6 +88,7 @@ def test_each_pass_keeps_every_services_boolean_function(s):
             want = _flat_down(roots[i], down)
             assert _down(converted[i], down) == want
             assert _down(coalesced[i], down) == want
+            assert _down(absorbed[i], down) == want
             assert _node_down(the_plan.services[sid], down, modules) == want
 
 
@@ -110,7 +112,7 @@ def test_a_gate_is_a_module_exactly_when_nothing_outside_it_reaches_below_it():
     a, b, c, d, e = (Var(n) for n in "abcde")
     independent = Gate(2, (a, b))  # a and b appear nowhere else
     shares_c = Gate(2, (c, d))  # c is also a direct child of the top
-    top = Gate(1, (independent, shares_c, c, Gate(2, (d, e))))
+    top = Gate(2, (independent, shares_c, c, Gate(2, (d, e))))  # 2 of 4: no value known to the siblings
     s = Structure({"s": top}, ["s"], list("abcde"))
     roots = pp._coalesce(pp._convert([top]))
     finished, modules = pp._modules(roots)
@@ -139,6 +141,29 @@ def test_constants_are_propagated_and_a_gate_of_one_child_is_that_child():
     engine = pp.ModularBDD(s, pp.plan(s))
     assert engine.birnbaum(engine.compile("s"), [0.5, 0.5]) == (0.0, {})
     assert engine.minimal_cut_sets(engine.compile("s"), 3) == []
+
+
+def test_a_variable_an_or_lists_is_up_in_its_siblings_and_one_an_and_lists_is_down():
+    x, y, z = Var("x"), Var("y"), Var("z")
+    # x or (x and y) or (y and z) = x or (y and z): the first AND is never down once x is up
+    (root,) = pp._absorb(pp._convert([Gate(1, (x, Gate(2, (x, y)), Gate(2, (y, z))))]))
+    assert root.k == 1 and root.kids[0] == "x" and len(root.kids) == 2
+    assert root.kids[1].k == 2 and root.kids[1].kids == ["y", "z"]
+    # x and (x or y) and (y or z) = x and (y or z): the first OR is always down once x is down
+    (root,) = pp._absorb(pp._convert([Gate(3, (x, Gate(1, (x, y)), Gate(1, (y, z))))]))
+    assert root.k == 2 and root.kids[0] == "x" and root.kids[1].kids == ["y", "z"]
+    # 2 of (x, (x and y), z) knows nothing of x: kept as it is
+    (root,) = pp._absorb(pp._convert([Gate(2, (x, Gate(2, (x, y)), z))]))
+    assert root.k == 2 and len(root.kids) == 3
+
+
+def test_absorption_gives_up_past_its_growth_limit(monkeypatch):
+    x, y, z = Var("x"), Var("y"), Var("z")
+    roots = pp._convert([Gate(1, (x, Gate(2, (x, y)), Gate(2, (y, z))))])
+    monkeypatch.setattr(pp, "ABSORB_GROWTH", 0)
+    assert pp._absorb(roots)[0] is not roots[0]  # 3 gates made: within the margin of 1,000
+    roots = pp._convert([Gate(1, (Var(f"v{i}"), Gate(2, (Var(f"v{i}"), y)))) for i in range(1001)])
+    assert pp._absorb(roots) == roots  # 2,002 gates: past it, the structure is left as it was
 
 
 def test_nested_gates_only_one_parent_needs_are_opened_into_it():
