@@ -26,6 +26,8 @@ force on random structures). The modular diagram answers the same queries as the
   module's minimal cut sets (modules have disjoint variables, so every such product is minimal and they
   are all); a proxy stands for at least one variable, so truncating at an order stays exact.
 
+Absorption (see _absorb) runs between two rounds of coalescing, before module detection.
+
 Not done (SCRAM's remaining Phase II passes): merging common arguments, distributivity, Boolean
 optimisation of shared sub-trees and decomposition of common nodes. Grace periods (Delay) do not change
 whether a service is down at a moment, so they are dropped here as in every exact engine.
