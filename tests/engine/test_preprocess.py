@@ -157,6 +157,15 @@ def test_a_variable_an_or_lists_is_up_in_its_siblings_and_one_an_and_lists_is_do
     assert root.k == 2 and len(root.kids) == 3
 
 
+def test_a_gate_an_or_lists_is_up_in_its_siblings():
+    x, y, z = Var("x"), Var("y"), Var("z")
+    g = Gate(2, (x, y))
+    # g or (g and z) or (y and z) = g or (y and z): below the OR, g is up wherever else it appears
+    (root,) = pp._absorb(pp._convert([Gate(1, (g, Gate(2, (g, z)), Gate(2, (y, z))))]))
+    assert root.k == 1 and len(root.kids) == 2
+    assert root.kids[0].kids == ["x", "y"] and root.kids[1].kids == ["y", "z"]
+
+
 def test_absorption_gives_up_past_its_growth_limit(monkeypatch):
     x, y, z = Var("x"), Var("y"), Var("z")
     roots = pp._convert([Gate(1, (x, Gate(2, (x, y)), Gate(2, (y, z))))])
