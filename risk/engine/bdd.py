@@ -322,7 +322,7 @@ PYTHON_NODES = 20_000
 #: Nodes the pure-Python BDD may build over the preprocessed structure (risk.engine.preprocess: constants
 #: propagated, equal gates merged, nested gates coalesced, each module's diagram built on its own) before
 #: the build moves to the compiled engine.
-MODULAR_NODES = 80_000
+MODULAR_NODES = 40_000
 #: Nodes the compiled BDD may build in the structure-aware order before it starts again in the catalog's
 #: (a second). Neither order wins everywhere: on the Aralia trees the structure-aware one makes elf9601 20
 #: times smaller (99,433 nodes against 2,023,460) and edfpa14o 3 times, the catalog's makes edf9203 and
