@@ -413,7 +413,10 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
     for n, stage in enumerate(stages):
         try:
             if stage["engine"] == "modular":
-                return _modular(structure, wanted, stage["max_nodes"])
+                modular = _modular(structure, wanted, stage["max_nodes"])
+                if modular is None:
+                    continue
+                return modular
             bdd = new_diagram(structure, **stage)
             return bdd, {sid: bdd.compile(structure.nodes[sid]) for sid in wanted}
         except DiagramTooLarge:
@@ -423,10 +426,14 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
 
 
 def _modular(structure: Structure, wanted: Sequence[str], max_nodes: int | None):
-    """(the modular engine, {service: root}) over the preprocessed structure (risk.engine.preprocess)."""
+    """(the modular engine, {service: root}) over the preprocessed structure (risk.engine.preprocess); with
+    a budget, None when the structure has no module (risk.engine.preprocess.plan)."""
     from risk.engine.preprocess import ModularBDD, plan
 
-    engine = ModularBDD(structure, plan(structure, wanted), max_nodes=max_nodes)
+    the_plan = plan(structure, wanted, need_module=max_nodes is not None)
+    if the_plan is None:
+        return None
+    engine = ModularBDD(structure, the_plan, max_nodes=max_nodes)
     return engine, {sid: engine.compile(sid) for sid in wanted}
 
 

@@ -225,10 +225,18 @@ def test_aralia_trees_have_the_same_answers_as_the_flat_diagram(tree, tmp_path):
     _compare_on(s, q)
 
 
-def test_the_modular_stage_comes_between_the_pure_and_the_compiled_engines(monkeypatch):
-    from tests.engine.test_bdd import _interleaved
+def _one_tree():
+    """Ten redundant pairs (a_i, b_i) and a group down when every a is, under one service: its top is a
+    module, and the pure engine needs more than 20 nodes."""
+    from tests.engine.helpers import catalog, dep
 
-    s = compile_catalog(_interleaved())
+    a, b = [f"a{i}" for i in range(10)], [f"b{i}" for i in range(10)]
+    requires = [{"any_of": a}, *({"any_of": [x, y]} for x, y in zip(a, b, strict=True))]
+    return catalog(requires, [dep(x) for x in a + b])
+
+
+def test_the_modular_stage_comes_between_the_pure_and_the_compiled_engines(monkeypatch):
+    s = compile_catalog(_one_tree())
     monkeypatch.setattr(bdd_module, "PYTHON_NODES", 20)
     engine, _ = compile_services(s)
     assert type(engine) is pp.ModularBDD
@@ -236,6 +244,18 @@ def test_the_modular_stage_comes_between_the_pure_and_the_compiled_engines(monke
     assert type(compile_services(s)[0]) is pp.ModularBDD
     monkeypatch.setattr(bdd_module, "MODULAR_NODES", len(engine) - 1)  # one node short: the compiled one
     assert type(compile_services(s)[0]).__name__ == "FastBDD"
+
+
+def test_a_structure_without_a_module_skips_the_modular_stage(monkeypatch):
+    from tests.engine.test_bdd import _interleaved
+
+    s = compile_catalog(_interleaved())  # two services sharing their dependencies: no gate is a module
+    assert pp.plan(s, need_module=True) is None
+    assert pp.plan(s) is not None  # unless asked for: LYNCHPIN_BDD=modular
+    monkeypatch.setattr(bdd_module, "PYTHON_NODES", 20)
+    assert type(compile_services(s)[0]).__name__ == "FastBDD"
+    monkeypatch.setenv("LYNCHPIN_BDD", "modular")
+    assert type(compile_services(s)[0]) is pp.ModularBDD
 
 
 @pytest.mark.timeout(120)
