@@ -58,12 +58,10 @@ class _Constant:
 
 ALWAYS, NEVER = _Constant(True), _Constant(False)
 
-#: An internal node: a variable's name, a _Gate, or a constant.
-_Item = "str | _Gate | _Constant"
-
 
 class _Gate:
-    """Down when at least k of the children are down (mutable only while being built)."""
+    """Down when at least k of the children are down; a child is a variable's name, a _Gate or a
+    constant (ALWAYS, NEVER)."""
 
     __slots__ = ("k", "kids")
 
@@ -328,6 +326,8 @@ def plan(structure: Structure, services: Sequence[str] | None = None, need_modul
     costliest pass): a tree under one service always has one (its top), while a catalog of many services
     sharing their dependencies may have none, and there the modular diagram gains nothing (the synthetic
     2,000-service catalog: no module, and the passes and a failed build would cost about 2 s)."""
+    if sys.getrecursionlimit() < 20_000:  # the passes walk the structure recursively, as the BDD builds it
+        sys.setrecursionlimit(20_000)
     wanted = list(services if services is not None else structure.services)
     roots = _coalesce(_convert([structure.nodes[s] for s in wanted]))
     if need_module and not _modules(roots)[1]:
@@ -356,8 +356,6 @@ def plan(structure: Structure, services: Sequence[str] | None = None, need_modul
                 made[id(item)] = hit
         return hit
 
-    if sys.getrecursionlimit() < 20_000:
-        sys.setrecursionlimit(20_000)
     modules = [(proxy[id(g)], node(g, inside=g)) for g in finished if id(g) in proxy]
     outs: dict[str, object] = {}
     for sid, root in zip(wanted, roots, strict=True):
