@@ -319,6 +319,12 @@ class BDD:
 #: 300-service catalog 3,815); past this, the compiled engine's start (about 0.3 s to load numba and its
 #: machine code) is soon repaid: at 100,000 nodes the pure engine has spent 0.6 s.
 PYTHON_NODES = 20_000
+#: Nodes the pure-Python BDD may build over the preprocessed structure (risk.engine.preprocess: constants
+#: propagated, equal gates merged, nested gates coalesced, values known from siblings absorbed, each
+#: module's diagram built on its own) before the build moves to the compiled engine. Within it pure Python
+#: finishes before numba and its kernels would have loaded (edf9202: 12,400 nodes, edf9206: 6,600,
+#: elf9601: 8,400, edfpa15r: 32,000); a tree that does not fit has lost about a quarter of a second.
+MODULAR_NODES = 40_000
 #: Nodes the compiled BDD may build in the structure-aware order before it starts again in the catalog's
 #: (a second). Neither order wins everywhere: on the Aralia trees the structure-aware one makes elf9601 20
 #: times smaller (99,433 nodes against 2,023,460) and edfpa14o 3 times, the catalog's makes edf9203 and
@@ -369,15 +375,17 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
 
     1. the pure-Python BDD (this module), up to PYTHON_NODES: catalogs of organisations make diagrams of a
        few thousand nodes, built in milliseconds, with the figures every release has given;
-    2. the compiled array BDD (risk.engine.fastbdd) in the structure-aware order, up to
+    2. the pure-Python BDD over the preprocessed structure (risk.engine.preprocess.ModularBDD: SCRAM's
+       constant propagation, merging of equal gates, coalescing and module detection), up to MODULAR_NODES;
+    3. the compiled array BDD (risk.engine.fastbdd) in the structure-aware order, up to
        STRUCTURE_TRIAL_NODES;
-    3. the compiled array BDD in the catalog's order (the pure engine's diagram, twenty times faster),
+    4. the compiled array BDD in the catalog's order (the pure engine's diagram, twenty times faster),
        within LYNCHPIN_MAX_DIAGRAM_MB (the Aralia trees: up to 6 million nodes, 5 s);
-    4. CUDD (risk.engine.cudd, where dd's wheels carry it: Linux x86-64) in the structure-aware order
+    5. CUDD (risk.engine.cudd, where dd's wheels carry it: Linux x86-64) in the structure-aware order
        without reordering, up to CUDD_STATIC_NODES;
-    5. CUDD with sifting, which reorders the variables as the diagram grows, within the same memory.
+    6. CUDD with sifting, which reorders the variables as the diagram grows, within the same memory.
 
-    Past the last, DiagramTooLarge. LYNCHPIN_BDD=python, =fast or =cudd forces one engine.
+    Past the last, DiagramTooLarge. LYNCHPIN_BDD=python, =modular, =fast or =cudd forces one engine.
     """
     import os
 
@@ -386,6 +394,8 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
     if forced in ("python", "fast"):
         bdd = new_diagram(structure, forced)
         return bdd, {sid: bdd.compile(structure.nodes[sid]) for sid in wanted}
+    if forced == "modular":
+        return _modular(structure, wanted, None)
     cudd = _have_cudd()
     if forced == "cudd" and not cudd:
         raise ImportError("LYNCHPIN_BDD=cudd, but dd's CUDD extension is not installed")
@@ -393,6 +403,7 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
     if forced != "cudd":
         stages += [
             {"engine": "python", "max_nodes": PYTHON_NODES},
+            {"engine": "modular", "max_nodes": MODULAR_NODES},
             {"engine": "fast", "max_nodes": STRUCTURE_TRIAL_NODES, "order": "structure"},
             {"engine": "fast"},
         ]
@@ -400,13 +411,30 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
         stages += [] if forced == "cudd" else [{"engine": "cudd", "max_nodes": CUDD_STATIC_NODES, "sifting": False}]
         stages += [{"engine": "cudd"}]
     for n, stage in enumerate(stages):
-        bdd = new_diagram(structure, **stage)
         try:
+            if stage["engine"] == "modular":
+                modular = _modular(structure, wanted, stage["max_nodes"])
+                if modular is None:
+                    continue
+                return modular
+            bdd = new_diagram(structure, **stage)
             return bdd, {sid: bdd.compile(structure.nodes[sid]) for sid in wanted}
         except DiagramTooLarge:
             if n == len(stages) - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def _modular(structure: Structure, wanted: Sequence[str], max_nodes: int | None):
+    """(the modular engine, {service: root}) over the preprocessed structure (risk.engine.preprocess); with
+    a budget, None when the structure has no module (risk.engine.preprocess.plan)."""
+    from risk.engine.preprocess import ModularBDD, plan
+
+    the_plan = plan(structure, wanted, need_module=max_nodes is not None)
+    if the_plan is None:
+        return None
+    engine = ModularBDD(structure, the_plan, max_nodes=max_nodes)
+    return engine, {sid: engine.compile(sid) for sid in wanted}
 
 
 def _have_cudd() -> bool:

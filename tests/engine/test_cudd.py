@@ -37,6 +37,7 @@ def test_each_engine_takes_over_past_the_previous_ones_budget_with_the_sameengin
     assert isinstance(small, BDD)  # a catalog-sized diagram stays on the pure engine
     want = engine_answers(small, small_roots, q, s.basic)
     monkeypatch.setattr(bdd_module, "PYTHON_NODES", 50)
+    monkeypatch.setattr(bdd_module, "MODULAR_NODES", 0)
     fast, fast_roots = compile_services(s)
     assert type(fast).__name__ == "FastBDD"
     monkeypatch.setattr(fastbdd, "BYTES_PER_NODE", 2**40)  # no room for the compiled one either
@@ -55,6 +56,9 @@ def test_the_engine_can_be_forced_either_way(monkeypatch):
     monkeypatch.setenv("LYNCHPIN_BDD", "python")
     monkeypatch.setattr(bdd_module, "PYTHON_NODES", 50)  # forced: no budget applies
     assert isinstance(compile_services(s)[0], BDD)
+    monkeypatch.setenv("LYNCHPIN_BDD", "modular")
+    monkeypatch.setattr(bdd_module, "MODULAR_NODES", 0)
+    assert type(compile_services(s)[0]).__name__ == "ModularBDD"
 
 
 def test_an_assessment_is_the_same_on_either_engine(monkeypatch):

@@ -1,0 +1,478 @@
+"""SCRAM-style preprocessing in front of the decision diagram, and the modular diagram it feeds.
+
+Why: on the hardest Aralia trees (edf9202, edfpa15b, ...) the flat diagram passes through hundreds of
+thousands to millions of intermediate nodes, and needs the compiled kernels, where SCRAM's preprocessing
+(Rakhimov, src/preprocessor.cc; after Rauzy and Dutuit) keeps its diagrams tiny. The passes here, in
+SCRAM's order (its Phase I and the parts of Phase II that a coherent threshold structure needs):
+
+1. constant propagation: a gate that needs nothing is never down; a never-down child leaves a threshold
+   gate (k stays, n drops), an always-down one lowers k; k <= 0 is always down, k > n never; a gate of one
+   child is that child ("null gates");
+2. multiple definitions: gates with the same threshold over the same children are one gate (hash-consing);
+3. gate coalescing: an OR inside an OR (an AND inside an AND) that no other gate needs is opened into its
+   parent (union and intersection are associative);
+4. module detection (Dutuit and Rauzy's linear-time algorithm): a gate is a *module* when nothing outside
+   it reaches anything below it; it is then an independent sub-function, and its diagram is built on its
+   own and stands in its parents as one fresh variable (a proxy).
+
+Each pass keeps every service's Boolean function (tests/engine/test_preprocess.py checks each one by brute
+force on random structures). The modular diagram answers the same queries as the flat one, exactly:
+
+- P(module) is its diagram's probability with each child module's proxy at that module's probability
+  (the module's variables appear nowhere else, so it is independent of everything outside it);
+- Birnbaum importance by the chain rule: dP/dq_x = sum over the modules M holding x of dP/dq_M . dP_M/dq_x,
+  worked from the service down through the modules, containers first;
+- minimal cut sets: those of the service in terms of its proxies, each proxy replaced by each of its
+  module's minimal cut sets (modules have disjoint variables, so every such product is minimal and they
+  are all); a proxy stands for at least one variable, so truncating at an order stays exact.
+
+Absorption (see _absorb) runs between two rounds of coalescing, before module detection.
+
+Not done (SCRAM's remaining Phase II passes): merging common arguments, distributivity, Boolean
+optimisation of shared sub-trees and decomposition of common nodes. Grace periods (Delay) do not change
+whether a service is down at a moment, so they are dropped here as in every exact engine.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from risk.engine.bdd import BDD, FALSE, TRUE, CutSetTally, Split, rauzy_cut_sets
+from risk.engine.structure import Delay, Gate, Node, Structure, Var, parent_counts, support
+
+__all__ = ["Plan", "plan", "ModularBDD", "ALWAYS", "NEVER", "PROXY"]
+
+#: A proxy variable's name: a catalog's names cannot hold control characters, so none can collide.
+PROXY = "\x00module "
+
+
+class _Constant:
+    def __init__(self, down: bool):
+        self.down = down
+
+    def __repr__(self) -> str:
+        return "ALWAYS" if self.down else "NEVER"
+
+
+ALWAYS, NEVER = _Constant(True), _Constant(False)
+
+
+class _Gate:
+    """Down when at least k of the children are down; a child is a variable's name, a _Gate or a
+    constant (ALWAYS, NEVER)."""
+
+    __slots__ = ("k", "kids")
+
+    def __init__(self, k: int, kids: list):
+        self.k = k
+        self.kids = kids
+
+
+def _key(item) -> object:
+    return item if isinstance(item, str) else id(item)
+
+
+def _kind(k: int, n: int) -> str | None:
+    return "or" if k == 1 else ("and" if k == n else None)
+
+
+class _Builder:
+    """Makes gates with constants propagated, null gates removed and equal gates shared."""
+
+    def __init__(self):
+        self.table: dict[tuple, _Gate] = {}
+
+    def gate(self, k: int, kids: list):
+        live = []
+        for kid in kids:
+            if kid is ALWAYS:
+                k -= 1
+            elif kid is not NEVER:
+                live.append(kid)
+        if k <= 0:
+            return ALWAYS
+        if k > len(live):
+            return NEVER
+        if _kind(k, len(live)) is not None:  # a repeat adds nothing to an OR or an AND (it does to k of n)
+            live = list({_key(c): c for c in live}.values())
+            k = 1 if k == 1 else len(live)
+        if len(live) == 1:
+            return live[0]
+        key = (k, tuple(sorted((isinstance(c, str), str(_key(c))) for c in live)))
+        hit = self.table.get(key)
+        if hit is None:
+            hit = self.table[key] = _Gate(k, live)
+        return hit
+
+
+def _convert(roots: Sequence[Node]) -> list:
+    """The structure's roots as internal nodes: constants propagated, null gates gone, equal gates one."""
+    builder = _Builder()
+    memo: dict[int, object] = {}
+
+    def walk(node: Node):
+        while isinstance(node, Delay):
+            node = node.child
+        hit = memo.get(id(node))
+        if hit is not None:
+            return hit
+        if isinstance(node, Var):
+            out = node.name
+        else:
+            out = builder.gate(node.k, [walk(c) for c in node.children])
+        memo[id(node)] = out
+        return out
+
+    return [walk(r) for r in roots]
+
+
+def _parents(roots: Sequence) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    seen: set[int] = set()
+    stack = [r for r in roots if isinstance(r, _Gate)]
+    for r in stack:
+        counts[id(r)] = counts.get(id(r), 0) + 1
+    while stack:
+        gate = stack.pop()
+        if id(gate) in seen:
+            continue
+        seen.add(id(gate))
+        for kid in gate.kids:
+            if isinstance(kid, _Gate):
+                counts[id(kid)] = counts.get(id(kid), 0) + 1
+                stack.append(kid)
+    return counts
+
+
+def _coalesce(roots: Sequence) -> list:
+    """Open into each OR (AND) the ORs (ANDs) nested in it that no other gate or service needs."""
+    parents = _parents(roots)
+    builder = _Builder()
+    memo: dict[int, object] = {}
+
+    def walk(item):
+        if not isinstance(item, _Gate):
+            return item
+        hit = memo.get(id(item))
+        if hit is not None:
+            return hit
+        kind = _kind(item.k, len(item.kids))
+        flat: list = []
+        pending = list(reversed(item.kids))
+        while pending:
+            kid = pending.pop()
+            if (
+                kind is not None
+                and isinstance(kid, _Gate)
+                and parents.get(id(kid), 0) == 1
+                and _kind(kid.k, len(kid.kids)) == kind
+            ):
+                pending.extend(reversed(kid.kids))
+            else:
+                flat.append(walk(kid))
+        k = item.k if kind is None else (1 if kind == "or" else len(flat))
+        out = builder.gate(k, flat)
+        memo[id(item)] = out
+        return out
+
+    return [walk(r) for r in roots]
+
+
+class _TooManyGates(Exception):
+    pass
+
+
+#: Gates the absorption pass may make, as a multiple of the gates it starts from (plus a margin), before it
+#: gives up and leaves the structure as it was: a gate shared under different known values is copied once
+#: for each, which on some structures could multiply the gates.
+ABSORB_GROWTH = 4
+
+
+def _absorb(roots: Sequence) -> list:
+    """Constant propagation from siblings (SCRAM's Boolean optimisation, in a simple form): an OR that
+    lists a child x (a variable or a gate) is down whenever x is, so its other children matter only while
+    x is up and may be read with x = up wherever x appears below them (x or G(x) = x or G(up)); an AND
+    that lists x, with x = down. The values known at a gate pass down to every gate below it; a gate
+    shared under different known values is copied for each. Why: the Aralia trees list the same events directly in a gate and deep inside its
+    siblings (edf9202's top OR: its 104 operands' diagrams reach 41,000 nodes, the OR itself 7,153); the
+    known values cut the siblings down before they are built (edf9202: 12,400 nodes built instead of
+    168,000), and freed variables make more modules."""
+    gates = _parents(roots)
+    limit = ABSORB_GROWTH * len(gates) + 1000
+    builder = _Builder()
+    supports: dict[int, frozenset] = {}
+    memo: dict[tuple[int, frozenset], object] = {}
+
+    def support_of(gate: _Gate) -> frozenset:
+        """The variables (names) and gates (ids) below a gate."""
+        hit = supports.get(id(gate))
+        if hit is None:
+            below: set = set()
+            for kid in gate.kids:
+                below.add(_key(kid))
+                if isinstance(kid, _Gate):
+                    below |= support_of(kid)
+            hit = supports[id(gate)] = frozenset(below)
+        return hit
+
+    def walk(item, known: dict):
+        if not isinstance(item, (str, _Gate)):
+            return item
+        down = known.get(_key(item))
+        if down is not None:
+            return ALWAYS if down else NEVER
+        if isinstance(item, str):
+            return item
+        below = support_of(item)
+        relevant = {v: b for v, b in known.items() if v in below}
+        key = (id(item), frozenset(relevant.items()))
+        hit = memo.get(key)
+        if hit is not None:
+            return hit
+        kind = _kind(item.k, len(item.kids))
+        facts = dict(relevant)
+        if kind is not None:
+            for kid in item.kids:
+                facts.setdefault(_key(kid), kind == "and")  # below an OR, a child is up; below an AND, down
+        kids = []
+        for kid in item.kids:
+            if kind is None:
+                kids.append(walk(kid, relevant))
+            else:  # a child is read with what its siblings tell, not with its own value
+                own = _key(kid)
+                kids.append(walk(kid, {v: b for v, b in facts.items() if v != own or v in relevant}))
+        out = builder.gate(item.k, kids)
+        memo[key] = out
+        if len(memo) > limit:
+            raise _TooManyGates
+        return out
+
+    try:
+        return [walk(r, {}) for r in roots]
+    except _TooManyGates:
+        return list(roots)
+
+
+def _modules(roots: Sequence) -> tuple[list[_Gate], set[int]]:
+    """Dutuit and Rauzy's module detection: one depth-first walk numbers every visit; a gate is a module
+    when every node below it is first visited after the gate is entered and last visited before it is
+    left. Returns the gates in the order they were left (children before parents) and the modules' ids."""
+    time = 0
+    enter: dict[int, int] = {}
+    leave: dict[int, int] = {}
+    first: dict[object, int] = {}
+    last: dict[object, int] = {}
+    finished: list[_Gate] = []
+    for root in roots:
+        if not isinstance(root, _Gate) or id(root) in enter:
+            continue
+        time += 1
+        enter[id(root)] = time
+        stack: list[tuple[_Gate, int]] = [(root, 0)]
+        while stack:
+            gate, i = stack[-1]
+            if i == len(gate.kids):
+                stack.pop()
+                time += 1
+                leave[id(gate)] = time
+                finished.append(gate)
+                continue
+            stack[-1] = (gate, i + 1)
+            kid = gate.kids[i]
+            time += 1
+            key = _key(kid)
+            if isinstance(kid, _Gate):
+                if key in enter:
+                    last[key] = time
+                else:
+                    enter[key] = time
+                    stack.append((kid, 0))
+            else:
+                first.setdefault(key, time)
+                last[key] = time
+    low: dict[int, int] = {}
+    high: dict[int, int] = {}
+    modules: set[int] = set()
+    for gate in finished:  # children are left before their parents
+        lo, hi = sys.maxsize, 0
+        for kid in gate.kids:
+            key = _key(kid)
+            if isinstance(kid, _Gate):
+                lo = min(lo, enter[key], low[key])
+                hi = max(hi, last.get(key, 0), leave[key], high[key])
+            else:
+                lo = min(lo, first[key])
+                hi = max(hi, last[key])
+        low[id(gate)], high[id(gate)] = lo, hi
+        if enter[id(gate)] < lo and hi < leave[id(gate)]:
+            modules.add(id(gate))
+    return finished, modules
+
+
+@dataclass
+class Plan:
+    """The preprocessed structure: every module's own structure (proxies for the modules inside it),
+    innermost first, and each service's structure (a Node, or ALWAYS / NEVER)."""
+
+    modules: list[tuple[str, Node]]
+    services: dict[str, object]
+
+
+def plan(structure: Structure, services: Sequence[str] | None = None, need_module: bool = False) -> Plan | None:
+    """Constant propagation, multiple definitions, coalescing, absorption and module detection over the
+    services. With need_module, None when the coalesced structure has no module (before absorption, the
+    costliest pass): a tree under one service always has one (its top), while a catalog of many services
+    sharing their dependencies may have none, and there the modular diagram gains nothing (the synthetic
+    2,000-service catalog: no module, and the passes and a failed build would cost about 2 s)."""
+    if sys.getrecursionlimit() < 20_000:  # the passes walk the structure recursively, as the BDD builds it
+        sys.setrecursionlimit(20_000)
+    wanted = list(services if services is not None else structure.services)
+    roots = _coalesce(_convert([structure.nodes[s] for s in wanted]))
+    if need_module and not _modules(roots)[1]:
+        return None
+    roots = _coalesce(_absorb(roots))
+    finished, module_ids = _modules(roots)
+    proxy: dict[int, str] = {}
+    for gate in finished:
+        if id(gate) in module_ids:
+            proxy[id(gate)] = f"{PROXY}{len(proxy)}"
+    made: dict[object, Node] = {}
+
+    def node(item, inside: _Gate | None = None) -> Node:
+        """The structure of an internal node, with the modules below it (other than itself) as proxies."""
+        if isinstance(item, str):
+            hit = made.get(item)
+            if hit is None:
+                hit = made[item] = Var(item)
+            return hit
+        if item is not inside and id(item) in proxy:
+            return node(proxy[id(item)])
+        hit = made.get(id(item)) if item is not inside else None
+        if hit is None:
+            hit = Gate(item.k, tuple(node(kid) for kid in item.kids))
+            if item is not inside:
+                made[id(item)] = hit
+        return hit
+
+    modules = [(proxy[id(g)], node(g, inside=g)) for g in finished if id(g) in proxy]
+    outs: dict[str, object] = {}
+    for sid, root in zip(wanted, roots, strict=True):
+        outs[sid] = root if isinstance(root, _Constant) else node(root)
+    return Plan(modules, outs)
+
+
+class ModularBDD:
+    """The pure-Python BDD over a Plan: each module's diagram built on its own, its proxy a variable of the
+    diagrams that use it. Answers birnbaum and minimal_cut_sets as the other engines do (variables
+    numbered as in structure.basic); `compile` takes a service id."""
+
+    def __init__(self, structure: Structure, the_plan: Plan, max_nodes: int | None = None):
+        from risk.engine.order import variable_order
+
+        self.basic = list(structure.basic)
+        self.plan = the_plan
+        tops = [n for n in the_plan.services.values() if not isinstance(n, _Constant)]
+        module_nodes = [n for _, n in the_plan.modules]
+        # The structure-aware order of the structure as the catalog gives it (risk.engine.order), each proxy
+        # just before the first of its module's variables: the order the flat diagram would use, so a
+        # module's diagram is the flat one's restricted to it.
+        flat = variable_order([structure.nodes[s] for s in structure.services], self.basic)
+        position = {name: i for i, name in enumerate(flat)}
+        first: dict[str, int] = {}
+        for name, content in the_plan.modules:  # innermost first: the proxies inside are placed already
+            first[name] = min((first[v] if v in first else position[v]) for v in support(content))
+        keyed = [(i, 1, name) for i, name in enumerate(flat)] + [(i, 0, name) for name, i in first.items()]
+        order = [name for _, _, name in sorted(keyed)]
+        self.bdd = BDD(order, max_nodes=max_nodes)
+        self.bdd.parents = parent_counts([*tops, *module_nodes])
+        self.position = {name: i for i, name in enumerate(self.basic)}
+        level = self.bdd.level
+        #: proxy level -> the module's diagram, innermost first
+        self.module_root: dict[int, int] = {}
+        for name, content in the_plan.modules:
+            self.module_root[level[name]] = self.bdd.compile(content)
+        self._answers: tuple[list[float], list[float], dict[int, dict[int, float]]] | None = None
+        self._cuts: dict[tuple[int, int], frozenset[frozenset[int]]] = {}
+
+    def __len__(self) -> int:
+        return len(self.bdd)
+
+    def compile(self, service: str) -> int:
+        root = self.plan.services[service]
+        if isinstance(root, _Constant):
+            return TRUE if root.down else FALSE
+        return self.bdd.compile(root)
+
+    def _levels(self, q: Sequence[float]) -> tuple[list[float], dict[int, dict[int, float]]]:
+        """Each level's probability (a proxy's is its module's) and each module's Birnbaum derivatives."""
+        if self._answers is not None and self._answers[0] == list(q):
+            return self._answers[1], self._answers[2]
+        order, level = self.bdd.order, self.bdd.level
+        by_level = [0.0] * len(order)
+        for name, i in self.position.items():
+            if name in level:
+                by_level[level[name]] = q[i]
+        derivatives: dict[int, dict[int, float]] = {}
+        for proxy_level, root in self.module_root.items():  # innermost first
+            by_level[proxy_level], derivatives[proxy_level] = self.bdd.birnbaum(root, by_level)
+        self._answers = (list(q), by_level, derivatives)
+        return by_level, derivatives
+
+    def birnbaum(self, root: int, q: Sequence[float]) -> tuple[float, dict[int, float]]:
+        by_level, derivatives = self._levels(q)
+        if root <= TRUE:
+            return float(root), {}
+        p, d = self.bdd.birnbaum(root, by_level)
+        for proxy_level in reversed(self.module_root):  # containers before the modules inside them
+            w = d.pop(proxy_level, None)
+            if w is None:
+                continue
+            for v, dv in derivatives[proxy_level].items():
+                d[v] = d.get(v, 0.0) + w * dv
+        order = self.bdd.order
+        return p, {self.position[order[v]]: dv for v, dv in d.items()}
+
+    def probability(self, root: int, q: Sequence[float]) -> float:
+        return self.birnbaum(root, q)[0]
+
+    def minimal_cut_sets(self, root: int, max_order: int) -> list[frozenset[int]]:
+        tally = CutSetTally()
+        found = self._expanded(root, max_order, tally)
+        order = self.bdd.order
+        out = [frozenset(self.position[order[v]] for v in cut) for cut in found]
+        return sorted(out, key=lambda s: (len(s), sorted(s)))
+
+    def _expanded(self, root: int, max_order: int, tally: CutSetTally) -> frozenset[frozenset[int]]:
+        """The minimal cut sets of a diagram node in basic levels: its own, each proxy replaced by each of
+        its module's sets, within max_order."""
+        key = (root, max_order)
+        hit = self._cuts.get(key)
+        if hit is not None:
+            return hit
+        bdd = self.bdd
+
+        def split(node: int) -> Split:
+            if node <= TRUE:
+                return node == TRUE
+            return bdd.var[node], bdd.lo[node], bdd.hi[node]
+
+        out: set[frozenset[int]] = set()
+        for cut in rauzy_cut_sets(root, max_order, split):
+            proxies = [v for v in cut if v in self.module_root]
+            partial = [frozenset(v for v in cut if v not in self.module_root)]
+            for i, p in enumerate(proxies):
+                room = max_order - len(proxies) + i + 1  # each proxy still to come takes at least one
+                grown = []
+                for base in partial:
+                    if room - len(base) < 1:
+                        continue
+                    for sub in self._expanded(self.module_root[p], room - len(base), tally):
+                        grown.append(base | sub)
+                partial = grown
+            out.update(c for c in partial if len(c) <= max_order)
+        result = frozenset(out)
+        tally.add(result)
+        self._cuts[key] = result
+        return result
