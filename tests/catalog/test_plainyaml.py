@@ -343,7 +343,7 @@ _VALUES = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(
     doc=st.dictionaries(st.sampled_from(["id", "name", "on", "x"]), _VALUES, min_size=1),
     style=st.sampled_from([False, None]),
@@ -354,7 +354,7 @@ def test_generated_documents_read_as_safe_load_or_fall_back(doc, style) -> None:
         got = plain(text)
     except NotPlain:
         return
-    expected = yaml.safe_load(text)
+    expected = pyyaml(text)  # safe_load with the catalog's digit limit, as the PyYAML path reads it
     assert same(got, expected), (text, got, expected)
 
 
@@ -392,7 +392,7 @@ _LINE = st.tuples(
 )
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(lines=st.lists(_LINE, min_size=1, max_size=8))
 def test_hand_written_texts_read_as_pyyaml_or_fall_back(lines) -> None:
     text = "".join("".join(parts) + "\n" for parts in lines)

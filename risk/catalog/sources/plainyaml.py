@@ -36,7 +36,6 @@ _KEY = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_.\-/]*):(?: +|$)")
 _FLOW_PLAIN = re.compile(r"(?:[A-Za-z0-9_./~+(]|-(?=[A-Za-z0-9_.]))[A-Za-z0-9_./~+\- ()]*")
 _PLAIN_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./~+-($")
 _STR = "tag:yaml.org,2002:str"
-_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
 _INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
 
 
@@ -52,6 +51,7 @@ class _Reader:
             if content and content[0] != "#":
                 self.lines.append([number, len(raw) - len(content), content.rstrip(" ")])
         self.constructor = constructor
+        self.implicit = constructor.yaml_implicit_resolvers  # the loader's own table, as PyYAML would use
         self.max_depth = max_depth
         self.where = where
         self.memo: dict[str, Any] = {}
@@ -62,7 +62,7 @@ class _Reader:
     # -- scalars ------------------------------------------------------------------------------------------
     def scalar(self, value: str) -> Any:
         """A plain scalar as safe_load builds it: PyYAML's implicit resolvers, then the constructor."""
-        resolvers = _IMPLICIT.get(value[0] if value else "")
+        resolvers = self.implicit.get(value[0] if value else "")
         if not resolvers:
             return value
         memo = self.memo
@@ -261,8 +261,9 @@ class _Reader:
 def read_plain(text: str, constructor: Any, max_depth: int) -> tuple[Any, bool]:
     """(the document safe_load would give for `text`, whether any number in it is unusable), or NotPlain.
     The top must be a mapping; nesting deeper than `max_depth` is NotPlain (PyYAML's path then reports it).
-    `constructor` builds non-string scalars (a PyYAML safe constructor, whose int rule may refuse long
-    numbers: such a value, an infinity or a NaN sets the flag)."""
+    `constructor` is a PyYAML safe loader: its implicit resolvers decide each plain scalar's type and its
+    constructors build the non-strings (its int rule may refuse long numbers: such a value, an infinity or
+    a NaN sets the flag)."""
     reader = _Reader(text, constructor, max_depth, None)
     return reader.document(), reader.unusable
 
