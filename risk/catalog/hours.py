@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where outages are counted, not to validate a catalog (start-up)
+    import numpy as np
 
 __all__ = ["WeeklyHours", "parse_hours", "HOURS_HELP"]
 
@@ -47,10 +49,14 @@ class WeeklyHours:
             total += e - s
         points.append(WEEK_MINUTES)
         values.append(total)
+        import numpy as np
+
         return np.asarray(points, dtype=float), np.asarray(values, dtype=float)
 
     def in_hours(self, starts_h: np.ndarray, ends_h: np.ndarray, origin_h: float = 0.0) -> np.ndarray:
         """In-hours hours of each [start, end) stretch, times in hours after `origin_h` hours past Monday 00:00."""
+        import numpy as np
+
         points, values = self._cumulative()
         week = self.minutes_per_week
 
@@ -71,7 +77,7 @@ def parse_hours(text: object) -> WeeklyHours | None:
     folded = " ".join(text.casefold().split())
     if folded in ("24x7", "24/7", "always", ""):
         return None
-    minutes = np.zeros(WEEK_MINUTES, dtype=bool)
+    minutes = bytearray(WEEK_MINUTES)  # 1 for each minute of the week in hours
     for part in folded.split(";"):
         m = _PART.match(part)
         if not m or m["d1"] not in _DAYS or (m["d2"] and m["d2"] not in _DAYS):
@@ -88,13 +94,12 @@ def parse_hours(text: object) -> WeeklyHours | None:
         for day in days:
             base = day * 1440
             if end > start:
-                minutes[base + start : base + end] = True
+                minutes[base + start : base + end] = b"\x01" * (end - start)
             else:  # overnight: to midnight, then on into the next day
-                minutes[base + start : base + 1440] = True
+                minutes[base + start : base + 1440] = b"\x01" * (1440 - start)
                 following = ((day + 1) % 7) * 1440
-                minutes[following : following + end] = True
-    if minutes.all():
+                minutes[following : following + end] = b"\x01" * end
+    if 0 not in minutes:
         return None
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], minutes.astype(np.int8), [0]))))
-    ranges = tuple((int(s), int(e)) for s, e in zip(edges[::2], edges[1::2], strict=True))
+    ranges = tuple(run.span() for run in re.finditer(b"\x01+", minutes))
     return WeeklyHours(ranges, text.strip())

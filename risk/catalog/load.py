@@ -195,7 +195,7 @@ def read_catalog(
     problems = list(parsed.problems)
     if parsed.doc is None:
         return CatalogReport(label, None, problems)
-    catalog, more = validate_document(parsed.doc, parsed.locate, simulated_years)
+    catalog, more = validate_document(parsed.doc, parsed.locate, simulated_years, parsed.checked)
     problems += [p for p in more if p.location.path not in parsed.reported]
     if any(p.severity == "error" for p in problems):
         catalog = None

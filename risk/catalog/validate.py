@@ -170,9 +170,10 @@ def _valid_items(raw: Any, model: type[BaseModel]) -> list[tuple[int, Any]]:
 
 
 def validate_document(
-    doc: Any, locate: Locate, simulated_years: int | None = None
+    doc: Any, locate: Locate, simulated_years: int | None = None, checked: bool = False
 ) -> tuple[Catalog | None, list[Problem]]:
-    """A Catalog when the document has no errors (warnings allowed), and every problem found either way."""
+    """A Catalog when the document has no errors (warnings allowed), and every problem found either way.
+    `checked`: the source has already refused documents too deep or holding unusable numbers."""
     if not isinstance(doc, dict):
         what = "empty" if doc is None else f"a {type(doc).__name__}"
         return None, [
@@ -188,7 +189,7 @@ def validate_document(
     from risk.catalog.sources.base import MAX_DEPTH
     from risk.catalog.sources.documents import depth, unusable_numbers
 
-    if depth(doc) > MAX_DEPTH:
+    if not checked and depth(doc) > MAX_DEPTH:
         return None, [
             Problem(
                 f"the catalog nests lists and mappings more than {MAX_DEPTH} levels deep",
@@ -196,7 +197,7 @@ def validate_document(
                 "write deep requirements with logical groups instead",
             )
         ]
-    unusable = unusable_numbers(doc)
+    unusable = [] if checked else unusable_numbers(doc)
     if unusable:
         return None, [
             Problem(f"this value is {why}", locate(path), "use an ordinary number within the field's range")

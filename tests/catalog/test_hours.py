@@ -107,3 +107,21 @@ def test_scenario_start_time_matters_for_services_with_hours():
     assert down("2026-01-12T16:00:00Z") == {"staff-onboarding": 2.0}  # Monday 16:00-22:00: two in-hours hours
     summer = datetime(2026, 7, 13, 7, 0) - timedelta(hours=0)  # 07:00 UTC is 08:00 in London (BST)
     assert down(summer.strftime("%Y-%m-%dT%H:%M:00Z")) == {"staff-onboarding": 6.0}
+
+
+def test_validating_a_catalog_with_service_hours_never_loads_numpy():
+    """`lynchpin validate` is start-up bound (0.3 s goal for the NHS example, which sets service hours);
+    numpy costs about 0.1 s to import and validation does not need it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    nhs = Path(__file__).resolve().parents[2] / "catalogs" / "examples" / "nhs-acute-trust.yaml"
+    assert "hours:" in nhs.read_text()
+    code = (
+        "import sys\nfrom risk.catalog import read_catalog\n"
+        f"report = read_catalog({str(nhs)!r})\nassert report.ok\n"
+        "assert any(s.hours for s in report.catalog.services)\nprint('numpy' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "False"

@@ -58,6 +58,9 @@ class Parsed:
     #: Top-level sections whose absence the source has already explained (e.g. a missing sheet), so the
     #: generic "'services' is missing" message would only repeat it.
     reported: set[str] = field(default_factory=set)
+    #: The source has already refused what is too deep or holds unusable numbers (parse_document), so
+    #: validation need not walk the document again for them.
+    checked: bool = False
 
 
 def too_big(name: str, size: int, limit: int) -> Problem:

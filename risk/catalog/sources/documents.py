@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
 import yaml
 
 from risk.catalog.sources.base import MAX_DEPTH, MAX_EXPANDED_VALUES, Parsed, decode_text
+from risk.catalog.sources.plainyaml import NotPlain, line_map, read_plain
 from risk.problems import Location, Problem
 
 __all__ = ["parse_document", "load_yaml", "expanded_size", "depth", "Unusable", "MAX_DIGITS"]
@@ -26,6 +28,8 @@ MAX_DIGITS = 30
 
 def _digits(text: str) -> int:
     """Digits of an integer literal in any base (0x.., 0o.., 0b.., sexagesimal), signs and '_' aside."""
+    if len(text) <= MAX_DIGITS:  # cannot be over the limit: skip the count (most numbers in a catalog)
+        return len(text)
     body = text.strip().lstrip("+-").replace("_", "")
     if body[:2].lower() in ("0x", "0o", "0b"):
         body = body[2:]
@@ -221,8 +225,69 @@ def _line_map(text: str) -> dict[tuple, tuple[int, int]]:
     return out
 
 
-def _locator(text: str, name: str):
+_JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
+
+
+def _json_line_map(text: str) -> dict[tuple, tuple[int, int]]:
+    """Document path -> (line, 1) for JSON, from one pass over its tokens (the JSON parser has accepted the
+    text already). Each key maps to its own line and each list item to the line where it starts."""
+    out: dict[tuple, tuple[int, int]] = {}
+    # a frame per open container: [path, is_mapping, next index, pending key]
+    stack: list[list] = []
+    expect_key = False
+    line, counted = 1, 0
+    for token in _JSON_TOKEN.finditer(text):
+        value = token.group()
+        if value == ",":
+            expect_key = bool(stack) and stack[-1][1]
+            continue
+        if value == ":":
+            continue
+        if value == "]" or value == "}":
+            stack.pop()
+            continue
+        at = token.start()
+        line += text.count("\n", counted, at)
+        counted = at
+        if expect_key:
+            frame = stack[-1]
+            frame[3] = value[1:-1] if "\\" not in value else json.loads(value)
+            out[(*frame[0], frame[3])] = (line, 1)
+            expect_key = False
+            continue
+        if stack:
+            frame = stack[-1]
+            if frame[1]:
+                path = (*frame[0], frame[3])
+            else:
+                path = (*frame[0], frame[2])
+                frame[2] += 1
+                out[path] = (line, 1)
+        else:
+            path = ()
+            out[path] = (line, 1)
+        if value == "[" or value == "{":
+            stack.append([path, value == "{", 0, None])
+            expect_key = value == "{"
+            if len(stack) > MAX_DEPTH + 1:
+                break
+    return out
+
+
+def _locator(text: str, name: str, fmt: str = "yaml", plain: bool = False):
+    """Path -> Location, from a map of every path's line built once, on the first path asked for: one pass
+    of the plain reader over a YAML text it read, of the tokens of a JSON text, or PyYAML's node tree."""
     cache: dict[str, dict[tuple, tuple[int, int]]] = {}
+
+    def build() -> dict[tuple, tuple[int, int]]:
+        if plain:
+            try:
+                return {path: (line, 1) for path, line in line_map(text, _SafeLoader(""), MAX_DEPTH).items()}
+            except NotPlain:  # not reached: the same text was read by the same reader
+                pass
+        if fmt == "json":
+            return _json_line_map(text)
+        return _line_map(text)
 
     def locate(path: tuple) -> Location:
         from risk.catalog.validate import path_text
@@ -230,7 +295,7 @@ def _locator(text: str, name: str):
         if not path:  # the whole document: no need to map every line of a large file to say so
             return Location(name, line=1)
         if "map" not in cache:
-            cache["map"] = _line_map(text)
+            cache["map"] = build()
         lines = cache["map"]
         probe = tuple(path)
         while probe and probe not in lines:
@@ -248,20 +313,23 @@ def parse_document(data: bytes, name: str, fmt: str, check: Callable[[Any], list
     text = decode_text(data, name)
     if isinstance(text, Problem):
         return Parsed(None, lambda p: Location(name), [text])
-    locate = _locator(text, name)
-    duplicates = False
+    locate = _locator(text, name, fmt)
+    duplicates, plain = False, False
     try:
         if fmt == "json":
             hook = _Duplicates()
             doc = json.loads(text, object_pairs_hook=hook, parse_int=_json_int, parse_constant=_json_constant)
             duplicates = hook.found
         else:
-            loader = _SafeLoader(text)
-            try:
-                doc = loader.get_single_data()
-                duplicates = loader.has_duplicate_keys
-            finally:
-                loader.dispose()
+            try:  # the plain subset catalogs are written in, read exactly as safe_load would (plainyaml.py)
+                (doc, odd_numbers), plain = read_plain(text, _SafeLoader(""), MAX_DEPTH), True
+            except NotPlain:  # anything else: PyYAML's safe loader
+                loader = _SafeLoader(text)
+                try:
+                    doc = loader.get_single_data()
+                    duplicates = loader.has_duplicate_keys
+                finally:
+                    loader.dispose()
     except json.JSONDecodeError as exc:
         return Parsed(
             None,
@@ -296,10 +364,12 @@ def parse_document(data: bytes, name: str, fmt: str, check: Callable[[Any], list
         )
     except ValueError as exc:  # a number the parser itself cannot convert
         return Parsed(None, locate, [Problem(f"a value cannot be read: {str(exc)[:160]}", Location(name), "")])
+    if plain:
+        locate = _locator(text, name, fmt, plain=True)
     early = check(doc) if check is not None and isinstance(doc, dict) else []
     if early:
         return Parsed(None, locate, early)
-    if depth(doc) > MAX_DEPTH:
+    if not plain and depth(doc) > MAX_DEPTH:  # the plain reader gives way to PyYAML past MAX_DEPTH
         return Parsed(
             None,
             locate,
@@ -327,11 +397,11 @@ def parse_document(data: bytes, name: str, fmt: str, check: Callable[[Any], list
         )
     problems += [
         Problem(f"this value is {why}", locate(path), "use an ordinary number within the field's range")
-        for path, why in unusable_numbers(doc)
+        for path, why in (unusable_numbers(doc) if not plain or odd_numbers else [])
     ]
     if problems:
         return Parsed(None, locate, problems)
-    if expanded_size(doc) > MAX_EXPANDED_VALUES:
+    if not (plain and _values_bound(text) <= MAX_EXPANDED_VALUES) and expanded_size(doc) > MAX_EXPANDED_VALUES:
         return Parsed(
             None,
             locate,
@@ -356,7 +426,13 @@ def parse_document(data: bytes, name: str, fmt: str, check: Callable[[Any], list
                 )
             ],
         )
-    return Parsed(doc, locate)
+    return Parsed(doc, locate, checked=True)
+
+
+def _values_bound(text: str) -> int:
+    """More values than a text the plain reader accepted can hold (it has no aliases): a line holds at most an
+    item's mapping and one value, and a flow collection one more per comma and per bracket."""
+    return 2 * text.count("\n") + 2 + text.count(",") + text.count("[") + text.count("{")
 
 
 def load_yaml(text: str, name: str, many: bool = False) -> Any:
