@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import ssl
 from pathlib import Path
@@ -43,7 +44,10 @@ def cluster():
         try:
             client = jobs.client
             client.wait_for_workers(1, timeout=60)
-            opened = listening() - before
+            # This cluster's processes: this one (its scheduler and nanny) and the nanny's worker process. A
+            # cluster an earlier test left running in this process has children of its own: not counted.
+            mine = {os.getpid()} | {n.process.process.pid for n in jobs._cluster.workers.values()}
+            opened = {s for s in listening() - before if s[0] in mine}
             yield jobs, opened
         finally:
             jobs.close()
