@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 run: $(STAMP)
+	$(BIN)/python -m risk.dashboard.preflight
 	$(BIN)/streamlit run app.py
 
 test: $(STAMP)
