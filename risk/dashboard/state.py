@@ -368,11 +368,22 @@ def run(cur: Current | None = None) -> Run:
         built = Run.build(cur.catalog, shipped, overrides, **given)
     except InputError:
         built = Run.build(cur.catalog, shipped, None, **given)
-    _fingerprints().put(inputs, built.fingerprint)
-    hit = _runs().get(built.fingerprint)
+    key = run_key(built)
+    _fingerprints().put(inputs, key)
+    hit = _runs().get(key)
     if hit is not None:
         return hit
-    return _runs().put(built.fingerprint, built)
+    return _runs().put(key, built)
+
+
+def run_key(r: Run) -> str:
+    """What the server's Run cache keys a Run by: its fingerprint (the numbers) and what it names, the
+    history's file names, its notes and merges (the Overview and report packs show them). Two workspaces with
+    the same figures but their own file names each get a Run naming their own files, never the other's."""
+    import json
+
+    named = json.dumps([list(r.sources), [repr(p) for p in r.notes], [repr(m) for m in r.merges]])
+    return f"{r.fingerprint}:{hashlib.sha256(named.encode()).hexdigest()[:32]}"
 
 
 def table(r: Run, key: tuple, build: Callable[[], object]):
@@ -450,7 +461,7 @@ def _result(r: Run, kind: str, label: str):
             except ValueError:  # kept by another release: compute it again
                 pass
             else:
-                _runs().resize(r.fingerprint)
+                _runs().resize(run_key(r))
                 return getattr(r, kind)
     jobs = _jobs()
     if jobs is None:
@@ -464,7 +475,7 @@ def _result(r: Run, kind: str, label: str):
     for name in _KEPT:
         if r.has(name):
             ws.keep_result(r.fingerprint, name, getattr(r, name).model_dump_json())
-    _runs().resize(r.fingerprint)
+    _runs().resize(run_key(r))
     return value
 
 
@@ -623,12 +634,14 @@ def _report(r: Run, key: str, decided: dict, previous):
         from risk.jobs import report_pack
 
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-        job_key = f"lynchpin-report-{r.fingerprint}-{digest}"  # submitted inside _or_stop: a refused scheduler
+        job_key = f"lynchpin-report-{run_key(r)}-{digest}"  # submitted inside _or_stop: a refused scheduler
         pack = _or_stop(  # (risk.cluster.remote_security) is a message on the page, not a traceback
-            lambda: _wait(jobs.submit_call("report", job_key, report_pack, r, decided, previous), "Preparing the reports...")
+            lambda: _wait(
+                jobs.submit_call("report", job_key, report_pack, r, decided, previous), "Preparing the reports..."
+            )
         )
     r.keep_view(name, pack)
-    _runs().resize(r.fingerprint)
+    _runs().resize(run_key(r))
     return pack
 
 
@@ -659,7 +672,7 @@ def report_files(r: Run) -> dict[str, tuple[str, Callable[[], bytes]]]:
     last = since_last(r)
     previous = (f"version {last[0].catalog_version}, {last[0].created_at[:10]}", last[1]) if last else None
     key = repr(sorted((k, v.status, v.owner, v.due, v.until, v.updated_at) for k, v in decided.items()))
-    key += f"|since {last[0].id}" if last else ""
+    key += f"|since {last[0].id}" if last else ""  # the Run's names are in the job key too (run_key)
     report = _report(r, key, decided, previous)
     stem = safe_filename(r.catalog.organisation) + "-risk-report"
     version = f"{r.fingerprint}:{key}"

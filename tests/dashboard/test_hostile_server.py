@@ -257,3 +257,34 @@ def test_without_sign_in_each_browser_session_has_its_own_drafts(server):
     again.query_params["tab"] = a
     again.run()
     assert again.session_state["draft_session"] == a
+
+
+def test_identical_inputs_in_two_workspaces_never_show_the_other_team_names(server):
+    """Two teams import the same public incident export under their own file names: the figures may be
+    shared (they are the same numbers), but the Run a page shows names this workspace's file, never the
+    other team's (its notes, sources and merges go into the Overview and the report packs)."""
+    import json
+
+    from risk.run import load_shipped_history
+
+    row = next(r for r in load_shipped_history() if r.id == "microsoft-20250301").model_dump(mode="json")
+    log = json.dumps([{**row, "id": "trust-copy"}]).encode()
+    server.save_incident_log("alpha-board-confidential.json", log)
+    team_b = open_store(server.store.url).create_workspace("team-b", "local")
+    team_b.save_incident_log("ours.json", log)
+    probe = """
+import streamlit as st
+from risk.dashboard import state
+run = state.run()
+st.session_state["seen"] = (list(run.sources), [m.where for m in run.merges], [str(p) for p in run.notes])
+"""
+    first = AppTest.from_string(probe, default_timeout=120).run()
+    assert not first.exception, first.exception
+    assert "alpha-board-confidential.json" in first.session_state["seen"][0]
+    second = AppTest.from_string(probe, default_timeout=120)
+    second.session_state["workspace_slug"] = "team-b"
+    second.run()
+    assert not second.exception, second.exception
+    sources, merged, notes = second.session_state["seen"]
+    assert "ours.json" in sources and merged == ["ours.json"], second.session_state["seen"]
+    assert not any("alpha" in x for x in [*sources, *merged, *notes])
