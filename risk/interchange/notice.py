@@ -136,12 +136,17 @@ def _form(doc: Any) -> str | None:
     return None
 
 
+_TOO_DEEP = "the document is nested too deeply to read"
+
+
 def read_notice(data: bytes, name: str = "notice") -> Notice:
     """The incident a provider notice describes; InputError (where, what, how to fix) if it is not one."""
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError([Problem(f"not JSON: {exc}", Location(name), f"give {_FORMS}")]) from None
+    except RecursionError:
+        raise InputError([Problem(_TOO_DEEP, Location(name), f"give {_FORMS}")]) from None
     source = _form(doc)
     if source is None:
         raise InputError([Problem("not a provider notice this reads", Location(name), f"give {_FORMS}")])
@@ -183,6 +188,8 @@ def read_open_notices(data: bytes, name: str = "feed") -> tuple[list[Notice], li
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError([Problem(f"not JSON: {exc}", Location(name), f"give {_FORMS}")]) from None
+    except RecursionError:
+        raise InputError([Problem(_TOO_DEEP, Location(name), f"give {_FORMS}")]) from None
     source = _form(doc)
     if source is None:
         raise InputError([Problem("not a provider feed this reads", Location(name), f"give {_FORMS}")])
