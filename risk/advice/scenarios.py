@@ -97,6 +97,7 @@ class ScenarioResult(BaseModel):
         return sum(s.users_affected for s in self.services)
 
 
+
 def run_scenario(catalog: Catalog, scenario: Scenario, structure: Structure | None = None) -> ScenarioResult:
     """Every service's downtime when the scenario's dependencies go down together at time 0."""
     structure = structure or compile_catalog(catalog)

@@ -184,3 +184,4 @@ def people_phrase(at_least: int, service_users: int, short: bool = False) -> str
     if short:
         return f"at least {at_least:,} ({service_users:,} service-users)"
     return f"at least {at_least:,} people ({service_users:,} service-users: a person is counted once per service)"
+

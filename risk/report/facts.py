@@ -109,7 +109,10 @@ def executive_summary(run: Run) -> list[str]:
     if measured:
         out.append(
             "What to do first: "
-            + " ".join(f"({n}) {r.title}: {effect_text(r.effect)}." for n, r in enumerate(measured[:3], start=1))
+            + " ".join(
+                f"({n}) {r.title}: {effect_text(r.effect)}."
+                for n, r in enumerate(measured[:3], start=1)
+            )
         )
     breaches = [r for r in run.severe if r.result.breaches]
     if breaches:

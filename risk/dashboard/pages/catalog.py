@@ -396,9 +396,7 @@ with edit_tab:
                     "Your edits are kept as a draft; the catalog in use is unchanged.",
                 )
             else:
-                ws.save_draft(
-                    cur.key, edited, state.draft_session()
-                )  # kept until the save lands, so a refused save loses nothing
+                ws.save_draft(cur.key, edited, state.draft_session())  # kept until the save lands, so a refused save loses nothing
                 save_edit(catalog)
         if discard:
             ws.discard_draft(cur.key, state.draft_session())

@@ -111,9 +111,7 @@ if log is not None and editor and st.session_state.get("log_added") != log.file_
             st.session_state["log_added"] = log.file_id
             added = f"Added {len(report.records)} record(s) from {log.name}"
             if replaced is not None:
-                added += (
-                    f", replacing the log '{name}' that {replaced[0]} saved at {replaced[1]} ({replaced[2]:,} bytes)"
-                )
+                added += f", replacing the log '{name}' that {replaced[0]} saved at {replaced[1]} ({replaced[2]:,} bytes)"
             st.session_state["log_notes"] = [added + ".", *notes]
             st.rerun()
         st.error(f"{log.name} was not added: fix these problems and upload it again.")
