@@ -216,7 +216,7 @@ def conditional_survival(x: np.ndarray | float, t: float, mus: np.ndarray, sigma
 def _draws(stats: DependencyStats, settings: Settings) -> np.ndarray:
     """The engine's plausible values of mu for one dependency (its own random stream, fixed by the seed)."""
     rng = np.random.default_rng([settings.seed, zlib.crc32(("incident\x00" + stats.id).encode())])
-    _, mus = stats.draw_parameters(rng, settings.uncertainty_draws)
+    _, mus, _ = stats.draw_parameters(rng, settings.uncertainty_draws)  # (rates, mus, sigmas) since h-stats
     return np.asarray(mus, dtype=float)
 
 
