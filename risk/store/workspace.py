@@ -596,6 +596,10 @@ class Workspace:
         return True
 
     def pref(self, key: str, default: Any = None) -> Any:
+        """A preference of the workspace (its aliases, settings overrides...): members only, like every other
+        read; anyone else is given `default`."""
+        if not self.may("viewer"):
+            return default
         where = (t.prefs.c.workspace_id == self.id) & (t.prefs.c.key == key)
 
         def read() -> str | None:
