@@ -27,7 +27,7 @@ from risk.data import DEFAULT_EXAMPLE, example_paths
 from risk.engine.assessment import Assessment
 from risk.history.load import OutageReport, default_history_paths, read_outages
 from risk.presentation.text import md_escape
-from risk.problems import InputError
+from risk.problems import InputError, Location, Problem
 from risk.run import Run
 from risk.store import LOCAL_USER
 
@@ -290,6 +290,22 @@ def settings_overrides() -> dict:
 #: Where the workspace's own aliases are named in notes (the Settings page edits them).
 ALIASES_WHERE = "Settings: your aliases"
 
+#: The most text the workspace's aliases may be, in bytes (UTF-8). A team's aliases are a few hundred lines;
+#: the text is parsed in the web process on every Settings page view and Run, and YAML parses at a few
+#: hundred KB a second, so a pasted megabyte would stall the team's pages for seconds each time.
+ALIASES_MAX_BYTES = 64 * 1024
+
+
+def _too_long(text: str) -> Problem | None:
+    size = len(text.encode("utf-8"))
+    if size <= ALIASES_MAX_BYTES:
+        return None
+    return Problem(
+        f"the aliases are {size:,} bytes, over the limit of {ALIASES_MAX_BYTES:,}",
+        Location(ALIASES_WHERE),
+        "keep only the names your catalogs and incident logs use (a few hundred lines at most)",
+    )
+
 
 def aliases_text() -> str:
     """The workspace's own aliases as the Settings page saved them (YAML text; empty when none)."""
@@ -303,6 +319,9 @@ def check_aliases(catalog: Catalog, text: str) -> list:
 
     if not text.strip():
         return []
+    too_long = _too_long(text)
+    if too_long:
+        return [too_long]
     doc, problems = read_alias_file(text.encode("utf-8"), ALIASES_WHERE)
     if any(p.severity == "error" for p in problems):
         return problems
@@ -317,7 +336,7 @@ def user_aliases(text: str | None = None) -> list[tuple[str, object]]:
     from risk.history.aliases import read_alias_file
 
     text = aliases_text() if text is None else text
-    if not text.strip():
+    if not text.strip() or _too_long(text):
         return []
     doc, problems = read_alias_file(text.encode("utf-8"), ALIASES_WHERE)
     return [] if any(p.severity == "error" for p in problems) else [(ALIASES_WHERE, doc)]

@@ -142,6 +142,7 @@ with st.form("aliases_form"):
         height=150,
         placeholder="products:\n  Duo: [DUO1 Authentication, DUO1 Admin Panel]\nproviders:\n  Cisco: [Duo status]",
         disabled=not editor,
+        max_chars=state.ALIASES_MAX_BYTES,  # the browser's limit; check_aliases counts the bytes on the server
         key="aliases_text",
     )
     save_aliases = st.form_submit_button("Save aliases", disabled=not editor)
