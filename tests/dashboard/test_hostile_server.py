@@ -385,3 +385,39 @@ def test_the_incident_brief_runs_no_script_whatever_its_text():
     assert "Content-Security-Policy" in head and "default-src 'none'" in head and "script-src" not in head
     assert "<script>" not in page and "<img" not in page and "&lt;script&gt;" in page
     assert all(href.startswith("http") for href in page.split("href='")[1:])
+
+
+# Member e-mail addresses ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("given", "why"),
+    [
+        ("olu@nhs.example\u202egro.elpmaxe", "U+202E"),  # shows as another address in the members list
+        ("eve@nhs.example\u200b", "U+200B"),
+        ("eve@nhs.example\x1b[2J", "U+001B"),
+        ("eve @nhs.example", "a space"),
+        ("e" * 310 + "@nhs.example", "at most 320 characters; this one has 322"),
+        ("   ", "give the member's e-mail address"),
+    ],
+)
+def test_a_member_address_that_would_pass_for_another_is_refused(server, given, why):
+    import re
+
+    with pytest.raises(ValueError, match=re.escape(why)):
+        server.set_member(given, "viewer")
+    assert [m for m, _ in server.members()] == ["local"]
+
+
+def test_a_member_address_on_the_length_limit_is_added(server):
+    name = "e" * 308 + "@nhs.example"
+    assert len(name) == 320
+    server.set_member(name.upper(), "viewer")
+    assert (name, "viewer") in server.members()
+
+
+def test_the_settings_page_refuses_a_hidden_character_in_a_member_address(server):
+    at = _open("example:nhs-acute-trust", page="settings.py")
+    at.text_input(key="member_email").set_value("eve@nhs.example\u202e")
+    next(b for b in at.button if b.label == "Add or change member").click().run()
+    assert not at.exception, at.exception
+    assert any("U+202E" in e.value.replace("\\", "") for e in at.error), [e.value for e in at.error]
+    assert [m for m, _ in server.members()] == ["local"]

@@ -284,9 +284,9 @@ if ws.may("owner"):
             try:
                 ws.set_member(who.strip(), None if role == "remove" else role)
             except (PermissionDenied, ValueError) as exc:
-                st.error(str(exc))
+                st.error(md_escape(str(exc)))
             else:
-                st.success(f"{who.strip()}: {role}.")
+                st.success(f"{md_escape(who.strip().casefold())}: {role}.")
                 st.rerun()
     with st.form("new_workspace"):
         slug = st.text_input(
@@ -296,7 +296,7 @@ if ws.may("owner"):
             try:
                 open_store(ws.store.url).create_workspace(slug.strip(), ws.person)
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(md_escape(str(exc)))
             else:
                 st.session_state["workspace_slug"] = slug.strip()
                 state.choose(state.EXAMPLE_PREFIX + "nhs-acute-trust")
