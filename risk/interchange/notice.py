@@ -138,9 +138,24 @@ def _form(doc: Any) -> str | None:
 
 _TOO_DEEP = "the document is nested too deeply to read"
 
+#: The largest provider notice read, in bytes: one incident is a few KB (a long one with every update, tens
+#: of KB). Read in the web process (the Incident now page), so a 10 MB upload of small JSON objects, which
+#: took 250 MB and 2-3 s to parse before it was found not to be a notice, is refused unread.
+NOTICE_MAX_BYTES = 1024 * 1024
+
 
 def read_notice(data: bytes, name: str = "notice") -> Notice:
     """The incident a provider notice describes; InputError (where, what, how to fix) if it is not one."""
+    if len(data) > NOTICE_MAX_BYTES:
+        raise InputError(
+            [
+                Problem(
+                    f"the notice is {len(data):,} bytes, over the limit of {NOTICE_MAX_BYTES:,} for one incident",
+                    Location(name),
+                    f"give one incident's notice: {_FORMS}",
+                )
+            ]
+        )
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

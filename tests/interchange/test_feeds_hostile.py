@@ -144,3 +144,20 @@ def test_the_cli_refuses_a_deeply_nested_notice_with_exit_2(tmp_path):
     assert result.exit_code == 2, result.output
     assert "deep.json" in result.stderr and "nested too deeply" in result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_notice_upload_over_its_size_limit_is_refused_unread():
+    """One incident is a few KB: 10 MB of small JSON objects cost the web process 250 MB and seconds before
+    it was found not to be a notice. On the limit it reads; one byte over it is refused before parsing."""
+    from risk.interchange.notice import NOTICE_MAX_BYTES
+
+    one = json.dumps(FEED).encode()
+    read_notice(one.ljust(NOTICE_MAX_BYTES), "okta.json")  # trailing spaces: still JSON
+    with pytest.raises(InputError) as caught:
+        read_notice(one.ljust(NOTICE_MAX_BYTES + 1), "okta.json")
+    problem = caught.value.problems[0]
+    assert problem.location.file == "okta.json" and "over the limit of 1,048,576" in problem.message
+    began = time.monotonic()
+    with pytest.raises(InputError):
+        read_notice(b"[" + b",".join([b"{}"] * 3_500_000) + b"]", "big.json")
+    assert time.monotonic() - began < 0.5
