@@ -114,7 +114,7 @@ if log is not None and editor and st.session_state.get("log_added") != log.file_
                 added += f", replacing the log '{name}' that {replaced[0]} saved at {replaced[1]} ({replaced[2]:,} bytes)"
             st.session_state["log_notes"] = [added + ".", *notes]
             st.rerun()
-        st.error(f"{log.name} was not added: fix these problems and upload it again.")
+        st.error(f"{md_escape(log.name)} was not added: fix these problems and upload it again.")
         for p in report.problems:
             st.markdown(
                 f"- **{md_escape(p.location)}**: {md_escape(p.message)}" + (f" — {md_escape(p.hint)}" if p.hint else "")
