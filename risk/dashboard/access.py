@@ -52,6 +52,15 @@ def gate() -> None:
         st.markdown("Dependency risk assessment for your organisation's critical services. Sign in to continue.")
         st.button("Sign in", type="primary", on_click=st.login, key="sign_in")
         st.stop()
+    if state.unverified_email():
+        st.title("E-mail address not verified")
+        st.error(
+            "Your sign-in provider says the e-mail address of this account is not verified, and Lynchpin gives "
+            "access by e-mail address. Verify the address with your provider (or ask its administrator), then "
+            "sign in again."
+        )
+        st.button("Sign out", on_click=st.logout, key="sign_out_unverified")
+        st.stop()
     who = state.person()
     with st.sidebar:
         st.caption(f"Signed in as {md_escape(who or '?')}")

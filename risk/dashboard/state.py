@@ -57,9 +57,17 @@ def person() -> str | None:
     if not server_config().auth:
         return LOCAL_USER
     user = st.user
-    if not user.get("is_logged_in"):
+    if not user.get("is_logged_in") or unverified_email():
         return None
     return str(user.get("email") or user.get("sub") or "").casefold() or None
+
+
+def unverified_email() -> bool:
+    """Whether the sign-in says its e-mail address is NOT verified (the OpenID Connect claim email_verified
+    false): anyone may type any address into such an account, an owner's too, and memberships go by the
+    address, so such a sign-in is no one here. A provider that sends no such claim is taken at its word."""
+    verified = st.user.get("email_verified")
+    return verified is False or (isinstance(verified, str) and verified.strip().lower() == "false")
 
 
 def workspace() -> TeamWorkspace:

@@ -421,3 +421,33 @@ def test_the_settings_page_refuses_a_hidden_character_in_a_member_address(server
     assert not at.exception, at.exception
     assert any("U+202E" in e.value.replace("\\", "") for e in at.error), [e.value for e in at.error]
     assert [m for m, _ in server.members()] == ["local"]
+
+
+# Sign-in ---------------------------------------------------------------------------------------------------
+def _signed_in(monkeypatch, user: dict) -> AppTest:
+    import tomllib
+
+    monkeypatch.setenv("LYNCHPIN_AUTH", "1")
+    monkeypatch.setenv("LYNCHPIN_OWNERS", "olu@nhs.example")
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.secrets["auth"] = tomllib.loads((PROJECT_ROOT / "deploy" / "demo-secrets.toml").read_text())["auth"]
+    at.user = {"is_logged_in": True, **user}
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("verified", [False, "false", "False"])
+def test_a_sign_in_with_an_unverified_owner_address_is_no_one(server, monkeypatch, verified):
+    """Some providers let anyone put any address on an account (email_verified false): typing an owner's
+    address must not make the attacker that owner."""
+    at = _signed_in(monkeypatch, {"email": "OLU@nhs.example", "email_verified": verified})
+    assert [t.value for t in at.title] == ["E-mail address not verified"]
+    assert "Signed in as" not in "\n".join(c.value for c in at.sidebar.caption)
+    assert "Northbridge" not in _shown(at)
+
+
+@pytest.mark.parametrize("user", [{"email": "olu@nhs.example", "email_verified": True}, {"email": "olu@nhs.example"}])
+def test_a_verified_owner_address_or_a_provider_without_the_claim_signs_in(server, monkeypatch, user):
+    at = _signed_in(monkeypatch, user)
+    assert "Signed in as olu@nhs\\.example" in [c.value for c in at.sidebar.caption]
