@@ -451,3 +451,39 @@ def test_a_sign_in_with_an_unverified_owner_address_is_no_one(server, monkeypatc
 def test_a_verified_owner_address_or_a_provider_without_the_claim_signs_in(server, monkeypatch, user):
     at = _signed_in(monkeypatch, user)
     assert "Signed in as olu@nhs\\.example" in [c.value for c in at.sidebar.caption]
+
+
+# Without sign-in: this machine's own browser only ------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("headers", "refused"),
+    [
+        ({}, None),  # not a browser (a test run): no Host to check
+        ({"Host": "localhost:8501"}, None),
+        ({"Host": "127.0.0.1:8501"}, None),
+        ({"Host": "[::1]:8501"}, None),
+        ({"Host": "lynchpin.localhost:8501"}, None),
+        ({"Host": "localhost:8501", "X-Forwarded-For": "127.0.0.1"}, None),
+        ({"Host": "localhost", "Forwarded": "for=127.0.0.1;proto=http"}, None),
+        ({"host": "rebind.evil.example:8501"}, "names 'rebind.evil.example:8501'"),  # DNS rebinding
+        ({"Host": "localhost.evil.example:8501"}, "names 'localhost.evil.example:8501'"),
+        ({"Host": "localhost:8501", "X-Forwarded-For": "203.0.113.9, 127.0.0.1"}, "proxy for 203.0.113.9"),
+        ({"Host": "localhost:8501", "X-Real-IP": "10.0.0.7"}, "proxy for 10.0.0.7"),
+        ({"Host": "localhost", "Forwarded": 'for="[2001:db8::1]:4711";proto=https'}, "proxy for 2001:db8::1"),
+    ],
+)
+def test_without_sign_in_only_this_machines_browser_is_answered(headers, refused):
+    from risk.dashboard.access import foreign_request
+
+    found = foreign_request(headers)
+    assert (found is None) if refused is None else (found is not None and refused in found), found
+
+
+def test_without_sign_in_a_rebound_host_name_sees_no_page(server, monkeypatch):
+    from risk.dashboard import access
+
+    monkeypatch.setattr(access, "_headers", lambda: {"Host": "rebind.evil.example:8501"})
+    at = _open()
+    assert "this machine's own browser" in "\n".join(e.value for e in at.error)
+    assert "Northbridge" not in _shown(at) and not at.title
+    monkeypatch.setattr(access, "_headers", lambda: {"Host": "localhost:8501"})
+    assert "Northbridge" in _shown(_open())
