@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from risk.history.model import OutageRecord
 from risk.interchange.incidents import capability_of
 from risk.problems import InputError, Location, Problem
+from risk.untrusted import without_controls
 
 __all__ = ["Notice", "read_notice", "read_open_notices"]
 
@@ -169,6 +170,8 @@ def read_notice(data: bytes, name: str = "notice") -> Notice:
     try:
         item = {"m365": _m365, "statuspage": _statuspage, "gcp": _gcp}[source](doc, notes)
         words = item.pop("words")
+        if isinstance(item.get("summary"), str):  # anyone's text, shown in the terminal and the brief: no ESC
+            item["summary"] = without_controls(item["summary"]).strip() or None
         start, end = item.pop("start"), item.pop("end")
         if start is None:
             raise ValueError("the incident has no start time")
@@ -191,9 +194,8 @@ def read_notice(data: bytes, name: str = "notice") -> Notice:
         ) from None
     if end is not None:
         notes.append(f"the notice says the incident ended at {record.end}")
-    return Notice(
-        record=record, title=item.get("summary") or record.id, source=source, resolved=end is not None, notes=notes
-    )
+    title = item.get("summary") or record.id
+    return Notice(record=record, title=title, source=source, resolved=end is not None, notes=notes)
 
 
 def read_open_notices(data: bytes, name: str = "feed") -> tuple[list[Notice], list[str]]:

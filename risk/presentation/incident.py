@@ -8,11 +8,12 @@ import html
 from datetime import UTC, datetime
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 from rich.table import Table
 
 from risk.advice.incident import IncidentResult, IncidentService
 from risk.presentation.format import hours, money, pct
+from risk.untrusted import terminal_text
 
 __all__ = ["render_incident", "incident_brief_html", "clock_text", "state_text", "BRIEF_ROWS"]
 
@@ -45,6 +46,12 @@ def _chance(s: IncidentService) -> str:
     if s.hours_left is None:
         return "-"
     return f"{pct(s.probability_beyond_tolerance, 0)} ({pct(low, 0)} to {pct(high, 0)})"
+
+
+def escape(text: object) -> str:
+    """Text for the terminal: control sequences removed (a notice's title, a log's summary: anyone's text),
+    then rich markup escaped."""
+    return _markup_escape(terminal_text(text))
 
 
 def render_incident(result: IncidentResult, console: Console) -> None:
