@@ -487,3 +487,22 @@ def test_without_sign_in_a_rebound_host_name_sees_no_page(server, monkeypatch):
     assert "Northbridge" not in _shown(at) and not at.title
     monkeypatch.setattr(access, "_headers", lambda: {"Host": "localhost:8501"})
     assert "Northbridge" in _shown(_open())
+
+
+# A role lost while a page is open ----------------------------------------------------------------------------
+def test_an_editor_demoted_mid_session_changes_nothing_through_the_open_page(server, monkeypatch, tmp_path):
+    """The page was drawn while the person was an editor (its forms enabled); an owner makes them a viewer;
+    their next click on the stale form (or a forged one) changes nothing and raises nothing."""
+    monkeypatch.setenv("LYNCHPIN_OWNERS", "olu@nhs.example")
+    owner = Workspace(tmp_path / "workspace.sqlite", person="olu@nhs.example", slug="team")
+    owner.set_member("local", "editor")
+    at = _open("example:nhs-acute-trust", page="settings.py", workspace_slug="team")
+    text = next(t for t in at.text_area if t.key == "aliases_text")
+    assert not text.disabled
+    owner.set_member("local", "viewer")
+    text.set_value("products:\n  Exchange Online: [Hostile mail]\n")
+    next(b for b in at.button if b.label == "Save aliases").click().run()
+    assert not at.exception, at.exception
+    assert owner.pref("aliases") is None
+    assert next(t for t in at.text_area if t.key == "aliases_text").disabled  # and the page now says so
+    assert [a[2] for a in owner.audit_log()] == ["member", "member"]
