@@ -506,3 +506,16 @@ def test_an_editor_demoted_mid_session_changes_nothing_through_the_open_page(ser
     assert owner.pref("aliases") is None
     assert next(t for t in at.text_area if t.key == "aliases_text").disabled  # and the page now says so
     assert [a[2] for a in owner.audit_log()] == ["member", "member"]
+
+
+def test_a_teammates_log_that_no_longer_reads_is_shown_as_text_not_markdown(server):
+    """A log saved before a rule it breaks (here: its source is not a web address) is reported on the History
+    page to every member; the report quotes the log, so its text must not become a link or an image there."""
+    import json
+
+    bait = "[Sign-in-again](https://phish.example)![](https://evil.example/seen.png)"
+    server.save_incident_log("ours.json", json.dumps([_record(source_url=bait)]).encode())
+    at = _open("example:nhs-acute-trust", page="history.py")
+    warned = [w.value for w in at.warning if "ours" in w.value]
+    assert warned and "https://phish" in warned[0], [w.value for w in at.warning] + [e.value for e in at.error]
+    assert "](https://phish" not in warned[0] and "![" not in warned[0]  # escaped: \[ \] \( \)

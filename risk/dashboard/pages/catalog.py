@@ -243,11 +243,11 @@ with upload_tab:
                 )
             else:
                 renamed = (
-                    f" (a different catalog is already saved as '{outcome[3]}'; it is unchanged)"
+                    f" (a different catalog is already saved as '{md_escape(outcome[3])}'; it is unchanged)"
                     if outcome[3] != outcome[2]
                     else ""
                 )
-                st.success(f"Loaded {file.name} as '{outcome[2]}' and switched to it{renamed}.")
+                st.success(f"Loaded {md_escape(file.name)} as '{md_escape(outcome[2])}' and switched to it{renamed}.")
                 show_problems(outcome[1], "")
 
         with st.expander("Import from ServiceNow (CMDB list exports)"):
