@@ -519,3 +519,35 @@ def test_a_teammates_log_that_no_longer_reads_is_shown_as_text_not_markdown(serv
     warned = [w.value for w in at.warning if "ours" in w.value]
     assert warned and "https://phish" in warned[0], [w.value for w in at.warning] + [e.value for e in at.error]
     assert "](https://phish" not in warned[0] and "![" not in warned[0]  # escaped: \[ \] \( \)
+
+
+@pytest.mark.parametrize(
+    ("slug", "refused"),
+    [
+        ("../default", True),
+        ("team/../../x", True),
+        ("Team-B", True),  # one team, one spelling: no 'Team-B' beside 'team-b'
+        ("team-b\u202e", True),
+        ("t", True),
+        ("t" * 41, True),
+        ("-team", True),
+        ("te", False),
+        ("t" * 40, False),
+    ],
+)
+def test_a_workspace_name_is_plain_and_its_limits_are_exact(server, slug, refused):
+    store = open_store(server.store.url)
+    if refused:
+        with pytest.raises(ValueError, match="2 to 40 lower-case letters"):
+            store.create_workspace(slug, "local")
+        assert slug not in store.workspaces_of("local")
+    else:
+        assert store.create_workspace(slug, "local").slug in store.workspaces_of("local")
+
+
+def test_a_workspace_name_taken_by_another_team_is_refused_not_joined(server):
+    store = open_store(server.store.url)
+    store.create_workspace("team-b", "olu@nhs.example")
+    with pytest.raises(ValueError, match="exists already"):
+        store.create_workspace("team-b", "eve@nhs.example")
+    assert store.workspaces_of("eve@nhs.example") == []
