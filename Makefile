@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 run: $(STAMP)
+	$(BIN)/python -m risk.dashboard.preflight
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 test: $(STAMP)

@@ -62,3 +62,54 @@ def test_the_dashboard_refuses_to_serve_with_sign_in_on_and_no_auth_section(monk
     assert not at.exception
     assert [e.value for e in at.error] and "no [auth] section" in at.error[0].value
     assert not at.button  # no Sign in button, no page
+
+
+# The server refuses to START, not only to serve: `make run` and the container run the preflight first.
+def _preflight(tmp_path, env: dict, *args: str):
+    import os
+    import subprocess
+    import sys
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("LYNCHPIN_", "STREAMLIT_"))}
+    environment |= {"HOME": str(tmp_path), "LYNCHPIN_WORKSPACE": str(tmp_path / "w.sqlite"), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "risk.dashboard.preflight", *args],
+        cwd=tmp_path,  # Streamlit's default secrets files: ~/.streamlit and ./.streamlit, both empty here
+        env=environment | {"PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.timeout(120)
+def test_sign_in_on_without_an_auth_section_refuses_to_start(tmp_path):
+    done = _preflight(tmp_path, {"LYNCHPIN_AUTH": "1"})
+    assert done.returncode == 2, done
+    assert "will not start" in done.stderr and "no [auth] section" in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
+@pytest.mark.timeout(120)
+def test_the_preflight_reads_the_secrets_files_streamlit_would(tmp_path):
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "secrets.toml").write_text((PROJECT_ROOT / "deploy" / "demo-secrets.toml").read_text())
+    assert _preflight(tmp_path, {"LYNCHPIN_AUTH": "1"}).returncode == 0  # ./.streamlit/secrets.toml
+    mounted = tmp_path / "mounted.toml"
+    mounted.write_text("[other]\nx = 1\n")
+    refused = _preflight(tmp_path, {"LYNCHPIN_AUTH": "1"}, f"--secrets.files={mounted}")  # the container's form
+    assert refused.returncode == 2 and "no [auth] section" in refused.stderr
+    mounted.write_text("[auth\n")
+    broken = _preflight(tmp_path, {"LYNCHPIN_AUTH": "1"}, "--secrets.files", str(mounted))
+    assert broken.returncode == 2 and str(mounted) in broken.stderr and "Traceback" not in broken.stderr
+    assert _preflight(tmp_path, {}, f"--secrets.files={mounted}").returncode == 0  # no sign-in: nothing asked
+
+
+def test_make_run_and_the_container_run_the_preflight_before_streamlit():
+    make = (PROJECT_ROOT / "Makefile").read_text().split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert make.index("-m risk.dashboard.preflight") < make.index("streamlit run")
+    docker = (PROJECT_ROOT / "Dockerfile").read_text().split("FROM python:3.11-slim AS dashboard", 1)[1]
+    command = docker.split("\nCMD ", 1)[1].split("\n", 1)[0]
+    assert command.index("risk.dashboard.preflight --secrets.files=/run/secrets/lynchpin_auth &&") < command.index(
+        "exec streamlit run"
+    )

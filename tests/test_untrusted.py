@@ -76,7 +76,7 @@ def test_imported_incidents_are_written_with_formulas_quoted_and_read_back_as_wr
                 "impact": "major",
                 "started_at": "2025-02-11T06:58:00Z",
                 "resolved_at": "2025-02-11T07:45:00Z",
-                "shortlink": "@SUM(1)",
+                "shortlink": "https://stspg.io/abc123",  # "@SUM(1)" here is refused: a source is an http(s) address
                 "components": [{"name": "Okta Workforce Identity"}],
             }
         ],

@@ -19,6 +19,8 @@ import pickle
 import resource
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,13 +28,18 @@ from typing import Any
 from risk.limits import _env
 from risk.problems import InputError, Location, Problem
 
-__all__ = ["MAX_UPLOAD_MB", "MAX_UPLOAD_SECONDS", "run_bounded", "read_catalog_bounded"]
+__all__ = ["MAX_UPLOAD_MB", "MAX_UPLOAD_SECONDS", "MAX_UPLOADS_AT_ONCE", "run_bounded", "read_catalog_bounded"]
 
 #: Memory one upload's reading may take on top of the reader's own (MiB): a valid catalog of 5,000 services
 #: reads within 100 MB more (tests/data/hostile_uploads.big_catalog(services=5000), about 3 s).
 MAX_UPLOAD_MB = _env("LYNCHPIN_UPLOAD_MB", 500)
 #: Wall-clock time one upload's reading may take (seconds); the largest valid catalogs read in a few.
 MAX_UPLOAD_SECONDS = _env("LYNCHPIN_UPLOAD_SECONDS", 30)
+#: Uploads read at once in this server process; more wait for a place (within their time budget). Each child
+#: may take LYNCHPIN_UPLOAD_MB: without this, one person with ten tabs uploading at once would have the
+#: machine find ten times that.
+MAX_UPLOADS_AT_ONCE = _env("LYNCHPIN_UPLOADS_AT_ONCE", 2)
+_places = threading.BoundedSemaphore(max(1, int(MAX_UPLOADS_AT_ONCE)))
 #: The folder that holds the risk package, so that the child imports this same code.
 _ROOT = str(Path(__file__).resolve().parents[2])
 _CHILD = "import sys; sys.path.insert(0, sys.argv[1]); from risk.catalog.sandbox import _child; _child()"
@@ -104,6 +111,28 @@ def run_bounded(
     The time includes the child's start (about half a second)."""
     memory_mb = MAX_UPLOAD_MB if memory_mb is None else memory_mb
     seconds = MAX_UPLOAD_SECONDS if seconds is None else seconds
+    began = time.monotonic()
+    if not _places.acquire(timeout=seconds):  # the time spent waiting for a place counts in the budget
+        raise InputError(
+            [
+                Problem(
+                    f"the server is reading {int(MAX_UPLOADS_AT_ONCE)} other upload(s) and this one waited "
+                    f"{seconds:g} s for its turn",
+                    Location(where),
+                    "upload it again in a minute; a server's operator can raise LYNCHPIN_UPLOADS_AT_ONCE",
+                )
+            ]
+        )
+    try:
+        left = max(seconds - (time.monotonic() - began), 0.1)
+        return _run_child(where, function, args, kwargs, memory_mb, left, seconds)
+    finally:
+        _places.release()
+
+
+def _run_child(
+    where: str, function: Callable, args: tuple, kwargs: dict, memory_mb: float, seconds: float, budget: float
+) -> Any:
     request = pickle.dumps((memory_mb, seconds, function, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     process = subprocess.Popen(
@@ -132,7 +161,7 @@ def run_bounded(
         return value
     if kind == "error":
         raise value
-    raise InputError([_problem(kind, where, memory_mb, seconds, process.returncode)])
+    raise InputError([_problem(kind, where, memory_mb, budget, process.returncode)])
 
 
 def read_catalog_bounded(data: bytes, name: str):

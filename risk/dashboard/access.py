@@ -5,6 +5,7 @@ this machine only, and everyone is the local user."""
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 
 import streamlit as st
 
@@ -12,7 +13,7 @@ from risk.config import auth_problem, server_config
 from risk.dashboard import state
 from risk.presentation.text import md_escape
 
-__all__ = ["gate"]
+__all__ = ["gate", "foreign_request"]
 
 
 def _loopback(address: str | None) -> bool:
@@ -22,6 +23,47 @@ def _loopback(address: str | None) -> bool:
         return ipaddress.ip_address(address).is_loopback
     except ValueError:
         return False
+
+
+#: Request headers that name the client behind a proxy.
+_FORWARDED = ("x-forwarded-for", "x-real-ip", "forwarded")
+
+
+def foreign_request(headers: Mapping[str, str]) -> str | None:
+    """Why a request to a server without sign-in does not come from this machine, or None. The server
+    listens on loopback only, but that alone does not keep others out: a web page the local user opens can
+    point its own host name at 127.0.0.1 (DNS rebinding: the browser then sends that name as Host), and a
+    reverse proxy on this machine passes on anyone's requests (it names them in X-Forwarded-For or
+    Forwarded). A request without a Host header (not a browser) is let through."""
+    found = {k.lower(): v for k, v in headers.items()}
+    host = found.get("host", "").strip()
+    if host:
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        name = name.strip("[]").lower()
+        if not (name == "localhost" or name.endswith(".localhost") or _loopback(name)):
+            return f"the address in the browser names '{host}', not this machine"
+    for header in _FORWARDED:
+        for part in found.get(header, "").split(","):
+            client = part.strip()
+            if header == "forwarded":
+                client = next(
+                    (x.split("=", 1)[1] for x in client.split(";") if x.strip().lower().startswith("for=")), ""
+                )
+            client = client.strip().strip('"')
+            if client.startswith("["):  # [IPv6]:port
+                client = client[1:].split("]", 1)[0]
+            elif client.count(":") == 1:  # IPv4:port
+                client = client.split(":")[0]
+            if client and not _loopback(client):
+                return f"the request came through a proxy for {client}"
+    return None
+
+
+def _headers() -> Mapping[str, str]:
+    try:
+        return dict(st.context.headers)
+    except Exception:  # noqa: BLE001 - no request headers (a test's script run): nothing to check
+        return {}
 
 
 def _secrets() -> dict:
@@ -46,11 +88,28 @@ def gate() -> None:
                 "an [auth] section in .streamlit/secrets.toml); see docs/deployment.md."
             )
             st.stop()
+        foreign = foreign_request(_headers())
+        if foreign:
+            st.error(
+                f"This dashboard answers only this machine's own browser without sign-in, and {md_escape(foreign)}. "
+                "Open it as http://localhost:8501 on this machine, or turn sign-in on (LYNCHPIN_AUTH=1) to "
+                "serve others; see docs/deployment.md."
+            )
+            st.stop()
         return
     if not st.user.get("is_logged_in"):
         st.title("Lynchpin")
         st.markdown("Dependency risk assessment for your organisation's critical services. Sign in to continue.")
         st.button("Sign in", type="primary", on_click=st.login, key="sign_in")
+        st.stop()
+    if state.unverified_email():
+        st.title("E-mail address not verified")
+        st.error(
+            "Your sign-in provider says the e-mail address of this account is not verified, and Lynchpin gives "
+            "access by e-mail address. Verify the address with your provider (or ask its administrator), then "
+            "sign in again."
+        )
+        st.button("Sign out", on_click=st.logout, key="sign_out_unverified")
         st.stop()
     who = state.person()
     with st.sidebar:

@@ -27,7 +27,7 @@ from risk.data import DEFAULT_EXAMPLE, example_paths
 from risk.engine.assessment import Assessment
 from risk.history.load import OutageReport, default_history_paths, read_outages
 from risk.presentation.text import md_escape
-from risk.problems import InputError
+from risk.problems import InputError, Location, Problem
 from risk.run import Run
 from risk.store import LOCAL_USER
 
@@ -57,9 +57,17 @@ def person() -> str | None:
     if not server_config().auth:
         return LOCAL_USER
     user = st.user
-    if not user.get("is_logged_in"):
+    if not user.get("is_logged_in") or unverified_email():
         return None
     return str(user.get("email") or user.get("sub") or "").casefold() or None
+
+
+def unverified_email() -> bool:
+    """Whether the sign-in says its e-mail address is NOT verified (the OpenID Connect claim email_verified
+    false): anyone may type any address into such an account, an owner's too, and memberships go by the
+    address, so such a sign-in is no one here. A provider that sends no such claim is taken at its word."""
+    verified = st.user.get("email_verified")
+    return verified is False or (isinstance(verified, str) and verified.strip().lower() == "false")
 
 
 def workspace() -> TeamWorkspace:
@@ -290,6 +298,22 @@ def settings_overrides() -> dict:
 #: Where the workspace's own aliases are named in notes (the Settings page edits them).
 ALIASES_WHERE = "Settings: your aliases"
 
+#: The most text the workspace's aliases may be, in bytes (UTF-8). A team's aliases are a few hundred lines;
+#: the text is parsed in the web process on every Settings page view and Run, and YAML parses at a few
+#: hundred KB a second, so a pasted megabyte would stall the team's pages for seconds each time.
+ALIASES_MAX_BYTES = 64 * 1024
+
+
+def _too_long(text: str) -> Problem | None:
+    size = len(text.encode("utf-8"))
+    if size <= ALIASES_MAX_BYTES:
+        return None
+    return Problem(
+        f"the aliases are {size:,} bytes, over the limit of {ALIASES_MAX_BYTES:,}",
+        Location(ALIASES_WHERE),
+        "keep only the names your catalogs and incident logs use (a few hundred lines at most)",
+    )
+
 
 def aliases_text() -> str:
     """The workspace's own aliases as the Settings page saved them (YAML text; empty when none)."""
@@ -303,6 +327,9 @@ def check_aliases(catalog: Catalog, text: str) -> list:
 
     if not text.strip():
         return []
+    too_long = _too_long(text)
+    if too_long:
+        return [too_long]
     doc, problems = read_alias_file(text.encode("utf-8"), ALIASES_WHERE)
     if any(p.severity == "error" for p in problems):
         return problems
@@ -317,7 +344,7 @@ def user_aliases(text: str | None = None) -> list[tuple[str, object]]:
     from risk.history.aliases import read_alias_file
 
     text = aliases_text() if text is None else text
-    if not text.strip():
+    if not text.strip() or _too_long(text):
         return []
     doc, problems = read_alias_file(text.encode("utf-8"), ALIASES_WHERE)
     return [] if any(p.severity == "error" for p in problems) else [(ALIASES_WHERE, doc)]
@@ -368,11 +395,22 @@ def run(cur: Current | None = None) -> Run:
         built = Run.build(cur.catalog, shipped, overrides, **given)
     except InputError:
         built = Run.build(cur.catalog, shipped, None, **given)
-    _fingerprints().put(inputs, built.fingerprint)
-    hit = _runs().get(built.fingerprint)
+    key = run_key(built)
+    _fingerprints().put(inputs, key)
+    hit = _runs().get(key)
     if hit is not None:
         return hit
-    return _runs().put(built.fingerprint, built)
+    return _runs().put(key, built)
+
+
+def run_key(r: Run) -> str:
+    """What the server's Run cache keys a Run by: its fingerprint (the numbers) and what it names, the
+    history's file names, its notes and merges (the Overview and report packs show them). Two workspaces with
+    the same figures but their own file names each get a Run naming their own files, never the other's."""
+    import json
+
+    named = json.dumps([list(r.sources), [repr(p) for p in r.notes], [repr(m) for m in r.merges]])
+    return f"{r.fingerprint}:{hashlib.sha256(named.encode()).hexdigest()[:32]}"
 
 
 def table(r: Run, key: tuple, build: Callable[[], object]):
@@ -467,14 +505,14 @@ def _result(r: Run, kind: str, label: str):
             except ValueError:  # kept by another release: compute it again
                 pass
             else:
-                _runs().resize(r.fingerprint)
+                _runs().resize(run_key(r))
                 return getattr(r, kind)
         from risk.precomputed import shipped  # a bundled example's, shipped for exactly these inputs and code
 
         value = shipped(r, kind)
         if value is not None:
             r.keep(kind, value)
-            _runs().resize(r.fingerprint)
+            _runs().resize(run_key(r))
             return getattr(r, kind)
     jobs = _jobs(r)
     if jobs is None:
@@ -488,7 +526,7 @@ def _result(r: Run, kind: str, label: str):
     for name in _KEPT:
         if r.has(name):
             ws.keep_result(r.fingerprint, name, getattr(r, name).model_dump_json())
-    _runs().resize(r.fingerprint)
+    _runs().resize(run_key(r))
     return value
 
 
@@ -645,10 +683,10 @@ def _report(r: Run, key: str, decided: dict, previous, jobs, runs: ByteCache):
         pack = report_pack(r, decided, previous)
     else:
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-        job_key = f"lynchpin-report-{r.fingerprint}-{digest}"
+        job_key = f"lynchpin-report-{run_key(r)}-{digest}"  # the Run's names are in the key too (run_key)
         pack = jobs.submit_call("report", job_key, report_pack, r, decided, previous, r.results).result()
     r.keep_view(name, pack)
-    runs.resize(r.fingerprint)
+    runs.resize(run_key(r))
     return pack
 
 
@@ -693,7 +731,7 @@ def report_files(r: Run) -> dict[str, tuple[str, Callable[[], bytes]]]:
     last = since_last(r)
     previous = (f"version {last[0].catalog_version}, {last[0].created_at[:10]}", last[1]) if last else None
     key = repr(sorted((k, v.status, v.owner, v.due, v.until, v.updated_at) for k, v in decided.items()))
-    key += f"|since {last[0].id}" if last else ""
+    key += f"|since {last[0].id}" if last else ""  # the Run's names are in the job key too (run_key)
     pack = partial(_report, r, key, decided, previous, jobs, _runs())
     stem = safe_filename(r.catalog.organisation) + "-risk-report"
     version = f"{r.fingerprint}:{key}"

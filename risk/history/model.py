@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, field_validator, model_validator
 
 from risk.catalog.vocabulary import CAPABILITIES
 
@@ -107,7 +107,9 @@ class OutageRecord(BaseModel):
     scope: str | None = Field(default=None, description="Regions, cells or share of customers affected.")
     cause: str | None = Field(default=None, description="Cause category, e.g. config change.")
     summary: str | None = Field(default=None, description="One line on what happened.")
-    source_url: str | None = Field(default=None, description="Where the record was read.")
+    source_url: str | None = Field(
+        default=None, description="Where the record was read: an http(s) address (shown as a link)."
+    )
     regions: Annotated[list[Annotated[str, Field(min_length=1, max_length=60)]], BeforeValidator(_split)] = Field(
         default_factory=list,
         description="Extension: the regions the incident hit (names from docs/methodology.md, 'Regions'); "
@@ -130,6 +132,26 @@ class OutageRecord(BaseModel):
         description="Extension: a length others reported where the provider gives no start and end (a disputed "
         "incident). A replay of the record uses it; the duration fit does not (it is not the provider's figure).",
     )
+
+    @field_validator("source_url", mode="before")
+    @classmethod
+    def _web_address(cls, value: Any) -> Any:
+        """Only an http(s) address: the record's source is a link in the dashboard, the HTML report and the
+        incident brief, and a record can come from anyone's incident log or a provider's feed, so a
+        `javascript:` (or `data:`, `file:`) address would run or open something when a reader clicks it."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str):
+            return value  # the str type reports it
+        text = value.strip()
+        if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch in "<>\"'`\\" for ch in text):
+            raise ValueError(
+                "source_url has a space, quote, angle bracket or control character: give the address as a "
+                "browser shows it"
+            )
+        if not text.lower().startswith(("http://", "https://")) or len(text) <= len("https://"):
+            raise ValueError(f"source_url '{text[:60]}' is not an http(s) address: give the page's https:// address")
+        return text
 
     @model_validator(mode="after")
     def _consistent(self) -> OutageRecord:

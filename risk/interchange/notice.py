@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from risk.history.model import OutageRecord
 from risk.interchange.incidents import capability_of
 from risk.problems import InputError, Location, Problem
+from risk.untrusted import without_controls
 
 __all__ = ["Notice", "read_notice", "read_open_notices"]
 
@@ -136,12 +137,32 @@ def _form(doc: Any) -> str | None:
     return None
 
 
+_TOO_DEEP = "the document is nested too deeply to read"
+
+#: The largest provider notice read, in bytes: one incident is a few KB (a long one with every update, tens
+#: of KB). Read in the web process (the Incident now page), so a 10 MB upload of small JSON objects, which
+#: took 250 MB and 2-3 s to parse before it was found not to be a notice, is refused unread.
+NOTICE_MAX_BYTES = 1024 * 1024
+
+
 def read_notice(data: bytes, name: str = "notice") -> Notice:
     """The incident a provider notice describes; InputError (where, what, how to fix) if it is not one."""
+    if len(data) > NOTICE_MAX_BYTES:
+        raise InputError(
+            [
+                Problem(
+                    f"the notice is {len(data):,} bytes, over the limit of {NOTICE_MAX_BYTES:,} for one incident",
+                    Location(name),
+                    f"give one incident's notice: {_FORMS}",
+                )
+            ]
+        )
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError([Problem(f"not JSON: {exc}", Location(name), f"give {_FORMS}")]) from None
+    except RecursionError:
+        raise InputError([Problem(_TOO_DEEP, Location(name), f"give {_FORMS}")]) from None
     source = _form(doc)
     if source is None:
         raise InputError([Problem("not a provider notice this reads", Location(name), f"give {_FORMS}")])
@@ -149,6 +170,8 @@ def read_notice(data: bytes, name: str = "notice") -> Notice:
     try:
         item = {"m365": _m365, "statuspage": _statuspage, "gcp": _gcp}[source](doc, notes)
         words = item.pop("words")
+        if isinstance(item.get("summary"), str):  # anyone's text, shown in the terminal and the brief: no ESC
+            item["summary"] = without_controls(item["summary"]).strip() or None
         start, end = item.pop("start"), item.pop("end")
         if start is None:
             raise ValueError("the incident has no start time")
@@ -171,9 +194,8 @@ def read_notice(data: bytes, name: str = "notice") -> Notice:
         ) from None
     if end is not None:
         notes.append(f"the notice says the incident ended at {record.end}")
-    return Notice(
-        record=record, title=item.get("summary") or record.id, source=source, resolved=end is not None, notes=notes
-    )
+    title = item.get("summary") or record.id
+    return Notice(record=record, title=title, source=source, resolved=end is not None, notes=notes)
 
 
 def read_open_notices(data: bytes, name: str = "feed") -> tuple[list[Notice], list[str]]:
@@ -183,6 +205,8 @@ def read_open_notices(data: bytes, name: str = "feed") -> tuple[list[Notice], li
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError([Problem(f"not JSON: {exc}", Location(name), f"give {_FORMS}")]) from None
+    except RecursionError:
+        raise InputError([Problem(_TOO_DEEP, Location(name), f"give {_FORMS}")]) from None
     source = _form(doc)
     if source is None:
         raise InputError([Problem("not a provider feed this reads", Location(name), f"give {_FORMS}")])

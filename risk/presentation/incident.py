@@ -8,11 +8,12 @@ import html
 from datetime import UTC, datetime
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 from rich.table import Table
 
 from risk.advice.incident import IncidentResult, IncidentService
 from risk.presentation.format import hours, money, pct
+from risk.untrusted import terminal_text
 
 __all__ = ["render_incident", "incident_brief_html", "clock_text", "state_text", "BRIEF_ROWS"]
 
@@ -45,6 +46,12 @@ def _chance(s: IncidentService) -> str:
     if s.hours_left is None:
         return "-"
     return f"{pct(s.probability_beyond_tolerance, 0)} ({pct(low, 0)} to {pct(high, 0)})"
+
+
+def escape(text: object) -> str:
+    """Text for the terminal: control sequences removed (a notice's title, a log's summary: anyone's text),
+    then rich markup escaped."""
+    return _markup_escape(terminal_text(text))
 
 
 def render_incident(result: IncidentResult, console: Console) -> None:
@@ -112,6 +119,10 @@ def render_incident(result: IncidentResult, console: Console) -> None:
 #: Services listed in the HTML brief (least time left first), so it stays one page; the rest are counted.
 BRIEF_ROWS = 14
 
+#: The brief's Content-Security-Policy: no script, no fetch, nothing from elsewhere; only its own styles. Its
+#: text comes from catalogs, incident logs and provider notices anyone may have written.
+BRIEF_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
 _CSS = """
 @page { size: A4; margin: 12mm; }
 body { font-family: Helvetica, Arial, sans-serif; font-size: 9.5pt; color: #111; margin: 0; }
@@ -160,7 +171,9 @@ def incident_brief_html(result: IncidentResult, organisation: str, produced: dat
     )
     notes = "".join(f"<li>{e(a)}</li>" for a in result.assumptions[:6])
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Incident brief: {e(result.title)}</title>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{BRIEF_CSP}">
+<title>Incident brief: {e(result.title)}</title>
 <style>{_CSS}</style></head><body>
 <h1>Incident brief: {e(result.title)}</h1>
 <p>{e(organisation)}. Down: {e(", ".join(result.down))}. Since {e(result.start)}; {e(hours(result.elapsed_hours))} in at

@@ -184,6 +184,25 @@ class Store:
             return [r[0] for r in rows]
 
 
+def _person_problem(person: str) -> str | None:
+    """Why `person` cannot be a member's name, or None: the e-mail address (or the sign-in's subject) a
+    person signs in with, at most 320 characters (the column's size), without spaces or control, bidi or
+    invisible characters (which would show one address as another in the members list and the audit log)."""
+    from risk.untrusted import control_character
+
+    if not person:
+        return "give the member's e-mail address"
+    if len(person) > 320:
+        return f"an e-mail address is at most 320 characters; this one has {len(person):,}"
+    hidden = control_character(person)
+    if hidden or any(ch.isspace() for ch in person):
+        return (
+            f"the e-mail address has {'a ' + hidden + ' character' if hidden else 'a space'} in it: type it as "
+            "the person signs in with it"
+        )
+    return None
+
+
 def _sqlite_pragmas(connection, _record) -> None:
     connection.isolation_level = None  # pysqlite's own BEGIN off: the "begin" listener issues it
     cursor = connection.cursor()
@@ -255,7 +274,10 @@ class Workspace:
     def set_member(self, person: str, role: str | None) -> None:
         """Add a member, change their role, or (role None) remove them. Owners only; the last owner stays."""
         self._require("owner", "managing members")
-        person = person.casefold()
+        person = person.strip().casefold()
+        wrong = _person_problem(person)
+        if wrong:
+            raise ValueError(wrong)
         if role is not None and role not in ROLES:
             raise ValueError(f"unknown role '{role}': use one of {', '.join(ROLES)}")
         with self._db() as db:
@@ -596,6 +618,10 @@ class Workspace:
         return True
 
     def pref(self, key: str, default: Any = None) -> Any:
+        """A preference of the workspace (its aliases, settings overrides...): members only, like every other
+        read; anyone else is given `default`."""
+        if not self.may("viewer"):
+            return default
         where = (t.prefs.c.workspace_id == self.id) & (t.prefs.c.key == key)
 
         def read() -> str | None:

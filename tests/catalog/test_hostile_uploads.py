@@ -364,3 +364,39 @@ def test_the_dashboard_reads_uploads_in_the_sandbox():
     assert "servicenow_catalog," in catalog_page and "from_servicenow(" not in catalog_page
     assert "run_bounded(log.name, import_incidents" in settings_page
     assert "run_bounded(name, read_outages" in settings_page
+
+
+@pytest.mark.timeout(60)
+def test_uploads_read_at_once_are_capped_so_many_tabs_cannot_multiply_the_memory(monkeypatch):
+    """Each upload's reader may take LYNCHPIN_UPLOAD_MB: one person uploading from many tabs at once must not
+    have the machine find that many times over. Past LYNCHPIN_UPLOADS_AT_ONCE readers, an upload waits for a
+    place within its own time budget, and is refused with a located message if none comes free."""
+    import threading
+
+    from risk.catalog import sandbox
+
+    taken = threading.Event()
+
+    class Places(threading.BoundedSemaphore):
+        def acquire(self, *args, **kwargs):
+            got = super().acquire(*args, **kwargs)
+            if got:
+                taken.set()
+            return got
+
+    monkeypatch.setattr(sandbox, "_places", Places(1))
+    monkeypatch.setattr(sandbox, "MAX_UPLOADS_AT_ONCE", 1)
+    results: list = []
+    first = threading.Thread(target=lambda: results.append(run_bounded("first.xlsx", time.sleep, 3, seconds=20)))
+    first.start()
+    assert taken.wait(5)  # the first reader holds the only place (for about 3 s: its child sleeps)
+    began = time.monotonic()
+    with pytest.raises(InputError) as caught:
+        run_bounded("second.xlsx", len, b"x", seconds=1)
+    assert time.monotonic() - began < 2.5
+    problem = caught.value.problems[0]
+    assert problem.location.file == "second.xlsx" and "waited 1 s for its turn" in problem.message
+    assert "LYNCHPIN_UPLOADS_AT_ONCE" in problem.hint
+    first.join(30)
+    assert results == [None]
+    assert run_bounded("third.xlsx", len, b"xyz", seconds=20) == 3  # the place is free again

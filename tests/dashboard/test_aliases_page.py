@@ -81,3 +81,42 @@ def test_pages_use_the_workspace_aliases_and_count_a_repeated_incident_once(app)
     ]
     assert len(run.records) == len(load_shipped_history())
     assert any(e.label.startswith("1 note(s) on your aliases and incident logs") for e in app.expander)
+
+
+def _aliases_of_size(size: int) -> str:
+    head = "products:\n  Duo: [DUO1 Authentication]\n# "
+    return head + "x" * (size - len(head) - 1) + "\n"
+
+
+def test_aliases_over_the_size_limit_are_refused_on_the_server_in_time(app):
+    """A hostile editor sends a megabyte of aliases (the text area's max_chars binds only an honest browser;
+    a forged message reaches the server's check): it is refused before parsing, in well under a second,
+    instead of stalling the web process for 14 s; on the limit it reads, one byte over it does not."""
+    import time
+
+    from risk.dashboard import state
+
+    catalog = state.current().catalog
+    huge = "products:\n" + "".join(f"  Product {i}: [Alias {i} a, Alias {i} b]\n" for i in range(40_000))
+    began = time.monotonic()
+    found = state.check_aliases(catalog, huge)
+    assert time.monotonic() - began < 1
+    assert [p.message for p in found] == [f"the aliases are {len(huge):,} bytes, over the limit of 65,536"]
+    assert found[0].severity == "error" and found[0].location.file == state.ALIASES_WHERE
+    assert [p.severity for p in state.check_aliases(catalog, _aliases_of_size(state.ALIASES_MAX_BYTES + 1))] == [
+        "error"
+    ]
+    assert state.check_aliases(catalog, _aliases_of_size(state.ALIASES_MAX_BYTES)) == []
+    at = _settings(app)
+    assert next(t for t in at.text_area if t.key == "aliases_text").max_chars == state.ALIASES_MAX_BYTES
+
+
+def test_saved_aliases_over_the_limit_are_not_used(app):
+    """Aliases saved before the limit (or straight into the database) are left out of every Run, and the
+    Settings page says why, instead of being parsed on every page view."""
+    from risk.dashboard import state
+
+    state.workspace().set_pref("aliases", _aliases_of_size(state.ALIASES_MAX_BYTES + 1))
+    assert state.user_aliases() == []
+    at = _settings(app)
+    assert any("not in use" in w.value and "over the limit" in w.value for w in at.warning)

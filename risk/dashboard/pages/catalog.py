@@ -221,7 +221,7 @@ with upload_tab:
                         converted, notes = run_bounded(file.name, backstage_catalog_yaml, text, file.name)
                         data = converted.encode()
                     except (InputError, yaml.YAMLError, ValueError, TypeError) as exc:
-                        st.error(f"{file.name} looks like a Backstage catalog file but could not be read: {exc}")
+                        st.error(f"{md_escape(file.name)} looks like a Backstage catalog file but could not be read: {md_escape(exc)}")
                         st.stop()
                 report = read_catalog_bounded(data, file.name)  # off the web process, within a budget
                 report.problems += [Problem(n, Location(file.name), "", "warning") for n in notes]
@@ -243,11 +243,11 @@ with upload_tab:
                 )
             else:
                 renamed = (
-                    f" (a different catalog is already saved as '{outcome[3]}'; it is unchanged)"
+                    f" (a different catalog is already saved as '{md_escape(outcome[3])}'; it is unchanged)"
                     if outcome[3] != outcome[2]
                     else ""
                 )
-                st.success(f"Loaded {file.name} as '{outcome[2]}' and switched to it{renamed}.")
+                st.success(f"Loaded {md_escape(file.name)} as '{md_escape(outcome[2])}' and switched to it{renamed}.")
                 show_problems(outcome[1], "")
 
         with st.expander("Import from ServiceNow (CMDB list exports)"):

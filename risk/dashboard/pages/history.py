@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from risk.dashboard import state
-from risk.dashboard.widgets import download_table, explain, fitted_table, header, sidebar
+from risk.dashboard.widgets import download_table, explain, fitted_table, header, md_escape, sidebar
 from risk.data import HISTORY
 from risk.engine.statistics import history_span
 from risk.presentation import figures
@@ -14,7 +14,7 @@ sidebar()
 header("Outage history", "How often do our providers fail, and for how long?")
 hist = state.history()
 for p in hist.problems:
-    st.warning(f"{p.location}: {p.message}")
+    st.warning(f"{md_escape(p.location)}: {md_escape(p.message)}")  # a teammate's log: anyone's text
 shipped = {HISTORY.stem}
 logs = {name for name, _ in state.workspace().incident_logs()}
 if not hist.records:

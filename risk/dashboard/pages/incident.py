@@ -75,7 +75,7 @@ else:
             notice = read_notice(upload.getvalue(), upload.name)
         except InputError as exc:
             for p in exc.problems:
-                st.error(f"{p.location}: {p.message}. Fix: {p.hint}")
+                st.error(f"{md_escape(p.location)}: {md_escape(p.message)}. Fix: {md_escape(p.hint)}")
         else:
             down = dependencies_hit(run.catalog, notice.record, run.aliases)
             start, title, notes = notice.start, notice.title, notice.notes
@@ -131,7 +131,7 @@ def clocks() -> None:
         )
     except InputError as exc:
         for p in exc.problems:
-            st.error(f"{p.message}. Fix: {p.hint}")
+            st.error(f"{md_escape(p.message)}. Fix: {md_escape(p.hint)}")
         return
     result.assumptions.extend(notes)
     services = result.services

@@ -153,7 +153,7 @@ for n, r in enumerate(report.recommendations, start=1):
             + (f"  \n**Controls it serves:** {md_escape(control_text(r.controls))}" if r.controls else "")
         )
         if r.effect is None:
-            st.info(f"Not quantified: {r.unquantified_reason}.")
+            st.info(f"Not quantified: {md_escape(r.unquantified_reason)}.")
             continue
         st.caption(f"Measured by: {md_escape(r.change)}")
         if not r.effect.services:

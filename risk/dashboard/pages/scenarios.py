@@ -94,7 +94,8 @@ with replay_tab:
         key="replay_record",
     )
     record = by_id[rid]
-    st.caption(md_escape(record.summary or "") + (f" [source]({record.source_url})" if record.source_url else ""))
+    link = (record.source_url or "").replace("(", "%28").replace(")", "%29")  # a bracket would end the link
+    st.caption(md_escape(record.summary or "") + (f" [source]({link})" if link else ""))
     as_recorded = run.replay(record.id, None)
     own = st.checkbox("Set the duration myself", value=False, key="replay_own")
     override = st.number_input(

@@ -116,7 +116,7 @@ if log is not None and editor and st.session_state.get("log_added") != log.file_
                 )
             st.session_state["log_notes"] = [added + ".", *notes]
             st.rerun()
-        st.error(f"{log.name} was not added: fix these problems and upload it again.")
+        st.error(f"{md_escape(log.name)} was not added: fix these problems and upload it again.")
         for p in report.problems:
             st.markdown(
                 f"- **{md_escape(p.location)}**: {md_escape(p.message)}" + (f" — {md_escape(p.hint)}" if p.hint else "")
@@ -144,6 +144,7 @@ with st.form("aliases_form"):
         height=150,
         placeholder="products:\n  Duo: [DUO1 Authentication, DUO1 Admin Panel]\nproviders:\n  Cisco: [Duo status]",
         disabled=not editor,
+        max_chars=state.ALIASES_MAX_BYTES,  # the browser's limit; check_aliases counts the bytes on the server
         key="aliases_text",
     )
     save_aliases = st.form_submit_button("Save aliases", disabled=not editor)
@@ -285,9 +286,9 @@ if ws.may("owner"):
             try:
                 ws.set_member(who.strip(), None if role == "remove" else role)
             except (PermissionDenied, ValueError) as exc:
-                st.error(str(exc))
+                st.error(md_escape(str(exc)))
             else:
-                st.success(f"{who.strip()}: {role}.")
+                st.success(f"{md_escape(who.strip().casefold())}: {role}.")
                 st.rerun()
     with st.form("new_workspace"):
         slug = st.text_input(
@@ -297,7 +298,7 @@ if ws.may("owner"):
             try:
                 open_store(ws.store.url).create_workspace(slug.strip(), ws.person)
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(md_escape(str(exc)))
             else:
                 st.session_state["workspace_slug"] = slug.strip()
                 state.choose(state.EXAMPLE_PREFIX + "nhs-acute-trust")
