@@ -1,0 +1,102 @@
+"""The command line's shared options behave the same in every command: --format is one case-insensitive
+choice of table or json (anything else exits 2 naming the choices), and --years, --seed and --order take
+their ranges and defaults from risk.settings.Settings. Problems the core locates at a setting or an input
+name it; the command line adds its own flag."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import typer.main
+from typer.testing import CliRunner
+
+import risk.cli as cli
+from risk.cli import app
+from risk.settings import Settings
+from tests.paths import DEFAULT_CATALOG
+
+runner = CliRunner()
+
+
+def _commands(group, prefix: str = ""):
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            yield from _commands(command, f"{prefix}{name} ")
+        yield f"{prefix}{name}", command
+
+
+COMMANDS = dict(_commands(typer.main.get_command(app)))
+
+
+def test_every_format_option_is_the_same_case_insensitive_choice():
+    seen = []
+    for name, command in COMMANDS.items():
+        for param in command.params:
+            if "--format" in getattr(param, "opts", ()) and name != "report":  # report: a list of file formats
+                assert param.type_descriptor.annotation is cli.OutputFormat, name
+                assert not param.type_descriptor.parameter_info.case_sensitive, name
+                seen.append(name)
+    assert {"validate", "assess", "recommend", "scenario", "outages", "diff", "incident"} <= set(seen), seen
+
+
+def test_the_formats_are_table_and_json():
+    assert [f.value for f in cli.OutputFormat] == ["table", "json"]
+
+
+def test_an_unknown_format_exits_2_naming_the_choices():
+    result = runner.invoke(app, ["recommend", str(DEFAULT_CATALOG), "--format", "xml"])
+    assert result.exit_code == 2
+    assert "'xml' is not one of 'table', 'json'" in result.output
+
+
+@pytest.mark.parametrize("spelling", ["json", "JSON", "Json"])
+def test_format_is_case_insensitive_everywhere(spelling):
+    validated = runner.invoke(app, ["validate", str(DEFAULT_CATALOG), "--format", spelling])
+    assert validated.exit_code == 0 and json.loads(validated.stdout)[0]["valid"] is True
+    assessed = runner.invoke(app, ["assess", str(DEFAULT_CATALOG), "--exact", "--format", spelling])
+    assert assessed.exit_code == 0, assessed.output
+    assert "services" in json.loads(assessed.stdout)
+
+
+@pytest.mark.parametrize(
+    ("setting", "declared"),
+    [("simulated_years", cli.YEARS_RANGE), ("seed", cli.SEED_RANGE), ("cut_set_order", cli.ORDER_RANGE)],
+)
+def test_the_shared_options_take_their_ranges_and_defaults_from_settings(setting, declared):
+    field = Settings.model_fields[setting]
+    bounds = {k: getattr(m, k) for m in field.metadata for k in ("ge", "le") if getattr(m, k, None) is not None}
+    assert declared == (bounds["ge"], bounds["le"], field.default)
+    flag = cli.SETTING_FLAGS[setting]
+    for name, command in COMMANDS.items():
+        for param in command.params:
+            if flag in getattr(param, "opts", ()):
+                low = 0 if (name, flag) == ("assess", "--years") else declared[0]  # assess: 0 is the exact part
+                assert (param.min, param.max) == (low, declared[1]), name
+                if param.help and "(" in param.help and "not used" not in param.help:
+                    assert f"({declared[2]})" in param.help, (name, param.help)
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "ok"),
+    [
+        ("--years", "2000000", True),
+        ("--years", "2000001", False),
+        ("--seed", "-1", False),
+        ("--order", "7", False),
+        ("--order", "6", True),
+    ],
+)
+def test_the_shared_ranges_are_enforced_at_the_flag(flag, value, ok):
+    """--format xml is refused too, after the range (options are checked in their order, before any work): a
+    value in range reaches it, one out of range stops at its own flag."""
+    result = runner.invoke(app, ["assess", str(DEFAULT_CATALOG), flag, value, "--format", "xml"])
+    assert result.exit_code == 2
+    assert (f"'{flag}'" in result.output) is not ok, result.output
+    assert ("'--format'" in result.output) is ok
+
+
+def test_a_setting_the_core_refuses_gets_the_command_line_flag_as_its_hint():
+    result = runner.invoke(app, ["assess", str(DEFAULT_CATALOG), "--years", "50"])
+    assert result.exit_code == 2
+    assert "setting 'simulated_years'" in result.stderr and "(on the command line: --years)" in result.stderr
