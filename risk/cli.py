@@ -56,7 +56,7 @@ SETTING_FLAGS = {"simulated_years": "--years", "seed": "--seed", "cut_set_order"
 YEARS_RANGE = (100, 2_000_000, 20_000)
 SEED_RANGE = (0, 2**32 - 1, 1)
 ORDER_RANGE = (1, 6, 3)
-#: What the core calls the other things a command line gives it, and the flag that gives each.
+#: What the core calls the other things a command line gives it (a problem's location), and the flag of each.
 INPUT_FLAGS = {"replay": "--replay", "down": "--down", "until": "--until", "now": "--now", "since": "--since"}
 
 YearsOption = Annotated[
@@ -75,10 +75,21 @@ OrderOption = Annotated[
 
 
 def _flag_hint(p: Problem) -> str:
-    """The command line's own hint for a problem the core located at a setting or an input it names."""
+    """The command line's own hint for a problem the core located at, or whose fix names, a setting (with the
+    value it suggests, when it says "SETTING to N") or an input the command line gives by a flag."""
+    import re
+
     loc = p.location
-    flag = SETTING_FLAGS.get(loc.path) if loc.file == "settings" else INPUT_FLAGS.get(loc.file)
-    return f"on the command line: {flag}" if flag else ""
+    if loc.file in INPUT_FLAGS:
+        return f"on the command line: {INPUT_FLAGS[loc.file]}"
+    flags = []
+    for setting, flag in SETTING_FLAGS.items():
+        said = re.search(rf"\b{setting}\b(?: to ([\d,]+))?", p.hint)
+        if said:
+            flags.append(f"{flag} {said.group(1).replace(',', '')}" if said.group(1) else flag)
+        elif loc.file == "settings" and loc.path == setting:
+            flags.append(flag)
+    return f"on the command line: {', '.join(flags)}" if flags else ""
 
 
 def _format(fmt: str | None, as_json: bool, allowed: tuple[str, ...] = ("table", "json")) -> str:

@@ -56,20 +56,19 @@ YearsFrom = str
 
 def years_fix(fit: int, years_from: YearsFrom) -> str:
     """How to ask for `fit` simulated years or fewer, naming what set the years that were too many: an
-    override (`--years`, the dashboard's Settings page, Python's overrides), the catalog's settings block,
-    the default, or (validation, before anyone asked) either."""
+    override, the catalog's settings block, the default, or (validation, before anyone asked) either. It
+    names the setting (simulated_years), not how an interface sets it: each interface adds that (the CLI its
+    --years, the dashboard its Settings page field)."""
     if years_from == "override":
-        return f"ask for {fit:,} simulated years or fewer (--years {fit}, or the Settings page in the dashboard)"
+        return f"ask for {fit:,} simulated years or fewer (simulated_years to {fit:,} or less)"
     if years_from == "catalog":
-        return f"set simulated_years to {fit:,} or less in the catalog's settings block (or override it with --years {fit})"
+        return f"set simulated_years to {fit:,} or less in the catalog's settings block (or override it)"
     if years_from == "default":
         return (
-            f"ask for {fit:,} simulated years or fewer instead of the default (--years {fit}, or simulated_years "
-            "in the catalog's settings block)"
+            f"ask for {fit:,} simulated years or fewer instead of the default (simulated_years to {fit:,} or less, "
+            "as an override or in the catalog's settings block)"
         )
-    return (
-        f"assess with --years {fit} or fewer, or set simulated_years to {fit:,} or less in the catalog's settings block"
-    )
+    return f"set simulated_years to {fit:,} or less, as an override or in the catalog's settings block"
 
 
 def years_that_fit(services: int, rates: Sequence[tuple[str, float]]) -> int:

@@ -368,8 +368,8 @@ class Run:
             [
                 Problem(
                     f"no outage record '{record_id}'" + (f"; {guess}" if guess else ""),
-                    Location("--replay"),
-                    "lynchpin outages --json lists them",
+                    Location("replay"),
+                    "the outage history lists every record with its id",
                 )
             ]
         )

@@ -100,3 +100,62 @@ def test_a_setting_the_core_refuses_gets_the_command_line_flag_as_its_hint():
     result = runner.invoke(app, ["assess", str(DEFAULT_CATALOG), "--years", "50"])
     assert result.exit_code == 2
     assert "setting 'simulated_years'" in result.stderr and "(on the command line: --years)" in result.stderr
+
+
+def _flag_mentions(path) -> list[str]:
+    """String text inside Problem(...), Location(...) and years_fix that names a command-line flag."""
+    import ast
+    import re
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        calls = isinstance(node, ast.Call) and ast.unparse(node.func) in ("Problem", "Location")
+        if calls or (isinstance(node, ast.FunctionDef) and node.name == "years_fix"):
+            body = node.body[1:] if isinstance(node, ast.FunctionDef) else [node]  # skip a docstring
+            for part in body:
+                for const in ast.walk(part):
+                    text = const.value if isinstance(const, ast.Constant) else None
+                    if isinstance(text, str) and re.search(r"(^|\s|\()--[a-z]", text):
+                        found.append(f"{path.name}:{const.lineno} {text!r}")
+    return found
+
+
+def test_core_problems_name_settings_and_inputs_not_command_line_flags():
+    from tests.paths import PROJECT_ROOT
+
+    package = PROJECT_ROOT / "risk"
+    found = [m for p in sorted(package.rglob("*.py")) if p.name != "cli.py" for m in _flag_mentions(p)]
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    ("location", "hint", "added"),
+    [
+        (("settings", "simulated_years"), "see docs", "on the command line: --years"),
+        (
+            ("catalog.yaml", ""),
+            "ask for 10,000 simulated years or fewer (simulated_years to 10,000 or less)",
+            "--years 10000",
+        ),
+        (
+            ("settings", "cut_set_order"),
+            "set cut_set_order to 2 or less (in the catalog's settings block)",
+            "--order 2",
+        ),
+        (("down", ""), "use a dependency id", "on the command line: --down"),
+        (("replay", ""), "", "on the command line: --replay"),
+        (("until", ""), "", "on the command line: --until"),
+        (("catalog.yaml", ""), "fix the id", ""),
+    ],
+)
+def test_the_command_line_adds_its_flag_to_what_the_core_names(location, hint, added):
+    from risk.problems import Location, Problem
+
+    got = cli._flag_hint(Problem("x", Location(location[0], path=location[1]), hint))
+    assert (added in got) if added else got == ""
+
+
+def test_an_unknown_dependency_to_take_down_names_the_flag_on_the_command_line():
+    result = runner.invoke(app, ["scenario", str(DEFAULT_CATALOG), "--down", "no-such-thing", "--for", "1h"])
+    assert result.exit_code == 2
+    assert "unknown dependency 'no-such-thing'" in result.stderr and "(on the command line: --down)" in result.stderr
