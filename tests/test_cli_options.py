@@ -159,3 +159,28 @@ def test_an_unknown_dependency_to_take_down_names_the_flag_on_the_command_line()
     result = runner.invoke(app, ["scenario", str(DEFAULT_CATALOG), "--down", "no-such-thing", "--for", "1h"])
     assert result.exit_code == 2
     assert "unknown dependency 'no-such-thing'" in result.stderr and "(on the command line: --down)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("location", "hint", "added"),
+    [
+        (("settings", "simulated_years"), "see docs", "on the Settings page: Simulated years"),
+        (("catalog.yaml", ""), "set simulated_years to 10,000 or less", "on the Settings page: Simulated years"),
+        (("settings", "cut_set_order"), "", "on the Settings page: Largest cut set listed"),
+        (("catalog.yaml", ""), "fix the id", ""),
+    ],
+)
+def test_the_dashboard_adds_its_field_to_what_the_core_names(location, hint, added):
+    from risk.dashboard.hints import field_hint
+    from risk.problems import Location, Problem
+
+    assert field_hint(Problem("x", Location(location[0], path=location[1]), hint)) == added
+
+
+def test_the_dashboard_field_labels_are_the_settings_page_labels():
+    from risk.dashboard.hints import SETTING_FIELDS
+    from tests.paths import PROJECT_ROOT
+
+    page = (PROJECT_ROOT / "risk" / "dashboard" / "pages" / "settings.py").read_text(encoding="utf-8")
+    for setting, label in SETTING_FIELDS.items():
+        assert setting in Settings.model_fields and f'number_input("{label}"' in page, setting
