@@ -175,3 +175,17 @@ def test_the_configuration_table_in_the_docs_is_generated_and_complete():
     assert text == gen.deployment(), "docs/deployment.md is stale: run python tools/gen_docs.py"
     for name in ServerConfig.model_fields:
         assert re.search(rf"^\| `LYNCHPIN_{name.upper()}` \| [^|]+ \| {re.escape(allowed(name))} \|", text, re.M), name
+
+
+@pytest.mark.timeout(120)
+def test_the_dashboard_serves_nothing_but_the_bad_value(monkeypatch, tmp_path):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("LYNCHPIN_WORKSPACE", str(tmp_path / "workspace.sqlite"))
+    monkeypatch.setenv("LYNCHPIN_THREADS", "two")
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    [error] = at.error
+    assert "LYNCHPIN\\_THREADS: 'two' is not allowed" in error.value and "at least 1 and at most 256" in error.value
