@@ -12,6 +12,7 @@ import functools
 import json
 import sys
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -36,6 +37,59 @@ def read_catalog(source, *args, **kwargs):
 
         return read(sys.stdin.buffer.read(MAX_INPUT_BYTES + 1), *args, **({"name": "<stdin>"} | kwargs))
     return read(source, *args, **kwargs)
+
+
+#: The one --format of the commands that print a result: table or json, in either case (json, JSON, Json);
+#: anything else is refused by the option itself (exit 2, naming the choices).
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", case_sensitive=False, help="table or json")]
+
+
+#: The settings the command line sets, with their flag and (lowest, highest, default) as risk.settings.Settings
+#: declares them: copied here so that `lynchpin --help` need not load pydantic; tests/test_cli_options.py
+#: checks them against Settings.
+SETTING_FLAGS = {"simulated_years": "--years", "seed": "--seed", "cut_set_order": "--order"}
+YEARS_RANGE = (100, 2_000_000, 20_000)
+SEED_RANGE = (0, 2**32 - 1, 1)
+ORDER_RANGE = (1, 6, 3)
+#: What the core calls the other things a command line gives it (a problem's location), and the flag of each.
+INPUT_FLAGS = {"replay": "--replay", "down": "--down", "until": "--until", "now": "--now", "since": "--since"}
+
+YearsOption = Annotated[
+    int | None,
+    typer.Option("--years", min=YEARS_RANGE[0], max=YEARS_RANGE[1], help=f"Simulated years ({YEARS_RANGE[2]})."),
+]
+SeedOption = Annotated[
+    int | None, typer.Option("--seed", min=SEED_RANGE[0], max=SEED_RANGE[1], help=f"Random seed ({SEED_RANGE[2]}).")
+]
+OrderOption = Annotated[
+    int | None,
+    typer.Option(
+        "--order", min=ORDER_RANGE[0], max=ORDER_RANGE[1], help=f"Largest cut set to list ({ORDER_RANGE[2]})."
+    ),
+]
+
+
+def _flag_hint(p: Problem) -> str:
+    """The command line's own hint for a problem the core located at, or whose fix names, a setting (with the
+    value it suggests, when it says "SETTING to N") or an input the command line gives by a flag."""
+    import re
+
+    loc = p.location
+    if loc.file in INPUT_FLAGS:
+        return f"on the command line: {INPUT_FLAGS[loc.file]}"
+    flags = []
+    for setting, flag in SETTING_FLAGS.items():
+        said = re.search(rf"\b{setting}\b(?: to ([\d,]+))?", p.hint)
+        if said:
+            flags.append(f"{flag} {said.group(1).replace(',', '')}" if said.group(1) else flag)
+        elif loc.file == "settings" and loc.path == setting:
+            flags.append(flag)
+    return f"on the command line: {', '.join(flags)}" if flags else ""
 
 
 def _format(fmt: str | None, as_json: bool, allowed: tuple[str, ...] = ("table", "json")) -> str:
@@ -124,6 +178,23 @@ def _options(
     """Dependency risk assessment: single points of failure, outage history, tolerance-breach risk.
 
     A catalog argument may be '-' to read the catalog from standard input."""
+    _refuse_bad_configuration()
+
+
+def _refuse_bad_configuration() -> None:
+    """A LYNCHPIN_ variable with a bad value stops every command with one line each (the variable, its value,
+    what is allowed) and exit 2. Nothing to check (and nothing imported) when none is set."""
+    import os
+
+    if not any(k.upper().startswith("LYNCHPIN_") for k in os.environ):
+        return
+    from risk.config import config_problems
+
+    problems = config_problems()
+    for p in problems:
+        err.print(f"{p.location}: {p.message}; {p.hint}", markup=False, soft_wrap=True)
+    if problems:
+        raise typer.Exit(2)
 
 
 def _print_problems(problems: list[Problem]) -> None:
@@ -137,6 +208,8 @@ def _print_problems(problems: list[Problem]) -> None:
         err.print(f"[bold]{where}[/bold]: [{colour}]{p.severity}[/{colour}]: {what}", markup=True)
         if p.hint:
             err.print(f"    fix: {p.hint}", markup=False)
+        if flag := _flag_hint(p):
+            err.print(f"    ({flag})", markup=False)
 
 
 def _refusing_bad_input(command):
@@ -239,7 +312,7 @@ def _run(
 @app.command()
 def validate(
     catalogs: Annotated[list[Path], typer.Argument(help="Catalog files (YAML, JSON, XLSX, CSV zip) or CSV folders.")],
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    fmt: FormatOption = OutputFormat.table,
     as_json: Annotated[bool, typer.Option("--json", hidden=True, help="Old spelling of --format json.")] = False,
 ) -> None:
     """Check catalogs and report every problem with its location. Exit 2 when any is invalid."""
@@ -288,12 +361,18 @@ def assess(
         list[Path] | None, typer.Option("--outages", help="Your own incident log(s), added to the shipped history.")
     ] = None,
     no_history: Annotated[bool, typer.Option("--no-history", help="Leave out the shipped outage history.")] = False,
-    order: Annotated[int | None, typer.Option("--order", min=1, max=6, help="Largest cut set to list (3).")] = None,
+    order: OrderOption = None,
     years: Annotated[
-        int | None, typer.Option("--years", min=0, help="Simulated years (20000); 0 is the exact part alone.")
+        int | None,
+        typer.Option(
+            "--years",
+            min=0,
+            max=YEARS_RANGE[1],
+            help=f"Simulated years ({YEARS_RANGE[2]}); 0 is the exact part alone.",
+        ),
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Random seed (1).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    seed: SeedOption = None,
+    fmt: FormatOption = OutputFormat.table,
     aliases: AliasFiles = None,
     exact: Annotated[
         bool,
@@ -305,9 +384,6 @@ def assess(
     ] = False,
 ) -> None:
     """Assess a catalog: single points of failure, cut sets, breach probability, downtime, rating."""
-    if fmt not in ("table", "json"):
-        err.print("--format must be table or json")
-        raise typer.Exit(2)
     exact = exact or years == 0
     run = _run(
         catalog,
@@ -365,8 +441,8 @@ def report(
         str, typer.Option("--format", help="Comma-separated: pdf,html,xlsx,json")
     ] = "pdf,html,xlsx,json",
     outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
-    years: Annotated[int | None, typer.Option("--years", min=100, help="Simulated years (20000).")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Random seed (1).")] = None,
+    years: YearsOption = None,
+    seed: SeedOption = None,
     since: Annotated[
         Path | None,
         typer.Option(
@@ -411,9 +487,9 @@ def report(
 def recommend(
     catalog: Annotated[Path, typer.Argument(help="The catalog to advise on.")],
     outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
-    years: Annotated[int | None, typer.Option("--years", min=100, help="Simulated years (20000).")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Random seed (1).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    years: YearsOption = None,
+    seed: SeedOption = None,
+    fmt: FormatOption = OutputFormat.table,
     combine: Annotated[
         str | None, typer.Option("--combine", help="Rule ids (comma-separated) to measure applied together.")
     ] = None,
@@ -465,7 +541,7 @@ def scenario(
         bool, typer.Option("--severe", help="The severe-but-plausible set: every provider's worst recorded outages.")
     ] = False,
     outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    fmt: FormatOption = OutputFormat.table,
     aliases: AliasFiles = None,
 ) -> None:
     """What happens to every service when dependencies go down: replay, what-if, or severe-but-plausible."""
@@ -545,7 +621,7 @@ def incident(
         typer.Option("--brief", help="Also write the one-page incident brief for the bridge call (.pdf or .html)."),
     ] = None,
     outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """It is happening now: every service's clock to its tolerance, the chance the outage outlasts it given
     how long it has lasted, and what to do now."""
@@ -744,7 +820,7 @@ def backtest(
     units: Annotated[
         str, typer.Option("--units", help="Which units to list: provider, dependency or none.")
     ] = "provider",
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Score the outage model against two pooled baselines: fit on records before a date, forecast the whole
     years after, at provider and catalog-dependency level (the bundled examples), with bootstrap intervals."""
@@ -853,7 +929,7 @@ def outages(
     capability: Annotated[str | None, typer.Option(help="Only this capability, e.g. mfa.")] = None,
     files: Annotated[list[Path] | None, typer.Option("--file", help="Your own incident log (CSV/JSON/YAML).")] = None,
     no_history: Annotated[bool, typer.Option("--no-history", help="Leave out the shipped history.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    fmt: FormatOption = OutputFormat.table,
     as_json: Annotated[bool, typer.Option("--json", hidden=True, help="Old spelling of --format json.")] = False,
     aliases: AliasFiles = None,
 ) -> None:
@@ -952,9 +1028,9 @@ def diff(
     before: Annotated[Path, typer.Argument(help="A catalog, or an assessment saved with `assess --format json`.")],
     after: Annotated[Path, typer.Argument(help="The same, later.")],
     outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
-    years: Annotated[int | None, typer.Option("--years", min=100, help="Simulated years (20000).")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Random seed (1).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    years: YearsOption = None,
+    seed: SeedOption = None,
+    fmt: FormatOption = OutputFormat.table,
     aliases: AliasFiles = None,
 ) -> None:
     """What changed between two catalogs (and in their assessments), or between two saved assessments."""
@@ -1006,8 +1082,8 @@ def check(
         ),
     ] = None,
     outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
-    years: Annotated[int | None, typer.Option("--years", min=100, help="Simulated years (20000).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    years: YearsOption = None,
+    fmt: FormatOption = OutputFormat.table,
     aliases: AliasFiles = None,
 ) -> None:
     """A policy gate for CI: exit 1 when the catalog breaks a policy (printing why), 0 when it meets them."""
@@ -1137,7 +1213,10 @@ def export_mef(
     catalog: Annotated[Path, typer.Argument(help="The catalog (or '-' for standard input).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="The MEF file to write.")] = Path("model.xml"),
     outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
-    years: Annotated[int | None, typer.Option("--years", min=100, help="Simulated years (checked, not used).")] = None,
+    years: Annotated[
+        int | None,
+        typer.Option("--years", min=YEARS_RANGE[0], max=YEARS_RANGE[1], help="Simulated years (checked, not used)."),
+    ] = None,
     aliases: AliasFiles = None,
 ) -> None:
     """Each service's failure logic as an Open-PSA MEF fault tree (for SCRAM and other fault-tree tools),
@@ -1179,7 +1258,7 @@ def export_dora(
         "dora-register"
     ),
     outages: Annotated[list[Path] | None, typer.Option("--outages", help="Your own incident log(s).")] = None,
-    years: Annotated[int | None, typer.Option("--years", min=100, help="Simulated years (20000).")] = None,
+    years: YearsOption = None,
     aliases: AliasFiles = None,
 ) -> None:
     """DORA register of information templates B_05.01 (providers), B_06.01 (functions) and B_07.01 (ICT

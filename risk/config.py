@@ -1,7 +1,14 @@
-"""Server configuration: one typed object read from the environment (LYNCHPIN_*), the only place the
-dashboard server's deployment settings are read. Modelling settings (simulated years, thresholds...) are
-not here: they belong to a catalog or a run (risk.settings). The table in docs/deployment.md is generated
-from this model.
+"""Deployment configuration: one typed object read from the environment (LYNCHPIN_*), the only place any
+LYNCHPIN_ variable is read (the dashboard server's storage and jobs, the work limits, the upload sandbox's
+budgets, the exact engine's and the simulation's choices). Modelling settings (simulated years,
+thresholds...) are not here: they belong to a catalog or a run (risk.settings). The table in
+docs/deployment.md is generated from this model (tools/gen_docs.py; tests/test_docs.py checks it is current
+and that every LYNCHPIN_ variable the docs or the code name is in it).
+
+A bad value is refused as a whole (`config_problems` says which variable, the value and what is allowed):
+the CLI stops with that line and exit 2, the dashboard shows it. Code that must not fail on import (the
+limits read at import time) uses `config_or_defaults`, which falls back to the defaults: the interfaces
+refuse to run before those matter.
 """
 
 from __future__ import annotations
@@ -12,10 +19,24 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["ServerConfig", "server_config", "default_database_url", "auth_problem"]
+from risk.problems import InputError, Location, Problem
+
+__all__ = [
+    "ServerConfig",
+    "server_config",
+    "config_or_defaults",
+    "config_problems",
+    "check_config",
+    "env_name",
+    "allowed",
+    "default_database_url",
+    "auth_problem",
+]
+
+PREFIX = "LYNCHPIN_"
 
 
 def default_database_url(workspace_path: str | None = None) -> str:
@@ -27,7 +48,7 @@ def default_database_url(workspace_path: str | None = None) -> str:
 class ServerConfig(BaseSettings):
     """Deployment settings of the dashboard server and its storage."""
 
-    model_config = SettingsConfigDict(env_prefix="LYNCHPIN_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore", frozen=True, env_ignore_empty=True)
 
     database_url: str | None = Field(
         default=None,
@@ -127,6 +148,87 @@ class ServerConfig(BaseSettings):
         default=5, ge=1, le=1440, description="How often the status feeds are polled, in minutes."
     )
 
+    # Work limits (risk.limits, risk.catalog): how much one assessment or one input may ask for.
+    max_input_mb: float = Field(
+        default=10,
+        gt=0,
+        allow_inf_nan=False,
+        description="Largest catalog or outage file accepted, in MB (MiB); also the most read from a status feed.",
+    )
+    max_simulated_outages: float = Field(
+        default=10_000_000,
+        gt=0,
+        allow_inf_nan=False,
+        description="Expected dependency outages over all simulated years one assessment may draw (about 50 "
+        "bytes of memory each).",
+    )
+    max_service_years: float = Field(
+        default=120_000_000,
+        gt=0,
+        allow_inf_nan=False,
+        description="Services times simulated years one assessment may ask for (8 bytes each).",
+    )
+    max_structure_items: float = Field(
+        default=1_000_000,
+        gt=0,
+        allow_inf_nan=False,
+        description="Items in the requirement structure (every service, dependency and requirement item).",
+    )
+    max_diagram_mb: float = Field(
+        default=768,
+        gt=0,
+        allow_inf_nan=False,
+        description="Memory the exact engine's decision diagrams may take, in MiB.",
+    )
+    max_cut_sets: float = Field(
+        default=1_000_000,
+        gt=0,
+        allow_inf_nan=False,
+        description="Minimal cut sets the exact engine may work through for one service, partial lists included.",
+    )
+    upload_mb: float = Field(
+        default=500,
+        gt=0,
+        allow_inf_nan=False,
+        description="Memory one upload's reading may take in its child process on top of the reader's own, in MiB.",
+    )
+    upload_seconds: float = Field(
+        default=30,
+        gt=0,
+        allow_inf_nan=False,
+        description="Wall-clock time one upload's reading may take, in seconds.",
+    )
+    uploads_at_once: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Uploads read at once in one server process (each in a child process within upload_mb); more "
+        "wait for a place within their time budget.",
+    )
+    # Engine choices (risk.engine): results do not depend on them.
+    bdd: Literal["auto", "python", "modular", "fast", "cudd"] = Field(
+        default="auto",
+        description="Exact engine: 'auto' (the cheapest that fits, escalating) or one forced: 'python', 'fast' "
+        "or 'cudd' (where dd's CUDD extension is installed).",
+    )
+    threads: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="Worker threads of the simulation (default: one per core, at most 8).",
+    )
+    simulation_memory_mb: int = Field(
+        default=1024,
+        ge=1,
+        le=4_194_304,
+        description="Memory the simulation may keep in shared timelines, in MiB; over it, those needed again "
+        "latest are dropped and computed again when needed.",
+    )
+
+    @property
+    def max_input_bytes(self) -> int:
+        return int(self.max_input_mb * 1024 * 1024)
+
     @property
     def status_feed_list(self) -> list[str]:
         return [x.strip() for x in self.status_feeds.split(",") if x.strip()]
@@ -149,6 +251,77 @@ def server_config() -> ServerConfig:
 @lru_cache(maxsize=16)
 def _config(_environment: tuple) -> ServerConfig:
     return ServerConfig()
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets `field`."""
+    return f"{PREFIX}{field.upper()}"
+
+
+def allowed(field: str) -> str:
+    """What `field` accepts, in words, from its declared type and bounds (used in messages and the docs)."""
+    import typing
+
+    info = ServerConfig.model_fields[field]
+    kinds = [info.annotation]
+    if typing.get_origin(info.annotation) is not Literal:
+        kinds = [a for a in typing.get_args(info.annotation) if a is not type(None)] or kinds
+    if typing.get_origin(kinds[0]) is Literal:
+        return "one of " + ", ".join(typing.get_args(kinds[0]))
+    if kinds[0] is bool:
+        return "true or false (1/0, yes/no, on/off)"
+    if kinds[0] in (int, float):
+        bounds = []
+        for m in info.metadata:
+            for attr, word in (("gt", "above"), ("ge", "at least"), ("lt", "below"), ("le", "at most")):
+                if getattr(m, attr, None) is not None:
+                    bounds.append(f"{word} {getattr(m, attr):,}")
+        noun = "a whole number" if kinds[0] is int else "a number"
+        return noun + (f" {' and '.join(bounds)}" if bounds else "")
+    return "text"
+
+
+def config_problems() -> list[Problem]:
+    """Every LYNCHPIN_ variable with a bad value, one located problem each (where: the variable; what: its
+    value and why; how to fix: what is allowed, or unset it for the default). Empty when the configuration
+    is valid."""
+    try:
+        server_config()
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            field = str(err["loc"][0]) if err["loc"] else ""
+            if field not in ServerConfig.model_fields:
+                continue
+            name = env_name(field)
+            default = ServerConfig.model_fields[field].default
+            problems.append(
+                Problem(
+                    f"{os.environ.get(name, err.get('input'))!r} is not allowed ({err['msg'][:1].lower()}{err['msg'][1:]})",
+                    Location(name),
+                    f"set it to {allowed(field)}, or unset it for the default"
+                    + (f" ({default})" if default not in (None, "") else ""),
+                )
+            )
+        return problems
+    return []
+
+
+def check_config() -> ServerConfig:
+    """The configuration, or InputError with every bad LYNCHPIN_ variable located."""
+    problems = config_problems()
+    if problems:
+        raise InputError(problems)
+    return server_config()
+
+
+def config_or_defaults() -> ServerConfig:
+    """The configuration, or the defaults when a LYNCHPIN_ value is bad: for what is read while modules are
+    imported, so that the interfaces get to report the bad value (check_config) instead of a traceback."""
+    try:
+        return server_config()
+    except ValidationError:
+        return ServerConfig.model_construct()
 
 
 #: What Streamlit's st.login needs: these in [auth], and a provider's three either there or in [auth.NAME].

@@ -13,9 +13,9 @@ The operator of a server (not a catalog) may raise a limit with the environment 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 
+from risk.config import config_or_defaults
 from risk.problems import Location, Problem
 
 __all__ = [
@@ -30,30 +30,24 @@ __all__ = [
 ]
 
 
-def _env(name: str, default: float) -> float:
-    try:
-        value = float(os.environ.get(name, default))
-    except ValueError:
-        return default
-    return value if math.isfinite(value) and value > 0 else default
-
+_CONFIG = config_or_defaults()  # read once, at import; a bad value is reported by the interfaces (check_config)
 
 #: Expected dependency outages over all simulated years (the sum of the outage rates times the years).
 #: Memory grows with it (about 50 bytes an outage); ten million keeps an assessment near 500 MB.
-MAX_SIMULATED_OUTAGES = _env("LYNCHPIN_MAX_SIMULATED_OUTAGES", 10_000_000)
+MAX_SIMULATED_OUTAGES = _CONFIG.max_simulated_outages
 #: Services times simulated years: each service keeps a figure per simulated year (8 bytes each), so the
 #: limit keeps those figures under about 1 GB (5,000 services at 20,000 years is within it).
-MAX_SERVICE_YEARS = _env("LYNCHPIN_MAX_SERVICE_YEARS", 120_000_000)
+MAX_SERVICE_YEARS = _CONFIG.max_service_years
 #: Items in the requirement structure (every service, dependency and requirement item).
-MAX_STRUCTURE_ITEMS = _env("LYNCHPIN_MAX_STRUCTURE_ITEMS", 1_000_000)
+MAX_STRUCTURE_ITEMS = _CONFIG.max_structure_items
 #: Memory the exact engine's decision diagrams may take (CUDD's limit; risk.engine.cudd), in MiB. Past it
 #: the assessment stops with a message instead of taking the machine's memory.
-MAX_DIAGRAM_MB = _env("LYNCHPIN_MAX_DIAGRAM_MB", 768)
+MAX_DIAGRAM_MB = _CONFIG.max_diagram_mb
 #: Minimal cut sets the exact engine may work through for one service, counting every partial list it holds
 #: on the way (each set is a few hundred bytes in Python, so a million stay near half a gigabyte). A
 #: catalog of 60 dependencies in six groups of ten has a million cut sets of order 6; listing them took 1 GB
 #: and 43 s and wrote 128 MB of JSON. Lowering the order listed (cut_set_order, --order) is the remedy.
-MAX_CUT_SETS = _env("LYNCHPIN_MAX_CUT_SETS", 1_000_000)
+MAX_CUT_SETS = _CONFIG.max_cut_sets
 
 
 #: Where the simulated years an assessment asks for came from, as risk.run.settings_sources names them.
@@ -62,20 +56,19 @@ YearsFrom = str
 
 def years_fix(fit: int, years_from: YearsFrom) -> str:
     """How to ask for `fit` simulated years or fewer, naming what set the years that were too many: an
-    override (`--years`, the dashboard's Settings page, Python's overrides), the catalog's settings block,
-    the default, or (validation, before anyone asked) either."""
+    override, the catalog's settings block, the default, or (validation, before anyone asked) either. It
+    names the setting (simulated_years), not how an interface sets it: each interface adds that (the CLI its
+    --years, the dashboard its Settings page field)."""
     if years_from == "override":
-        return f"ask for {fit:,} simulated years or fewer (--years {fit}, or the Settings page in the dashboard)"
+        return f"ask for {fit:,} simulated years or fewer (simulated_years to {fit:,} or less)"
     if years_from == "catalog":
-        return f"set simulated_years to {fit:,} or less in the catalog's settings block (or override it with --years {fit})"
+        return f"set simulated_years to {fit:,} or less in the catalog's settings block (or override it)"
     if years_from == "default":
         return (
-            f"ask for {fit:,} simulated years or fewer instead of the default (--years {fit}, or simulated_years "
-            "in the catalog's settings block)"
+            f"ask for {fit:,} simulated years or fewer instead of the default (simulated_years to {fit:,} or less, "
+            "as an override or in the catalog's settings block)"
         )
-    return (
-        f"assess with --years {fit} or fewer, or set simulated_years to {fit:,} or less in the catalog's settings block"
-    )
+    return f"set simulated_years to {fit:,} or less, as an override or in the catalog's settings block"
 
 
 def years_that_fit(services: int, rates: Sequence[tuple[str, float]]) -> int:

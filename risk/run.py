@@ -46,18 +46,28 @@ SETTINGS_LAYERS = ("default", "catalog", "override")
 T = TypeVar("T")
 
 
-def _layers(catalog: Catalog, overrides: Mapping[str, Any] | None) -> tuple[dict, dict]:
-    from_catalog = catalog.settings.model_dump(exclude_unset=True) if catalog.settings is not None else {}
-    return from_catalog, {k: v for k, v in (overrides or {}).items() if v is not None}
+def _layers(catalog: Catalog, overrides: Mapping[str, Any] | None) -> dict[str, dict]:
+    """The values each layer of SETTINGS_LAYERS sets, in that order (the defaults set none: they are the
+    model's own)."""
+    given = {
+        "default": {},
+        "catalog": catalog.settings.model_dump(exclude_unset=True) if catalog.settings is not None else {},
+        "override": {k: v for k, v in (overrides or {}).items() if v is not None},
+    }
+    return {layer: given[layer] for layer in SETTINGS_LAYERS}
 
 
 def resolve_settings(catalog: Catalog, overrides: Mapping[str, Any] | None = None) -> Settings:
-    """Defaults < the catalog's `settings:` block < overrides (dashboard Settings page, CLI options).
+    """Each layer of SETTINGS_LAYERS over the one before: defaults < the catalog's `settings:` block <
+    overrides (dashboard Settings page, CLI options, Python).
 
-    Invalid overrides raise InputError with one located problem per field, never a pydantic traceback."""
-    from_catalog, from_overrides = _layers(catalog, overrides)
+    Invalid overrides raise InputError with one located problem per field (naming the setting, not how an
+    interface sets it: each interface adds that), never a pydantic traceback."""
+    merged: dict[str, Any] = {}
+    for values in _layers(catalog, overrides).values():
+        merged.update(values)
     try:
-        return Settings.model_validate({**from_catalog, **from_overrides})
+        return Settings.model_validate(merged)
     except ValidationError as exc:
         problems = []
         for err in exc.errors(include_url=False):
@@ -66,7 +76,7 @@ def resolve_settings(catalog: Catalog, overrides: Mapping[str, Any] | None = Non
             problems.append(
                 Problem(
                     f"setting '{name}': {err['msg']}" + (f"; {guess}" if guess else ""),
-                    Location("settings"),
+                    Location("settings", path=name),
                     "see docs/methodology.md for each setting's range",
                 )
             )
@@ -74,10 +84,10 @@ def resolve_settings(catalog: Catalog, overrides: Mapping[str, Any] | None = Non
 
 
 def settings_sources(catalog: Catalog, overrides: Mapping[str, Any] | None = None) -> dict[str, str]:
-    """For every setting, the layer its effective value came from ("default", "catalog" or "override")."""
-    from_catalog, from_overrides = _layers(catalog, overrides)
+    """For every setting, the layer its effective value came from: the last of SETTINGS_LAYERS that sets it."""
+    layers = _layers(catalog, overrides)
     return {
-        name: "override" if name in from_overrides else "catalog" if name in from_catalog else "default"
+        name: next((layer for layer in reversed(SETTINGS_LAYERS) if name in layers[layer]), SETTINGS_LAYERS[0])
         for name in Settings.model_fields
     }
 
@@ -358,8 +368,8 @@ class Run:
             [
                 Problem(
                     f"no outage record '{record_id}'" + (f"; {guess}" if guess else ""),
-                    Location("--replay"),
-                    "lynchpin outages --json lists them",
+                    Location("replay"),
+                    "the outage history lists every record with its id",
                 )
             ]
         )

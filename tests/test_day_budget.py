@@ -57,7 +57,7 @@ def test_the_budget_is_enforced_where_the_simulation_starts_with_the_years_asked
 
 def test_the_fix_names_the_override_when_years_were_asked_for():
     [p] = limits.budget_problems(1, 1, [("a", 1000.0)], 20_000, Location("x"), "override")
-    assert "--years 10000" in p.hint and "settings block" not in p.hint
+    assert "simulated_years to 10,000 or less" in p.hint and "settings block" not in p.hint and "--" not in p.hint
 
 
 def test_the_fix_names_the_catalogs_settings_block_when_the_catalog_set_the_years(tmp_path):
@@ -69,7 +69,7 @@ def test_the_fix_names_the_catalogs_settings_block_when_the_catalog_set_the_year
     with pytest.raises(InputError) as caught:
         Run.build(catalog, [], {"simulated_years": 15_000}).assess()
     [p] = caught.value.problems
-    assert p.hint.startswith("ask for 10,000 simulated years or fewer (--years 10000")
+    assert p.hint.startswith("ask for 10,000 simulated years or fewer (simulated_years to 10,000 or less)")
 
 
 def test_assess_with_years_names_years_not_the_settings_block(tmp_path):

@@ -351,15 +351,15 @@ def incident(
     table = aliases or load_aliases()
     ids = resolve_down(catalog, down, table)
     if not ids:
-        raise InputError([Problem("no dependency is down", Location("--down"), "name at least one dependency")])
+        raise InputError([Problem("no dependency is down", Location("down"), "name at least one dependency")])
     start, now = _utc(start), _utc(now)
     if now < start:
         raise InputError(
             [
                 Problem(
                     f"now ({_iso(now)}) is before the incident's start ({_iso(start)})",
-                    Location("--now"),
-                    "give a time at or after --since",
+                    Location("now"),
+                    "give a time (now) at or after the incident's start (since)",
                 )
             ]
         )

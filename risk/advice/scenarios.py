@@ -185,7 +185,7 @@ def resolve_down(catalog: Catalog, items: Sequence[str], aliases: AliasTable | N
                 problems.append(
                     Problem(
                         f"no dependency of provider '{item.split(':', 1)[1]}'" + (f"; {guess}" if guess else ""),
-                        Location("--down"),
+                        Location("down"),
                         f"providers in this catalog: {', '.join(providers)}",
                     )
                 )
@@ -196,7 +196,7 @@ def resolve_down(catalog: Catalog, items: Sequence[str], aliases: AliasTable | N
             problems.append(
                 Problem(
                     f"'{item}' is a logical group, which cannot fail on its own",
-                    Location("--down"),
+                    Location("down"),
                     "name the dependencies in the group instead",
                 )
             )
@@ -205,7 +205,7 @@ def resolve_down(catalog: Catalog, items: Sequence[str], aliases: AliasTable | N
             problems.append(
                 Problem(
                     f"unknown dependency '{item}'" + (f"; {guess}" if guess else ""),
-                    Location("--down"),
+                    Location("down"),
                     "use a dependency id, or provider:NAME",
                 )
             )

@@ -25,20 +25,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from risk.limits import _env
+from risk.config import config_or_defaults
 from risk.problems import InputError, Location, Problem
 
 __all__ = ["MAX_UPLOAD_MB", "MAX_UPLOAD_SECONDS", "MAX_UPLOADS_AT_ONCE", "run_bounded", "read_catalog_bounded"]
 
 #: Memory one upload's reading may take on top of the reader's own (MiB): a valid catalog of 5,000 services
 #: reads within 100 MB more (tests/data/hostile_uploads.big_catalog(services=5000), about 3 s).
-MAX_UPLOAD_MB = _env("LYNCHPIN_UPLOAD_MB", 500)
+MAX_UPLOAD_MB = config_or_defaults().upload_mb
 #: Wall-clock time one upload's reading may take (seconds); the largest valid catalogs read in a few.
-MAX_UPLOAD_SECONDS = _env("LYNCHPIN_UPLOAD_SECONDS", 30)
+MAX_UPLOAD_SECONDS = config_or_defaults().upload_seconds
 #: Uploads read at once in this server process; more wait for a place (within their time budget). Each child
 #: may take LYNCHPIN_UPLOAD_MB: without this, one person with ten tabs uploading at once would have the
 #: machine find ten times that.
-MAX_UPLOADS_AT_ONCE = _env("LYNCHPIN_UPLOADS_AT_ONCE", 2)
+MAX_UPLOADS_AT_ONCE = config_or_defaults().uploads_at_once
 _places = threading.BoundedSemaphore(max(1, int(MAX_UPLOADS_AT_ONCE)))
 #: The folder that holds the risk package, so that the child imports this same code.
 _ROOT = str(Path(__file__).resolve().parents[2])

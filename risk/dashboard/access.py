@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from risk.config import auth_problem, server_config
+from risk.config import auth_problem, config_problems, server_config
 from risk.dashboard import state
 from risk.presentation.text import md_escape
 
@@ -75,6 +75,13 @@ def _secrets() -> dict:
 
 
 def gate() -> None:
+    bad = config_problems()
+    if bad:  # a LYNCHPIN_ variable with a bad value: nothing is served until the operator fixes it
+        st.error(
+            "The server's configuration has a bad value (a matter for whoever runs the server):\n\n"
+            + "\n".join(f"- {md_escape(f'{p.location}: {p.message}; {p.hint}')}" for p in bad)
+        )
+        st.stop()
     config = server_config()
     problem = auth_problem(config, _secrets()) if config.auth else None
     if problem:  # no page is served until sign-in is configured

@@ -22,6 +22,7 @@ from risk.catalog.load import catalog_sha256, read_catalog
 from risk.catalog.model import Catalog
 from risk.catalog.writers import catalog_to_yaml
 from risk.config import server_config
+from risk.dashboard.hints import field_hint
 from risk.dashboard.workspace import TeamWorkspace, Workspace, open_store
 from risk.data import DEFAULT_EXAMPLE, example_paths
 from risk.engine.assessment import Assessment
@@ -440,7 +441,12 @@ def _or_stop(compute):
         else:
             st.error("This catalog cannot be assessed with the settings in use:")
         for p in exc.problems:
-            st.markdown(f"- {md_escape(p.message)}" + (f" — {md_escape(p.hint)}" if p.hint else ""))
+            extra = field_hint(p)
+            st.markdown(
+                f"- {md_escape(p.message)}"
+                + (f" — {md_escape(p.hint)}" if p.hint else "")
+                + (f" ({md_escape(extra)})" if extra else "")
+            )
         st.stop()
 
 

@@ -157,7 +157,11 @@ def _too_large(error: Exception) -> Problem:
 
 
 def _too_many_cut_sets(service: str, order: int, limit: float) -> Problem:
-    lower = f"set cut_set_order to {order - 1} or less (the catalog's settings block, or --order)" if order > 1 else ""
+    lower = (
+        f"set cut_set_order to {order - 1} or less (in the catalog's settings block, or as an override)"
+        if order > 1
+        else ""
+    )
     return Problem(
         f"listing the minimal cut sets of service '{service}' up to order {order} means working through more "
         f"than {limit:,.0f} of them",

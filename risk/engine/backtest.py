@@ -503,7 +503,7 @@ def backtest(
     cut = until if isinstance(until, datetime) else datetime.combine(until, datetime.min.time(), tzinfo=UTC)
     cut = cut if cut.tzinfo else cut.replace(tzinfo=UTC)
     if not records:
-        raise InputError([Problem("no outage records to backtest", Location("--until"), "load the history")])
+        raise InputError([Problem("no outage records to backtest", Location("until"), "load the history")])
     train = [r for r in records if r.start_dt < cut]
     after = [r for r in records if r.start_dt >= cut]
     first = min(r.start_dt for r in records)
@@ -514,10 +514,10 @@ def backtest(
         raise InputError(
             [
                 Problem(
-                    f"--until {cut:%Y-%m-%d} leaves {max(train_years, 0):.1f} years to fit and {max(test_years, 0)} "
+                    f"the cut-off {cut:%Y-%m-%d} leaves {max(train_years, 0):.1f} years to fit and {max(test_years, 0)} "
                     f"whole years to score (the records run from {first:%Y-%m-%d} to {last:%Y-%m-%d})",
-                    Location("--until"),
-                    "choose a date with at least a year of records on each side",
+                    Location("until"),
+                    "choose a cut-off (until) with at least a year of records on each side",
                 )
             ]
         )

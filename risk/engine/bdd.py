@@ -387,10 +387,10 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
 
     Past the last, DiagramTooLarge. LYNCHPIN_BDD=python, =modular, =fast or =cudd forces one engine.
     """
-    import os
+    from risk.config import check_config
 
     wanted = list(services if services is not None else structure.services)
-    forced = os.environ.get("LYNCHPIN_BDD", "")
+    forced = check_config().bdd
     if forced in ("python", "fast"):
         bdd = new_diagram(structure, forced)
         return bdd, {sid: bdd.compile(structure.nodes[sid]) for sid in wanted}

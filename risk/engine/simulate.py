@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from risk.config import check_config
 from risk.engine import sweep
 from risk.engine.statistics import HOURS_PER_YEAR, DependencyStats, Stream
 from risk.engine.structure import Delay, Gate, Node, Var, operands, parent_counts, support
@@ -344,18 +345,16 @@ def _nbytes(result: object) -> int:
 def kept_bytes() -> float:
     """How much memory the simulation may keep in shared timelines (LYNCHPIN_SIMULATION_MEMORY_MB, default
     1,024 MiB) before dropping those needed again latest, to be computed again when needed."""
-    configured = os.environ.get("LYNCHPIN_SIMULATION_MEMORY_MB", "")
-    megabytes = int(configured) if configured.isdigit() else 1024
-    return megabytes * 2**20
+    return check_config().simulation_memory_mb * 2**20
 
 
 def threads() -> int:
     """Worker threads for the simulation: the compiled sweeps release the GIL, so every core helps. The
     results do not depend on it (each dependency has its own random stream; services are combined in a
     fixed order). LYNCHPIN_THREADS overrides."""
-    configured = os.environ.get("LYNCHPIN_THREADS", "")
-    if configured.isdigit() and int(configured) > 0:
-        return int(configured)
+    configured = check_config().threads
+    if configured is not None:
+        return configured
     return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 

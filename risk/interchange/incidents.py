@@ -112,7 +112,13 @@ def _component_rules(mapping: dict[str, Any]) -> list[tuple[re.Pattern, str]]:
     rules = mapping.get("components") or []
     if not isinstance(rules, list):
         raise InputError(
-            [Problem("'components' is not a list of rules", Location("component mapping"), "see --mapping-template")]
+            [
+                Problem(
+                    "'components' is not a list of rules",
+                    Location("component mapping"),
+                    "see the mapping template (docs/methodology.md, incident logs)",
+                )
+            ]
         )
     out: list[tuple[re.Pattern, str]] = []
     for n, rule in enumerate(rules, start=1):
@@ -122,7 +128,7 @@ def _component_rules(mapping: dict[str, Any]) -> list[tuple[re.Pattern, str]]:
                     Problem(
                         f"component rule {n} needs a 'match' and a 'product'",
                         Location("component mapping", path=f"components[{n - 1}]"),
-                        'write each rule as - match: "pattern" with product: Name (see --mapping-template)',
+                        'write each rule as - match: "pattern" with product: Name (see the mapping template)',
                     )
                 ]
             )

@@ -240,7 +240,7 @@ def test_the_result_reads_back_from_its_json(nhs: Run) -> None:
 def test_now_before_the_start_is_refused(nhs: Run) -> None:
     with pytest.raises(InputError) as caught:
         clocks(nhs, ["entra-mfa"], at(7, 59))
-    assert caught.value.problems[0].location.file == "--now"
+    assert caught.value.problems[0].location.file == "now"
 
 
 def test_unknown_dependency_is_refused_with_a_suggestion(nhs: Run) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 import zipfile
 import zlib
@@ -11,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from risk.config import config_or_defaults
 from risk.problems import Location, Problem
 
 __all__ = [
@@ -28,7 +28,7 @@ __all__ = [
 
 #: Largest catalog or outage file accepted, in bytes (LYNCHPIN_MAX_INPUT_MB overrides). A catalog of
 #: 5,000 services is about 2 MB of YAML, so 10 MB leaves room while refusing accidental or hostile dumps.
-MAX_INPUT_BYTES = int(float(os.environ.get("LYNCHPIN_MAX_INPUT_MB", "10")) * 1024 * 1024)
+MAX_INPUT_BYTES = config_or_defaults().max_input_bytes
 #: Most values a document may expand to once YAML aliases are followed (refuses "billion laughs").
 MAX_EXPANDED_VALUES = 2_000_000
 #: Deepest nesting of lists and mappings a document may have. A catalog needs about ten levels; deeper

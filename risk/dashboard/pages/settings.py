@@ -4,6 +4,7 @@ import streamlit as st
 
 from risk.catalog.sandbox import run_bounded
 from risk.dashboard import state
+from risk.dashboard.hints import field_hint
 from risk.dashboard.widgets import header, md_escape, sidebar
 from risk.dashboard.workspace import open_store
 from risk.history.load import OutageReport, read_outages
@@ -239,7 +240,12 @@ if submitted:
     if over:
         st.error("Not saved:")
         for p in over:
-            st.markdown(f"- {md_escape(p.message)}" + (f" — {md_escape(p.hint)}" if p.hint else ""))
+            extra = field_hint(p)
+            st.markdown(
+                f"- {md_escape(p.message)}"
+                + (f" — {md_escape(p.hint)}" if p.hint else "")
+                + (f" ({md_escape(extra)})" if extra else "")
+            )
     else:
         # Keep only what differs from the catalog's own settings, so a catalog's settings block still counts.
         overrides = {k: v for k, v in overrides.items() if getattr(candidate, k) != getattr(current, k)}
