@@ -378,12 +378,12 @@ def report(
     aliases: AliasFiles = None,
 ) -> None:
     """Management reports from one run: PDF, self-contained HTML, XLSX workbook and JSON."""
-    from risk.report import RENDERERS, build_report, write_reports
+    from risk.report import FORMATS, build_report, write_reports
 
     wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
-    unknown = [f for f in wanted if f not in RENDERERS]
+    unknown = [f for f in wanted if f not in FORMATS]
     if unknown or not wanted:
-        err.print(f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(RENDERERS)}")
+        err.print(f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}")
         raise typer.Exit(2)
     run = _run(catalog, outages, overrides={"simulated_years": years, "seed": seed}, aliases=aliases)
     previous = None
