@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from risk.data import MissingData
+from risk.interchange.importers import incident_importers
 from risk.problems import InputError, Problem
 
 if TYPE_CHECKING:
@@ -1047,8 +1048,7 @@ def outages_import(
         str,
         typer.Option(
             "--from",
-            help="m365 (Microsoft Graph service health issues), statuspage "
-            "(a status page's incidents.json) or gcp (Google Cloud's incidents.json).",
+            help="; ".join(f"{i.name}: {i.label}" for i in incident_importers().values()),
         ),
     ],
     files: Annotated[
