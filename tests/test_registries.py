@@ -46,7 +46,9 @@ def _tiny_writer(report) -> bytes:
     return "\n".join([report.catalog.organisation, *(s.id for s in report.catalog.services)]).encode()
 
 
-TINY_FORMAT = ReportFormat("tiny", ".txt", "text/plain", "tiny text list", "One service a line, for a test.", _tiny_writer)
+TINY_FORMAT = ReportFormat(
+    "tiny", ".txt", "text/plain", "tiny text list", "One service a line, for a test.", _tiny_writer
+)
 
 
 @pytest.fixture()

@@ -464,7 +464,9 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
             {"engine": Engine.FAST},
         ]
     if cudd:
-        stages += [] if forced == Engine.CUDD else [{"engine": Engine.CUDD, "max_nodes": CUDD_STATIC_NODES, "sifting": False}]
+        stages += (
+            [] if forced == Engine.CUDD else [{"engine": Engine.CUDD, "max_nodes": CUDD_STATIC_NODES, "sifting": False}]
+        )
         stages += [{"engine": Engine.CUDD}]
     for n, stage in enumerate(stages):
         bdd = new_diagram(structure, **stage)
