@@ -411,7 +411,7 @@ def forced_engine() -> Engine | None:
             [
                 Problem(
                     f"LYNCHPIN_BDD={raw!r} names no exact engine",
-                    Location("environment variable LYNCHPIN_BDD"),
+                    Location("LYNCHPIN_BDD"),
                     f"set it to one of {', '.join(Engine)}, or unset it to let Lynchpin choose",
                 )
             ]
