@@ -339,6 +339,9 @@ class Engine(StrEnum):
     """The exact engines, in the order compile_services tries them; each one record in ENGINES."""
 
     PYTHON = "python"  # this module: pure Python, the catalog's depth-first order
+    # risk.engine.preprocess.ModularBDD (main, issue 29): pure Python over the preprocessed structure, one
+    # diagram per module; compile_services builds it per service, so it has no diagram maker in ENGINES
+    MODULAR = "modular"
     FAST = "fast"  # risk.engine.fastbdd: compiled arrays, the catalog's or the structure-aware order
     CUDD = "cudd"  # risk.engine.cudd: C (dd's CUDD), complement edges, bounded memory, sifting
 
