@@ -337,8 +337,11 @@ def backtest_table() -> str:
         "each setup changing the duration settings only; the last column is the mean of the two levels' means "
         "(the criterion).",
         "",
-        "| setup | provider level, " + ", ".join(str(y) for y in BACKTEST_CUTS) + " | mean | dependency level, "
-        + ", ".join(str(y) for y in BACKTEST_CUTS) + " | mean | both levels |",
+        "| setup | provider level, "
+        + ", ".join(str(y) for y in BACKTEST_CUTS)
+        + " | mean | dependency level, "
+        + ", ".join(str(y) for y in BACKTEST_CUTS)
+        + " | mean | both levels |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for name, _ in DURATION_SETUPS:
