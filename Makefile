@@ -23,6 +23,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check risk tests bench app.py tools
+	$(BIN)/ruff format --check risk tests bench app.py tools
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from risk.data import MissingData
+from risk.interchange.importers import incident_importers
 from risk.problems import InputError, Problem
 
 if TYPE_CHECKING:
@@ -454,12 +455,12 @@ def report(
     aliases: AliasFiles = None,
 ) -> None:
     """Management reports from one run: PDF, self-contained HTML, XLSX workbook and JSON."""
-    from risk.report import RENDERERS, build_report, write_reports
+    from risk.report import FORMATS, build_report, write_reports
 
     wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
-    unknown = [f for f in wanted if f not in RENDERERS]
+    unknown = [f for f in wanted if f not in FORMATS]
     if unknown or not wanted:
-        err.print(f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(RENDERERS)}")
+        err.print(f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}")
         raise typer.Exit(2)
     run = _run(catalog, outages, overrides={"simulated_years": years, "seed": seed}, aliases=aliases)
     previous = None
@@ -1123,8 +1124,7 @@ def outages_import(
         str,
         typer.Option(
             "--from",
-            help="m365 (Microsoft Graph service health issues), statuspage "
-            "(a status page's incidents.json) or gcp (Google Cloud's incidents.json).",
+            help="; ".join(f"{i.name}: {i.label}" for i in incident_importers().values()),
         ),
     ],
     files: Annotated[

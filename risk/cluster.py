@@ -101,34 +101,46 @@ def remote_security(address: str, config: ServerConfig) -> Security:
     given = {k: v for k, v in files.items() if v}
     if scheme not in TLS_SCHEMES:
         if given:
-            raise InputError([Problem(
-                f"the scheduler address is {scheme}://, which does not use the TLS files that are set "
-                f"({', '.join(given)})",
-                where,
-                f"write the address as tls://{address.split('://', 1)[-1]} (the scheduler must be started "
-                "with TLS: see docs/deployment.md, 'Securing a remote scheduler')",
-            )])
+            raise InputError(
+                [
+                    Problem(
+                        f"the scheduler address is {scheme}://, which does not use the TLS files that are set "
+                        f"({', '.join(given)})",
+                        where,
+                        f"write the address as tls://{address.split('://', 1)[-1]} (the scheduler must be started "
+                        "with TLS: see docs/deployment.md, 'Securing a remote scheduler')",
+                    )
+                ]
+            )
         if not config.scheduler_insecure:
-            raise InputError([Problem(
-                f"the scheduler address is {scheme}://, without TLS: anyone who can reach it could run code "
-                "on its workers with this server's data",
-                where,
-                "start the scheduler and workers with TLS and give tls://host:port with "
-                "LYNCHPIN_SCHEDULER_TLS_CA_FILE, LYNCHPIN_SCHEDULER_TLS_CERT and LYNCHPIN_SCHEDULER_TLS_KEY "
-                "(docs/deployment.md, 'Securing a remote scheduler'); or, on a network where that risk is "
-                "accepted, set LYNCHPIN_SCHEDULER_INSECURE=1",
-            )])
+            raise InputError(
+                [
+                    Problem(
+                        f"the scheduler address is {scheme}://, without TLS: anyone who can reach it could run code "
+                        "on its workers with this server's data",
+                        where,
+                        "start the scheduler and workers with TLS and give tls://host:port with "
+                        "LYNCHPIN_SCHEDULER_TLS_CA_FILE, LYNCHPIN_SCHEDULER_TLS_CERT and LYNCHPIN_SCHEDULER_TLS_KEY "
+                        "(docs/deployment.md, 'Securing a remote scheduler'); or, on a network where that risk is "
+                        "accepted, set LYNCHPIN_SCHEDULER_INSECURE=1",
+                    )
+                ]
+            )
         return Security(require_encryption=False)
     missing = [k for k in ("LYNCHPIN_SCHEDULER_TLS_CA_FILE", "LYNCHPIN_SCHEDULER_TLS_CERT") if not files[k]]
     if missing:
-        raise InputError([Problem(
-            f"the scheduler address is {scheme}:// but {' and '.join(missing)} "
-            f"{'is' if len(missing) == 1 else 'are'} not set",
-            where,
-            "set LYNCHPIN_SCHEDULER_TLS_CA_FILE to the PEM file of the cluster's own certificate authority and "
-            "LYNCHPIN_SCHEDULER_TLS_CERT (and LYNCHPIN_SCHEDULER_TLS_KEY, unless the key is in the same file) "
-            "to this server's certificate signed by it",
-        )])
+        raise InputError(
+            [
+                Problem(
+                    f"the scheduler address is {scheme}:// but {' and '.join(missing)} "
+                    f"{'is' if len(missing) == 1 else 'are'} not set",
+                    where,
+                    "set LYNCHPIN_SCHEDULER_TLS_CA_FILE to the PEM file of the cluster's own certificate authority and "
+                    "LYNCHPIN_SCHEDULER_TLS_CERT (and LYNCHPIN_SCHEDULER_TLS_KEY, unless the key is in the same file) "
+                    "to this server's certificate signed by it",
+                )
+            ]
+        )
     unreadable = [
         Problem(
             f"{name} names {path}, which cannot be read",
@@ -142,11 +154,15 @@ def remote_security(address: str, config: ServerConfig) -> Security:
         raise InputError(unreadable)
     cert = files["LYNCHPIN_SCHEDULER_TLS_CERT"]
     if not files["LYNCHPIN_SCHEDULER_TLS_KEY"] and "PRIVATE KEY-----" not in Path(cert).read_text(errors="replace"):
-        raise InputError([Problem(
-            "LYNCHPIN_SCHEDULER_TLS_KEY is not set and the certificate file holds no private key",
-            Location("LYNCHPIN_SCHEDULER_TLS_CERT", path=cert),
-            "set LYNCHPIN_SCHEDULER_TLS_KEY to the PEM file of the certificate's private key",
-        )])
+        raise InputError(
+            [
+                Problem(
+                    "LYNCHPIN_SCHEDULER_TLS_KEY is not set and the certificate file holds no private key",
+                    Location("LYNCHPIN_SCHEDULER_TLS_CERT", path=cert),
+                    "set LYNCHPIN_SCHEDULER_TLS_KEY to the PEM file of the certificate's private key",
+                )
+            ]
+        )
     security = Security(
         require_encryption=True,
         tls_ca_file=files["LYNCHPIN_SCHEDULER_TLS_CA_FILE"],
@@ -156,10 +172,14 @@ def remote_security(address: str, config: ServerConfig) -> Security:
     try:
         security.get_connection_args("client")  # reads the files now: a wrong one is named here, not later
     except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
-        raise InputError([Problem(
-            f"the TLS files for the scheduler cannot be used: {exc}",
-            where,
-            "check that LYNCHPIN_SCHEDULER_TLS_CERT and LYNCHPIN_SCHEDULER_TLS_KEY are a certificate and its "
-            "private key in PEM form, and LYNCHPIN_SCHEDULER_TLS_CA_FILE the authority that signed it",
-        )]) from None
+        raise InputError(
+            [
+                Problem(
+                    f"the TLS files for the scheduler cannot be used: {exc}",
+                    where,
+                    "check that LYNCHPIN_SCHEDULER_TLS_CERT and LYNCHPIN_SCHEDULER_TLS_KEY are a certificate and its "
+                    "private key in PEM form, and LYNCHPIN_SCHEDULER_TLS_CA_FILE the authority that signed it",
+                )
+            ]
+        ) from None
     return security

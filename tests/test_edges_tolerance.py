@@ -99,12 +99,22 @@ def test_the_rare_event_extension_keeps_the_service_hours():
     d = dep("d", rate=0.002, mean="12h")
     hours = "Mon-Fri 09:00-17:00"
     cat = catalog(["d"], [d], tolerance="4h", hours=hours)
-    extended = Run.build(cat, [], {"simulated_years": 20_000, "uncertainty_draws": 1, "seed": 5, "estimate_error_factor": 1}).assessment
+    extended = Run.build(
+        cat, [], {"simulated_years": 20_000, "uncertainty_draws": 1, "seed": 5, "estimate_error_factor": 1}
+    ).assessment
     s = extended.service("svc")
     assert s.breach_years_simulated > 20_000  # the extension ran
     # The reference: ten times the years in one run, no extension (its own error about 9%).
     reference = Run.build(
-        cat, [], {"simulated_years": 200_000, "uncertainty_draws": 1, "rare_event_relative_error": 1.0, "seed": 11, "estimate_error_factor": 1}
+        cat,
+        [],
+        {
+            "simulated_years": 200_000,
+            "uncertainty_draws": 1,
+            "rare_event_relative_error": 1.0,
+            "seed": 11,
+            "estimate_error_factor": 1,
+        },
     ).assessment.service("svc")
     assert reference.breach_years_simulated == 200_000
     error = math.hypot(s.breach_probability_standard_error, reference.breach_probability_standard_error)
@@ -113,6 +123,12 @@ def test_the_rare_event_extension_keeps_the_service_hours():
     always = Run.build(
         catalog(["d"], [d], tolerance="4h"),
         [],
-        {"simulated_years": 200_000, "uncertainty_draws": 1, "rare_event_relative_error": 1.0, "seed": 11, "estimate_error_factor": 1},
+        {
+            "simulated_years": 200_000,
+            "uncertainty_draws": 1,
+            "rare_event_relative_error": 1.0,
+            "seed": 11,
+            "estimate_error_factor": 1,
+        },
     ).assessment.service("svc")
     assert always.tolerance_breach_probability > reference.tolerance_breach_probability + 6 * error

@@ -215,7 +215,9 @@ def test_tls_files_that_are_not_a_certificate_and_key_are_named(credentials, tmp
     assert "LYNCHPIN_SCHEDULER_TLS_KEY is not set and the certificate file holds no private key" in text
     both = tmp_path / "both.pem"  # a certificate with its key in the same file needs no LYNCHPIN_SCHEDULER_TLS_KEY
     both.write_text(Path(credentials["cert"]).read_text() + Path(credentials["key"]).read_text())
-    security = remote_security("tls://h:8786", _config(scheduler_tls_ca_file=credentials["ca"], scheduler_tls_cert=str(both)))
+    security = remote_security(
+        "tls://h:8786", _config(scheduler_tls_ca_file=credentials["ca"], scheduler_tls_cert=str(both))
+    )
     assert security.require_encryption and security.tls_client_cert == str(both)
 
 
@@ -232,8 +234,11 @@ def _tls_scheduler(credentials):
     security = Security(
         require_encryption=True,
         tls_ca_file=credentials["ca"],
-        **{f"tls_{role}_{part}": credentials[part] for role in ("scheduler", "worker", "client")
-           for part in ("cert", "key")},
+        **{
+            f"tls_{role}_{part}": credentials[part]
+            for role in ("scheduler", "worker", "client")
+            for part in ("cert", "key")
+        },
     )
     where = {"host": "127.0.0.1", "protocol": "tls://", "security": security, "dashboard_address": None}
     cluster = distributed.SpecCluster(

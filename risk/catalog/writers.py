@@ -250,7 +250,9 @@ def write_csv_folder(catalog: Catalog, folder: str | Path) -> None:
 
 def template_rows() -> dict[str, list[list[Any]]]:
     """The blank tabular template: the main sheets with their header rows only."""
-    return {name: [list(columns)] for name, columns in SHEETS.items() if name not in ("controls", "settings", "aliases")}
+    return {
+        name: [list(columns)] for name, columns in SHEETS.items() if name not in ("controls", "settings", "aliases")
+    }
 
 
 def template_xlsx_bytes() -> bytes:

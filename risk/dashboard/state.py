@@ -724,7 +724,7 @@ def report_files(r: Run) -> dict[str, tuple[str, Callable[[], bytes]]]:
     decisions; each file is then kept by the Run's fingerprint. What the workspace says (the decisions, the
     last assessment) is read here, with the page."""
     from risk.presentation.text import safe_filename
-    from risk.report import RENDERERS, SUFFIX
+    from risk.report import FORMATS
 
     assessment(r)  # what the reports are of, with anything that prevents it shown on the page
     jobs = _jobs(r)
@@ -741,4 +741,4 @@ def report_files(r: Run) -> dict[str, tuple[str, Callable[[], bytes]]]:
     pack = partial(_report, r, key, decided, previous, jobs, _runs())
     stem = safe_filename(r.catalog.organisation) + "-risk-report"
     version = f"{r.fingerprint}:{key}"
-    return {fmt: (stem + SUFFIX[fmt], partial(_report_file, r, version, fmt, pack)) for fmt in RENDERERS}
+    return {name: (stem + f.suffix, partial(_report_file, r, version, name, pack)) for name, f in FORMATS.items()}

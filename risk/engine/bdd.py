@@ -15,7 +15,9 @@ from __future__ import annotations
 import heapq
 import sys
 from collections.abc import Callable, Sequence
+from enum import StrEnum
 from itertools import combinations
+from typing import Protocol, runtime_checkable
 
 from risk.engine.structure import Delay, Node, Structure, Var, operands, parent_counts, support
 
@@ -25,6 +27,10 @@ __all__ = [
     "TooManyCutSets",
     "CutSetTally",
     "rauzy_cut_sets",
+    "Engine",
+    "ExactEngine",
+    "ENGINES",
+    "forced_engine",
     "new_diagram",
     "compile_services",
 ]
@@ -335,39 +341,91 @@ STRUCTURE_TRIAL_NODES = 1_000_000
 CUDD_STATIC_NODES = 300_000
 
 
+class Engine(StrEnum):
+    """The exact engines, in the order compile_services tries them; each one record in ENGINES."""
+
+    PYTHON = "python"  # this module: pure Python, the catalog's depth-first order
+    # risk.engine.preprocess.ModularBDD (main, issue 29): pure Python over the preprocessed structure, one
+    # diagram per module; compile_services builds it per service, so it has no diagram maker in ENGINES
+    MODULAR = "modular"
+    FAST = "fast"  # risk.engine.fastbdd: compiled arrays, the catalog's or the structure-aware order
+    CUDD = "cudd"  # risk.engine.cudd: C (dd's CUDD), complement edges, bounded memory, sifting
+
+
+@runtime_checkable
+class ExactEngine(Protocol):
+    """What every exact engine's diagram answers, with variables numbered as in structure.basic. A new engine
+    is a module whose diagram has these four methods, an Engine member and one record in ENGINES; the
+    engine tests (assert_same_answers) then compare it with the others."""
+
+    def compile(self, node: Node) -> int: ...
+
+    def probability(self, root: int, q: Sequence[float]) -> float: ...
+
+    def birnbaum(self, root: int, q: Sequence[float]) -> tuple[float, dict[int, float]]: ...
+
+    def minimal_cut_sets(self, root: int, max_order: int) -> list[frozenset[int]]: ...
+
+
+def _python_diagram(structure: Structure, max_nodes: int | None, sifting: bool, order: str) -> ExactEngine:
+    return BDD(structure.basic, max_nodes=max_nodes)
+
+
+def _fast_diagram(structure: Structure, max_nodes: int | None, sifting: bool, order: str) -> ExactEngine:
+    from risk.engine.fastbdd import BYTES_PER_NODE, FastBDD
+    from risk.limits import MAX_DIAGRAM_MB
+
+    budget = int(MAX_DIAGRAM_MB * 2**20 // BYTES_PER_NODE)
+    initial = None
+    if order == "structure":
+        from risk.engine.order import variable_order
+
+        initial = variable_order([structure.nodes[s] for s in structure.services], structure.basic)
+    diagram = FastBDD(structure.basic, max_nodes=min(max_nodes or budget, budget), initial=initial)
+    diagram.parents = parent_counts(structure.nodes[s] for s in structure.services)
+    return diagram
+
+
+def _cudd_diagram(structure: Structure, max_nodes: int | None, sifting: bool, order: str) -> ExactEngine:
+    from risk.engine.cudd import CuddBDD
+    from risk.engine.order import variable_order
+    from risk.limits import MAX_DIAGRAM_MB
+
+    initial = variable_order([structure.nodes[s] for s in structure.services], structure.basic)
+    return CuddBDD(structure.basic, initial, memory_mb=int(MAX_DIAGRAM_MB), sifting=sifting, max_nodes=max_nodes)
+
+
+#: Each exact engine's diagram maker: (structure, max_nodes, sifting, order) -> an empty diagram.
+ENGINES: dict[Engine, Callable[[Structure, int | None, bool, str], ExactEngine]] = {
+    Engine.PYTHON: _python_diagram,
+    Engine.FAST: _fast_diagram,
+    Engine.CUDD: _cudd_diagram,
+}
+
+
+def forced_engine() -> Engine | None:
+    """The engine LYNCHPIN_BDD forces, or None when it is unset or 'auto' (each engine is then tried in turn).
+    Read from the one settings object (risk.config), which refuses a value that names no engine, naming the
+    variable and the values it takes."""
+    from risk.config import check_config
+
+    raw = check_config().bdd
+    return None if raw == "auto" else Engine(raw)
+
+
 def new_diagram(
     structure: Structure,
-    engine: str | None = None,
+    engine: Engine | str | None = None,
     max_nodes: int | None = None,
     sifting: bool = True,
     order: str = "catalog",
-):
+) -> ExactEngine:
     """An empty decision-diagram manager for a structure: "python" (this module, in the catalog's
     depth-first order), "fast" (risk.engine.fastbdd, compiled, in the catalog's order or, with
     order="structure", the structure-aware order of risk.engine.order) or "cudd" (risk.engine.cudd: C,
     complement edges, bounded memory, sifting, starting from the structure-aware order). All answer the same
     queries exactly, with variables numbered as in structure.basic."""
-    if engine == "fast":
-        from risk.engine.fastbdd import BYTES_PER_NODE, FastBDD
-        from risk.limits import MAX_DIAGRAM_MB
-
-        budget = int(MAX_DIAGRAM_MB * 2**20 // BYTES_PER_NODE)
-        initial = None
-        if order == "structure":
-            from risk.engine.order import variable_order
-
-            initial = variable_order([structure.nodes[s] for s in structure.services], structure.basic)
-        diagram = FastBDD(structure.basic, max_nodes=min(max_nodes or budget, budget), initial=initial)
-        diagram.parents = parent_counts(structure.nodes[s] for s in structure.services)
-        return diagram
-    if engine == "cudd":
-        from risk.engine.cudd import CuddBDD
-        from risk.engine.order import variable_order
-        from risk.limits import MAX_DIAGRAM_MB
-
-        initial = variable_order([structure.nodes[s] for s in structure.services], structure.basic)
-        return CuddBDD(structure.basic, initial, memory_mb=int(MAX_DIAGRAM_MB), sifting=sifting, max_nodes=max_nodes)
-    return BDD(structure.basic, max_nodes=max_nodes)
+    return ENGINES[Engine(engine or Engine.PYTHON)](structure, max_nodes, sifting, order)
 
 
 def compile_services(structure: Structure, services: Sequence[str] | None = None):
@@ -387,32 +445,32 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
 
     Past the last, DiagramTooLarge. LYNCHPIN_BDD=python, =modular, =fast or =cudd forces one engine.
     """
-    from risk.config import check_config
-
     wanted = list(services if services is not None else structure.services)
-    forced = check_config().bdd
-    if forced in ("python", "fast"):
+    forced = forced_engine()
+    if forced in (Engine.PYTHON, Engine.FAST):
         bdd = new_diagram(structure, forced)
         return bdd, {sid: bdd.compile(structure.nodes[sid]) for sid in wanted}
-    if forced == "modular":
+    if forced == Engine.MODULAR:
         return _modular(structure, wanted, None)
     cudd = _have_cudd()
-    if forced == "cudd" and not cudd:
+    if forced == Engine.CUDD and not cudd:
         raise ImportError("LYNCHPIN_BDD=cudd, but dd's CUDD extension is not installed")
     stages: list[dict] = []  # new_diagram's arguments, in the order above
-    if forced != "cudd":
+    if forced != Engine.CUDD:
         stages += [
-            {"engine": "python", "max_nodes": PYTHON_NODES},
-            {"engine": "modular", "max_nodes": MODULAR_NODES},
-            {"engine": "fast", "max_nodes": STRUCTURE_TRIAL_NODES, "order": "structure"},
-            {"engine": "fast"},
+            {"engine": Engine.PYTHON, "max_nodes": PYTHON_NODES},
+            {"engine": Engine.MODULAR, "max_nodes": MODULAR_NODES},
+            {"engine": Engine.FAST, "max_nodes": STRUCTURE_TRIAL_NODES, "order": "structure"},
+            {"engine": Engine.FAST},
         ]
     if cudd:
-        stages += [] if forced == "cudd" else [{"engine": "cudd", "max_nodes": CUDD_STATIC_NODES, "sifting": False}]
-        stages += [{"engine": "cudd"}]
+        stages += (
+            [] if forced == Engine.CUDD else [{"engine": Engine.CUDD, "max_nodes": CUDD_STATIC_NODES, "sifting": False}]
+        )
+        stages += [{"engine": Engine.CUDD}]
     for n, stage in enumerate(stages):
         try:
-            if stage["engine"] == "modular":
+            if stage["engine"] == Engine.MODULAR:
                 modular = _modular(structure, wanted, stage["max_nodes"])
                 if modular is None:
                     continue

@@ -81,7 +81,13 @@ class DurationPosterior:
 
 
 def predictive_log_density(
-    hours: Sequence[float] | np.ndarray, mu: float, sigma: float, kappa: float, nu: float, scale: float, mu_sd: float = 0.0
+    hours: Sequence[float] | np.ndarray,
+    mu: float,
+    sigma: float,
+    kappa: float,
+    nu: float,
+    scale: float,
+    mu_sd: float = 0.0,
 ) -> np.ndarray:
     """ln f(d) of the posterior predictive of a duration d (hours): with nu > 0, ln D ~ t_nu(mu, s^2 (1 + 1/kappa));
     with sigma known (nu = 0), ln D ~ N(mu, sigma^2 (1 + 1/kappa) + mu_sd^2). Minus ln d for the change to hours."""
@@ -102,7 +108,9 @@ def predictive_log_density(
     return out - logs
 
 
-def duration_posterior(hours: Sequence[float], prior_mu: float, prior_sigma: float, settings: Settings) -> DurationPosterior:
+def duration_posterior(
+    hours: Sequence[float], prior_mu: float, prior_sigma: float, settings: Settings
+) -> DurationPosterior:
     """The posterior of a lognormal duration from n known full-outage durations and a pooled prior (mu0, sigma0)
     worth w = `duration_prior_records` records: kappa0 = w, nu0 = w + 2. With n at least
     `min_records_for_own_duration_fit`, the data alone (the reference posterior: kappa = n, nu = n - 1)."""

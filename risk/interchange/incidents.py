@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -26,7 +25,7 @@ from risk.history.model import CSV_COLUMNS, OutageRecord
 from risk.problems import InputError, Location, Problem
 from risk.untrusted import spreadsheet_cell
 
-__all__ = ["SOURCES", "ImportResult", "import_incidents", "records_csv", "capability_of", "mapping_template"]
+__all__ = ["ImportResult", "import_incidents", "records_csv", "capability_of", "mapping_template"]
 
 FIELDS = CSV_COLUMNS
 
@@ -334,14 +333,6 @@ def _gcp(incident: Any, ctx: _Context) -> dict | str:
     }
 
 
-Reader = Callable[[Any, _Context], list[Any]]
-SOURCES: dict[str, tuple[Reader, Callable[[Any, _Context], dict | str]]] = {
-    "m365": (_m365_items, _m365),
-    "statuspage": (_statuspage_items, _statuspage),
-    "gcp": (_gcp_items, _gcp),
-}
-
-
 def _known(table: AliasTable, product: str) -> bool:
     """Whether the alias table knows a product (its canonical name or one of its aliases)."""
     canonical = table.product(product)
@@ -363,13 +354,18 @@ def import_incidents(
     aliases: AliasTable | None = None,
     mapping: dict[str, Any] | None = None,
 ) -> ImportResult:
-    """Outage records from one incident export (`source`: m365, statuspage or gcp), or from several saved
+    """Outage records from one incident export (`source`: the name of one of
+    risk.interchange.importers.incident_importers(): m365, statuspage, gcp), or from several saved
     pages of one (a list of (name, bytes); Microsoft Graph's pages). An incident that cannot be read is
     left out with its reason, never the whole file; a file that is not that export (or none of whose
     incidents can be read) raises InputError with where and how to fix it. `mapping` (statuspage): how the
     page's components map to products (mapping_template())."""
-    if source not in SOURCES:
-        raise InputError([Problem(f"unknown source '{source}'", Location(name), f"use {', '.join(SOURCES)}")])
+    from risk.interchange.importers import incident_importers
+
+    sources = incident_importers()  # the registry: one record per export format
+    if source not in sources:
+        raise InputError([Problem(f"unknown source '{source}'", Location(name), f"use {', '.join(sources)}")])
+    importer = sources[source]
     files = data if isinstance(data, list) else [(name, data)]
     docs = []
     for file_name, raw in files:
@@ -393,17 +389,17 @@ def import_incidents(
     result = ImportResult()
     ctx = _Context(result, mapping=dict(mapping or {}), table=table)
     ctx.rules = _component_rules(ctx.mapping)
-    read_items, read_one = SOURCES[source]
+    read_items, read_one = importer.functions()
     items: list[Any] = []
     try:
-        if source == "m365" and len(docs) > 1:
+        if importer.pages_as_one and len(docs) > 1:
             items = read_items(docs, ctx)  # several saved pages: read as one set
         else:
             for doc in docs:
                 items += read_items(doc, ctx)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError, RecursionError) as exc:
         raise InputError(
-            [Problem(f"not a {source} incident export: {exc}", Location(name), f"export it as {_HOW[source]}")]
+            [Problem(f"not a {source} incident export: {exc}", Location(name), f"export it as {importer.reads}")]
         ) from None
     result.records_in = len(items)
     unreadable: list[str] = []
@@ -448,7 +444,7 @@ def import_incidents(
                 Problem(
                     f"not a {source} incident export: no incident could be read ({unreadable[0]})",
                     Location(name),
-                    f"export it as {_HOW[source]}",
+                    f"export it as {importer.reads}",
                 )
             ]
         )
@@ -463,13 +459,6 @@ def _first_line(exc: Exception) -> str:
         where = ".".join(str(p) for p in first.get("loc") or ())
         return f"{where}: {first.get('msg')}" if where else str(first.get("msg"))
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-
-
-_HOW = {
-    "m365": "JSON from Microsoft Graph GET /admin/serviceAnnouncement/issues",
-    "statuspage": "the provider's status page /api/v2/incidents.json",
-    "gcp": "https://status.cloud.google.com/incidents.json",
-}
 
 
 def mapping_template() -> str:

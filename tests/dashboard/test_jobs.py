@@ -69,6 +69,8 @@ def test_a_plain_remote_scheduler_is_refused_on_the_page_with_what_to_set(tmp_pa
         monkeypatch.setenv("LYNCHPIN_JOBS", "dask")
         at.switch_page(PAGES + page).run()
     assert not at.exception, at.exception
-    assert [e.value for e in at.error] == ["The server's settings stop this work (a matter for whoever runs the server):"]
+    assert [e.value for e in at.error] == [
+        "The server's settings stop this work (a matter for whoever runs the server):"
+    ]
     text = " ".join(m.value for m in at.markdown).replace("\\", "")  # unescaped from Markdown
     assert "without TLS" in text and "LYNCHPIN_SCHEDULER_INSECURE=1" in text, text

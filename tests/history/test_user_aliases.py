@@ -300,7 +300,8 @@ def test_validate_reads_the_catalogs_own_aliases(tmp_path):
     plain, taught = tmp_path / "plain.yaml", tmp_path / "taught.yaml"
     plain.write_text(text, encoding="utf-8")
     taught.write_text(
-        text + "\naliases:\n  products:\n    Duo: [Campus Duo]\n    Okta Workforce Identity: [Entra]\n", encoding="utf-8"
+        text + "\naliases:\n  products:\n    Duo: [Campus Duo]\n    Okta Workforce Identity: [Entra]\n",
+        encoding="utf-8",
     )
     before = runner.invoke(app, ["validate", str(plain), "--format", "json"])
     after = runner.invoke(app, ["validate", str(taught), "--format", "json"])

@@ -1,5 +1,3 @@
-
-
 def test_effect_text_names_the_risk_cut_and_the_money_saved():
     from risk.advice.recommend.engine import Effect
     from risk.presentation.format import effect_text
@@ -19,7 +17,9 @@ def test_effect_text_names_the_risk_cut_and_the_money_saved():
     assert effect_text(effect(2.0, 1.4, 209_000)) == (
         "cuts the risk by 30% and saves £209k a year in expected downtime cost"
     )
-    assert effect_text(effect(2.0, 1.4, 209_000, currency="EUR")).endswith("saves €209k a year in expected downtime cost")
+    assert effect_text(effect(2.0, 1.4, 209_000, currency="EUR")).endswith(
+        "saves €209k a year in expected downtime cost"
+    )
     assert effect_text(effect(2.0, 2.2, -5_000)) == (
         "adds 10% to the risk and adds £5k a year in expected downtime cost"
     )

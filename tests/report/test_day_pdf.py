@@ -91,7 +91,7 @@ def test_the_cover_details_are_in_the_audit_appendix_not_on_page_one(nhs):
     assert "Catalog version 2026-11" in audit and "seed 1" in audit
 
 
-@pytest.mark.parametrize("which", ["nhs", "large"])
+@pytest.mark.parametrize("which", ["nhs", pytest.param("large", marks=pytest.mark.slow)])  # large: 21 s
 def test_no_page_is_left_nearly_empty(which, request):
     report = request.getfixturevalue(which)
     fill = page_fill(render(report, "pdf"))

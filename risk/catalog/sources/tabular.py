@@ -229,7 +229,11 @@ def rows_to_document(sheets: dict[str, Sheet], name: str, csv: bool = False) -> 
                     continue
                 others = [v.strip() for v in str(record.get("aliases") or "").split(";") if v.strip()]
                 aliases.setdefault(section, {})[str(record["name"])] = others
-                cells[("aliases", section, str(record["name"]))] = (sheet_name, row_no, col_label(sheet_name, "aliases"))
+                cells[("aliases", section, str(record["name"]))] = (
+                    sheet_name,
+                    row_no,
+                    col_label(sheet_name, "aliases"),
+                )
             doc["aliases"] = aliases
         elif sheet_name == "catalog":
             if records:

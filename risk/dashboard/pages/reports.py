@@ -6,6 +6,7 @@ from risk.dashboard import state
 from risk.dashboard.widgets import header, sidebar
 from risk.interchange.mef import to_mef
 from risk.presentation.text import safe_filename
+from risk.report import FORMATS
 
 cur = sidebar()
 header("Reports", "A report a board will read, and a workbook an analyst can filter.")
@@ -22,29 +23,19 @@ if not (run.has("recommendations") and run.has("severe")):
         "The first file takes longer: it measures the recommendations and works out the severe scenarios first "
         "(once; the other formats then reuse them)."
     )
-described = {
-    "pdf": ("PDF management report", "application/pdf", "Print-ready, for the board pack."),
-    "html": ("Interactive HTML report", "text/html", "One self-contained file with interactive charts; opens offline."),
-    "xlsx": (
-        "XLSX workbook",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "Every table on its own sheet, with filters, for analysts.",
-    ),
-    "json": ("JSON", "application/json", "The assessment contract, plus recommendations and scenarios, for tools."),
-}
-for fmt, (label, mime, what) in described.items():
-    name, write = files[fmt]
+for n, fmt in enumerate(FORMATS.values()):  # every registered format (risk.report.FORMATS), first one primary
+    name, write = files[fmt.name]
     c1, c2 = st.columns([2, 3])
     c1.download_button(
-        f"Download {label}",
+        f"Download {fmt.label}",
         write,
         file_name=name,
-        mime=mime,
-        key=f"report_{fmt}",
+        mime=fmt.mime,
+        key=f"report_{fmt.name}",
         on_click="ignore",  # no rerun: the other buttons' files stay valid
-        type="primary" if fmt == "pdf" else "secondary",
+        type="primary" if n == 0 else "secondary",
     )
-    c2.caption(f"{what} Written when you click.")
+    c2.caption(f"{fmt.description} Written when you click.")
 c1, c2 = st.columns([2, 3])
 c1.download_button(
     "Download the fault trees (Open-PSA MEF)",
@@ -89,5 +80,5 @@ d2.caption(
 )
 st.caption(
     "Reports are built on this machine; nothing is uploaded anywhere. The command line gives the same "
-    "files: `lynchpin report CATALOG -o DIR --format pdf,html,xlsx,json`."
+    f"files: `lynchpin report CATALOG -o DIR --format {','.join(FORMATS)}`."
 )

@@ -8,6 +8,7 @@ from risk.dashboard.hints import field_hint
 from risk.dashboard.widgets import header, md_escape, sidebar
 from risk.dashboard.workspace import open_store
 from risk.history.load import OutageReport, read_outages
+from risk.interchange.importers import incident_importers
 from risk.problems import InputError
 from risk.run import resolve_settings
 from risk.store import PermissionDenied
@@ -56,11 +57,9 @@ for name, data in logs:
     if c2.button("Remove", key=f"rm_{name}", disabled=not editor):
         ws.delete_incident_log(name)
         st.rerun()
-FORMS = {
+FORMS = {  # the outage-record files themselves, then every incident importer (risk.interchange.importers)
     "outage records (CSV, JSON or YAML, the shipped history's fields)": None,
-    "Microsoft 365 service health issues (Microsoft Graph JSON)": "m365",
-    "a status page's incidents.json (Atlassian Statuspage)": "statuspage",
-    "Google Cloud's incidents.json": "gcp",
+    **{importer.label: name for name, importer in incident_importers().items()},
 }
 form = st.selectbox("Incident log format", list(FORMS), key="log_form", disabled=not editor)
 log = st.file_uploader(
