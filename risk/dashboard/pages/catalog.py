@@ -221,7 +221,9 @@ with upload_tab:
                         converted, notes = run_bounded(file.name, backstage_catalog_yaml, text, file.name)
                         data = converted.encode()
                     except (InputError, yaml.YAMLError, ValueError, TypeError) as exc:
-                        st.error(f"{md_escape(file.name)} looks like a Backstage catalog file but could not be read: {md_escape(exc)}")
+                        st.error(
+                            f"{md_escape(file.name)} looks like a Backstage catalog file but could not be read: {md_escape(exc)}"
+                        )
                         st.stop()
                 report = read_catalog_bounded(data, file.name)  # off the web process, within a budget
                 report.problems += [Problem(n, Location(file.name), "", "warning") for n in notes]
