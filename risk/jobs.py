@@ -21,10 +21,13 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from risk.config import server_config
 from risk.run import Run
+
+if TYPE_CHECKING:  # for annotations only: distributed is imported on first use
+    from distributed import Client, SpecCluster
 
 __all__ = ["KINDS", "Jobs", "Job", "job_key", "work", "report_pack", "simulation_size", "runs_inline"]
 
@@ -162,8 +165,8 @@ class Jobs:
 
     def __init__(self, address: str | None = None, workers: int | None = None, processes: bool = True):
         self.address, self.workers, self.processes = address, workers, processes
-        self._client = None
-        self._cluster = None
+        self._client: Client | None = None
+        self._cluster: SpecCluster | None = None
         self._lock = threading.Lock()
         self._starting: threading.Thread | None = None
 
