@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
 
 from risk.store import schema as t
 from risk.store.tracking import STATUSES, Tracking
@@ -66,6 +66,13 @@ class Snapshot:
     history_sha256: str
     author: str
     created_at: str
+
+
+def _inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key of the one row an INSERT added."""
+    key = result.inserted_primary_key
+    assert key is not None  # a single-row INSERT always has one
+    return int(key[0])
 
 
 def _now() -> str:
@@ -144,7 +151,7 @@ class Store:
             row = db.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == slug)).first()
             if row is None:
                 result = db.execute(t.workspaces.insert().values(slug=slug, name=slug, created_at=_now()))
-                workspace_id = int(result.inserted_primary_key[0])
+                workspace_id = _inserted_id(result)
                 if person == LOCAL_USER or person in owners:
                     _set_member(db, workspace_id, person, "owner", person)
             else:
@@ -163,7 +170,7 @@ class Store:
             if db.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == slug)).first() is not None:
                 raise ValueError(f"a workspace named '{slug}' exists already; choose another name")
             result = db.execute(t.workspaces.insert().values(slug=slug, name=slug, created_at=_now()))
-            workspace_id = int(result.inserted_primary_key[0])
+            workspace_id = _inserted_id(result)
             _set_member(db, workspace_id, creator, "owner", creator)
             db.execute(
                 t.audit.insert().values(
@@ -709,7 +716,7 @@ class Workspace:
                 .order_by(a.c.id.desc())
                 .limit(limit)
             )
-            return [tuple(r) for r in rows]
+            return [(r.at, r.person, r.action, r.detail) for r in rows]
 
     def _log(self, db: Connection, action: str, detail: str) -> None:
         db.execute(
