@@ -113,6 +113,8 @@ def run_bounded(
         stderr=subprocess.DEVNULL,
         env=env,
     )
+    kind: str
+    value: Any  # the function's result, or the exception it raised
     try:
         body, _ = process.communicate(request, timeout=seconds)
     except subprocess.TimeoutExpired:
