@@ -6,7 +6,9 @@ screen) and rich markup is escaped (an id `[/bold]` is printed as written, never
 
 from __future__ import annotations
 
-from rich.console import Console
+from typing import cast
+
+from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
@@ -73,7 +75,7 @@ def render_assessment(a: Assessment, console: Console) -> None:
         ("cost/yr", "right"),
         ("rating", "left"),
     ):
-        t.add_column(col, justify=just, min_width=44 if col == "service" else None)
+        t.add_column(col, justify=cast(JustifyMethod, just), min_width=44 if col == "service" else None)
     for s in worst_first(a.services):
         colour = _COLOURS[s.rating]
         t.add_row(
