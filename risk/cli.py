@@ -331,7 +331,7 @@ def assess(
     if not sys.stderr.isatty():  # no one to show progress to (and rich stays unloaded)
         result = run.assess()
     else:
-        from rich.progress import BarColumn, Progress, TextColumn
+        from rich.progress import BarColumn, Progress, TaskID, TextColumn
 
         with Progress(
             TextColumn("{task.description}"),
@@ -340,7 +340,7 @@ def assess(
             console=err.console,
             transient=True,
         ) as bar:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def progress(stage: str, done: int, total: int) -> None:
                 if stage not in tasks:
@@ -870,11 +870,11 @@ def outages(
     from risk.history.combine import combine_history
     from risk.history.match import filter_records
 
-    table, notes = merge_aliases(load_aliases(), _alias_layers(aliases))
+    alias_table, notes = merge_aliases(load_aliases(), _alias_layers(aliases))
     shipped, yours, where = report.split()
-    combined, merges = combine_history(shipped, yours, table, where)
+    combined, merges = combine_history(shipped, yours, alias_table, where)
     _print_problems(notes + [m.problem() for m in merges])
-    records = filter_records(combined, provider, capability, table)
+    records = filter_records(combined, provider, capability, alias_table)
     if as_json:
         _write_json_list(r.model_dump_json(indent=2) for r in records)
         return
