@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, CursorResult, Engine
@@ -30,11 +30,12 @@ from risk.store.tracking import STATUSES, Tracking
 #: stamp); a write through the same Store forgets them at once.
 READ_SECONDS = 2.0
 
-__all__ = ["Store", "Workspace", "StoredCatalog", "Snapshot", "PermissionDenied", "ROLES", "LOCAL_USER"]
+__all__ = ["Store", "Workspace", "StoredCatalog", "Snapshot", "PermissionDenied", "ROLES", "Role", "LOCAL_USER"]
 
 #: Roles, each allowed what the ones before it are: viewers read and download, editors upload, edit and run
 #: scenarios, owners manage members and delete.
-ROLES = ("viewer", "editor", "owner")
+Role = Literal["viewer", "editor", "owner"]
+ROLES: tuple[Role, ...] = get_args(Role)  # lowest first
 #: Who changes things when nobody signs in (the one-machine set-up, on localhost only).
 LOCAL_USER = "local"
 
@@ -199,7 +200,7 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor.close()
 
 
-def _set_member(db: Connection, workspace_id: int, person: str, role: str, by: str, only_if_absent: bool = False):
+def _set_member(db: Connection, workspace_id: int, person: str, role: Role, by: str, only_if_absent: bool = False):
     where = (t.members.c.workspace_id == workspace_id) & (t.members.c.person == person)
     if db.execute(sa.select(t.members.c.role).where(where)).first() is not None:
         if only_if_absent:
@@ -237,12 +238,12 @@ class Workspace:
 
         return self.store.recent(("role", self.id, self.person), read)
 
-    def may(self, role: str) -> bool:
+    def may(self, role: Role) -> bool:
         """Whether the person's role is at least `role`."""
         mine = self.role
         return mine is not None and ROLES.index(mine) >= ROLES.index(role)
 
-    def _require(self, role: str, action: str) -> None:
+    def _require(self, role: Role, action: str) -> None:
         if not self.may(role):
             raise PermissionDenied(
                 f"{self.person} is {'a ' + self.role if self.role else 'not a member'} in workspace "
