@@ -39,4 +39,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/calibrate.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .hypothesis build *.egg-info
