@@ -24,6 +24,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check risk tests bench app.py tools
 	$(BIN)/ruff format --check risk tests bench app.py tools
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
@@ -40,4 +41,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/calibrate.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .hypothesis build *.egg-info

@@ -408,7 +408,7 @@ def assess(
     if not sys.stderr.isatty():  # no one to show progress to (and rich stays unloaded)
         result = run.assess()
     else:
-        from rich.progress import BarColumn, Progress, TextColumn
+        from rich.progress import BarColumn, Progress, TaskID, TextColumn
 
         with Progress(
             TextColumn("{task.description}"),
@@ -417,7 +417,7 @@ def assess(
             console=err.console,
             transient=True,
         ) as bar:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def progress(stage: str, done: int, total: int) -> None:
                 if stage not in tasks:
@@ -633,7 +633,7 @@ def incident(
     from risk.advice.incident import incident as clocks
     from risk.problems import Location
 
-    fmt = _format(fmt, False)
+    fmt = OutputFormat(_format(fmt, False))
     if brief is not None and brief.suffix.lower() not in (".pdf", ".html", ".htm"):
         err.print(f"--brief {brief}: the file name must end in .pdf or .html", markup=False)
         raise typer.Exit(2)
@@ -837,7 +837,7 @@ def backtest(
     if units not in ("provider", "dependency", "none"):
         err.print("--units must be provider, dependency or none")
         raise typer.Exit(2)
-    fmt = _format(fmt, False)
+    fmt = OutputFormat(_format(fmt, False))
     settings = _read_settings(settings_file) if settings_file is not None else None
     history = read_outages(default_history_paths() + list(outages or []))
     _print_problems(history.problems)
@@ -947,11 +947,11 @@ def outages(
     from risk.history.combine import combine_history
     from risk.history.match import filter_records
 
-    table, notes = merge_aliases(load_aliases(), _alias_layers(aliases))
+    alias_table, notes = merge_aliases(load_aliases(), _alias_layers(aliases))
     shipped, yours, where = report.split()
-    combined, merges = combine_history(shipped, yours, table, where)
+    combined, merges = combine_history(shipped, yours, alias_table, where)
     _print_problems(notes + [m.problem() for m in merges])
-    records = filter_records(combined, provider, capability, table)
+    records = filter_records(combined, provider, capability, alias_table)
     if as_json:
         _write_json_list(r.model_dump_json(indent=2) for r in records)
         return
@@ -1035,7 +1035,7 @@ def diff(
     aliases: AliasFiles = None,
 ) -> None:
     """What changed between two catalogs (and in their assessments), or between two saved assessments."""
-    fmt = _format(fmt, False)
+    fmt = OutputFormat(_format(fmt, False))
     overrides = {k: v for k, v in (("simulated_years", years), ("seed", seed)) if v is not None}
     old_catalog, old = _assessment_or_catalog(before, overrides, outages, aliases)
     new_catalog, new = _assessment_or_catalog(after, overrides, outages, aliases)
@@ -1088,7 +1088,7 @@ def check(
     aliases: AliasFiles = None,
 ) -> None:
     """A policy gate for CI: exit 1 when the catalog breaks a policy (printing why), 0 when it meets them."""
-    fmt = _format(fmt, False)
+    fmt = OutputFormat(_format(fmt, False))
     from risk.engine.rating import BANDS
 
     if max_rating is not None and max_rating.lower() not in BANDS:

@@ -98,7 +98,7 @@ def remote_security(address: str, config: ServerConfig) -> Security:
         "LYNCHPIN_SCHEDULER_TLS_CERT": config.scheduler_tls_cert,
         "LYNCHPIN_SCHEDULER_TLS_KEY": config.scheduler_tls_key,
     }
-    given = {k: v for k, v in files.items() if v}
+    given: dict[str, str] = {k: v for k, v in files.items() if v}
     if scheme not in TLS_SCHEMES:
         if given:
             raise InputError(
@@ -152,7 +152,7 @@ def remote_security(address: str, config: ServerConfig) -> Security:
     ]
     if unreadable:
         raise InputError(unreadable)
-    cert = files["LYNCHPIN_SCHEDULER_TLS_CERT"]
+    cert = given["LYNCHPIN_SCHEDULER_TLS_CERT"]  # set: `missing` above is empty
     if not files["LYNCHPIN_SCHEDULER_TLS_KEY"] and "PRIVATE KEY-----" not in Path(cert).read_text(errors="replace"):
         raise InputError(
             [

@@ -344,8 +344,11 @@ def auth_problem(config: ServerConfig, secrets: Mapping | None) -> str | None:
     if not isinstance(auth, Mapping) or not auth:
         return f"LYNCHPIN_AUTH is on but there is no [auth] section in .streamlit/secrets.toml: {fix}"
 
+    def filled(value: object) -> bool:
+        return isinstance(value, str) and bool(value.strip())
+
     def missing(section: Mapping, keys: tuple[str, ...]) -> list[str]:
-        return [k for k in keys if not (isinstance(section.get(k), str) and section.get(k).strip())]
+        return [k for k in keys if not filled(section.get(k))]
 
     gaps = missing(auth, AUTH_KEYS)
     providers = [auth] + [v for v in auth.values() if isinstance(v, Mapping)]

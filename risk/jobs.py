@@ -21,15 +21,19 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from risk.config import server_config
 from risk.run import Run
 
-__all__ = ["KINDS", "Jobs", "Job", "job_key", "work", "report_pack", "simulation_size", "runs_inline"]
+if TYPE_CHECKING:  # for annotations only: distributed is imported on first use
+    from distributed import Client, SpecCluster
+
+__all__ = ["KINDS", "JobKind", "Jobs", "Job", "job_key", "work", "report_pack", "simulation_size", "runs_inline"]
 
 #: What a job can compute, by the Run attribute that holds it.
-KINDS = ("assessment", "recommendations", "severe")
+JobKind = Literal["assessment", "recommendations", "severe"]
+KINDS: tuple[JobKind, ...] = get_args(JobKind)
 
 
 #: Dask settings for a server: housekeeping at a pace a dashboard needs, no profiling or work stealing.
@@ -60,7 +64,7 @@ def runs_inline(run: Run, up_to: float) -> bool:
     return simulation_size(run) <= up_to
 
 
-def job_key(kind: str, run: Run) -> str:
+def job_key(kind: JobKind, run: Run) -> str:
     return f"lynchpin-{kind}-{run.fingerprint}"
 
 
@@ -162,8 +166,8 @@ class Jobs:
 
     def __init__(self, address: str | None = None, workers: int | None = None, processes: bool = True):
         self.address, self.workers, self.processes = address, workers, processes
-        self._client = None
-        self._cluster = None
+        self._client: Client | None = None
+        self._cluster: SpecCluster | None = None
         self._lock = threading.Lock()
         self._starting: threading.Thread | None = None
 
@@ -215,7 +219,7 @@ class Jobs:
                     atexit.register(self.close)  # the worker processes stop with the server
             return self._client
 
-    def submit(self, run: Run, kind: str) -> Job:
+    def submit(self, run: Run, kind: JobKind) -> Job:
         """The job computing `kind` for the Run: a new one, or the one already running for the same inputs."""
         key = job_key(kind, run)
         return self.submit_call(kind, key, work, run, kind, key, run.results)

@@ -8,7 +8,7 @@ single service or dependency can be validated on its own.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -203,23 +203,27 @@ EXPR_HELP = (
     "{all_of: [...]} or {at_least: K, of: [...]}"
 )
 
-Expr = TypeAliasType(
-    "Expr",
-    Annotated[
-        Annotated[Annotated[str, Field(min_length=1, max_length=200), Plain], Tag("expr:id")]
-        | Annotated[Ref, Tag("expr:ref")]
-        | Annotated[AnyOf, Tag("expr:any_of")]
-        | Annotated[AllOf, Tag("expr:all_of")]
-        | Annotated[AtLeast, Tag("expr:at_least")]
-        | Annotated[list["Expr"], Tag("expr:list")],
-        Discriminator(
-            _expr_tag,
-            custom_error_type="invalid_requirement",
-            custom_error_message=f"this is not a requirement: {EXPR_HELP}",
-        ),
-        AfterValidator(_simplify),
-    ],
-)
+if TYPE_CHECKING:
+    # What validation gives, as a recursive alias mypy follows (the TypeAliasType below is pydantic's form).
+    Expr = str | Ref | AnyOf | AllOf | AtLeast | list["Expr"]
+else:
+    Expr = TypeAliasType(
+        "Expr",
+        Annotated[
+            Annotated[Annotated[str, Field(min_length=1, max_length=200), Plain], Tag("expr:id")]
+            | Annotated[Ref, Tag("expr:ref")]
+            | Annotated[AnyOf, Tag("expr:any_of")]
+            | Annotated[AllOf, Tag("expr:all_of")]
+            | Annotated[AtLeast, Tag("expr:at_least")]
+            | Annotated[list["Expr"], Tag("expr:list")],
+            Discriminator(
+                _expr_tag,
+                custom_error_type="invalid_requirement",
+                custom_error_message=f"this is not a requirement: {EXPR_HELP}",
+            ),
+            AfterValidator(_simplify),
+        ],
+    )
 
 
 def _parse_requirement(value: Any) -> Any:

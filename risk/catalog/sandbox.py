@@ -142,6 +142,8 @@ def _run_child(
         stderr=subprocess.DEVNULL,
         env=env,
     )
+    kind: str
+    value: Any  # the function's result, or the exception it raised
     try:
         body, _ = process.communicate(request, timeout=seconds)
     except subprocess.TimeoutExpired:

@@ -157,6 +157,10 @@ def pydantic_problems(exc: ValidationError, locate: Locate, prefix: tuple = ()) 
     return problems
 
 
+def _list_or_empty(raw: Any) -> list:
+    return raw if isinstance(raw, list) else []
+
+
 def _valid_items(raw: Any, model: type[BaseModel]) -> list[tuple[int, Any]]:
     if not isinstance(raw, list):
         return []
@@ -220,7 +224,7 @@ def validate_document(
     id_entries = [
         (section, i, item["id"])
         for section in ("services", "dependencies")
-        for i, item in enumerate(doc.get(section) if isinstance(doc.get(section), list) else [])
+        for i, item in enumerate(_list_or_empty(doc.get(section)))
         if isinstance(item, dict) and isinstance(item.get("id"), str)
     ]
     problems += check_catalog(services, deps, providers, locate, id_entries, complete=catalog is not None)
@@ -244,7 +248,7 @@ def count_budget(doc: dict, where: Location, simulated_years: int | None = None)
     if years is None:
         written = doc.get("settings", {}).get("simulated_years") if isinstance(doc.get("settings"), dict) else None
         try:  # an invalid value is reported by validation; the default stands in for it here
-            years = Settings(simulated_years=written).simulated_years
+            years = Settings.model_validate({"simulated_years": written}).simulated_years
         except ValidationError:
             years = Settings().simulated_years
     services = count("services")
@@ -275,7 +279,8 @@ def _budget(catalog: Catalog, locate: Locate, simulated_years: int | None = None
             rate = settings.default_annual_outages
         rates.append((d.id, rate))
     items = len(catalog.services) + len(catalog.dependencies)
-    items += sum(1 for x in [*catalog.services, *catalog.dependencies] for _ in iter_refs(x.requires))
+    entities: list[Service | Dependency] = [*catalog.services, *catalog.dependencies]
+    items += sum(1 for x in entities for _ in iter_refs(x.requires))
     years = settings.simulated_years if simulated_years is None else simulated_years
     years_from = "override" if simulated_years is not None else "" if catalog.settings is None else "catalog"
     problems = budget_problems(len(catalog.services), items, rates, years, Location(""), years_from, "warning")

@@ -62,7 +62,7 @@ def rauzy_cut_sets(root: int, max_order: int, split: Callable[[int], Split]) -> 
     memo: dict[tuple[int, int], frozenset[frozenset[int]]] = {}
     tally = CutSetTally()
     never: frozenset[frozenset[int]] = frozenset()
-    always = frozenset([frozenset()])
+    always: frozenset[frozenset[int]] = frozenset([frozenset()])
 
     def mcs(node: int, k: int) -> frozenset[frozenset[int]]:
         parts = split(node)

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from risk.engine.structure import Delay, Node, Var
+from risk.engine.structure import Delay, Gate, Node, Var
 
 __all__ = ["variable_order"]
 
 
-def _strip(node: Node) -> Node:
+def _strip(node: Node) -> Var | Gate:
     """A grace period does not change the boolean structure."""
     while isinstance(node, Delay):
         node = node.child
@@ -31,10 +31,11 @@ def variable_order(roots: Sequence[Node], fallback: Sequence[str] = ()) -> list[
     follow in their own order (so the result always covers the catalog)."""
     parents: dict[int, int] = {}
     size: dict[int, int] = {}  # nodes of the sub-structure written out as a tree (capped): a cheap weight
-    stack: list[tuple[Node, bool]] = [(_strip(r), False) for r in roots]
+    stack: list[tuple[Var | Gate, bool]] = [(_strip(r), False) for r in roots]
     while stack:  # iterative post-order: deep structures must not hit the recursion limit
         node, done = stack.pop()
         if done:
+            assert isinstance(node, Gate)  # only a gate waits for its children
             size[id(node)] = min(10**15, 1 + sum(size[id(_strip(c))] for c in node.children))
             continue
         if id(node) in size:

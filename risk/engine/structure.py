@@ -192,8 +192,10 @@ def operands(gate: Gate, parents: dict[int, int]) -> tuple[int, list[Node]]:
     pending = list(reversed(gate.children))
     while pending:
         child = pending.pop()
-        alone = isinstance(child, Gate) and child.children and parents.get(id(child), 0) == 1
-        if alone and (_kind(child) == kind or len(child.children) == 1):  # one child: of either kind
+        alone = isinstance(child, Gate) and bool(child.children) and parents.get(id(child), 0) == 1
+        if (
+            alone and isinstance(child, Gate) and (_kind(child) == kind or len(child.children) == 1)
+        ):  # one child: either kind
             pending.extend(reversed(child.children))
         else:
             flat.append(child)

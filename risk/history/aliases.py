@@ -133,13 +133,13 @@ def merge_aliases(
     problems: list[Problem] = []
     for layer in layers:
         where, doc = layer[0], layer[1]
-        prefix = f"{layer[2]}." if len(layer) > 2 and layer[2] else ""  # type: ignore[misc]
+        prefix = f"{layer[2]}." if len(layer) > 2 and layer[2] else ""
         bad = alias_problems(doc, where)
         if bad:
             problems += [Problem(p.message, Location(where, path=prefix + p.location.path), p.hint) for p in bad]
             continue
         for section, table in (("providers", providers), ("products", products)):
-            for canonical, others in ((doc or {}).get(section) or {}).items():  # type: ignore[union-attr]
+            for canonical, others in ((doc if isinstance(doc, dict) else {}).get(section) or {}).items():
                 raw = str(canonical).strip()
                 target = table.get(_key(raw), _key(raw))
                 table[target] = target

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,11 +103,11 @@ def _csv_rows(text: str, name: str):
         raw = list(reader)
     except csv.Error as exc:
         return None, None, [Problem(f"cannot read the CSV: {exc}", Location(name), "save it as comma-separated UTF-8")]
-    raw = [(n, r) for n, r in enumerate(raw, start=1) if any(c.strip() for c in r)]
-    if not raw:
+    numbered = [(n, r) for n, r in enumerate(raw, start=1) if any(c.strip() for c in r)]
+    if not numbered:
         return None, None, [Problem("the file has no rows", Location(name), f"the header is: {','.join(FIELDS)}")]
-    header_no, header = raw[0]
-    header = [h.strip().lower() for h in header]
+    header_no, header_cells = numbered[0]
+    header = [h.strip().lower() for h in header_cells]
     problems = []
     for h in header:
         if h and h not in FIELDS:
@@ -120,7 +120,7 @@ def _csv_rows(text: str, name: str):
                 )
             )
     rows: list[tuple[int, dict[str, Any]]] = []
-    for number, values in raw[1:]:
+    for number, values in numbered[1:]:
         record = {
             h: unescape_cell(v.strip()) for h, v in zip(header, values, strict=False) if h in FIELDS and v.strip()
         }
@@ -168,11 +168,12 @@ def read_outages(sources: Iterable[str | Path | tuple[str, bytes]], limit: int =
             if parsed.doc is None:
                 continue
             doc = parsed.doc
+            base_locate: Callable[[tuple], Location]
             if isinstance(doc, dict) and "outages" in doc:
                 doc = doc["outages"]
                 base_locate = parsed.locate
             else:
-                base_locate = lambda path, _l=parsed.locate: _l(path[1:])  # noqa: E731 - a top-level list
+                base_locate = lambda path, _l=parsed.locate: _l(path[1:])  # type: ignore[misc]  # noqa: E731 - a top-level list; mypy cannot type a lambda with a default
             if not isinstance(doc, list):
                 report.problems.append(
                     Problem(

@@ -161,7 +161,7 @@ class OutageRecord(BaseModel):
             unknown = [r for r in self.regions if region_of(r) is None]
             if unknown:
                 raise ValueError(f"unknown region '{unknown[0]}'; see docs/methodology.md, 'Regions'")
-            self.regions = sorted({region_of(r) for r in self.regions})
+            self.regions = sorted({region for r in self.regions if (region := region_of(r)) is not None})
         elif self.scope:
             self.regions = regions_in(self.scope)
         for item in self.affects:
@@ -188,6 +188,7 @@ class OutageRecord(BaseModel):
 
     @property
     def start_dt(self) -> datetime:
+        assert self.start is not None  # a validated record has a start
         return _as_datetime(self.start)
 
     @property

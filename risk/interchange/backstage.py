@@ -101,7 +101,8 @@ def _from_backstage(entities: list[dict], default_tolerance: str, default_tier: 
         kinds_of.setdefault(base, set()).add(kind)
     ids: dict[tuple[str, str], str] = {}  # (kind, base id) -> catalog id
     owner: dict[str, str] = {}  # catalog id -> 'Kind name' that made it
-    services, dependencies = [], []
+    services: list[tuple[str, Any]] = []
+    dependencies: list[tuple[str, Any]] = []
     known: dict[str, str] = {}  # catalog id -> 'service' or 'dependency'
     for kind, base, e in kept:
         shared = len(kinds_of[base]) > 1

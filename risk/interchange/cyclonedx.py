@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from risk.catalog.expressions import format_requirement, iter_refs
-from risk.catalog.model import Catalog
+from risk.catalog.model import Catalog, Dependency, Service
 from risk.version import __version__
 
 __all__ = ["to_cyclonedx"]
@@ -32,8 +33,8 @@ def to_cyclonedx(catalog: Catalog, timestamp: str | None = None) -> str:
     def props(pairs) -> list[dict[str, str]]:
         return [{"name": f"lynchpin:{k}", "value": str(v)} for k, v in pairs if v not in (None, "", [])]
 
-    services = []
-    graph = []
+    services: list[dict[str, Any]] = []
+    graph: list[dict[str, Any]] = []
     for s in catalog.services:
         services.append(
             {
@@ -67,8 +68,9 @@ def to_cyclonedx(catalog: Catalog, timestamp: str | None = None) -> str:
                 ),
             }
         )
-    for item in [*catalog.services, *catalog.dependencies]:
-        needs = []
+    items: list[Service | Dependency] = [*catalog.services, *catalog.dependencies]
+    for item in items:
+        needs: list[str] = []
         for ref, _, _ in iter_refs(item.requires, ()):
             target = _ref(kinds[ref], ref)
             if target not in needs:

@@ -30,10 +30,26 @@ class Gives(StrEnum):
 class Importer(Protocol):
     """What every importer record answers."""
 
-    name: str  # the CLI's choice (`--from NAME`)
-    label: str  # the dashboard's choice
-    reads: str  # the export it reads and how to get it
-    gives: Gives
+    # Read-only (the records are frozen dataclasses), hence properties here.
+    @property
+    def name(self) -> str:
+        """The CLI's choice (`--from NAME`)."""
+        ...
+
+    @property
+    def label(self) -> str:
+        """The dashboard's choice."""
+        ...
+
+    @property
+    def reads(self) -> str:
+        """The export it reads and how to get it."""
+        ...
+
+    @property
+    def gives(self) -> Gives:
+        """What it gives: outage records or a catalog document (a class-level constant of each kind)."""
+        ...
 
     def left_out(self, result: Any) -> list[str]:
         """What the import did not carry over, one line each with why."""

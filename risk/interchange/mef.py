@@ -102,7 +102,7 @@ def to_mef(run: Run) -> str:
     gates: list[str] = []
     used_events: set[str] = set()
 
-    def through(node: Node) -> Node:
+    def through(node: Node) -> Var | Gate:
         while isinstance(node, Delay):  # the exact structure ignores grace
             node = node.child
         return node

@@ -294,10 +294,10 @@ def from_servicenow(
         if kind.casefold() not in needs:
             result.notes.append(f"relationships row {n}: type '{kind}' is not a 'needs' type; left out")
             continue
-        raw = [v for v in (parent, child) if SYS_ID.match(v) and v.casefold() not in ids]
-        if raw:
+        unnamed = [v for v in (parent, child) if SYS_ID.match(v) and v.casefold() not in ids]
+        if unnamed:
             result.notes.append(
-                f"relationships row {n}: '{raw[0]}' is a sys_id that is not in the services export, so the CI "
+                f"relationships row {n}: '{unnamed[0]}' is a sys_id that is not in the services export, so the CI "
                 "has no name; left out (export the relationships with display values, or add the CI's sys_id "
                 "column to the services export)"
             )

@@ -119,10 +119,10 @@ def render_backtest(result: Backtest, console, units: str = "provider") -> None:
             "before the cut-off.",
             markup=False,
         )
-    level = {"provider": result.provider, "dependency": result.dependency}.get(units)
-    if level is None:
+    chosen = {"provider": result.provider, "dependency": result.dependency}.get(units)
+    if chosen is None:
         return
-    table = Table(title=f"By {level.level}", title_justify="left")
+    table = Table(title=f"By {chosen.level}", title_justify="left")
     for column in (
         "unit",
         "rate from",
@@ -134,7 +134,7 @@ def render_backtest(result: Backtest, console, units: str = "provider") -> None:
         "neg. binomial",
     ):
         table.add_column(column)
-    for u in sorted(level.units, key=lambda u: (-u.train_records - sum(u.test_counts), u.unit)):
+    for u in sorted(chosen.units, key=lambda u: (-u.train_records - sum(u.test_counts), u.unit)):
         table.add_row(
             shown(u.unit),  # provider and product names come from the records: user text
             shown(u.source),

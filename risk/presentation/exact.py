@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from rich.console import Console
+from typing import cast
+
+from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
@@ -28,7 +30,7 @@ def render_exact(a: ExactAssessment, console: Console, top: int = 10) -> None:
         ("unavailability", "right"),
         ("hours down/yr", "right"),
     ):
-        t.add_column(col, justify=just)
+        t.add_column(col, justify=cast(JustifyMethod, just))
     for s in sorted(a.services, key=lambda s: (-s.unavailability, s.tier, s.name)):
         t.add_row(
             escape(s.name),
@@ -40,7 +42,7 @@ def render_exact(a: ExactAssessment, console: Console, top: int = 10) -> None:
     console.print(t)
     d = Table(title="Dependencies by share of the risk (Fussell-Vesely)", title_justify="left")
     for col, just in (("dependency", "left"), ("provider", "left"), ("share", "right"), ("takes down alone", "left")):
-        d.add_column(col, justify=just)
+        d.add_column(col, justify=cast(JustifyMethod, just))
     for x in sorted(a.dependencies, key=lambda x: (-x.importance.fussell_vesely, x.id))[:top]:
         radius = x.blast_radius
         alone = (

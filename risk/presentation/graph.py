@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from risk.catalog.expressions import iter_refs
-from risk.catalog.model import Catalog
+from risk.catalog.model import Catalog, Dependency, Service
 
 __all__ = ["GraphNode", "layered_graph", "provider_reliance"]
 
@@ -42,7 +42,8 @@ def layered_graph(catalog: Catalog) -> tuple[dict[str, GraphNode], list[tuple[st
             edges.append((pkey, key(d.id)))
     for s in catalog.services:
         nodes[key(s.id)] = GraphNode(s.id, s.name, "service", 3)
-    for item in [*catalog.dependencies, *catalog.services]:
+    items: list[Dependency | Service] = [*catalog.dependencies, *catalog.services]
+    for item in items:
         for ref, _, _ in iter_refs(item.requires):
             edges.append((key(ref), key(item.id)))
 
@@ -85,7 +86,8 @@ def provider_reliance(catalog: Catalog) -> dict[str, set[str]]:
         item = deps.get(ident) or services.get(ident)
         if item is None:
             return set()
-        out = {deps[ident].provider} if ident in deps and not deps[ident].is_logical and deps[ident].provider else set()
+        dep = deps.get(ident)
+        out: set[str] = {dep.provider} if dep is not None and not dep.is_logical and dep.provider else set()
         for ref, _, _ in iter_refs(item.requires):
             out |= providers_of(ref, trail | {ident})
         memo[ident] = out

@@ -6,7 +6,10 @@ screen) and rich markup is escaped (an id `[/bold]` is printed as written, never
 
 from __future__ import annotations
 
-from rich.console import Console
+from collections.abc import Sequence
+from typing import cast
+
+from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
@@ -72,7 +75,7 @@ _SERVICE_COLUMNS = (
 )
 
 
-def _plain_table(console: Console, title: str, columns, rows: list[tuple[list[str], str | None]]) -> None:
+def _plain_table(console: Console, title: str, columns, rows: Sequence[tuple[list[str], str | None]]) -> None:
     """A table as aligned text written straight to the console's file: `columns` (header, justify), `rows`
     (cells, each possibly of several lines, and the colour of the last cell or None). No wrapping: a
     long cell widens its column."""
@@ -143,7 +146,7 @@ def render_assessment(a: Assessment, console: Console) -> None:
 def _rich_services(a: Assessment, console: Console) -> None:
     t = Table(title="Services", title_justify="left")
     for col, just in _SERVICE_COLUMNS:
-        t.add_column(col, justify=just, min_width=44 if col == "service" else None)
+        t.add_column(col, justify=cast(JustifyMethod, just), min_width=44 if col == "service" else None)
     for s in worst_first(a.services):
         colour = _COLOURS[s.rating]
         t.add_row(

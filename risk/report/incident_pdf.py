@@ -5,6 +5,7 @@ page: what does not fit is counted ("and 4 more"), never cut mid-row."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -37,7 +38,8 @@ def incident_brief_pdf(result: IncidentResult, organisation: str, produced: date
         """One wrapped paragraph, if it fits above the reserved footer; False when it did not."""
         pdf.set_font("DejaVu", style, size)
         h = height or size * 0.48
-        needed = len(pdf.multi_cell(0, h, t(text, 600), dry_run=True, output="LINES")) * h
+        lines = cast(list[str], pdf.multi_cell(0, h, t(text, 600), dry_run=True, output="LINES"))
+        needed = len(lines) * h
         if pdf.get_y() + needed > _BOTTOM - 8:
             return False
         pdf.multi_cell(0, h, t(text, 600), new_x=XPos.LMARGIN, new_y=YPos.NEXT)

@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from risk.engine.assessment import CommonCauseResult, DependencyResult
 from risk.report.facts import since_rows
 from risk.report.model import Report
 from risk.untrusted import mark_xlsx_text, xlsx_value
@@ -74,13 +75,19 @@ def _summary_rows(report: Report) -> list[tuple[str, Any]]:
     return rows
 
 
+def _by_id(report: Report) -> dict[str, DependencyResult | CommonCauseResult]:
+    deps: dict[str, DependencyResult | CommonCauseResult] = {d.id: d for d in report.assessment.dependencies}
+    deps.update({c.id: c for c in report.assessment.common_causes})
+    return deps
+
+
 def _spof_rows(report: Report) -> list[tuple]:
-    deps = {d.id: d for d in (*report.assessment.dependencies, *report.assessment.common_causes)}
+    deps = _by_id(report)
     return [(s, deps[d]) for s in report.facts.services for d in s.single_points_of_failure]
 
 
 def _cut_set_rows(report: Report) -> list[tuple]:
-    deps = {d.id: d for d in (*report.assessment.dependencies, *report.assessment.common_causes)}
+    deps = _by_id(report)
     return [(s, c, sorted({deps[x].provider for x in c})) for s in report.facts.services for c in s.cut_sets]
 
 

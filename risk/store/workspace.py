@@ -18,10 +18,10 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
 
 from risk.store import schema as t
 from risk.store.tracking import STATUSES, Tracking
@@ -30,11 +30,12 @@ from risk.store.tracking import STATUSES, Tracking
 #: stamp); a write through the same Store forgets them at once.
 READ_SECONDS = 2.0
 
-__all__ = ["Store", "Workspace", "StoredCatalog", "Snapshot", "PermissionDenied", "ROLES", "LOCAL_USER"]
+__all__ = ["Store", "Workspace", "StoredCatalog", "Snapshot", "PermissionDenied", "ROLES", "Role", "LOCAL_USER"]
 
 #: Roles, each allowed what the ones before it are: viewers read and download, editors upload, edit and run
 #: scenarios, owners manage members and delete.
-ROLES = ("viewer", "editor", "owner")
+Role = Literal["viewer", "editor", "owner"]
+ROLES: tuple[Role, ...] = get_args(Role)  # lowest first
 #: Who changes things when nobody signs in (the one-machine set-up, on localhost only).
 LOCAL_USER = "local"
 
@@ -66,6 +67,13 @@ class Snapshot:
     history_sha256: str
     author: str
     created_at: str
+
+
+def _inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key of the one row an INSERT added."""
+    key = result.inserted_primary_key
+    assert key is not None  # a single-row INSERT always has one
+    return int(key[0])
 
 
 def _now() -> str:
@@ -144,7 +152,7 @@ class Store:
             row = db.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == slug)).first()
             if row is None:
                 result = db.execute(t.workspaces.insert().values(slug=slug, name=slug, created_at=_now()))
-                workspace_id = int(result.inserted_primary_key[0])
+                workspace_id = _inserted_id(result)
                 if person == LOCAL_USER or person in owners:
                     _set_member(db, workspace_id, person, "owner", person)
             else:
@@ -163,7 +171,7 @@ class Store:
             if db.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == slug)).first() is not None:
                 raise ValueError(f"a workspace named '{slug}' exists already; choose another name")
             result = db.execute(t.workspaces.insert().values(slug=slug, name=slug, created_at=_now()))
-            workspace_id = int(result.inserted_primary_key[0])
+            workspace_id = _inserted_id(result)
             _set_member(db, workspace_id, creator, "owner", creator)
             db.execute(
                 t.audit.insert().values(
@@ -211,7 +219,7 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor.close()
 
 
-def _set_member(db: Connection, workspace_id: int, person: str, role: str, by: str, only_if_absent: bool = False):
+def _set_member(db: Connection, workspace_id: int, person: str, role: Role, by: str, only_if_absent: bool = False):
     where = (t.members.c.workspace_id == workspace_id) & (t.members.c.person == person)
     if db.execute(sa.select(t.members.c.role).where(where)).first() is not None:
         if only_if_absent:
@@ -249,12 +257,12 @@ class Workspace:
 
         return self.store.recent(("role", self.id, self.person), read)
 
-    def may(self, role: str) -> bool:
+    def may(self, role: Role) -> bool:
         """Whether the person's role is at least `role`."""
         mine = self.role
         return mine is not None and ROLES.index(mine) >= ROLES.index(role)
 
-    def _require(self, role: str, action: str) -> None:
+    def _require(self, role: Role, action: str) -> None:
         if not self.may(role):
             raise PermissionDenied(
                 f"{self.person} is {'a ' + self.role if self.role else 'not a member'} in workspace "
@@ -735,7 +743,7 @@ class Workspace:
                 .order_by(a.c.id.desc())
                 .limit(limit)
             )
-            return [tuple(r) for r in rows]
+            return [(r.at, r.person, r.action, r.detail) for r in rows]
 
     def _log(self, db: Connection, action: str, detail: str) -> None:
         db.execute(

@@ -63,4 +63,6 @@ class Context:
 
     def relies_on(self, service_id: str) -> frozenset[str]:
         """The basic dependencies a service relies on (anywhere in its structure)."""
-        return self.structure.support(self.structure.nodes[service_id])
+        structure = self.structure
+        assert structure is not None  # compiled in __post_init__
+        return structure.support(structure.nodes[service_id])

@@ -42,7 +42,7 @@ def _rewrite(expr: Any, targets: set[str], fn: Callable[[Any, str], Any]) -> Any
 
 
 def _rewrite_everywhere(
-    doc: Doc, targets: set[str], fn: Callable[[Any, str], Any], skip: set[str] = frozenset()
+    doc: Doc, targets: set[str], fn: Callable[[Any, str], Any], skip: set[str] | frozenset[str] = frozenset()
 ) -> Doc:
     for section in ("services", "dependencies"):
         for item in doc.get(section, []):

@@ -144,7 +144,7 @@ def provider_fact(ctx: Context, field: str, max_tier: int = 2, is_not: Any = "__
 def concentration(ctx: Context, hhi_above: float, tier1_services: int = 1) -> Outcome:
     top = ctx.assessment.providers[0] if ctx.assessment.providers else None
     hhi = ctx.assessment.concentration.hhi
-    applies = bool(top) and hhi > hhi_above and top.tier1_services_exposed >= tier1_services
+    applies = top is not None and hhi > hhi_above and top.tier1_services_exposed >= tier1_services
     return (
         applies,
         set(top.exposed_services) if top else set(),

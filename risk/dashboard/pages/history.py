@@ -23,8 +23,8 @@ if not hist.records:
 
 # The records in use: a record of your logs that repeats a shipped incident is counted once (see the notes).
 in_use = state.run()
-for p in in_use.merges:
-    st.info(p.problem().message[0].upper() + p.problem().message[1:] + ".")
+for merge in in_use.merges:
+    st.info(merge.problem().message[0].upper() + merge.problem().message[1:] + ".")
 records = sorted(in_use.records, key=lambda r: r.start_dt)
 providers = sorted({r.provider for r in records})
 capabilities = sorted({c for r in records for c in r.capability})

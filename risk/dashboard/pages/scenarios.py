@@ -113,9 +113,9 @@ with whatif_tab:
     providers = sorted({d.provider for d in basic if d.provider})
     options = [f"provider:{p}" for p in providers] + [d.id for d in basic]
     names = {d.id: f"{d.name} ({d.id})" for d in basic} | {f"provider:{p}": f"Everything from {p}" for p in providers}
-    default = [x for x in ("entra-mfa",) if x in options] or options[:1]
+    preset = [x for x in ("entra-mfa",) if x in options] or options[:1]
     chosen = st.multiselect(
-        "What goes down", options, default=default, format_func=lambda x: names[x], key="whatif_down"
+        "What goes down", options, default=preset, format_func=lambda x: names[x], key="whatif_down"
     )
     c1, c2, c3 = st.columns(3)
     text = c1.text_input("For how long", "6h", key="whatif_for", help="e.g. 90m, 6h, 2d")

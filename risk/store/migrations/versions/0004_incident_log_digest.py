@@ -10,6 +10,7 @@ Create Date: 2026-11-30
 from __future__ import annotations
 
 import hashlib
+from typing import cast
 
 import sqlalchemy as sa
 from alembic import op
@@ -36,7 +37,7 @@ def upgrade() -> None:
         connection.execute(
             logs.update()
             .where((logs.c.workspace_id == workspace_id) & (logs.c.name == name))
-            .values(digest=hashlib.sha256(bytes(data)).hexdigest())
+            .values(digest=hashlib.sha256(bytes(cast(bytes, data))).hexdigest())
         )
 
 
