@@ -138,6 +138,7 @@ def test_upload_broken_then_good_catalog_changes_single_points_of_failure(page, 
     broken.write_text("organisation: Broken\nservices:\n  - id: x\n    name: X\n    tier: 9\n")
     upload(page, broken)
     expect(page.get_by_text("broken.yaml was not loaded", exact=False)).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("tier is 9", exact=False)).to_be_visible(timeout=60_000)  # the list after the heading
     text = main_text(page)
     assert "broken.yaml was not loaded" in text and "is unchanged" in text
     assert "Example: nhs acute trust" in text
