@@ -119,7 +119,7 @@ def gate_yearly(children, k: int, years: int, hours_per_year: float, tolerance: 
         raise ValueError("the compiled year sweep needs whole hours a year")
     flat = _flatten(children)
     if k == 1:
-        _, _, annual, breached, outages = _kernels()._union(*flat, True, years, hours_per_year, tolerance)
+        annual, breached, outages = _kernels()._union_years(*flat, years, hours_per_year, tolerance)
     else:
         _, _, annual, breached, outages = _kernels()._at_least(*flat, k, True, years, hours_per_year, tolerance)
     return annual, breached, outages
