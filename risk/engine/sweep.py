@@ -106,7 +106,10 @@ def union_sorted(children) -> tuple[np.ndarray, np.ndarray]:
 def at_least_sorted(children, k: int) -> tuple[np.ndarray, np.ndarray]:
     """(starts, ends) of the stretches during which at least k children are down, tidied (touching
     stretches joined, empty ones dropped)."""
-    out_s, out_e, *_ = _kernels()._at_least(*_flatten(children), k, False, 0, 1.0, 0.0)
+    if k == 2:
+        out_s, out_e, *_ = _kernels()._two_down(*_flatten(children), False, 0, 1.0, 0.0)
+    else:
+        out_s, out_e, *_ = _kernels()._at_least(*_flatten(children), k, False, 0, 1.0, 0.0)
     return _trim(out_s, out_e)
 
 
@@ -120,6 +123,8 @@ def gate_yearly(children, k: int, years: int, hours_per_year: float, tolerance: 
     flat = _flatten(children)
     if k == 1:
         annual, breached, outages = _kernels()._union_years(*flat, years, hours_per_year, tolerance)
+    elif k == 2:
+        _, _, annual, breached, outages = _kernels()._two_down(*flat, True, years, hours_per_year, tolerance)
     else:
         _, _, annual, breached, outages = _kernels()._at_least(*flat, k, True, years, hours_per_year, tolerance)
     return annual, breached, outages

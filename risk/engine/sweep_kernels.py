@@ -198,3 +198,94 @@ def _union_years(starts, ends, offsets, years, hours_per_year, tolerance):  # pr
         pos[best] = p
         heads[best] = starts[p] if p < stop[best] else np.inf
     return annual, breached, m
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _put(s, e, out_s, out_e, m, annual, breached, to_years, y, boundary, hours_per_year, tolerance):  # pragma: no cover
+    # One finished stretch, its start no earlier than the last one's: counted into its year (found by moving
+    # the year boundary forward: s >= (y + 1) x hours exactly when floor(s / hours) > y, as that product is
+    # exact with whole hours a year), or written out.
+    if to_years:
+        while s >= boundary and y < annual.size - 1:
+            y += 1
+            boundary = (y + 1) * hours_per_year
+        annual[y] += e - s
+        breached[y] |= e - s > tolerance
+    else:
+        out_s[m] = s
+        out_e[m] = e
+    return y, boundary
+
+
+@njit(cache=True, nogil=True)
+def _two_down(starts, ends, offsets, to_years, years, hours_per_year, tolerance):  # pragma: no cover
+    # "At least two children down", from the intervals in order of their starts, without counting
+    # boundaries. Every earlier interval starts at or before this one's start s, so those still down at s
+    # are all down from s to the furthest end so far (`reach`), and none of them is this child's (its
+    # intervals neither overlap nor touch): this interval makes two down exactly over [s, min(e, reach)),
+    # and one that starts where another ends makes none. The stretches come in order of their starts; one
+    # that overlaps or touches the pending one joins it (as _at_least tidies them), so the result is the
+    # same intervals, boundary for boundary, and a year's downtime is added in the same order.
+    k = offsets.size - 1
+    pos = offsets[:-1].copy()
+    stop = offsets[1:]
+    heads = np.empty(k)
+    for i in range(k):
+        heads[i] = starts[pos[i]] if pos[i] < stop[i] else np.inf
+    annual = np.zeros(years if to_years else 0)
+    breached = np.zeros(years if to_years else 0, dtype=np.bool_)
+    out_s = np.empty(0 if to_years else starts.size)
+    out_e = np.empty(0 if to_years else starts.size)
+    m = 0
+    reach = -np.inf
+    pend_s = 0.0
+    pend_e = -np.inf  # no stretch pending
+    y = 0
+    boundary = hours_per_year
+    while True:
+        best = 0
+        t = heads[0]
+        for i in range(1, k):
+            h = heads[i]
+            if h < t:
+                t = h
+                best = i
+        if t == np.inf:
+            break
+        p = pos[best]
+        e = ends[p]
+        pos[best] = p + 1
+        heads[best] = starts[p + 1] if p + 1 < stop[best] else np.inf
+        if t < reach:
+            b = e if e < reach else reach
+            if t < b:
+                if t <= pend_e:  # overlaps or touches the pending stretch: joins it
+                    if b > pend_e:
+                        pend_e = b
+                else:
+                    if pend_e > -np.inf:
+                        y, boundary = _put(
+                            pend_s,
+                            pend_e,
+                            out_s,
+                            out_e,
+                            m,
+                            annual,
+                            breached,
+                            to_years,
+                            y,
+                            boundary,
+                            hours_per_year,
+                            tolerance,
+                        )
+                        m += 1
+                    pend_s = t
+                    pend_e = b
+        if e > reach:
+            reach = e
+    if pend_e > -np.inf:
+        y, boundary = _put(
+            pend_s, pend_e, out_s, out_e, m, annual, breached, to_years, y, boundary, hours_per_year, tolerance
+        )
+        m += 1
+    return out_s[: 0 if to_years else m], out_e[: 0 if to_years else m], annual, breached, m
