@@ -99,8 +99,7 @@ def _trim(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 def union_sorted(children) -> tuple[np.ndarray, np.ndarray]:
     """Merged (starts, ends) of intervals down while any child is down (touching intervals joined)."""
-    out_s, out_e, *_ = _kernels()._union(*_flatten(children), False, 0, 1.0, 0.0)
-    return _trim(out_s, out_e)
+    return _kernels()._union_runs(*_flatten(children))
 
 
 def at_least_sorted(children, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -63,41 +63,6 @@ def _buffers(starts, offsets, to_years, years):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _union(starts, ends, offsets, to_years, years, hours_per_year, tolerance):  # pragma: no cover
-    # Each child's next start is kept in `heads`, so finding the earliest is one scan of k numbers.
-    k, pos, heads, out_s, out_e, annual, breached = _buffers(starts, offsets, to_years, years)
-    m = 0
-    have = False
-    cur_s = 0.0
-    cur_e = 0.0
-    while True:
-        best = 0
-        best_start = heads[0]
-        for i in range(1, k):  # ties go to the first child, as in a stable sort
-            if heads[i] < best_start:
-                best_start = heads[i]
-                best = i
-        if best_start == np.inf:
-            break
-        p = pos[best]
-        e = ends[p]
-        pos[best] = p + 1
-        heads[best] = starts[p + 1] if p + 1 < offsets[best + 1] else np.inf
-        if have and best_start <= cur_e:  # overlaps or touches the run: extend it
-            if e > cur_e:
-                cur_e = e
-        else:
-            if have:
-                m = _emit(cur_s, cur_e, out_s, out_e, m, annual, breached, to_years, hours_per_year, tolerance)
-            cur_s = best_start
-            cur_e = e
-            have = True
-    if have:
-        m = _emit(cur_s, cur_e, out_s, out_e, m, annual, breached, to_years, hours_per_year, tolerance)
-    return out_s[: 0 if to_years else m], out_e[: 0 if to_years else m], annual, breached, m
-
-
-@njit(cache=True, nogil=True)
 def _at_least(starts, ends, offsets, k_needed, to_years, years, hours_per_year, tolerance):  # pragma: no cover
     # A child's boundaries alternate start, end, start, ... (its intervals are disjoint and do not
     # touch), so one head per child holds its next boundary; at equal times ends go first. Stretches
@@ -149,8 +114,8 @@ def _at_least(starts, ends, offsets, k_needed, to_years, years, hours_per_year, 
 
 @njit(cache=True, nogil=True)
 def _union_years(starts, ends, offsets, years, hours_per_year, tolerance):  # pragma: no cover - compiled
-    # The union swept straight into years (a service's own "any child down" gate): what _union gives with
-    # to_years, with less work a boundary. A run finishes when the next start lies beyond its end (so runs
+    # The union swept straight into years (a service's own "any child down" gate): what _union_runs
+    # writes, counted into years as _yearly counts them. A run finishes when the next start lies beyond its end (so runs
     # that overlap or touch join); runs finish in order of their starts, so the year is found by moving a
     # boundary forward, never by dividing: start >= (y + 1) x hours exactly when floor(start / hours) > y,
     # as (y + 1) x hours is exact with whole hours a year. A year's downtime is added run by run in time
@@ -289,3 +254,46 @@ def _two_down(starts, ends, offsets, to_years, years, hours_per_year, tolerance)
         )
         m += 1
     return out_s[: 0 if to_years else m], out_e[: 0 if to_years else m], annual, breached, m
+
+
+@njit(cache=True, nogil=True)
+def _union_runs(starts, ends, offsets):  # pragma: no cover - compiled
+    # The union's intervals: each child's next start is kept in `heads`, so finding the earliest is one
+    # scan of k numbers (no branch to mispredict); a run is written out when the next start lies beyond
+    # its end, so runs that overlap or touch join.
+    k = offsets.size - 1
+    pos = offsets[:-1].copy()
+    stop = offsets[1:]
+    heads = np.empty(k)
+    for i in range(k):
+        heads[i] = starts[pos[i]] if pos[i] < stop[i] else np.inf
+    out_s = np.empty(starts.size)
+    out_e = np.empty(starts.size)
+    m = 0
+    cur_s = np.inf
+    cur_e = -np.inf
+    while True:
+        best = 0
+        t = heads[0]
+        for i in range(1, k):  # ties go to the first child; any would do: they join one run
+            h = heads[i]
+            if h < t:
+                t = h
+                best = i
+        if t > cur_e:  # the run so far is finished (t is infinite once every child is used up)
+            if cur_e > -np.inf:
+                out_s[m] = cur_s
+                out_e[m] = cur_e
+                m += 1
+            if t == np.inf:
+                break
+            cur_s = t
+            cur_e = ends[pos[best]]
+        else:
+            e = ends[pos[best]]
+            if e > cur_e:
+                cur_e = e
+        p = pos[best] + 1
+        pos[best] = p
+        heads[best] = starts[p] if p < stop[best] else np.inf
+    return out_s[:m].copy(), out_e[:m].copy()
