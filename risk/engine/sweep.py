@@ -2,7 +2,9 @@
 
 Each child's intervals are already sorted and disjoint, so a k-way merge visits every boundary once, in
 order, with no sort: O(N x k) with a tiny constant, against the O(N log N) argsort of the numpy version in
-`risk.engine.simulate`. Each kernel either writes the gate's intervals or, for a service's own gate, counts
+`risk.engine.simulate`. The union and "at least two down" walk the intervals in order of their starts
+(a run closes when the next start lies beyond its end; two are down over [s, min(e, furthest end so far)));
+other thresholds count boundaries. Each kernel either writes the gate's intervals or, for a service's own gate, counts
 each finished interval straight into its year (`gate_yearly`), so that timeline is never built. numba
 compiles the loops once and caches them on disk (risk.engine.sweep_kernels).
 
