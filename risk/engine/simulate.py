@@ -118,10 +118,13 @@ def _tidy(starts: np.ndarray, ends: np.ndarray) -> Intervals:
     return Intervals(starts[nonempty], ends[nonempty])
 
 
-def delay(intervals: Intervals, hours: float) -> Intervals:
-    """What a requirer with a grace period sees: down only after the outage has lasted `hours`."""
+def delay(intervals: Intervals, hours: float, compiled: bool = False) -> Intervals:
+    """What a requirer with a grace period sees: down only after the outage has lasted `hours` (`compiled`:
+    in one numba pass, the same intervals)."""
     if hours <= 0:
         return intervals
+    if compiled and sweep.AVAILABLE:
+        return Intervals(*sweep.delayed(intervals.starts, intervals.ends, hours))
     longer = intervals.durations > hours
     return Intervals(intervals.starts[longer] + hours, intervals.ends[longer])
 
@@ -430,7 +433,7 @@ def simulate(
         if isinstance(node, Var):
             return dependency_outages(stats[node.name], years, seed, cap_hours, draws, shared, fast)
         if isinstance(node, Delay):
-            return down(node.child) if ignore_grace else delay(down(node.child), node.hours)
+            return down(node.child) if ignore_grace else delay(down(node.child), node.hours, fast)
         k, children = operands(node, parents)
         return at_least([down(c) for c in children], k, fast) if children else Intervals.empty()
 

@@ -32,6 +32,7 @@ __all__ = [
     "at_least_sorted",
     "yearly",
     "gate_yearly",
+    "delayed",
 ]
 
 AVAILABLE = find_spec("numba") is not None
@@ -129,3 +130,9 @@ def gate_yearly(children, k: int, years: int, hours_per_year: float, tolerance: 
     else:
         _, _, annual, breached, outages = _kernels()._at_least(*flat, k, True, years, hours_per_year, tolerance)
     return annual, breached, outages
+
+
+def delayed(starts: np.ndarray, ends: np.ndarray, hours: float) -> tuple[np.ndarray, np.ndarray]:
+    """The intervals longer than `hours`, each starting `hours` later (a grace period), in one compiled pass:
+    the same boundaries as risk.engine.simulate.delay's numpy version."""
+    return _kernels()._delayed(starts, ends, float(hours))

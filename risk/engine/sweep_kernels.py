@@ -297,3 +297,18 @@ def _union_runs(starts, ends, offsets):  # pragma: no cover - compiled
         pos[best] = p
         heads[best] = starts[p] if p < stop[best] else np.inf
     return out_s[:m].copy(), out_e[:m].copy()
+
+
+@njit(cache=True, nogil=True)
+def _delayed(starts, ends, hours):  # pragma: no cover - compiled
+    # What a requirer with a grace period sees, in one pass: the outages longer than the grace, each from
+    # its start plus the grace (the numpy version's arithmetic, so the same boundaries).
+    out_s = np.empty(starts.size)
+    out_e = np.empty(starts.size)
+    m = 0
+    for i in range(starts.size):
+        if ends[i] - starts[i] > hours:
+            out_s[m] = starts[i] + hours
+            out_e[m] = ends[i]
+            m += 1
+    return out_s[:m].copy(), out_e[:m].copy()

@@ -186,3 +186,18 @@ def test_an_outage_starting_on_a_year_boundary_counts_in_that_year(k):
         annual, _, _ = sweep.gate_yearly([a, b], k, 4, hours, 1.0)
         assert annual[year] == 5.0 and annual.sum() == 5.0 + (k == 1), (start, year)
         assert annual[year] == (start + 5.0) - start
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 47), st.integers(0, 6)), max_size=12), st.sampled_from([0.5, 1.0, 1.5]))
+def test_the_compiled_grace_period_matches_numpy_exactly_at_the_grace(points, hours):
+    """An outage exactly as long as the grace disappears, one a step longer stays, from its start + grace:
+    the compiled pass gives the numpy version's intervals, boundary for boundary."""
+    from risk.engine.simulate import delay
+
+    child = grid_child(points, 0.5)
+    want, got = delay(child, hours), delay(child, hours, compiled=True)
+    assert np.array_equal(got.starts, want.starts) and np.array_equal(got.ends, want.ends)
+    longer = Intervals(np.array([1.0]), np.array([np.nextafter(1.0 + hours, 9)]))
+    assert delay(longer, hours, compiled=True).starts.tolist() == [1.0 + hours]
+    assert delay(Intervals(np.array([1.0]), np.array([1.0 + hours])), hours, compiled=True).starts.size == 0
