@@ -233,7 +233,7 @@ def _loss_curve(annual_loss: np.ndarray, points: int = 40, positive: np.ndarray 
 
 def _histogram(annual: np.ndarray, positive: np.ndarray, bins: int = 24) -> list[HistogramBin]:
     """Share of years with no downtime, then equal-width bins up to the 99.5th percentile (last bin open).
-    `positive` is the years' positive downtimes (in any order)."""
+    `positive` is the years' positive downtimes, sorted."""
     n = annual.size
     out = [HistogramBin.model_construct(lower_hours=0.0, upper_hours=0.0, share=float((n - positive.size) / n))]
     if positive.size == 0:
@@ -241,13 +241,25 @@ def _histogram(annual: np.ndarray, positive: np.ndarray, bins: int = 24) -> list
     top = float(np.quantile(positive, 0.995))
     if top <= 0:
         top = float(positive.max())
-    # Equal-width bins over a range take numpy's direct path (no sort); its edges are linspace(0, top).
-    counts, edges = np.histogram(np.minimum(positive, top), bins=bins, range=(0.0, top))
+    counts, edges = _sorted_histogram(np.minimum(positive, top), bins, top)
     out += [
         HistogramBin.model_construct(lower_hours=float(lo), upper_hours=float(hi), share=float(c / n))
         for lo, hi, c in zip(edges[:-1], edges[1:], counts, strict=True)
     ]
     return out
+
+
+def _sorted_histogram(ordered: np.ndarray, bins: int, top: float) -> tuple[np.ndarray, np.ndarray]:
+    """np.histogram(ordered, bins, range=(0, top)) of sorted values in [0, top], counted by bisecting the
+    edges instead of placing every value: numpy's edges (linspace(0, top)) and its rule (a value is in the
+    bin whose lower edge it reaches and whose upper edge it stays below; the last bin also holds top), so
+    the same counts, for a tenth of the time."""
+    edges = np.linspace(0.0, top, bins + 1)
+    if not np.all(edges[1:] > edges[:-1]):  # a range too narrow for distinct edges: numpy's own way
+        return np.histogram(ordered, bins=bins, range=(0.0, top))
+    below = np.searchsorted(ordered, edges, side="left")
+    below[-1] = ordered.size
+    return np.diff(below), edges
 
 
 @dataclass
@@ -406,11 +418,11 @@ def assess(
     total_loss = np.zeros(settings.simulated_years)
     curves: dict[str, tuple[list[HistogramBin], list[LossPoint]]] = {}
 
-    def summarise(sid: str, annual: np.ndarray) -> None:  # on a simulation thread, services in any order
-        positive = annual[annual > 0]
+    def summarise(sid: str, annual: np.ndarray, ordered: np.ndarray) -> None:  # on a simulation thread
+        positive = ordered[np.searchsorted(ordered, 0.0, side="right") :]  # downtime is never negative
         losses = positive[:0]
         if hourly[sid] > 0:  # multiplying by a positive cost keeps the order: sorted downtimes, sorted losses
-            losses = np.sort(positive) * hourly[sid]
+            losses = positive * hourly[sid]
         curves[sid] = (_histogram(annual, positive), _loss_curve(annual * hourly[sid], positive=losses))
 
     def accumulate(sid: str, annual: np.ndarray) -> None:  # services in a fixed order: the same sum every run

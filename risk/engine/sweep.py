@@ -2,7 +2,9 @@
 
 Each child's intervals are already sorted and disjoint, so a k-way merge visits every boundary once, in
 order, with no sort: O(N x k) with a tiny constant, against the O(N log N) argsort of the numpy version in
-`risk.engine.simulate`. Each kernel either writes the gate's intervals or, for a service's own gate, counts
+`risk.engine.simulate`. The union and "at least two down" walk the intervals in order of their starts
+(a run closes when the next start lies beyond its end; two are down over [s, min(e, furthest end so far)));
+other thresholds count boundaries. Each kernel either writes the gate's intervals or, for a service's own gate, counts
 each finished interval straight into its year (`gate_yearly`), so that timeline is never built. numba
 compiles the loops once and caches them on disk (risk.engine.sweep_kernels).
 
@@ -30,6 +32,7 @@ __all__ = [
     "at_least_sorted",
     "yearly",
     "gate_yearly",
+    "delayed",
 ]
 
 AVAILABLE = find_spec("numba") is not None
@@ -99,14 +102,16 @@ def _trim(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 def union_sorted(children) -> tuple[np.ndarray, np.ndarray]:
     """Merged (starts, ends) of intervals down while any child is down (touching intervals joined)."""
-    out_s, out_e, *_ = _kernels()._union(*_flatten(children), False, 0, 1.0, 0.0)
-    return _trim(out_s, out_e)
+    return _kernels()._union_runs(*_flatten(children))
 
 
 def at_least_sorted(children, k: int) -> tuple[np.ndarray, np.ndarray]:
     """(starts, ends) of the stretches during which at least k children are down, tidied (touching
     stretches joined, empty ones dropped)."""
-    out_s, out_e, *_ = _kernels()._at_least(*_flatten(children), k, False, 0, 1.0, 0.0)
+    if k == 2:
+        out_s, out_e, *_ = _kernels()._two_down(*_flatten(children), False, 0, 1.0, 0.0)
+    else:
+        out_s, out_e, *_ = _kernels()._at_least(*_flatten(children), k, False, 0, 1.0, 0.0)
     return _trim(out_s, out_e)
 
 
@@ -119,7 +124,15 @@ def gate_yearly(children, k: int, years: int, hours_per_year: float, tolerance: 
         raise ValueError("the compiled year sweep needs whole hours a year")
     flat = _flatten(children)
     if k == 1:
-        _, _, annual, breached, outages = _kernels()._union(*flat, True, years, hours_per_year, tolerance)
+        annual, breached, outages = _kernels()._union_years(*flat, years, hours_per_year, tolerance)
+    elif k == 2:
+        _, _, annual, breached, outages = _kernels()._two_down(*flat, True, years, hours_per_year, tolerance)
     else:
         _, _, annual, breached, outages = _kernels()._at_least(*flat, k, True, years, hours_per_year, tolerance)
     return annual, breached, outages
+
+
+def delayed(starts: np.ndarray, ends: np.ndarray, hours: float) -> tuple[np.ndarray, np.ndarray]:
+    """The intervals longer than `hours`, each starting `hours` later (a grace period), in one compiled pass:
+    the same boundaries as risk.engine.simulate.delay's numpy version."""
+    return _kernels()._delayed(starts, ends, float(hours))

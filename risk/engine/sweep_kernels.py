@@ -63,41 +63,6 @@ def _buffers(starts, offsets, to_years, years):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _union(starts, ends, offsets, to_years, years, hours_per_year, tolerance):  # pragma: no cover
-    # Each child's next start is kept in `heads`, so finding the earliest is one scan of k numbers.
-    k, pos, heads, out_s, out_e, annual, breached = _buffers(starts, offsets, to_years, years)
-    m = 0
-    have = False
-    cur_s = 0.0
-    cur_e = 0.0
-    while True:
-        best = 0
-        best_start = heads[0]
-        for i in range(1, k):  # ties go to the first child, as in a stable sort
-            if heads[i] < best_start:
-                best_start = heads[i]
-                best = i
-        if best_start == np.inf:
-            break
-        p = pos[best]
-        e = ends[p]
-        pos[best] = p + 1
-        heads[best] = starts[p + 1] if p + 1 < offsets[best + 1] else np.inf
-        if have and best_start <= cur_e:  # overlaps or touches the run: extend it
-            if e > cur_e:
-                cur_e = e
-        else:
-            if have:
-                m = _emit(cur_s, cur_e, out_s, out_e, m, annual, breached, to_years, hours_per_year, tolerance)
-            cur_s = best_start
-            cur_e = e
-            have = True
-    if have:
-        m = _emit(cur_s, cur_e, out_s, out_e, m, annual, breached, to_years, hours_per_year, tolerance)
-    return out_s[: 0 if to_years else m], out_e[: 0 if to_years else m], annual, breached, m
-
-
-@njit(cache=True, nogil=True)
 def _at_least(starts, ends, offsets, k_needed, to_years, years, hours_per_year, tolerance):  # pragma: no cover
     # A child's boundaries alternate start, end, start, ... (its intervals are disjoint and do not
     # touch), so one head per child holds its next boundary; at equal times ends go first. Stretches
@@ -145,3 +110,205 @@ def _at_least(starts, ends, offsets, k_needed, to_years, years, hours_per_year, 
     if have and pend_e > pend_s:
         m = _emit(pend_s, pend_e, out_s, out_e, m, annual, breached, to_years, hours_per_year, tolerance)
     return out_s[: 0 if to_years else m], out_e[: 0 if to_years else m], annual, breached, m
+
+
+@njit(cache=True, nogil=True)
+def _union_years(starts, ends, offsets, years, hours_per_year, tolerance):  # pragma: no cover - compiled
+    # The union swept straight into years (a service's own "any child down" gate): what _union_runs
+    # writes, counted into years as _yearly counts them. A run finishes when the next start lies beyond its end (so runs
+    # that overlap or touch join); runs finish in order of their starts, so the year is found by moving a
+    # boundary forward, never by dividing: start >= (y + 1) x hours exactly when floor(start / hours) > y,
+    # as (y + 1) x hours is exact with whole hours a year. A year's downtime is added run by run in time
+    # order, as _yearly adds it, so the sums are the same to the last bit.
+    k = offsets.size - 1
+    pos = offsets[:-1].copy()
+    stop = offsets[1:]
+    heads = np.empty(k)
+    for i in range(k):
+        heads[i] = starts[pos[i]] if pos[i] < stop[i] else np.inf
+    annual = np.zeros(years)
+    breached = np.zeros(years, dtype=np.bool_)
+    m = 0
+    cur_s = np.inf
+    cur_e = -np.inf
+    y = 0
+    boundary = hours_per_year
+    last = years - 1
+    while True:
+        best = 0
+        t = heads[0]
+        for i in range(1, k):  # ties go to the first child; any would do: they join one run
+            h = heads[i]
+            if h < t:
+                t = h
+                best = i
+        if t > cur_e:  # the run so far is finished (t is infinite once every child is used up)
+            if cur_e > -np.inf:
+                while cur_s >= boundary and y < last:
+                    y += 1
+                    boundary = (y + 1) * hours_per_year
+                d = cur_e - cur_s
+                annual[y] += d
+                breached[y] |= d > tolerance
+                m += 1
+            if t == np.inf:
+                break
+            cur_s = t
+            cur_e = ends[pos[best]]
+        else:
+            e = ends[pos[best]]
+            if e > cur_e:
+                cur_e = e
+        p = pos[best] + 1
+        pos[best] = p
+        heads[best] = starts[p] if p < stop[best] else np.inf
+    return annual, breached, m
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _put(s, e, out_s, out_e, m, annual, breached, to_years, y, boundary, hours_per_year, tolerance):  # pragma: no cover
+    # One finished stretch, its start no earlier than the last one's: counted into its year (found by moving
+    # the year boundary forward: s >= (y + 1) x hours exactly when floor(s / hours) > y, as that product is
+    # exact with whole hours a year), or written out.
+    if to_years:
+        while s >= boundary and y < annual.size - 1:
+            y += 1
+            boundary = (y + 1) * hours_per_year
+        annual[y] += e - s
+        breached[y] |= e - s > tolerance
+    else:
+        out_s[m] = s
+        out_e[m] = e
+    return y, boundary
+
+
+@njit(cache=True, nogil=True)
+def _two_down(starts, ends, offsets, to_years, years, hours_per_year, tolerance):  # pragma: no cover
+    # "At least two children down", from the intervals in order of their starts, without counting
+    # boundaries. Every earlier interval starts at or before this one's start s, so those still down at s
+    # are all down from s to the furthest end so far (`reach`), and none of them is this child's (its
+    # intervals neither overlap nor touch): this interval makes two down exactly over [s, min(e, reach)),
+    # and one that starts where another ends makes none. The stretches come in order of their starts; one
+    # that overlaps or touches the pending one joins it (as _at_least tidies them), so the result is the
+    # same intervals, boundary for boundary, and a year's downtime is added in the same order.
+    k = offsets.size - 1
+    pos = offsets[:-1].copy()
+    stop = offsets[1:]
+    heads = np.empty(k)
+    for i in range(k):
+        heads[i] = starts[pos[i]] if pos[i] < stop[i] else np.inf
+    annual = np.zeros(years if to_years else 0)
+    breached = np.zeros(years if to_years else 0, dtype=np.bool_)
+    out_s = np.empty(0 if to_years else starts.size)
+    out_e = np.empty(0 if to_years else starts.size)
+    m = 0
+    reach = -np.inf
+    pend_s = 0.0
+    pend_e = -np.inf  # no stretch pending
+    y = 0
+    boundary = hours_per_year
+    while True:
+        best = 0
+        t = heads[0]
+        for i in range(1, k):
+            h = heads[i]
+            if h < t:
+                t = h
+                best = i
+        if t == np.inf:
+            break
+        p = pos[best]
+        e = ends[p]
+        pos[best] = p + 1
+        heads[best] = starts[p + 1] if p + 1 < stop[best] else np.inf
+        if t < reach:
+            b = e if e < reach else reach
+            if t < b:
+                if t <= pend_e:  # overlaps or touches the pending stretch: joins it
+                    if b > pend_e:
+                        pend_e = b
+                else:
+                    if pend_e > -np.inf:
+                        y, boundary = _put(
+                            pend_s,
+                            pend_e,
+                            out_s,
+                            out_e,
+                            m,
+                            annual,
+                            breached,
+                            to_years,
+                            y,
+                            boundary,
+                            hours_per_year,
+                            tolerance,
+                        )
+                        m += 1
+                    pend_s = t
+                    pend_e = b
+        if e > reach:
+            reach = e
+    if pend_e > -np.inf:
+        y, boundary = _put(
+            pend_s, pend_e, out_s, out_e, m, annual, breached, to_years, y, boundary, hours_per_year, tolerance
+        )
+        m += 1
+    return out_s[: 0 if to_years else m], out_e[: 0 if to_years else m], annual, breached, m
+
+
+@njit(cache=True, nogil=True)
+def _union_runs(starts, ends, offsets):  # pragma: no cover - compiled
+    # The union's intervals: each child's next start is kept in `heads`, so finding the earliest is one
+    # scan of k numbers (no branch to mispredict); a run is written out when the next start lies beyond
+    # its end, so runs that overlap or touch join.
+    k = offsets.size - 1
+    pos = offsets[:-1].copy()
+    stop = offsets[1:]
+    heads = np.empty(k)
+    for i in range(k):
+        heads[i] = starts[pos[i]] if pos[i] < stop[i] else np.inf
+    out_s = np.empty(starts.size)
+    out_e = np.empty(starts.size)
+    m = 0
+    cur_s = np.inf
+    cur_e = -np.inf
+    while True:
+        best = 0
+        t = heads[0]
+        for i in range(1, k):  # ties go to the first child; any would do: they join one run
+            h = heads[i]
+            if h < t:
+                t = h
+                best = i
+        if t > cur_e:  # the run so far is finished (t is infinite once every child is used up)
+            if cur_e > -np.inf:
+                out_s[m] = cur_s
+                out_e[m] = cur_e
+                m += 1
+            if t == np.inf:
+                break
+            cur_s = t
+            cur_e = ends[pos[best]]
+        else:
+            e = ends[pos[best]]
+            if e > cur_e:
+                cur_e = e
+        p = pos[best] + 1
+        pos[best] = p
+        heads[best] = starts[p] if p < stop[best] else np.inf
+    return out_s[:m].copy(), out_e[:m].copy()
+
+
+@njit(cache=True, nogil=True)
+def _delayed(starts, ends, hours):  # pragma: no cover - compiled
+    # What a requirer with a grace period sees, in one pass: the outages longer than the grace, each from
+    # its start plus the grace (the numpy version's arithmetic, so the same boundaries).
+    out_s = np.empty(starts.size)
+    out_e = np.empty(starts.size)
+    m = 0
+    for i in range(starts.size):
+        if ends[i] - starts[i] > hours:
+            out_s[m] = starts[i] + hours
+            out_e[m] = ends[i]
+            m += 1
+    return out_s[:m].copy(), out_e[:m].copy()

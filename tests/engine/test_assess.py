@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 
 from risk.catalog import load_catalog
@@ -201,3 +202,20 @@ def test_a_structure_whose_cut_sets_explode_is_refused_with_the_order_to_lower(m
     assert "cut_set_order to 5 or less" in problem.hint
     at_five = assess(cat, [], Settings(simulated_years=200, cut_set_order=5))  # none of order 5 or less
     assert at_five.services[0].cut_sets == []
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_sorted_histogram_counts_as_numpy_does_on_and_beside_every_edge(seed):
+    """_sorted_histogram (bisecting the edges of sorted values) gives np.histogram's counts and edges:
+    values exactly on an edge, one step either side of it, and at the top (the last bin holds it)."""
+    from risk.engine.assess import _sorted_histogram
+
+    rng = np.random.default_rng(seed)
+    top = float(rng.choice([1.0, 3.7, 24.0, 8760.0, 1e-300]))
+    edges = np.linspace(0.0, top, 25)
+    on = rng.choice(edges, 20)
+    values = np.concatenate([rng.uniform(0, top, 200), on, np.nextafter(on, 0), np.nextafter(on, top + 1), [top]])
+    values = np.sort(np.clip(values, np.nextafter(0.0, 1), top))
+    got = _sorted_histogram(values, 24, top)
+    want = np.histogram(values, bins=24, range=(0.0, top))
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from risk.engine import sweep
 from risk.engine.simulate import Intervals, _merge, at_least, union
@@ -116,3 +118,86 @@ def test_a_service_gate_wider_than_the_compiled_sweep_takes_is_swept_by_numpy(ma
     assert calls == ([many] if many <= sweep.MAX_CHILDREN else [])
     for name, value in runs[0].items():
         assert np.array_equal(np.asarray(value), np.asarray(runs[1][name])), name
+
+
+def grid_child(points: list[tuple[int, int]], scale: float) -> Intervals:
+    """A child from (start, length) pairs on a coarse grid, so that outages start where others end, start
+    together, end together, start on a year boundary and last exactly the tolerance."""
+    spans = sorted((s * scale, (s + max(length, 1)) * scale) for s, length in points)
+    if not spans:
+        return Intervals.empty()
+    return _merge(np.array([s for s, _ in spans]), np.array([e for _, e in spans]))
+
+
+children_on_a_grid = st.lists(
+    st.lists(st.tuples(st.integers(0, 47), st.integers(0, 6)), max_size=12), min_size=2, max_size=6
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(children_on_a_grid, st.sampled_from([0.5, 1.0, 2.0]), st.integers(1, 4))
+def test_every_compiled_sweep_matches_numpy_exactly_at_the_boundaries(points, tolerance, years):
+    """On a grid of 0.5 h with 8 h years, outages touch, coincide, start on year boundaries and last exactly
+    the tolerance: the compiled sweeps (the union and "two down" kernels included) give the numpy version's
+    intervals boundary for boundary, and its per-year figures to the last bit."""
+    hours = 8.0
+    children = [grid_child(p, 0.5) for p in points]
+    live = [c for c in children if c.starts.size]
+    for k in range(1, len(children) + 1):
+        want = at_least(children, k)
+        got = at_least(children, k, compiled=True)
+        assert np.array_equal(got.starts, want.starts) and np.array_equal(got.ends, want.ends), k
+        if len(live) >= max(2, k):
+            figures = sweep.yearly(want.starts, want.durations, years, hours, tolerance, compiled=False)
+            annual, breached, outages = sweep.gate_yearly(live, k, years, hours, tolerance)
+            assert np.array_equal(annual, figures[0]) and np.array_equal(breached, figures[1]), k
+            assert outages == want.starts.size
+
+
+def test_an_outage_ending_when_another_starts_is_one_outage_and_never_two_down():
+    a = Intervals(np.array([1.0]), np.array([3.0]))
+    b = Intervals(np.array([3.0]), np.array([4.0]))
+    annual, breached, outages = sweep.gate_yearly([a, b], 1, 1, 8760.0, 2.999)
+    assert outages == 1 and annual[0] == 3.0 and breached[0]
+    annual, breached, outages = sweep.gate_yearly([a, b], 2, 1, 8760.0, 0.0)
+    assert outages == 0 and annual[0] == 0.0 and not breached[0]
+    c = Intervals(np.array([np.nextafter(3.0, 0)]), np.array([4.0]))  # one step earlier: down together
+    annual, _, outages = sweep.gate_yearly([a, c], 2, 1, 8760.0, 0.0)
+    assert outages == 1 and annual[0] == 3.0 - np.nextafter(3.0, 0)
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_a_breach_is_longer_than_the_tolerance_not_equal_to_it(k):
+    a = Intervals(np.array([10.0]), np.array([14.0]))
+    b = Intervals(np.array([10.0 if k == 2 else 100.0]), np.array([14.0 if k == 2 else 101.0]))
+    for tolerance, breach in ((4.0, False), (np.nextafter(4.0, 0), True), (np.nextafter(4.0, 5), False)):
+        _, breached, _ = sweep.gate_yearly([a, b], k, 1, 8760.0, tolerance)
+        assert breached[0] == breach, tolerance
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_an_outage_starting_on_a_year_boundary_counts_in_that_year(k):
+    hours = 8760.0
+    for start, year in ((hours, 1), (np.nextafter(hours, 0), 0), (2 * hours, 2), (np.nextafter(2 * hours, 0), 1)):
+        a = Intervals(np.array([start]), np.array([start + 5.0]))
+        b = Intervals(
+            np.array([start if k == 2 else 3.5 * hours]), np.array([start + 5.0 if k == 2 else 3.5 * hours + 1])
+        )
+        annual, _, _ = sweep.gate_yearly([a, b], k, 4, hours, 1.0)
+        assert annual[year] == 5.0 and annual.sum() == 5.0 + (k == 1), (start, year)
+        assert annual[year] == (start + 5.0) - start
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 47), st.integers(0, 6)), max_size=12), st.sampled_from([0.5, 1.0, 1.5]))
+def test_the_compiled_grace_period_matches_numpy_exactly_at_the_grace(points, hours):
+    """An outage exactly as long as the grace disappears, one a step longer stays, from its start + grace:
+    the compiled pass gives the numpy version's intervals, boundary for boundary."""
+    from risk.engine.simulate import delay
+
+    child = grid_child(points, 0.5)
+    want, got = delay(child, hours), delay(child, hours, compiled=True)
+    assert np.array_equal(got.starts, want.starts) and np.array_equal(got.ends, want.ends)
+    longer = Intervals(np.array([1.0]), np.array([np.nextafter(1.0 + hours, 9)]))
+    assert delay(longer, hours, compiled=True).starts.tolist() == [1.0 + hours]
+    assert delay(Intervals(np.array([1.0]), np.array([1.0 + hours])), hours, compiled=True).starts.size == 0
