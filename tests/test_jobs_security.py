@@ -107,7 +107,10 @@ def _says_anything(host: str, port: int, context: ssl.SSLContext | None) -> byte
     certificate) and writes a few bytes: a Dask comm greets every client with its handshake, so anything
     other than nothing means it talks to strangers."""
     with contextlib.ExitStack() as closing:
-        stream = closing.enter_context(socket.create_connection((host, port), timeout=5))
+        try:
+            stream = closing.enter_context(socket.create_connection((host, port), timeout=5))
+        except ConnectionRefusedError:  # no longer listening (a worker's start-up port): nothing to talk to
+            return b""
         try:
             if context:
                 stream = closing.enter_context(context.wrap_socket(stream))
