@@ -7,6 +7,7 @@ saves a screenshot of every page in test-artifacts/. CI installs Debian's chromi
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -184,8 +185,12 @@ def _edit_dependency_name(pg, dep_id: str, new_name: str) -> None:
     pg.get_by_text("Edit one dependency").click()
     box = pg.get_by_label("Dependency", exact=True)
     box.click()
-    pg.keyboard.type(dep_id)  # filter the list: a long list is drawn only in part (virtualised)
-    pg.get_by_role("option", name=f"({dep_id})").first.click(timeout=60_000)
+    # Filter the list by the id and take the first match with the keyboard: a long list is drawn only in part
+    # (virtualised), and on a loaded machine its options are redrawn while a click waits for them.
+    pg.keyboard.type(f"({dep_id})")
+    expect(pg.get_by_role("option", name=f"({dep_id})").first).to_be_visible(timeout=60_000)
+    pg.keyboard.press("Enter")
+    expect(box).to_have_value(re.compile(re.escape(f"({dep_id})")), timeout=60_000)
     settle(pg)
     name = pg.get_by_label("Name", exact=True)
     expect(name).to_be_visible()
