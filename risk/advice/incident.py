@@ -27,11 +27,10 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
-from risk.advice.scenarios import _hours_into_week, resolve_down, what_if
+from risk.advice.scenarios import _hours_into_week, resolve_down, services_down, what_if
 from risk.catalog.model import Catalog
-from risk.engine.simulate import Intervals, at_least, delay
 from risk.engine.statistics import DependencyStats, dependency_stats
-from risk.engine.structure import Delay, Gate, Node, Structure, Var, compile_catalog
+from risk.engine.structure import Structure, compile_catalog
 from risk.history.aliases import AliasTable, load_aliases
 from risk.history.match import matches
 from risk.history.model import OutageRecord
@@ -223,29 +222,10 @@ def _draws(stats: DependencyStats, settings: Settings) -> tuple[np.ndarray, np.n
 
 def _starts(structure: Structure, down: set[str]) -> dict[str, float]:
     """Each service's delay g: with the down dependencies out over [0, D), the service is down over [g, D)
-    (the same interval algebra as the scenarios and the simulation; inf: never down)."""
-    far = 1e9
-    outage = Intervals(np.array([0.0]), np.array([far]))
-    memo: dict[int, Intervals] = {}
-
-    def evaluate(node: Node) -> Intervals:
-        key = id(node)
-        if key not in memo:
-            if isinstance(node, Var):
-                memo[key] = outage if node.name in down else Intervals.empty()
-            elif isinstance(node, Delay):
-                memo[key] = delay(evaluate(node.child), node.hours)
-            elif isinstance(node, Gate):
-                memo[key] = (
-                    at_least([evaluate(c) for c in node.children], node.k) if node.children else Intervals.empty()
-                )
-        return memo[key]
-
-    out = {}
-    for sid, node in structure.nodes.items():
-        iv = evaluate(node)
-        out[sid] = float(iv.starts.min()) if iv.starts.size else _NEVER
-    return out
+    (risk.advice.scenarios.services_down: the scenarios' and the simulation's interval algebra; inf: never
+    down)."""
+    intervals = services_down(structure, down, 1e9)
+    return {sid: float(iv.starts.min()) if iv.starts.size else _NEVER for sid, iv in intervals.items()}
 
 
 def _in_hours(service, g: float, lengths: np.ndarray, origin: float | None) -> np.ndarray:

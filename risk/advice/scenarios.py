@@ -97,12 +97,12 @@ class ScenarioResult(BaseModel):
         return sum(s.users_affected for s in self.services)
 
 
-def run_scenario(catalog: Catalog, scenario: Scenario, structure: Structure | None = None) -> ScenarioResult:
-    """Every service's downtime when the scenario's dependencies go down together at time 0."""
-    structure = structure or compile_catalog(catalog)
-    outage = Intervals(np.array([0.0]), np.array([scenario.duration_hours]))
+def services_down(structure: Structure, down: set[str], hours: float) -> dict[str, Intervals]:
+    """Each service's down intervals when the `down` dependencies fail together over [0, hours): the interval
+    algebra of the simulation (grace periods as delays, k-of-n gates), shared by the scenarios and incident
+    mode."""
+    outage = Intervals(np.array([0.0]), np.array([hours]))
     memo: dict[int, Intervals] = {}
-    down = set(scenario.down)
 
     def evaluate(node: Node) -> Intervals:
         key = id(node)
@@ -117,10 +117,17 @@ def run_scenario(catalog: Catalog, scenario: Scenario, structure: Structure | No
                 )
         return memo[key]
 
+    return {sid: evaluate(node) for sid, node in structure.nodes.items()}
+
+
+def run_scenario(catalog: Catalog, scenario: Scenario, structure: Structure | None = None) -> ScenarioResult:
+    """Every service's downtime when the scenario's dependencies go down together at time 0."""
+    structure = structure or compile_catalog(catalog)
+    intervals = services_down(structure, set(scenario.down), scenario.duration_hours)
     origin = _hours_into_week(scenario.start, catalog.timezone)
     services = []
     for s in catalog.services:
-        iv = evaluate(structure.nodes[s.id])
+        iv = intervals[s.id]
         durations = iv.durations
         weekly = s.weekly_hours
         if weekly is not None and origin is not None:  # only the part inside the service's hours counts
