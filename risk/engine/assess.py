@@ -359,23 +359,7 @@ def exact_assessment(
         )
         for s in catalog.services
     ]
-    dependencies, common_causes, providers, hhi = _dependency_part(catalog, x)
-    return ExactAssessment(
-        organisation=catalog.organisation,
-        currency=catalog.currency,
-        catalog_version=catalog.catalog_version,
-        catalog_sha256=catalog_sha256(catalog),
-        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        lynchpin_version=__version__,
-        settings=settings.model_dump(mode="json"),
-        history=_history(outages, fit),
-        services=services,
-        dependencies=dependencies,
-        common_causes=common_causes,
-        providers=providers,
-        concentration=Concentration(hhi=hhi),
-        warnings=[f"{d.id}: {n}" for d in dependencies if d.source == "default" for n in d.notes],
-    )
+    return ExactAssessment(**_shared_fields(catalog, settings, outages, fit, x, services))
 
 
 def _history(outages: Sequence[OutageRecord], fit) -> dict:
@@ -535,27 +519,34 @@ def assess(
             )
         )
 
-    dependencies, common_causes, providers, hhi = _dependency_part(catalog, x)
-    warnings = [f"{d.id}: {n}" for d in dependencies if d.source == "default" for n in d.notes]
     return Assessment(
-        organisation=catalog.organisation,
-        currency=catalog.currency,
-        catalog_version=catalog.catalog_version,
-        catalog_sha256=catalog_sha256(catalog),
-        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        lynchpin_version=__version__,
-        settings=settings.model_dump(mode="json"),
-        history=_history(outages, fit),
-        services=services,
-        dependencies=dependencies,
-        common_causes=common_causes,
-        providers=providers,
-        concentration=Concentration(hhi=hhi),
+        **_shared_fields(catalog, settings, outages, fit, x, services),
         loss_exceedance=_loss_curve(total_loss),
         headlines=_headlines(services),
         rating_grid=[[band((li + 1) * (im + 1), settings) for im in range(5)] for li in range(5)],
-        warnings=warnings,
     )
+
+
+def _shared_fields(catalog: Catalog, settings: Settings, outages, fit, x: _Exact, services: list) -> dict:
+    """What the full and the exact-only assessment both say, built once: who and what was assessed, with
+    which settings and history, the services, the dependencies' part and the warnings."""
+    dependencies, common_causes, providers, hhi = _dependency_part(catalog, x)
+    return {
+        "organisation": catalog.organisation,
+        "currency": catalog.currency,
+        "catalog_version": catalog.catalog_version,
+        "catalog_sha256": catalog_sha256(catalog),
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "lynchpin_version": __version__,
+        "settings": settings.model_dump(mode="json"),
+        "history": _history(outages, fit),
+        "services": services,
+        "dependencies": dependencies,
+        "common_causes": common_causes,
+        "providers": providers,
+        "concentration": Concentration(hhi=hhi),
+        "warnings": [f"{d.id}: {n}" for d in dependencies if d.source == "default" for n in d.notes],
+    }
 
 
 def _dependency_part(catalog: Catalog, x: _Exact) -> tuple[list, list, list, float]:
