@@ -219,3 +219,35 @@ def test_the_sorted_histogram_counts_as_numpy_does_on_and_beside_every_edge(seed
     got = _sorted_histogram(values, 24, top)
     want = np.histogram(values, bins=24, range=(0.0, top))
     assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+
+
+def test_blast_radius_counts_people_at_least_once_and_service_users_apart():
+    """Two services of 100 and 60 users both need d alone: at least 100 people (the larger service's users),
+    160 service-users (the sum, a person counted once per service); e takes down only the smaller one."""
+    from risk.catalog import catalog_from_dict
+    from risk.settings import Settings as _Settings
+
+    cat = catalog_from_dict(
+        {
+            "organisation": "T",
+            "services": [
+                {"id": "a", "name": "A", "tier": 1, "impact_tolerance": "4h", "requires": ["d"], "users": 100},
+                {"id": "b", "name": "B", "tier": 2, "impact_tolerance": "4h", "requires": ["d", "e"], "users": 60},
+            ],
+            "dependencies": [
+                {
+                    "id": "d",
+                    "name": "D",
+                    "provider": "P",
+                    "product": "PD",
+                    "capability": "sign-in",
+                    "annual_outages": 1,
+                },
+                {"id": "e", "name": "E", "provider": "Q", "product": "QE", "capability": "email", "annual_outages": 1},
+            ],
+        }
+    )
+    a = assess(cat, [], _Settings(simulated_years=200, uncertainty_draws=2))
+    d, e = a.dependency("d").blast_radius, a.dependency("e").blast_radius
+    assert (d.people_at_least, d.users) == (100, 160)
+    assert (e.people_at_least, e.users) == (60, 60)
