@@ -31,9 +31,9 @@ def sidebar() -> state.Current:
     refused = state.refused_reference()
     if refused:
         st.warning(refused)
-    options = state.choices()
-    if cur.key not in options:
-        options.insert(0, cur.key)
+    options = [str(k) for k in state.choices()]
+    if str(cur.key) not in options:
+        options.insert(0, str(cur.key))
     with st.sidebar:
         # The key follows the catalog in use, so a switch made elsewhere (upload, edit, the Catalog page)
         # starts a fresh widget showing it; only a user's pick (on_change) switches catalogs.
@@ -41,10 +41,10 @@ def sidebar() -> state.Current:
         st.selectbox(
             "Catalog",
             options,
-            index=options.index(cur.key),
+            index=options.index(str(cur.key)),
             format_func=state.label,
             key=widget_key,
-            on_change=lambda: state.choose(st.session_state[widget_key]),
+            on_change=lambda: _choose(st.session_state[widget_key]),
             help="Bundled examples and the catalogs you uploaded or edited.",
         )
         st.caption(
@@ -54,6 +54,13 @@ def sidebar() -> state.Current:
 
     banner(cur.catalog)
     return cur
+
+
+def _choose(text: str) -> None:
+    """Switch to the catalog picked in the sidebar (its options are keys' text, so this always parses)."""
+    key = state.CatalogKey.parse(text)
+    if key is not None:
+        state.choose(key)
 
 
 def header(title: str, question: str) -> None:

@@ -46,15 +46,15 @@ def slug(text: str) -> str:
 def save_edit(catalog) -> None:
     """Save an edit of the catalog in use: as '<example> (edited)' for a bundled example, else over the
     stored catalog, but only if nobody saved it since this session loaded it (otherwise ask what to do)."""
-    editing_example = cur.key.startswith(state.EXAMPLE_PREFIX)
-    name = cur.key.removeprefix(state.EXAMPLE_PREFIX) + " (edited)" if editing_example else cur.label
+    editing_example = cur.key.is_example
+    name = cur.key.name + " (edited)" if editing_example else cur.label
     try:
         new_key = state.save_catalog(name, catalog, "edited in the dashboard", None if editing_example else cur.sha256)
     except state.SavedInBetween:
         st.session_state["conflict"] = {"name": name, "yaml": catalog_to_yaml(catalog)}
         st.rerun()
-    ws.discard_draft(cur.key, state.draft_session())
-    ws.discard_draft(new_key, state.draft_session())
+    ws.discard_draft(str(cur.key), state.draft_session())
+    ws.discard_draft(str(new_key), state.draft_session())
     st.session_state["edit_version"] = st.session_state.get("edit_version", 0) + 1
     st.session_state["flash"] = f"Saved your changes as '{name}'."
     st.rerun()
@@ -66,7 +66,7 @@ def delete_seen(name: str, sha256: str, in_use: bool) -> None:
     if ws.delete_catalog(name, expected=sha256):
         st.session_state["flash"] = f"Deleted '{name}' (its versions stay in the audit trail)."
         if in_use:
-            state.choose(state.EXAMPLE_PREFIX + "nhs-acute-trust")
+            state.choose(state.DEFAULT_KEY)
     else:
         st.session_state["flash"] = (
             f"Not deleted: '{name}' was changed by someone else after this page showed it. Look at the latest "
@@ -91,7 +91,7 @@ def show_conflict() -> None:
     c1, c2, _ = st.columns([2, 2, 3])
     if c1.button("Reload their version (drop mine)", key="conflict_reload", disabled=other is None):
         st.session_state.pop("conflict")
-        ws.discard_draft(cur.key, state.draft_session())
+        ws.discard_draft(str(cur.key), state.draft_session())
         state.reload(cur)
         st.session_state["edit_version"] = st.session_state.get("edit_version", 0) + 1
         st.rerun()
@@ -99,7 +99,7 @@ def show_conflict() -> None:
     if c2.button(f"Keep both: save mine as '{alternative}'", key="conflict_keep", type="primary"):
         st.session_state.pop("conflict")
         mine = read_catalog(conflict["yaml"].encode("utf-8"), name=f"{alternative}.yaml").catalog
-        ws.discard_draft(cur.key, state.draft_session())
+        ws.discard_draft(str(cur.key), state.draft_session())
         state.save_catalog(alternative, mine, "edited in the dashboard (kept beside a newer save)")
         st.session_state["flash"] = f"Saved your version as '{alternative}'; '{conflict['name']}' is theirs."
         st.rerun()
@@ -292,7 +292,7 @@ with edit_tab:
         st.info("Editing a catalog needs the editor role in this workspace; you can view and download.")
     else:
         version = st.session_state.setdefault("edit_version", 0)
-        draft = ws.draft(cur.key, state.draft_session())
+        draft = ws.draft(str(cur.key), state.draft_session())
         tables = draft or catalog_to_rows(cur.catalog)
         if draft:
             st.info(
@@ -391,7 +391,7 @@ with edit_tab:
             catalog, problems = validate_document(parsed.doc, parsed.locate)
             problems = parsed.problems + problems
             if catalog is None or any(p.severity == "error" for p in problems):
-                ws.save_draft(cur.key, edited, state.draft_session())
+                ws.save_draft(str(cur.key), edited, state.draft_session())
                 show_problems(
                     problems,
                     "Not saved: fix the problems below (rows are numbered from 1 in each table). "
@@ -399,11 +399,11 @@ with edit_tab:
                 )
             else:
                 ws.save_draft(
-                    cur.key, edited, state.draft_session()
+                    str(cur.key), edited, state.draft_session()
                 )  # kept until the save lands, so a refused save loses nothing
                 save_edit(catalog)
         if discard:
-            ws.discard_draft(cur.key, state.draft_session())
+            ws.discard_draft(str(cur.key), state.draft_session())
             st.session_state["edit_version"] = version + 1
             st.rerun()
 
@@ -411,8 +411,8 @@ with switch_tab:
     st.markdown("**Bundled examples**")
     cols = st.columns(3)
     for col, path in zip(cols, example_paths(), strict=False):
-        key = state.EXAMPLE_PREFIX + path.stem
-        if col.button(state.label(key), key=f"switch_{path.stem}", disabled=key == cur.key):
+        key = state.CatalogKey.example(path.stem)
+        if col.button(key.label, key=f"switch_{path.stem}", disabled=key == cur.key):
             state.choose(key)
             st.rerun()
     saved = ws.catalogs()
@@ -420,14 +420,14 @@ with switch_tab:
     if not saved:
         st.caption("None yet: upload one, or edit an example and save it.")
     for item in saved:
-        key = state.SAVED_PREFIX + item.name
+        key = state.CatalogKey.parse(f"saved:{item.name}")  # None: a name no address can carry
         c1, c2, c3 = st.columns([3, 1, 1])
         c1.markdown(
             f"**{md_escape(item.name)}** — version {item.version}, {md_escape(item.source)}, saved {item.saved_at} "
             f"by {md_escape(item.author)}"
         )
-        if c2.button("Open", key=f"open_{item.name}", disabled=key == cur.key):
-            state.choose(key)
+        if c2.button("Open", key=f"open_{item.name}", disabled=key is None or key == cur.key):
+            state.choose(key or state.DEFAULT_KEY)
             st.rerun()
         c3.button(
             "Delete",
@@ -438,10 +438,10 @@ with switch_tab:
         )
 
 with history_tab:
-    if not cur.key.startswith(state.SAVED_PREFIX):
+    if not cur.key.is_saved:
         st.info("A bundled example has no history. Save it (Edit) or upload a catalog to start one.")
     else:
-        name = cur.key.removeprefix(state.SAVED_PREFIX)
+        name = cur.key.name
         versions = ws.versions(name)
         st.dataframe(
             pd.DataFrame(

@@ -50,7 +50,7 @@ explain(
 
 service_names = {x.id: x.name for x in a.services}
 decided = state.tracked()
-saved = cur.key.startswith(state.SAVED_PREFIX)
+saved = cur.key.is_saved
 ws = state.workspace()
 overdue = [r for r in report.recommendations if r.id in decided and decided[r.id].overdue()]
 if overdue:
@@ -122,7 +122,7 @@ def track(r) -> None:
         if st.form_submit_button("Record"):
             try:
                 ws.track(
-                    cur.key.removeprefix(state.SAVED_PREFIX),
+                    cur.key.name,
                     Tracking(
                         r.id,
                         status,

@@ -272,7 +272,7 @@ if len(mine) > 1:
     picked = st.selectbox("Workspace", mine, index=mine.index(ws.slug) if ws.slug in mine else 0, key="ws_pick")
     if picked != ws.slug:
         st.session_state["workspace_slug"] = picked
-        state.choose(state.EXAMPLE_PREFIX + "nhs-acute-trust")
+        state.choose(state.DEFAULT_KEY)
         st.rerun()
 st.markdown(
     f"You are **{md_escape(ws.person)}**, **{ws.role or 'not a member'}** in workspace **{md_escape(ws.slug)}**."
@@ -306,7 +306,7 @@ if ws.may("owner"):
                 st.error(md_escape(str(exc)))
             else:
                 st.session_state["workspace_slug"] = slug.strip()
-                state.choose(state.EXAMPLE_PREFIX + "nhs-acute-trust")
+                state.choose(state.DEFAULT_KEY)
                 st.rerun()
     with st.expander("Audit log: who changed what, and when"):
         entries = ws.audit_log()
