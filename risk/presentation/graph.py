@@ -18,7 +18,7 @@ class GraphNode:
     id: str
     label: str
     kind: str  # provider | dependency | logical | service
-    x: float
+    x: int  # the column: 0 providers, 1 dependencies, 2 logical, 3 services
     y: float = 0.0
 
 

@@ -99,6 +99,9 @@ def show_conflict() -> None:
     if c2.button(f"Keep both: save mine as '{alternative}'", key="conflict_keep", type="primary"):
         st.session_state.pop("conflict")
         mine = read_catalog(conflict["yaml"].encode("utf-8"), name=f"{alternative}.yaml").catalog
+        if mine is None:  # the draft was valid when kept; a newer release may read it otherwise
+            st.error("Your version no longer reads as a catalog: open the Edit tab to fix it.")
+            st.stop()
         ws.discard_draft(str(cur.key), state.draft_session())
         state.save_catalog(alternative, mine, "edited in the dashboard (kept beside a newer save)")
         st.session_state["flash"] = f"Saved your version as '{alternative}'; '{conflict['name']}' is theirs."
@@ -411,30 +414,30 @@ with switch_tab:
     st.markdown("**Bundled examples**")
     cols = st.columns(3)
     for col, path in zip(cols, example_paths(), strict=False):
-        key = state.CatalogKey.example(path.stem)
-        if col.button(key.label, key=f"switch_{path.stem}", disabled=key == cur.key):
-            state.choose(key)
+        example = state.CatalogKey.example(path.stem)
+        if col.button(example.label, key=f"switch_{path.stem}", disabled=example == cur.key):
+            state.choose(example)
             st.rerun()
     saved = ws.catalogs()
     st.markdown("**Your catalogs** (kept in the workspace)")
     if not saved:
         st.caption("None yet: upload one, or edit an example and save it.")
     for item in saved:
-        key = state.CatalogKey.parse(f"saved:{item.name}")  # None: a name no address can carry
+        ref = state.CatalogKey.parse(f"saved:{item.name}")  # None: a name no address can carry
         c1, c2, c3 = st.columns([3, 1, 1])
         c1.markdown(
             f"**{md_escape(item.name)}** — version {item.version}, {md_escape(item.source)}, saved {item.saved_at} "
             f"by {md_escape(item.author)}"
         )
-        if c2.button("Open", key=f"open_{item.name}", disabled=key is None or key == cur.key):
-            state.choose(key or state.DEFAULT_KEY)
+        if c2.button("Open", key=f"open_{item.name}", disabled=ref is None or ref == cur.key):
+            state.choose(ref or state.DEFAULT_KEY)
             st.rerun()
         c3.button(
             "Delete",
             key=f"delete_{item.name}",
             disabled=not ws.may("owner"),
             on_click=delete_seen,
-            args=(item.name, item.sha256, key == cur.key),  # the version shown, not whatever is latest at the click
+            args=(item.name, item.sha256, ref == cur.key),  # the version shown, not whatever is latest at the click
         )
 
 with history_tab:

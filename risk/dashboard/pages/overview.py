@@ -89,7 +89,7 @@ c[1].metric(
     f"{h.tier1_with_single_point} of {h.tier1_services}",
     help="Tier-1 services with a single point of failure (SPOF): one dependency whose failure alone takes them down.",
 )
-worst_down = a.service(h.most_downtime_service)
+worst_down = a.service(h.most_downtime_service or a.services[0].id)  # None only without services
 c[2].metric(
     "Most downtime",
     f"{hours(worst_down.expected_annual_downtime_hours)}/yr",
@@ -267,8 +267,8 @@ with pc2:
         f"services lean on. For analysts: the concentration index (HHI) is {a.concentration.hhi:.2f}, where 1 "
         "means every single point of failure sits with one provider.",
     )
-    for p in a.providers[:3]:
-        st.markdown(f"**{md_escape(p.name)}**: {p.services_exposed} services, {pct(p.user_share, 0)} of users")
+    for prov in a.providers[:3]:
+        st.markdown(f"**{md_escape(prov.name)}**: {prov.services_exposed} services, {pct(prov.user_share, 0)} of users")
 explain(
     "How many services one provider's failure could take down: through a single point of failure, or a "
     "pair of that provider's dependencies failing together.",

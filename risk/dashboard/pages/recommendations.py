@@ -5,6 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from risk.advice.recommend import Effect
 from risk.advice.recommend.rules import control_text
 from risk.dashboard import state
 from risk.dashboard.widgets import download_table, explain, header, md_escape, sidebar
@@ -28,11 +29,12 @@ c[0].metric(
     delta_arrow="off",
 )
 c[1].metric("Measured", len(measured), help="Applied to a copy of the catalog and assessed again.")
-best = max(measured, key=lambda r: r.effect.risk_cut, default=None)
+best = max(measured, key=lambda r: r.effect.risk_cut if r.effect else 0.0, default=None)
+best_cut = best.effect.risk_cut if best and best.effect else 0.0
 c[2].metric(
     "Most risk cut by one",
-    f"{best.effect.risk_cut:.0%}" if best and best.effect.risk_cut > 0 else "none",
-    best.id if best and best.effect.risk_cut > 0 else None,
+    f"{best_cut:.0%}" if best and best_cut > 0 else "none",
+    best.id if best and best_cut > 0 else None,
     delta_color="off",
     delta_arrow="off",
     help="The share of the catalog's risk the best measured recommendation removes. The risk is the sum over "
@@ -159,33 +161,30 @@ for n, r in enumerate(report.recommendations, start=1):
         if not r.effect.services:
             st.caption("No service's figures change.")
             continue
-        st.dataframe(
-            state.table(
-                run,
-                ("effect", r.id),
-                lambda r=r: pd.DataFrame(
-                    {
-                        "service": [s.name for s in r.effect.services],
-                        "beyond tolerance, before": [
-                            chance(s.breach_probability_before, s.breach_probability_interval_before)
-                            for s in r.effect.services
-                        ],
-                        "after": [
-                            chance(s.breach_probability_after, s.breach_probability_interval_after)
-                            for s in r.effect.services
-                        ],
-                        "downtime before": [hours(s.downtime_hours_before) for s in r.effect.services],
-                        "after ": [hours(s.downtime_hours_after) for s in r.effect.services],
-                        "rating": [f"{s.rating_before} → {s.rating_after}" for s in r.effect.services],
-                        "single points removed": [
-                            ", ".join(dependency_names.get(d, d) for d in s.single_points_of_failure_removed) or "none"
-                            for s in r.effect.services
-                        ],
-                    }
-                ),
-            ),
-            hide_index=True,
-        )
+        effect = r.effect
+
+        def frame(effect: Effect = effect) -> pd.DataFrame:
+            return pd.DataFrame(
+                {
+                    "service": [s.name for s in effect.services],
+                    "beyond tolerance, before": [
+                        chance(s.breach_probability_before, s.breach_probability_interval_before)
+                        for s in effect.services
+                    ],
+                    "after": [
+                        chance(s.breach_probability_after, s.breach_probability_interval_after) for s in effect.services
+                    ],
+                    "downtime before": [hours(s.downtime_hours_before) for s in effect.services],
+                    "after ": [hours(s.downtime_hours_after) for s in effect.services],
+                    "rating": [f"{s.rating_before} → {s.rating_after}" for s in effect.services],
+                    "single points removed": [
+                        ", ".join(dependency_names.get(d, d) for d in s.single_points_of_failure_removed) or "none"
+                        for s in effect.services
+                    ],
+                }
+            )
+
+        st.dataframe(state.table(run, ("effect", r.id), frame), hide_index=True)
 
 st.subheader("Combined effect")
 options = [r.id for r in measured]

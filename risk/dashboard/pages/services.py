@@ -5,6 +5,7 @@ import streamlit as st
 
 from risk.dashboard import state
 from risk.dashboard.widgets import download_table, explain, header, md_escape, sidebar
+from risk.engine.assessment import CommonCauseResult, DependencyResult
 from risk.presentation import figures
 from risk.presentation.format import chance, hours, hours_range, one_in, pct, prob, rating_certainty, service_cost
 from risk.presentation.order import worst_first
@@ -130,7 +131,10 @@ with t1:
     )
 with t2:
     st.markdown("**Single points of failure and cut sets**")
-    dep_names = {d.id: d for d in (*a.dependencies, *a.common_causes)}
+    dep_names: dict[str, DependencyResult | CommonCauseResult] = {
+        **{d.id: d for d in a.dependencies},
+        **{c.id: c for c in a.common_causes},
+    }
     st.dataframe(
         pd.DataFrame(
             {

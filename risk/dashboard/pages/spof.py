@@ -4,11 +4,14 @@ Every figure here is the assessment's own (each provider's single points of fail
 them and their users, counted once per service); the page only lays them out.
 """
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
 from risk.dashboard import state
 from risk.dashboard.widgets import explain, header, md_escape, sidebar
+from risk.engine.assessment import CommonCauseResult
 from risk.presentation.format import people_phrase
 
 cur = sidebar()
@@ -85,7 +88,7 @@ for n, p in enumerate(providers):
         for d in deps:
             where = (
                 f"common events of {', '.join(d.members)} (beta-factor, beta {d.beta:g})"
-                if d.id in common
+                if isinstance(d, CommonCauseResult)
                 else f"{d.source}, data quality {d.data_quality}"
             )
             st.markdown(
@@ -95,7 +98,7 @@ for n, p in enumerate(providers):
                 f"{d.annual_outages:.2f} outages a year "
                 f"({md_escape(where)})"
             )
-            st.dataframe(state.table(run, ("spof services", d.id), lambda d=d: _victims(d)), hide_index=True)
+            st.dataframe(state.table(run, ("spof services", d.id), partial(_victims, d)), hide_index=True)
 st.caption(
     f"{len(providers)} provider{'s' if len(providers) != 1 else ''} with a single point of failure "
     f"{'are' if len(providers) != 1 else 'is'} listed above."

@@ -22,7 +22,7 @@ from risk.run import Run
 
 if TYPE_CHECKING:
     from risk.advice.recommend import RecommendationReport
-    from risk.jobs import Job, Jobs
+    from risk.jobs import Job, JobKind, Jobs
 
 __all__ = ["assessment", "recommendations", "severe", "combined", "start_jobs", "STAGES"]
 
@@ -94,7 +94,7 @@ def _kept_model(kind: str) -> type[Assessment] | type[RecommendationReport]:
     return Assessment
 
 
-def _result(r: Run, kind: str, label: str) -> Any:
+def _result(r: Run, kind: JobKind, label: str) -> Any:
     """A Run's result: already in memory, else kept in the workspace (computed by anyone, before a restart),
     else computed by a job on Dask while this page shows its progress (or in-process, with a spinner, when
     LYNCHPIN_JOBS=inline). Problems that prevent it are shown on the page, never a traceback."""
@@ -123,8 +123,7 @@ def _result(r: Run, kind: str, label: str) -> Any:
         with st.spinner(label):
             value = _or_stop(lambda: getattr(r, kind))
     else:
-        submitted = jobs.submit(r, kind)
-        results = _or_stop(lambda: _wait(submitted, label))
+        results = _or_stop(lambda: _wait(jobs.submit(r, kind), label))  # a refused scheduler: on the page
         for name, result in results.items():
             r.keep(name, result)
         value = getattr(r, kind)
