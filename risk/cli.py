@@ -14,12 +14,13 @@ import sys
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from risk.data import MissingData
-from risk.interchange.importers import incident_importers
+from risk.interchange.importers import CatalogImporter, catalog_importers, incident_importers
 from risk.problems import InputError, Problem
 
 if TYPE_CHECKING:
@@ -1276,80 +1277,113 @@ def export_dora(
     out.print(f"wrote {output}/b_05.01.csv, b_06.01.csv, b_07.01.csv and not-filled.csv", markup=False)
 
 
-import_app = typer.Typer(help="Make a catalog from another tool's records.", no_args_is_help=True)
+class _ImportersGroup(TyperGroup):
+    """`lynchpin import NAME`: one command per catalog importer in the registry (risk.interchange.importers),
+    built from its record when it is asked for, so a registered importer is a command with no edit here."""
+
+    def list_commands(self, ctx: Any) -> list[str]:  # Any: typer's own (vendored) click types
+        return [*super().list_commands(ctx), *(n for n in catalog_importers() if n not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        importer = catalog_importers().get(cmd_name)
+        if cmd_name in self.commands or importer is None:
+            return super().get_command(ctx, cmd_name)
+        return _import_command(importer)
+
+
+import_app = typer.Typer(help="Make a catalog from another tool's records.", no_args_is_help=True, cls=_ImportersGroup)
 app.add_typer(import_app, name="import")
 
 
-@import_app.command("backstage")
-@_refusing_bad_input
-def import_backstage(
-    file: Annotated[Path, typer.Argument(help="A Backstage catalog-info.yaml (one or several entities).")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="The catalog to write (YAML).")] = Path("catalog.yaml"),
-    tolerance: Annotated[str, typer.Option("--tolerance", help="Impact tolerance where none is annotated.")] = "4h",
-) -> None:
-    """Components of type service or website become services; Resources, APIs and other Components become
-    dependencies; dependsOn and consumesApis become requirements, a Component needs its subcomponents and an
-    API the Component that provides it. Every default used, and every entity of a kind that does not run
-    (System, Domain, Group, User, Environment...), is listed."""
-    from risk.catalog.load import catalog_from_dict
-    from risk.catalog.writers import catalog_to_yaml
-    from risk.interchange.backstage import from_backstage
+def _import_command(importer: CatalogImporter) -> Any:
+    """The `lynchpin import` command of a catalog importer: an argument per file it reads, -o, an option per
+    option it declares, and --mapping and --mapping-template when it takes a mapping file. It writes the
+    catalog, lists what was assumed or left out and what to check (stderr), and ends with exit 2 and the
+    reason (located when the importer can say where) for files it cannot read, never a traceback."""
+    import inspect
 
-    data = _read(file)
-    try:
-        result = from_backstage(data.decode("utf-8", errors="replace"), default_tolerance=tolerance, name=str(file))
-    except InputError:
-        raise  # located problems (not YAML, an alias bomb): printed by _refusing_bad_input
-    except Exception as exc:  # noqa: BLE001 - any YAML or shape error is the file's, reported as such
-        err.print(f"{file}: not a Backstage catalog file this can read: {exc}", markup=False)
-        raise typer.Exit(2) from None
-    for line in result.notes:
-        err.print(line, markup=False)
-    catalog = catalog_from_dict(result.document, name=str(file))
-    _write(output, catalog_to_yaml(catalog))
-    out.print(f"wrote {output} ({len(catalog.services)} services, {len(catalog.dependencies)} dependencies)")
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter(f.name, keyword, default=None, annotation=Annotated[Path | None, typer.Argument(help=f.help)])
+        for f in importer.files
+    ]
+    params.append(
+        inspect.Parameter(
+            "output",
+            keyword,
+            default=Path("catalog.yaml"),
+            annotation=Annotated[Path, typer.Option("-o", "--output", help="The catalog to write (YAML).")],
+        )
+    )
+    params += [
+        inspect.Parameter(
+            o.name,
+            keyword,
+            default=o.default,
+            annotation=Annotated[str, typer.Option(f"--{o.name.replace('_', '-')}", help=o.help)],
+        )
+        for o in importer.options
+    ]
+    if importer.mapping_template is not None:
+        params += [
+            inspect.Parameter(
+                "mapping",
+                keyword,
+                default=None,
+                annotation=Annotated[Path | None, typer.Option("--mapping", help="How the export maps (YAML).")],
+            ),
+            inspect.Parameter(
+                "mapping_template",
+                keyword,
+                default=False,
+                annotation=Annotated[
+                    bool,
+                    typer.Option("--mapping-template", help="Print a commented mapping file to start from, and exit."),
+                ],
+            ),
+        ]
 
+    def command(**given) -> None:
+        from risk.catalog.load import catalog_from_dict
+        from risk.catalog.writers import catalog_to_yaml
+        from risk.interchange.importers import import_catalog
 
-@import_app.command("servicenow")
-@_refusing_bad_input
-def import_servicenow(
-    services: Annotated[Path | None, typer.Argument(help="The business services list export (CSV).")] = None,
-    relations: Annotated[Path | None, typer.Argument(help="The CI relationships list export (CSV).")] = None,
-    mapping: Annotated[Path | None, typer.Option("--mapping", help="How columns and CIs map (YAML).")] = None,
-    output: Annotated[Path, typer.Option("-o", "--output", help="The catalog to write (YAML).")] = Path("catalog.yaml"),
-    mapping_template: Annotated[
-        bool, typer.Option("--mapping-template", help="Print a commented mapping file to start from, and exit.")
-    ] = False,
-) -> None:
-    """Make a catalog from ServiceNow's business services (cmdb_ci_service) and CI relationships (cmdb_rel_ci)
-    exports; lists what was assumed, the CIs no mapping rule describes, and the services whose dependencies
-    may be alternatives."""
-    from risk.interchange.servicenow import from_servicenow, read_mapping
-    from risk.interchange.servicenow import mapping_template as template
+        if given.pop("mapping_template", False):
+            out.print(importer.template(), markup=False, highlight=False)
+            return
+        paths = [given.pop(f.name) for f in importer.files]
+        if any(path is None for path in paths):
+            names = " and ".join(f.name.upper() for f in importer.files)
+            more = " (or --mapping-template)" if importer.mapping_template is not None else ""
+            err.print(f"give {names}{more}", markup=False)
+            raise typer.Exit(2)
+        output, mapping = given.pop("output"), given.pop("mapping", None)
+        files = [(str(path), _read(path)) for path in paths]
+        rules = (_read(mapping).decode("utf-8-sig", errors="replace"), str(mapping)) if mapping else None
+        try:
+            result = import_catalog(importer, files, rules, given)
+        except InputError:
+            raise  # located problems (not YAML, an alias bomb): printed by _refusing_bad_input
+        except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as exc:
+            err.print(f"{paths[0]}: cannot import as {importer.label}: {exc}", markup=False)
+            raise typer.Exit(2) from None
+        for line in result.notes:
+            err.print(line, markup=False)
+        for line in result.checks:
+            err.print(f"check: {line}", markup=False)
+        catalog = catalog_from_dict(result.document, name=str(paths[0]))
+        _write(output, catalog_to_yaml(catalog))
+        out.print(
+            f"wrote {output} ({len(catalog.services)} services, {len(catalog.dependencies)} dependencies)",
+            markup=False,
+        )
 
-    if mapping_template:
-        out.print(template(), markup=False, highlight=False)
-        return
-    if services is None or relations is None:
-        err.print("give the services export and the relationships export (or --mapping-template)", markup=False)
-        raise typer.Exit(2)
-    from risk.catalog.load import catalog_from_dict
-    from risk.catalog.writers import catalog_to_yaml
-
-    inputs = [_read(path) for path in (services, relations)]
-    try:
-        rules = read_mapping(mapping.read_text(encoding="utf-8"), str(mapping)) if mapping else None
-        result = from_servicenow(inputs[0], inputs[1], rules)
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        err.print(f"cannot import: {exc}", markup=False)
-        raise typer.Exit(2) from None
-    for line in [*result.notes, *(f"no mapping rule: {n} (Internal, capability other)" for n in result.unmapped)]:
-        err.print(line, markup=False)
-    for line in result.maybe_alternatives:
-        err.print(f"check: {line}", markup=False)
-    catalog = catalog_from_dict(result.document, name=str(services))
-    _write(output, catalog_to_yaml(catalog))
-    out.print(f"wrote {output} ({len(catalog.services)} services, {len(catalog.dependencies)} dependencies)")
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    one = typer.Typer(add_completion=False)
+    one.command(importer.name, help=importer.help or f"Make a catalog from {importer.label}: {importer.reads}.")(
+        _refusing_bad_input(command)
+    )
+    return typer.main.get_command(one)
 
 
 def _read(path: Path) -> bytes:

@@ -1,7 +1,7 @@
 """The extension points are registries with one record each (issue 30 point 5): report formats, importers and
 exact engines. Adding a report format or an importer is one module plus one registry record: here a tiny
-test-only format and a tiny test-only incident importer are registered, and the CLI, the pack's files and the
-dashboard offer them with no other edit."""
+test-only format, a tiny test-only incident importer and a tiny test-only catalog importer are registered,
+and the CLI, the pack's files and the dashboard offer them with no other edit."""
 
 from __future__ import annotations
 
@@ -19,10 +19,16 @@ from risk.engine.structure import compile_catalog
 from risk.history import load_history
 from risk.interchange.importers import (
     IMPORTERS,
+    CatalogImport,
     CatalogImporter,
     Gives,
     Importer,
+    ImportFile,
+    ImportOption,
     IncidentImporter,
+    catalog_importers,
+    catalog_yaml,
+    import_catalog,
     incident_importers,
 )
 from risk.interchange.incidents import import_incidents
@@ -184,6 +190,120 @@ def test_the_settings_page_offers_a_registered_importer(tiny_importer, tmp_path,
     options = at.selectbox(key="log_form").options
     assert [i.label for i in incident_importers().values()] == options[1:]
     assert "Tiny's incident list (test)" in options
+
+
+# --- catalog importers (lynchpin import NAME, the Catalog page) -----------------------------------------
+
+
+def tiny_catalog(files, mapping=None, *, tier: str = "3") -> CatalogImport:
+    """The test-only catalog importer's whole module: lines 'service: dependency, ...' (a line without a
+    colon is left out, said so)."""
+    [(name, data)] = files
+    services, dependencies, notes, left_out = [], {}, [], []
+    for n, line in enumerate(data.decode().splitlines(), 1):
+        if ":" not in line:
+            notes.append(f"{name} line {n}: no colon; left out")
+            left_out.append(f"line {n}")
+            continue
+        service, _, needs = line.partition(":")
+        deps = [d.strip() for d in needs.split(",") if d.strip()]
+        dependencies.update(
+            {d: {"id": d, "name": d, "provider": "Internal", "product": d, "capability": "other"} for d in deps}
+        )
+        services.append(
+            {
+                "id": service.strip(),
+                "name": service.strip(),
+                "tier": int(tier),
+                "impact_tolerance": "4h",
+                "requires": deps,
+            }
+        )
+    return CatalogImport(
+        {"organisation": "Tiny", "services": services, "dependencies": list(dependencies.values())},
+        notes=notes,
+        left_out=left_out,
+        checks=[f"{len(services)} services from {name}"],
+    )
+
+
+TINY_CATALOG = "payroll: ledger, sso\nmail: sso\nnot a line\n"
+
+
+@pytest.fixture()
+def tiny_catalog_importer(monkeypatch):
+    record = CatalogImporter(
+        "tinycat",
+        "Tiny's service list (test)",
+        "a text file of 'service: dependency, ...' lines",
+        tiny_catalog,
+        (ImportFile("listing", "The service list (text).", ("txt",)),),
+        tool="Tiny",
+        options=(ImportOption("tier", "The tier of every service.", "3"),),
+    )
+    monkeypatch.setitem(IMPORTERS, "tinycat", record)
+    return record
+
+
+def test_every_catalog_importer_runs_from_its_record(tiny_catalog_importer, tmp_path):
+    assert set(catalog_importers()) == {"backstage", "servicenow", "tinycat"}
+    result = import_catalog(tiny_catalog_importer, [("t.txt", TINY_CATALOG.encode())], options={"tier": "1"})
+    assert [s["tier"] for s in result.document["services"]] == [1, 1]
+    assert tiny_catalog_importer.left_out(result) == ["line 3"]
+    text, again = catalog_yaml(tiny_catalog_importer, [("t.txt", TINY_CATALOG.encode())])
+    assert "organisation: Tiny" in text and again.document["services"][0]["tier"] == 3  # the option's default
+
+
+@pytest.mark.parametrize(
+    ("files", "mapping", "options", "message"),
+    [
+        ([], None, None, r"tinycat reads 1 file\(s\) \(listing\); 0 given"),
+        ([("a", b""), ("b", b"")], None, None, "2 given"),
+        ([("a", b"")], None, {"tiers": "1"}, "tinycat has no option tiers"),
+        ([("a", b"")], ("x: 1", "m.yaml"), None, "tinycat takes no mapping file"),
+    ],
+)
+def test_an_import_not_as_the_record_says_is_refused_saying_what_it_takes(
+    tiny_catalog_importer, files, mapping, options, message
+):
+    with pytest.raises(ValueError, match=message):
+        import_catalog(tiny_catalog_importer, files, mapping, options)
+
+
+def test_the_cli_imports_with_a_registered_catalog_importer(tiny_catalog_importer, tmp_path):
+    listing, catalog = tmp_path / "services.txt", tmp_path / "catalog.yaml"
+    listing.write_text(TINY_CATALOG)
+    assert "tinycat" in runner.invoke(app, ["import", "--help"]).output
+    helped = runner.invoke(app, ["import", "tinycat", "--help"])
+    assert helped.exit_code == 0 and "--tier" in helped.output and "The service list (text)." in helped.output
+    done = runner.invoke(app, ["import", "tinycat", str(listing), "--tier", "2", "-o", str(catalog)])
+    assert done.exit_code == 0, done.output
+    assert "wrote" in done.stdout and "(2 services, 2 dependencies)" in done.stdout
+    assert "line 3: no colon; left out" in done.stderr and "check: 2 services from" in done.stderr
+    assert "tier: 2" in catalog.read_text() and runner.invoke(app, ["validate", str(catalog)]).exit_code == 0
+    missing = runner.invoke(app, ["import", "tinycat", "-o", str(catalog)])
+    assert missing.exit_code == 2 and "give LISTING" in missing.output
+
+
+def test_a_catalog_the_importer_cannot_read_exits_2_naming_the_file(tiny_catalog_importer, tmp_path):
+    listing = tmp_path / "services.txt"
+    listing.write_text("payroll: sso\n")
+    done = runner.invoke(app, ["import", "tinycat", str(listing), "--tier", "high", "-o", str(tmp_path / "c.yaml")])
+    assert done.exit_code == 2, done.output
+    assert done.exception is None or isinstance(done.exception, SystemExit), repr(done.exception)  # no traceback
+    assert f"{listing}: cannot import as Tiny's service list (test): invalid literal" in done.output
+    assert not (tmp_path / "c.yaml").exists()
+
+
+def test_the_catalog_page_offers_a_registered_catalog_importer(tiny_catalog_importer, tmp_path, monkeypatch):
+    at = _app(tmp_path, monkeypatch)
+    at.switch_page("risk/dashboard/pages/catalog.py").run()
+    assert not at.exception, at.exception
+    sections = [e.label for e in at.expander]
+    assert "Import from ServiceNow" in sections and "Import from Tiny" in sections
+    assert "Import from Backstage" not in sections  # its files are recognised by the upload itself
+    uploaders = [u.proto.label for u in at.get("file_uploader")]
+    assert "The service list (text)." in uploaders and "The business services list export (CSV)." in uploaders
 
 
 # --- exact engines --------------------------------------------------------------------------------------

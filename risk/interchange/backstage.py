@@ -19,8 +19,9 @@ from typing import Any
 
 from risk.catalog.sources.documents import load_yaml
 from risk.catalog.vocabulary import CAPABILITIES
+from risk.interchange.importers import CatalogImport
 
-__all__ = ["BackstageImport", "from_backstage", "looks_like_backstage", "backstage_catalog_yaml"]
+__all__ = ["BackstageImport", "from_backstage", "looks_like_backstage", "import_catalog"]
 
 SERVICE_TYPES = ("service", "website")
 #: The kinds that run: a Component (a service, website, library...), a Resource (a database, a bucket, a
@@ -229,11 +230,10 @@ def _from_backstage(entities: list[dict], default_tolerance: str, default_tier: 
     return result
 
 
-def backstage_catalog_yaml(text: str, name: str = "catalog-info.yaml") -> tuple[str, list[str]]:
-    """A Backstage file as catalog YAML and the notes on what was assumed: the whole conversion in one call,
-    so that the dashboard can run it within an upload's budget (risk.catalog.sandbox.run_bounded)."""
-    from risk.catalog.load import catalog_from_dict
-    from risk.catalog.writers import catalog_to_yaml
-
-    imported = from_backstage(text, name=name)
-    return catalog_to_yaml(catalog_from_dict(imported.document, name=name)), imported.notes
+def import_catalog(
+    files: list[tuple[str, bytes]], mapping: tuple[str, str] | None = None, *, tolerance: str = "4h"
+) -> CatalogImport:
+    """The importer registry's entry (risk.interchange.importers, "backstage"): one catalog-info.yaml."""
+    [(name, data)] = files
+    result = from_backstage(data.decode("utf-8", errors="replace"), default_tolerance=tolerance, name=name)
+    return CatalogImport(result.document, notes=list(result.notes), left_out=list(result.ignored))

@@ -25,6 +25,7 @@ from typing import Any
 
 from risk.catalog.sources.documents import load_yaml
 from risk.catalog.vocabulary import CAPABILITIES
+from risk.interchange.importers import CatalogImport
 
 __all__ = [
     "DEFAULT_MAPPING",
@@ -33,7 +34,7 @@ __all__ = [
     "mapping_template",
     "read_mapping",
     "rule_pattern",
-    "servicenow_catalog",
+    "import_catalog",
 ]
 
 DEFAULT_MAPPING: dict[str, Any] = {
@@ -404,13 +405,16 @@ def read_mapping(text: str, name: str = "mapping.yaml") -> dict[str, Any]:
     return doc
 
 
-def servicenow_catalog(
-    services_csv: bytes, relations_csv: bytes, mapping_text: str | None, mapping_name: str, name: str
-):
-    """(Catalog, ServiceNowImport) from the two exports and an optional mapping file's text: the whole import
-    in one call, so that the dashboard can run it within an upload's budget (risk.catalog.sandbox)."""
-    from risk.catalog.load import catalog_from_dict
-
-    rules = read_mapping(mapping_text, mapping_name) if mapping_text is not None else None
-    imported = from_servicenow(services_csv, relations_csv, rules)
-    return catalog_from_dict(imported.document, name=name), imported
+def import_catalog(files: list[tuple[str, bytes]], mapping: tuple[str, str] | None = None) -> CatalogImport:
+    """The importer registry's entry (risk.interchange.importers, "servicenow"): the business services and
+    the CI relationships exports, and an optional mapping file ((text, name))."""
+    [(_, services), (_, relations)] = files
+    rules = read_mapping(*mapping) if mapping is not None else None
+    result = from_servicenow(services, relations, rules)
+    unmapped = [f"no mapping rule: {n} (Internal, capability other)" for n in result.unmapped]
+    return CatalogImport(
+        result.document,
+        notes=[*result.notes, *unmapped],
+        left_out=list(result.unmapped),
+        checks=list(result.maybe_alternatives),
+    )

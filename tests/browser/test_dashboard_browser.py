@@ -300,7 +300,7 @@ def test_a_servicenow_export_is_imported_from_the_catalog_page(page):
     from playwright.sync_api import expect
 
     visit(page, "catalog")
-    page.get_by_text("Import from ServiceNow (CMDB list exports)").click()
+    page.get_by_text("Import from ServiceNow", exact=True).click()
     data = PROJECT_ROOT / "tests" / "data" / "servicenow"
     uploaders = page.locator("[data-testid='stExpander'] input[type=file]")
     uploaders.nth(0).set_input_files(str(data / "business-services.csv"))

@@ -360,8 +360,10 @@ def test_the_dashboard_reads_uploads_in_the_sandbox():
     catalog_page = (pages / "catalog.py").read_text()
     settings_page = (pages / "settings.py").read_text()
     assert "read_catalog_bounded(data, file.name)" in catalog_page
-    assert "run_bounded(file.name, backstage_catalog_yaml" in catalog_page
-    assert "servicenow_catalog," in catalog_page and "from_servicenow(" not in catalog_page
+    # Another tool's export (every catalog importer of the registry): recognised on upload, or its own section.
+    assert "run_bounded(file.name, catalog_yaml, other" in catalog_page
+    assert "run_bounded(where, catalog_yaml, importer" in catalog_page
+    assert "from_servicenow(" not in catalog_page and "from_backstage(" not in catalog_page
     assert "run_bounded(log.name, import_incidents" in settings_page
     assert "run_bounded(name, read_outages" in settings_page
 

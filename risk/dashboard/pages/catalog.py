@@ -27,9 +27,8 @@ from risk.dashboard.widgets import header, md_escape, sidebar
 from risk.data import example_paths
 from risk.durations import format_duration
 from risk.history.match import unrecognised_products
-from risk.interchange.backstage import backstage_catalog_yaml, looks_like_backstage
 from risk.interchange.cyclonedx import to_cyclonedx
-from risk.interchange.servicenow import mapping_template, servicenow_catalog
+from risk.interchange.importers import CatalogImporter, catalog_importers, catalog_yaml
 from risk.presentation.format import catalog_size
 from risk.problems import InputError, Location, Problem
 
@@ -41,6 +40,48 @@ header("Catalog", "Load, check, edit and download the catalog of services and de
 def slug(text: str) -> str:
     """A safe file name from user text."""
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-._")[:80] or "catalog"
+
+
+def import_section(importer: CatalogImporter) -> None:
+    """An import from another tool's export, as its registry record says (risk.interchange.importers): an
+    uploader per file it reads, a mapping file and its template when it takes one; run within an upload's
+    budget, saved as a catalog of the workspace and switched to."""
+    with st.expander(f"Import from {importer.tool}"):
+        st.caption(md_escape(importer.help or f"{importer.label}: {importer.reads}."))
+        uploads = [
+            st.file_uploader(f.help, type=list(f.types), key=f"import_{importer.name}_{f.name}") for f in importer.files
+        ]
+        mapping = None
+        template = importer.template()
+        if template is not None:
+            mapping = st.file_uploader(
+                "Mapping (YAML, optional)", type=["yaml", "yml"], key=f"import_{importer.name}_map"
+            )
+            st.download_button(
+                "Mapping template",
+                template,
+                file_name=f"{importer.name}-mapping.yaml",
+                key=f"import_{importer.name}_tpl",
+            )
+        if not all(uploads) or not st.button("Import", key=f"import_{importer.name}", type="primary"):
+            return
+        files = [(u.name, u.getvalue()) for u in uploads if u is not None]
+        rules = (mapping.getvalue().decode("utf-8-sig", errors="replace"), mapping.name) if mapping else None
+        where = files[0][0]
+        try:
+            text, imported = run_bounded(where, catalog_yaml, importer, files, rules)
+        except (InputError, ValueError, TypeError, KeyError, yaml.YAMLError) as exc:
+            st.error(f"Not imported: {md_escape(str(exc))}")
+            return
+        report = read_catalog_bounded(text.encode("utf-8"), f"{importer.name}.yaml")  # off the web process too
+        if report.catalog is None:  # catalog_yaml validated it already: a limit of the upload's read can refuse it
+            show_problems(report.problems, f"{where} was not imported.")
+            return
+        source = f"{importer.tool}: {where}"
+        name = state.save_upload(importer.name, report.catalog, source)
+        st.session_state["flash"] = f"Imported from {importer.tool} as '{name}' and switched to it."
+        st.session_state["import_notes"] = (source, [*imported.notes, *(f"Check: {x}." for x in imported.checks)])
+        st.rerun()
 
 
 def save_edit(catalog) -> None:
@@ -173,9 +214,10 @@ d3.download_button(
 if "flash" in st.session_state:  # the outcome of the last save, shown above the tabs so it is always seen
     flash = st.session_state.pop("flash")
     (st.warning if flash.startswith("Not ") else st.success)(flash)
-if st.session_state.get("sn_notes") and cur.source.startswith("ServiceNow:"):
-    # What the ServiceNow import in use assumed, could not map, or asks to check (kept while it is in use).
-    st.info("\n".join(f"- {md_escape(line)}" for line in st.session_state["sn_notes"]))
+imported_notes = st.session_state.get("import_notes")
+if imported_notes and imported_notes[0] == cur.source:
+    # What the import in use assumed, could not map, or asks to check (kept while it is in use).
+    st.info("\n".join(f"- {md_escape(line)}" for line in imported_notes[1]))
 
 if "conflict" in st.session_state:
     show_conflict()
@@ -219,13 +261,17 @@ with upload_tab:
             if digest not in done:
                 notes: list[str] = []
                 text = data.decode("utf-8", errors="replace") if file.name.lower().endswith((".yaml", ".yml")) else ""
-                if text and looks_like_backstage(text):  # a Backstage catalog-info.yaml: converted first
+                # Another tool's file the registry recognises (a Backstage catalog-info.yaml): converted first.
+                other = next((i for i in catalog_importers().values() if text and i.recognises(text)), None)
+                if other is not None:
                     try:
-                        converted, notes = run_bounded(file.name, backstage_catalog_yaml, text, file.name)
+                        converted, imported = run_bounded(file.name, catalog_yaml, other, [(file.name, data)])
                         data = converted.encode()
-                    except (InputError, yaml.YAMLError, ValueError, TypeError) as exc:
+                        notes = [*imported.notes, *(f"Check: {x}." for x in imported.checks)]
+                    except (InputError, yaml.YAMLError, ValueError, TypeError, KeyError) as exc:
                         st.error(
-                            f"{md_escape(file.name)} looks like a Backstage catalog file but could not be read: {md_escape(exc)}"
+                            f"{md_escape(file.name)} looks like {md_escape(other.label)} but could not be read: "
+                            f"{md_escape(exc)}"
                         )
                         st.stop()
                 report = read_catalog_bounded(data, file.name)  # off the web process, within a budget
@@ -255,40 +301,9 @@ with upload_tab:
                 st.success(f"Loaded {md_escape(file.name)} as '{md_escape(outcome[2])}' and switched to it{renamed}.")
                 show_problems(outcome[1], "")
 
-        with st.expander("Import from ServiceNow (CMDB list exports)"):
-            st.caption(
-                "Export the business services list (cmdb_ci_service) and the CI relationships list (cmdb_rel_ci: "
-                "parent, type, child) as CSV. A mapping file says which columns hold tolerance, users and cost, and "
-                "how other CIs map to provider, product and capability (docs/integrations/servicenow.md)."
-            )
-            sn_services = st.file_uploader("Business services (CSV)", type=["csv"], key="sn_services")
-            sn_relations = st.file_uploader("CI relationships (CSV)", type=["csv"], key="sn_relations")
-            sn_mapping = st.file_uploader("Mapping (YAML, optional)", type=["yaml", "yml"], key="sn_mapping")
-            st.download_button(
-                "Mapping template", mapping_template(), file_name="servicenow-mapping.yaml", key="sn_template"
-            )
-            if sn_services and sn_relations and st.button("Import", key="sn_import", type="primary"):
-                try:
-                    catalog, imported = run_bounded(
-                        sn_services.name,
-                        servicenow_catalog,
-                        sn_services.getvalue(),
-                        sn_relations.getvalue(),
-                        sn_mapping.getvalue().decode("utf-8") if sn_mapping else None,
-                        sn_mapping.name if sn_mapping else "",
-                        sn_services.name,
-                    )
-                except (InputError, ValueError, TypeError, KeyError, yaml.YAMLError) as exc:
-                    st.error(f"Not imported: {md_escape(str(exc))}")
-                else:
-                    name = state.save_upload("servicenow", catalog, f"ServiceNow: {sn_services.name}")
-                    st.session_state["flash"] = f"Imported from ServiceNow as '{name}' and switched to it."
-                    st.session_state["sn_notes"] = [
-                        *imported.notes,
-                        *(f"No mapping rule for {n}: Internal, capability other." for n in imported.unmapped),
-                        *(f"Check: {x}." for x in imported.maybe_alternatives),
-                    ]
-                    st.rerun()
+        for importer in catalog_importers().values():  # every other tool's export the registry reads
+            if importer.detect is None:  # (a file it recognises is read by the upload above)
+                import_section(importer)
 
 with edit_tab:
     if not ws.may("editor"):
