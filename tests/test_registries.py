@@ -254,6 +254,13 @@ def test_every_catalog_importer_runs_from_its_record(tiny_catalog_importer, tmp_
     assert "organisation: Tiny" in text and again.document["services"][0]["tier"] == 3  # the option's default
 
 
+def test_a_file_is_recognised_only_by_the_importer_whose_detect_says_so(tiny_catalog_importer):
+    backstage = (PROJECT_ROOT / "tests" / "data" / "backstage-catalog-info.yaml").read_text()
+    assert [n for n, i in catalog_importers().items() if i.recognises(backstage)] == ["backstage"]
+    assert not any(i.recognises(DEFAULT_CATALOG.read_text()) for i in catalog_importers().values())
+    assert "columns:" in IMPORTERS["servicenow"].template() and IMPORTERS["backstage"].template() is None
+
+
 @pytest.mark.parametrize(
     ("files", "mapping", "options", "message"),
     [
