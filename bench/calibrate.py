@@ -138,7 +138,7 @@ def rate_path(rate: float, step: float, rng: np.random.Generator, years: float =
 
 
 def outage_starts(
-    rate: float, rng: np.random.Generator, world: str = "stationary", half_life: float = WORLD_HALF_LIFE
+    rate: float, rng: np.random.Generator, world: str = "drifting", half_life: float = WORLD_HALF_LIFE
 ) -> np.ndarray:
     """Sorted outage starts (years from the history's start) of a product whose present rate is `rate`."""
     if world == "stationary":
@@ -152,7 +152,7 @@ def outage_starts(
 
 
 def history(
-    structure: str, rng: np.random.Generator, world: str = "stationary", half_life: float = WORLD_HALF_LIFE
+    structure: str, rng: np.random.Generator, world: str = "drifting", half_life: float = WORLD_HALF_LIFE
 ) -> list[OutageRecord]:
     """A fresh synthetic history: each product's outages over HISTORY_YEARS, plus two records of another
     provider (no duration) that pin the data window to the whole span, as a real multi-provider history does."""
