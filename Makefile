@@ -39,7 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_hostile.py
 	$(BIN)/python bench/bench_team.py
 	$(BIN)/python bench/calibrate.py
-	$(BIN)/python bench/calibrate.py --set recency_half_life_years=100
+	$(BIN)/python bench/calibrate.py --world stationary
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .hypothesis build *.egg-info

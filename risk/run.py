@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from pydantic import ValidationError
 
@@ -38,7 +38,15 @@ from risk.history.model import OutageRecord
 from risk.problems import InputError, Location, Problem, did_you_mean
 from risk.settings import Settings
 
-__all__ = ["Run", "SETTINGS_LAYERS", "resolve_settings", "settings_sources", "load_shipped_history"]
+__all__ = [
+    "Run",
+    "SETTINGS_LAYERS",
+    "NULLABLE_SETTINGS",
+    "given_overrides",
+    "resolve_settings",
+    "settings_sources",
+    "load_shipped_history",
+]
 
 #: Where each setting can come from, weakest first: a later layer overrides an earlier one.
 SETTINGS_LAYERS = ("default", "catalog", "override")
@@ -46,20 +54,43 @@ SETTINGS_LAYERS = ("default", "catalog", "override")
 T = TypeVar("T")
 
 
-def _layers(catalog: Catalog, overrides: Mapping[str, Any] | None) -> dict[str, dict]:
+def _nullable(name: str) -> bool:
+    """Whether a setting takes null as a value (recency_half_life_years: null switches recency weighting off)."""
+    field = Settings.model_fields.get(name)
+    return field is not None and type(None) in get_args(field.annotation)
+
+
+#: The settings for which null is a value of its own, not "not given".
+NULLABLE_SETTINGS = frozenset(name for name in Settings.model_fields if _nullable(name))
+
+
+def given_overrides(overrides: Mapping[str, Any] | Settings | None) -> dict[str, Any]:
+    """The overrides actually given. A Settings object gives the fields it was given (its model_fields_set),
+    null ones included. In a mapping, a missing key is not given; a null is a value for a setting that takes
+    null (NULLABLE_SETTINGS: `recency_half_life_years: null` means no recency weighting) and "not given" for
+    any other (how an unused CLI option such as --seed arrives)."""
+    if overrides is None:
+        return {}
+    if isinstance(overrides, Settings):
+        return {k: getattr(overrides, k) for k in overrides.model_fields_set}
+    return {k: v for k, v in overrides.items() if v is not None or k in NULLABLE_SETTINGS}
+
+
+def _layers(catalog: Catalog, overrides: Mapping[str, Any] | Settings | None) -> dict[str, dict]:
     """The values each layer of SETTINGS_LAYERS sets, in that order (the defaults set none: they are the
-    model's own)."""
+    model's own). A null given for a setting that takes null (see given_overrides) is a value, not a gap."""
     given = {
         "default": {},
         "catalog": catalog.settings.model_dump(exclude_unset=True) if catalog.settings is not None else {},
-        "override": {k: v for k, v in (overrides or {}).items() if v is not None},
+        "override": given_overrides(overrides),
     }
     return {layer: given[layer] for layer in SETTINGS_LAYERS}
 
 
-def resolve_settings(catalog: Catalog, overrides: Mapping[str, Any] | None = None) -> Settings:
+def resolve_settings(catalog: Catalog, overrides: Mapping[str, Any] | Settings | None = None) -> Settings:
     """Each layer of SETTINGS_LAYERS over the one before: defaults < the catalog's `settings:` block <
-    overrides (dashboard Settings page, CLI options, Python).
+    overrides (dashboard Settings page, CLI options, Python). A null override of a setting that takes null
+    is given (`recency_half_life_years: None` switches recency weighting off); any other null is not.
 
     Invalid overrides raise InputError with one located problem per field (naming the setting, not how an
     interface sets it: each interface adds that), never a pydantic traceback."""
@@ -83,7 +114,7 @@ def resolve_settings(catalog: Catalog, overrides: Mapping[str, Any] | None = Non
         raise InputError(problems) from None
 
 
-def settings_sources(catalog: Catalog, overrides: Mapping[str, Any] | None = None) -> dict[str, str]:
+def settings_sources(catalog: Catalog, overrides: Mapping[str, Any] | Settings | None = None) -> dict[str, str]:
     """For every setting, the layer its effective value came from: the last of SETTINGS_LAYERS that sets it."""
     layers = _layers(catalog, overrides)
     return {
@@ -101,12 +132,9 @@ def load_shipped_history() -> list[OutageRecord]:
 
 
 def _overrides(overrides: Mapping[str, Any] | Settings | None) -> tuple[tuple[str, Any], ...]:
-    """Overrides as a frozen, ordered tuple. A Settings object counts only for the fields it was given."""
-    if overrides is None:
-        return ()
-    if isinstance(overrides, Settings):
-        overrides = overrides.model_dump(exclude_unset=True)
-    return tuple(sorted((k, v) for k, v in overrides.items() if v is not None))
+    """The given overrides (given_overrides) as a frozen, ordered tuple. A Settings object counts only for the
+    fields it was given; a given null of a setting that takes null is kept."""
+    return tuple(sorted(given_overrides(overrides).items()))
 
 
 @dataclass(frozen=True, eq=False)
