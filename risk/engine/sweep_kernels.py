@@ -312,3 +312,138 @@ def _delayed(starts, ends, hours):  # pragma: no cover - compiled
             out_e[m] = ends[i]
             m += 1
     return out_s[:m].copy(), out_e[:m].copy()
+
+
+@njit(cache=True, nogil=True)
+def _year_figures(starts, ends, years, hours_per_year, per_year):  # pragma: no cover - compiled
+    # One timeline's figures per year, for the sparse sweep (risk.engine.sweep.sparse_gate): where each
+    # year's intervals begin in the arrays (offsets, by the years of their starts, as _yearly counts them),
+    # their downtime added in time order, the longest, the cells of 1/per_year of a year they meet (from
+    # the start's cell to the end's, inclusive, so intervals that touch share a cell; a bit per cell), and
+    # whether an interval runs over the start of year y (s < y h <= e: covered[y]).
+    words = per_year // 64
+    offsets = np.zeros(years + 1, dtype=np.int64)
+    annual = np.zeros(years)
+    longest = np.zeros(years)
+    mask = np.zeros(years * words, dtype=np.uint64)
+    covered = np.zeros(years + 1, dtype=np.bool_)
+    last = years - 1
+    scale = per_year / hours_per_year
+    top = per_year - 1
+    y = 0
+    boundary = hours_per_year
+    for i in range(starts.size):
+        s = starts[i]
+        e = ends[i]
+        while s >= boundary and y < last:
+            y += 1
+            boundary = (y + 1) * hours_per_year
+            offsets[y] = i
+        d = e - s
+        annual[y] += d
+        if d > longest[y]:
+            longest[y] = d
+        cell = y * per_year + min(int((s - y * hours_per_year) * scale), top)
+        ye = y
+        b = boundary
+        while e >= b and ye < last:
+            ye += 1
+            covered[ye] = True
+            b = (ye + 1) * hours_per_year
+        final = ye * per_year + min(int((e - ye * hours_per_year) * scale), top)
+        while cell <= final:
+            mask[cell >> 6] |= np.uint64(1) << np.uint64(cell & 63)
+            cell += 1
+    while y < last:
+        y += 1
+        offsets[y] = starts.size
+    offsets[years] = starts.size
+    return offsets, annual, longest, mask.reshape(years, words), covered
+
+
+@njit(cache=True, nogil=True)
+def _accumulate(first, seen, twice, covered, annual, longest, mask, cov, ann, lon, plain):  # pragma: no cover
+    # Adds one child's YearFigures to a gate's: cells met before (`seen`) and met again by this child
+    # (`twice`), years whose start an interval runs over, and (plain: a union counted into years) the
+    # downtime added child by child and the longest outage. `first` starts them afresh.
+    for i in range(seen.shape[0]):
+        for w in range(seen.shape[1]):
+            if first:
+                seen[i, w] = mask[i, w]
+                twice[i, w] = 0
+            else:
+                twice[i, w] |= seen[i, w] & mask[i, w]
+                seen[i, w] |= mask[i, w]
+    for i in range(covered.size):
+        covered[i] = cov[i] if first else covered[i] or cov[i]
+    if plain:
+        for i in range(annual.size):
+            if first:
+                annual[i] = ann[i]
+                longest[i] = lon[i]
+            else:
+                annual[i] += ann[i]
+                if lon[i] > longest[i]:
+                    longest[i] = lon[i]
+
+
+@njit(cache=True, nogil=True)
+def _windows(twice, covered, annual, hours_per_year, plain):  # pragma: no cover - compiled
+    # A year is suspect when a cell of it was met by two children, or (plain) it is year 0 or its summed
+    # downtime exceeds y x hours (risk.engine.sweep.sparse_gate). Each suspect year is widened, left and
+    # right, to years whose start no interval runs over (covered[y] false): no run or stretch crosses such
+    # a boundary, so a window is swept on its own. Returns the first and last year of each window, in
+    # order, and whether each year is in one.
+    years = twice.shape[0]
+    last = years - 1
+    suspect = np.zeros(years, dtype=np.bool_)
+    for y in range(years):
+        for w in range(twice.shape[1]):
+            if twice[y, w] != 0:
+                suspect[y] = True
+        if plain and (y == 0 or annual[y] > y * hours_per_year):
+            suspect[y] = True
+    inside = np.zeros(years, dtype=np.bool_)
+    first = np.empty(years, dtype=np.int64)
+    final = np.empty(years, dtype=np.int64)
+    n = 0
+    y = 0
+    done = 0
+    while y < years:
+        if not suspect[y]:
+            y += 1
+            continue
+        a = y
+        while a > done and covered[a]:
+            a -= 1
+        b = y
+        while b < last and covered[b + 1]:
+            b += 1
+        inside[a : b + 1] = True
+        first[n] = a
+        final[n] = b
+        n += 1
+        y = b + 1
+        done = y
+    return first[:n].copy(), final[:n].copy(), inside
+
+
+@njit(cache=True, nogil=True)
+def _splice(inside, swept, breach, annual, longest, tolerance):  # pragma: no cover - compiled
+    # Outside the windows a union's year is its children's: their summed downtime, and a breach when the
+    # longest outage exceeds the tolerance. Written over the window sweep's figures, in place.
+    for y in range(inside.size):
+        if not inside[y]:
+            swept[y] = annual[y]
+            breach[y] = longest[y] > tolerance
+
+
+@njit(cache=True, nogil=True)
+def _gather(starts, ends, offsets, first, final, out_s, out_e, m):  # pragma: no cover - compiled
+    # Copies a timeline's intervals that start in the windows (first[j] .. final[j]) to out_s/out_e from m.
+    for j in range(first.size):
+        for i in range(offsets[first[j]], offsets[final[j] + 1]):
+            out_s[m] = starts[i]
+            out_e[m] = ends[i]
+            m += 1
+    return m
