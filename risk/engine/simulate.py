@@ -57,10 +57,9 @@ class Intervals:
         return Intervals(np.empty(0), np.empty(0))
 
 
-def at_least(children: Sequence[Intervals], k: int, compiled: bool = False, years: int | None = None) -> Intervals:
+def at_least(children: Sequence[Intervals], k: int, compiled: bool = False) -> Intervals:
     """The stretches of time during which at least k of the children are down (`compiled`: by the numba
-    sweep, the same intervals; see risk.engine.sweep; with the simulated `years` too, k >= 2 is swept only
-    where two children can be down together: risk.engine.sweep.sparse_gate)."""
+    sweep, the same intervals; see risk.engine.sweep)."""
     if k <= 0:
         raise ValueError("k must be at least 1")
     live = [c for c in children if c.starts.size]
@@ -69,8 +68,6 @@ def at_least(children: Sequence[Intervals], k: int, compiled: bool = False, year
     if k == 1:
         return union(live, compiled)
     if compiled and sweep.takes(len(live)):
-        if years:
-            return Intervals(*sweep.sparse_gate(live, k, years, HOURS_PER_YEAR, to_years=False))
         return Intervals(*sweep.at_least_sorted(live, k))
     times = np.concatenate([c.ends for c in live] + [c.starts for c in live])
     n_ends = times.size // 2
@@ -345,8 +342,7 @@ class _SharedResults:
 
 
 def _nbytes(result: object) -> int:
-    """The arrays a kept result holds, with the per-year figures of a sparse sweep once attached."""
-    return sum(v.nbytes for v in vars(result).values() if isinstance(v, np.ndarray | sweep.YearFigures))
+    return sum(v.nbytes for v in vars(result).values() if isinstance(v, np.ndarray))
 
 
 def kept_bytes() -> float:
@@ -438,7 +434,7 @@ def simulate(
         if isinstance(node, Delay):
             return down(node.child) if ignore_grace else delay(down(node.child), node.hours, fast)
         k, children = operands(node, parents)
-        return at_least([down(c) for c in children], k, fast, years) if children else Intervals.empty()
+        return at_least([down(c) for c in children], k, fast) if children else Intervals.empty()
 
     def down(node: Node) -> Intervals:
         return nodes.get(id(node), lambda: compute(node))
@@ -462,7 +458,7 @@ def simulate(
             if len(live) >= max(2, k) and sweep.takes(len(live)):
                 annual, breached, outages = sweep.gate_yearly(live, k, years, HOURS_PER_YEAR, tolerances[sid])
             else:
-                iv = at_least(kids, k, fast, years) if kids else Intervals.empty()
+                iv = at_least(kids, k, fast) if kids else Intervals.empty()
                 annual, breached = sweep.yearly(iv.starts, iv.durations, years, HOURS_PER_YEAR, tolerances[sid], fast)
                 outages = iv.starts.size
         else:

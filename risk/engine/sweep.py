@@ -17,8 +17,6 @@ runs.
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass
 from importlib.util import find_spec
 from types import ModuleType
 
@@ -35,10 +33,6 @@ __all__ = [
     "yearly",
     "gate_yearly",
     "delayed",
-    "CELLS_PER_YEAR",
-    "YearFigures",
-    "year_figures",
-    "sparse_gate",
 ]
 
 AVAILABLE = find_spec("numba") is not None
@@ -52,10 +46,6 @@ COMPILED_FROM = 1_000_000
 #: million outages split among k children: compiled 1.6-2x faster up to 16, level at 32-64, 1.3-1.6x
 #: slower at 128. A gate with more (a fault tree's OR, once nested ORs are opened) takes the numpy sweep.
 MAX_CHILDREN = 32
-#: Cells a simulated year is cut into to find where two children can be down together (`sparse_gate`): a
-#: multiple of 64 (a bit per cell). Measured on the big catalog: 64 leaves too many years to sweep, more
-#: costs memory and time in the masks.
-CELLS_PER_YEAR = 128
 
 
 def takes(children: int) -> bool:
@@ -125,15 +115,13 @@ def at_least_sorted(children, k: int) -> tuple[np.ndarray, np.ndarray]:
     return _trim(out_s, out_e)
 
 
-def gate_yearly(children, k: int, years: int, hours_per_year: float, tolerance: float, sparse: bool = True):
+def gate_yearly(children, k: int, years: int, hours_per_year: float, tolerance: float):
     """What `yearly` gives for the intervals of the gate "at least k of children down", without building
     them: (downtime hours per year, breach per year, number of outages). Needs the compiled kernels and at
     least two children with outages (the caller falls back to the interval path otherwise) and whole hours
-    a year. `sparse`: by `sparse_gate` (the same figures to the last bit; False: the dense sweep)."""
+    a year."""
     if not float(hours_per_year).is_integer():
         raise ValueError("the compiled year sweep needs whole hours a year")
-    if sparse:
-        return sparse_gate(children, k, years, hours_per_year, tolerance)
     flat = _flatten(children)
     if k == 1:
         annual, breached, outages = _kernels()._union_years(*flat, years, hours_per_year, tolerance)
@@ -148,103 +136,3 @@ def delayed(starts: np.ndarray, ends: np.ndarray, hours: float) -> tuple[np.ndar
     """The intervals longer than `hours`, each starting `hours` later (a grace period), in one compiled pass:
     the same boundaries as risk.engine.simulate.delay's numpy version."""
     return _kernels()._delayed(starts, ends, float(hours))
-
-
-@dataclass(frozen=True)
-class YearFigures:
-    """A timeline's figures per simulated year, for `sparse_gate` (intervals counted in the year they
-    start): where each year's intervals begin in its arrays (`offsets`, years + 1), their downtime hours
-    (added in time order) and the longest, a bit for each of the CELLS_PER_YEAR cells of the year an
-    interval meets (`mask`, years x CELLS_PER_YEAR / 64), and whether an interval runs over the start of
-    each year (`covered`, years + 1)."""
-
-    key: tuple
-    offsets: np.ndarray
-    annual: np.ndarray
-    longest: np.ndarray
-    mask: np.ndarray
-    covered: np.ndarray
-
-    @property
-    def nbytes(self) -> int:
-        return sum(a.nbytes for a in (self.offsets, self.annual, self.longest, self.mask, self.covered))
-
-
-def year_figures(intervals, years: int, hours_per_year: float) -> YearFigures:
-    """The timeline's YearFigures, computed once and kept with it (a shared timeline is used by many gates).
-    Two threads may both compute them; the figures are the same."""
-    key = (years, float(hours_per_year), CELLS_PER_YEAR)
-    kept = getattr(intervals, "_figures", None)
-    if kept is not None and kept.key == key:
-        return kept
-    figures = YearFigures(
-        key, *_kernels()._year_figures(intervals.starts, intervals.ends, years, float(hours_per_year), CELLS_PER_YEAR)
-    )
-    object.__setattr__(intervals, "_figures", figures)
-    return figures
-
-
-_scratch = threading.local()
-
-
-def _gate_scratch(years: int, words: int) -> tuple[np.ndarray, ...]:
-    """This thread's working arrays for `sparse_gate` (cells met once and twice, years run over, summed
-    downtime and longest outage), reused from gate to gate: fresh ones would cost a page fault every 4 KiB."""
-    kept = getattr(_scratch, "gate", None)
-    if kept is None or kept[0].shape != (years, words):
-        kept = _scratch.gate = (
-            np.empty((years, words), dtype=np.uint64),
-            np.empty((years, words), dtype=np.uint64),
-            np.empty(years + 1, dtype=np.bool_),
-            np.empty(years),
-            np.empty(years),
-        )
-    return kept
-
-
-def sparse_gate(children, k: int, years: int, hours_per_year: float, tolerance: float = 0.0, to_years: bool = True):
-    """The gate "at least k of children down", swept only where two children can be down together; the
-    same result as the dense sweeps to the last bit: with `to_years`, what gate_yearly gives (downtime
-    hours per year, breach per year, number of outages), otherwise the gate's (starts, ends). Needs the
-    compiled kernels and whole hours a year.
-
-    From each child's YearFigures: a year is *suspect* when a cell is met by two children (two intervals
-    that overlap or touch share the cell where they meet). Outside suspect years no two children are down
-    together, so "at least k >= 2 down" is empty there, and the union's runs are the children's own
-    intervals: its year's downtime is the sum of the children's, its breach whether the longest exceeds the
-    tolerance, its outages their count. The sums are exact (so equal to the dense sweep's, added run by run
-    in time order, to the last bit) when a year y >= 1 adds up to no more than y x hours: every duration
-    of an interval starting in year y is a multiple of the spacing of doubles at y x hours, 2^(b - 52) with
-    2^b <= y x hours < 2^(b + 1), and so is every partial sum below 2^(b + 1), which doubles hold exactly.
-    A year over that, and year 0, count as suspect. Each suspect year is widened to years whose start no
-    interval runs over (no run or stretch crosses such a boundary: one that did would run over it, and one
-    that touched it from the left would end on it), and those windows are swept by the dense kernels over
-    the intervals that start in them: the same runs, added in the same order, as the dense sweep of the
-    whole timeline gives there."""
-    if not float(hours_per_year).is_integer():
-        raise ValueError("the sparse sweep needs whole hours a year")
-    kernels = _kernels()
-    figures = [year_figures(c, years, hours_per_year) for c in children]
-    plain = to_years and k == 1
-    seen, twice, covered, annual, longest = _gate_scratch(years, figures[0].mask.shape[1])
-    for i, f in enumerate(figures):
-        kernels._accumulate(
-            i == 0, seen, twice, covered, annual, longest, f.mask, f.covered, f.annual, f.longest, plain
-        )
-    first, final, inside = kernels._windows(twice, covered, annual, float(hours_per_year), plain)
-    sizes = [int((f.offsets[final + 1] - f.offsets[first]).sum()) for f in figures]
-    out_s, out_e = np.empty(sum(sizes)), np.empty(sum(sizes))
-    offsets = np.zeros(len(children) + 1, dtype=np.int64)
-    for i, (c, f) in enumerate(zip(children, figures, strict=True)):
-        offsets[i + 1] = kernels._gather(c.starts, c.ends, f.offsets, first, final, out_s, out_e, offsets[i])
-    hours = float(hours_per_year)
-    if plain:
-        swept, breach, runs = kernels._union_years(out_s, out_e, offsets, years, hours, tolerance)
-        outages = runs + sum(c.starts.size for c in children) - out_s.size
-        kernels._splice(inside, swept, breach, annual, longest, tolerance)
-        return swept, breach, outages
-    if k == 2:
-        s, e, annual, breached, outages = kernels._two_down(out_s, out_e, offsets, to_years, years, hours, tolerance)
-    else:
-        s, e, annual, breached, outages = kernels._at_least(out_s, out_e, offsets, k, to_years, years, hours, tolerance)
-    return (annual, breached, outages) if to_years else _trim(s, e)
