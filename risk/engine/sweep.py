@@ -94,6 +94,11 @@ def _flatten(children) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     )
 
 
+def _pair(children) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    first, second = children
+    return first.starts, first.ends, second.starts, second.ends
+
+
 def _trim(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Own-sized copies: the kernels write into buffers as large as all their input, and a slice would keep
     that whole buffer alive for as long as the result is kept."""
@@ -108,6 +113,8 @@ def union_sorted(children) -> tuple[np.ndarray, np.ndarray]:
 def at_least_sorted(children, k: int) -> tuple[np.ndarray, np.ndarray]:
     """(starts, ends) of the stretches during which at least k children are down, tidied (touching
     stretches joined, empty ones dropped)."""
+    if k == 2 and len(children) == 2:
+        return _kernels()._both_down(*_pair(children), False, 0, 1.0, 0.0)[:2]
     if k == 2:
         out_s, out_e, *_ = _kernels()._two_down(*_flatten(children), False, 0, 1.0, 0.0)
     else:
@@ -122,6 +129,11 @@ def gate_yearly(children, k: int, years: int, hours_per_year: float, tolerance: 
     a year."""
     if not float(hours_per_year).is_integer():
         raise ValueError("the compiled year sweep needs whole hours a year")
+    if k == 2 and len(children) == 2:
+        _, _, annual, breached, outages = _kernels()._both_down(
+            *_pair(children), True, years, hours_per_year, tolerance
+        )
+        return annual, breached, outages
     flat = _flatten(children)
     if k == 1:
         annual, breached, outages = _kernels()._union_years(*flat, years, hours_per_year, tolerance)

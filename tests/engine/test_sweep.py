@@ -201,3 +201,56 @@ def test_the_compiled_grace_period_matches_numpy_exactly_at_the_grace(points, ho
     longer = Intervals(np.array([1.0]), np.array([np.nextafter(1.0 + hours, 9)]))
     assert delay(longer, hours, compiled=True).starts.tolist() == [1.0 + hours]
     assert delay(Intervals(np.array([1.0]), np.array([1.0 + hours])), hours, compiled=True).starts.size == 0
+
+
+pairs_on_a_grid = st.lists(
+    st.lists(st.tuples(st.integers(0, 47), st.integers(0, 6)), min_size=1, max_size=12), min_size=2, max_size=2
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(pairs_on_a_grid, st.sampled_from([0.5, 1.0, 2.0]), st.integers(1, 4))
+def test_both_of_a_pair_down_matches_the_two_down_merge_to_the_last_bit(points, tolerance, years):
+    """An any_of pair's gate ("both down") is walked side by side (_both_down) instead of by _two_down's
+    merge: on a grid of 0.5 h with 8 h years (outages touching, starting and ending together, on year
+    boundaries, exactly as long as the tolerance) the same stretches boundary for boundary, and the same
+    downtime per year to the last bit, breach years and outages."""
+    kernels = sweep._kernels()
+    hours = 8.0
+    a, b = (grid_child(p, 0.5) for p in points)
+    flat = sweep._flatten([a, b])
+    got = kernels._both_down(a.starts, a.ends, b.starts, b.ends, False, 0, 1.0, 0.0)
+    want = kernels._two_down(*flat, False, 0, 1.0, 0.0)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    got = kernels._both_down(a.starts, a.ends, b.starts, b.ends, True, years, hours, tolerance)
+    want = kernels._two_down(*flat, True, years, hours, tolerance)
+    for mine, theirs in zip(got[2:], want[2:], strict=True):
+        assert np.array_equal(mine, theirs)
+    assert sweep.gate_yearly([a, b], 2, years, hours, tolerance)[2] == want[4]
+
+
+def test_one_long_outage_over_many_short_ones_gives_a_stretch_for_each():
+    """The pair walk writes a stretch per short outage inside a long one of the other child: more stretches
+    than either child has intervals would allow if the room were counted from the shorter list."""
+    long = Intervals(np.array([0.0]), np.array([1000.0]))
+    short = Intervals(np.arange(100) * 10.0 + 1.0, np.arange(100) * 10.0 + 2.0)
+    for pair in ([long, short], [short, long]):
+        starts, ends = sweep.at_least_sorted(pair, 2)
+        assert np.array_equal(starts, short.starts) and np.array_equal(ends, short.ends)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_both_of_a_random_pair_down_matches_numpy_over_many_years(seed):
+    """Random outages over 200 years of 8,760 h (the simulation's scale, where a year's downtime adds up
+    from doubles of every magnitude): the pair walk gives numpy's intervals and, counted into years, the
+    figures yearly() gives on them, to the last bit."""
+    rng = np.random.default_rng(500 + seed)
+    years, hours = 200, 8760.0
+    a, b = (random_child(rng, int(rng.integers(1, 2000)), years * hours) for _ in range(2))
+    want = at_least([a, b], 2)
+    starts, ends = sweep.at_least_sorted([a, b], 2)
+    assert np.array_equal(starts, want.starts) and np.array_equal(ends, want.ends)
+    figures = sweep.yearly(want.starts, want.durations, years, hours, 3.0, compiled=False)
+    annual, breached, outages = sweep.gate_yearly([a, b], 2, years, hours, 3.0)
+    assert np.array_equal(annual, figures[0]) and np.array_equal(breached, figures[1])
+    assert outages == want.starts.size
