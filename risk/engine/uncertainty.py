@@ -122,7 +122,7 @@ class BreachSurrogate:
                     for key, stream_rate in self._streams.get(cut[0], ()):
                         if key in common:
                             rate = rate + stream_rate * shortest
-        return 1 - np.exp(-rate)
+        return -np.expm1(-rate)  # exact for tiny rates: 1 - exp(-1e-17) rounds to 0
 
 
 def breach_draws(
