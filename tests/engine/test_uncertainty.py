@@ -172,6 +172,17 @@ def test_surrogate_of_a_single_point_of_failure_and_of_a_pair():
     assert surrogate([["a"]], 200.0)[0] == 0.0  # beyond the cap no outage is long enough
 
 
+def test_surrogate_of_a_tiny_breach_rate_stays_positive():
+    """1 - exp(-x) rounds to 0 below x ~ 1e-16; the surrogate must give x itself (a zero-width [0, 0] otherwise)."""
+    from risk.engine.uncertainty import BreachSurrogate
+
+    rate, mu, sigma, t, cap = np.array([0.4]), np.array([0.0]), np.array([0.5]), 118.0, 168.0
+    over = 0.5 * math.erfc((math.log(t) - 0.0) / (0.5 * math.sqrt(2)))
+    assert 0 < 0.4 * over < 1e-16  # the case: 1 - exp(-x) == 0.0 here
+    value = BreachSurrogate({"a": (rate, mu, sigma)}, {}, cap)([["a"]], t)[0]
+    assert value == pytest.approx(0.4 * over, rel=1e-9)
+
+
 def test_rare_breach_range_is_positive_when_no_breach_was_simulated():
     from risk.engine.uncertainty import breach_draws
 
