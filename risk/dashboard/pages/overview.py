@@ -233,15 +233,19 @@ top_risks = pd.DataFrame(
 fitted_table(
     top_risks,
     {
-        "service": 250,
-        "rating": 190,
-        "beyond tolerance a year (90% range)": 170,
+        "service": 225,
+        "rating": 235,
+        "beyond tolerance a year (90% range)": 130,
         f"cost/yr ({a.currency})": 95,
         "single points": 95,
     },
     top_risks,
     "tier, how often, downtime and the single points of failure by name",
     column_config={
+        "beyond tolerance a year (90% range)": st.column_config.Column(
+            "beyond tolerance",
+            help="The chance a year of an outage longer than the service's tolerance, with its 90% range.",
+        ),
         "chance a year of an outage beyond tolerance": st.column_config.ProgressColumn(
             format="percent", min_value=0, max_value=1
         )

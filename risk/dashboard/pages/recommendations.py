@@ -7,7 +7,7 @@ import streamlit as st
 
 from risk.advice.recommend.rules import control_text
 from risk.dashboard import state
-from risk.dashboard.widgets import download_table, explain, header, md_escape, sidebar
+from risk.dashboard.widgets import FITS_IN_EXPANDER, download_table, explain, fitted_table, header, md_escape, sidebar
 from risk.presentation import figures
 from risk.presentation.format import chance, count_change, effect_text, hours, money
 from risk.store import STATUSES, Tracking, achieved_cut
@@ -86,10 +86,20 @@ table = pd.DataFrame(
         "source": [r.source_url for r in report.recommendations],
     }
 )
-st.dataframe(
+# What a decision needs fits at 1280 px without a horizontal scroll; the rest is in an expander below it.
+saved_column = f"saved a year ({run.catalog.currency})"
+fitted_table(
     table,
-    hide_index=True,
-    column_config={"source": st.column_config.LinkColumn(display_text="guidance")},
+    {"#": 40, "recommendation": 375, "risk cut": 95, saved_column: 110, "effort": 70, "status": 100},
+    table,
+    "downtime saved, the services it helps, its id and guidance",
+    column_config={
+        "#": st.column_config.NumberColumn(width=40),
+        saved_column: st.column_config.Column(
+            f"saved/yr ({run.catalog.currency})", help="Expected cost of downtime saved a year."
+        ),
+        "source": st.column_config.LinkColumn(display_text="guidance"),
+    },
 )
 
 download_table(table.drop(columns=["#"]), "recommendations", "dl_recs")
@@ -159,7 +169,7 @@ for n, r in enumerate(report.recommendations, start=1):
         if not r.effect.services:
             st.caption("No service's figures change.")
             continue
-        st.dataframe(
+        fitted_table(
             state.table(
                 run,
                 ("effect", r.id),
@@ -174,18 +184,24 @@ for n, r in enumerate(report.recommendations, start=1):
                             chance(s.breach_probability_after, s.breach_probability_interval_after)
                             for s in r.effect.services
                         ],
-                        "downtime before": [hours(s.downtime_hours_before) for s in r.effect.services],
-                        "after ": [hours(s.downtime_hours_after) for s in r.effect.services],
-                        "rating": [f"{s.rating_before} → {s.rating_after}" for s in r.effect.services],
-                        "single points removed": [
-                            ", ".join(dependency_names.get(d, d) for d in s.single_points_of_failure_removed) or "none"
+                        "downtime a year": [
+                            f"{hours(s.downtime_hours_before)} → {hours(s.downtime_hours_after)}"
                             for s in r.effect.services
                         ],
+                        "rating": [f"{s.rating_before} → {s.rating_after}" for s in r.effect.services],
                     }
                 ),
             ),
-            hide_index=True,
+            {"service": 230, "beyond tolerance, before": 130, "after": 130, "downtime a year": 135, "rating": 140},
+            room=FITS_IN_EXPANDER,  # an expander cannot hold another: the single points removed follow as text
         )
+        removed = [
+            f"{md_escape(', '.join(dependency_names.get(d, d) for d in s.single_points_of_failure_removed))} "
+            f"for {md_escape(s.name)}"
+            for s in r.effect.services
+            if s.single_points_of_failure_removed
+        ]
+        st.caption("Single points of failure removed: " + ("; ".join(removed) if removed else "none") + ".")
 
 st.subheader("Combined effect")
 options = [r.id for r in measured]
