@@ -105,6 +105,8 @@ def capped(items: list, key: str, limit: int = 10) -> list:
 #: Chromium), less a margin, in pixels: a table whose columns add up to no more than this shows without a
 #: horizontal scroll.
 FITS_AT_1280 = 800
+#: The same in one of two equal columns (400 px measured), less the margin.
+HALF_AT_1280 = 385
 #: The same inside an expander (its border and padding take 34 px: 784 px measured), less the same margin.
 FITS_IN_EXPANDER = 766
 

@@ -248,7 +248,7 @@ fitted_table(
         ),
         "chance a year of an outage beyond tolerance": st.column_config.ProgressColumn(
             format="percent", min_value=0, max_value=1
-        )
+        ),
     },
 )
 explain(

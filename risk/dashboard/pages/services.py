@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from risk.dashboard import state
-from risk.dashboard.widgets import download_table, explain, fitted_table, header, md_escape, sidebar
+from risk.dashboard.widgets import HALF_AT_1280, download_table, explain, fitted_table, header, md_escape, sidebar
 from risk.presentation import figures
 from risk.presentation.format import chance, hours, hours_range, one_in, pct, prob, rating_certainty, service_cost
 from risk.presentation.order import worst_first
@@ -147,15 +147,20 @@ with t1:
 with t2:
     st.markdown("**Single points of failure and cut sets**")
     dep_names = {d.id: d for d in (*a.dependencies, *a.common_causes)}
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "size": [len(c) for c in s.cut_sets],
-                "fails together": [" + ".join(dep_names[x].name for x in c) for c in s.cut_sets],
-                "providers": [", ".join(sorted({dep_names[x].provider for x in c})) for c in s.cut_sets],
-            }
-        ),
-        hide_index=True,
+    cut_sets = pd.DataFrame(
+        {
+            "size": [len(c) for c in s.cut_sets],
+            "fails together": [" + ".join(dep_names[x].name for x in c) for c in s.cut_sets],
+            "providers": [", ".join(sorted({dep_names[x].provider for x in c})) for c in s.cut_sets],
+        }
+    )
+    # Half the page wide (about 400 px at 1280): what fails together fits; the providers are in the expander.
+    fitted_table(
+        cut_sets,
+        {"size": 45, "fails together": 335},
+        cut_sets,
+        "the providers of each set",
+        room=HALF_AT_1280,
         height=min(400, 38 + 35 * max(1, len(s.cut_sets))),
     )
     explain(
