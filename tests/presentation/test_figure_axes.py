@@ -26,3 +26,33 @@ def test_the_labels_are_none_then_every_fourth_bin_never_the_zero_edge_beside_no
 def test_a_short_histogram_keeps_its_none_label():
     axis = downtime_histogram(_service([0.0, 1, 2, 3])).layout.xaxis  # bins 0..3: only "none" labelled
     assert list(axis.tickvals) == [0] and list(axis.ticktext) == ["none"]
+
+
+def test_the_risk_matrix_names_all_five_impacts_level_number_above_word():
+    """At half a 1280 px page the one-line labels were turned on their side and '5 catastrophic' dropped."""
+    import risk
+    from risk.catalog import catalog_from_dict
+    from risk.presentation.figures import risk_matrix
+    from risk.presentation.theme import IMPACT_LABELS
+
+    catalog = catalog_from_dict(
+        {
+            "organisation": "Axis",
+            "services": [{"id": "s", "name": "S", "tier": 1, "impact_tolerance": "4h", "requires": ["d"]}],
+            "dependencies": [
+                {
+                    "id": "d",
+                    "name": "D",
+                    "provider": "P",
+                    "product": "Q",
+                    "capability": "dns",
+                    "annual_outages": 1,
+                    "mean_outage": "1h",
+                }
+            ],
+        }
+    )
+    axis = risk_matrix(risk.assess(catalog, [], simulated_years=200, uncertainty_draws=5)).layout.xaxis
+    assert axis.tickangle == 0
+    assert [t.replace("<br>", " ") for t in axis.ticktext] == list(IMPACT_LABELS)
+    assert all(t.count("<br>") == 1 for t in axis.ticktext)  # "5<br>catastrophic": two short lines
