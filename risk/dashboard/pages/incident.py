@@ -2,7 +2,7 @@
 clock to its tolerance, updating as time passes; a one-page brief for the bridge call."""
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -106,21 +106,17 @@ def _local(iso: str | None) -> str:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(zone).strftime("%a %d %b %H:%M")
 
 
-viewer = getattr(st.context, "timezone", None) or tz  # the reader's zone (their browser's), else the catalog's
-try:
-    viewer_zone = ZoneInfo(viewer)
-except (ZoneInfoNotFoundError, ValueError):
-    viewer, viewer_zone = tz, zone
 recorded = {r.id: r for r in run.records}
 
 
 def _seen(similar) -> str:
-    """A past outage's start on the reader's clock (a date alone stays a date)."""
+    """A past outage's start on the page's one clock, the catalog's zone, as every other time here (shown as the
+    record holds it, it was UTC without saying so, beside clocks in the catalog's zone); a date stays a date."""
     record = recorded.get(similar.id)
     if record is None or not record.has_exact_times:
         return similar.start[:10]
     when = record.start_dt if record.start_dt.tzinfo else record.start_dt.replace(tzinfo=UTC)
-    return when.astimezone(viewer_zone).strftime("%Y-%m-%d %H:%M")
+    return when.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 @st.fragment(run_every=timedelta(seconds=60) if not fixed else None)
@@ -252,7 +248,7 @@ def clocks() -> None:
             similar,
             "the source of each record",
             column_config={
-                "start": st.column_config.Column(help=f"In your time zone ({viewer})."),
+                "start": st.column_config.Column(help=f"In {tz} time."),
                 "source": st.column_config.LinkColumn("source"),
             },
         )
