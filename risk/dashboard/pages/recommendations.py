@@ -90,7 +90,7 @@ table = pd.DataFrame(
 saved_column = f"saved a year ({run.catalog.currency})"
 fitted_table(
     table,
-    {"#": 40, "recommendation": 375, "risk cut": 95, saved_column: 110, "effort": 70, "status": 100},
+    {"#": 40, "recommendation": 400, "risk cut": 90, saved_column: 105, "effort": 65, "status": 95},
     table,
     "downtime saved, the services it helps, its id and guidance",
     column_config={
