@@ -24,6 +24,12 @@ CUT_BUTTONS = """() => [...document.querySelectorAll("[data-testid='stDownloadBu
   .filter(b => [b, ...b.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1))
   .map(b => b.innerText)"""
 
+#: Headline figures (label, value, delta chip) whose text is cut (an element inside is wider than its box).
+CUT_METRICS = """() => [...document.querySelectorAll(
+    "[data-testid='stMetricLabel'], [data-testid='stMetricValue'], [data-testid='stMetricDelta']")]
+  .filter(m => m.offsetParent !== null && [m, ...m.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1))
+  .map(m => m.innerText)"""
+
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
@@ -72,6 +78,13 @@ def test_the_decision_tables_of_each_page_fit_at_1280_px(page, name, tables):
     widths = page.evaluate(TABLE_WIDTHS)
     assert len(widths) >= tables, (name, widths)  # the tables named are on show (not folded away)
     assert all(scroll <= visible + 1 for scroll, visible in widths), (name, widths)
+
+
+@pytest.mark.parametrize("name", ["", "services", "spof", "recommendations", "scenarios", "incident"])
+def test_no_headline_figure_is_cut_at_1280_px(page, name):
+    """'People affected, at le…' (Incident now) and the Overview's most-downtime service in its chip were cut."""
+    visit(page, name)
+    assert page.evaluate(CUT_METRICS) == [], name
 
 
 def test_the_reports_buttons_show_their_whole_label(page):
