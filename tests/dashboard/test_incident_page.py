@@ -41,6 +41,8 @@ def test_the_mfa_outage_at_a_set_time_shows_each_clock(at: AppTest) -> None:
     email = table[table["service"] == "Clinical email and calendars (NHSmail)"].iloc[0]
     assert email["clock"] == "5.5 h left" and email["state"] == "down"
     assert 0 < email["chance it outlasts the tolerance"] < 100
+    low, high = (int(x.rstrip("%")) for x in email["range (90%)"].split("–"))  # "25%–71%": one unit, no repeat
+    assert low < email["chance it outlasts the tolerance"] < high
     text = "\n".join(m.value for m in at.markdown)
     assert "Bleep, phone and paper referral forms" in text
     assert [s.value for s in at.subheader][:1] == ["What to do now"]

@@ -109,6 +109,15 @@ def _local(iso: str | None) -> str:
 recorded = {r.id: r for r in run.records}
 
 
+def _range(s) -> str:
+    """The 90% range of a service's chance of outlasting its tolerance: '8%–52%', or one figure when both ends
+    round the same ('100%', not '100%–100%'); blank when it cannot breach."""
+    if s.hours_left is None:
+        return ""
+    low, high = (pct(x, 0) for x in s.probability_beyond_tolerance_interval)
+    return low if low == high else f"{low}–{high}"
+
+
 def _seen(similar) -> str:
     """A past outage's start on the page's one clock, the catalog's zone, as every other time here (shown as the
     record holds it, it was UTC without saying so, beside clocks in the catalog's zone); a date stays a date."""
@@ -148,7 +157,7 @@ def clocks() -> None:
         return
     result.assumptions.extend(notes)
     services = result.services
-    c = st.columns([1, 1, 0.8, 1, 1])
+    c = st.columns(4)  # four equal columns: "23 of 300" services down was cut in a narrower one
     c[0].metric("Under way for", hours(result.elapsed_hours), help=f"since {_local(result.start)}")
     c[1].metric(
         "Likely back within",
@@ -176,13 +185,7 @@ def clocks() -> None:
             "state": [state_text(s) for s in affected],
             "clock": [clock_text(s) for s in affected],
             "chance it outlasts the tolerance": [100 * s.probability_beyond_tolerance for s in affected],
-            "range (90%)": [
-                f"{pct(s.probability_beyond_tolerance_interval[0], 0)}–"
-                f"{pct(s.probability_beyond_tolerance_interval[1], 0)}"
-                if s.hours_left is not None
-                else ""
-                for s in affected
-            ],
+            "range (90%)": [_range(s) for s in affected],
             "beyond tolerance at": [_local(s.breach_at) for s in affected],
             "tier": [s.tier for s in affected],
             "users": [s.users_affected for s in affected],
@@ -194,12 +197,12 @@ def clocks() -> None:
     fitted_table(
         clocks_frame,
         {
-            "service": 205,
+            "service": 190,
             "state": 150,
-            "clock": 80,
-            "chance it outlasts the tolerance": 120,
-            "range (90%)": 95,
-            "beyond tolerance at": 130,
+            "clock": 110,
+            "chance it outlasts the tolerance": 115,
+            "range (90%)": 90,
+            "beyond tolerance at": 125,
         },
         clocks_frame,
         "tier, users, cost so far and expected cost",
