@@ -18,11 +18,19 @@ def synthetic_document(services: int, dependencies: int, edges: int, seed: int =
     identity provider) that other dependencies require; services require a mix of plain ids, any_of
     pairs, at_least groups and grace periods.
     """
+    if services < 1 or dependencies < 1:
+        raise ValueError(
+            f"synthetic_document: services={services}, dependencies={dependencies}; a catalog needs at least one"
+            " of each (give services >= 1 and dependencies >= 1)"
+        )
     rng = random.Random(seed)
     providers = [f"Provider {i}" for i in range(25)]
     deps: list[dict[str, Any]] = []
     platforms = max(1, dependencies // 10)
-    dep_edges = min(edges // 10, (dependencies - platforms) * 2)
+    # Each other dependency requires up to two distinct platforms, so no more than min(2, platforms) each: with
+    # a single platform (fewer than 20 dependencies) a cap of two each could never be reached, and the loop
+    # below drew forever.
+    dep_edges = min(edges // 10, (dependencies - platforms) * min(2, platforms))
     for i in range(dependencies):
         d: dict[str, Any] = {
             "id": f"dep-{i}",

@@ -112,19 +112,28 @@ def capped(items: list, key: str, limit: int = 10) -> list:
 #: Chromium), less a margin, in pixels: a table whose columns add up to no more than this shows without a
 #: horizontal scroll.
 FITS_AT_1280 = 800
+#: The same in one of two equal columns (400 px measured), less the margin.
+HALF_AT_1280 = 385
+#: The same inside an expander (its border and padding take 34 px: 784 px measured), less the same margin.
+FITS_IN_EXPANDER = 766
 
 
-def fitted_table(frame, widths: dict[str, int], details=None, what: str = "details", **kwargs) -> None:
+def fitted_table(
+    frame, widths: dict[str, int], details=None, what: str = "details", room: int = FITS_AT_1280, **kwargs
+) -> None:
     """A table with the columns a decision needs, each given a width so that together they fit at 1280 px
-    (FITS_AT_1280) without a horizontal scroll; `details` (every column) in an expander below it."""
+    (`room`: FITS_AT_1280 in the page, FITS_IN_EXPANDER inside an expander) without a horizontal scroll;
+    `details` (every column) in an expander below it. `frame` is a DataFrame or an Arrow table."""
+    import pyarrow as pa
     import streamlit as st
 
-    assert sum(widths.values()) <= FITS_AT_1280, widths
+    assert sum(widths.values()) <= room, (sum(widths.values()), room, widths)
     config = dict(kwargs.pop("column_config", {}) or {})
     for name, width in widths.items():
         column = config.get(name)
         config[name] = st.column_config.Column(width=width) if column is None else _with_width(column, width)
-    st.dataframe(frame[list(widths)], hide_index=True, column_config=config, **kwargs)
+    shown = frame.select(list(widths)) if isinstance(frame, pa.Table) else frame[list(widths)]
+    st.dataframe(shown, hide_index=True, column_config=config, **kwargs)
     if details is not None:
         with st.expander(f"More columns: {what}"):
             st.dataframe(details, hide_index=True, column_config=config)

@@ -80,7 +80,14 @@ def risk_matrix(a: Assessment, title: str = RISK_MATRIX_TITLE) -> go.Figure:
             hovertemplate="impact %{x}, likelihood %{y}: %{customdata} service(s)<extra></extra>",
         )
     )
-    fig.update_xaxes(title=IMPACT_AXIS, tickvals=[1, 2, 3, 4, 5], ticktext=list(IMPACT_LABELS))
+    # Number above word, level: at half a 1280 px page the one-line labels were turned on their side and
+    # "5 catastrophic" was dropped for want of room.
+    fig.update_xaxes(
+        title=IMPACT_AXIS,
+        tickvals=[1, 2, 3, 4, 5],
+        ticktext=[label.replace(" ", "<br>", 1) for label in IMPACT_LABELS],
+        tickangle=0,
+    )
     fig.update_yaxes(title=LIKELIHOOD_AXIS, tickvals=[1, 2, 3, 4, 5], ticktext=list(LIKELIHOOD_LABELS))
     return _layout(fig, 420, title=title)
 
@@ -116,8 +123,9 @@ def downtime_histogram(s: ServiceResult) -> go.Figure:
             hovertemplate="%{customdata}: %{y:.1%} of years<extra></extra>",
         )
     )
-    # A readable axis: every fourth bin labelled with its lower edge, the full range on hover.
-    ticks = [0] + list(range(1, len(bins), 4))
+    # A readable axis: "none", then every fourth bin labelled with its lower edge, the full range on hover.
+    # Not the first bin's: its lower edge (0 min) beside "none" drew the two labels over each other.
+    ticks = [0] + list(range(4, len(bins), 4))
     fig.update_xaxes(
         title="downtime in a year",
         tickvals=ticks,

@@ -41,9 +41,22 @@ def test_the_mfa_outage_at_a_set_time_shows_each_clock(at: AppTest) -> None:
     email = table[table["service"] == "Clinical email and calendars (NHSmail)"].iloc[0]
     assert email["clock"] == "5.5 h left" and email["state"] == "down"
     assert 0 < email["chance it outlasts the tolerance"] < 100
+    low, high = (int(x.rstrip("%")) for x in email["range (90%)"].split("–"))  # "25%–71%": one unit, no repeat
+    assert low < email["chance it outlasts the tolerance"] < high
     text = "\n".join(m.value for m in at.markdown)
     assert "Bleep, phone and paper referral forms" in text
     assert [s.value for s in at.subheader][:1] == ["What to do now"]
+
+
+def test_similar_past_outages_start_on_the_page_s_clock(at: AppTest) -> None:
+    """The records hold UTC; the page's clocks are the catalog's (Europe/London): an outage at 10:03 UTC on
+    27 October 2021 (summer time) started at 11:03 on them, one at 04:39 UTC in November at 04:39."""
+    at.run()
+    assert not at.exception, at.exception
+    similar = next(f.value for f in at.dataframe if "summary" in f.value.columns)
+    starts = dict(zip(similar["summary"].str[:20], similar["start"], strict=True))
+    assert starts["SMS codes for Azure "] == "2021-10-27 11:03"
+    assert starts["A front-end code cha"] == "2018-11-19 04:39"
 
 
 def test_a_live_notice_from_the_operator_s_feed_fills_in_the_page(tmp_path, monkeypatch) -> None:

@@ -70,8 +70,8 @@ def test_overview_cell_picker_lists_the_services_in_a_cell(app):
 def test_services_page_filters_and_details(app):
     at = page(app, "services")
     at.multiselect[0].select(1).run()  # tier 1 only
-    table = at.dataframe[0].value
-    assert set(table["tier"]) == {1} and len(table) == 4
+    table = at.dataframe[1].value  # every column, in the expander below the decision's columns
+    assert set(table["tier"]) == {1} and len(table) == 4 and len(at.dataframe[0].value) == 4
     at.selectbox(key="service_detail").set_value("clinical-email").run()
     text = all_text(at)
     assert "single point of failure" in text and "Entra ID sign-in" in text
@@ -133,7 +133,7 @@ def test_recommendations_page_ranks_and_combines(app):
     assert int(metrics["Recommendations"]) >= 10
     assert metrics["Most risk cut by one"].endswith("%")
     assert "Risk cut together" in metrics  # the combined-effect block rendered with the default picks
-    table = at.dataframe[0].value
+    table = at.dataframe[1].value  # every column, in the expander below the decision's columns
     assert not table["services"].str.contains("clinical-email").any()  # names, not ids
     assert table["services"].str.contains("Clinical email and calendars").any()
 

@@ -119,7 +119,8 @@ def test_recommendations_are_tracked_and_late_ones_stand_out(team):
     at.switch_page(PAGES + "recommendations.py").run()
     assert not at.exception, at.exception
     assert "1 overdue" in "\n".join(e.value for e in at.error)
-    table = at.dataframe[0].value
+    table = at.dataframe[1].value  # every column, in the expander below the decision's columns
+    assert "status" in at.dataframe[0].value.columns  # the decision is on show, not only in the expander
     status = dict(zip(table["id"], table["status"], strict=True))
     assert status["GEN-44"] == "planned: Service desk, due 2020-01-31 (OVERDUE)"
     assert set(status.values()) - {"planned: Service desk, due 2020-01-31 (OVERDUE)"} == {"open"}

@@ -83,6 +83,7 @@ stats["records a year"] = (stats["records"] / span).round(2)
 stats["median"] = [hours_or_unknown(h) for h in stats["median_hours"]]
 stats["longest"] = [hours_or_unknown(h) for h in stats["longest_hours"]]
 stats_config = {
+    "records a year": st.column_config.NumberColumn(format="%.2f"),  # 8.00 beside 7.05, not 8 beside 7.05
     "known_durations": st.column_config.NumberColumn("with a duration"),
     "median_hours": st.column_config.NumberColumn("median hours", format="%.1f"),
     "longest_hours": st.column_config.NumberColumn("longest hours", format="%.1f"),
@@ -102,6 +103,7 @@ st.caption(
 )
 
 st.subheader("Records")
+viewer = getattr(st.context, "timezone", None) or in_use.catalog.timezone
 table = df.rename(columns={"source_url": "source", "hours_text": "duration"})
 fitted_table(
     table,
@@ -110,7 +112,10 @@ fitted_table(
     "id, capability, summary, confidence and cause",
     column_config={
         "source": st.column_config.LinkColumn("source", display_text="open source"),
-        "start": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+        # On the reader's clock (their browser's zone), as every other time the dashboard shows.
+        "start": st.column_config.DatetimeColumn(
+            format="YYYY-MM-DD HH:mm", timezone=viewer, help=f"In your time zone ({viewer})."
+        ),
         "hours": st.column_config.NumberColumn(format="%.1f"),
     },
 )

@@ -10,7 +10,7 @@ import streamlit as st
 from risk.advice.incident import dependencies_hit, incident
 from risk.dashboard import state
 from risk.dashboard.live import touching
-from risk.dashboard.widgets import explain, header, md_escape, sidebar
+from risk.dashboard.widgets import explain, fitted_table, header, md_escape, sidebar
 from risk.interchange.notice import read_notice
 from risk.presentation.format import hours, money, pct
 from risk.presentation.incident import clock_text, incident_brief_html, state_text
@@ -106,6 +106,28 @@ def _local(iso: str | None) -> str:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(zone).strftime("%a %d %b %H:%M")
 
 
+recorded = {r.id: r for r in run.records}
+
+
+def _range(s) -> str:
+    """The 90% range of a service's chance of outlasting its tolerance: '8%–52%', or one figure when both ends
+    round the same ('100%', not '100%–100%'); blank when it cannot breach."""
+    if s.hours_left is None:
+        return ""
+    low, high = (pct(x, 0) for x in s.probability_beyond_tolerance_interval)
+    return low if low == high else f"{low}–{high}"
+
+
+def _seen(similar) -> str:
+    """A past outage's start on the page's one clock, the catalog's zone, as every other time here (shown as the
+    record holds it, it was UTC without saying so, beside clocks in the catalog's zone); a date stays a date."""
+    record = recorded.get(similar.id)
+    if record is None or not record.has_exact_times:
+        return similar.start[:10]
+    when = record.start_dt if record.start_dt.tzinfo else record.start_dt.replace(tzinfo=UTC)
+    return when.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
 @st.fragment(run_every=timedelta(seconds=60) if not fixed else None)
 def clocks() -> None:
     """The clocks, recomputed every minute while the time is 'now' (no manual refresh)."""
@@ -135,7 +157,7 @@ def clocks() -> None:
         return
     result.assumptions.extend(notes)
     services = result.services
-    c = st.columns([1, 1, 0.8, 1, 1])
+    c = st.columns(4)  # four equal columns: "23 of 300" services down was cut in a narrower one
     c[0].metric("Under way for", hours(result.elapsed_hours), help=f"since {_local(result.start)}")
     c[1].metric(
         "Likely back within",
@@ -151,37 +173,48 @@ def clocks() -> None:
     )
     c[2].caption(f"{sum(s.breached for s in services)} beyond tolerance")
     c[3].metric(
-        "People affected, at least",
+        "People affected",
         f"{result.people_affected_at_least:,}",
-        help="The users of the largest service that is down (the same staff use many services).",
+        help="At least the users of the largest service that is down (the same staff use many services).",
     )
+    c[3].caption("at least: the largest service down")
     affected = [s for s in services if s.down or s.goes_down_after_hours is not None]
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "service": [s.name for s in affected],
-                "state": [state_text(s) for s in affected],
-                "clock": [clock_text(s) for s in affected],
-                "chance it outlasts the tolerance": [100 * s.probability_beyond_tolerance for s in affected],
-                "range (90%)": [
-                    f"{pct(s.probability_beyond_tolerance_interval[0], 0)} to "
-                    f"{pct(s.probability_beyond_tolerance_interval[1], 0)}"
-                    if s.hours_left is not None
-                    else ""
-                    for s in affected
-                ],
-                "beyond tolerance at": [_local(s.breach_at) for s in affected],
-                "tier": [s.tier for s in affected],
-                "users": [s.users_affected for s in affected],
-                "cost so far": [money(s.cost_so_far if s.cost_known else None, result.currency) for s in affected],
-                "expected cost": [money(s.cost_expected if s.cost_known else None, result.currency) for s in affected],
-            }
-        ),
-        hide_index=True,
+    clocks_frame = pd.DataFrame(
+        {
+            "service": [s.name for s in affected],
+            "state": [state_text(s) for s in affected],
+            "clock": [clock_text(s) for s in affected],
+            "chance it outlasts the tolerance": [100 * s.probability_beyond_tolerance for s in affected],
+            "range (90%)": [_range(s) for s in affected],
+            "beyond tolerance at": [_local(s.breach_at) for s in affected],
+            "tier": [s.tier for s in affected],
+            "users": [s.users_affected for s in affected],
+            "cost so far": [money(s.cost_so_far if s.cost_known else None, result.currency) for s in affected],
+            "expected cost": [money(s.cost_expected if s.cost_known else None, result.currency) for s in affected],
+        }
+    )
+    # The clocks fit at 1280 px without a horizontal scroll; tier, users and costs are in an expander below.
+    fitted_table(
+        clocks_frame,
+        {
+            "service": 190,
+            "state": 150,
+            "clock": 110,
+            "chance it outlasts the tolerance": 115,
+            "range (90%)": 90,
+            "beyond tolerance at": 125,
+        },
+        clocks_frame,
+        "tier, users, cost so far and expected cost",
         column_config={
             "chance it outlasts the tolerance": st.column_config.ProgressColumn(
-                "chance it outlasts the tolerance", min_value=0.0, max_value=100.0, format="%.0f%%"
-            )
+                "outlasts tolerance",
+                help="The chance the outage outlasts the service's tolerance, given how long it has lasted.",
+                min_value=0.0,
+                max_value=100.0,
+                format="%.0f%%",
+            ),
+            "beyond tolerance at": st.column_config.Column(help=f"In {tz} time."),
         },
     )
     others = len(services) - len(affected)
@@ -202,19 +235,25 @@ def clocks() -> None:
                 st.markdown(f"**{md_escape(s.name)}**  \n" + "  \n".join(f"- {md_escape(r)}" for r in s.review))
     if result.similar:
         st.subheader("Most similar past outages")
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "start": [r.start for r in result.similar],
-                    "product": ["; ".join(r.product) for r in result.similar],
-                    "length": [hours(r.duration_hours) if r.duration_hours else "unknown" for r in result.similar],
-                    "severity": [r.severity for r in result.similar],
-                    "summary": [r.summary or "" for r in result.similar],
-                    "source": [r.source_url or "" for r in result.similar],
-                }
-            ),
-            hide_index=True,
-            column_config={"source": st.column_config.LinkColumn("source")},
+        similar = pd.DataFrame(
+            {
+                "start": [_seen(r) for r in result.similar],
+                "product": ["; ".join(r.product) for r in result.similar],
+                "length": [hours(r.duration_hours) if r.duration_hours else "unknown" for r in result.similar],
+                "severity": [r.severity for r in result.similar],
+                "summary": [r.summary or "" for r in result.similar],
+                "source": [r.source_url or "" for r in result.similar],
+            }
+        )
+        fitted_table(
+            similar,
+            {"start": 130, "product": 120, "length": 70, "severity": 75, "summary": 405},
+            similar,
+            "the source of each record",
+            column_config={
+                "start": st.column_config.Column(help=f"In {tz} time."),
+                "source": st.column_config.LinkColumn("source"),
+            },
         )
     with st.expander("Assumptions"):
         for a in result.assumptions:

@@ -93,13 +93,12 @@ worst_down = a.service(h.most_downtime_service or a.services[0].id)  # None only
 c[2].metric(
     "Most downtime",
     f"{hours(worst_down.expected_annual_downtime_hours)}/yr",
-    worst_down.name,
-    delta_color="off",
-    delta_arrow="off",
     help="The service with the most expected downtime a year (simulated, after grace periods). Across all "
     f"{h.services} services: {h.service_hours_down:,.0f} "
     "service-hours a year.",
 )
+# Its name below the figure, where a long one wraps (as the metric's delta chip, it was cut at 1280 px).
+c[2].caption(md_escape(worst_down.name))
 c[3].metric(
     "Most exposure",
     _short(top_provider.name) if top_provider else "none",
@@ -233,18 +232,22 @@ top_risks = pd.DataFrame(
 fitted_table(
     top_risks,
     {
-        "service": 250,
-        "rating": 190,
-        "beyond tolerance a year (90% range)": 170,
+        "service": 225,
+        "rating": 235,
+        "beyond tolerance a year (90% range)": 130,
         f"cost/yr ({a.currency})": 95,
         "single points": 95,
     },
     top_risks,
     "tier, how often, downtime and the single points of failure by name",
     column_config={
+        "beyond tolerance a year (90% range)": st.column_config.Column(
+            "beyond tolerance",
+            help="The chance a year of an outage longer than the service's tolerance, with its 90% range.",
+        ),
         "chance a year of an outage beyond tolerance": st.column_config.ProgressColumn(
             format="percent", min_value=0, max_value=1
-        )
+        ),
     },
 )
 explain(

@@ -8,7 +8,7 @@ import streamlit as st
 from risk.advice.recommend import Effect
 from risk.advice.recommend.rules import control_text
 from risk.dashboard import state
-from risk.dashboard.widgets import download_table, explain, header, md_escape, sidebar
+from risk.dashboard.widgets import FITS_IN_EXPANDER, download_table, explain, fitted_table, header, md_escape, sidebar
 from risk.presentation import figures
 from risk.presentation.format import chance, count_change, effect_text, hours, money
 from risk.store import STATUSES, Tracking, achieved_cut
@@ -88,10 +88,20 @@ table = pd.DataFrame(
         "source": [r.source_url for r in report.recommendations],
     }
 )
-st.dataframe(
+# What a decision needs fits at 1280 px without a horizontal scroll; the rest is in an expander below it.
+saved_column = f"saved a year ({run.catalog.currency})"
+fitted_table(
     table,
-    hide_index=True,
-    column_config={"source": st.column_config.LinkColumn(display_text="guidance")},
+    {"#": 40, "recommendation": 400, "risk cut": 90, saved_column: 105, "effort": 65, "status": 95},
+    table,
+    "downtime saved, the services it helps, its id and guidance",
+    column_config={
+        "#": st.column_config.NumberColumn(width=40),
+        saved_column: st.column_config.Column(
+            f"saved/yr ({run.catalog.currency})", help="Expected cost of downtime saved a year."
+        ),
+        "source": st.column_config.LinkColumn(display_text="guidance"),
+    },
 )
 
 download_table(table.drop(columns=["#"]), "recommendations", "dl_recs")
@@ -174,17 +184,29 @@ for n, r in enumerate(report.recommendations, start=1):
                     "after": [
                         chance(s.breach_probability_after, s.breach_probability_interval_after) for s in effect.services
                     ],
-                    "downtime before": [hours(s.downtime_hours_before) for s in effect.services],
-                    "after ": [hours(s.downtime_hours_after) for s in effect.services],
-                    "rating": [f"{s.rating_before} → {s.rating_after}" for s in effect.services],
-                    "single points removed": [
-                        ", ".join(dependency_names.get(d, d) for d in s.single_points_of_failure_removed) or "none"
-                        for s in effect.services
+                    "downtime a year": [
+                        f"{hours(s.downtime_hours_before)} → {hours(s.downtime_hours_after)}" for s in effect.services
                     ],
+                    "rating": [f"{s.rating_before} → {s.rating_after}" for s in effect.services],
                 }
             )
 
-        st.dataframe(state.table(run, ("effect", r.id), frame), hide_index=True)
+        fitted_table(
+            state.table(
+                run,
+                ("effect", r.id),
+                frame,
+            ),
+            {"service": 200, "beyond tolerance, before": 160, "after": 130, "downtime a year": 135, "rating": 140},
+            room=FITS_IN_EXPANDER,  # an expander cannot hold another: the single points removed follow as text
+        )
+        removed = [
+            f"{md_escape(', '.join(dependency_names.get(d, d) for d in s.single_points_of_failure_removed))} "
+            f"for {md_escape(s.name)}"
+            for s in r.effect.services
+            if s.single_points_of_failure_removed
+        ]
+        st.caption("Single points of failure removed: " + ("; ".join(removed) if removed else "none") + ".")
 
 st.subheader("Combined effect")
 options = [r.id for r in measured]

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from risk.dashboard import state
-from risk.dashboard.widgets import download_table, explain, header, md_escape, sidebar
+from risk.dashboard.widgets import HALF_AT_1280, download_table, explain, fitted_table, header, md_escape, sidebar
 from risk.engine.assessment import CommonCauseResult, DependencyResult
 from risk.presentation import figures
 from risk.presentation.format import chance, hours, hours_range, one_in, pct, prob, rating_certainty, service_cost
@@ -52,10 +52,26 @@ table = run.remember(
         }
     ),
 )
-st.dataframe(
+# The decision's columns fit at 1280 px without a horizontal scroll; the analyst's follow in an expander.
+fitted_table(
     state.table(run, ("services", shown), lambda: table),
-    hide_index=True,
+    {
+        "service": 230,
+        "rating": 195,
+        "outage beyond tolerance a year": 120,
+        "downtime a year": 155,
+        f"cost a year ({a.currency})": 95,
+    },
+    state.table(run, ("services", shown), lambda: table),
+    "tier, tolerance, single points of failure, score and the exact share of time down",
     column_config={
+        "outage beyond tolerance a year": st.column_config.Column(
+            "beyond tolerance", help="The chance a year of an outage beyond the service's tolerance (90% range)."
+        ),
+        "downtime a year": st.column_config.Column(help="Expected downtime a year (90% range)."),
+        f"cost a year ({a.currency})": st.column_config.Column(
+            f"cost/yr ({a.currency})", help="Expected cost of downtime a year."
+        ),
         "share of time down (exact)": st.column_config.NumberColumn(format="percent"),
         "chance a year (to sort by)": st.column_config.NumberColumn(format="percent"),
     },
@@ -135,15 +151,20 @@ with t2:
         **{d.id: d for d in a.dependencies},
         **{c.id: c for c in a.common_causes},
     }
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "size": [len(c) for c in s.cut_sets],
-                "fails together": [" + ".join(dep_names[x].name for x in c) for c in s.cut_sets],
-                "providers": [", ".join(sorted({dep_names[x].provider for x in c})) for c in s.cut_sets],
-            }
-        ),
-        hide_index=True,
+    cut_sets = pd.DataFrame(
+        {
+            "size": [len(c) for c in s.cut_sets],
+            "fails together": [" + ".join(dep_names[x].name for x in c) for c in s.cut_sets],
+            "providers": [", ".join(sorted({dep_names[x].provider for x in c})) for c in s.cut_sets],
+        }
+    )
+    # Half the page wide (about 400 px at 1280): what fails together fits; the providers are in the expander.
+    fitted_table(
+        cut_sets,
+        {"size": 45, "fails together": 335},
+        cut_sets,
+        "the providers of each set",
+        room=HALF_AT_1280,
         height=min(400, 38 + 35 * max(1, len(s.cut_sets))),
     )
     explain(

@@ -46,12 +46,25 @@ st.dataframe(
                 "single points of failure": [len(p.single_points_of_failure) for p in providers],
                 "services": [len(p.services_with_single_point) for p in providers],
                 "tier-1 services": [p.tier1_services_with_single_point for p in providers],
-                "users of those services": [p.users_with_single_point for p in providers],
+                # People, not a sum: the largest service's users at least; the sum is named service-users.
+                "people affected, at least": [
+                    max((services[sid].users or 0 for sid in p.services_with_single_point), default=0)
+                    for p in providers
+                ],
+                "service-users": [p.users_with_single_point for p in providers],
             }
         ),
     ),
     hide_index=True,
-    column_config={"users of those services": st.column_config.NumberColumn(format="localized")},
+    column_config={
+        "people affected, at least": st.column_config.NumberColumn(
+            format="localized", help="The users of the provider's largest service with a single point of failure."
+        ),
+        "service-users": st.column_config.NumberColumn(
+            format="localized",
+            help="Those services' users added together: a person who uses three of them is counted three times.",
+        ),
+    },
 )
 explain(
     "A single point of failure is one dependency whose failure alone takes a service down: no alternative "
