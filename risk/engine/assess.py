@@ -30,7 +30,7 @@ from risk.engine.assessment import (
 from risk.engine.bdd import DiagramTooLarge, TooManyCutSets, compile_services
 from risk.engine.common_cause import basic_probabilities, common_cause_groups, with_common_causes
 from risk.engine.rating import band, impact, likelihood
-from risk.engine.simulate import block_parameters, simulate, stream_rates
+from risk.engine.simulate import SimulationOptions, block_parameters, simulate, stream_rates
 from risk.engine.statistics import HOURS_PER_YEAR, DependencyStats, dependency_stats, history_fit
 from risk.engine.structure import Delay, Gate, Structure, compile_catalog
 from risk.engine.uncertainty import (
@@ -130,10 +130,7 @@ def _rare_events(
         nodes,
         stats,
         tolerance,
-        extra,
-        seed,
-        settings.max_outage_hours,
-        draws=draws,
+        SimulationOptions(years=extra, seed=seed, max_outage_hours=settings.max_outage_hours, draws=draws),
         service_hours=hours_of,
     )
     for sid in needed:
@@ -412,15 +409,18 @@ def assess(
     def accumulate(sid: str, annual: np.ndarray) -> None:  # services in a fixed order: the same sum every run
         total_loss.__iadd__(annual * hourly[sid])
 
+    options = SimulationOptions(
+        years=settings.simulated_years,
+        seed=settings.seed,
+        max_outage_hours=settings.max_outage_hours,
+        draws=settings.uncertainty_draws,
+    )
     sim = simulate(
         {sid: structure.nodes[sid] for sid in structure.services},
         stats,
         tolerance,
-        settings.simulated_years,
-        settings.seed,
-        settings.max_outage_hours,
+        options,
         progress=(lambda i, n: progress("simulation", i, n)) if progress else None,
-        draws=settings.uncertainty_draws,
         service_hours={s.id: s.weekly_hours for s in catalog.services if s.hours},
         summarise=summarise,
         accumulate=accumulate,
