@@ -8,7 +8,7 @@ string "Infinity", which JavaScript's Number() and Python's float() both read; t
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, Self, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
@@ -26,6 +26,9 @@ __all__ = [
     "LossPoint",
     "HistogramBin",
     "Headlines",
+    "StageName",
+    "STAGES",
+    "StageRecord",
 ]
 
 _CONFIG = ConfigDict(ser_json_inf_nan="strings", extra="forbid")
@@ -215,6 +218,39 @@ class Headlines(BaseModel):
     services_without_cost: int
 
 
+#: The stages of an assessment, in the order they run (risk.engine.assess; docs/methodology.md, "Stages").
+#: An exact-only assessment runs structure, statistics, exact, cut_sets and importance.
+StageName = Literal[
+    "structure", "statistics", "exact", "cut_sets", "simulation", "rare_breach", "ranges", "importance", "rating"
+]
+STAGES: tuple[StageName, ...] = get_args(StageName)
+
+
+class StageRecord(BaseModel):
+    """One stage of the assessment as it ran: its time, its warnings and what it worked through (as SCRAM
+    reports each analysis's calculation time and warnings). Times differ from run to run; figures do not."""
+
+    model_config = _CONFIG
+    name: StageName = Field(description="The stage, in the order stages run.")
+    wall_seconds: float = Field(ge=0, description="Elapsed (wall-clock) seconds.")
+    cpu_seconds: float = Field(
+        ge=0,
+        description="CPU seconds of the whole process meanwhile: every thread, the simulation's workers included "
+        "(so it can exceed wall_seconds); in a server, also other work running at the same time.",
+    )
+    reused: bool = Field(
+        default=False,
+        description="Worked out before this assessment for the same inputs and passed in (a Run works out the "
+        "structure and the statistics once for all its results): the times are those it took then, when known.",
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="The warnings this stage raised (each also in the assessment's warnings)."
+    )
+    counts: dict[str, int] = Field(
+        default_factory=dict, description="What the stage worked through (services, cut sets, simulated years, ...)."
+    )
+
+
 class Assessment(BaseModel):
     """The assessment of one catalog against one outage history with one set of settings."""
 
@@ -240,7 +276,13 @@ class Assessment(BaseModel):
     rating_grid: list[list[str]] = Field(
         description="The 5x5 matrix's band names: rating_grid[likelihood - 1][impact - 1], from the settings."
     )
-    warnings: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(
+        default_factory=list, description="Every stage's warnings, in stage order (with the inputs' notes first)."
+    )
+    stages: list[StageRecord] = Field(
+        default_factory=list,
+        description="The stages as they ran, in order: time, warnings and counts of each (docs/methodology.md).",
+    )
 
     def service(self, id: str) -> ServiceResult:
         return next(s for s in self.services if s.id == id)
@@ -257,6 +299,11 @@ class Assessment(BaseModel):
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent)
+
+    def without_timings(self) -> Self:
+        """A copy without what differs between two runs of the same inputs (when it was made, how long each
+        stage took): equal to another run's copy exactly when the figures and warnings are."""
+        return _without_timings(self)
 
 
 class ExactServiceResult(BaseModel):
@@ -300,7 +347,26 @@ class ExactAssessment(BaseModel):
     common_causes: list[CommonCauseResult] = Field(default_factory=list)
     providers: list[ProviderResult]
     concentration: Concentration
-    warnings: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(
+        default_factory=list, description="Every stage's warnings, in stage order (with the inputs' notes first)."
+    )
+    stages: list[StageRecord] = Field(
+        default_factory=list,
+        description="The stages as they ran, in order: time, warnings and counts of each (docs/methodology.md).",
+    )
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent)
+
+    def without_timings(self) -> Self:
+        """A copy without what differs between two runs of the same inputs (when it was made, how long each
+        stage took): equal to another run's copy exactly when the figures and warnings are."""
+        return _without_timings(self)
+
+
+_Timed = TypeVar("_Timed", Assessment, ExactAssessment)
+
+
+def _without_timings(result: _Timed) -> _Timed:
+    stages = [s.model_copy(update={"wall_seconds": 0.0, "cpu_seconds": 0.0}) for s in result.stages]
+    return result.model_copy(update={"generated_at": "", "stages": stages})
