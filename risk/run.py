@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import ValidationError
 
@@ -42,15 +42,16 @@ from risk.settings import Settings
 __all__ = ["Run", "SETTINGS_LAYERS", "resolve_settings", "settings_sources", "load_shipped_history"]
 
 #: Where each setting can come from, weakest first: a later layer overrides an earlier one.
-SETTINGS_LAYERS = ("default", "catalog", "override")
+SettingsLayer = Literal["default", "catalog", "override"]
+SETTINGS_LAYERS: tuple[SettingsLayer, ...] = ("default", "catalog", "override")
 
 T = TypeVar("T")
 
 
-def _layers(catalog: Catalog, overrides: Mapping[str, Any] | None) -> dict[str, dict]:
+def _layers(catalog: Catalog, overrides: Mapping[str, Any] | None) -> dict[SettingsLayer, dict]:
     """The values each layer of SETTINGS_LAYERS sets, in that order (the defaults set none: they are the
     model's own)."""
-    given = {
+    given: dict[SettingsLayer, dict] = {
         "default": {},
         "catalog": catalog.settings.model_dump(exclude_unset=True) if catalog.settings is not None else {},
         "override": {k: v for k, v in (overrides or {}).items() if v is not None},
@@ -84,7 +85,7 @@ def resolve_settings(catalog: Catalog, overrides: Mapping[str, Any] | None = Non
         raise InputError(problems) from None
 
 
-def settings_sources(catalog: Catalog, overrides: Mapping[str, Any] | None = None) -> dict[str, str]:
+def settings_sources(catalog: Catalog, overrides: Mapping[str, Any] | None = None) -> dict[str, SettingsLayer]:
     """For every setting, the layer its effective value came from: the last of SETTINGS_LAYERS that sets it."""
     layers = _layers(catalog, overrides)
     return {
@@ -235,7 +236,7 @@ class Run:
         return self._once("settings", lambda: resolve_settings(self.catalog, dict(self.overrides)))
 
     @property
-    def settings_sources(self) -> dict[str, str]:
+    def settings_sources(self) -> dict[str, SettingsLayer]:
         return settings_sources(self.catalog, dict(self.overrides))
 
     @property

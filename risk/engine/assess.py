@@ -82,7 +82,7 @@ def _importance(p: float, p_up: float, p_down: float, scale: float = 1.0) -> Imp
 
 
 def work_problems(
-    structure: Structure, stats: dict[str, DependencyStats], settings: Settings, years_from: str = "catalog"
+    structure: Structure, stats: dict[str, DependencyStats], settings: Settings, years_from: YearsFrom = "catalog"
 ) -> list:
     """Why simulating this structure with these outage rates would exceed the work limits (empty: it won't).
     `years_from` ("override", "catalog" or "default") is what set the simulated years, for the fix."""
@@ -812,7 +812,8 @@ def _concentration(
 ) -> tuple[list[ProviderResult], float]:
     """Exposure per provider, and the Herfindahl-Hirschman index of single-point-of-failure links. A
     common-cause group (`groups`: its id -> a member) belongs to its members' provider (they share one)."""
-    provider_of = {d.id: d.provider for d in catalog.dependencies if not d.is_logical}
+    # every dependency but a logical one names its provider (the catalog's validation requires it)
+    provider_of = {d.id: d.provider or "" for d in catalog.dependencies if not d.is_logical}
     provider_of |= {g: provider_of[member] for g, member in groups.items()}
     facts = {p.name.lower(): p for p in catalog.providers}
     tiers = {s.id: s.tier for s in catalog.services}

@@ -8,7 +8,7 @@ string "Infinity", which JavaScript's Number() and Python's float() both read; t
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Self, TypeVar, get_args
+from typing import Annotated, Any, Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
@@ -26,12 +26,19 @@ __all__ = [
     "LossPoint",
     "HistogramBin",
     "Headlines",
+    "RateSource",
+    "DataQuality",
     "StageName",
     "STAGES",
     "StageRecord",
 ]
 
 _CONFIG = ConfigDict(ser_json_inf_nan="strings", extra="forbid")
+
+#: Where a dependency's outage rate comes from: its matched history, the catalog's estimate, or the no-data default.
+RateSource = Literal["history", "estimate", "default"]
+#: How good a dependency's figures are: A (best) to D (assumed).
+DataQuality = Literal["A", "B", "C", "D"]
 
 #: A number that may be infinite, written to JSON as the string "Infinity" (JSON has no infinity).
 MaybeInfinite = Annotated[
@@ -147,8 +154,8 @@ class DependencyResult(BaseModel):
     records: int
     record_ids: list[str]
     history_years: float
-    source: str = Field(description="history | estimate | default")
-    data_quality: str = Field(description="A (best) .. D (assumed)")
+    source: RateSource = Field(description="history | estimate | default")
+    data_quality: DataQuality = Field(description="A (best) .. D (assumed)")
     notes: list[str] = Field(default_factory=list)
     importance: Importance
     blast_radius: BlastRadius
@@ -303,7 +310,7 @@ class Assessment(BaseModel):
     def without_timings(self) -> Self:
         """A copy without what differs between two runs of the same inputs (when it was made, how long each
         stage took): equal to another run's copy exactly when the figures and warnings are."""
-        return _without_timings(self)
+        return self.model_copy(update={"generated_at": "", "stages": _untimed(self.stages)})
 
 
 class ExactServiceResult(BaseModel):
@@ -361,12 +368,8 @@ class ExactAssessment(BaseModel):
     def without_timings(self) -> Self:
         """A copy without what differs between two runs of the same inputs (when it was made, how long each
         stage took): equal to another run's copy exactly when the figures and warnings are."""
-        return _without_timings(self)
+        return self.model_copy(update={"generated_at": "", "stages": _untimed(self.stages)})
 
 
-_Timed = TypeVar("_Timed", Assessment, ExactAssessment)
-
-
-def _without_timings(result: _Timed) -> _Timed:
-    stages = [s.model_copy(update={"wall_seconds": 0.0, "cpu_seconds": 0.0}) for s in result.stages]
-    return result.model_copy(update={"generated_at": "", "stages": stages})
+def _untimed(stages: list[StageRecord]) -> list[StageRecord]:
+    return [s.model_copy(update={"wall_seconds": 0.0, "cpu_seconds": 0.0}) for s in stages]

@@ -16,9 +16,10 @@ import math
 import os
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -282,7 +283,11 @@ class Simulation:
     recomputed: int = 0  # shared timelines computed again after being dropped to stay within the budget
 
 
-class _SharedResults:
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _SharedResults(Generic[K, V]):
     """Results needed by several parents, computed once and released after their last use; safe across
     threads. The first thread to ask computes; the others wait for it (no deadlock: the dependency graph is
     acyclic, so a thread never waits for a node that is waiting for one of its own).
@@ -292,23 +297,23 @@ class _SharedResults:
     budget, and computed again when asked for. That costs time, never a number: every result is a pure
     function of the seed (each dependency and common-cause stream has its own random stream)."""
 
-    def __init__(self, uses: dict, budget: float = math.inf, next_use: Callable[[object], float] | None = None):
+    def __init__(self, uses: Mapping[K, int], budget: float = math.inf, next_use: Callable[[K], float] | None = None):
         self._lock = threading.Lock()
-        self._slots: dict = {}
+        self._slots: dict[K, Future[V]] = {}
         self._remaining = dict(uses)
-        self._kept: dict = {}  # key -> bytes
+        self._kept: dict[K, int] = {}  # key -> bytes
         self._bytes = 0
         self._budget = budget
         self._next_use = next_use or (lambda key: 0)
         self.peak_bytes = 0
         self.recomputed = 0  # results computed again after being dropped to stay within the budget
-        self._computed: set = set()
+        self._computed: set[K] = set()
 
-    def get(self, key, compute: Callable[[], object]):
+    def get(self, key: K, compute: Callable[[], V]) -> V:
         with self._lock:
             slot = self._slots.get(key)
             mine = slot is None
-            if mine:
+            if slot is None:
                 slot = self._slots[key] = Future()
                 self.recomputed += key in self._computed
                 self._computed.add(key)
@@ -337,7 +342,7 @@ class _SharedResults:
                         self._drop(victim)
         return result
 
-    def _drop(self, key) -> None:
+    def _drop(self, key: K) -> None:
         self._slots.pop(key, None)
         self._bytes -= self._kept.pop(key, 0)
 
@@ -464,14 +469,16 @@ def simulate(
         i = bisect.bisect_left(positions, now[0])
         return positions[i] if i < len(positions) else math.inf
 
-    nodes = _SharedResults(parents, budget=kept_bytes() if memory_budget is None else memory_budget, next_use=next_use)
+    nodes: _SharedResults[int, Intervals] = _SharedResults(
+        parents, budget=kept_bytes() if memory_budget is None else memory_budget, next_use=next_use
+    )
     position_of = {sid: i for i, sid in enumerate(order)}
     # Common-cause events, sampled once per stream and kept until every member has used them.
     users: dict[str, int] = {}
     for st in stats.values():
         for stream in st.shared:
             users[stream.key] = users.get(stream.key, 0) + 1
-    streams = _SharedResults(users)
+    streams: _SharedResults[str, SharedEvents] = _SharedResults(users)
 
     # The compiled sweeps only where they repay loading numba; the figures are the same either way.
     fast = sweep.worth_compiling(years * sum(st.annual_outages for st in stats.values()))
