@@ -447,7 +447,7 @@ def _level(
         pooled_rate=pooled,
         negbin_alpha=alpha,
         negbin_beta=beta,
-        model_log_score=float(np.mean(model)),
+        model_log_score=float(np.mean(model_scores)),
         pooled_poisson_log_score=float(np.mean([s.pooled_poisson_log_score for s in scores])),
         pooled_negbin_log_score=float(np.mean([s.pooled_negbin_log_score for s in scores])),
         differences=differences,
