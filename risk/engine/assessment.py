@@ -248,7 +248,8 @@ class StageRecord(BaseModel):
     reused: bool = Field(
         default=False,
         description="Worked out before this assessment for the same inputs and passed in (a Run works out the "
-        "structure and the statistics once for all its results): the times are those it took then, when known.",
+        "structure and the statistics once for all its results): the times are those it took then, when the "
+        "caller measured them, plus what this assessment added.",
     )
     warnings: list[str] = Field(
         default_factory=list, description="The warnings this stage raised (each also in the assessment's warnings)."

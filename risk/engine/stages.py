@@ -52,7 +52,7 @@ def timed(name: StageName, compute: Callable[[], T]) -> tuple[T, StageRecord]:
 
 class Stages:
     """The records of an assessment's stages, in the order they ran. `measured`: records of stages the
-    caller ran itself, by name; a stage marked reused takes its times from there (when there is one)."""
+    caller ran itself, by name; a stage marked reused adds their times to its own (when there is one)."""
 
     def __init__(self, measured: Mapping[str, StageRecord] | None = None):
         self.records: list[StageRecord] = []
@@ -62,7 +62,8 @@ class Stages:
     def run(self, name: StageName, reused: bool = False) -> Iterator[StageLog]:
         """Time the block as the stage `name`; the block adds its warnings and counts to the log it gets.
         A block that raises records nothing (the assessment fails with it). `reused`: the stage's result was
-        passed in, so the block only reports on it."""
+        passed in, so the block does only what is left (reporting on it); its times are the caller's
+        measurement of the stage, when there is one, plus the block's."""
         log = StageLog()
         started = _clock()
         yield log
@@ -70,7 +71,10 @@ class Stages:
         earlier = self._measured.get(name)
         if reused and earlier is not None:
             record = record.model_copy(
-                update={"wall_seconds": earlier.wall_seconds, "cpu_seconds": earlier.cpu_seconds}
+                update={
+                    "wall_seconds": earlier.wall_seconds + record.wall_seconds,
+                    "cpu_seconds": earlier.cpu_seconds + record.cpu_seconds,
+                }
             )
         self.records.append(record)
 

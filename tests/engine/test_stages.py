@@ -145,8 +145,9 @@ def test_stages_measure_a_block_and_keep_a_callers_times_for_a_reused_stage():
     with pytest.raises(ValueError), stages.run("cut_sets"):
         raise ValueError("a failing stage records nothing")
     first, second = stages.records
-    assert (first.wall_seconds, first.cpu_seconds, first.reused, first.counts) == (2.5, 1.5, True, {"records": 3})
-    assert second.wall_seconds < 2.5 and not second.reused
+    assert 2.5 <= first.wall_seconds < 3.5 and 1.5 <= first.cpu_seconds < 2.5  # the caller's time plus the block's
+    assert (first.reused, first.counts) == (True, {"records": 3})
+    assert second.wall_seconds < 1 and not second.reused
     assert stages.warnings == ["w1", "w2"]
 
 
