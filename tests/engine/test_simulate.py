@@ -362,3 +362,20 @@ def test_simulation_options_are_frozen_and_their_defaults_change_no_figure():
     with pytest.raises(dataclasses.FrozenInstanceError):
         options.years = 20  # type: ignore[misc]
     assert (options.draws, options.ignore_grace, options.threads, options.memory_budget_bytes) == (1, False, None, None)
+
+
+def test_settings_refuse_more_parameter_draws_than_simulated_years():
+    """Each parameter draw is simulated for a block of at least one year: 100 draws over 100 years is the
+    most; one draw more was a numpy broadcasting traceback, and is now a located settings problem."""
+    from risk.problems import InputError
+    from risk.run import Run
+
+    cat = catalog(["a"], [dep("a")])
+    at_most = assess(cat, [], Settings(simulated_years=100, uncertainty_draws=100))
+    assert at_most.service("svc").breach_years_simulated >= 100
+    with pytest.raises(ValueError, match=r"uncertainty_draws \(101\) must be at most simulated_years \(100\)"):
+        Settings(simulated_years=100, uncertainty_draws=101)
+    with pytest.raises(InputError) as caught:
+        Run.build(cat, [], {"simulated_years": 100, "uncertainty_draws": 101})
+    [problem] = caught.value.problems
+    assert "uncertainty_draws (101) must be at most simulated_years (100)" in problem.message
