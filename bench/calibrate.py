@@ -38,7 +38,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from risk.catalog import catalog_from_dict  # noqa: E402
-from risk.engine.simulate import simulate  # noqa: E402
+from risk.engine.simulate import SimulationOptions, simulate  # noqa: E402
 from risk.engine.statistics import DependencyStats, capped_mean  # noqa: E402
 from risk.engine.structure import compile_catalog  # noqa: E402
 from risk.history.model import OutageRecord  # noqa: E402
@@ -106,7 +106,8 @@ def truth(structure: str, tolerance_minutes: int, years: int = 2_000_000, seed: 
         mean = capped_mean(mu, sigma, CAP)
         q = 1 - math.exp(-rate * mean / 8760)
         stats[dep] = DependencyStats(dep, rate, mean, mu, sigma, q, 0, [], 0.0, "estimate", "C")
-    sim = simulate({"svc": nodes["svc"]}, stats, {"svc": tolerance_minutes / 60}, years, seed, CAP, workers=1)
+    options = SimulationOptions(years=years, seed=seed, max_outage_hours=CAP, threads=1)
+    sim = simulate({"svc": nodes["svc"]}, stats, {"svc": tolerance_minutes / 60}, options)
     return sim.services["svc"].breach_probability
 
 

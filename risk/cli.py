@@ -384,6 +384,15 @@ def assess(
             "simulated, so the simulation's budget does not apply. The same as --years 0.",
         ),
     ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Also print how the assessment ran, on standard error: each stage's wall and CPU time, what it "
+            "worked through and its warnings (the same records as the JSON's `stages`).",
+        ),
+    ] = False,
 ) -> None:
     """Assess a catalog: single points of failure, cut sets, breach probability, downtime, rating."""
     exact = exact or years == 0
@@ -401,10 +410,12 @@ def assess(
         found = run.exact()
         if fmt == "json":
             sys.stdout.write(found.to_json() + "\n")
-            return
-        from risk.presentation.exact import render_exact
+        else:
+            from risk.presentation.exact import render_exact
 
-        render_exact(found, out.console)
+            render_exact(found, out.console)
+        if verbose:
+            _print_stages(found.stages)
         return
     if not sys.stderr.isatty():  # no one to show progress to (and rich stays unloaded)
         result = run.assess()
@@ -428,10 +439,20 @@ def assess(
             result = run.assess(progress)
     if fmt == "json":
         sys.stdout.write(result.to_json() + "\n")
-        return
-    from risk.presentation.terminal import render_assessment
+    else:
+        from risk.presentation.terminal import render_assessment
 
-    render_assessment(result, out.console)
+        render_assessment(result, out.console)
+    if verbose:
+        _print_stages(result.stages)
+
+
+def _print_stages(stages) -> None:
+    """The stage records on standard error (`--verbose`), so standard output stays the result alone."""
+    from risk.presentation.terminal import render_stages
+
+    sys.stdout.flush()
+    render_stages(stages, err.console)
 
 
 @app.command()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Literal
 
 from risk.config import config_or_defaults
 from risk.problems import Location, Problem
@@ -50,8 +51,9 @@ MAX_DIAGRAM_MB = _CONFIG.max_diagram_mb
 MAX_CUT_SETS = _CONFIG.max_cut_sets
 
 
-#: Where the simulated years an assessment asks for came from, as risk.run.settings_sources names them.
-YearsFrom = str
+#: Where the simulated years an assessment asks for came from, as risk.run.settings_sources names them
+#: ("": validation, before anyone asked: an override or the catalog's settings block may set them).
+YearsFrom = Literal["override", "catalog", "default", ""]
 
 
 def years_fix(fit: int, years_from: YearsFrom) -> str:

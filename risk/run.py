@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import ValidationError
 
@@ -27,7 +27,8 @@ from risk.advice.recommend import Effect, RecommendationReport, combined_effect,
 from risk.advice.scenarios import ScenarioResult, SevereScenario, replay, severe_but_plausible, what_if
 from risk.catalog.model import Catalog
 from risk.engine.assess import Progress, assess, exact_assessment, work_problems
-from risk.engine.assessment import Assessment, ExactAssessment
+from risk.engine.assessment import Assessment, ExactAssessment, StageName, StageRecord
+from risk.engine.stages import timed
 from risk.engine.statistics import DependencyStats, dependency_stats
 from risk.engine.structure import Structure, compile_catalog
 from risk.history.aliases import AliasTable, load_aliases, merge_aliases
@@ -49,7 +50,8 @@ __all__ = [
 ]
 
 #: Where each setting can come from, weakest first: a later layer overrides an earlier one.
-SETTINGS_LAYERS = ("default", "catalog", "override")
+SettingsLayer = Literal["default", "catalog", "override"]
+SETTINGS_LAYERS: tuple[SettingsLayer, ...] = ("default", "catalog", "override")
 
 T = TypeVar("T")
 
@@ -76,10 +78,10 @@ def given_overrides(overrides: Mapping[str, Any] | Settings | None) -> dict[str,
     return {k: v for k, v in overrides.items() if v is not None or k in NULLABLE_SETTINGS}
 
 
-def _layers(catalog: Catalog, overrides: Mapping[str, Any] | Settings | None) -> dict[str, dict]:
+def _layers(catalog: Catalog, overrides: Mapping[str, Any] | Settings | None) -> dict[SettingsLayer, dict]:
     """The values each layer of SETTINGS_LAYERS sets, in that order (the defaults set none: they are the
     model's own). A null given for a setting that takes null (see given_overrides) is a value, not a gap."""
-    given = {
+    given: dict[SettingsLayer, dict] = {
         "default": {},
         "catalog": catalog.settings.model_dump(exclude_unset=True) if catalog.settings is not None else {},
         "override": given_overrides(overrides),
@@ -114,7 +116,9 @@ def resolve_settings(catalog: Catalog, overrides: Mapping[str, Any] | Settings |
         raise InputError(problems) from None
 
 
-def settings_sources(catalog: Catalog, overrides: Mapping[str, Any] | Settings | None = None) -> dict[str, str]:
+def settings_sources(
+    catalog: Catalog, overrides: Mapping[str, Any] | Settings | None = None
+) -> dict[str, SettingsLayer]:
     """For every setting, the layer its effective value came from: the last of SETTINGS_LAYERS that sets it."""
     layers = _layers(catalog, overrides)
     return {
@@ -153,6 +157,8 @@ class Run:
     merges: tuple[Merge, ...] = ()
     _memo: dict = field(default_factory=dict, init=False, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
+    #: How long working out the structure and the statistics took here (the assessment's reused stages).
+    _measured: dict[str, StageRecord] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def build(
@@ -260,7 +266,7 @@ class Run:
         return self._once("settings", lambda: resolve_settings(self.catalog, dict(self.overrides)))
 
     @property
-    def settings_sources(self) -> dict[str, str]:
+    def settings_sources(self) -> dict[str, SettingsLayer]:
         return settings_sources(self.catalog, dict(self.overrides))
 
     @property
@@ -282,13 +288,22 @@ class Run:
     # The engine -----------------------------------------------------------------------------------------
     @property
     def structure(self) -> Structure:
-        return self._once("structure", lambda: compile_catalog(self.catalog))
+        return self._once("structure", lambda: self._timed("structure", lambda: compile_catalog(self.catalog)))
 
     @property
     def statistics(self) -> dict[str, DependencyStats]:
         return self._once(
-            "statistics", lambda: dependency_stats(self.catalog, self.records, self.settings, self.aliases)
+            "statistics",
+            lambda: self._timed(
+                "statistics", lambda: dependency_stats(self.catalog, self.records, self.settings, self.aliases)
+            ),
         )
+
+    def _timed(self, name: StageName, compute: Callable[[], T]) -> T:
+        """compute(), its time kept for the assessments' stage records (see risk.engine.stages)."""
+        value, record = timed(name, compute)
+        self._measured[name] = record
+        return value
 
     def work_problems(self) -> list[Problem]:
         """Why this Run's assessment would exceed the work limits (risk.limits), without simulating."""
@@ -302,7 +317,8 @@ class Run:
 
     def assess(self, progress: Progress | None = None) -> Assessment:
         """The assessment (computed once; `progress` is called while it is being computed). Its warnings
-        include the products the history does not recognise."""
+        include the products the history does not recognise and the notes on the inputs, first, as
+        warnings of its statistics stage."""
 
         def compute() -> Assessment:
             result = assess(
@@ -314,10 +330,9 @@ class Run:
                 structure=self.structure,
                 stats=self.statistics,
                 years_from=self.settings_sources["simulated_years"],
+                measured=dict(self._measured),
             )
-            names = [f"{p.message}; {p.hint}" for p in self.naming_problems]
-            names += [f"{p.location}: {p.message}" for p in self.notes]
-            return result.model_copy(update={"warnings": names + result.warnings}) if names else result
+            return self._with_input_notes(result)
 
         return self._once("assessment", compute)
 
@@ -338,8 +353,22 @@ class Run:
                 progress,
                 structure=self.structure,
                 stats=self.statistics,
+                measured=dict(self._measured),
             ),
         )
+
+    def _with_input_notes(self, result: Assessment) -> Assessment:
+        """The assessment with the products the history does not recognise and the notes on the inputs
+        added first to its warnings and to its statistics stage's (they change which records count)."""
+        names = [f"{p.message}; {p.hint}" for p in self.naming_problems]
+        names += [f"{p.location}: {p.message}" for p in self.notes]
+        if not names:
+            return result
+        stages = [
+            s.model_copy(update={"warnings": names + s.warnings}) if s.name == "statistics" else s
+            for s in result.stages
+        ]
+        return result.model_copy(update={"warnings": names + result.warnings, "stages": stages})
 
     # Advice ---------------------------------------------------------------------------------------------
     @property

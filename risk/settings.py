@@ -58,7 +58,8 @@ class Settings(BaseModel):
         default=100,
         ge=1,
         le=1000,
-        description="Plausible parameter sets the simulated years are split across, for the ranges (1: none).",
+        description="Plausible parameter sets the simulated years are split across, for the ranges (1: none; at "
+        "most simulated_years).",
     )
 
     # Outage statistics (docs/methodology.md, "Outage rate" and "Outage duration").
@@ -151,6 +152,11 @@ class Settings(BaseModel):
                 raise ValueError(f"{name} must be in increasing order")
         if set(self.tier_impact) != {1, 2, 3, 4} or not all(1 <= v <= 5 for v in self.tier_impact.values()):
             raise ValueError("tier_impact must give a score from 1 to 5 for each of tiers 1, 2, 3 and 4")
+        if self.uncertainty_draws > self.simulated_years:  # a block without years has no figures
+            raise ValueError(
+                f"uncertainty_draws ({self.uncertainty_draws:,}) must be at most simulated_years "
+                f"({self.simulated_years:,}): every parameter draw is simulated for at least one year"
+            )
         return self
 
 

@@ -23,3 +23,12 @@ def _inline_jobs(monkeypatch):
 @pytest.fixture(params=EXAMPLE_FILES, ids=lambda p: p.stem)
 def example_path(request) -> Path:
     return request.param
+
+
+def timeless(doc: dict) -> dict:
+    """An assessment's (or a report's) JSON without what differs between two runs of the same inputs: when
+    it was made and how long each stage took (Assessment.without_timings, for the parsed JSON)."""
+    doc = {k: v for k, v in doc.items() if k != "generated_at"}
+    if "stages" in doc:
+        doc["stages"] = [{**s, "wall_seconds": 0.0, "cpu_seconds": 0.0} for s in doc["stages"]]
+    return doc

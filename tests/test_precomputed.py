@@ -32,7 +32,7 @@ def test_a_shipped_result_has_the_figures_of_computing_it_now():
     run, fresh = _example("financial-firm-okta-aws"), _example("financial-firm-okta-aws")
     a = shipped(run, "assessment")
     assert a is not None
-    assert a.model_copy(update={"generated_at": ""}) == fresh.assessment.model_copy(update={"generated_at": ""})
+    assert a.without_timings() == fresh.assessment.without_timings()
     assert shipped(run, "recommendations") == fresh.recommendations
 
 

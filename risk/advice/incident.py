@@ -187,7 +187,7 @@ _erfc = np.frompyfunc(math.erfc, 1, 1)
 
 def _norm_sf(z: np.ndarray) -> np.ndarray:
     """1 - Phi(z), accurate in the upper tail (erfc, not 1 - erf)."""
-    return (0.5 * _erfc(np.asarray(z, dtype=float) / math.sqrt(2.0))).astype(float)
+    return np.asarray(0.5 * _erfc(np.asarray(z, dtype=float) / math.sqrt(2.0)), dtype=float)
 
 
 def conditional_survival(x: np.ndarray | float, t: float, mus: np.ndarray, sigmas: np.ndarray) -> np.ndarray:
@@ -532,29 +532,36 @@ def conditional_backtest(
 
     table = aliases or load_aliases()
 
-    def scored(r: OutageRecord) -> bool:
-        return bool(r.duration_hours and r.duration_hours > 0) and (r.severity == "major" or not full_outages_only)
+    def known_length(r: OutageRecord, full_only: bool) -> float | None:
+        """The record's length when known (above 0), of a full (major) outage when `full_only`; else None."""
+        hours = r.duration_hours
+        if hours is None or hours <= 0 or (full_only and r.severity != "major"):
+            return None
+        return hours
 
     ordered = sorted(records, key=lambda r: (r.start_dt, r.id))
-    full = [r for r in ordered if r.duration_hours and r.duration_hours > 0 and r.severity == "major"]
-    by_provider: dict[str, list[OutageRecord]] = {}
-    for r in full:
-        by_provider.setdefault(table.provider(r.provider), []).append(r)
+    by_provider: dict[str, list[tuple[str, float]]] = {}  # provider -> (record id, length) of its full outages
+    for r in ordered:
+        if (full := known_length(r, True)) is not None:
+            by_provider.setdefault(table.provider(r.provider), []).append((r.id, full))
     results: dict[float, list[tuple[int, float]]] = {a: [] for a in points}
-    for r in (x for x in ordered if scored(x)):
+    for r in ordered:
+        length = known_length(r, full_outages_only)
+        if length is None:
+            continue
         pooled = history_fit([x for x in ordered if x.id != r.id])
-        own = [x.duration_hours for x in by_provider.get(table.provider(r.provider), []) if x.id != r.id]
+        own = [hours for rid, hours in by_provider.get(table.provider(r.provider), []) if rid != r.id]
         post = duration_posterior(own, pooled.mu, pooled.sigma, settings)
         rng = np.random.default_rng([settings.seed, zlib.crc32(("incident-backtest\x00" + r.id).encode())])
         mus, sigmas = draw_durations(
             rng, settings.uncertainty_draws, post.mu, post.sigma, post.kappa, post.nu, post.scale
         )
         for a in points:
-            if r.duration_hours <= a:
+            if length <= a:
                 continue
             lengths = _quantile_points(a, mus[:, None], sigmas[:, None], settings.max_outage_hours)
             low, high = np.quantile(lengths - a, [0.05, 0.95])
-            rest = r.duration_hours - a
+            rest = length - a
             results[a].append((-1 if rest < low else (1 if rest > high else 0), high - low))
     rows = []
     for a in points:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
@@ -283,7 +283,7 @@ def replay(
             "the record gives a date but no time: services with service hours are counted as if the whole "
             "outage fell in their hours"
         )
-    start = _iso(record.start_dt) if isinstance(record.start, datetime) else record.start.isoformat()
+    start = _iso(record.start_dt) if isinstance(record.start, datetime) else record.start_dt.date().isoformat()
     title = (
         f"Replay of {record.id}: {provider_product(record.provider, record.product)} ({'; '.join(record.capability)})"
     )
@@ -301,10 +301,14 @@ def replay(
     )
 
 
+#: The two severe-but-plausible durations per provider: its longest and its 90th-percentile outage.
+SevereKind = Literal["longest", "p90"]
+
+
 class SevereScenario(BaseModel):
     model_config = ConfigDict(extra="forbid")
     provider: str
-    kind: str = Field(description="longest | p90")
+    kind: SevereKind = Field(description="longest | p90")
     result: ScenarioResult
     records: int
 
@@ -327,21 +331,22 @@ def severe_but_plausible(
     is tested."""
     table = aliases or load_aliases()
     stats = stats if stats is not None else dependency_stats(catalog, records, settings, table)
-    basic = [d for d in catalog.dependencies if not d.is_logical and d.provider]
+    provider_of = {d.id: d.provider for d in catalog.dependencies if not d.is_logical and d.provider}
     names: dict[str, str] = {}
-    for d in basic:
-        names.setdefault(table.provider(d.provider), d.provider)
+    for provider in provider_of.values():
+        names.setdefault(table.provider(provider), provider)
     out: list[SevereScenario] = []
     for key, name in sorted(names.items(), key=lambda kv: kv[1].lower()):
-        down = [d.id for d in basic if table.provider(d.provider) == key]
+        down = [dep_id for dep_id, provider in provider_of.items() if table.provider(provider) == key]
         # The provider's full outages set the severity: a long, narrow degradation (one feature, some users)
         # is not a plausible provider-wide outage. Major records first, then partial ones, then any.
-        own = [r for r in records if r.duration_hours and table.provider(r.provider) == key]
+        own = [(r, length) for r in records if (length := r.duration_hours) and table.provider(r.provider) == key]
         kinds = next(
-            (k for k in (("major",), ("major", "partial")) if any(r.severity in k for r in own)),
+            (k for k in (("major",), ("major", "partial")) if any(r.severity in k for r, _ in own)),
             ("major", "partial", "degraded"),
         )
-        durations = [r.duration_hours for r in own if r.severity in kinds]
+        durations = [length for r, length in own if r.severity in kinds]
+        points: tuple[tuple[SevereKind, float], ...]
         if durations:
             points = (("longest", max(durations)), ("p90", float(np.quantile(durations, 0.9))))
             basis = f"{len(durations)} recorded {' or '.join(kinds)} {name} outage(s) with a known duration"

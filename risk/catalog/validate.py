@@ -263,7 +263,7 @@ def _budget(catalog: Catalog, locate: Locate, simulated_years: int | None = None
     import math
 
     from risk.catalog.expressions import iter_refs
-    from risk.limits import budget_problems
+    from risk.limits import YearsFrom, budget_problems
 
     settings = catalog.settings or Settings()
     rates = []
@@ -282,7 +282,7 @@ def _budget(catalog: Catalog, locate: Locate, simulated_years: int | None = None
     entities: list[Service | Dependency] = [*catalog.services, *catalog.dependencies]
     items += sum(1 for x in entities for _ in iter_refs(x.requires))
     years = settings.simulated_years if simulated_years is None else simulated_years
-    years_from = "override" if simulated_years is not None else "" if catalog.settings is None else "catalog"
+    years_from: YearsFrom = "override" if simulated_years is not None else "" if catalog.settings is None else "catalog"
     problems = budget_problems(len(catalog.services), items, rates, years, Location(""), years_from, "warning")
     if not problems:  # locating is costly (it maps the document's lines): only for a problem to show
         return []

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 
 from risk.catalog.load import catalog_sha256
-from risk.catalog.model import Catalog
+from risk.catalog.model import Catalog, Service
 from risk.engine.assessment import (
     Assessment,
     BlastRadius,
@@ -26,12 +27,21 @@ from risk.engine.assessment import (
     LossPoint,
     ProviderResult,
     ServiceResult,
+    StageRecord,
 )
 from risk.engine.bdd import DiagramTooLarge, TooManyCutSets, compile_services
-from risk.engine.common_cause import basic_probabilities, common_cause_groups, with_common_causes
+from risk.engine.common_cause import CommonCauseGroup, basic_probabilities, common_cause_groups, with_common_causes
 from risk.engine.rating import band, impact, likelihood
-from risk.engine.simulate import block_parameters, simulate, stream_rates
-from risk.engine.statistics import HOURS_PER_YEAR, DependencyStats, dependency_stats, history_fit
+from risk.engine.simulate import (
+    ServiceSimulation,
+    Simulation,
+    SimulationOptions,
+    block_parameters,
+    simulate,
+    stream_rates,
+)
+from risk.engine.stages import StageLog, Stages
+from risk.engine.statistics import HOURS_PER_YEAR, DependencyStats, HistoryFit, dependency_stats, history_fit
 from risk.engine.structure import Delay, Gate, Structure, compile_catalog
 from risk.engine.uncertainty import (
     MOMENTS_MIN_PER_BLOCK,
@@ -45,7 +55,7 @@ from risk.engine.uncertainty import (
 )
 from risk.history.aliases import AliasTable, load_aliases
 from risk.history.model import OutageRecord
-from risk.limits import MAX_DIAGRAM_MB, budget_problems
+from risk.limits import MAX_DIAGRAM_MB, YearsFrom, budget_problems
 from risk.problems import InputError, Location, Problem
 from risk.settings import Settings
 from risk.version import __version__
@@ -72,7 +82,7 @@ def _importance(p: float, p_up: float, p_down: float, scale: float = 1.0) -> Imp
 
 
 def work_problems(
-    structure: Structure, stats: dict[str, DependencyStats], settings: Settings, years_from: str = "catalog"
+    structure: Structure, stats: dict[str, DependencyStats], settings: Settings, years_from: YearsFrom = "catalog"
 ) -> list:
     """Why simulating this structure with these outage rates would exceed the work limits (empty: it won't).
     `years_from` ("override", "catalog" or "default") is what set the simulated years, for the fix."""
@@ -99,14 +109,20 @@ def _surrogate(stats: dict[str, DependencyStats], names, seed: int, draws: int, 
 
 
 def _rare_events(
-    sim, structure: Structure, stats, tolerance: dict[str, float], settings: Settings, expected: dict[str, float]
-) -> tuple[dict, int, int]:
+    sim: Simulation,
+    structure: Structure,
+    stats: dict[str, DependencyStats],
+    tolerance: dict[str, float],
+    settings: Settings,
+    expected: dict[str, float],
+    log: StageLog,
+) -> tuple[dict[str, int], int, int]:
     """Rare breaches get more simulated years. A service whose breach probability p > 0 (or, when no breach
     was simulated, whose surrogate `expected` figure is positive) has a relative error sqrt((1 - p) / (p Y))
     above the target at Y years is simulated again on its own for the years that reach the target (at most
     max_rare_event_years, and within the work limits), with another seed; the two runs are pooled (their
     blocks side by side). Returns the years behind each extended service, and the seed and blocks of the
-    extra run."""
+    extra run; when the work limits allow fewer years than wanted, `log` gets a warning saying so."""
     target, years = settings.rare_event_relative_error, settings.simulated_years
     seed = settings.seed + 7919
     needed: dict[str, int] = {}
@@ -117,11 +133,15 @@ def _rare_events(
             needed[sid] = total - years
     if not needed:
         return {}, seed, 1
-    extra = max(needed.values())
+    extra = wanted = max(needed.values())
     nodes = {sid: structure.nodes[sid] for sid in needed}
     rates = [(n, stats[n].annual_outages) for n in structure.basic]
     while extra >= 100 and budget_problems(len(nodes), 0, rates, extra, Location("assessment")):
         extra //= 2
+    if extra < wanted:
+        given = extra if extra >= 100 else 0
+        short = sorted(sid for sid, n in needed.items() if n > given)
+        log.warnings.append(_rare_events_cut(short, max(needed[sid] for sid in short), given))
     if extra < 100:
         return {}, seed, 1
     draws = min(1000, max(1, settings.uncertainty_draws * extra // years))
@@ -130,10 +150,7 @@ def _rare_events(
         nodes,
         stats,
         tolerance,
-        extra,
-        seed,
-        settings.max_outage_hours,
-        draws=draws,
+        SimulationOptions(years=extra, seed=seed, max_outage_hours=settings.max_outage_hours, draws=draws),
         service_hours=hours_of,
     )
     for sid in needed:
@@ -144,6 +161,18 @@ def _rare_events(
         a.block_breach = np.concatenate([a.block_breach, b.block_breach])
         a.block_years = np.concatenate([a.block_years, b.block_years])
     return dict.fromkeys(needed, years + extra), seed, draws
+
+
+def _rare_events_cut(services: list[str], wanted: int, given: int) -> str:
+    """The warning for rare breaches simulated for fewer years than they need (0: none), by the work limits."""
+    shown = ", ".join(services[:5]) + (f" and {len(services) - 5} more" if len(services) > 5 else "")
+    return (
+        f"rare breaches: {len(services)} service(s) ({shown}) needed up to {wanted:,} more simulated years for "
+        f"their breach probability to reach rare_event_relative_error, but the work limits allow "
+        + (f"{given:,}" if given else "no extra run (under 100 years)")
+        + "; their breach probabilities are less precise than asked. A server's operator can raise the "
+        "limits with LYNCHPIN_MAX_SIMULATED_OUTAGES and LYNCHPIN_MAX_SERVICE_YEARS"
+    )
 
 
 def _too_large(error: Exception) -> Problem:
@@ -269,9 +298,10 @@ class _Exact:
 
     structure: Structure
     stats: dict[str, DependencyStats]
-    groups: list
+    fit: HistoryFit
+    groups: list[CommonCauseGroup]
     exact_structure: Structure
-    q: list
+    q: list[float]
     exact: dict[str, tuple[float, dict[int, float]]]
     cut_sets: dict[str, list[list[str]]]
 
@@ -284,35 +314,52 @@ def _exact_part(
     progress: Progress | None,
     structure: Structure | None,
     stats: dict[str, DependencyStats] | None,
+    stages: Stages,
 ) -> _Exact:
-    table = aliases or load_aliases()
-    structure = structure or compile_catalog(catalog)
-    stats = stats if stats is not None else dependency_stats(catalog, outages, settings, table)
+    """The stages structure, statistics, exact and cut_sets."""
+    with stages.run("structure", reused=structure is not None) as log:
+        structure = structure or compile_catalog(catalog)
+        log.counts.update(services=len(structure.services), dependencies=len(structure.basic))
 
-    # Exact structure: BDD per service, cut sets, unavailability, per-service Birnbaum. The beta-factor
-    # common-cause groups are basic events of their own (risk.engine.common_cause); the simulation plays
-    # the same groups as shared streams on the catalog's structure.
-    groups = common_cause_groups(stats, settings.common_cause_beta)
-    exact_structure = with_common_causes(structure, groups)
-    try:
-        bdd, roots = compile_services(exact_structure)
-    except DiagramTooLarge as error:
-        raise InputError([_too_large(error)]) from None
-    q = basic_probabilities(exact_structure, stats, groups)
-    exact: dict[str, tuple[float, dict[int, float]]] = {}
-    cut_sets: dict[str, list[list[str]]] = {}
-    for i, sid in enumerate(structure.services):
-        root = roots[sid]
-        exact[sid] = bdd.birnbaum(root, q)
+    with stages.run("statistics", reused=stats is not None) as log:
+        stats = stats if stats is not None else dependency_stats(catalog, outages, settings, aliases or load_aliases())
+        fit = history_fit(outages)
+        basic = set(structure.basic)
+        on_default = [d.id for d in catalog.dependencies if d.id in basic and stats[d.id].source == "default"]
+        log.warnings += [f"{name}: {note}" for name in on_default for note in stats[name].notes]
+        log.counts.update(records=len(outages), dependencies_on_default=len(on_default))
+
+    # Exact structure: BDD per service, unavailability, per-service Birnbaum. The beta-factor common-cause
+    # groups are basic events of their own (risk.engine.common_cause); the simulation plays the same groups
+    # as shared streams on the catalog's structure.
+    with stages.run("exact") as log:
+        groups = common_cause_groups(stats, settings.common_cause_beta)
+        exact_structure = with_common_causes(structure, groups)
         try:
-            found = bdd.minimal_cut_sets(root, settings.cut_set_order)
-        except TooManyCutSets as error:
-            name = next((s.name for s in catalog.services if s.id == sid), sid)
-            raise InputError([_too_many_cut_sets(name, settings.cut_set_order, error.limit)]) from None
-        cut_sets[sid] = sorted((sorted(exact_structure.basic[v] for v in s) for s in found), key=lambda c: (len(c), c))
-        if progress:
-            progress("structure", i + 1, len(structure.services))
-    return _Exact(structure, stats, groups, exact_structure, q, exact, cut_sets)
+            bdd, roots = compile_services(exact_structure)
+        except DiagramTooLarge as error:
+            raise InputError([_too_large(error)]) from None
+        q = basic_probabilities(exact_structure, stats, groups)
+        exact = {sid: bdd.birnbaum(roots[sid], q) for sid in structure.services}
+        log.counts.update(basic_events=len(exact_structure.basic), common_cause_groups=len(groups))
+
+    with stages.run("cut_sets") as log:
+        cut_sets: dict[str, list[list[str]]] = {}
+        for i, sid in enumerate(structure.services):
+            try:
+                found = bdd.minimal_cut_sets(roots[sid], settings.cut_set_order)
+            except TooManyCutSets as error:
+                name = next((s.name for s in catalog.services if s.id == sid), sid)
+                raise InputError([_too_many_cut_sets(name, settings.cut_set_order, error.limit)]) from None
+            named = (sorted(exact_structure.basic[v] for v in s) for s in found)
+            cut_sets[sid] = sorted(named, key=lambda c: (len(c), c))
+            if progress:
+                progress("structure", i + 1, len(structure.services))
+        log.counts.update(
+            cut_sets=sum(len(c) for c in cut_sets.values()),
+            single_points_of_failure=len({c[0] for sets in cut_sets.values() for c in sets if len(c) == 1}),
+        )
+    return _Exact(structure, stats, fit, groups, exact_structure, q, exact, cut_sets)
 
 
 def _service_importance(x: _Exact, sid: str) -> dict[str, Importance]:
@@ -329,6 +376,26 @@ def _service_importance(x: _Exact, sid: str) -> dict[str, Importance]:
     return out
 
 
+@dataclass
+class _Importance:
+    """The importance stage's results: each service's dependencies, and the catalog-wide dependency part."""
+
+    services: dict[str, dict[str, Importance]]
+    dependencies: list[DependencyResult]
+    common_causes: list[CommonCauseResult]
+    providers: list[ProviderResult]
+    hhi: float
+
+
+def _importance_stage(catalog: Catalog, x: _Exact, stages: Stages) -> _Importance:
+    """Importance per service and catalog-wide, blast radius and the providers' concentration."""
+    with stages.run("importance") as log:
+        per_service = {s.id: _service_importance(x, s.id) for s in catalog.services}
+        dependencies, common_causes, providers, hhi = _dependency_part(catalog, x)
+        log.counts.update(dependencies=len(dependencies), providers=len(providers))
+    return _Importance(per_service, dependencies, common_causes, providers, hhi)
+
+
 def exact_assessment(
     catalog: Catalog,
     outages: Sequence[OutageRecord],
@@ -338,13 +405,16 @@ def exact_assessment(
     *,
     structure: Structure | None = None,
     stats: dict[str, DependencyStats] | None = None,
+    measured: Mapping[str, StageRecord] | None = None,
 ) -> ExactAssessment:
     """The exact part alone (`assess --exact`, `--years 0`): unavailability, cut sets, importance, blast
     radius and provider concentration from the decision diagrams, with nothing simulated, so the
     simulation's budget (risk.limits) does not apply: a fault tree of very high outage rates is answered.
-    The diagram's and the cut-set limits still do."""
-    x = _exact_part(catalog, outages, settings, aliases, progress, structure, stats)
-    fit = history_fit(outages)
+    The diagram's and the cut-set limits still do. Stages: structure, statistics, exact, cut_sets and
+    importance (`measured`: as for assess)."""
+    stages = Stages(measured)
+    x = _exact_part(catalog, outages, settings, aliases, progress, structure, stats, stages)
+    imp = _importance_stage(catalog, x, stages)
     services = [
         ExactServiceResult(
             id=s.id,
@@ -355,14 +425,14 @@ def exact_assessment(
             cut_sets=x.cut_sets[s.id],
             unavailability=x.exact[s.id][0],
             expected_annual_downtime_hours=x.exact[s.id][0] * HOURS_PER_YEAR,
-            dependency_importance=_service_importance(x, s.id),
+            dependency_importance=imp.services[s.id],
         )
         for s in catalog.services
     ]
-    return ExactAssessment(**_shared_fields(catalog, settings, outages, fit, x, services))
+    return ExactAssessment(**_shared_fields(catalog, settings, outages, x, imp, services, stages))
 
 
-def _history(outages: Sequence[OutageRecord], fit) -> dict:
+def _history(outages: Sequence[OutageRecord], fit: HistoryFit) -> dict[str, Any]:
     return {
         "records": len(outages),
         "years": round(fit.years, 3),
@@ -381,24 +451,71 @@ def assess(
     *,
     structure: Structure | None = None,
     stats: dict[str, DependencyStats] | None = None,
-    years_from: str = "catalog",
+    years_from: YearsFrom = "catalog",
+    measured: Mapping[str, StageRecord] | None = None,
 ) -> Assessment:
     """Assess a valid catalog against outage records with settings already resolved (risk.Run resolves
     them: defaults < catalog < overrides). A Run passes the structure and statistics it has already
-    worked out, so nothing is computed twice. Deterministic for the same inputs and seed."""
-    x = _exact_part(catalog, outages, settings, aliases, progress, structure, stats)
-    structure, stats, exact, cut_sets = x.structure, x.stats, x.exact, x.cut_sets
-    fit = history_fit(outages)
+    worked out, so nothing is computed twice, and `measured`, the records of its running them (their times).
+    Deterministic for the same inputs and seed (but for the stages' times and `generated_at`).
 
-    # Simulation, once its cost is known to be within the limits (risk.limits).
+    The stages, in order, each recorded in Assessment.stages (risk.engine.assessment.STAGES): structure,
+    statistics, exact, cut_sets, simulation, rare_breach, ranges, importance, rating."""
+    stages = Stages(measured)
+    x = _exact_part(catalog, outages, settings, aliases, progress, structure, stats, stages)
+    structure, stats, cut_sets = x.structure, x.stats, x.cut_sets
+    tolerance = {s.id: s.effective_tolerance for s in catalog.services}
+    hourly = {s.id: s.hourly_cost or 0.0 for s in catalog.services}
+    with stages.run("simulation") as log:
+        sim, total_loss, curves = _simulation(
+            catalog, structure, stats, tolerance, hourly, settings, progress, years_from
+        )
+        log.counts.update(
+            years=settings.simulated_years,
+            draws=settings.uncertainty_draws,
+            services=len(sim.services),
+            timelines_recomputed=sim.recomputed,
+        )
+    with stages.run("rare_breach") as log:
+        rare = _rare_breach(sim, structure, stats, tolerance, cut_sets, settings, log)
+    with stages.run("ranges") as log:
+        ranges = {s.id: _ranges(s.id, sim.services[s.id], rare, settings) for s in catalog.services}
+        log.counts.update(services=len(ranges), from_surrogate=sum(sid in rare.surrogates for sid in ranges))
+    imp = _importance_stage(catalog, x, stages)
+    with stages.run("rating") as log:
+        services = [
+            _service_result(s, x, sim.services[s.id], ranges[s.id], curves[s.id], imp, rare, settings)
+            for s in catalog.services
+        ]
+        headlines = _headlines(services)
+        grid = [[band((li + 1) * (im + 1), settings) for im in range(5)] for li in range(5)]
+        log.counts.update(services=len(services), extreme_or_high=headlines.extreme_or_high)
+    return Assessment(
+        **_shared_fields(catalog, settings, outages, x, imp, services, stages),
+        loss_exceedance=_loss_curve(total_loss),
+        headlines=headlines,
+        rating_grid=grid,
+    )
+
+
+def _simulation(
+    catalog: Catalog,
+    structure: Structure,
+    stats: dict[str, DependencyStats],
+    tolerance: dict[str, float],
+    hourly: dict[str, float],
+    settings: Settings,
+    progress: Progress | None,
+    years_from: YearsFrom,
+) -> tuple[Simulation, np.ndarray, dict[str, tuple[list[HistogramBin], list[LossPoint]]]]:
+    """The simulation stage, once its cost is known to be within the limits (risk.limits): the simulated
+    years, the catalog's loss each year, and each service's histogram and loss curve."""
     over = work_problems(structure, stats, settings, years_from)
     if over:
         raise InputError(over)
-    tolerance = {s.id: s.effective_tolerance for s in catalog.services}
     # Streaming statistics: each service's per-year figures are summarised as soon as they exist (histogram,
     # loss curve, its share of the whole catalog's loss) and then dropped, so memory does not grow with
     # services x years.
-    hourly = {s.id: s.hourly_cost or 0.0 for s in catalog.services}
     total_loss = np.zeros(settings.simulated_years)
     curves: dict[str, tuple[list[HistogramBin], list[LossPoint]]] = {}
 
@@ -412,21 +529,51 @@ def assess(
     def accumulate(sid: str, annual: np.ndarray) -> None:  # services in a fixed order: the same sum every run
         total_loss.__iadd__(annual * hourly[sid])
 
+    def simulated(i: int, n: int) -> None:
+        if progress:
+            progress("simulation", i, n)
+
+    options = SimulationOptions(
+        years=settings.simulated_years,
+        seed=settings.seed,
+        max_outage_hours=settings.max_outage_hours,
+        draws=settings.uncertainty_draws,
+    )
     sim = simulate(
         {sid: structure.nodes[sid] for sid in structure.services},
         stats,
         tolerance,
-        settings.simulated_years,
-        settings.seed,
-        settings.max_outage_hours,
-        progress=(lambda i, n: progress("simulation", i, n)) if progress else None,
-        draws=settings.uncertainty_draws,
+        options,
+        progress=simulated if progress else None,
         service_hours={s.id: s.weekly_hours for s in catalog.services if s.hours},
         summarise=summarise,
         accumulate=accumulate,
     )
-    # Rare breaches: services with few breaches a block get a noise-free surrogate per block (the breach
-    # figure its parameters imply: risk.engine.uncertainty.BreachSurrogate), scaled to the simulated breaches.
+    return sim, total_loss, curves
+
+
+@dataclass
+class _RareBreach:
+    """The rare-breach stage's results: the years behind each extended service, and each rare service's
+    per-block surrogate breach figures (simulated blocks) and fresh ones (further parameter draws)."""
+
+    breach_years: dict[str, int]
+    surrogates: dict[str, np.ndarray]
+    fresh: dict[str, np.ndarray]
+
+
+def _rare_breach(
+    sim: Simulation,
+    structure: Structure,
+    stats: dict[str, DependencyStats],
+    tolerance: dict[str, float],
+    cut_sets: dict[str, list[list[str]]],
+    settings: Settings,
+    log: StageLog,
+) -> _RareBreach:
+    """Rare breaches: services with few breaches a block get a noise-free surrogate per block (the breach
+    figure its parameters imply: risk.engine.uncertainty.BreachSurrogate), scaled to the simulated breaches,
+    and more simulated years (_rare_events)."""
     draws = max(settings.uncertainty_draws, 1)
     rare = [
         sid
@@ -439,7 +586,7 @@ def assess(
         main = _surrogate(stats, needed_names, settings.seed, draws, settings.max_outage_hours)
         surrogates = {sid: main(cut_sets[sid], tolerance[sid]) for sid in rare}
     expected = {sid: float(np.mean(h)) for sid, h in surrogates.items()}
-    breach_years, extra_seed, extra_draws = _rare_events(sim, structure, stats, tolerance, settings, expected)
+    breach_years, extra_seed, extra_draws = _rare_events(sim, structure, stats, tolerance, settings, expected, log)
     extended = [sid for sid in breach_years if sid in surrogates]
     if extended:
         names = sorted({n for sid in extended for c in cut_sets[sid] for n in c})
@@ -454,83 +601,106 @@ def assess(
         more_draws = max(FRESH_DRAWS, draws)
         further = _surrogate(stats, names, settings.seed + 104729, more_draws, settings.max_outage_hours)
         fresh = {sid: further(cut_sets[sid], tolerance[sid]) for sid in surrogates}
+    log.counts.update(
+        rare_services=len(rare),
+        services_extended=len(breach_years),
+        extra_years=max(breach_years.values(), default=settings.simulated_years) - settings.simulated_years,
+    )
+    return _RareBreach(breach_years, surrogates, fresh)
 
-    # Per service.
-    services: list[ServiceResult] = []
-    for s in catalog.services:
-        p = exact[s.id][0]
-        r = sim.services[s.id]
-        like, imp = likelihood(r.breach_probability, settings), impact(s, settings)
-        plausible = None
-        if s.id in surrogates:
-            rng = np.random.default_rng([settings.seed, zlib.crc32(s.id.encode("utf-8"))])
-            plausible = breach_draws(r.block_breach, r.block_years, surrogates[s.id], rng, fresh[s.id])
-        if plausible is None:
-            plausible = breach_spread(r.block_breach, r.block_years)
-        breach_range = with_monte_carlo_floor(
-            _around(interval(plausible), r.breach_probability), r.breach_probability, r.breach_standard_error
-        )
-        downtime = parameter_spread(r.block_downtime, r.block_downtime_noise)
-        blocks_run = r.block_downtime.size
-        downtime_error = float(np.std(r.block_downtime, ddof=1) / math.sqrt(blocks_run)) if blocks_run > 1 else 0.0
-        downtime_range = with_monte_carlo_floor(
-            _around(interval(downtime), r.expected_downtime_hours),
-            r.expected_downtime_hours,
-            downtime_error,
-            upper=HOURS_PER_YEAR,
-        )
-        cost_per_hour = s.hourly_cost or 0.0
-        dep_imp = _service_importance(x, s.id)
-        services.append(
-            ServiceResult(
-                id=s.id,
-                name=s.name,
-                tier=s.tier,
-                users=s.users,
-                hourly_cost=s.hourly_cost,
-                service_hours=s.hours,
-                impact_tolerance_hours=s.impact_tolerance,
-                workaround_hours=s.workaround_hours,
-                effective_tolerance_hours=s.effective_tolerance,
-                single_points_of_failure=[c[0] for c in cut_sets[s.id] if len(c) == 1],
-                cut_sets=cut_sets[s.id],
-                unavailability=p,
-                tolerance_breach_probability=r.breach_probability,
-                tolerance_breach_probability_interval=breach_range,
-                rating_probabilities=rating_probabilities(plausible, imp, settings),
-                breach_probability_standard_error=r.breach_standard_error,
-                breach_years_simulated=breach_years.get(s.id, settings.simulated_years),
-                expected_annual_downtime_hours=r.expected_downtime_hours,
-                expected_annual_downtime_hours_interval=downtime_range,
-                expected_annual_user_hours_lost=r.expected_downtime_hours * (s.users or 0),
-                expected_annual_cost=r.expected_downtime_hours * hourly[s.id],
-                expected_annual_cost_interval=None
-                if s.hourly_cost is None
-                else [x * cost_per_hour for x in downtime_range],
-                expected_outages_per_year=r.outages_per_year,
-                annual_downtime_hours_quantiles=r.downtime_quantiles,
-                downtime_histogram=curves[s.id][0],
-                loss_exceedance=curves[s.id][1],
-                likelihood=like,
-                impact=imp,
-                score=like * imp,
-                rating=band(like * imp, settings),
-                dependency_importance=dep_imp,
-            )
-        )
 
-    return Assessment(
-        **_shared_fields(catalog, settings, outages, fit, x, services),
-        loss_exceedance=_loss_curve(total_loss),
-        headlines=_headlines(services),
-        rating_grid=[[band((li + 1) * (im + 1), settings) for im in range(5)] for li in range(5)],
+@dataclass
+class _Ranges:
+    """One service's ranges: the plausible breach probabilities, and the breach, downtime ranges."""
+
+    plausible: np.ndarray
+    breach: list[float]
+    downtime: list[float]
+
+
+def _ranges(sid: str, r: ServiceSimulation, rare: _RareBreach, settings: Settings) -> _Ranges:
+    """The ranges stage for one service: from the surrogate's draws for a rare breach, else from the blocks;
+    each contains its central figure and is at least the Monte Carlo error wide."""
+    plausible = None
+    if sid in rare.surrogates:
+        rng = np.random.default_rng([settings.seed, zlib.crc32(sid.encode("utf-8"))])
+        plausible = breach_draws(r.block_breach, r.block_years, rare.surrogates[sid], rng, rare.fresh[sid])
+    if plausible is None:
+        plausible = breach_spread(r.block_breach, r.block_years)
+    breach_range = with_monte_carlo_floor(
+        _around(interval(plausible), r.breach_probability), r.breach_probability, r.breach_standard_error
+    )
+    downtime = parameter_spread(r.block_downtime, r.block_downtime_noise)
+    blocks_run = r.block_downtime.size
+    downtime_error = float(np.std(r.block_downtime, ddof=1) / math.sqrt(blocks_run)) if blocks_run > 1 else 0.0
+    downtime_range = with_monte_carlo_floor(
+        _around(interval(downtime), r.expected_downtime_hours),
+        r.expected_downtime_hours,
+        downtime_error,
+        upper=HOURS_PER_YEAR,
+    )
+    return _Ranges(plausible, breach_range, downtime_range)
+
+
+def _service_result(
+    s: Service,
+    x: _Exact,
+    r: ServiceSimulation,
+    ranges: _Ranges,
+    curves: tuple[list[HistogramBin], list[LossPoint]],
+    imp: _Importance,
+    rare: _RareBreach,
+    settings: Settings,
+) -> ServiceResult:
+    """One service's result with its rating (the rating stage)."""
+    like, impact_level = likelihood(r.breach_probability, settings), impact(s, settings)
+    cost_per_hour = s.hourly_cost or 0.0
+    return ServiceResult(
+        id=s.id,
+        name=s.name,
+        tier=s.tier,
+        users=s.users,
+        hourly_cost=s.hourly_cost,
+        service_hours=s.hours,
+        impact_tolerance_hours=s.impact_tolerance,
+        workaround_hours=s.workaround_hours,
+        effective_tolerance_hours=s.effective_tolerance,
+        single_points_of_failure=[c[0] for c in x.cut_sets[s.id] if len(c) == 1],
+        cut_sets=x.cut_sets[s.id],
+        unavailability=x.exact[s.id][0],
+        tolerance_breach_probability=r.breach_probability,
+        tolerance_breach_probability_interval=ranges.breach,
+        rating_probabilities=rating_probabilities(ranges.plausible, impact_level, settings),
+        breach_probability_standard_error=r.breach_standard_error,
+        breach_years_simulated=rare.breach_years.get(s.id, settings.simulated_years),
+        expected_annual_downtime_hours=r.expected_downtime_hours,
+        expected_annual_downtime_hours_interval=ranges.downtime,
+        expected_annual_user_hours_lost=r.expected_downtime_hours * (s.users or 0),
+        expected_annual_cost=r.expected_downtime_hours * cost_per_hour,
+        expected_annual_cost_interval=None if s.hourly_cost is None else [v * cost_per_hour for v in ranges.downtime],
+        expected_outages_per_year=r.outages_per_year,
+        annual_downtime_hours_quantiles=r.downtime_quantiles,
+        downtime_histogram=curves[0],
+        loss_exceedance=curves[1],
+        likelihood=like,
+        impact=impact_level,
+        score=like * impact_level,
+        rating=band(like * impact_level, settings),
+        dependency_importance=imp.services[s.id],
     )
 
 
-def _shared_fields(catalog: Catalog, settings: Settings, outages, fit, x: _Exact, services: list) -> dict:
+def _shared_fields(
+    catalog: Catalog,
+    settings: Settings,
+    outages: Sequence[OutageRecord],
+    x: _Exact,
+    imp: _Importance,
+    services: Sequence[ServiceResult | ExactServiceResult],
+    stages: Stages,
+) -> dict[str, Any]:
     """What the full and the exact-only assessment both say, built once: who and what was assessed, with
-    which settings and history, the services, the dependencies' part and the warnings."""
-    dependencies, common_causes, providers, hhi = _dependency_part(catalog, x)
+    which settings and history, the services, the dependencies' part, the warnings and the stages."""
     return {
         "organisation": catalog.organisation,
         "currency": catalog.currency,
@@ -539,13 +709,14 @@ def _shared_fields(catalog: Catalog, settings: Settings, outages, fit, x: _Exact
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "lynchpin_version": __version__,
         "settings": settings.model_dump(mode="json"),
-        "history": _history(outages, fit),
+        "history": _history(outages, x.fit),
         "services": services,
-        "dependencies": dependencies,
-        "common_causes": common_causes,
-        "providers": providers,
-        "concentration": Concentration(hhi=hhi),
-        "warnings": [f"{d.id}: {n}" for d in dependencies if d.source == "default" for n in d.notes],
+        "dependencies": imp.dependencies,
+        "common_causes": imp.common_causes,
+        "providers": imp.providers,
+        "concentration": Concentration(hhi=imp.hhi),
+        "warnings": stages.warnings,
+        "stages": stages.records,
     }
 
 
@@ -641,7 +812,8 @@ def _concentration(
 ) -> tuple[list[ProviderResult], float]:
     """Exposure per provider, and the Herfindahl-Hirschman index of single-point-of-failure links. A
     common-cause group (`groups`: its id -> a member) belongs to its members' provider (they share one)."""
-    provider_of = {d.id: d.provider for d in catalog.dependencies if not d.is_logical}
+    # every dependency but a logical one names its provider (the catalog's validation requires it)
+    provider_of = {d.id: d.provider or "" for d in catalog.dependencies if not d.is_logical}
     provider_of |= {g: provider_of[member] for g, member in groups.items()}
     facts = {p.name.lower(): p for p in catalog.providers}
     tiers = {s.id: s.tier for s in catalog.services}

@@ -8,7 +8,7 @@ string "Infinity", which JavaScript's Number() and Python's float() both read; t
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
@@ -26,9 +26,19 @@ __all__ = [
     "LossPoint",
     "HistogramBin",
     "Headlines",
+    "RateSource",
+    "DataQuality",
+    "StageName",
+    "STAGES",
+    "StageRecord",
 ]
 
 _CONFIG = ConfigDict(ser_json_inf_nan="strings", extra="forbid")
+
+#: Where a dependency's outage rate comes from: its matched history, the catalog's estimate, or the no-data default.
+RateSource = Literal["history", "estimate", "default"]
+#: How good a dependency's figures are: A (best) to D (assumed).
+DataQuality = Literal["A", "B", "C", "D"]
 
 #: A number that may be infinite, written to JSON as the string "Infinity" (JSON has no infinity).
 MaybeInfinite = Annotated[
@@ -144,8 +154,8 @@ class DependencyResult(BaseModel):
     records: int
     record_ids: list[str]
     history_years: float
-    source: str = Field(description="history | estimate | default")
-    data_quality: str = Field(description="A (best) .. D (assumed)")
+    source: RateSource = Field(description="history | estimate | default")
+    data_quality: DataQuality = Field(description="A (best) .. D (assumed)")
     notes: list[str] = Field(default_factory=list)
     importance: Importance
     blast_radius: BlastRadius
@@ -215,6 +225,40 @@ class Headlines(BaseModel):
     services_without_cost: int
 
 
+#: The stages of an assessment, in the order they run (risk.engine.assess; docs/methodology.md, "Stages").
+#: An exact-only assessment runs structure, statistics, exact, cut_sets and importance.
+StageName = Literal[
+    "structure", "statistics", "exact", "cut_sets", "simulation", "rare_breach", "ranges", "importance", "rating"
+]
+STAGES: tuple[StageName, ...] = get_args(StageName)
+
+
+class StageRecord(BaseModel):
+    """One stage of the assessment as it ran: its time, its warnings and what it worked through (as SCRAM
+    reports each analysis's calculation time and warnings). Times differ from run to run; figures do not."""
+
+    model_config = _CONFIG
+    name: StageName = Field(description="The stage, in the order stages run.")
+    wall_seconds: float = Field(ge=0, description="Elapsed (wall-clock) seconds.")
+    cpu_seconds: float = Field(
+        ge=0,
+        description="CPU seconds of the whole process meanwhile: every thread, the simulation's workers included "
+        "(so it can exceed wall_seconds); in a server, also other work running at the same time.",
+    )
+    reused: bool = Field(
+        default=False,
+        description="Worked out before this assessment for the same inputs and passed in (a Run works out the "
+        "structure and the statistics once for all its results): the times are those it took then, when the "
+        "caller measured them, plus what this assessment added.",
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="The warnings this stage raised (each also in the assessment's warnings)."
+    )
+    counts: dict[str, int] = Field(
+        default_factory=dict, description="What the stage worked through (services, cut sets, simulated years, ...)."
+    )
+
+
 class Assessment(BaseModel):
     """The assessment of one catalog against one outage history with one set of settings."""
 
@@ -240,7 +284,13 @@ class Assessment(BaseModel):
     rating_grid: list[list[str]] = Field(
         description="The 5x5 matrix's band names: rating_grid[likelihood - 1][impact - 1], from the settings."
     )
-    warnings: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(
+        default_factory=list, description="Every stage's warnings, in stage order (with the inputs' notes first)."
+    )
+    stages: list[StageRecord] = Field(
+        default_factory=list,
+        description="The stages as they ran, in order: time, warnings and counts of each (docs/methodology.md).",
+    )
 
     def service(self, id: str) -> ServiceResult:
         return next(s for s in self.services if s.id == id)
@@ -257,6 +307,11 @@ class Assessment(BaseModel):
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent)
+
+    def without_timings(self) -> Self:
+        """A copy without what differs between two runs of the same inputs (when it was made, how long each
+        stage took): equal to another run's copy exactly when the figures and warnings are."""
+        return self.model_copy(update={"generated_at": "", "stages": _untimed(self.stages)})
 
 
 class ExactServiceResult(BaseModel):
@@ -300,7 +355,22 @@ class ExactAssessment(BaseModel):
     common_causes: list[CommonCauseResult] = Field(default_factory=list)
     providers: list[ProviderResult]
     concentration: Concentration
-    warnings: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(
+        default_factory=list, description="Every stage's warnings, in stage order (with the inputs' notes first)."
+    )
+    stages: list[StageRecord] = Field(
+        default_factory=list,
+        description="The stages as they ran, in order: time, warnings and counts of each (docs/methodology.md).",
+    )
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent)
+
+    def without_timings(self) -> Self:
+        """A copy without what differs between two runs of the same inputs (when it was made, how long each
+        stage took): equal to another run's copy exactly when the figures and warnings are."""
+        return self.model_copy(update={"generated_at": "", "stages": _untimed(self.stages)})
+
+
+def _untimed(stages: list[StageRecord]) -> list[StageRecord]:
+    return [s.model_copy(update={"wall_seconds": 0.0, "cpu_seconds": 0.0}) for s in stages]

@@ -36,10 +36,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
 from risk.catalog.model import Catalog
+from risk.engine.assessment import RateSource
 from risk.engine.statistics import (
     HOURS_PER_YEAR,
     dependency_stats,
@@ -211,6 +213,10 @@ def _lognormal_log_density(hours: float, mu: float, sigma: float) -> float:
 # -- the results ----------------------------------------------------------------------------------------
 
 
+#: The levels a backtest scores: providers, and the dependencies of catalogs.
+Level = Literal["provider", "dependency"]
+
+
 @dataclass(frozen=True)
 class Difference:
     """Model minus a baseline, per unit-year (or per duration), with its bootstrap interval."""
@@ -234,7 +240,7 @@ class UnitScore:
     """One scored unit: its weighted training count, its forecast and the scored years' recorded counts."""
 
     unit: str
-    source: str  # history | default (dependency level: where the model's rate came from)
+    source: RateSource  # history | default (dependency level: where the model's rate came from)
     train_records: int
     train_weighted: float
     forecast_per_year: float
@@ -256,7 +262,7 @@ class UnitScore:
 class LevelScore:
     """The scores of one level (provider or catalog dependency), averaged per unit-year."""
 
-    level: str
+    level: Level
     units: list[UnitScore]
     excluded: list[str]
     exposure_years: float
@@ -270,7 +276,7 @@ class LevelScore:
 
     def by_source(self) -> dict[str, dict[str, float]]:
         """The mean scores of the units whose model rate came from each source (history, default)."""
-        out = {}
+        out: dict[str, dict[str, float]] = {}
         for source in sorted({u.source for u in self.units}):
             units = [u for u in self.units if u.source == source]
             out[source] = {
@@ -293,7 +299,7 @@ class LevelScore:
 class DurationScore:
     """Mean log density (per hour, natural log) of the known durations after the cut-off."""
 
-    level: str
+    level: Level
     units: int
     durations: int
     model_log_score: float
@@ -373,7 +379,7 @@ def example_catalogs() -> dict[str, Catalog]:
 @dataclass
 class _Unit:
     name: str
-    source: str
+    source: RateSource
     train: list[OutageRecord]
     test: list[OutageRecord]
     model: Callable[[int], float]
@@ -390,7 +396,7 @@ def _year_counts(test: Sequence[OutageRecord], cut: datetime, years: int) -> lis
 
 
 def _level(
-    name: str,
+    name: Level,
     units: list[_Unit],
     excluded: list[str],
     weights: Mapping[str, float],
@@ -424,13 +430,13 @@ def _level(
                 pooled_negbin_log_score=negbin,
             )
         )
-    model = [s.model_log_score for s in scores]
+    model_scores = [s.model_log_score for s in scores]
     differences = []
     for label, attr in (
         ("pooled Poisson", "pooled_poisson_log_score"),
         ("pooled negative binomial", "pooled_negbin_log_score"),
     ):
-        diffs = [m - getattr(s, attr) for m, s in zip(model, scores, strict=True)]
+        diffs = [m - getattr(s, attr) for m, s in zip(model_scores, scores, strict=True)]
         low, high = bootstrap_interval(diffs, seed)
         differences.append(Difference(label, float(np.mean(diffs)), low, high))
     return LevelScore(
@@ -441,7 +447,7 @@ def _level(
         pooled_rate=pooled,
         negbin_alpha=alpha,
         negbin_beta=beta,
-        model_log_score=float(np.mean(model)),
+        model_log_score=float(np.mean(model_scores)),
         pooled_poisson_log_score=float(np.mean([s.pooled_poisson_log_score for s in scores])),
         pooled_negbin_log_score=float(np.mean([s.pooled_negbin_log_score for s in scores])),
         differences=differences,
@@ -449,7 +455,11 @@ def _level(
 
 
 def _durations(
-    name: str, scored: list[tuple[list[float], Callable[[list[float]], np.ndarray]]], mu: float, sigma: float, seed: int
+    name: Level,
+    scored: Sequence[tuple[list[float], Callable[[list[float]], np.ndarray]]],
+    mu: float,
+    sigma: float,
+    seed: int,
 ) -> DurationScore | None:
     """Each unit's full-outage durations after the cut-off under the model's posterior predictive (the log
     density function given with them), against the pooled lognormal (mu, sigma)."""
@@ -498,7 +508,9 @@ def backtest(
     settings holds the target fixed while the weights the model is fitted with vary."""
     settings = settings or Settings()
     seed = settings.seed if seed is None else seed
-    score_weights = dict(settings.severity_weights if score_weights is None else score_weights)
+    if score_weights is None:
+        score_weights = {kind: weight for kind, weight in settings.severity_weights.items()}
+    score_weights = dict(score_weights)
     table = aliases or load_aliases()
     cut = until if isinstance(until, datetime) else datetime.combine(until, datetime.min.time(), tzinfo=UTC)
     cut = cut if cut.tzinfo else cut.replace(tzinfo=UTC)

@@ -178,6 +178,13 @@ class FastBDD(BDD):
     """A BDD manager in arrays over a fixed variable order. It builds through risk.engine.bdd.BDD's own
     compile and threshold code, with its `ite` and `variable` running compiled on the arrays."""
 
+    # The node columns are numpy arrays here, where BDD keeps lists: every BDD method that reads or grows
+    # them (ite and variable, the only callers of _mk; probability, birnbaum, minimal_cut_sets; __len__) is
+    # replaced below, so no list code meets an array; mypy cannot see that, hence these three ignores.
+    var: np.ndarray  # type: ignore[assignment]
+    lo: np.ndarray  # type: ignore[assignment]
+    hi: np.ndarray  # type: ignore[assignment]
+
     def __init__(self, order: Sequence[str], max_nodes: int = 12_000_000, initial: Sequence[str] | None = None):
         """`order` numbers the variables in every answer (probabilities in, Birnbaum and cut sets out), as for
         the other engines; `initial`, when given, is the order of the diagram's levels (default: `order`)."""

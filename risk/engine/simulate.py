@@ -16,9 +16,10 @@ import math
 import os
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from risk.engine.structure import Delay, Gate, Node, Var, operands, parent_count
 __all__ = [
     "Intervals",
     "Simulation",
+    "SimulationOptions",
     "block_parameters",
     "stream_rates",
     "ServiceSimulation",
@@ -281,7 +283,11 @@ class Simulation:
     recomputed: int = 0  # shared timelines computed again after being dropped to stay within the budget
 
 
-class _SharedResults:
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _SharedResults(Generic[K, V]):
     """Results needed by several parents, computed once and released after their last use; safe across
     threads. The first thread to ask computes; the others wait for it (no deadlock: the dependency graph is
     acyclic, so a thread never waits for a node that is waiting for one of its own).
@@ -291,23 +297,23 @@ class _SharedResults:
     budget, and computed again when asked for. That costs time, never a number: every result is a pure
     function of the seed (each dependency and common-cause stream has its own random stream)."""
 
-    def __init__(self, uses: dict, budget: float = math.inf, next_use: Callable[[object], float] | None = None):
+    def __init__(self, uses: Mapping[K, int], budget: float = math.inf, next_use: Callable[[K], float] | None = None):
         self._lock = threading.Lock()
-        self._slots: dict = {}
+        self._slots: dict[K, Future[V]] = {}
         self._remaining = dict(uses)
-        self._kept: dict = {}  # key -> bytes
+        self._kept: dict[K, int] = {}  # key -> bytes
         self._bytes = 0
         self._budget = budget
         self._next_use = next_use or (lambda key: 0)
         self.peak_bytes = 0
         self.recomputed = 0  # results computed again after being dropped to stay within the budget
-        self._computed: set = set()
+        self._computed: set[K] = set()
 
-    def get(self, key, compute: Callable[[], object]):
+    def get(self, key: K, compute: Callable[[], V]) -> V:
         with self._lock:
             slot = self._slots.get(key)
             mine = slot is None
-            if mine:
+            if slot is None:
                 slot = self._slots[key] = Future()
                 self.recomputed += key in self._computed
                 self._computed.add(key)
@@ -336,7 +342,7 @@ class _SharedResults:
                         self._drop(victim)
         return result
 
-    def _drop(self, key) -> None:
+    def _drop(self, key: K) -> None:
         self._slots.pop(key, None)
         self._bytes -= self._kept.pop(key, 0)
 
@@ -361,32 +367,82 @@ def threads() -> int:
     return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
+@dataclass(frozen=True)
+class SimulationOptions:
+    """How to simulate: the knobs of `simulate`, checked once when made (a bad value raises ValueError naming
+    the option, the value and the range). Only `years`, `seed`, `max_outage_hours`, `draws` and
+    `ignore_grace` change a figure; `threads` and `memory_budget_bytes` change only the time and memory a run
+    takes (every dependency has its own random stream and services are combined in a fixed order)."""
+
+    years: int  # simulated years (year y covers hours [8760 y, 8760 (y + 1)))
+    seed: int  # the random seed (0 or more): the same seed gives the same figures
+    max_outage_hours: float  # every simulated outage is capped at this length (hours, above 0)
+    draws: int = 1  # parameter blocks the years are split across (1 to `years`; 1: no parameter uncertainty)
+    ignore_grace: bool = False  # grace periods left out (the exact calculation's view)
+    threads: int | None = None  # worker threads (None: `threads()`, one per core, LYNCHPIN_THREADS)
+    memory_budget_bytes: float | None = None  # shared timelines kept at most (None: `kept_bytes()`)
+
+    def __post_init__(self) -> None:
+        _whole(self, "years", low=1)
+        _whole(self, "seed", low=0)
+        _whole(self, "draws", low=1, high=self.years)
+        if self.threads is not None:
+            _whole(self, "threads", low=1)
+        _positive(self, "max_outage_hours", "a length in hours above 0, such as Settings.max_outage_hours")
+        if self.memory_budget_bytes is not None:
+            _positive(self, "memory_budget_bytes", "bytes, 0 or more (0: keep nothing, compute again)", zero=True)
+        if not isinstance(self.ignore_grace, bool | np.bool_):
+            raise ValueError(f"simulation option 'ignore_grace': {self.ignore_grace!r} is not true or false")
+        object.__setattr__(self, "ignore_grace", bool(self.ignore_grace))
+
+
+def _whole(options: SimulationOptions, name: str, low: int, high: int | None = None) -> None:
+    """Check (and store as a Python int) the whole-number option `name`, from `low` to `high` (None: no top)."""
+    value = getattr(options, name)
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        raise ValueError(f"simulation option '{name}': {value!r} is not a whole number; give one of at least {low}")
+    if value < low or (high is not None and value > high):
+        within = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        why = " (the years to split across)" if high is not None else ""
+        raise ValueError(f"simulation option '{name}': {value} is out of range; give a whole number {within}{why}")
+    object.__setattr__(options, name, int(value))
+
+
+def _positive(options: SimulationOptions, name: str, what: str, zero: bool = False) -> None:
+    """Check (and store as a float) the number option `name`: above 0 (`zero`: 0 or more); infinity allowed."""
+    value = getattr(options, name)
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.integer | np.floating):
+        raise ValueError(f"simulation option '{name}': {value!r} is not a number; give {what}")
+    if math.isnan(value) or value < 0 or (value == 0 and not zero):
+        raise ValueError(f"simulation option '{name}': {value} is out of range; give {what}")
+    object.__setattr__(options, name, float(value))
+
+
 def simulate(
     service_nodes: dict[str, Node],
     stats: dict[str, DependencyStats],
     tolerances: dict[str, float],
-    years: int,
-    seed: int,
-    cap_hours: float,
-    ignore_grace: bool = False,
-    progress: Callable[[int, int], None] | None = None,
-    draws: int = 1,
+    options: SimulationOptions,
+    *,
     service_hours: dict | None = None,
+    progress: Callable[[int, int], None] | None = None,
     summarise: Callable[[str, np.ndarray, np.ndarray], None] | None = None,
     accumulate: Callable[[str, np.ndarray], None] | None = None,
-    workers: int | None = None,
-    memory_budget: float | None = None,
 ) -> Simulation:
-    """Simulate every service; `tolerances` is the downtime (hours) above which an outage is a breach.
+    """Simulate every service as `options` say; `tolerances` is the downtime (hours) above which an outage
+    is a breach, `service_hours` the weekly hours a service counts downtime in (service id -> its hours).
 
     Memory: only nodes needed by more than one parent are kept, and each is released as soon as its last
     parent has used it, so a large catalog never holds every intermediate interval set at once.
-    Services are simulated on `workers` threads (default: one per core). With `summarise` (called on the
-    worker, once per service, in any order, with the per-year figures in year order and sorted) they are
+    Services are simulated on `options.threads` threads (default: one per core). With `summarise` (called on
+    the worker, once per service, in any order, with the per-year figures in year order and sorted) they are
     summarised and dropped instead of kept; `accumulate` and `progress` are called on the calling thread
-    in a fixed service order, so sums across services come out the same, to the last bit, whatever the thread count. Shared timelines kept
-    for later parents stay within `memory_budget` bytes (default `kept_bytes()`), recomputed when dropped.
+    in a fixed service order, so sums across services come out the same, to the last bit, whatever the thread
+    count. Shared timelines kept for later parents stay within `options.memory_budget_bytes` (default
+    `kept_bytes()`), recomputed when dropped.
     """
+    years, seed, cap_hours, draws = options.years, options.seed, options.max_outage_hours, options.draws
+    ignore_grace, memory_budget = options.ignore_grace, options.memory_budget_bytes
     parents = parent_counts(service_nodes.values())
     # Services that share dependencies are simulated one after another, so a shared timeline is released
     # soon after it is first built (the results do not depend on the order: every dependency has its own
@@ -413,14 +469,16 @@ def simulate(
         i = bisect.bisect_left(positions, now[0])
         return positions[i] if i < len(positions) else math.inf
 
-    nodes = _SharedResults(parents, budget=kept_bytes() if memory_budget is None else memory_budget, next_use=next_use)
+    nodes: _SharedResults[int, Intervals] = _SharedResults(
+        parents, budget=kept_bytes() if memory_budget is None else memory_budget, next_use=next_use
+    )
     position_of = {sid: i for i, sid in enumerate(order)}
     # Common-cause events, sampled once per stream and kept until every member has used them.
     users: dict[str, int] = {}
     for st in stats.values():
         for stream in st.shared:
             users[stream.key] = users.get(stream.key, 0) + 1
-    streams = _SharedResults(users)
+    streams: _SharedResults[str, SharedEvents] = _SharedResults(users)
 
     # The compiled sweeps only where they repay loading numba; the figures are the same either way.
     fast = sweep.worth_compiling(years * sum(st.annual_outages for st in stats.values()))
@@ -500,7 +558,7 @@ def simulate(
         return result, annual
 
     out: dict[str, ServiceSimulation] = {}
-    for i, (sid, (result, annual)) in enumerate(_in_order(one, order, workers or threads())):
+    for i, (sid, (result, annual)) in enumerate(_in_order(one, order, options.threads or threads())):
         out[sid] = result
         if accumulate is not None:
             accumulate(sid, annual)

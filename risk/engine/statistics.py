@@ -22,6 +22,7 @@ from datetime import datetime
 import numpy as np
 
 from risk.catalog.model import Catalog, Dependency
+from risk.engine.assessment import DataQuality, RateSource
 from risk.history.aliases import AliasTable, load_aliases
 from risk.history.match import matches
 from risk.history.model import OutageRecord
@@ -196,8 +197,8 @@ class DependencyStats:
     records: int
     record_ids: list[str]
     history_years: float
-    source: str  # history | estimate | default
-    data_quality: str  # A..D
+    source: RateSource  # history | estimate | default
+    data_quality: DataQuality  # A..D
     rate_interval: tuple[float, float] | None = None
     notes: list[str] = field(default_factory=list)
     # How uncertain the figures are (docs/methodology.md, "Uncertainty"): the rate's Gamma posterior
@@ -254,15 +255,25 @@ class DependencyStats:
         return rates, mus, sigmas
 
 
+def _known_hours(r: OutageRecord) -> float | None:
+    """The record's duration in hours when it is known (above 0), else None."""
+    hours = r.duration_hours
+    return hours if hours is not None and hours > 0 else None
+
+
 def _known(r: OutageRecord) -> bool:
-    return bool(r.duration_hours and r.duration_hours > 0)
+    return _known_hours(r) is not None
+
+
+def _full_hours(r: OutageRecord) -> float | None:
+    """The duration of a record that says how long a full outage lasts (a known duration of a major
+    incident), else None. Partial and degraded incidents (some users, some regions) count towards the rate
+    with their severity weight but do not set durations."""
+    return _known_hours(r) if r.severity == "major" else None
 
 
 def _full_duration(r: OutageRecord) -> bool:
-    """A record whose duration says how long a full outage lasts: a known duration of a major incident.
-    Partial and degraded incidents (some users, some regions) count towards the rate with their severity
-    weight but do not set durations."""
-    return _known(r) and r.severity == "major"
+    return _full_hours(r) is not None
 
 
 def _lognormal_fit(hours: Sequence[float]) -> tuple[float, float]:
@@ -273,9 +284,9 @@ def _lognormal_fit(hours: Sequence[float]) -> tuple[float, float]:
 
 def history_fit(records: Sequence[OutageRecord]) -> HistoryFit:
     """The span of the loaded history and the pooled duration fit every sparse dependency leans on."""
-    known = [r.duration_hours for r in records if _full_duration(r)]
+    known = [h for r in records if (h := _full_hours(r)) is not None]
     if len(known) < 2:  # too few full outages: every known duration rather than none
-        known = [r.duration_hours for r in records if _known(r)]
+        known = [h for r in records if (h := _known_hours(r)) is not None]
     mu, sigma = _lognormal_fit(known) if len(known) >= 2 else (math.log(2.0), 1.0)
     if not records:
         return HistoryFit(0.0, None, None, mu, sigma, 0)
@@ -388,8 +399,8 @@ def _provider_fits(
         return {}
     by_provider: dict[str, list[float]] = {}
     for r in records:
-        if _full_duration(r):
-            by_provider.setdefault(table.provider(r.provider), []).append(r.duration_hours)
+        if (hours := _full_hours(r)) is not None:
+            by_provider.setdefault(table.provider(r.provider), []).append(hours)
     out = {}
     for provider, known in by_provider.items():
         post = duration_posterior(known, fit.mu, fit.sigma, settings)
@@ -416,9 +427,9 @@ def _shared_incidents(
             for rid in st.record_ids:
                 hit_by.setdefault(rid, []).append(dep_id)
     groups: dict[tuple[str, ...], list[str]] = {}
-    for rid, members in hit_by.items():
-        if len(members) > 1:
-            groups.setdefault(tuple(sorted(members)), []).append(rid)
+    for rid, hit in hit_by.items():
+        if len(hit) > 1:
+            groups.setdefault(tuple(sorted(hit)), []).append(rid)
     streams: list[Stream] = []
     for members, rids in sorted(groups.items()):
         n = sum(weight[r] for r in rids)
@@ -435,16 +446,16 @@ def _shared_incidents(
         )
     by_provider: dict[str, list[str]] = {}
     for dep in catalog.dependencies:
-        st = stats.get(dep.id)
-        if st is not None and st.source == "history" and settings.prior_shape > 0:
+        rated = stats.get(dep.id)
+        if rated is not None and rated.source == "history" and settings.prior_shape > 0:
             by_provider.setdefault(table.provider(dep.provider or ""), []).append(dep.id)
-    for provider, members in sorted(by_provider.items()):
-        if len(members) > 1:
-            years = stats[members[0]].rate_years or 1.0
+    for provider, rated_ids in sorted(by_provider.items()):
+        if len(rated_ids) > 1:
+            years = stats[rated_ids[0]].rate_years or 1.0
             streams.append(
                 Stream(
                     key="prior:" + provider,
-                    members=tuple(sorted(members)),
+                    members=tuple(sorted(rated_ids)),
                     rate=settings.prior_shape / years,
                     shape=settings.prior_shape,
                     years=years,
@@ -509,8 +520,8 @@ def _one(
     weigh: dict[str, float],
 ) -> DependencyStats:
     hits = sorted((r for r in records if matches(r, dep, table)), key=lambda r: (r.start_dt, r.id))
-    known = [r.duration_hours for r in hits if _full_duration(r)]
-    partial = [r.duration_hours for r in hits if _known(r) and r.severity != "major"]
+    known = [h for r in hits if (h := _full_hours(r)) is not None]
+    partial = [h for r in hits if r.severity != "major" and (h := _known_hours(r)) is not None]
     notes: list[str] = []
 
     # Duration model: the Normal-scaled-inverse-chi-square posterior of (mu, sigma^2) with the pooled fit
@@ -525,10 +536,10 @@ def _one(
         with_partial = [*known, *partial]
         alt = duration_posterior(with_partial, target.mu, target.sigma, settings)
         alt_mu, alt_sigma = alt.mu, alt.sigma
-        alt = capped_mean(alt_mu, alt_sigma, settings.max_outage_hours)
+        alt_mean = capped_mean(alt_mu, alt_sigma, settings.max_outage_hours)
         notes.append(
             f"{len(partial)} partial or degraded incident(s) with a known duration left out of the duration fit "
-            f"(they did not take the whole service down); with them the mean outage would be {alt:.3g} h"
+            f"(they did not take the whole service down); with them the mean outage would be {alt_mean:.3g} h"
         )
     mu_sd, mean_preserving = 0.0, False
     estimate_sd = error_factor_log_sd(settings.estimate_error_factor)
@@ -543,6 +554,7 @@ def _one(
     interval = None
     shape = years = None
     log_sd = 0.0
+    source: RateSource
     if dep.annual_outages is not None:
         rate, source = dep.annual_outages, "estimate"
         log_sd = estimate_sd
@@ -581,6 +593,7 @@ def _one(
         )
     mean = capped_mean(mu, sigma, settings.max_outage_hours)
     q = dep.unavailability if dep.unavailability is not None else _unavailability(rate, mean)
+    grade: DataQuality
     if source == "default":
         grade = "D"
     elif source == "estimate":

@@ -23,6 +23,8 @@ __all__ = [
     "names_list",
     "service_cost",
     "catalog_size",
+    "STAGE_LABELS",
+    "stage_rows",
 ]
 
 
@@ -225,3 +227,33 @@ def people_phrase(at_least: int, service_users: int, short: bool = False) -> str
     if short:
         return f"at least {at_least:,} ({service_users:,} service-users)"
     return f"at least {at_least:,} people ({service_users:,} service-users: a person is counted once per service)"
+
+
+#: How each stage of an assessment is named for a reader (risk.engine.assessment.STAGES).
+STAGE_LABELS = {
+    "structure": "structure (requirements compiled)",
+    "statistics": "outage statistics",
+    "exact": "exact figures (decision diagrams)",
+    "cut_sets": "minimal cut sets",
+    "simulation": "simulation",
+    "rare_breach": "rare breaches (more years, surrogate)",
+    "ranges": "uncertainty ranges",
+    "importance": "importance, blast radius, providers",
+    "rating": "rating",
+}
+
+
+def _seconds(s: float) -> str:
+    return f"{s:.3f} s" if s < 10 else f"{s:,.1f} s"
+
+
+def stage_rows(stages) -> list[tuple[str, str, str, str, str]]:
+    """(stage, wall time, CPU time, what it worked through, warnings) for each stage of an assessment, for the
+    CLI (`assess --verbose`) and the reports' audit appendix to lay out. A reused stage (worked out before,
+    for the same inputs) says so after its time."""
+    rows = []
+    for st in stages:
+        counts = ", ".join(f"{n.replace('_', ' ')} {v:,}" for n, v in st.counts.items())
+        wall = _seconds(st.wall_seconds) + (" (reused)" if st.reused else "")
+        rows.append((STAGE_LABELS.get(st.name, st.name), wall, _seconds(st.cpu_seconds), counts, str(len(st.warnings))))
+    return rows

@@ -13,7 +13,7 @@ from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
-from risk.engine.assessment import Assessment
+from risk.engine.assessment import Assessment, StageRecord
 from risk.presentation.format import (
     chance,
     effect_text,
@@ -27,6 +27,7 @@ from risk.presentation.format import (
     prob,
     rating_certainty,
     service_cost,
+    stage_rows,
 )
 from risk.presentation.order import worst_first, worst_hit_first
 from risk.presentation.theme import TERMINAL_BAND_COLOURS as _COLOURS
@@ -39,6 +40,7 @@ __all__ = [
     "render_recommendations",
     "render_combined",
     "render_diff",
+    "render_stages",
     "shown",
     "plain",
 ]
@@ -208,6 +210,21 @@ def _rest(a: Assessment, console: Console) -> None:
         "[dim]Exact unavailability ignores grace periods; breach probability and downtime come from the "
         "simulation and include grace periods and workarounds. See docs/methodology.md.[/dim]"
     )
+
+
+def render_stages(stages: Sequence[StageRecord], console: Console) -> None:
+    """How the assessment ran: each stage's wall and CPU time, what it worked through and its warnings
+    (`lynchpin assess --verbose`)."""
+    rows = stage_rows(stages)
+    _plain_table(
+        console,
+        f"Stages (wall {sum(s.wall_seconds for s in stages):.3f} s in all)",
+        (("stage", "left"), ("wall", "right"), ("CPU", "right"), ("worked through", "left"), ("warnings", "right")),
+        [(list(r), None) for r in rows],
+    )
+    for st in stages:
+        for w in st.warnings:
+            console.print(f"[yellow]warning[/yellow] ({st.name}): {shown(w)}")
 
 
 def render_scenario(result, console: Console, currency: str = "GBP") -> None:

@@ -71,5 +71,6 @@ def render_html(report: Report) -> bytes:
         since_text=since_sentence(report),
         control_text=control_text,
         since_rows=since_rows(report),
+        stages=fmt.stage_rows(report.assessment.stages),
     )
     return html.encode("utf-8")

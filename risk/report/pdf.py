@@ -26,6 +26,7 @@ from risk.presentation.format import (
     prob,
     rating_certainty,
     service_cost,
+    stage_rows,
 )
 from risk.presentation.text import pdf_text as t
 from risk.presentation.theme import BAND_RGB, PALETTE, rgb
@@ -515,6 +516,17 @@ def _audit(pdf: _Doc, report: Report) -> None:
         [40, 138],
         size=7.5,
     )
+    if a.stages:
+        pdf.note(
+            "How the assessment ran, stage by stage (CPU time counts every thread of the process; a reused stage "
+            "was worked out before for the same inputs):"
+        )
+        pdf.grid(
+            ["stage", "wall", "CPU", "worked through", "warnings"],
+            [list(r) for r in stage_rows(a.stages)],
+            [46, 24, 16, 76, 16],
+            size=7,
+        )
 
 
 #: The report's sections in order; each lays out part of the report's facts.

@@ -15,6 +15,7 @@ from risk.cache import ByteCache
 from risk.dashboard import state
 from risk.report import build_report, render
 from risk.run import Run
+from tests.conftest import timeless
 from tests.dashboard.test_pages import APP, PAGES
 
 
@@ -101,9 +102,7 @@ def test_a_report_file_builds_the_pack_once_for_every_format_with_the_same_facts
 def _timeless(report: bytes) -> dict:
     import json
 
-    doc = json.loads(report)
-    doc.pop("generated_at")
-    return doc
+    return timeless(json.loads(report))
 
 
 @pytest.mark.timeout(120)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from risk.catalog import load_catalog
 from risk.engine.assess import assess
 from risk.engine.bdd import BDD
-from risk.engine.simulate import Intervals, at_least, delay, simulate
+from risk.engine.simulate import Intervals, SimulationOptions, at_least, delay, simulate
 from risk.engine.statistics import DependencyStats, dependency_stats
 from risk.engine.structure import compile_catalog
 from risk.history import load_history
@@ -51,7 +51,8 @@ def test_breach_probability_matches_the_closed_form():
     cat = catalog([{"id": "a", "grace": "1h"}], [dep("a")], tolerance="5h")
     s = compile_catalog(cat)
     rate, mu, sigma = 1.5, math.log(3), 0.8
-    sim = simulate({"svc": s.nodes["svc"]}, {"a": _stats("a", rate, mu, sigma)}, {"svc": 5.0}, 200_000, 7, 1e9)
+    options = SimulationOptions(years=200_000, seed=7, max_outage_hours=1e9)
+    sim = simulate({"svc": s.nodes["svc"]}, {"a": _stats("a", rate, mu, sigma)}, {"svc": 5.0}, options)
     tail = 0.5 * math.erfc((math.log(6.0) - mu) / (sigma * math.sqrt(2)))  # down for > 5 h after 1 h grace
     expected = 1 - math.exp(-rate * tail)
     r = sim.services["svc"]
@@ -72,10 +73,9 @@ def test_simulated_unavailability_agrees_with_exact(path):
         {x: s.nodes[x] for x in s.services},
         stats,
         dict.fromkeys(s.services, 1e9),
-        settings.simulated_years,
-        3,
-        settings.max_outage_hours,
-        ignore_grace=True,
+        SimulationOptions(
+            years=settings.simulated_years, seed=3, max_outage_hours=settings.max_outage_hours, ignore_grace=True
+        ),
     )
     for sid in s.services:
         exact = bdd.probability(bdd.compile(s.nodes[sid]), q)
@@ -90,7 +90,7 @@ def test_same_seed_same_numbers_other_seed_other_numbers():
     a = assess(cat, history, Settings(simulated_years=2000, seed=5))
     b = assess(cat, history, Settings(simulated_years=2000, seed=5))
     c = assess(cat, history, Settings(simulated_years=2000, seed=6))
-    strip = lambda x: x.model_dump(exclude={"generated_at"})  # noqa: E731
+    strip = lambda x: x.without_timings().model_dump()  # noqa: E731
     assert strip(a) == strip(b)
     assert strip(a) != strip(c)
 
@@ -104,19 +104,18 @@ def _example(path):
     return compile_catalog(cat), dependency_stats(cat, load_history(), EXAMPLE_SETTINGS)
 
 
-def _simulate_example(example, **options):
+def _simulate_example(example, threads=None, memory_budget_bytes=None, **hooks):
     """Every service of the example, a 4-hour tolerance each, seed 11."""
     s, stats = example
-    return simulate(
-        {x: s.nodes[x] for x in s.services},
-        stats,
-        dict.fromkeys(s.services, 4.0),
-        EXAMPLE_SETTINGS.simulated_years,
-        11,
-        EXAMPLE_SETTINGS.max_outage_hours,
+    options = SimulationOptions(
+        years=EXAMPLE_SETTINGS.simulated_years,
+        seed=11,
+        max_outage_hours=EXAMPLE_SETTINGS.max_outage_hours,
         draws=EXAMPLE_SETTINGS.uncertainty_draws,
-        **options,
+        threads=threads,
+        memory_budget_bytes=memory_budget_bytes,
     )
+    return simulate({x: s.nodes[x] for x in s.services}, stats, dict.fromkeys(s.services, 4.0), options, **hooks)
 
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)
@@ -127,13 +126,13 @@ def test_the_thread_count_does_not_change_a_number(path):
     example = _example(path)
     assert any(st.shared for st in example[1].values())  # common-cause streams are shared across threads too
     runs = []
-    for workers, budget in ((1, None), (3, None), (2, 0)):
+    for threads, budget in ((1, None), (3, None), (2, 0)):
         seen: list[tuple[str, float]] = []
         sim = _simulate_example(
             example,
             accumulate=lambda sid, annual, seen=seen: seen.append((sid, float(annual.sum()))),
-            workers=workers,
-            memory_budget=budget,
+            threads=threads,
+            memory_budget_bytes=budget,
         )
         assert (sim.recomputed > 0) == (budget == 0)  # no memory to keep timelines in: all are recomputed
         runs.append((seen, {sid: vars(r) for sid, r in sim.services.items()}))
@@ -260,7 +259,9 @@ def test_flattened_gates_give_the_same_simulation_to_the_last_bit(seed, compiled
     for flat in (True, False):
         if not flat:
             monkeypatch.setattr(simulation, "operands", lambda gate, parents: (gate.k, list(gate.children)))
-        sim = simulate(nodes, stats, tolerances, 400, seed, 72.0, workers=1)
+        sim = simulate(
+            nodes, stats, tolerances, SimulationOptions(years=400, seed=seed, max_outage_hours=72.0, threads=1)
+        )
         runs.append({sid: vars(r) for sid, r in sim.services.items()})
     for sid in runs[0]:
         assert runs[0][sid]["unavailability"] > 0
@@ -297,13 +298,84 @@ def test_random_catalogs_give_the_same_simulation_with_either_sweep_to_the_last_
                 {x: s.nodes[x] for x in s.services},
                 stats,
                 {x.id: x.effective_tolerance for x in cat.services},
-                400,
-                seed,
-                168.0,
-                draws=draws,
-                workers=1,
+                SimulationOptions(years=400, seed=seed, max_outage_hours=168.0, draws=draws, threads=1),
             )
         runs.append({sid: vars(r) for sid, r in sim.services.items()})
     for sid in runs[0]:
         for name, value in runs[0][sid].items():
             assert np.array_equal(np.asarray(value), np.asarray(runs[1][sid][name])), (sid, name)
+
+
+BASE = {"years": 10, "seed": 0, "max_outage_hours": 168.0}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"years": 1, "draws": 1},  # the fewest years
+        {"seed": 0},
+        {"draws": 10},  # one year a block: as many blocks as years
+        {"threads": 1},
+        {"memory_budget_bytes": 0},  # keep nothing: every shared timeline computed again
+        {"memory_budget_bytes": math.inf},
+        {"max_outage_hours": 1e-9},
+        {"max_outage_hours": math.inf},  # no cap
+        {"years": np.int64(10), "seed": np.uint32(7)},  # numpy integers are whole numbers too
+    ],
+)
+def test_simulation_options_accept_values_on_their_bounds(change):
+    options = SimulationOptions(**{**BASE, **change})
+    for name, value in change.items():
+        assert getattr(options, name) == value
+    assert type(options.years) is int and type(options.seed) is int  # stored as Python numbers
+
+
+@pytest.mark.parametrize(
+    "change, named, said",
+    [
+        ({"years": 0}, "years", "0 is out of range; give a whole number of at least 1"),
+        ({"seed": -1}, "seed", "-1 is out of range; give a whole number of at least 0"),
+        ({"draws": 0}, "draws", "0 is out of range; give a whole number from 1 to 10"),
+        ({"draws": 11}, "draws", "11 is out of range; give a whole number from 1 to 10"),  # a block without years
+        ({"threads": 0}, "threads", "0 is out of range; give a whole number of at least 1"),
+        ({"max_outage_hours": 0.0}, "max_outage_hours", "0.0 is out of range; give a length in hours above 0"),
+        ({"max_outage_hours": math.nan}, "max_outage_hours", "nan is out of range"),
+        ({"memory_budget_bytes": -1}, "memory_budget_bytes", "-1 is out of range; give bytes, 0 or more"),
+        ({"years": 2.5}, "years", "2.5 is not a whole number"),
+        ({"years": True}, "years", "True is not a whole number"),
+        ({"seed": "1"}, "seed", "'1' is not a whole number"),
+        ({"max_outage_hours": "168"}, "max_outage_hours", "'168' is not a number"),
+        ({"ignore_grace": "yes"}, "ignore_grace", "'yes' is not true or false"),
+    ],
+)
+def test_a_bad_simulation_option_is_refused_with_its_name_value_and_range(change, named, said):
+    with pytest.raises(ValueError) as caught:
+        SimulationOptions(**{**BASE, **change})
+    message = str(caught.value)
+    assert message.startswith(f"simulation option '{named}': ") and said in message, message
+
+
+def test_simulation_options_are_frozen_and_their_defaults_change_no_figure():
+    import dataclasses
+
+    options = SimulationOptions(**BASE)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        options.years = 20  # type: ignore[misc]
+    assert (options.draws, options.ignore_grace, options.threads, options.memory_budget_bytes) == (1, False, None, None)
+
+
+def test_settings_refuse_more_parameter_draws_than_simulated_years():
+    """Each parameter draw is simulated for a block of at least one year: 100 draws over 100 years is the
+    most; one draw more was a numpy broadcasting traceback, and is now a located settings problem."""
+    from risk.problems import InputError
+    from risk.run import Run
+
+    cat = catalog(["a"], [dep("a")])
+    at_most = assess(cat, [], Settings(simulated_years=100, uncertainty_draws=100))
+    assert at_most.service("svc").breach_years_simulated >= 100
+    with pytest.raises(ValueError, match=r"uncertainty_draws \(101\) must be at most simulated_years \(100\)"):
+        Settings(simulated_years=100, uncertainty_draws=101)
+    with pytest.raises(InputError) as caught:
+        Run.build(cat, [], {"simulated_years": 100, "uncertainty_draws": 101})
+    [problem] = caught.value.problems
+    assert "uncertainty_draws (101) must be at most simulated_years (100)" in problem.message

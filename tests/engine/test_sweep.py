@@ -99,7 +99,7 @@ def test_a_service_gate_wider_than_the_compiled_sweep_takes_is_swept_by_numpy(ma
     children; one more and its timeline is built by the numpy sort. The figures are the same."""
     import math
 
-    from risk.engine.simulate import simulate
+    from risk.engine.simulate import SimulationOptions, simulate
     from risk.engine.statistics import DependencyStats
     from risk.engine.structure import Gate, Var
 
@@ -113,7 +113,8 @@ def test_a_service_gate_wider_than_the_compiled_sweep_takes_is_swept_by_numpy(ma
     runs = []
     for compiled in (True, False):
         monkeypatch.setattr(sweep, "worth_compiling", lambda outages, compiled=compiled: compiled)
-        sim = simulate({"svc": Gate(1, tuple(leaves))}, stats, {"svc": 6.0}, 300, 3, 72.0, workers=1)
+        options = SimulationOptions(years=300, seed=3, max_outage_hours=72.0, threads=1)
+        sim = simulate({"svc": Gate(1, tuple(leaves))}, stats, {"svc": 6.0}, options)
         runs.append(vars(sim.services["svc"]))
     assert calls == ([many] if many <= sweep.MAX_CHILDREN else [])
     for name, value in runs[0].items():
