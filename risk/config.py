@@ -9,6 +9,10 @@ A bad value is refused as a whole (`config_problems` says which variable, the va
 the CLI stops with that line and exit 2, the dashboard shows it. Code that must not fail on import (the
 limits read at import time) uses `config_or_defaults`, which falls back to the defaults: the interfaces
 refuse to run before those matter.
+
+The model reads the environment itself (`ServerConfig()`: LYNCHPIN_ + the field's name in any case, an empty
+value counting as unset, values given to the constructor winning) rather than through pydantic-settings,
+whose import (asyncio, ssl, argparse, dotenv) cost every command a fifteenth of a second.
 """
 
 from __future__ import annotations
@@ -17,10 +21,9 @@ import os
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from risk.problems import InputError, Location, Problem
 
@@ -45,10 +48,14 @@ def default_database_url(workspace_path: str | None = None) -> str:
     return f"sqlite:///{path}"
 
 
-class ServerConfig(BaseSettings):
-    """Deployment settings of the dashboard server and its storage."""
+class ServerConfig(BaseModel):
+    """Deployment settings of the dashboard server and its storage: `ServerConfig()` reads them from the
+    environment (see the module's notes); keyword arguments override what it says."""
 
-    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore", frozen=True, env_ignore_empty=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**(_environment() | values))
 
     database_url: str | None = Field(
         default=None,
@@ -240,6 +247,18 @@ class ServerConfig(BaseSettings):
     @property
     def owner_list(self) -> list[str]:
         return [x.strip().casefold() for x in self.owners.split(",") if x.strip()]
+
+
+def _environment() -> dict[str, str]:
+    """The fields the environment sets: LYNCHPIN_<FIELD> in any case (as pydantic-settings read them), an
+    empty value counting as unset."""
+    fields = {env_name(name): name for name in ServerConfig.model_fields}
+    found = {}
+    for key, value in sorted(os.environ.items()):
+        name = fields.get(key.upper())
+        if name is not None and value != "":
+            found[name] = value
+    return found
 
 
 def server_config() -> ServerConfig:

@@ -19,12 +19,10 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
 from pydantic import ValidationError
 
-from risk.advice.recommend import Effect, RecommendationReport, combined_effect, recommend
-from risk.advice.scenarios import ScenarioResult, SevereScenario, replay, severe_but_plausible, what_if
 from risk.catalog.model import Catalog
 from risk.engine.assess import Progress, assess, exact_assessment, work_problems
 from risk.engine.assessment import Assessment, ExactAssessment, StageName, StageRecord
@@ -38,6 +36,10 @@ from risk.history.match import records_hitting, unrecognised_products
 from risk.history.model import OutageRecord
 from risk.problems import InputError, Location, Problem, did_you_mean
 from risk.settings import Settings
+
+if TYPE_CHECKING:
+    from risk.advice.recommend import Effect, RecommendationReport
+    from risk.advice.scenarios import ScenarioResult, SevereScenario
 
 __all__ = [
     "Run",
@@ -125,6 +127,39 @@ def settings_sources(
         name: next((layer for layer in reversed(SETTINGS_LAYERS) if name in layers[layer]), SETTINGS_LAYERS[0])
         for name in Settings.model_fields
     }
+
+
+# The advice layer (recommendations, scenarios) is imported when a Run is first asked for advice: an
+# assessment alone (`lynchpin assess`) never loads it. Each is a name of this module all the same, so a
+# test can replace it here as if it were imported at the top.
+def recommend(*args: Any, **kwargs: Any) -> RecommendationReport:
+    from risk.advice.recommend import recommend as found
+
+    return found(*args, **kwargs)
+
+
+def combined_effect(*args: Any, **kwargs: Any) -> tuple[Effect, Assessment]:
+    from risk.advice.recommend import combined_effect as found
+
+    return found(*args, **kwargs)
+
+
+def severe_but_plausible(*args: Any, **kwargs: Any) -> list[SevereScenario]:
+    from risk.advice.scenarios import severe_but_plausible as found
+
+    return found(*args, **kwargs)
+
+
+def what_if(*args: Any, **kwargs: Any) -> ScenarioResult:
+    from risk.advice.scenarios import what_if as found
+
+    return found(*args, **kwargs)
+
+
+def replay(*args: Any, **kwargs: Any) -> ScenarioResult:
+    from risk.advice.scenarios import replay as found
+
+    return found(*args, **kwargs)
 
 
 def load_shipped_history() -> list[OutageRecord]:

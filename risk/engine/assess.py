@@ -31,6 +31,7 @@ from risk.engine.assessment import (
 )
 from risk.engine.bdd import DiagramTooLarge, TooManyCutSets, compile_services
 from risk.engine.common_cause import CommonCauseGroup, basic_probabilities, common_cause_groups, with_common_causes
+from risk.engine.quantiles import sorted_quantiles, sorted_unique
 from risk.engine.rating import band, impact, likelihood
 from risk.engine.simulate import (
     ServiceSimulation,
@@ -251,7 +252,7 @@ def _loss_curve(annual_loss: np.ndarray, points: int = 40, positive: np.ndarray 
         positive = np.sort(annual_loss[annual_loss > 0])
     if positive.size == 0:
         return []
-    levels = np.unique(np.quantile(positive, np.linspace(0, 1, points)))
+    levels = sorted_unique(sorted_quantiles(positive, np.linspace(0, 1, points)))
     n = annual_loss.size
     at_or_above = positive.size - np.searchsorted(positive, levels, side="left")  # every level is positive
     return [
@@ -267,7 +268,7 @@ def _histogram(annual: np.ndarray, positive: np.ndarray, bins: int = 24) -> list
     out = [HistogramBin.model_construct(lower_hours=0.0, upper_hours=0.0, share=float((n - positive.size) / n))]
     if positive.size == 0:
         return out
-    top = float(np.quantile(positive, 0.995))
+    top = float(sorted_quantiles(positive, 0.995))
     if top <= 0:
         top = float(positive.max())
     counts, edges = _sorted_histogram(np.minimum(positive, top), bins, top)

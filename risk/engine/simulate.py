@@ -25,6 +25,7 @@ import numpy as np
 
 from risk.config import check_config
 from risk.engine import sweep
+from risk.engine.quantiles import sorted_quantiles
 from risk.engine.statistics import HOURS_PER_YEAR, DependencyStats, Stream
 from risk.engine.structure import Delay, Gate, Node, Var, operands, parent_counts, support
 
@@ -543,7 +544,7 @@ def simulate(
             breach_standard_error=error,
             expected_downtime_hours=float(annual.mean()),
             downtime_quantiles=dict(
-                zip(("p50", "p90", "p99"), map(float, np.quantile(ordered, [0.5, 0.9, 0.99])), strict=True)
+                zip(("p50", "p90", "p99"), map(float, sorted_quantiles(ordered, [0.5, 0.9, 0.99])), strict=True)
             ),
             annual_downtime=None if summarise is not None else annual.astype(np.float32),
             unavailability=float(annual.sum() / total_hours),

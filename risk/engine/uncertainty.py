@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from risk.engine.quantiles import sorted_quantiles
 from risk.engine.rating import BANDS, band, likelihood
 from risk.engine.statistics import HOURS_PER_YEAR
 from risk.settings import Settings
@@ -174,7 +175,7 @@ def interval(values: np.ndarray) -> list[float]:
     """[5th, 95th] percentile of the draws, at the Weibull plotting positions (the k-th smallest of n draws
     stands at k / (n + 1)): so n draws' range holds a further draw from the same distribution 90% of the
     time, where the usual positions give 88% at 100 draws and 83% at 25."""
-    low, high = np.quantile(np.asarray(values, dtype=float), [0.05, 0.95], method="weibull")
+    low, high = sorted_quantiles(np.sort(np.asarray(values, dtype=float)), [0.05, 0.95], method="weibull")
     return [float(low), float(high)]
 
 

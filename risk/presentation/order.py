@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from risk.advice.scenarios import ScenarioService
 from risk.engine.assessment import ServiceResult
+
+if TYPE_CHECKING:  # a type only: the terminal tables of an assessment need not load the advice layer
+    from risk.advice.scenarios import ScenarioService
 
 __all__ = ["worst_first", "worst_hit_first", "matrix_counts"]
 
