@@ -283,3 +283,61 @@ def test_an_assessment_is_the_same_on_the_modular_engine(monkeypatch):
         assert b.unavailability == pytest.approx(a.unavailability, rel=1e-12)
         assert b.cut_sets == a.cut_sets and b.single_points_of_failure == a.single_points_of_failure
         assert b.tolerance_breach_probability == a.tolerance_breach_probability  # the simulation is untouched
+
+
+def test_the_independent_children_of_an_or_are_gathered_into_new_modules():
+    """SCRAM's modules from modular arguments: in top = OR(a, b, c, G1, G2, G3, G4) with a and b listed
+    nowhere else, c also needed by a second service, G1 = AND(c, d) sharing c, G2 = AND(e, f) and
+    G3 = AND(f, g) sharing f with each other only, and G4 = AND(h, i) alone: a, b and G4 (nothing else
+    reaches them) become one new OR, G2 and G3 (which reach only each other) another, and G1 stays with c
+    in the top (c is reached from outside the top, and G1 with it)."""
+    a, b, c, d, e, f, g, h, i, x = (Var(n) for n in "abcdefghix")
+    g1, g2, g3, g4 = Gate(2, (c, d)), Gate(2, (e, f)), Gate(2, (f, g)), Gate(2, (h, i))
+    top = Gate(1, (a, b, g2, g3, g4, c, g1))  # G2 and G3 are visited before c (spans judged by visit times)
+    root, other = pp._convert([top, Gate(2, (c, x))])
+    pp._new_modules([root, other])
+    finished, modules = pp._modules([root, other])
+
+    def names(item) -> frozenset:
+        return frozenset([item]) if isinstance(item, str) else frozenset().union(*map(names, item.kids))
+
+    groups = {names(kid): kid for kid in root.kids if isinstance(kid, pp._Gate)}
+    assert set(groups) == {frozenset("abhi"), frozenset("efg"), frozenset("cd")}
+    assert "c" in root.kids and len(root.kids) == 4 and root.k == 1
+    assert all(id(groups[frozenset(s)]) in modules for s in ("abhi", "efg"))
+    assert id(groups[frozenset("cd")]) not in modules  # c is shared with the top
+    assert groups[frozenset("abhi")].k == 1 and groups[frozenset("efg")].k == 1
+    # within the top's function: checked on every state
+    for bits in product((False, True), repeat=9):
+        down = frozenset(n for n, bit in zip("abcdefghi", bits, strict=True) if bit)
+        assert _down(root, down) == _flat_down(top, down)
+
+
+def test_an_and_keeps_its_threshold_when_its_independent_children_are_gathered():
+    a, b, c, d = (Var(n) for n in "abcd")
+    shared = Gate(1, (c, d))
+    top = Gate(4, (a, b, shared, Gate(1, (c, Var("e")))))  # an AND of four: a, b alone; the ORs share c
+    root, other = pp._convert([top, Gate(2, (c, Var("x")))])  # and c is needed outside the top
+    pp._new_modules([root, other])
+    assert root.k == len(root.kids) == 3  # the two ORs and the new AND(a, b)
+    (new,) = [k for k in root.kids if isinstance(k, pp._Gate) and set(k.kids) == {"a", "b"}]
+    assert new.k == 2
+    for bits in product((False, True), repeat=5):
+        down = frozenset(n for n, bit in zip("abcde", bits, strict=True) if bit)
+        assert _down(root, down) == _flat_down(top, down)
+
+
+def test_children_reaching_only_one_another_inside_a_gate_are_grouped_under_one_new_module():
+    """With nothing outside the top: c, G1 = AND(c, d) (sharing c), G2 and G3 (sharing f) are all inside
+    it; they become one new OR holding two groups, OR(c, G1) and OR(G2, G3), each a module of its own."""
+    a, b, c, d, e, f, g = (Var(n) for n in "abcdefg")
+    top = Gate(1, (a, b, c, Gate(2, (c, d)), Gate(2, (e, f)), Gate(2, (f, g))))
+    (root,) = pp._convert([top])
+    pp._new_modules([root])
+    finished, modules = pp._modules([root])
+    assert len(root.kids) == 2  # OR(a, b) and the new OR of the four others
+    (main,) = [k for k in root.kids if isinstance(k, pp._Gate) and "a" not in k.kids]
+    assert len(main.kids) == 2 and all(id(k) in modules for k in main.kids)
+    for bits in product((False, True), repeat=7):
+        down = frozenset(n for n, bit in zip("abcdefg", bits, strict=True) if bit)
+        assert _down(root, down) == _flat_down(top, down)
