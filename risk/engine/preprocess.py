@@ -483,7 +483,9 @@ class ModularBDD:
     diagrams that use it. Answers birnbaum and minimal_cut_sets as the other engines do (variables
     numbered as in structure.basic); `compile` takes a service id."""
 
-    def __init__(self, structure: Structure, the_plan: Plan, max_nodes: int | None = None):
+    def __init__(self, structure: Structure, the_plan: Plan, max_nodes: int | None = None, compiled: bool = False):
+        """`compiled`: the diagrams in risk.engine.fastbdd's arrays (numba) instead of pure Python, for a plan
+        whose diagrams outgrow the pure engine; the same answers."""
         from risk.engine.order import variable_order
 
         self.basic = list(structure.basic)
@@ -500,7 +502,14 @@ class ModularBDD:
             first[name] = min((first[v] if v in first else position[v]) for v in support(content))
         keyed = [(i, 1, name) for i, name in enumerate(flat)] + [(i, 0, name) for name, i in first.items()]
         order = [name for _, _, name in sorted(keyed)]
-        self.bdd = BDD(order, max_nodes=max_nodes)
+        if compiled:
+            from risk.engine.fastbdd import BYTES_PER_NODE, FastBDD
+            from risk.limits import MAX_DIAGRAM_MB
+
+            budget = int(MAX_DIAGRAM_MB * 2**20 // BYTES_PER_NODE)
+            self.bdd = FastBDD(order, max_nodes=budget if max_nodes is None else min(max_nodes, budget))
+        else:
+            self.bdd = BDD(order, max_nodes=max_nodes)
         self.bdd.parents = parent_counts([*tops, *module_nodes])
         self.position = {name: i for i, name in enumerate(self.basic)}
         level = self.bdd.level
@@ -571,7 +580,7 @@ class ModularBDD:
         def split(node: int) -> Split:
             if node <= TRUE:
                 return node == TRUE
-            return bdd.var[node], bdd.lo[node], bdd.hi[node]
+            return int(bdd.var[node]), int(bdd.lo[node]), int(bdd.hi[node])
 
         out: set[frozenset[int]] = set()
         for cut in rauzy_cut_sets(root, max_order, split):

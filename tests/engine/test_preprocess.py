@@ -98,14 +98,15 @@ def test_the_modular_diagram_answers_as_the_flat_one(s):
     q = [0.01 + 0.07 * i for i in range(len(s.basic))]
     flat = BDD(s.basic)
     want = engine_answers(flat, {sid: flat.compile(s.nodes[sid]) for sid in s.services}, q, s.basic)
-    engine = pp.ModularBDD(s, pp.plan(s))
-    got = engine_answers(engine, {sid: engine.compile(sid) for sid in s.services}, q, s.basic)
-    assert_same_answers(got, want)
-    for order in (1, 2):  # truncation at each order is exact
-        for sid in s.services:
-            a = engine.minimal_cut_sets(engine.compile(sid), order)
-            b = flat.minimal_cut_sets(flat.compile(s.nodes[sid]), order)
-            assert a == b
+    for compiled in (False, True):  # pure Python, and numba's arrays (risk.engine.fastbdd)
+        engine = pp.ModularBDD(s, pp.plan(s), compiled=compiled)
+        got = engine_answers(engine, {sid: engine.compile(sid) for sid in s.services}, q, s.basic)
+        assert_same_answers(got, want)
+        for order in (1, 2):  # truncation at each order is exact
+            for sid in s.services:
+                a = engine.minimal_cut_sets(engine.compile(sid), order)
+                b = flat.minimal_cut_sets(flat.compile(s.nodes[sid]), order)
+                assert a == b
 
 
 def test_a_gate_is_a_module_exactly_when_nothing_outside_it_reaches_below_it():
@@ -187,9 +188,12 @@ def test_nested_gates_only_one_parent_needs_are_opened_into_it():
 
 
 def _compare_on(s: Structure, q) -> None:
-    flat, roots = compile_services(s)
-    engine, modular_roots = bdd_module._modular(s, s.services, None)
-    assert_same_answers(engine_answers(engine, modular_roots, q, s.basic), engine_answers(flat, roots, q, s.basic))
+    """The modular diagram, pure and compiled, against the flat compiled one (no preprocessing)."""
+    flat = bdd_module.new_diagram(s, "fast")
+    want = engine_answers(flat, {sid: flat.compile(s.nodes[sid]) for sid in s.services}, q, s.basic)
+    for compiled in (False, True):
+        engine, modular_roots = bdd_module._modular(s, s.services, None, compiled)
+        assert_same_answers(engine_answers(engine, modular_roots, q, s.basic), want)
 
 
 @pytest.mark.timeout(60)
@@ -251,7 +255,13 @@ def test_the_modular_stage_comes_between_the_pure_and_the_compiled_engines(monke
     assert type(engine) is pp.ModularBDD
     monkeypatch.setattr(bdd_module, "MODULAR_NODES", len(engine))  # exactly its budget: still modular
     assert type(compile_services(s)[0]) is pp.ModularBDD
-    monkeypatch.setattr(bdd_module, "MODULAR_NODES", len(engine) - 1)  # one node short: the compiled one
+    monkeypatch.setattr(bdd_module, "MODULAR_NODES", len(engine) - 1)  # one node short: the compiled modular one
+    compiled = compile_services(s)[0]
+    assert type(compiled) is pp.ModularBDD and type(compiled.bdd).__name__ == "FastBDD"
+    monkeypatch.setattr(bdd_module, "MODULAR_COMPILED_NODES", len(compiled))  # exactly its budget: still it
+    compiled = compile_services(s)[0]
+    assert type(compiled) is pp.ModularBDD and type(compiled.bdd).__name__ == "FastBDD"
+    monkeypatch.setattr(bdd_module, "MODULAR_COMPILED_NODES", len(compiled) - 1)  # one short: the flat compiled
     assert type(compile_services(s)[0]).__name__ == "FastBDD"
 
 
