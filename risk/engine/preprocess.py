@@ -10,10 +10,12 @@ SCRAM's order (its Phase I and the parts of Phase II that a coherent threshold s
    child is that child ("null gates");
 2. multiple definitions: gates with the same threshold over the same children are one gate (hash-consing);
 3. gate coalescing: an OR inside an OR (an AND inside an AND) that no other gate needs is opened into its
-   parent (union and intersection are associative);
+   parent (union and intersection are associative), unless it is a module (SCRAM preserves modules);
 4. module detection (Dutuit and Rauzy's linear-time algorithm): a gate is a *module* when nothing outside
    it reaches anything below it; it is then an independent sub-function, and its diagram is built on its
-   own and stands in its parents as one fresh variable (a proxy).
+   own and stands in its parents as one fresh variable (a proxy);
+5. new modules from a gate's modular arguments (SCRAM's FindModules / ProcessModularArgs, see
+   _new_modules), before the first coalescing and again after absorption.
 
 Each pass keeps every service's Boolean function (tests/engine/test_preprocess.py checks each one by brute
 force on random structures). The modular diagram answers the same queries as the flat one, exactly:
@@ -26,7 +28,8 @@ force on random structures). The modular diagram answers the same queries as the
   module's minimal cut sets (modules have disjoint variables, so every such product is minimal and they
   are all); a proxy stands for at least one variable, so truncating at an order stays exact.
 
-Absorption (see _absorb) runs between two rounds of coalescing, before module detection.
+The order: conversion (1, 2), new modules, coalescing, absorption (see _absorb), coalescing, new modules,
+module detection.
 
 Not done (SCRAM's remaining Phase II passes): merging common arguments, distributivity, Boolean
 optimisation of shared sub-trees and decomposition of common nodes. Grace periods (Delay) do not change
