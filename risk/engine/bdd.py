@@ -333,12 +333,12 @@ PYTHON_NODES = 20_000
 #: 43,100 nodes in 0.19 s, compiled 0.49 s; jbd9601: 53,400 in 0.16 s against 0.57 s; edfpa15p: 42,500 in
 #: 0.20 s against 0.49 s); a tree that does not fit has lost about 0.2 s (edfpa15b, edfpa14*, edf9203/4).
 MODULAR_NODES = 60_000
-#: Nodes the compiled BDD may build over the preprocessed structure (the modular diagram in numba's arrays)
-#: before the build moves to the flat compiled diagram. The modular one is smaller on most Aralia trees that
-#: get this far (CPU of the exact part, modular against flat: edfpa15b 395,000 nodes in 0.66 s against
-#: 692,000 in 0.83 s; edfpa14q 0.62 s against 1.74 s; edfpa14b 1.5 s against 2.0 s; edf9204 2.6 million
-#: nodes in 3.2 s against 5.2 million in 4.7 s), larger on a few (edf9203 1.78 million nodes in 1.9 s
-#: against 848,000 in 1.7 s; edfpa14p and edfpa14r the same size).
+#: Nodes the compiled BDD may build over the preprocessed structure (the modular diagram in numba's arrays,
+#: each module in its own order) before the build moves to the flat compiled diagram. The modular one is
+#: smaller on most Aralia trees that get this far (CPU of the exact part, numba's loading included, modular
+#: against flat: edfpa15b 243,000 nodes against 692,000; edfpa14q 0.62 s against 1.74 s; edfpa14b 377,000
+#: nodes in 0.94 s against 688,000 in 2.0 s; edf9204 2.2 million nodes in 2.2 s against 5.2 million in
+#: 4.7 s), larger on edf9203 (1.86 million nodes in 2.3 s against 848,000 in 1.7 s).
 MODULAR_COMPILED_NODES = 3_000_000
 #: Nodes the compiled BDD may build in the structure-aware order before it starts again in the catalog's
 #: (a second). Neither order wins everywhere: on the Aralia trees the structure-aware one makes elf9601 20
@@ -444,7 +444,8 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
        few thousand nodes, built in milliseconds, with the figures every release has given;
     2. the pure-Python BDD over the preprocessed structure (risk.engine.preprocess.ModularBDD: SCRAM's
        constant propagation, merging of equal gates, coalescing and module detection), up to MODULAR_NODES;
-    3. the same modular diagram in the compiled arrays (risk.engine.fastbdd), up to MODULAR_COMPILED_NODES;
+    3. the modular diagram in the compiled arrays (risk.engine.fastbdd), each module's variables in the
+       module's own structure-aware order (risk.engine.preprocess._order), up to MODULAR_COMPILED_NODES;
     4. the compiled array BDD (risk.engine.fastbdd) in the structure-aware order, up to
        STRUCTURE_TRIAL_NODES;
     5. the compiled array BDD in the catalog's order (the pure engine's diagram, twenty times faster),
@@ -473,7 +474,7 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
         stages += [
             {"engine": Engine.PYTHON, "max_nodes": PYTHON_NODES},
             {"engine": Engine.MODULAR, "max_nodes": MODULAR_NODES},
-            {"engine": Engine.MODULAR, "max_nodes": MODULAR_COMPILED_NODES, "compiled": True},
+            {"engine": Engine.MODULAR, "max_nodes": MODULAR_COMPILED_NODES, "compiled": True, "order": "modules"},
             {"engine": Engine.FAST, "max_nodes": STRUCTURE_TRIAL_NODES, "order": "structure"},
             {"engine": Engine.FAST},
         ]
@@ -486,7 +487,9 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
     for n, stage in enumerate(stages):
         try:
             if stage["engine"] == Engine.MODULAR:
-                modular = _modular(structure, wanted, stage["max_nodes"], stage.get("compiled", False), plans)
+                modular = _modular(
+                    structure, wanted, stage["max_nodes"], stage.get("compiled", False), plans, stage.get("order")
+                )
                 if modular is None:
                     continue
                 return modular
@@ -504,10 +507,12 @@ def _modular(
     max_nodes: int | None,
     compiled: bool = False,
     plans: list | None = None,
+    order: str | None = None,
 ):
     """(the modular engine, {service: root}) over the preprocessed structure (risk.engine.preprocess), in
-    pure Python or (`compiled`) in the compiled arrays; with a budget, None when the structure has no module
-    (risk.engine.preprocess.plan). `plans` keeps the preprocessed structure for the next stage."""
+    pure Python or (`compiled`) in the compiled arrays, in the `order` ModularBDD takes; with a budget, None
+    when the structure has no module (risk.engine.preprocess.plan). `plans` keeps the preprocessed
+    structure for the next stage."""
     from risk.engine.preprocess import ModularBDD, plan
 
     if plans:
@@ -518,7 +523,7 @@ def _modular(
             plans.append(the_plan)
     if the_plan is None:
         return None
-    engine = ModularBDD(structure, the_plan, max_nodes=max_nodes, compiled=compiled)
+    engine = ModularBDD(structure, the_plan, max_nodes=max_nodes, compiled=compiled, order=order or "catalog")
     return engine, {sid: engine.compile(sid) for sid in wanted}
 
 

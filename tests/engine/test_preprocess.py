@@ -98,8 +98,12 @@ def test_the_modular_diagram_answers_as_the_flat_one(s):
     q = [0.01 + 0.07 * i for i in range(len(s.basic))]
     flat = BDD(s.basic)
     want = engine_answers(flat, {sid: flat.compile(s.nodes[sid]) for sid in s.services}, q, s.basic)
-    for compiled in (False, True):  # pure Python, and numba's arrays (risk.engine.fastbdd)
-        engine = pp.ModularBDD(s, pp.plan(s), compiled=compiled)
+    the_plan = pp.plan(s)
+    names = {*s.basic, *(name for name, _ in the_plan.modules)}
+    for compiled, order in ((False, "catalog"), (True, "catalog"), (False, "modules"), (True, "modules")):
+        # pure Python and numba's arrays (risk.engine.fastbdd); the catalog's order and each module's own
+        engine = pp.ModularBDD(s, the_plan, compiled=compiled, order=order)
+        assert sorted(engine.bdd.order) == sorted(names)  # every variable and proxy, once
         got = engine_answers(engine, {sid: engine.compile(sid) for sid in s.services}, q, s.basic)
         assert_same_answers(got, want)
         for order in (1, 2):  # truncation at each order is exact
@@ -258,6 +262,10 @@ def test_the_modular_stage_comes_between_the_pure_and_the_compiled_engines(monke
     monkeypatch.setattr(bdd_module, "MODULAR_NODES", len(engine) - 1)  # one node short: the compiled modular one
     compiled = compile_services(s)[0]
     assert type(compiled) is pp.ModularBDD and type(compiled.bdd).__name__ == "FastBDD"
+    the_plan = pp.plan(s)
+    tops = [n for n in the_plan.services.values() if n is not pp.ALWAYS and n is not pp.NEVER]
+    assert compiled.bdd.order == pp._order(s, the_plan, tops, by_module=True)  # each module's own order
+    assert engine.bdd.order == pp._order(s, the_plan, tops, by_module=False)  # the pure stage: the catalog's
     monkeypatch.setattr(bdd_module, "MODULAR_COMPILED_NODES", len(compiled))  # exactly its budget: still it
     compiled = compile_services(s)[0]
     assert type(compiled) is pp.ModularBDD and type(compiled.bdd).__name__ == "FastBDD"
