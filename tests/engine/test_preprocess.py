@@ -359,3 +359,21 @@ def test_children_reaching_only_one_another_inside_a_gate_are_grouped_under_one_
     for bits in product((False, True), repeat=7):
         down = frozenset(n for n, bit in zip("abcdefg", bits, strict=True) if bit)
         assert _down(root, down) == _flat_down(top, down)
+
+
+@settings(max_examples=100, deadline=None)
+@given(structures())
+def test_by_module_each_modules_own_variables_follow_its_own_structure_aware_order(s):
+    """_order(by_module=True): a module's own variables (its proxies among them) come in the structure-aware
+    order of the module as preprocessed (risk.engine.order on its content), whatever the catalog's order."""
+    from risk.engine.order import variable_order
+
+    the_plan = pp.plan(s)
+    tops = [n for n in the_plan.services.values() if n is not pp.ALWAYS and n is not pp.NEVER]
+    levels = pp._order(s, the_plan, tops, by_module=True)
+    assert sorted(levels) == sorted({*s.basic, *(name for name, _ in the_plan.modules)})
+    position = {name: i for i, name in enumerate(levels)}
+    inside_tops = {v for top in tops for v in variable_order([top])}
+    for _, content in the_plan.modules:
+        own = [v for v in variable_order([content]) if v not in inside_tops]
+        assert [position[v] for v in own] == sorted(position[v] for v in own)
