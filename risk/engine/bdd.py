@@ -326,11 +326,20 @@ class BDD:
 #: machine code) is soon repaid: at 100,000 nodes the pure engine has spent 0.6 s.
 PYTHON_NODES = 20_000
 #: Nodes the pure-Python BDD may build over the preprocessed structure (risk.engine.preprocess: constants
-#: propagated, equal gates merged, nested gates coalesced, values known from siblings absorbed, each
-#: module's diagram built on its own) before the build moves to the compiled engine. Within it pure Python
-#: finishes before numba and its kernels would have loaded (edf9202: 12,400 nodes, edf9206: 6,600,
-#: elf9601: 8,400, edfpa15r: 32,000); a tree that does not fit has lost about a quarter of a second.
-MODULAR_NODES = 40_000
+#: propagated, equal gates merged, nested gates coalesced, values known from siblings absorbed, modules
+#: kept and made from modular arguments, each module's diagram built on its own) before the build moves to
+#: the compiled engine. Measured (CPU, exact part of an Aralia tree): the pure engine builds about 260,000
+#: nodes a second, the compiled one pays about 0.4 s to load numba and its kernels first (edfpa15o: pure
+#: 43,100 nodes in 0.19 s, compiled 0.49 s; jbd9601: 53,400 in 0.16 s against 0.57 s; edfpa15p: 42,500 in
+#: 0.20 s against 0.49 s); a tree that does not fit has lost about 0.2 s (edfpa15b, edfpa14*, edf9203/4).
+MODULAR_NODES = 60_000
+#: Nodes the compiled BDD may build over the preprocessed structure (the modular diagram in numba's arrays,
+#: each module in its own order) before the build moves to the flat compiled diagram. The modular one is
+#: smaller on most Aralia trees that get this far (CPU of the exact part, numba's loading included, modular
+#: against flat: edfpa15b 243,000 nodes against 692,000; edfpa14q 0.62 s against 1.74 s; edfpa14b 377,000
+#: nodes in 0.94 s against 688,000 in 2.0 s; edf9204 2.2 million nodes in 2.2 s against 5.2 million in
+#: 4.7 s), larger on edf9203 (1.86 million nodes in 2.3 s against 848,000 in 1.7 s).
+MODULAR_COMPILED_NODES = 3_000_000
 #: Nodes the compiled BDD may build in the structure-aware order before it starts again in the catalog's
 #: (a second). Neither order wins everywhere: on the Aralia trees the structure-aware one makes elf9601 20
 #: times smaller (99,433 nodes against 2,023,460) and edfpa14o 3 times, the catalog's makes edf9203 and
@@ -435,13 +444,18 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
        few thousand nodes, built in milliseconds, with the figures every release has given;
     2. the pure-Python BDD over the preprocessed structure (risk.engine.preprocess.ModularBDD: SCRAM's
        constant propagation, merging of equal gates, coalescing and module detection), up to MODULAR_NODES;
-    3. the compiled array BDD (risk.engine.fastbdd) in the structure-aware order, up to
+    3. the modular diagram in the compiled arrays (risk.engine.fastbdd), each module's variables in the
+       module's own structure-aware order (risk.engine.preprocess._order), up to MODULAR_COMPILED_NODES;
+    4. the compiled array BDD (risk.engine.fastbdd) in the structure-aware order, up to
        STRUCTURE_TRIAL_NODES;
-    4. the compiled array BDD in the catalog's order (the pure engine's diagram, twenty times faster),
+    5. the compiled array BDD in the catalog's order (the pure engine's diagram, twenty times faster),
        within LYNCHPIN_MAX_DIAGRAM_MB (the Aralia trees: up to 6 million nodes, 5 s);
-    5. CUDD (risk.engine.cudd, where dd's wheels carry it: Linux x86-64) in the structure-aware order
+    6. CUDD (risk.engine.cudd, where dd's wheels carry it: Linux x86-64) in the structure-aware order
        without reordering, up to CUDD_STATIC_NODES;
-    6. CUDD with sifting, which reorders the variables as the diagram grows, within the same memory.
+    7. CUDD with sifting, which reorders the variables as the diagram grows, within the same memory.
+
+    Stages 2 and 3 are skipped where the structure has no module (a catalog of many services sharing their
+    dependencies), and share one preprocessing.
 
     Past the last, DiagramTooLarge. LYNCHPIN_BDD=python, =modular, =fast or =cudd forces one engine.
     """
@@ -460,6 +474,7 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
         stages += [
             {"engine": Engine.PYTHON, "max_nodes": PYTHON_NODES},
             {"engine": Engine.MODULAR, "max_nodes": MODULAR_NODES},
+            {"engine": Engine.MODULAR, "max_nodes": MODULAR_COMPILED_NODES, "compiled": True, "order": "modules"},
             {"engine": Engine.FAST, "max_nodes": STRUCTURE_TRIAL_NODES, "order": "structure"},
             {"engine": Engine.FAST},
         ]
@@ -468,10 +483,13 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
             [] if forced == Engine.CUDD else [{"engine": Engine.CUDD, "max_nodes": CUDD_STATIC_NODES, "sifting": False}]
         )
         stages += [{"engine": Engine.CUDD}]
+    plans: list = []  # the preprocessed structure, once worked out (None: it has no module)
     for n, stage in enumerate(stages):
         try:
             if stage["engine"] == Engine.MODULAR:
-                modular = _modular(structure, wanted, stage["max_nodes"])
+                modular = _modular(
+                    structure, wanted, stage["max_nodes"], stage.get("compiled", False), plans, stage.get("order")
+                )
                 if modular is None:
                     continue
                 return modular
@@ -483,15 +501,29 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
     raise AssertionError("unreachable")
 
 
-def _modular(structure: Structure, wanted: Sequence[str], max_nodes: int | None):
-    """(the modular engine, {service: root}) over the preprocessed structure (risk.engine.preprocess); with
-    a budget, None when the structure has no module (risk.engine.preprocess.plan)."""
+def _modular(
+    structure: Structure,
+    wanted: Sequence[str],
+    max_nodes: int | None,
+    compiled: bool = False,
+    plans: list | None = None,
+    order: str | None = None,
+):
+    """(the modular engine, {service: root}) over the preprocessed structure (risk.engine.preprocess), in
+    pure Python or (`compiled`) in the compiled arrays, in the `order` ModularBDD takes; with a budget, None
+    when the structure has no module (risk.engine.preprocess.plan). `plans` keeps the preprocessed
+    structure for the next stage."""
     from risk.engine.preprocess import ModularBDD, plan
 
-    the_plan = plan(structure, wanted, need_module=max_nodes is not None)
+    if plans:
+        the_plan = plans[0]
+    else:
+        the_plan = plan(structure, wanted, need_module=max_nodes is not None)
+        if plans is not None:
+            plans.append(the_plan)
     if the_plan is None:
         return None
-    engine = ModularBDD(structure, the_plan, max_nodes=max_nodes)
+    engine = ModularBDD(structure, the_plan, max_nodes=max_nodes, compiled=compiled, order=order or "catalog")
     return engine, {sid: engine.compile(sid) for sid in wanted}
 
 

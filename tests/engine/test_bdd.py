@@ -30,6 +30,7 @@ def test_past_the_pure_budget_the_structure_aware_order_is_tried_first_then_the_
 
     monkeypatch.setattr(bdd_module, "PYTHON_NODES", 20)
     monkeypatch.setattr(bdd_module, "MODULAR_NODES", 0)  # past the modular stage too (tests/engine/test_preprocess)
+    monkeypatch.setattr(bdd_module, "MODULAR_COMPILED_NODES", 0)
     trial, trial_roots = compile_services(s)
     assert type(trial).__name__ == "FastBDD"
     assert trial.order != s.basic  # the structure-aware order: each pair's halves side by side
@@ -51,6 +52,7 @@ def test_the_trial_takes_a_diagram_of_exactly_its_budget(monkeypatch):
     s = compile_catalog(_interleaved())
     monkeypatch.setattr(bdd_module, "PYTHON_NODES", 20)
     monkeypatch.setattr(bdd_module, "MODULAR_NODES", 0)
+    monkeypatch.setattr(bdd_module, "MODULAR_COMPILED_NODES", 0)
     size = len(compile_services(s)[0])
     monkeypatch.setattr(bdd_module, "STRUCTURE_TRIAL_NODES", size)
     engine = compile_services(s)[0]

@@ -98,14 +98,19 @@ def test_the_modular_diagram_answers_as_the_flat_one(s):
     q = [0.01 + 0.07 * i for i in range(len(s.basic))]
     flat = BDD(s.basic)
     want = engine_answers(flat, {sid: flat.compile(s.nodes[sid]) for sid in s.services}, q, s.basic)
-    engine = pp.ModularBDD(s, pp.plan(s))
-    got = engine_answers(engine, {sid: engine.compile(sid) for sid in s.services}, q, s.basic)
-    assert_same_answers(got, want)
-    for order in (1, 2):  # truncation at each order is exact
-        for sid in s.services:
-            a = engine.minimal_cut_sets(engine.compile(sid), order)
-            b = flat.minimal_cut_sets(flat.compile(s.nodes[sid]), order)
-            assert a == b
+    the_plan = pp.plan(s)
+    names = {*s.basic, *(name for name, _ in the_plan.modules)}
+    for compiled, order in ((False, "catalog"), (True, "catalog"), (False, "modules"), (True, "modules")):
+        # pure Python and numba's arrays (risk.engine.fastbdd); the catalog's order and each module's own
+        engine = pp.ModularBDD(s, the_plan, compiled=compiled, order=order)
+        assert sorted(engine.bdd.order) == sorted(names)  # every variable and proxy, once
+        got = engine_answers(engine, {sid: engine.compile(sid) for sid in s.services}, q, s.basic)
+        assert_same_answers(got, want)
+        for order in (1, 2):  # truncation at each order is exact
+            for sid in s.services:
+                a = engine.minimal_cut_sets(engine.compile(sid), order)
+                b = flat.minimal_cut_sets(flat.compile(s.nodes[sid]), order)
+                assert a == b
 
 
 def test_a_gate_is_a_module_exactly_when_nothing_outside_it_reaches_below_it():
@@ -187,9 +192,12 @@ def test_nested_gates_only_one_parent_needs_are_opened_into_it():
 
 
 def _compare_on(s: Structure, q) -> None:
-    flat, roots = compile_services(s)
-    engine, modular_roots = bdd_module._modular(s, s.services, None)
-    assert_same_answers(engine_answers(engine, modular_roots, q, s.basic), engine_answers(flat, roots, q, s.basic))
+    """The modular diagram, pure and compiled, against the flat compiled one (no preprocessing)."""
+    flat = bdd_module.new_diagram(s, "fast")
+    want = engine_answers(flat, {sid: flat.compile(s.nodes[sid]) for sid in s.services}, q, s.basic)
+    for compiled in (False, True):
+        engine, modular_roots = bdd_module._modular(s, s.services, None, compiled)
+        assert_same_answers(engine_answers(engine, modular_roots, q, s.basic), want)
 
 
 @pytest.mark.timeout(60)
@@ -251,7 +259,17 @@ def test_the_modular_stage_comes_between_the_pure_and_the_compiled_engines(monke
     assert type(engine) is pp.ModularBDD
     monkeypatch.setattr(bdd_module, "MODULAR_NODES", len(engine))  # exactly its budget: still modular
     assert type(compile_services(s)[0]) is pp.ModularBDD
-    monkeypatch.setattr(bdd_module, "MODULAR_NODES", len(engine) - 1)  # one node short: the compiled one
+    monkeypatch.setattr(bdd_module, "MODULAR_NODES", len(engine) - 1)  # one node short: the compiled modular one
+    compiled = compile_services(s)[0]
+    assert type(compiled) is pp.ModularBDD and type(compiled.bdd).__name__ == "FastBDD"
+    the_plan = pp.plan(s)
+    tops = [n for n in the_plan.services.values() if n is not pp.ALWAYS and n is not pp.NEVER]
+    assert compiled.bdd.order == pp._order(s, the_plan, tops, by_module=True)  # each module's own order
+    assert engine.bdd.order == pp._order(s, the_plan, tops, by_module=False)  # the pure stage: the catalog's
+    monkeypatch.setattr(bdd_module, "MODULAR_COMPILED_NODES", len(compiled))  # exactly its budget: still it
+    compiled = compile_services(s)[0]
+    assert type(compiled) is pp.ModularBDD and type(compiled.bdd).__name__ == "FastBDD"
+    monkeypatch.setattr(bdd_module, "MODULAR_COMPILED_NODES", len(compiled) - 1)  # one short: the flat compiled
     assert type(compile_services(s)[0]).__name__ == "FastBDD"
 
 
@@ -283,3 +301,79 @@ def test_an_assessment_is_the_same_on_the_modular_engine(monkeypatch):
         assert b.unavailability == pytest.approx(a.unavailability, rel=1e-12)
         assert b.cut_sets == a.cut_sets and b.single_points_of_failure == a.single_points_of_failure
         assert b.tolerance_breach_probability == a.tolerance_breach_probability  # the simulation is untouched
+
+
+def test_the_independent_children_of_an_or_are_gathered_into_new_modules():
+    """SCRAM's modules from modular arguments: in top = OR(a, b, c, G1, G2, G3, G4) with a and b listed
+    nowhere else, c also needed by a second service, G1 = AND(c, d) sharing c, G2 = AND(e, f) and
+    G3 = AND(f, g) sharing f with each other only, and G4 = AND(h, i) alone: a, b and G4 (nothing else
+    reaches them) become one new OR, G2 and G3 (which reach only each other) another, and G1 stays with c
+    in the top (c is reached from outside the top, and G1 with it)."""
+    a, b, c, d, e, f, g, h, i, x = (Var(n) for n in "abcdefghix")
+    g1, g2, g3, g4 = Gate(2, (c, d)), Gate(2, (e, f)), Gate(2, (f, g)), Gate(2, (h, i))
+    top = Gate(1, (a, b, g2, g3, g4, c, g1))  # G2 and G3 are visited before c (spans judged by visit times)
+    root, other = pp._convert([top, Gate(2, (c, x))])
+    pp._new_modules([root, other])
+    finished, modules = pp._modules([root, other])
+
+    def names(item) -> frozenset:
+        return frozenset([item]) if isinstance(item, str) else frozenset().union(*map(names, item.kids))
+
+    groups = {names(kid): kid for kid in root.kids if isinstance(kid, pp._Gate)}
+    assert set(groups) == {frozenset("abhi"), frozenset("efg"), frozenset("cd")}
+    assert "c" in root.kids and len(root.kids) == 4 and root.k == 1
+    assert all(id(groups[frozenset(s)]) in modules for s in ("abhi", "efg"))
+    assert id(groups[frozenset("cd")]) not in modules  # c is shared with the top
+    assert groups[frozenset("abhi")].k == 1 and groups[frozenset("efg")].k == 1
+    # within the top's function: checked on every state
+    for bits in product((False, True), repeat=9):
+        down = frozenset(n for n, bit in zip("abcdefghi", bits, strict=True) if bit)
+        assert _down(root, down) == _flat_down(top, down)
+
+
+def test_an_and_keeps_its_threshold_when_its_independent_children_are_gathered():
+    a, b, c, d = (Var(n) for n in "abcd")
+    shared = Gate(1, (c, d))
+    top = Gate(4, (a, b, shared, Gate(1, (c, Var("e")))))  # an AND of four: a, b alone; the ORs share c
+    root, other = pp._convert([top, Gate(2, (c, Var("x")))])  # and c is needed outside the top
+    pp._new_modules([root, other])
+    assert root.k == len(root.kids) == 3  # the two ORs and the new AND(a, b)
+    (new,) = [k for k in root.kids if isinstance(k, pp._Gate) and set(k.kids) == {"a", "b"}]
+    assert new.k == 2
+    for bits in product((False, True), repeat=5):
+        down = frozenset(n for n, bit in zip("abcde", bits, strict=True) if bit)
+        assert _down(root, down) == _flat_down(top, down)
+
+
+def test_children_reaching_only_one_another_inside_a_gate_are_grouped_under_one_new_module():
+    """With nothing outside the top: c, G1 = AND(c, d) (sharing c), G2 and G3 (sharing f) are all inside
+    it; they become one new OR holding two groups, OR(c, G1) and OR(G2, G3), each a module of its own."""
+    a, b, c, d, e, f, g = (Var(n) for n in "abcdefg")
+    top = Gate(1, (a, b, c, Gate(2, (c, d)), Gate(2, (e, f)), Gate(2, (f, g))))
+    (root,) = pp._convert([top])
+    pp._new_modules([root])
+    finished, modules = pp._modules([root])
+    assert len(root.kids) == 2  # OR(a, b) and the new OR of the four others
+    (main,) = [k for k in root.kids if isinstance(k, pp._Gate) and "a" not in k.kids]
+    assert len(main.kids) == 2 and all(id(k) in modules for k in main.kids)
+    for bits in product((False, True), repeat=7):
+        down = frozenset(n for n, bit in zip("abcdefg", bits, strict=True) if bit)
+        assert _down(root, down) == _flat_down(top, down)
+
+
+@settings(max_examples=100, deadline=None)
+@given(structures())
+def test_by_module_each_modules_own_variables_follow_its_own_structure_aware_order(s):
+    """_order(by_module=True): a module's own variables (its proxies among them) come in the structure-aware
+    order of the module as preprocessed (risk.engine.order on its content), whatever the catalog's order."""
+    from risk.engine.order import variable_order
+
+    the_plan = pp.plan(s)
+    tops = [n for n in the_plan.services.values() if n is not pp.ALWAYS and n is not pp.NEVER]
+    levels = pp._order(s, the_plan, tops, by_module=True)
+    assert sorted(levels) == sorted({*s.basic, *(name for name, _ in the_plan.modules)})
+    position = {name: i for i, name in enumerate(levels)}
+    inside_tops = {v for top in tops for v in variable_order([top])}
+    for _, content in the_plan.modules:
+        own = [v for v in variable_order([content]) if v not in inside_tops]
+        assert [position[v] for v in own] == sorted(position[v] for v in own)
