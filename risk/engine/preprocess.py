@@ -73,7 +73,7 @@ class _Gate:
         self.kids = kids
 
 
-def _key(item) -> object:
+def _key(item: object) -> int | str:
     return item if isinstance(item, str) else id(item)
 
 
@@ -312,10 +312,10 @@ def _times(roots: Sequence) -> _Times:
             time += 1
             key = _key(kid)
             if isinstance(kid, _Gate):
-                if key in enter:
+                if id(kid) in enter:
                     last[key] = time
                 else:
-                    enter[key] = time
+                    enter[id(kid)] = time
                     stack.append((kid, 0))
             else:
                 first.setdefault(key, time)
@@ -327,8 +327,8 @@ def _times(roots: Sequence) -> _Times:
         for kid in gate.kids:
             key = _key(kid)
             if isinstance(kid, _Gate):
-                lo = min(lo, enter[key], low[key])
-                hi = max(hi, last.get(key, 0), leave[key], high[key])
+                lo = min(lo, enter[id(kid)], low[id(kid)])
+                hi = max(hi, last.get(key, 0), leave[id(kid)], high[id(kid)])
             else:
                 lo = min(lo, first[key])
                 hi = max(hi, last[key])
@@ -382,7 +382,9 @@ def _new_modules(roots: Sequence) -> None:
         if _kind(gate.k, len(gate.kids)) is None:
             continue
         entered, left = times.enter[id(gate)], times.leave[id(gate)]
-        alone, inside, outside = [], [], []
+        alone: list = []
+        inside: list = []
+        outside: list = []
         for kid in gate.kids:
             if (isinstance(kid, _Gate) and id(kid) in modules and parents.get(id(kid), 0) == 1) or (
                 isinstance(kid, str) and listed.get(kid, 0) == 1
@@ -398,7 +400,8 @@ def _new_modules(roots: Sequence) -> None:
         # overlapping it in turn): SCRAM's FilterModularArgs.
         check = list(outside)
         while inside and check:
-            keep, moved = [], []
+            keep: list = []
+            moved: list = []
             for kid in inside:
                 a, b = sp(kid)
                 (moved if any(a <= d and c <= b for c, d in map(sp, check)) else keep).append(kid)
@@ -431,7 +434,7 @@ class Plan:
     innermost first, and each service's structure (a Node, or ALWAYS / NEVER)."""
 
     modules: list[tuple[str, Node]]
-    services: dict[str, object]
+    services: dict[str, Node | _Constant]
 
 
 def plan(structure: Structure, services: Sequence[str] | None = None, need_module: bool = False) -> Plan | None:
@@ -475,7 +478,7 @@ def plan(structure: Structure, services: Sequence[str] | None = None, need_modul
         return hit
 
     modules = [(proxy[id(g)], node(g, inside=g)) for g in finished if id(g) in proxy]
-    outs: dict[str, object] = {}
+    outs: dict[str, Node | _Constant] = {}
     for sid, root in zip(wanted, roots, strict=True):
         outs[sid] = root if isinstance(root, _Constant) else node(root)
     return Plan(modules, outs)
@@ -542,7 +545,7 @@ class ModularBDD:
             from risk.limits import MAX_DIAGRAM_MB
 
             budget = int(MAX_DIAGRAM_MB * 2**20 // BYTES_PER_NODE)
-            self.bdd = FastBDD(levels, max_nodes=budget if max_nodes is None else min(max_nodes, budget))
+            self.bdd: BDD = FastBDD(levels, max_nodes=budget if max_nodes is None else min(max_nodes, budget))
         else:
             self.bdd = BDD(levels, max_nodes=max_nodes)
         self.bdd.parents = parent_counts([*tops, *module_nodes])
