@@ -1,8 +1,9 @@
 """Dashboard page times on a 300-service, 120-dependency catalog against issue 27's goals: the first Overview
 within 2 s, the first Recommendations within 5 s and the Reports page open within 1 s (its files are written
 when a download is asked for). Server-side, through Streamlit's AppTest, which runs the pages as the server
-does, with default settings. The server is warmed first on the bundled example and its job cluster left to
-finish starting (as on a server that has been up a little while: its modules imported, compiled kernels
+does, with default settings. The first Overview is on the screen with the exact headline (its simulation a
+job under way) and settled when the job is done: both are printed. The server is warmed first on the
+bundled example and its job cluster left to finish starting (as on a server that has been up a little while: its modules imported, compiled kernels
 loaded, workers ready), so the figures are what a user waits for the first time the big catalog is opened,
 not the server's own start-up (printed apart; a fresh server's first look is bench/bench_firstlook.py).
 Run: make bench
@@ -25,6 +26,37 @@ from bench.synthetic import synthetic_document  # noqa: E402
 
 PAGES = "risk/dashboard/pages/"
 GOALS = {"Overview (first visit)": 2.0, "Recommendations (first visit)": 5.0, "Reports (first visit)": 1.0}
+REPEATS = 3  # the engine's CPU figures: the fastest of this many (the machine is shared)
+
+
+def cpu_seconds() -> float:
+    """CPU seconds so far of this process and its live children (the job cluster's workers), all threads."""
+    import psutil
+
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        try:
+            total += sum(child.cpu_times()[:2])
+        except psutil.Error:  # a worker that has just stopped
+            pass
+    return total
+
+
+def engine_cpu(doc: dict) -> dict[str, float]:
+    """CPU seconds (every thread of this process) of the 300-service catalog's assessment and recommendations
+    in-process, the fastest of REPEATS: what the dashboard's jobs cost, whatever else the machine is doing."""
+    from risk.catalog import catalog_from_dict
+    from risk.run import Run
+
+    best = {"assessment": float("inf"), "recommendations (after the assessment)": float("inf")}
+    for _ in range(REPEATS):
+        run = Run.build(catalog_from_dict(doc))
+        for name, attribute in zip(best, ("assessment", "recommendations"), strict=True):
+            started = time.process_time()
+            getattr(run, attribute)
+            best[name] = min(best[name], time.process_time() - started)
+    return best
 
 
 def main() -> None:
@@ -33,6 +65,8 @@ def main() -> None:
     from risk.catalog import catalog_from_dict
     from risk.catalog.load import catalog_sha256
     from risk.config import server_config
+    from risk.dashboard import state
+    from risk.dashboard.firstlook import PENDING_NOTE
     from risk.dashboard.state import _jobs_for
     from risk.dashboard.workspace import Workspace
 
@@ -42,7 +76,8 @@ def main() -> None:
         Workspace(Path(folder) / "workspace.sqlite").save_catalog(
             "big", yaml.safe_dump(doc, sort_keys=False), "bench", catalog_sha256(catalog_from_dict(doc))
         )
-        figures = {}
+        figures: dict[str, float] = {}
+        cpu: dict[str, float] = {}
         started = time.perf_counter()
         AppTest.from_file(str(ROOT / "app.py"), default_timeout=600).run()
         figures["server start-up (bundled example)"] = time.perf_counter() - started
@@ -53,23 +88,37 @@ def main() -> None:
         figures["server start-up (job cluster, background)"] = time.perf_counter() - started
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
         at.query_params["catalog"] = "saved:big"
-        started = time.perf_counter()
+        started, used = time.perf_counter(), cpu_seconds()
         at.run()
         figures["Overview (first visit)"] = time.perf_counter() - started
+        cpu["Overview (first visit)"] = cpu_seconds() - used
+        if any(PENDING_NOTE in x.value for x in at.info):  # the exact headline first, the simulation a job
+            for job in [j for j in state._under_way().held() if j.kind == "assessment"]:
+                job.wait(600)
+            at.run()  # what the page's poll does once the job is done
+            figures["Overview (first visit, settled: simulated)"] = time.perf_counter() - started
+            cpu["Overview (first visit, settled: simulated)"] = cpu_seconds() - used
         for name, page in (("Recommendations (first visit)", "recommendations"), ("Reports (first visit)", "reports")):
-            started = time.perf_counter()
+            started, used = time.perf_counter(), cpu_seconds()
             at.switch_page(PAGES + f"{page}.py").run()
             figures[name] = time.perf_counter() - started
-        started = time.perf_counter()
+            cpu[name] = cpu_seconds() - used
+        started, used = time.perf_counter(), cpu_seconds()
         at.switch_page(PAGES + "overview.py").run()
         figures["Overview (again, cached)"] = time.perf_counter() - started
+        cpu["Overview (again, cached)"] = cpu_seconds() - used
         if at.exception:
             print("the dashboard raised:", at.exception)
     print("dashboard, 300 services / 120 dependencies / 1,200 links, default settings")
+    print(f"  {'':<48} {'wall':>8}   {'CPU (server and workers)':>24}")
     for name, seconds in figures.items():
         goal = GOALS.get(name)
         verdict = f"goal {goal:g} s   {'met' if seconds <= goal else 'MISSED'}" if goal else ""
-        print(f"  {name:<42} {seconds:6.2f} s   {verdict}")
+        used = f"{cpu[name]:6.2f} s" if name in cpu else ""
+        print(f"  {name:<48} {seconds:6.2f} s   {used:>24}   {verdict}")
+    print(f"engine, the same catalog in-process, CPU seconds (fastest of {REPEATS})")
+    for name, seconds in engine_cpu(doc).items():
+        print(f"  {name:<48} {seconds:6.2f} s")
 
 
 if __name__ == "__main__":
