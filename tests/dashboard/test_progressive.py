@@ -140,3 +140,29 @@ def test_a_large_catalogs_recommendations_are_started_once_the_assessment_is_in(
     assert not at.exception, at.exception
     assert jobs.kinds() == ["assessment", "recommendations"]  # the page took the job under way
     assert jobs.submitted[1].finished
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(("up_to", "exact_in_server"), [(8, True), (7, False)])
+def test_the_server_works_out_the_exact_part_itself_only_up_to_its_size_limit(
+    jobs, monkeypatch, up_to, exact_in_server
+):
+    """The bundled example has 8 services: with the limit at 8 the first look shows the exact headline;
+    at 7 it shows the job's progress alone, and the server does not work out the exact part."""
+    from risk.dashboard import firstlook
+    from risk.run import Run
+
+    monkeypatch.setattr(firstlook, "EXACT_IN_SERVER_UP_TO", up_to)
+    exact = []
+    original = Run.exact
+    monkeypatch.setattr(Run, "exact", lambda self, *a, **k: exact.append(1) or original(self, *a, **k))
+    at = AppTest.from_file(APP, default_timeout=100).run()
+    assert not at.exception, at.exception
+    assert _pending(at) is exact_in_server
+    assert bool(exact) is exact_in_server
+    assert ("Services" in _metrics(at)) is exact_in_server
+    assert at.get("progress"), "the job's progress is not on the page"
+    jobs.submitted[0].finished = True
+    at.run()
+    assert not at.exception, at.exception
+    assert "Most downtime" in _metrics(at)
