@@ -65,8 +65,6 @@ def main() -> None:
     from risk.catalog import catalog_from_dict
     from risk.catalog.load import catalog_sha256
     from risk.config import server_config
-    from risk.dashboard import state
-    from risk.dashboard.firstlook import PENDING_NOTE
     from risk.dashboard.state import _jobs_for
     from risk.dashboard.workspace import Workspace
 
@@ -76,8 +74,8 @@ def main() -> None:
         Workspace(Path(folder) / "workspace.sqlite").save_catalog(
             "big", yaml.safe_dump(doc, sort_keys=False), "bench", catalog_sha256(catalog_from_dict(doc))
         )
-        figures: dict[str, float] = {}
-        cpu: dict[str, float] = {}
+        figures: dict[str, float | list[float]] = {}
+        cpu: dict[str, list[float]] = {}
         started = time.perf_counter()
         AppTest.from_file(str(ROOT / "app.py"), default_timeout=600).run()
         figures["server start-up (bundled example)"] = time.perf_counter() - started
@@ -86,39 +84,52 @@ def main() -> None:
         if config.jobs == "dask":  # finish, as it has on a server that has been up a little while
             _jobs_for(config.scheduler, config.workers).ready(600)
         figures["server start-up (job cluster, background)"] = time.perf_counter() - started
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
-        at.query_params["catalog"] = "saved:big"
-        started, used = time.perf_counter(), cpu_seconds()
-        at.run()
-        figures["Overview (first visit)"] = time.perf_counter() - started
-        cpu["Overview (first visit)"] = cpu_seconds() - used
-        if any(PENDING_NOTE in x.value for x in at.info):  # the exact headline first, the simulation a job
-            for job in [j for j in state._under_way().held() if j.kind == "assessment"]:
-                job.wait(600)
-            at.run()  # what the page's poll does once the job is done
-            figures["Overview (first visit, settled: simulated)"] = time.perf_counter() - started
-            cpu["Overview (first visit, settled: simulated)"] = cpu_seconds() - used
-        for name, page in (("Recommendations (first visit)", "recommendations"), ("Reports (first visit)", "reports")):
-            started, used = time.perf_counter(), cpu_seconds()
-            at.switch_page(PAGES + f"{page}.py").run()
-            figures[name] = time.perf_counter() - started
-            cpu[name] = cpu_seconds() - used
-        started, used = time.perf_counter(), cpu_seconds()
-        at.switch_page(PAGES + "overview.py").run()
-        figures["Overview (again, cached)"] = time.perf_counter() - started
-        cpu["Overview (again, cached)"] = cpu_seconds() - used
-        if at.exception:
-            print("the dashboard raised:", at.exception)
-    print("dashboard, 300 services / 120 dependencies / 1,200 links, default settings")
+        workspace = Workspace(Path(folder) / "workspace.sqlite")
+        for repeat in range(REPEATS):
+            # Each repeat a Run never seen (another seed: the same work), in a new browser session.
+            workspace.set_pref("settings_overrides", {"seed": 1000 + repeat} if repeat else {})
+            visit(AppTest.from_file(str(ROOT / "app.py"), default_timeout=600), figures, cpu)
+    print(f"dashboard, 300 services / 120 dependencies / 1,200 links, default settings (fastest of {REPEATS})")
     print(f"  {'':<48} {'wall':>8}   {'CPU (server and workers)':>24}")
     for name, seconds in figures.items():
+        seconds = min(seconds) if isinstance(seconds, list) else seconds
         goal = GOALS.get(name)
         verdict = f"goal {goal:g} s   {'met' if seconds <= goal else 'MISSED'}" if goal else ""
-        used = f"{cpu[name]:6.2f} s" if name in cpu else ""
+        used = f"{min(cpu[name]):6.2f} s" if name in cpu else ""
         print(f"  {name:<48} {seconds:6.2f} s   {used:>24}   {verdict}")
     print(f"engine, the same catalog in-process, CPU seconds (fastest of {REPEATS})")
     for name, seconds in engine_cpu(doc).items():
         print(f"  {name:<48} {seconds:6.2f} s")
+
+
+def visit(at, figures: dict, cpu: dict) -> None:
+    """A user's first visits to the big catalog's Overview, Recommendations and Reports, then the Overview
+    again; each figure (wall and CPU seconds) added to its list."""
+    from risk.dashboard import state
+    from risk.dashboard.firstlook import PENDING_NOTE
+
+    def mark(name: str, started: float, used: float) -> None:
+        figures.setdefault(name, []).append(time.perf_counter() - started)
+        cpu.setdefault(name, []).append(cpu_seconds() - used)
+
+    at.query_params["catalog"] = "saved:big"
+    started, used = time.perf_counter(), cpu_seconds()
+    at.run()
+    mark("Overview (first visit)", started, used)
+    if any(PENDING_NOTE in x.value for x in at.info):  # the exact headline first, the simulation a job
+        for job in [j for j in state._under_way().held() if j.kind == "assessment"]:
+            job.wait(600)
+        at.run()  # what the page's poll does once the job is done
+        mark("Overview (first visit, settled: simulated)", started, used)
+    for name, page in (("Recommendations (first visit)", "recommendations"), ("Reports (first visit)", "reports")):
+        started, used = time.perf_counter(), cpu_seconds()
+        at.switch_page(PAGES + f"{page}.py").run()
+        mark(name, started, used)
+    started, used = time.perf_counter(), cpu_seconds()
+    at.switch_page(PAGES + "overview.py").run()
+    mark("Overview (again, cached)", started, used)
+    if at.exception:
+        print("the dashboard raised:", at.exception)
 
 
 if __name__ == "__main__":
