@@ -570,8 +570,8 @@ def _keep_results(r: Run) -> None:
 class UnderWay:
     """Jobs started for a Run that no page is waiting on yet (an Overview showing the exact part while the
     simulation runs; the recommendations started once the assessment is in): held here, so Dask does not
-    cancel them, until a page collects their results. Keyed by the Run's key (its fingerprint and names,
-    run_key) and the kind, as the Run cache is; at most `most` held, the oldest let go first (Dask then
+    cancel them, until a page collects their results. Keyed by the workspace, the Run's key (its fingerprint
+    and names, run_key) and the kind; at most `most` held, the oldest let go first (Dask then
     cancels it if it is still running, and a later page starts it again)."""
 
     def __init__(self, most: int = 8):
@@ -583,7 +583,7 @@ class UnderWay:
 
     def job(self, r: Run, kind: str, jobs):
         """The job computing `kind` for the Run: the one held, or a new one (then held)."""
-        key = f"{run_key(r)}|{kind}"
+        key = self._key(r, kind)
         with self._lock:
             held = self._jobs.get(key)
             if held is not None:
@@ -601,7 +601,13 @@ class UnderWay:
 
     def done(self, r: Run, kind: str) -> None:
         with self._lock:
-            self._jobs.pop(f"{run_key(r)}|{kind}", None)
+            self._jobs.pop(self._key(r, kind), None)
+
+    @staticmethod
+    def _key(r: Run, kind: str) -> str:
+        """Per workspace (as every server-wide cache of workspace data is), Run and kind."""
+        ws = workspace()
+        return f"{ws.where}/{ws.slug}|{run_key(r)}|{kind}"
 
 
 @st.cache_resource(show_spinner=False)

@@ -166,3 +166,22 @@ def test_the_server_works_out_the_exact_part_itself_only_up_to_its_size_limit(
     at.run()
     assert not at.exception, at.exception
     assert "Most downtime" in _metrics(at)
+
+
+def test_jobs_under_way_are_held_per_workspace(monkeypatch):
+    """The same Run opened in two workspaces: each workspace holds its own job (Dask may still share the
+    work under its key); within one workspace a second page view finds the job held."""
+    from types import SimpleNamespace
+
+    from risk.catalog import load_catalog
+    from risk.run import Run
+    from tests.paths import DEFAULT_CATALOG
+
+    run = Run.build(load_catalog(DEFAULT_CATALOG), [], {"simulated_years": 100})
+    fake, held = FakeJobs(), state.UnderWay()
+    for slug in ("team-a", "team-a", "team-b"):
+        monkeypatch.setattr(state, "workspace", lambda slug=slug: SimpleNamespace(where="sqlite:///x", slug=slug))
+        held.job(run, "assessment", fake)
+    assert len(fake.submitted) == 2 and len(held.held()) == 2
+    held.done(run, "assessment")  # in team-b
+    assert held.held() == [fake.submitted[0]]
