@@ -42,9 +42,10 @@ def headline_metrics(x: ExactAssessment) -> dict[str, str]:
     }
 
 
-def while_simulating(cur: state.Current, run: Run, job) -> None:
-    """The Overview while its assessment is a job under way: the exact headline, and the job's progress,
-    polled each second; the whole page runs again (and is drawn in full) once the job has finished."""
+def while_simulating(cur: state.Current, run: Run) -> None:
+    """The Overview while its assessment is a job: the exact headline first (on a fresh server, while the
+    job cluster finishes starting), then the job started or found under way, and its progress, polled each
+    second; the whole page runs again (and is drawn in full) once the job has finished."""
     header("Overview", f"{cur.catalog.organisation}: where are we exposed, and how badly?")
     years = run.settings.simulated_years
     if len(cur.catalog.services) > EXACT_IN_SERVER_UP_TO:
@@ -52,7 +53,7 @@ def while_simulating(cur: state.Current, run: Run, job) -> None:
             f"The assessment of {len(cur.catalog.services):,} services ({years:,} simulated years) is being "
             "worked out on the job cluster; this page fills in when it is ready."
         )
-        _progress(job)
+        _follow(run)
         return
     x = state._or_stop(run.exact)
     st.info(
@@ -77,6 +78,14 @@ def while_simulating(cur: state.Current, run: Run, job) -> None:
         delta_arrow="off",
         help="The provider whose failure alone could take down the most services" + (f": {top.name}." if top else "."),
     )
+    _follow(run)
+
+
+def _follow(run: Run) -> None:
+    """Start the job (or find it under way) once what the page has is on the screen, then follow it."""
+    job = state.pending(run)
+    if job is None:  # done already (or kept meanwhile): the whole page
+        st.rerun()
     _progress(job)
 
 

@@ -615,6 +615,12 @@ def _under_way() -> UnderWay:
     return UnderWay()
 
 
+def awaits_job(r: Run, kind: str = "assessment") -> bool:
+    """Whether the Run's `kind` is neither at hand nor small enough to work out in the server process: a
+    Dask job will compute it (nothing is started or connected here)."""
+    return _known(r, kind) is None and _jobs(r) is not None
+
+
 def pending(r: Run, kind: str = "assessment"):
     """None when the Run's `kind` can be had now (at hand, or to be worked out in-process: `_result` then
     returns it); else the Dask job computing it, started now or already under way, so the page can show what

@@ -34,13 +34,14 @@ def _overview(tmp_path, monkeypatch, jobs: str) -> AppTest:
 def settled(at: AppTest) -> AppTest:
     """The page once its assessment job is done: on Dask the Overview first shows the exact part while the
     job runs (risk.dashboard.firstlook), and its poll runs the page again when the job is done."""
-    if any(PENDING_NOTE in x.value for x in at.info):
+    if any(PENDING_NOTE in x.value for x in at.info) and not at.error:
         for job in state._under_way().held():
             if job.kind == "assessment":
                 job.wait(170)
         at.run()
         assert not at.exception, at.exception
-    assert not any(PENDING_NOTE in x.value for x in at.info), "the Overview did not settle"
+    if not at.error:  # a page stopped by a problem (it says which) has nothing more to wait for
+        assert not any(PENDING_NOTE in x.value for x in at.info), "the Overview did not settle"
     return at
 
 

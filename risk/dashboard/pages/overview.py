@@ -21,9 +21,8 @@ from risk.presentation.order import worst_first
 
 cur = sidebar()
 run = state.run(cur)
-simulating = state.pending(run)  # a job under way on Dask: the exact part now, the rest when it is done
-if simulating is not None:
-    firstlook.while_simulating(cur, run, simulating)
+if state.awaits_job(run):  # a job on Dask: the exact part now, the rest when it is done
+    firstlook.while_simulating(cur, run)
     st.stop()
 a = state.assessment(run)
 header("Overview", f"{cur.catalog.organisation}: where are we exposed, and how badly?")
