@@ -574,7 +574,7 @@ class UnderWay:
     and names, run_key) and the kind; at most `most` held, the oldest let go first (Dask then
     cancels it if it is still running, and a later page starts it again)."""
 
-    def __init__(self, most: int = 8):
+    def __init__(self, most: int = 32):
         import threading
 
         self._jobs: dict[str, object] = {}

@@ -185,3 +185,24 @@ def test_jobs_under_way_are_held_per_workspace(monkeypatch):
     assert len(fake.submitted) == 2 and len(held.held()) == 2
     held.done(run, "assessment")  # in team-b
     assert held.held() == [fake.submitted[0]]
+
+
+def test_beyond_the_jobs_it_may_hold_the_oldest_is_let_go_and_started_again_when_asked(monkeypatch):
+    from types import SimpleNamespace
+
+    from risk.catalog import load_catalog
+    from risk.run import Run
+    from tests.paths import DEFAULT_CATALOG
+
+    monkeypatch.setattr(state, "workspace", lambda: SimpleNamespace(where="sqlite:///x", slug="team"))
+    runs = [Run.build(load_catalog(DEFAULT_CATALOG), [], {"simulated_years": 100, "seed": s}) for s in (1, 2, 3)]
+    fake, held = FakeJobs(), state.UnderWay(most=2)
+    for run in runs[:2]:
+        held.job(run, "assessment", fake)
+    assert len(held.held()) == 2  # exactly at the limit: both held
+    held.job(runs[2], "assessment", fake)
+    assert held.held() == fake.submitted[1:3]  # one past it: the oldest let go
+    held.job(runs[1], "assessment", fake)  # still held: no new job
+    assert len(fake.submitted) == 3
+    held.job(runs[0], "assessment", fake)  # let go: started again
+    assert len(fake.submitted) == 4
