@@ -82,6 +82,12 @@ def work(run: Run, kind: str, key: str, known: dict[str, Any] | None = None) -> 
     if kind != "assessment":
         report(kind, 0, 1)
         getattr(run, kind)
+    if kind == "recommendations":  # the combination the page shows first, here rather than in the server
+        from risk.advice.recommend import default_combination
+
+        picks = default_combination(run.recommendations)
+        if picks:
+            run.combined(picks)
     return run.results
 
 

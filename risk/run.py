@@ -408,17 +408,30 @@ class Run:
     # Advice ---------------------------------------------------------------------------------------------
     @property
     def recommendations(self) -> RecommendationReport:
-        return self._once(
-            "recommendations",
-            lambda: recommend(
+        """The recommendations, measured (computed once). When only one is measured, the combination shown
+        first (default_combination) is that one alone, whose assessment after it the measuring has just
+        made: it is kept as that combination (`combined`), not assessed a second time."""
+
+        def compute() -> RecommendationReport:
+            best: dict[str, Assessment] = {}
+            report = recommend(
                 self.catalog,
                 self.records,
                 self.settings,
                 baseline=self.assessment,
                 aliases=self.aliases,
                 structure=self.structure,
-            ),
-        )
+                best=best,
+            )
+            from risk.advice.recommend import default_combination
+
+            picks = default_combination(report)
+            if len(picks) == 1 and picks[0] in best:
+                effect = report.get(picks[0]).effect
+                self.keep(("combined", picks), (effect, best[picks[0]]))
+            return report
+
+        return self._once("recommendations", compute)
 
     def combined(self, rule_ids: Sequence[str]) -> tuple[Effect, Assessment]:
         """Several recommendations applied together: their effect and the assessment after them."""

@@ -67,6 +67,18 @@ def test_work_outside_dask_reports_nothing_and_computes_what_was_asked():
         work(_run(200), "everything", "k")
 
 
+def test_the_recommendations_job_also_measures_the_combination_the_page_shows_first():
+    """The Recommendations page shows the combined effect of the first three measured recommendations at
+    once: the job works it out (a worker, not the server), with the figures of combining them in-process."""
+    from risk.advice.recommend import default_combination
+
+    results = work(_run(), "recommendations", "k")
+    picks = default_combination(results["recommendations"])
+    assert len(picks) == 3 and ("combined", picks) in results
+    effect, _ = results[("combined", picks)]
+    assert effect == _run().combined(picks)[0]
+
+
 def test_a_job_nobody_holds_any_more_is_forgotten_by_the_scheduler(jobs):
     """A user who leaves the page drops their hold on the job; with no holder left, Dask releases it (and
     cancels it if it is still running): no orphan work."""

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from risk.engine.quantiles import sorted_quantiles
-from risk.engine.rating import BANDS, band, likelihood
+from risk.engine.rating import BANDS, band
 from risk.engine.statistics import HOURS_PER_YEAR
 from risk.settings import Settings
 
@@ -186,9 +186,15 @@ def breach_spread(block_breach: np.ndarray, block_years: np.ndarray) -> np.ndarr
 
 
 def rating_probabilities(breach: np.ndarray, impact: int, settings: Settings) -> dict[str, float]:
-    """The share of plausible breach probabilities that put the service in each rating band."""
+    """The share of plausible breach probabilities that put the service in each rating band. Counted per
+    likelihood step (numpy's right-sided search is bisect_right, so a draw exactly on a threshold steps up as
+    in rating.likelihood), then each of the five steps is given its band: the same counts as rating each draw
+    in turn, without a Python call per draw (a thousand draws for every rare-breach service)."""
+    draws = np.asarray(breach, dtype=float).ravel()
+    steps = 1 + np.searchsorted(np.asarray(settings.likelihood_thresholds, dtype=float), draws, side="right")
+    per_step = np.bincount(steps, minlength=6)
     counts = dict.fromkeys(BANDS, 0)
-    for p in breach:
-        counts[band(likelihood(float(p), settings) * impact, settings)] += 1
-    total = max(len(breach), 1)
+    for step in range(1, 6):
+        counts[band(step * impact, settings)] += int(per_step[step])
+    total = max(draws.size, 1)
     return {b: counts[b] / total for b in BANDS}

@@ -215,3 +215,48 @@ def test_why_here_names_only_the_real_single_points_of_failure():
         assert "FIDO2" not in text and "Care Identity Service" not in text
         assert "entra-signin" not in text  # names, not ids
     assert "single points of failure for 1 tier-1 service" in gen43.trigger
+
+
+def _timeless(a) -> dict:
+    doc = a.model_dump(mode="json")
+    doc.pop("generated_at")
+    return doc
+
+
+@pytest.mark.timeout(120)
+def test_one_measured_recommendation_is_kept_as_its_own_combination_without_assessing_again(monkeypatch):
+    """With one measured recommendation the combination shown first is that one alone: the Run keeps the
+    measuring's own assessment after it, the same figures as combining it afresh, and assesses nothing more."""
+    import risk.advice.recommend.engine as engine
+    from bench.synthetic import synthetic_document
+    from risk.advice.recommend import default_combination
+    from risk.run import Run
+
+    doc = synthetic_document(services=20, dependencies=10, edges=80)
+    overrides = {"simulated_years": 2000}
+    run = Run.build(catalog_from_dict(doc), overrides=overrides)
+    picks = default_combination(run.recommendations)
+    assert len(picks) == 1 and run.has(("combined", picks))
+    calls = []
+    monkeypatch.setattr(engine, "assess", lambda *a, **k: calls.append(1))  # nothing is assessed again
+    effect, after = run.combined(picks)
+    assert calls == []
+    monkeypatch.undo()
+    fresh = Run.build(catalog_from_dict(doc), overrides=overrides)
+    fresh_effect, fresh_after = fresh.combined(picks)
+    assert effect == fresh_effect == run.recommendations.get(picks[0]).effect
+    assert _timeless(after) == _timeless(fresh_after)
+
+
+@pytest.mark.timeout(120)
+def test_with_several_measured_the_first_three_are_combined_and_nothing_is_kept_in_advance():
+    from risk.advice.recommend import default_combination
+    from risk.run import Run
+
+    run = Run.build(load_catalog(DEFAULT_CATALOG), overrides={"simulated_years": 2000})
+    report = run.recommendations
+    measured = [r.id for r in report.recommendations if r.effect is not None]
+    assert len(measured) > 3
+    assert default_combination(report) == tuple(measured[:3])
+    assert default_combination(report, most=1) == tuple(measured[:1])
+    assert not any(isinstance(k, tuple) and k[0] == "combined" for k in run.results)

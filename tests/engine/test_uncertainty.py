@@ -44,6 +44,36 @@ def test_rating_probabilities_sum_to_one_and_follow_the_thresholds():
     assert probs == {"low": 0.0, "moderate": 0.25, "high": 0.25, "extreme": 0.5}
 
 
+def _rated_one_by_one(breach, impact: int, settings: Settings) -> dict[str, float]:
+    """The definition: each draw rated in turn (rating.likelihood, rating.band), then the shares."""
+    from risk.engine.rating import BANDS, band, likelihood
+
+    counts = dict.fromkeys(BANDS, 0)
+    for p in breach:
+        counts[band(likelihood(float(p), settings) * impact, settings)] += 1
+    return {b: counts[b] / max(len(breach), 1) for b in BANDS}
+
+
+@pytest.mark.parametrize("impact", [1, 2, 3, 4, 5])
+def test_rating_probabilities_count_draws_on_and_beside_each_threshold_as_the_rating_does(impact):
+    """Draws exactly on each likelihood threshold and one float step either side: counted in the band the
+    rating gives them (on a threshold is the step above), the same as rating each draw in turn."""
+    settings = Settings()
+    edges = [0.0, 1.0]
+    for t in settings.likelihood_thresholds:
+        edges += [np.nextafter(t, 0.0), t, np.nextafter(t, 1.0)]
+    draws = np.array(edges + list(np.random.default_rng(5).uniform(0, 1, 997)))
+    assert rating_probabilities(draws, impact, settings) == _rated_one_by_one(draws, impact, settings)
+    for t in settings.likelihood_thresholds:  # one draw: on the threshold it is in the step above
+        on, below = (
+            rating_probabilities(np.array([t]), impact, settings),
+            rating_probabilities(np.array([np.nextafter(t, 0.0)]), impact, settings),
+        )
+        assert on == _rated_one_by_one([t], impact, settings)
+        assert below == _rated_one_by_one([np.nextafter(t, 0.0)], impact, settings)
+    assert rating_probabilities(np.array([]), impact, settings) == _rated_one_by_one([], impact, settings)
+
+
 def test_single_point_of_failure_range_matches_the_rate_posterior():
     """One history-rated dependency with a stated mean duration: P(breach | rate) = 1 - exp(-rate * s),
     s = P(capped outage > tolerance). The range must match the same transform of the Gamma posterior's

@@ -32,6 +32,7 @@ __all__ = [
     "RecommendationReport",
     "recommend",
     "combined_effect",
+    "default_combination",
     "risk_index",
 ]
 
@@ -188,6 +189,23 @@ def _effect(before: Assessment, after: Assessment) -> Effect:
 _EFFORT = {"low": 0, "medium": 1, "high": 2}
 
 
+def _rank(r: Recommendation) -> tuple:
+    """The order of the report: measured first, by risk reduction, then downtime saved, effort and id."""
+    return (
+        r.effect is None,
+        -(r.effect.risk_reduction if r.effect else 0),
+        -(r.effect.downtime_hours_saved if r.effect else 0),
+        _EFFORT[r.effort],
+        r.id,
+    )
+
+
+def default_combination(report: RecommendationReport, most: int = 3) -> tuple[str, ...]:
+    """The recommendations whose combined effect is shown first (the dashboard's default pick): the first
+    `most` measured ones, in the report's order."""
+    return tuple(r.id for r in report.recommendations if r.effect is not None)[:most]
+
+
 def recommend(
     catalog: Catalog,
     records: Sequence[OutageRecord],
@@ -196,9 +214,12 @@ def recommend(
     rules: Sequence[Rule] | None = None,
     aliases: AliasTable | None = None,
     structure: Structure | None = None,
+    best: dict[str, Assessment] | None = None,
 ) -> RecommendationReport:
     """Every rule that applies, measured where possible, ranked by risk reduction (then effort). Each changed
-    catalog is re-assessed with the same resolved settings as the baseline, so both share their draws."""
+    catalog is re-assessed with the same resolved settings as the baseline, so both share their draws.
+    With `best` (an empty dict), the first-ranked measured recommendation's assessment after it is put there
+    under its id (one assessment held, whatever the number of rules): the combination of that one alone."""
     records = list(records)
     table = aliases or load_aliases()
     baseline = baseline or assess(catalog, records, settings, table, structure=structure)
@@ -207,6 +228,7 @@ def recommend(
     disabled = [r.id for r in rules if r.id in settings.disabled_rules]
     out: list[Recommendation] = []
     doc = _document(catalog)
+    leader: tuple | None = None  # (rank key, rule id, assessment after) of the first-ranked so far
     for rule in rules:
         if rule.id in disabled:
             continue
@@ -226,20 +248,17 @@ def recommend(
         )
         if rule.quantified:
             changed = catalog_from_dict(_apply(rule, ctx, services, doc), name=f"{rule.id} transformation")
-            rec.effect = _effect(baseline, assess(changed, records, settings, table))
+            after = assess(changed, records, settings, table)
+            rec.effect = _effect(baseline, after)
             rec.change = describe(rule.effect, ctx, services)
+            if best is not None and (leader is None or _rank(rec) < leader[0]):
+                leader = (_rank(rec), rec.id, after)
         else:
             rec.unquantified_reason = rule.effect["unquantified"]
         out.append(rec)
-    out.sort(
-        key=lambda r: (
-            r.effect is None,
-            -(r.effect.risk_reduction if r.effect else 0),
-            -(r.effect.downtime_hours_saved if r.effect else 0),
-            _EFFORT[r.effort],
-            r.id,
-        )
-    )
+    out.sort(key=_rank)
+    if best is not None and leader is not None:
+        best[leader[1]] = leader[2]
     return RecommendationReport(
         organisation=catalog.organisation,
         risk_index=risk_index(baseline),

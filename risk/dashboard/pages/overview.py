@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from risk.compare import assessment_diff
-from risk.dashboard import page, state
+from risk.dashboard import firstlook, page, state
 from risk.dashboard.widgets import capped, explain, fitted_table, header, md_escape, selected_points, sidebar
 from risk.presentation import figures
 from risk.presentation.format import (
@@ -21,6 +21,9 @@ from risk.presentation.order import worst_first
 
 cur = sidebar()
 run = state.run(cur)
+if state.awaits_job(run):  # a job on Dask: the exact part now, the rest when it is done
+    firstlook.while_simulating(cur, run)
+    st.stop()
 a = state.assessment(run)
 header("Overview", f"{cur.catalog.organisation}: where are we exposed, and how badly?")
 if run.naming_problems:
@@ -38,11 +41,6 @@ if run.notes:
     ):
         for p in run.notes:
             st.info(f"{md_escape(p.location)}: {md_escape(p.message)}")
-
-
-def _short(name: str, limit: int = 22) -> str:
-    """A headline value that fits its column; the full name is in the help."""
-    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
 
 
 #: Up to this many services the Overview measures the recommendations itself (about a second for the bundled
@@ -101,7 +99,7 @@ c[2].metric(
 c[2].caption(md_escape(worst_down.name))
 c[3].metric(
     "Most exposure",
-    _short(top_provider.name) if top_provider else "none",
+    firstlook.short_name(top_provider.name) if top_provider else "none",
     f"{top_provider.services_exposed} services" if top_provider else None,
     delta_color="off",
     delta_arrow="off",
@@ -294,3 +292,4 @@ with fixes:
         st.page_link(page("recommendations"), label="All recommendations and their effect")
     else:
         st.caption("Each recommendation is measured by assessing the catalog again with it applied.")
+        state.prepare(run, "recommendations")  # on Dask, measured meanwhile: the button and page find them

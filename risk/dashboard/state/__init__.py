@@ -48,7 +48,21 @@ from risk.dashboard.state.reports import _report, _report_file, report_files
 from risk.dashboard.state.runs import _runs, run, run_key, table, work_problems
 from risk.dashboard.state.session import draft_session, may, person, unverified_email, workspace, workspace_choices
 from risk.dashboard.state.snapshots import since_last, tracked, trend
-from risk.dashboard.state.work import STAGES, _jobs_for, assessment, combined, recommendations, severe, start_jobs
+from risk.dashboard.state.work import (
+    STAGES,
+    UnderWay,
+    _jobs_for,
+    _or_stop,
+    _under_way,
+    assessment,
+    awaits_job,
+    combined,
+    pending,
+    prepare,
+    recommendations,
+    severe,
+    start_jobs,
+)
 
 __all__ = [
     "ALIASES_MAX_BYTES",
@@ -58,6 +72,12 @@ __all__ = [
     "DEFAULT_KEY",
     "KeyKind",
     "STAGES",
+    "UnderWay",
+    "_or_stop",
+    "_under_way",
+    "awaits_job",
+    "pending",
+    "prepare",
     "SavedInBetween",
     "_jobs_for",
     "_report",

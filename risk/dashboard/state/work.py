@@ -24,7 +24,18 @@ if TYPE_CHECKING:
     from risk.advice.recommend import RecommendationReport
     from risk.jobs import Job, JobKind, Jobs
 
-__all__ = ["assessment", "recommendations", "severe", "combined", "start_jobs", "STAGES"]
+__all__ = [
+    "assessment",
+    "recommendations",
+    "severe",
+    "combined",
+    "start_jobs",
+    "STAGES",
+    "UnderWay",
+    "awaits_job",
+    "pending",
+    "prepare",
+]
 
 T = TypeVar("T")
 
@@ -94,15 +105,13 @@ def _kept_model(kind: str) -> type[Assessment] | type[RecommendationReport]:
     return Assessment
 
 
-def _result(r: Run, kind: JobKind, label: str) -> Any:
-    """A Run's result: already in memory, else kept in the workspace (computed by anyone, before a restart),
-    else computed by a job on Dask while this page shows its progress (or in-process, with a spinner, when
-    LYNCHPIN_JOBS=inline). Problems that prevent it are shown on the page, never a traceback."""
+def _known(r: Run, kind: str) -> Any:
+    """A Run's result if it is at hand without computing: in memory, kept in the workspace (computed by
+    anyone, before a restart), or shipped with a bundled example; else None."""
     if r.has(kind):
         return getattr(r, kind)
-    ws = workspace()
     if kind in _KEPT:
-        text = ws.result(r.fingerprint, kind)
+        text = workspace().result(r.fingerprint, kind)
         if text is not None:
             try:
                 r.keep(kind, _kept_model(kind).model_validate_json(text))
@@ -118,20 +127,140 @@ def _result(r: Run, kind: JobKind, label: str) -> Any:
             r.keep(kind, value)
             _runs().resize(run_key(r))
             return getattr(r, kind)
+    return None
+
+
+def _result(r: Run, kind: JobKind, label: str) -> Any:
+    """A Run's result: at hand (_known), else computed by a job on Dask while this page shows its progress
+    (the job already under way for it, if one is: see pending), or in-process, with a spinner, when
+    LYNCHPIN_JOBS=inline or the Run is small. Problems that prevent it are shown on the page, never a
+    traceback."""
+    value = _known(r, kind)
+    if value is not None:
+        return value
     jobs = _jobs(r)
     if jobs is None:
         with st.spinner(label):
             value = _or_stop(lambda: getattr(r, kind))
     else:
-        results = _or_stop(lambda: _wait(jobs.submit(r, kind), label))  # a refused scheduler: on the page
-        for name, result in results.items():
-            r.keep(name, result)
+        results = _or_stop(lambda: _outcome(r, kind, lambda: _wait(_under_way().job(r, kind, jobs), label)))
+        _collect(r, kind, results)
         value = getattr(r, kind)
+    _keep_results(r)
+    return value
+
+
+def _outcome(r: Run, kind: str, get: Callable[[], dict]) -> dict:
+    """A job's results; a job that failed is let go (the next page view starts it again), its error raised.
+    Leaving the page while it runs (Streamlit's stop and rerun are not Exceptions) keeps it held (UnderWay)."""
+    try:
+        return get()
+    except Exception:
+        _under_way().done(r, kind)
+        raise
+
+
+def _collect(r: Run, kind: str, results: dict) -> None:
+    """Keep what a finished job worked out with the Run, and let go of the job."""
+    for name, result in results.items():
+        r.keep(name, result)
+    _under_way().done(r, kind)
+
+
+def _keep_results(r: Run) -> None:
+    """Keep the Run's results in the workspace (for everyone, and for a restart) and re-measure its size."""
+    ws = workspace()
     for name in _KEPT:
         if r.has(name):
             ws.keep_result(r.fingerprint, name, getattr(r, name).model_dump_json())
     _runs().resize(run_key(r))
-    return value
+
+
+class UnderWay:
+    """Jobs started for a Run that no page is waiting on yet (an Overview showing the exact part while the
+    simulation runs; the recommendations started once the assessment is in): held here, so Dask does not
+    cancel them, until a page collects their results. Keyed by the workspace, the Run's key (its fingerprint
+    and names, run_key) and the kind; at most `most` held, the oldest let go first (Dask then
+    cancels it if it is still running, and a later page starts it again)."""
+
+    def __init__(self, most: int = 32):
+        import threading
+
+        self._jobs: dict[str, object] = {}
+        self._lock = threading.Lock()
+        self._most = most
+
+    def job(self, r: Run, kind: str, jobs):
+        """The job computing `kind` for the Run: the one held, or a new one (then held)."""
+        key = self._key(r, kind)
+        with self._lock:
+            held = self._jobs.get(key)
+            if held is not None:
+                return held
+        job = jobs.submit(r, kind)
+        with self._lock:
+            job = self._jobs.setdefault(key, job)
+            while len(self._jobs) > self._most:
+                self._jobs.pop(next(iter(self._jobs)))
+        return job
+
+    def held(self) -> list:
+        with self._lock:
+            return list(self._jobs.values())
+
+    def done(self, r: Run, kind: str) -> None:
+        with self._lock:
+            self._jobs.pop(self._key(r, kind), None)
+
+    @staticmethod
+    def _key(r: Run, kind: str) -> str:
+        """Per workspace (as every server-wide cache of workspace data is), Run and kind."""
+        ws = workspace()
+        return f"{ws.where}/{ws.slug}|{run_key(r)}|{kind}"
+
+
+@st.cache_resource(show_spinner=False)
+def _under_way() -> UnderWay:
+    return UnderWay()
+
+
+def awaits_job(r: Run, kind: str = "assessment") -> bool:
+    """Whether the Run's `kind` is neither at hand nor small enough to work out in the server process: a
+    Dask job will compute it (nothing is started or connected here)."""
+    return _known(r, kind) is None and _jobs(r) is not None
+
+
+def pending(r: Run, kind: str = "assessment"):
+    """None when the Run's `kind` can be had now (at hand, or to be worked out in-process: `_result` then
+    returns it); else the Dask job computing it, started now or already under way, so the page can show what
+    it has meanwhile (the Overview: the exact part) and come back for the result. A job that has finished is
+    collected here and None returned."""
+    if _known(r, kind) is not None:
+        return None
+    jobs = _jobs(r)
+    if jobs is None:
+        return None
+    job = _or_stop(lambda: _under_way().job(r, kind, jobs))
+    if not job.done():
+        return job
+    _collect(r, kind, _or_stop(lambda: _outcome(r, kind, job.result)))
+    _keep_results(r)
+    return None
+
+
+def prepare(r: Run, kind: str = "recommendations") -> None:
+    """Start `kind` for the Run on Dask now, without waiting (the recommendations once the Overview has its
+    assessment), so the page that shows it finds it done or under way. Nothing when it is at hand or would
+    be worked out in-process; a failure here is left for that page to show."""
+    if _known(r, kind) is not None:
+        return
+    jobs = _jobs(r)
+    if jobs is None or server_config().scheduler:  # a remote scheduler's refusal is said on the page itself
+        return
+    try:
+        _under_way().job(r, kind, jobs)
+    except Exception:  # noqa: BLE001 - the page that needs it starts it again and shows what is wrong
+        pass
 
 
 STAGES = {"structure": "exact calculation", "simulation": "simulating years", "recommendations": "measuring fixes"}
@@ -139,8 +268,9 @@ STAGES = {"structure": "exact calculation", "simulation": "simulating years", "r
 
 def _wait(job: Job, label: str) -> dict:
     """Wait for a job with a progress bar (stage, share done, seconds). The page thread only waits: the work
-    is on a Dask worker, so other users' pages are answered meanwhile. Leaving the page drops this wait and
-    its hold on the job; Dask cancels a job nobody holds."""
+    is on a Dask worker, so other users' pages are answered meanwhile. Leaving the page drops this wait, not
+    the job: it stays held (UnderWay) for the next page that needs it, until enough newer jobs push it out
+    and Dask cancels it."""
     import time
 
     bar = st.progress(0.0, text=label)
