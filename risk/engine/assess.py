@@ -26,11 +26,12 @@ from risk.engine.assessment import (
     LossPoint,
     ProviderResult,
     ServiceResult,
+    YearlyTotals,
 )
 from risk.engine.bdd import DiagramTooLarge, TooManyCutSets, compile_services
 from risk.engine.common_cause import basic_probabilities, common_cause_groups, with_common_causes
 from risk.engine.rating import band, impact, likelihood
-from risk.engine.simulate import block_parameters, simulate, stream_rates
+from risk.engine.simulate import block_parameters, blocks, simulate, stream_rates
 from risk.engine.statistics import HOURS_PER_YEAR, DependencyStats, dependency_stats, history_fit
 from risk.engine.structure import Delay, Gate, Structure, compile_catalog
 from risk.engine.uncertainty import (
@@ -400,6 +401,7 @@ def assess(
     # services x years.
     hourly = {s.id: s.hourly_cost or 0.0 for s in catalog.services}
     total_loss = np.zeros(settings.simulated_years)
+    total_downtime = np.zeros(settings.simulated_years)
     curves: dict[str, tuple[list[HistogramBin], list[LossPoint]]] = {}
 
     def summarise(sid: str, annual: np.ndarray, ordered: np.ndarray) -> None:  # on a simulation thread
@@ -411,6 +413,7 @@ def assess(
 
     def accumulate(sid: str, annual: np.ndarray) -> None:  # services in a fixed order: the same sum every run
         total_loss.__iadd__(annual * hourly[sid])
+        total_downtime.__iadd__(annual)
 
     sim = simulate(
         {sid: structure.nodes[sid] for sid in structure.services},
@@ -519,12 +522,16 @@ def assess(
             )
         )
 
-    return Assessment(
+    result = Assessment(
         **_shared_fields(catalog, settings, outages, fit, x, services),
         loss_exceedance=_loss_curve(total_loss),
         headlines=_headlines(services),
         rating_grid=[[band((li + 1) * (im + 1), settings) for im in range(5)] for li in range(5)],
     )
+    # Per-year totals, kept in memory for the paired range of a recommendation's saving (not in the JSON).
+    block_years = np.bincount(blocks(settings.simulated_years, draws))
+    result._yearly = YearlyTotals(total_loss, total_downtime, block_years, settings.seed)
+    return result
 
 
 def _shared_fields(catalog: Catalog, settings: Settings, outages, fit, x: _Exact, services: list) -> dict:

@@ -8,9 +8,11 @@ string "Infinity", which JavaScript's Number() and Python's float() both read; t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema
 
 __all__ = [
     "Importance",
@@ -26,6 +28,7 @@ __all__ = [
     "LossPoint",
     "HistogramBin",
     "Headlines",
+    "YearlyTotals",
 ]
 
 _CONFIG = ConfigDict(ser_json_inf_nan="strings", extra="forbid")
@@ -215,6 +218,19 @@ class Headlines(BaseModel):
     services_without_cost: int
 
 
+@dataclass(frozen=True)
+class YearlyTotals:
+    """The whole catalog's figures in each simulated year: the expected-cost and downtime totals over the
+    services (cost: priced services only), and how many consecutive years each parameter block holds. Kept
+    with the assessment in memory, not written to JSON, so a recommendation's saving can be taken year by
+    year against the same years of the baseline (risk.advice.recommend: the range of a saving)."""
+
+    cost: np.ndarray
+    downtime_hours: np.ndarray
+    block_years: np.ndarray
+    seed: int
+
+
 class Assessment(BaseModel):
     """The assessment of one catalog against one outage history with one set of settings."""
 
@@ -241,6 +257,12 @@ class Assessment(BaseModel):
         description="The 5x5 matrix's band names: rating_grid[likelihood - 1][impact - 1], from the settings."
     )
     warnings: list[str] = Field(default_factory=list)
+    _yearly: YearlyTotals | None = PrivateAttr(default=None)
+
+    @property
+    def yearly_totals(self) -> YearlyTotals | None:
+        """The per-year totals of the simulation behind it (None when read back from JSON)."""
+        return self._yearly
 
     def service(self, id: str) -> ServiceResult:
         return next(s for s in self.services if s.id == id)
