@@ -41,13 +41,13 @@ def _when(value) -> datetime | None:
     return value
 
 
-@dataclass(frozen=True)
 def _saving_bound(effect, end: int) -> float | None:
     """One end of the 90% range of a recommendation's cost saved a year (blank: not measured or not priced)."""
     bounds = effect.cost_saved_interval if effect else None
     return bounds[end] if bounds else None
 
 
+@dataclass(frozen=True)
 class Column:
     header: str
     value: Callable[[Any], Any]
