@@ -89,13 +89,15 @@ table = pd.DataFrame(
 saved_column = f"saved a year ({run.catalog.currency})"
 fitted_table(
     table,
-    {"#": 40, "recommendation": 400, "risk cut": 90, saved_column: 105, "effort": 65, "status": 95},
+    {"#": 40, "recommendation": 340, "risk cut": 90, saved_column: 165, "effort": 65, "status": 95},
     table,
     "downtime saved, the services it helps, its id and guidance",
     column_config={
         "#": st.column_config.NumberColumn(width=40),
         saved_column: st.column_config.Column(
-            f"saved/yr ({run.catalog.currency})", help="Expected cost of downtime saved a year."
+            f"saved/yr ({run.catalog.currency})",
+            help="Expected cost of downtime saved a year, with its 90% range over what we do not know about "
+            "outage rates and durations.",
         ),
         "source": st.column_config.LinkColumn(display_text="guidance"),
     },
