@@ -264,6 +264,15 @@ class Assessment(BaseModel):
         """The per-year totals of the simulation behind it (None when read back from JSON)."""
         return self._yearly
 
+    def __eq__(self, other: object) -> bool:
+        """Equal when every field is: the per-year totals kept in memory are not part of the result (an
+        assessment read back from JSON equals the one that wrote it)."""
+        if not isinstance(other, Assessment):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # a mutable model, as pydantic's own
+
     def service(self, id: str) -> ServiceResult:
         return next(s for s in self.services if s.id == id)
 
