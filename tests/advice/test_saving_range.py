@@ -134,6 +134,22 @@ def test_a_baseline_read_back_from_json_gives_the_same_ranges():
     assert both.cost_saved_interval[0] <= both.cost_saved <= both.cost_saved_interval[1]
 
 
+def test_a_run_whose_assessment_was_kept_as_json_assesses_it_again_once_for_the_ranges():
+    from risk.run import Run
+
+    cat = _priced()
+    fresh = Run.build(cat, [], FAST)
+    kept = Run.build(cat, [], FAST)
+    kept.keep("assessment", Assessment.model_validate_json(fresh.assessment.model_dump_json()))
+    assert kept.assessment.yearly_totals is None and not kept.has("paired baseline")
+    assert kept.recommendations == fresh.recommendations
+    paired = kept.kept["paired baseline"]
+    assert paired == kept.assessment and paired.yearly_totals is not None
+    for picked in (["ENTRA-MFA-07"], ["ENTRA-MFA-07", "ENTRA-CAE-18"]):
+        assert kept.combined(picked)[0] == fresh.combined(picked)[0]
+    assert kept.kept["paired baseline"] is paired  # assessed again once, not once a combination
+
+
 def test_an_unpriced_catalog_has_no_money_range():
     deps = [dep("idp", "Microsoft", rate=2.0, mean="3h", product="Entra ID", capability="sign-in")]
     deps.append(dep("mfa", "Microsoft", rate=1.5, mean="5h", product="Azure AD", capability="mfa"))
