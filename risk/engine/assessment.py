@@ -271,8 +271,6 @@ class Assessment(BaseModel):
             return NotImplemented
         return type(self) is type(other) and self.__dict__ == other.__dict__
 
-    __hash__ = None  # a mutable model, as pydantic's own
-
     def service(self, id: str) -> ServiceResult:
         return next(s for s in self.services if s.id == id)
 
