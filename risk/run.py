@@ -407,6 +407,26 @@ class Run:
 
     # Advice ---------------------------------------------------------------------------------------------
     @property
+    def _paired_baseline(self) -> Assessment:
+        """The assessment with its per-year totals, which a saving's range is paired on: one read back from
+        JSON (the workspace, a shipped result) has none, so it is assessed again once (the same figures)."""
+        a = self.assessment
+        if a.yearly_totals is not None:
+            return a
+        return self._once(
+            "paired baseline",
+            lambda: assess(
+                self.catalog,
+                self.records,
+                self.settings,
+                self.aliases,
+                structure=self.structure,
+                stats=self.statistics,
+                years_from=self.settings_sources["simulated_years"],
+            ).model_copy(update={"warnings": a.warnings}),
+        )
+
+    @property
     def recommendations(self) -> RecommendationReport:
         """The recommendations, measured (computed once). When only one is measured, the combination shown
         first (default_combination) is that one alone, whose assessment after it the measuring has just
@@ -418,7 +438,7 @@ class Run:
                 self.catalog,
                 self.records,
                 self.settings,
-                baseline=self.assessment,
+                baseline=self._paired_baseline,
                 aliases=self.aliases,
                 structure=self.structure,
                 best=best,
@@ -443,7 +463,7 @@ class Run:
                 self.records,
                 list(rule_ids),
                 self.settings,
-                baseline=self.assessment,
+                baseline=self._paired_baseline,
                 aliases=self.aliases,
                 structure=self.structure,
             ),

@@ -16,7 +16,7 @@ from risk.catalog import load_catalog
 from risk.catalog.load import catalog_sha256
 from risk.cli import app
 from risk.dashboard.workspace import Workspace
-from risk.presentation.format import hours
+from risk.presentation.format import hours, saving_money
 from risk.report import build_report, render
 from risk.run import Run
 from tests.paths import DEFAULT_CATALOG, PROJECT_ROOT
@@ -123,9 +123,13 @@ def test_dashboard_pages_show_the_runs_figures(dashboard, run):
 
     dashboard.switch_page("risk/dashboard/pages/recommendations.py").run()
     assert not dashboard.exception
-    table = dashboard.dataframe[0].value
+    table = next(f.value for f in dashboard.dataframe if "id" in f.value.columns)  # the details (expander)
     expected = [
         (r.id, f"{r.effect.risk_cut:.0%}" if r.effect else "not measured") for r in run.recommendations.recommendations
     ]
     shown = list(zip(table["id"], table["risk cut"], strict=True))
     assert shown == expected and expected
+    saved = [c for c in table.columns if c.startswith("saved a year")][0]
+    measured = [r.effect for r in run.recommendations.recommendations if r.effect]
+    assert [s for s in table[saved] if s != "not measured"] == [saving_money(e) for e in measured]
+    assert any("–" in saving_money(e) for e in measured)  # the money with its range, as in every output

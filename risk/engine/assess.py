@@ -28,6 +28,7 @@ from risk.engine.assessment import (
     ProviderResult,
     ServiceResult,
     StageRecord,
+    YearlyTotals,
 )
 from risk.engine.bdd import DiagramTooLarge, TooManyCutSets, compile_services
 from risk.engine.common_cause import CommonCauseGroup, basic_probabilities, common_cause_groups, with_common_causes
@@ -38,6 +39,7 @@ from risk.engine.simulate import (
     Simulation,
     SimulationOptions,
     block_parameters,
+    blocks,
     simulate,
     stream_rates,
 )
@@ -468,7 +470,7 @@ def assess(
     tolerance = {s.id: s.effective_tolerance for s in catalog.services}
     hourly = {s.id: s.hourly_cost or 0.0 for s in catalog.services}
     with stages.run("simulation") as log:
-        sim, total_loss, curves = _simulation(
+        sim, total_loss, total_downtime, curves = _simulation(
             catalog, structure, stats, tolerance, hourly, settings, progress, years_from
         )
         log.counts.update(
@@ -491,12 +493,16 @@ def assess(
         headlines = _headlines(services)
         grid = [[band((li + 1) * (im + 1), settings) for im in range(5)] for li in range(5)]
         log.counts.update(services=len(services), extreme_or_high=headlines.extreme_or_high)
-    return Assessment(
+    result = Assessment(
         **_shared_fields(catalog, settings, outages, x, imp, services, stages),
         loss_exceedance=_loss_curve(total_loss),
         headlines=headlines,
         rating_grid=grid,
     )
+    # Per-year totals, kept in memory for the paired range of a recommendation's saving (not in the JSON).
+    block_years = np.bincount(blocks(settings.simulated_years, max(settings.uncertainty_draws, 1)))
+    result._yearly = YearlyTotals(total_loss, total_downtime, block_years, settings.seed)
+    return result
 
 
 def _simulation(
@@ -508,9 +514,9 @@ def _simulation(
     settings: Settings,
     progress: Progress | None,
     years_from: YearsFrom,
-) -> tuple[Simulation, np.ndarray, dict[str, tuple[list[HistogramBin], list[LossPoint]]]]:
+) -> tuple[Simulation, np.ndarray, np.ndarray, dict[str, tuple[list[HistogramBin], list[LossPoint]]]]:
     """The simulation stage, once its cost is known to be within the limits (risk.limits): the simulated
-    years, the catalog's loss each year, and each service's histogram and loss curve."""
+    years, the catalog's loss and downtime each year, and each service's histogram and loss curve."""
     over = work_problems(structure, stats, settings, years_from)
     if over:
         raise InputError(over)
@@ -518,6 +524,7 @@ def _simulation(
     # loss curve, its share of the whole catalog's loss) and then dropped, so memory does not grow with
     # services x years.
     total_loss = np.zeros(settings.simulated_years)
+    total_downtime = np.zeros(settings.simulated_years)
     curves: dict[str, tuple[list[HistogramBin], list[LossPoint]]] = {}
 
     def summarise(sid: str, annual: np.ndarray, ordered: np.ndarray) -> None:  # on a simulation thread
@@ -529,6 +536,7 @@ def _simulation(
 
     def accumulate(sid: str, annual: np.ndarray) -> None:  # services in a fixed order: the same sum every run
         total_loss.__iadd__(annual * hourly[sid])
+        total_downtime.__iadd__(annual)
 
     def simulated(i: int, n: int) -> None:
         if progress:
@@ -550,7 +558,7 @@ def _simulation(
         summarise=summarise,
         accumulate=accumulate,
     )
-    return sim, total_loss, curves
+    return sim, total_loss, total_downtime, curves
 
 
 @dataclass

@@ -8,9 +8,11 @@ string "Infinity", which JavaScript's Number() and Python's float() both read; t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Self, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema
 
 __all__ = [
     "Importance",
@@ -31,6 +33,7 @@ __all__ = [
     "StageName",
     "STAGES",
     "StageRecord",
+    "YearlyTotals",
 ]
 
 _CONFIG = ConfigDict(ser_json_inf_nan="strings", extra="forbid")
@@ -259,6 +262,19 @@ class StageRecord(BaseModel):
     )
 
 
+@dataclass(frozen=True)
+class YearlyTotals:
+    """The whole catalog's figures in each simulated year: the expected-cost and downtime totals over the
+    services (cost: priced services only), and how many consecutive years each parameter block holds. Kept
+    with the assessment in memory, not written to JSON, so a recommendation's saving can be taken year by
+    year against the same years of the baseline (risk.advice.recommend: the range of a saving)."""
+
+    cost: np.ndarray
+    downtime_hours: np.ndarray
+    block_years: np.ndarray
+    seed: int
+
+
 class Assessment(BaseModel):
     """The assessment of one catalog against one outage history with one set of settings."""
 
@@ -291,6 +307,19 @@ class Assessment(BaseModel):
         default_factory=list,
         description="The stages as they ran, in order: time, warnings and counts of each (docs/methodology.md).",
     )
+    _yearly: YearlyTotals | None = PrivateAttr(default=None)
+
+    @property
+    def yearly_totals(self) -> YearlyTotals | None:
+        """The per-year totals of the simulation behind it (None when read back from JSON)."""
+        return self._yearly
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every field is: the per-year totals kept in memory are not part of the result (an
+        assessment read back from JSON equals the one that wrote it)."""
+        if not isinstance(other, Assessment):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
 
     def service(self, id: str) -> ServiceResult:
         return next(s for s in self.services if s.id == id)

@@ -30,6 +30,8 @@ __all__ = [
     "BreachSurrogate",
     "breach_draws",
     "with_monte_carlo_floor",
+    "block_moments",
+    "saving_interval",
     "MOMENTS_MIN_PER_BLOCK",
 ]
 
@@ -152,10 +154,38 @@ def breach_draws(
     return np.clip(c * at, 0.0, 1.0)
 
 
-def with_monte_carlo_floor(bounds: list[float], value: float, error: float, upper: float = 1.0) -> list[float]:
+def with_monte_carlo_floor(
+    bounds: list[float], value: float, error: float, upper: float = 1.0, lower: float = 0.0
+) -> list[float]:
     """A range never narrower than the Monte Carlo error of its central figure: it reaches at least
-    value -/+ 1.645 standard errors (within [0, upper])."""
-    return [max(0.0, min(bounds[0], value - _Z90 * error)), min(upper, max(bounds[1], value + _Z90 * error))]
+    value -/+ 1.645 standard errors (within [lower, upper])."""
+    return [max(lower, min(bounds[0], value - _Z90 * error)), min(upper, max(bounds[1], value + _Z90 * error))]
+
+
+def block_moments(per_year: np.ndarray, block_years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per block of consecutive years (`block_years` of them in each, in order): the block's mean figure
+    and the Monte Carlo variance of that mean, s^2 / n with s^2 the within-block sample variance (the years
+    of one block share their parameters, so their spread is simulation noise alone)."""
+    x = np.asarray(per_year, dtype=float)
+    n = np.asarray(block_years, dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(n)[:-1]])
+    mean = np.add.reduceat(x, starts) / n
+    centred = x - np.repeat(mean, n)  # centred first: no cancellation for large costs
+    noise = np.add.reduceat(centred * centred, starts) / np.maximum(n - 1, 1) / n
+    return mean, noise
+
+
+def saving_interval(block_saving: np.ndarray, block_noise: np.ndarray, value: float) -> list[float]:
+    """[5th, 95th] of a saving (before minus after) over the parameter uncertainty: the per-block paired
+    savings with their Monte Carlo noise taken out (parameter_spread), their percentiles (interval), widened
+    to hold the central figure and to at least its Monte Carlo error (the standard deviation of the block
+    savings over sqrt(blocks); one block: its own noise). A saving may be negative (a change that adds
+    downtime), so nothing is clipped at 0."""
+    d = np.asarray(block_saving, dtype=float)
+    spread = parameter_spread(d, block_noise)
+    error = float(np.std(d, ddof=1) / math.sqrt(d.size)) if d.size > 1 else float(np.sqrt(np.sum(block_noise)))
+    low, high = interval(spread)
+    return with_monte_carlo_floor([min(low, value), max(high, value)], value, error, math.inf, -math.inf)
 
 
 def parameter_spread(values: np.ndarray, noise_variance: np.ndarray | float) -> np.ndarray:

@@ -7,6 +7,7 @@ import math
 __all__ = [
     "people_phrase",
     "effect_text",
+    "saving_money",
     "pct",
     "hours",
     "money",
@@ -213,9 +214,30 @@ def effect_text(effect) -> str:
         cut = f"adds {-effect.risk_cut:.0%} to the risk"
     if not effect.priced:
         return f"{cut}; saving not priced (no service has an hourly cost)"
-    saved = effect.cost_saved
-    verb = "saves" if saved >= 0 else "adds"
-    return f"{cut} and {verb} {money(abs(saved), effect.currency)} a year in expected downtime cost"
+    verb = "saves" if effect.cost_saved >= 0 else "adds"
+    return f"{cut} and {verb} {saving_money(effect)} a year in expected downtime cost"
+
+
+def saving_money(effect) -> str:
+    """The money a measured effect saves a year with its 90% range, '£209k (£150k–£260k)'; when it adds cost,
+    the cost it adds and that range ('£12k (−£3k–£30k)': a negative end is a saving). Without a range (no
+    hourly cost, or a result kept by an older release) the figure alone; 'not priced' when nothing is."""
+    if not effect.priced:
+        return "not priced"
+    sign = 1 if effect.cost_saved >= 0 else -1
+    text = money(abs(effect.cost_saved), effect.currency)
+    bounds = getattr(effect, "cost_saved_interval", None)
+    if not bounds:
+        return text
+    low, high = sorted(sign * x for x in bounds)
+
+    def signed(x: float) -> str:
+        shown = money(abs(x), effect.currency)
+        return f"−{shown}" if x < 0 and shown != money(0.0, effect.currency) else shown
+
+    if signed(low) == signed(high) == text:  # nothing uncertain at the precision shown: '£0', not '£0 (£0–£0)'
+        return text
+    return f"{text} ({signed(low)}–{signed(high)})"
 
 
 def people_phrase(at_least: int, service_users: int, short: bool = False) -> str:

@@ -41,6 +41,12 @@ def _when(value) -> datetime | None:
     return value
 
 
+def _saving_bound(effect, end: int) -> float | None:
+    """One end of the 90% range of a recommendation's cost saved a year (blank: not measured or not priced)."""
+    bounds = effect.cost_saved_interval if effect else None
+    return bounds[end] if bounds else None
+
+
 @dataclass(frozen=True)
 class Column:
     header: str
@@ -220,6 +226,8 @@ SPECS: tuple[SheetSpec, ...] = (
             Column("risk index change", lambda r: -r[1].effect.risk_reduction if r[1].effect else None, DEC3),
             Column("downtime saved (h/yr)", lambda r: r[1].effect.downtime_hours_saved if r[1].effect else None, HOURS),
             Column("cost saved/yr", lambda r: r[1].effect.cost_saved if r[1].effect else None, MONEY),
+            Column("cost saved/yr low (5%)", lambda r: _saving_bound(r[1].effect, 0), MONEY),
+            Column("cost saved/yr high (95%)", lambda r: _saving_bound(r[1].effect, 1), MONEY),
             Column("not measured because", lambda r: r[1].unquantified_reason),
             Column("NIST CSF 2.0", lambda r: ", ".join(r[1].controls.get("nist-csf-2.0", []))),
             Column("DORA", lambda r: ", ".join(r[1].controls.get("dora", []))),

@@ -255,6 +255,7 @@ def test_every_output_puts_money_beside_each_measured_recommendation(nhs):
     assert measured and all(r.effect.priced and r.effect.currency == "GBP" for r in measured)
     phrases = [effect_text(r.effect) for r in measured]
     assert all("a year in expected downtime cost" in p for p in phrases)
+    assert all("–" in p for p in phrases[:3])  # the money with its 90% range, e.g. "£450k (£149k–£1.1m)"
     html = " ".join(" ".join(html_text(render(nhs, "html")).text).split())
     pdf = " ".join(pdf_text(render(nhs, "pdf")).split())
     for phrase in phrases[:3]:

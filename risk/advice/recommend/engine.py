@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from risk.advice.recommend.context import Context
@@ -21,6 +22,7 @@ from risk.catalog.model import Catalog
 from risk.engine.assess import assess
 from risk.engine.assessment import Assessment
 from risk.engine.structure import Structure
+from risk.engine.uncertainty import block_moments, saving_interval
 from risk.history.aliases import AliasTable, load_aliases
 from risk.history.model import OutageRecord
 from risk.settings import Settings
@@ -62,6 +64,14 @@ class Effect(BaseModel):
     downtime_hours_saved: float = Field(description="Expected service-hours of downtime saved a year.")
     cost_saved: float = Field(
         description="Expected cost of downtime saved a year (services with an hourly cost), in `currency`."
+    )
+    cost_saved_interval: list[float] | None = Field(
+        default=None,
+        description="[5th, 95th] of cost_saved over the parameter uncertainty (docs/methodology.md, "
+        '"Range of a saving"); None when no service has an hourly cost.',
+    )
+    downtime_hours_saved_interval: list[float] | None = Field(
+        default=None, description="[5th, 95th] of downtime_hours_saved over the parameter uncertainty."
     )
     currency: str = Field(default="GBP", description="ISO 4217 code of cost_saved (the catalog's currency).")
     priced: bool = Field(default=True, description="False when no service has an hourly cost: no money to show.")
@@ -172,18 +182,45 @@ def _effect(before: Assessment, after: Assessment) -> Effect:
                 )
             )
     r0, r1 = risk_index(before), risk_index(after)
+    hours_saved = sum(s.expected_annual_downtime_hours for s in before.services) - sum(
+        s.expected_annual_downtime_hours for s in after.services
+    )
+    cost_saved = sum(s.expected_annual_cost for s in before.services) - sum(
+        s.expected_annual_cost for s in after.services
+    )
+    priced = any(s.hourly_cost is not None for s in before.services)
     return Effect(
         risk_index_before=r0,
         risk_index_after=r1,
         risk_reduction=r0 - r1,
-        downtime_hours_saved=sum(s.expected_annual_downtime_hours for s in before.services)
-        - sum(s.expected_annual_downtime_hours for s in after.services),
-        cost_saved=sum(s.expected_annual_cost for s in before.services)
-        - sum(s.expected_annual_cost for s in after.services),
+        downtime_hours_saved=hours_saved,
+        downtime_hours_saved_interval=_saving_range(before, after, "downtime_hours", hours_saved),
+        cost_saved=cost_saved,
+        cost_saved_interval=_saving_range(before, after, "cost", cost_saved) if priced else None,
         currency=before.currency,
-        priced=any(s.hourly_cost is not None for s in before.services),
+        priced=priced,
         services=changes,
     )
+
+
+def _saving_range(before: Assessment, after: Assessment, figure: str, value: float) -> list[float] | None:
+    """[5th, 95th] of a saving over the parameter uncertainty (docs/methodology.md, "Range of a saving"). Both
+    runs have the same seed, years and blocks, and the engine draws each dependency's parameters and outages
+    from streams keyed by its product and id: an unchanged dependency has the same parameters and the same
+    outages in year y of both runs. So the saving is taken year by year (before minus after, a paired
+    difference), averaged per parameter block, its Monte Carlo noise taken out. None when either run's
+    per-year totals are not in memory (read back from JSON) or the runs are not aligned."""
+    b, a = before.yearly_totals, after.yearly_totals
+    if b is None or a is None or b.seed != a.seed or not np.array_equal(b.block_years, a.block_years):
+        return None
+    per_year = getattr(b, figure) - getattr(a, figure)
+    return saving_interval(*block_moments(per_year, b.block_years), value)
+
+
+def _with_yearly(baseline: Assessment, compute) -> Assessment:
+    """The baseline with its per-year totals: one read back from JSON (a kept or shipped result) is assessed
+    again, which gives the same figures (same inputs and seed) and the years the saving is paired on."""
+    return baseline if baseline.yearly_totals is not None else compute()
 
 
 _EFFORT = {"low": 0, "medium": 1, "high": 2}
@@ -224,6 +261,7 @@ def recommend(
     table = aliases or load_aliases()
     baseline = baseline or assess(catalog, records, settings, table, structure=structure)
     ctx = Context(catalog, baseline, records, table, structure)
+    paired = None
     rules = list(rules if rules is not None else load_rules())
     disabled = [r.id for r in rules if r.id in settings.disabled_rules]
     out: list[Recommendation] = []
@@ -248,8 +286,10 @@ def recommend(
         )
         if rule.quantified:
             changed = catalog_from_dict(_apply(rule, ctx, services, doc), name=f"{rule.id} transformation")
+            if paired is None:
+                paired = _with_yearly(baseline, lambda: assess(catalog, records, settings, table, structure=structure))
             after = assess(changed, records, settings, table)
-            rec.effect = _effect(baseline, after)
+            rec.effect = _effect(paired, after)
             rec.change = describe(rule.effect, ctx, services)
             if best is not None and (leader is None or _rank(rec) < leader[0]):
                 leader = (_rank(rec), rec.id, after)
@@ -290,4 +330,5 @@ def combined_effect(
         if applies and rule.quantified:
             doc = _apply(rule, ctx, services, doc)
     after = assess(catalog_from_dict(doc, name="combined recommendations"), records, settings, table)
-    return _effect(baseline, after), after
+    paired = _with_yearly(baseline, lambda: assess(catalog, records, settings, table, structure=structure))
+    return _effect(paired, after), after

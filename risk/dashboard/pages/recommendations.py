@@ -10,7 +10,7 @@ from risk.advice.recommend.rules import control_text
 from risk.dashboard import state
 from risk.dashboard.widgets import FITS_IN_EXPANDER, download_table, explain, fitted_table, header, md_escape, sidebar
 from risk.presentation import figures
-from risk.presentation.format import chance, count_change, effect_text, hours, money
+from risk.presentation.format import chance, count_change, effect_text, hours, saving_money
 from risk.store import STATUSES, Tracking, achieved_cut
 
 cur = sidebar()
@@ -73,10 +73,7 @@ table = pd.DataFrame(
         "recommendation": [r.title for r in report.recommendations],
         "risk cut": [f"{r.effect.risk_cut:.0%}" if r.effect else "not measured" for r in report.recommendations],
         f"saved a year ({run.catalog.currency})": [
-            (money(r.effect.cost_saved, r.effect.currency) if r.effect.priced else "not priced")
-            if r.effect
-            else "not measured"
-            for r in report.recommendations
+            saving_money(r.effect) if r.effect else "not measured" for r in report.recommendations
         ],
         "downtime saved a year": [
             hours(r.effect.downtime_hours_saved) if r.effect else "not measured" for r in report.recommendations
@@ -92,13 +89,15 @@ table = pd.DataFrame(
 saved_column = f"saved a year ({run.catalog.currency})"
 fitted_table(
     table,
-    {"#": 40, "recommendation": 400, "risk cut": 90, saved_column: 105, "effort": 65, "status": 95},
+    {"#": 40, "recommendation": 340, "risk cut": 90, saved_column: 165, "effort": 65, "status": 95},
     table,
     "downtime saved, the services it helps, its id and guidance",
     column_config={
         "#": st.column_config.NumberColumn(width=40),
         saved_column: st.column_config.Column(
-            f"saved/yr ({run.catalog.currency})", help="Expected cost of downtime saved a year."
+            f"saved/yr ({run.catalog.currency})",
+            help="Expected cost of downtime saved a year, with its 90% range over what we do not know about "
+            "outage rates and durations.",
         ),
         "source": st.column_config.LinkColumn(display_text="guidance"),
     },
@@ -229,9 +228,9 @@ if picked:
     )
     m[1].metric(
         "Saved a year",
-        money(effect.cost_saved, effect.currency) if effect.priced else "not priced",
-        help=f"Expected cost of downtime saved a year; {hours(effect.downtime_hours_saved)} of service downtime "
-        "less a year.",
+        saving_money(effect),
+        help=f"Expected cost of downtime saved a year, with its 90% range over what we do not know about outage "
+        f"rates and durations; {hours(effect.downtime_hours_saved)} of service downtime less a year.",
     )
     m[2].metric(
         "Extreme or high risks",
