@@ -16,6 +16,7 @@ from risk.engine.assess import assess
 from risk.history import load_history
 from risk.history.aliases import load_aliases
 from risk.settings import Settings
+from tests.conftest import timeless
 from tests.engine.helpers import catalog, dep
 from tests.paths import DEFAULT_CATALOG, EXAMPLES
 
@@ -218,9 +219,7 @@ def test_why_here_names_only_the_real_single_points_of_failure():
 
 
 def _timeless(a) -> dict:
-    doc = a.model_dump(mode="json")
-    doc.pop("generated_at")
-    return doc
+    return timeless(a.model_dump(mode="json"))
 
 
 @pytest.mark.timeout(120)
