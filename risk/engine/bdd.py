@@ -26,6 +26,7 @@ __all__ = [
     "DiagramTooLarge",
     "TooManyCutSets",
     "CutSetTally",
+    "CutSetMemo",
     "rauzy_cut_sets",
     "Engine",
     "ExactEngine",
@@ -40,10 +41,23 @@ FALSE, TRUE = 0, 1
 
 def rauzy_join(v: int, k0: frozenset[frozenset[int]], k1: frozenset[frozenset[int]]) -> frozenset[frozenset[int]]:
     """One step of Rauzy's decomposition for f = v.f1 + f0 (f0 <= f1): the minimal cut sets of f0, plus v
-    joined to each minimal cut set of f1 that contains no minimal cut set of f0."""
+    joined to each minimal cut set of f1 that contains no minimal cut set of f0.
+
+    A set of f1 is tested against f0's sets by whichever is fewer: its own subsets looked up in k0, or k0's
+    sets tried as subsets of it (the same answer either way); an empty k0 keeps every set, and a k0 holding
+    the empty set (f0 always down) keeps none."""
+    if not k1 or frozenset() in k0:
+        return k0
+    if not k0:
+        return frozenset([c | {v} for c in k1])
     out = set(k0)
+    few = len(k0)
     for c in k1:
-        if not any(frozenset(sub) in k0 for r in range(len(c) + 1) for sub in combinations(c, r)):
+        if few < 1 << len(c):
+            covered = any(s <= c for s in k0)
+        else:
+            covered = any(frozenset(sub) in k0 for r in range(1, len(c) + 1) for sub in combinations(c, r))
+        if not covered:
             out.add(c | {v})
     return frozenset(out)
 
@@ -53,14 +67,22 @@ def rauzy_join(v: int, k0: frozenset[frozenset[int]], k1: frozenset[frozenset[in
 Split = bool | tuple[int, int, int]
 
 
-def rauzy_cut_sets(root: int, max_order: int, split: Callable[[int], Split]) -> frozenset[frozenset[int]]:
+def rauzy_cut_sets(
+    root: int, max_order: int, split: Callable[[int], Split], memo: CutSetMemo | None = None
+) -> frozenset[frozenset[int]]:
     """Every minimal cut set of at most max_order variables of a coherent function, by Rauzy's
     decomposition over its diagram: for f = x.f1 + f0 with f0 <= f1, MCS(f) = MCS(f0) plus x joined to each
     set of MCS(f1) that contains no set of MCS(f0). Truncating at an order is exact: a set's proper subsets
     are all of lower order, so minimality is always judged against complete lists. Every engine walks its
-    own diagram through `split`; the sets worked through count against MAX_CUT_SETS (CutSetTally)."""
-    memo: dict[tuple[int, int], frozenset[frozenset[int]]] = {}
-    tally = CutSetTally()
+    own diagram through `split`; the sets worked through count against MAX_CUT_SETS (CutSetTally).
+
+    `memo` (CutSetMemo) keeps the partial lists of one diagram from listing to listing: services sharing
+    sub-diagrams (the 2,000-service catalog: 89,800 partial lists, of which 4,500 distinct) work each out
+    once. The budget is still each listing's own: the sets of every partial list it reaches, each once,
+    as if it had worked them out itself (CutSetMemo.spent), so a listing passes or stops exactly as alone."""
+    shared = memo if memo is not None else CutSetMemo()
+    families, below = shared.families, shared.below
+    tally = CutSetTally()  # the sets this listing works out anew: all within its own budget
     never: frozenset[frozenset[int]] = frozenset()
     always: frozenset[frozenset[int]] = frozenset([frozenset()])
 
@@ -71,13 +93,49 @@ def rauzy_cut_sets(root: int, max_order: int, split: Callable[[int], Split]) -> 
         if parts is False or k == 0:  # coherent and not constant: all-up is never down
             return never
         key = (node, k)
-        hit = memo.get(key)
+        hit = families.get(key)
         if hit is None:
             v, low, high = parts
-            hit = memo[key] = tally.add(rauzy_join(v, mcs(low, k), mcs(high, k - 1)))
+            hit = families[key] = tally.add(rauzy_join(v, mcs(low, k), mcs(high, k - 1)))
+            below[key] = (low, high)
+            shared.total += len(hit)
         return hit
 
-    return mcs(root, max_order)
+    found = mcs(root, max_order)
+    if memo is not None and shared.total > tally.limit and shared.spent(root, max_order) > tally.limit:
+        raise TooManyCutSets(tally.limit)
+    return found
+
+
+class CutSetMemo:
+    """Rauzy's partial lists of one diagram, kept across listings (rauzy_cut_sets): (node, order) -> the
+    node's minimal cut sets up to that order, with the node's two children, so that what one listing
+    reaches can be counted (`spent`). Valid as long as the diagram's nodes are: they never change once made."""
+
+    def __init__(self) -> None:
+        self.families: dict[tuple[int, int], frozenset[frozenset[int]]] = {}
+        self.below: dict[tuple[int, int], tuple[int, int]] = {}
+        self.total = 0  # sets in all the partial lists kept
+
+    def spent(self, root: int, max_order: int) -> int:
+        """The sets a listing from scratch would work through: those of every partial list it reaches,
+        each once."""
+        families, below = self.families, self.below
+        start = (root, max_order)
+        if start not in families:
+            return 0
+        seen = {start}
+        todo = [start]
+        count = 0
+        while todo:
+            key = todo.pop()
+            count += len(families[key])
+            low, high = below[key]
+            for child in ((low, key[1]), (high, key[1] - 1)):
+                if child not in seen and child in families:
+                    seen.add(child)
+                    todo.append(child)
+        return count
 
 
 class DiagramTooLarge(RuntimeError):
@@ -157,6 +215,7 @@ class BDD:
         #: catalog's nesting, so its diagrams are made exactly as every release has made them.
         self.parents: dict[int, int] | None = None
         self._supports: dict[int, frozenset[str]] = {}  # risk.engine.structure.support's memo, for `fold`
+        self._cut_sets = CutSetMemo()  # the partial cut-set lists, shared by every listing (rauzy_cut_sets)
         if sys.getrecursionlimit() < 20_000:
             sys.setrecursionlimit(20_000)
 
@@ -317,7 +376,7 @@ class BDD:
                 return node == TRUE
             return self.var[node], self.lo[node], self.hi[node]
 
-        return sorted(rauzy_cut_sets(root, max_order, split), key=lambda s: (len(s), sorted(s)))
+        return sorted(rauzy_cut_sets(root, max_order, split, self._cut_sets), key=lambda s: (len(s), sorted(s)))
 
 
 #: Nodes the pure-Python BDD may build before the build moves to the compiled one (about a tenth of a

@@ -206,6 +206,7 @@ class FastBDD(BDD):
         self.cache = np.zeros((min(MAX_CACHE, _power_of_two(2 * size)), 4), np.int64)
         self.state = np.array([2, 0], np.int64)
         self.depth = terminal + 2
+        self._columns: tuple[int, list[int], list[int], list[int]] | None = None  # see minimal_cut_sets
 
     def __len__(self) -> int:
         return int(self.state[0])
@@ -253,14 +254,20 @@ class FastBDD(BDD):
         return self.birnbaum(root, q)[0]
 
     def minimal_cut_sets(self, root: int, max_order: int) -> list[frozenset[int]]:
-        """risk.engine.bdd.rauzy_cut_sets on the arrays, numbered as the answers are."""
-        var, lo, hi = self.var, self.lo, self.hi
+        """risk.engine.bdd.rauzy_cut_sets on the arrays, numbered as the answers are. The listings share the
+        diagram's partial lists (risk.engine.bdd.CutSetMemo) and read the node columns as Python lists,
+        copied once for as long as the diagram does not grow (reading a numpy array item by item costs
+        several times as much)."""
+        count = len(self)
+        if self._columns is None or self._columns[0] != count:
+            self._columns = (count, self.var[:count].tolist(), self.lo[:count].tolist(), self.hi[:count].tolist())
+        _, var, lo, hi = self._columns
 
         def split(node: int) -> Split:
             if node <= 1:
                 return node == 1
-            return int(var[node]), int(lo[node]), int(hi[node])
+            return var[node], lo[node], hi[node]
 
         index = self.index.tolist()
-        found = [frozenset(index[v] for v in cut) for cut in rauzy_cut_sets(root, max_order, split)]
+        found = [frozenset(index[v] for v in cut) for cut in rauzy_cut_sets(root, max_order, split, self._cut_sets)]
         return sorted(found, key=lambda s: (len(s), sorted(s)))
