@@ -43,22 +43,26 @@ def rauzy_join(v: int, k0: frozenset[frozenset[int]], k1: frozenset[frozenset[in
     """One step of Rauzy's decomposition for f = v.f1 + f0 (f0 <= f1): the minimal cut sets of f0, plus v
     joined to each minimal cut set of f1 that contains no minimal cut set of f0.
 
-    A set of f1 is tested against f0's sets by whichever is fewer: its own subsets looked up in k0, or k0's
-    sets tried as subsets of it (the same answer either way); an empty k0 keeps every set, and a k0 holding
-    the empty set (f0 always down) keeps none."""
+    A set of f1 holding a variable that is alone a cut set of f0 is contained; otherwise a pair is looked up
+    in k0 as a whole, and a larger set by each of its subsets of two or more (the lists are cut at order 3
+    or so, where this is a handful of lookups). An empty k0 keeps every set, and a k0 holding the empty set
+    (f0 always down) keeps none."""
     if not k1 or frozenset() in k0:
         return k0
     if not k0:
         return frozenset([c | {v} for c in k1])
+    singles = {x for s in k0 if len(s) == 1 for x in s}
     out = set(k0)
-    few = len(k0)
     for c in k1:
-        if few < 1 << len(c):
-            covered = any(s <= c for s in k0)
-        else:
-            covered = any(frozenset(sub) in k0 for r in range(1, len(c) + 1) for sub in combinations(c, r))
-        if not covered:
-            out.add(c | {v})
+        if not c.isdisjoint(singles):
+            continue
+        n = len(c)
+        if n == 2:
+            if c in k0:
+                continue
+        elif n > 2 and any(frozenset(sub) in k0 for r in range(2, n + 1) for sub in combinations(c, r)):
+            continue
+        out.add(c | {v})
     return frozenset(out)
 
 
