@@ -266,7 +266,9 @@ class FastBDD(BDD):
         if self._scratch is None or self._scratch[0].shape[0] != size:
             self._scratch = (np.zeros(size, np.bool_), np.zeros(size), np.zeros(size))
         seen, prob, reach = self._scratch
-        p, derivative, present = _birnbaum(root, self.var, self.lo, self.hi, by_level, len(self.order), seen, prob, reach)
+        p, derivative, present = _birnbaum(
+            root, self.var, self.lo, self.hi, by_level, len(self.order), seen, prob, reach
+        )
         return float(p), {int(self.index[v]): float(derivative[v]) for v in np.flatnonzero(present)}
 
     def probability(self, root: int, q: Sequence[float]) -> float:
