@@ -81,8 +81,7 @@ def rauzy_cut_sets(
     own diagram through `split`; the sets worked through count against MAX_CUT_SETS (CutSetTally).
 
     `memo` (CutSetMemo) keeps the partial lists of one diagram from listing to listing: services sharing
-    sub-diagrams (the 2,000-service catalog: 89,800 partial lists, of which 4,500 distinct) work each out
-    once. The budget is still each listing's own: the sets of every partial list it reaches, each once,
+    sub-diagrams work each out once (the 2,000-service catalog: 40,700 joins instead of 43,900). The budget is still each listing's own: the sets of every partial list it reaches, each once,
     as if it had worked them out itself (CutSetMemo.spent), so a listing passes or stops exactly as alone."""
     shared = memo if memo is not None else CutSetMemo()
     families, below = shared.families, shared.below
