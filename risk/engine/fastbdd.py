@@ -139,34 +139,48 @@ def _rehash(var, lo, hi, count, table):
 
 
 @njit(cache=True)
-def _birnbaum(root, var, lo, hi, q, nvars):
-    """(P(root), derivative by each variable, which variables appear): one pass up, one pass down."""
-    reached = np.zeros(root + 1, np.bool_)
-    reached[root] = True
-    for n in range(root, 1, -1):  # parents have larger ids than their children
-        if reached[n]:
-            reached[lo[n]] = True
-            reached[hi[n]] = True
-    prob = np.zeros(root + 1)
-    if root >= 1:
-        prob[1] = 1.0
-    for n in range(2, root + 1):
-        if reached[n]:
-            qv = q[var[n]]
-            prob[n] = qv * prob[hi[n]] + (1.0 - qv) * prob[lo[n]]
-    reach = np.zeros(root + 1)
+def _birnbaum(root, var, lo, hi, q, nvars, seen, prob, reach):
+    """(P(root), derivative by each variable, which variables appear): one pass up, one pass down, over the
+    nodes the root reaches only. `seen` (False), `prob` and `reach` (0.0) are scratch arrays of the
+    diagram's size, left as they were found, so a call costs what the service's own diagram does, not the
+    whole shared diagram's size. The nodes are visited in the order of their ids (children have smaller
+    ids than their parents), so every sum is made in the same order as by a scan of all the ids."""
+    stack = [root]
+    seen[root] = True
+    found = []
+    while len(stack) > 0:
+        n = stack.pop()
+        found.append(n)
+        for child in (lo[n], hi[n]):
+            if child > 1 and not seen[child]:
+                seen[child] = True
+                stack.append(child)
+    nodes = np.array(found, np.int64)
+    nodes.sort()
+    prob[0] = 0.0
+    prob[1] = 1.0
+    for n in nodes:
+        qv = q[var[n]]
+        prob[n] = qv * prob[hi[n]] + (1.0 - qv) * prob[lo[n]]
     reach[root] = 1.0
     derivative = np.zeros(nvars)
     present = np.zeros(nvars, np.bool_)
-    for n in range(root, 1, -1):
-        if reached[n]:
-            v = var[n]
-            r = reach[n]
-            present[v] = True
-            derivative[v] += r * (prob[hi[n]] - prob[lo[n]])
-            reach[hi[n]] += r * q[v]
-            reach[lo[n]] += r * (1.0 - q[v])
-    return prob[root], derivative, present
+    for i in range(nodes.shape[0] - 1, -1, -1):
+        n = nodes[i]
+        v = var[n]
+        r = reach[n]
+        present[v] = True
+        derivative[v] += r * (prob[hi[n]] - prob[lo[n]])
+        reach[hi[n]] += r * q[v]
+        reach[lo[n]] += r * (1.0 - q[v])
+    p = prob[root]
+    for n in nodes:
+        seen[n] = False
+        prob[n] = 0.0
+        reach[n] = 0.0
+    reach[0] = 0.0
+    reach[1] = 0.0
+    return p, derivative, present
 
 
 def _power_of_two(n: int) -> int:
@@ -206,6 +220,8 @@ class FastBDD(BDD):
         self.cache = np.zeros((min(MAX_CACHE, _power_of_two(2 * size)), 4), np.int64)
         self.state = np.array([2, 0], np.int64)
         self.depth = terminal + 2
+        self._columns: tuple[int, list[int], list[int], list[int]] | None = None  # see minimal_cut_sets
+        self._scratch: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # see birnbaum (_birnbaum)
 
     def __len__(self) -> int:
         return int(self.state[0])
@@ -246,21 +262,33 @@ class FastBDD(BDD):
         if root <= 1:
             return float(root), {}
         by_level = np.asarray(q, dtype=np.float64)[self.index]
-        p, derivative, present = _birnbaum(root, self.var, self.lo, self.hi, by_level, len(self.order))
+        size = self.var.shape[0]
+        if self._scratch is None or self._scratch[0].shape[0] != size:
+            self._scratch = (np.zeros(size, np.bool_), np.zeros(size), np.zeros(size))
+        seen, prob, reach = self._scratch
+        p, derivative, present = _birnbaum(
+            root, self.var, self.lo, self.hi, by_level, len(self.order), seen, prob, reach
+        )
         return float(p), {int(self.index[v]): float(derivative[v]) for v in np.flatnonzero(present)}
 
     def probability(self, root: int, q: Sequence[float]) -> float:
         return self.birnbaum(root, q)[0]
 
     def minimal_cut_sets(self, root: int, max_order: int) -> list[frozenset[int]]:
-        """risk.engine.bdd.rauzy_cut_sets on the arrays, numbered as the answers are."""
-        var, lo, hi = self.var, self.lo, self.hi
+        """risk.engine.bdd.rauzy_cut_sets on the arrays, numbered as the answers are. The listings share the
+        diagram's partial lists (risk.engine.bdd.CutSetMemo) and read the node columns as Python lists,
+        copied once for as long as the diagram does not grow (reading a numpy array item by item costs
+        several times as much)."""
+        count = len(self)
+        if self._columns is None or self._columns[0] != count:
+            self._columns = (count, self.var[:count].tolist(), self.lo[:count].tolist(), self.hi[:count].tolist())
+        _, var, lo, hi = self._columns
 
         def split(node: int) -> Split:
             if node <= 1:
                 return node == 1
-            return int(var[node]), int(lo[node]), int(hi[node])
+            return var[node], lo[node], hi[node]
 
         index = self.index.tolist()
-        found = [frozenset(index[v] for v in cut) for cut in rauzy_cut_sets(root, max_order, split)]
+        found = [frozenset(index[v] for v in cut) for cut in rauzy_cut_sets(root, max_order, split, self._cut_sets)]
         return sorted(found, key=lambda s: (len(s), sorted(s)))

