@@ -227,10 +227,10 @@ if picked:
         f"{effect.risk_index_before:.2f} to {effect.risk_index_after:.2f}.",
     )
     # The figure in the metric, its range beneath: '£453k (£150k–£1.1m)' does not fit a third of 1280 px.
-    saved, _, saved_range = saving_money(effect).partition(" (")
+    saved_text, _, saved_range = saving_money(effect).partition(" (")
     m[1].metric(
         "Saved a year",
-        saved,
+        saved_text,
         help=f"Expected cost of downtime saved a year, with its 90% range over what we do not know about outage "
         f"rates and durations; {hours(effect.downtime_hours_saved)} of service downtime less a year.",
     )
