@@ -103,10 +103,15 @@ def report_pack(run: Run, tracking: dict, previous, known: dict[str, Any] | None
 
 
 def _warm() -> None:
-    """On a worker, when the cluster starts: import what every job needs (a few seconds of a cold start)."""
+    """On a worker, when the cluster starts: import what every job needs (a few seconds of a cold start),
+    and load the simulation's compiled sweeps (numba's runtime and their cached machine code, about 0.4 s
+    that the first large assessment on the worker otherwise waits for; risk.engine.sweep.warm)."""
     import risk.advice.recommend  # noqa: F401
     import risk.report  # noqa: F401
     import risk.run  # noqa: F401
+    from risk.engine import sweep
+
+    sweep.warm()
 
 
 def _reporter(key: str):
