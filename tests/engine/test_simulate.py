@@ -397,13 +397,13 @@ def test_outages_drawn_block_by_block_are_the_same_to_the_last_bit(path, draws, 
     real = module._blockwise
     monkeypatch.setattr(module, "_blockwise", lambda *a: calls.append(a[1]) or real(*a))
     drawn = uncertain = 0
-    for st in stats.values():
-        own = st.own()
+    for dependency in stats.values():
+        own = dependency.own()
         got = module.sample_outages(own, years, 5, 500.0, draws)
         with monkeypatch.context() as m:
             m.setattr(module, "BLOCKWISE_FROM", 10**12)
             want = module.sample_outages(own, years, 5, 500.0, draws)
-        assert np.array_equal(got.starts, want.starts) and np.array_equal(got.ends, want.ends), st.id
+        assert np.array_equal(got.starts, want.starts) and np.array_equal(got.ends, want.ends), dependency.id
         drawn += got.starts.size
         uncertain += np.unique(module.block_parameters(own, 5, draws)[0]).size > 1
     assert drawn > 1000 and uncertain > 3  # the comparison is not vacuous: outages, and blocks that differ
