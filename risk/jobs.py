@@ -103,15 +103,23 @@ def report_pack(run: Run, tracking: dict, previous, known: dict[str, Any] | None
 
 
 def _warm() -> None:
-    """On a worker, when the cluster starts: import what every job needs (a few seconds of a cold start),
-    and load the simulation's compiled sweeps (numba's runtime and their cached machine code, about 0.4 s
-    that the first large assessment on the worker otherwise waits for; risk.engine.sweep.warm)."""
+    """On a worker, when the cluster starts: import what every job needs (a few seconds of a cold start)."""
     import risk.advice.recommend  # noqa: F401
     import risk.report  # noqa: F401
     import risk.run  # noqa: F401
+
+
+async def _warm_kernels() -> None:
+    """On a worker, once it is ready: load the simulation's compiled sweeps (numba's runtime and their cached
+    machine code: about 0.4 s of CPU that the first large assessment on the worker otherwise waits for;
+    risk.engine.sweep.warm), on a thread of its own so the worker goes on answering meanwhile. Not waited
+    for (Dask runs a coroutine in the background when asked not to wait): the cluster is ready without it,
+    and a job that comes first loads what it needs itself, as before."""
+    import asyncio
+
     from risk.engine import sweep
 
-    sweep.warm()
+    await asyncio.to_thread(sweep.warm)
 
 
 def _reporter(key: str):
@@ -194,6 +202,7 @@ class Jobs:
     def _connect_quietly(self) -> None:
         try:
             self.client.run(_warm)  # every worker imports the engine now, not in the first user's job
+            self.client.run(_warm_kernels, wait=False)  # and then loads the compiled sweeps, unwaited
         except Exception:  # noqa: BLE001 - the first job connects again and shows what is wrong on its page
             pass
 

@@ -165,3 +165,20 @@ def test_a_job_keeps_what_the_server_already_has_and_does_not_assess_again(monke
     assert results["recommendations"] == expected
     with pytest.raises(AssertionError, match="assessed again"):
         work(pickle.loads(pickle.dumps(_run(years=200))), "recommendations", "k")
+
+
+def test_a_starting_cluster_imports_the_engine_then_loads_the_compiled_sweeps_without_waiting_for_them():
+    """Ready once every worker has imported the engine (waited for); the compiled sweeps are loaded after
+    that, not waited for, so they neither delay the cluster's readiness nor the first large job."""
+    from risk import jobs as module
+
+    calls = []
+
+    class Client:
+        def run(self, function, **options):
+            calls.append((function, options))
+
+    j = Jobs(workers=1, processes=False)
+    j._client = Client()
+    j._connect_quietly()
+    assert calls == [(module._warm, {}), (module._warm_kernels, {"wait": False})]

@@ -258,18 +258,20 @@ def test_both_of_a_random_pair_down_matches_numpy_over_many_years(seed):
 
 
 def test_warming_loads_every_kernel_the_simulation_calls(monkeypatch):
-    """sweep.warm (run by each Dask worker as it starts: risk.jobs._warm) loads each kernel with the argument
-    types a simulation passes, so a compiled simulation afterwards adds no signature (nothing left to load
-    or compile on the first large job)."""
+    """sweep.warm (run by each Dask worker once it is ready: risk.jobs._warm_kernels) loads each kernel with
+    the argument types a simulation passes, so a compiled simulation afterwards adds no signature (nothing
+    left to load or compile on the first large job)."""
+    import asyncio
+
     from numba.core.registry import CPUDispatcher
 
     from risk.engine import sweep_kernels
-    from risk.jobs import _warm
+    from risk.jobs import _warm_kernels
 
     warmed = []
     real = sweep.warm
     monkeypatch.setattr(sweep, "warm", lambda: warmed.append(True) or real())
-    _warm()
+    asyncio.run(_warm_kernels())
     assert warmed == [True]
     kernels = {n: f for n, f in vars(sweep_kernels).items() if isinstance(f, CPUDispatcher) and f.signatures}
     assert {"_union_runs", "_both_down", "_two_down", "_at_least", "_union_years", "_yearly", "_delayed"} <= set(
