@@ -202,3 +202,34 @@ def test_the_server_s_workers_keep_glibc_s_own_memory_handling(monkeypatch):
         env = Nanny("tcp://127.0.0.1:1").env
     assert "MALLOC_TRIM_THRESHOLD_" not in env
     assert env["OMP_NUM_THREADS"] == env["OPENBLAS_NUM_THREADS"] == "1"
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(("run_name", "page_drawn"), [("__mp_main__", False), ("__main__", True)])
+def test_a_worker_starting_runs_none_of_the_dashboard_script(run_name, page_drawn):
+    """multiprocessing's spawn runs the main script again in each new worker process, as "__mp_main__", and
+    under Streamlit app.py is the main script: it must do nothing there (before, every worker imported
+    Streamlit, drew the default page and tried to start a job cluster of its own, refused as a daemon's
+    child). As "__main__" (Streamlit's own run) it still draws the page (Streamlit imported, in bare mode)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.paths import PROJECT_ROOT
+
+    code = (
+        "import runpy, sys\n"
+        f"runpy.run_path({str(PROJECT_ROOT / 'app.py')!r}, run_name={run_name!r})\n"
+        "print('streamlit' in sys.modules)\n"
+    )
+    env = {**os.environ, "LYNCHPIN_JOBS": "inline"}  # the page drawn starts no job cluster of its own here
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=False,
+    )
+    assert done.stdout.strip().splitlines()[-1:] == [str(page_drawn)], done.stderr[-2000:]
