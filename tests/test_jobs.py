@@ -165,3 +165,71 @@ def test_a_job_keeps_what_the_server_already_has_and_does_not_assess_again(monke
     assert results["recommendations"] == expected
     with pytest.raises(AssertionError, match="assessed again"):
         work(pickle.loads(pickle.dumps(_run(years=200))), "recommendations", "k")
+
+
+def test_a_starting_cluster_imports_the_engine_then_loads_the_compiled_sweeps_without_waiting_for_them():
+    """Ready once every worker has imported the engine (waited for); the compiled sweeps are loaded after
+    that, not waited for, so they neither delay the cluster's readiness nor the first large job."""
+    from risk import jobs as module
+
+    calls = []
+
+    class Client:
+        def run(self, function, **options):
+            calls.append((function, options))
+
+    j = Jobs(workers=1, processes=False)
+    j._client = Client()
+    j._connect_quietly()
+    assert calls == [(module._warm, {}), (module._warm_kernels, {"wait": False})]
+
+
+def test_the_server_s_workers_keep_glibc_s_own_memory_handling(monkeypatch):
+    """Dask sets MALLOC_TRIM_THRESHOLD_ in each worker it starts, which also turns off glibc's adaptive mmap
+    threshold: every large array the simulation makes is then mapped and unmapped again, and an assessment
+    took 65% more CPU in a worker than in-process. Under the server's Dask settings (QUIET) a nanny starts
+    its worker without it, and with the thread limits Dask sets."""
+    import dask
+    from distributed import Nanny
+
+    from risk.jobs import QUIET
+
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    dask_default = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 65536}
+    with dask.config.set(dask_default):  # the case (another test's cluster may have set QUIET already)
+        assert Nanny("tcp://127.0.0.1:1").env["MALLOC_TRIM_THRESHOLD_"] == "65536"
+    with dask.config.set(dask_default), dask.config.set(QUIET):
+        env = Nanny("tcp://127.0.0.1:1").env
+    assert "MALLOC_TRIM_THRESHOLD_" not in env
+    assert env["OMP_NUM_THREADS"] == env["OPENBLAS_NUM_THREADS"] == "1"
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(("run_name", "page_drawn"), [("__mp_main__", False), ("__main__", True)])
+def test_a_worker_starting_runs_none_of_the_dashboard_script(run_name, page_drawn):
+    """multiprocessing's spawn runs the main script again in each new worker process, as "__mp_main__", and
+    under Streamlit app.py is the main script: it must do nothing there (before, every worker imported
+    Streamlit, drew the default page and tried to start a job cluster of its own, refused as a daemon's
+    child). As "__main__" (Streamlit's own run) it still draws the page (Streamlit imported, in bare mode)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.paths import PROJECT_ROOT
+
+    code = (
+        "import runpy, sys\n"
+        f"runpy.run_path({str(PROJECT_ROOT / 'app.py')!r}, run_name={run_name!r})\n"
+        "print('streamlit' in sys.modules)\n"
+    )
+    env = {**os.environ, "LYNCHPIN_JOBS": "inline"}  # the page drawn starts no job cluster of its own here
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=False,
+    )
+    assert done.stdout.strip().splitlines()[-1:] == [str(page_drawn)], done.stderr[-2000:]

@@ -183,24 +183,66 @@ def sample_outages(stats: DependencyStats, years: int, seed: int, cap_hours: flo
     return _sample(stats, years, seed, cap_hours, draws, rates, mus, sigmas)
 
 
+#: Years a parameter block must hold on average for `_sample` to draw it block by block (one call to the
+#: generator per block, with the block's parameters as scalars) rather than in one call with a parameter per
+#: year or outage. Both draw the same numbers in the same order from the same stream, so the outages are the
+#: same to the last bit (tests/engine/test_simulate.py); per block skips building and broadcasting arrays of
+#: per-year and per-outage parameters, but costs Python calls per block, which lose when blocks are short.
+#: Measured on the 120 dependencies of a synthetic 300-service catalog (CPU, fastest of 4): at 32 years a
+#: block 0.049 s against 0.030 s, at 64 0.079 against 0.065, at 100 level, at 200 (the defaults: 20,000
+#: years, 100 draws; and the rare-breach run's 100,000 years, 500 draws) 10-12% less.
+BLOCKWISE_FROM = 128
+
+
 def _sample(stats, years, seed, cap_hours, draws, rates, mus, sigmas) -> Intervals:
     rng = _stream(seed, stats.id)
-    if draws > 1:
-        block = blocks(years, draws)
-        counts = rng.poisson(np.asarray(rates)[block])
-        mu = np.repeat(np.asarray(mus)[block], counts)
-        sigma = np.repeat(np.asarray(sigmas)[block], counts)
+    if draws > 1 and years >= BLOCKWISE_FROM * draws:
+        counts, durations = _blockwise(rng, years, draws, rates, mus, sigmas)
+        n = int(counts.sum())
+        starts = (np.repeat(np.arange(years, dtype=np.float64), counts) + rng.random(n)) * HOURS_PER_YEAR
+        durations = np.minimum(durations(), cap_hours)  # drawn after the starts' uniforms, as below
     else:
-        counts = rng.poisson(rates, years)
-        mu, sigma = mus, sigmas
-    n = int(counts.sum())
-    starts = (np.repeat(np.arange(years, dtype=np.float64), counts) + rng.random(n)) * HOURS_PER_YEAR
-    durations = np.minimum(rng.lognormal(mu, sigma, n), cap_hours)
+        if draws > 1:
+            block = blocks(years, draws)
+            counts = rng.poisson(np.asarray(rates)[block])
+            mu = np.repeat(np.asarray(mus)[block], counts)
+            sigma = np.repeat(np.asarray(sigmas)[block], counts)
+        else:
+            counts = rng.poisson(rates, years)
+            mu, sigma = mus, sigmas
+        n = int(counts.sum())
+        starts = (np.repeat(np.arange(years, dtype=np.float64), counts) + rng.random(n)) * HOURS_PER_YEAR
+        durations = np.minimum(rng.lognormal(mu, sigma, n), cap_hours)
     ends = np.minimum(starts + durations, years * HOURS_PER_YEAR)
     if n == 0:
         return Intervals.empty()
     order = np.argsort(starts, kind="stable")
     return _merge(starts[order], ends[order])
+
+
+def _blockwise(rng: np.random.Generator, years: int, draws: int, rates, mus, sigmas):
+    """Per-year outage counts drawn block by block (each block's rate a scalar), and a function that then
+    draws every outage's duration block by block: the same numbers, in the same order, as one Poisson call
+    with a rate per year and one lognormal call with (mu, sigma) per outage (the generator takes array
+    parameters element by element, in order, with the same algorithm as for a scalar). The durations are a
+    function because the caller draws the starts' uniforms between the two."""
+    rates, mus, sigmas = (np.broadcast_to(np.asarray(x, dtype=float), (draws,)) for x in (rates, mus, sigmas))
+    edges = np.flatnonzero(np.diff(blocks(years, draws), prepend=-1)).tolist() + [years]
+    counts = np.empty(years, dtype=np.int64)
+    for b in range(draws):
+        counts[edges[b] : edges[b + 1]] = rng.poisson(rates[b], edges[b + 1] - edges[b])
+
+    def durations() -> np.ndarray:
+        per_block = np.add.reduceat(counts, edges[:-1]).tolist()
+        out = np.empty(sum(per_block))
+        at = 0
+        for b, c in enumerate(per_block):
+            if c:
+                out[at : at + c] = rng.lognormal(mus[b], sigmas[b], c)
+                at += c
+        return out
+
+    return counts, durations
 
 
 @dataclass(frozen=True)

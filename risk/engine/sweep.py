@@ -33,6 +33,7 @@ __all__ = [
     "yearly",
     "gate_yearly",
     "delayed",
+    "warm",
 ]
 
 AVAILABLE = find_spec("numba") is not None
@@ -148,3 +149,30 @@ def delayed(starts: np.ndarray, ends: np.ndarray, hours: float) -> tuple[np.ndar
     """The intervals longer than `hours`, each starting `hours` later (a grace period), in one compiled pass:
     the same boundaries as risk.engine.simulate.delay's numpy version."""
     return _kernels()._delayed(starts, ends, float(hours))
+
+
+class _Timeline:
+    """A child's intervals, as the sweeps read them (risk.engine.simulate.Intervals, without importing it)."""
+
+    def __init__(self, starts: list[float], ends: list[float]):
+        self.starts, self.ends = np.array(starts, dtype=np.float64), np.array(ends, dtype=np.float64)
+
+
+def warm() -> bool:
+    """Load every kernel's cached machine code now, with the argument types the simulation passes, on three
+    tiny timelines (compiling any not cached yet): a Dask worker does it when it starts (risk.jobs), so the
+    first large assessment it runs does not wait for numba (about 0.4 s; the first kernel called loads
+    numba's runtime). Whether the kernels are there (numba installed)."""
+    if not AVAILABLE:
+        return False
+    a, b, c = _Timeline([1.0, 5.0], [2.0, 9.0]), _Timeline([1.5, 6.0], [3.0, 7.0]), _Timeline([0.5], [8.0])
+    union_sorted([a, b, c])
+    for k in (2, 3):
+        at_least_sorted([a, b, c], k)
+    at_least_sorted([a, b], 2)
+    for k in (1, 2, 3):
+        gate_yearly([a, b, c], k, 2, 8760.0, 1.0)
+    gate_yearly([a, b], 2, 2, 8760.0, 1.0)
+    yearly(a.starts, a.ends - a.starts, 2, 8760.0, 1.0)
+    delayed(a.starts, a.ends, 1.0)
+    return True

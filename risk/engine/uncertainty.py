@@ -69,17 +69,26 @@ def _capped_mean(mu: np.ndarray, sigma: np.ndarray, cap: float) -> np.ndarray:
 
 
 def long_outage_terms(
-    rate: np.ndarray, mu: np.ndarray, sigma: np.ndarray, tolerance: float, cap: float
+    rate: np.ndarray,
+    mu: np.ndarray,
+    sigma: np.ndarray,
+    tolerance: float,
+    cap: float,
+    mean_at_cap: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per block, for outages (rate lambda, lognormal mu, sigma, capped at `cap`) and a tolerance T:
     s = P(min(D, cap) > T); a = lambda s, the rate of outages longer than T; and b = lambda E[(min(D, cap) -
-    T)+] / 8760, the chance of being, at a random moment, in an outage with more than T still to run."""
+    T)+] / 8760, the chance of being, at a random moment, in an outage with more than T still to run.
+    `mean_at_cap` is E[min(D, cap)] (_capped_mean(mu, sigma, cap)) when the caller has it already: it does
+    not depend on T, so a caller asking for several tolerances works it out once."""
     if tolerance >= cap:
         zero = np.zeros_like(rate)
         return zero, zero, zero
     t = max(tolerance, 1e-9)
     s = 0.5 * _erfc((math.log(t) - mu) / (sigma * math.sqrt(2.0)))  # the upper tail, to full relative accuracy
-    excess = _capped_mean(mu, sigma, cap) - _capped_mean(mu, sigma, t)
+    if mean_at_cap is None:
+        mean_at_cap = _capped_mean(mu, sigma, cap)
+    excess = mean_at_cap - _capped_mean(mu, sigma, t)
     return s, rate * s, rate * np.maximum(excess, 0.0) / HOURS_PER_YEAR
 
 
@@ -98,11 +107,15 @@ class BreachSurrogate:
         self._streams = streams  # dependency -> [(stream key, per-block rate)]
         self._cap = cap
         self._terms: dict[tuple[str, float], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._at_cap: dict[str, np.ndarray] = {}  # dependency -> E[min(D, cap)] per block (any tolerance)
 
     def _of(self, name: str, tolerance: float):
         key = (name, tolerance)
         if key not in self._terms:
-            self._terms[key] = long_outage_terms(*self._params[name], tolerance, self._cap)
+            rate, mu, sigma = self._params[name]
+            if tolerance < self._cap and name not in self._at_cap:
+                self._at_cap[name] = _capped_mean(mu, sigma, self._cap)
+            self._terms[key] = long_outage_terms(rate, mu, sigma, tolerance, self._cap, self._at_cap.get(name))
         return self._terms[key]
 
     def __call__(self, cut_sets: Sequence[Sequence[str]], tolerance: float) -> np.ndarray:

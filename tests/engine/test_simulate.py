@@ -379,3 +379,41 @@ def test_settings_refuse_more_parameter_draws_than_simulated_years():
         Run.build(cat, [], {"simulated_years": 100, "uncertainty_draws": 101})
     [problem] = caught.value.problems
     assert "uncertainty_draws (101) must be at most simulated_years (100)" in problem.message
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES[:1], ids=lambda p: p.stem)
+@pytest.mark.parametrize("draws", [2, 7])
+@pytest.mark.parametrize("step", [-1, 0, 1])
+def test_outages_drawn_block_by_block_are_the_same_to_the_last_bit(path, draws, step, monkeypatch):
+    """From BLOCKWISE_FROM years a block on, a dependency's outages are drawn one generator call per block
+    (scalar parameters) instead of one call with a parameter per year and per outage: the same numbers in
+    the same order, so the same outages. Exactly on the threshold and one year either side, for every
+    dependency of an example (uncertain rates and durations, common-cause streams' own parts)."""
+    from risk.engine import simulate as module
+
+    _, stats = _example(path)
+    years = module.BLOCKWISE_FROM * draws + step
+    calls = []
+    real = module._blockwise
+    monkeypatch.setattr(module, "_blockwise", lambda *a: calls.append(a[1]) or real(*a))
+    drawn = uncertain = 0
+    for dependency in stats.values():
+        own = dependency.own()
+        got = module.sample_outages(own, years, 5, 500.0, draws)
+        with monkeypatch.context() as m:
+            m.setattr(module, "BLOCKWISE_FROM", 10**12)
+            want = module.sample_outages(own, years, 5, 500.0, draws)
+        assert np.array_equal(got.starts, want.starts) and np.array_equal(got.ends, want.ends), dependency.id
+        drawn += got.starts.size
+        uncertain += np.unique(module.block_parameters(own, 5, draws)[0]).size > 1
+    assert drawn > 1000 and uncertain > 3  # the comparison is not vacuous: outages, and blocks that differ
+    assert len(calls) == (len(stats) if step >= 0 else 0)
+
+
+def test_one_block_is_never_drawn_block_by_block(monkeypatch):
+    """draws = 1 keeps its scalar-rate draw (there is nothing to split)."""
+    from risk.engine import simulate as module
+
+    monkeypatch.setattr(module, "_blockwise", lambda *a: pytest.fail("drawn block by block"))
+    got = module.sample_outages(_stats("a", 2.0, 1.0, 0.5), 10_000, 3, 100.0, 1)
+    assert got.starts.size > 0

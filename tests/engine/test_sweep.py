@@ -255,3 +255,36 @@ def test_both_of_a_random_pair_down_matches_numpy_over_many_years(seed):
     annual, breached, outages = sweep.gate_yearly([a, b], 2, years, hours, 3.0)
     assert np.array_equal(annual, figures[0]) and np.array_equal(breached, figures[1])
     assert outages == want.starts.size
+
+
+def test_warming_loads_every_kernel_the_simulation_calls(monkeypatch):
+    """sweep.warm (run by each Dask worker once it is ready: risk.jobs._warm_kernels) loads each kernel with
+    the argument types a simulation passes, so a compiled simulation afterwards adds no signature (nothing
+    left to load or compile on the first large job)."""
+    import asyncio
+
+    from numba.core.registry import CPUDispatcher
+
+    from risk.engine import sweep_kernels
+    from risk.jobs import _warm_kernels
+
+    warmed = []
+    real = sweep.warm
+    monkeypatch.setattr(sweep, "warm", lambda: warmed.append(True) or real())
+    asyncio.run(_warm_kernels())
+    assert warmed == [True]
+    kernels = {n: f for n, f in vars(sweep_kernels).items() if isinstance(f, CPUDispatcher) and f.signatures}
+    assert {"_union_runs", "_both_down", "_two_down", "_at_least", "_union_years", "_yearly", "_delayed"} <= set(
+        kernels
+    )
+    before = {n: list(f.signatures) for n, f in kernels.items()}
+    monkeypatch.setattr(sweep, "COMPILED_FROM", 0)
+    rng = np.random.default_rng(4)
+    children = [random_child(rng, 40, 20 * 8760.0) for _ in range(4)]
+    for k in (1, 2, 3):
+        at_least(children, k, compiled=True)
+        sweep.gate_yearly(children, k, 20, 8760.0, 2.0)
+    sweep.gate_yearly(children[:2], 2, 20, 8760.0, 2.0)
+    sweep.yearly(children[0].starts, children[0].durations, 20, 8760.0, 2.0)
+    sweep.delayed(children[0].starts, children[0].ends, 1.5)
+    assert {n: list(f.signatures) for n, f in kernels.items()} == before

@@ -260,3 +260,32 @@ def test_unlikely_redundant_pair_never_gets_a_zero_width_range():
     from risk.presentation.format import chance
 
     assert chance(service.tolerance_breach_probability, [low, high]).startswith("below ")
+
+
+@pytest.mark.parametrize("step", [-1, 0, 1])
+def test_the_surrogate_works_out_the_mean_at_the_cap_once_per_dependency(step, monkeypatch):
+    """E[min(D, cap)] does not depend on the tolerance: a surrogate asked about several tolerances works it
+    out once per dependency, with the same terms to the last bit as working it out each time. A tolerance
+    one hour below, at and one hour above the cap: at and above it no outage is long enough (zero terms,
+    the mean at the cap not needed)."""
+    from risk.engine import uncertainty
+
+    rng = np.random.default_rng(8)
+    params = {n: (rng.uniform(0.1, 3, 40), rng.normal(0.5, 0.4, 40), rng.uniform(0.3, 1.5, 40)) for n in "abc"}
+    cap = 168.0
+    tolerances = [1.0, 4.0, 24.0, cap + step]
+    calls = []
+    real = uncertainty._capped_mean
+    monkeypatch.setattr(uncertainty, "_capped_mean", lambda mu, sigma, c: calls.append(c) or real(mu, sigma, c))
+    surrogate = uncertainty.BreachSurrogate(params, {}, cap)
+    for t in tolerances:
+        got = surrogate([["a"], ["b", "c"]], t)
+        for name in "abc":
+            want = uncertainty.long_outage_terms(*params[name], t, cap)  # its own mean at the cap
+            assert all(np.array_equal(x, y) for x, y in zip(surrogate._of(name, t), want, strict=True))
+        assert (got == 0).all() == (t >= cap)
+    at_cap = [c for c in calls if c == cap]
+    # the surrogate's own: once per dependency; the reference calls above: once per dependency and tolerance
+    # below the cap
+    below = sum(t < cap for t in tolerances)
+    assert len(at_cap) == 3 + 3 * below
