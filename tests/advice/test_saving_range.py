@@ -144,7 +144,7 @@ def test_a_run_whose_assessment_was_kept_as_json_assesses_it_again_once_for_the_
     assert kept.assessment.yearly_totals is None and not kept.has("paired baseline")
     assert kept.recommendations == fresh.recommendations
     paired = kept.kept["paired baseline"]
-    assert paired == kept.assessment and paired.yearly_totals is not None
+    assert paired.without_timings() == kept.assessment.without_timings() and paired.yearly_totals is not None
     for picked in (["ENTRA-MFA-07"], ["ENTRA-MFA-07", "ENTRA-CAE-18"]):
         assert kept.combined(picked)[0] == fresh.combined(picked)[0]
     assert kept.kept["paired baseline"] is paired  # assessed again once, not once a combination
