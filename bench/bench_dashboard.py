@@ -25,7 +25,13 @@ sys.path.insert(0, str(ROOT))
 from bench.synthetic import synthetic_document  # noqa: E402
 
 PAGES = "risk/dashboard/pages/"
-GOALS = {"Overview (first visit)": 2.0, "Recommendations (first visit)": 5.0, "Reports (first visit)": 1.0}
+GOALS = {
+    "Overview (first visit)": 2.0,
+    # the 2 s held for the whole page too, not only its exact headline
+    "Overview (first visit, settled: simulated)": 2.0,
+    "Recommendations (first visit)": 5.0,
+    "Reports (first visit)": 1.0,
+}
 REPEATS = 3  # the engine's CPU figures: the fastest of this many (the machine is shared)
 
 
