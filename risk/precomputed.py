@@ -53,10 +53,13 @@ def _model(kind: str):
 
 @lru_cache(maxsize=1)
 def engine_digest() -> str:
-    """SHA-256 of the code and data behind the numbers, and of the numerical libraries' versions."""
+    """SHA-256 of the code and data behind the numbers, of the numerical libraries' versions and of Lynchpin's
+    own version (a result states the version that made it: a release bump must not serve the last one's)."""
     import numpy
 
-    h = hashlib.sha256(f"numpy {numpy.__version__}\n".encode())
+    from risk.version import __version__
+
+    h = hashlib.sha256(f"numpy {numpy.__version__}\nlynchpin {__version__}\n".encode())
     files: list[Path] = []
     for part in NUMERIC_PARTS:
         where = PACKAGE / part

@@ -67,3 +67,22 @@ def test_the_digest_changes_with_any_engine_file_and_not_with_the_help_pages(tmp
     finally:
         monkeypatch.undo()
         precomputed.engine_digest.cache_clear()
+
+
+@pytest.mark.timeout(60)
+def test_a_new_release_never_serves_the_last_ones_shipped_results(monkeypatch):
+    """A result states the version that made it: bumping the version must change the digest (0.2.0's CI
+    caught shipped 0.1.0 results served as 0.2.0's)."""
+    import risk.version
+    from risk.precomputed import engine_digest
+
+    engine_digest.cache_clear()
+    now = engine_digest()
+    monkeypatch.setattr(risk.version, "__version__", risk.version.__version__ + ".post1")
+    engine_digest.cache_clear()
+    try:
+        assert engine_digest() != now
+    finally:
+        monkeypatch.undo()
+        engine_digest.cache_clear()
+    assert engine_digest() == now
