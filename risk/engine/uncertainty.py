@@ -191,14 +191,13 @@ def block_moments(per_year: np.ndarray, block_years: np.ndarray) -> tuple[np.nda
 def saving_interval(block_saving: np.ndarray, block_noise: np.ndarray, value: float) -> list[float]:
     """[5th, 95th] of a saving (before minus after) over the parameter uncertainty: the per-block paired
     savings with their Monte Carlo noise taken out (parameter_spread), their percentiles (interval), widened
-    to hold the central figure and to at least its Monte Carlo error (the standard deviation of the block
-    savings over sqrt(blocks); one block: its own noise). A saving may be negative (a change that adds
-    downtime), so nothing is clipped at 0."""
+    to at least the Monte Carlo error of the central figure (the standard deviation of the block savings over
+    sqrt(blocks); one block: its own noise), which also makes it hold the central figure. A saving may be
+    negative (a change that adds downtime), so nothing is clipped at 0."""
     d = np.asarray(block_saving, dtype=float)
     spread = parameter_spread(d, block_noise)
     error = float(np.std(d, ddof=1) / math.sqrt(d.size)) if d.size > 1 else float(np.sqrt(np.sum(block_noise)))
-    low, high = interval(spread)
-    return with_monte_carlo_floor([min(low, value), max(high, value)], value, error, math.inf, -math.inf)
+    return with_monte_carlo_floor(interval(spread), value, error, math.inf, -math.inf)
 
 
 def parameter_spread(values: np.ndarray, noise_variance: np.ndarray | float) -> np.ndarray:
