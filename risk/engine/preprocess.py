@@ -261,6 +261,154 @@ def _absorb(roots: Sequence) -> list:
         return list(roots)
 
 
+def _gates(roots: Sequence) -> list[_Gate]:
+    """Every gate under the roots, children before parents (the order of a depth-first walk's leaving)."""
+    return _times(roots).finished
+
+
+def _merge_common(roots: Sequence) -> list:
+    """SCRAM's merging of common arguments (Preprocessor::MergeCommonArgs), in a simple form: the children
+    that the same OR gates (two or more) all list, and no other OR, become one new OR listed by each of
+    them in their place; the same for ANDs. Union and intersection are associative, so every gate keeps
+    its function. SCRAM gathers the arguments common to a pair of gates and chooses among overlapping
+    options (its MergeTable); here the arguments are partitioned by exactly which gates list them, which
+    needs no choice: arguments common to gates A, B and C go into one new gate, those common to A and B
+    only into another, and A lists both. Why: the Aralia trees repeat long lists of the same events in
+    the gates of redundant trains (edfpa15b: four ORs of about twenty events, most in all four); merged,
+    the shared part is one gate, which distributivity (_distribute) then lifts out of the ANDs above."""
+    gates = _gates(roots)
+    listed: dict[tuple[str, int | str], list[_Gate]] = {}  # (kind, child) -> the gates of that kind listing it
+    child: dict[int | str, object] = {}
+    for gate in gates:
+        kind = _kind(gate.k, len(gate.kids))
+        if kind is None:
+            continue
+        for kid in gate.kids:
+            child[_key(kid)] = kid
+            listed.setdefault((kind, _key(kid)), []).append(gate)
+    groups: dict[tuple[str, tuple[int, ...]], list[int | str]] = {}
+    for (kind, key), parents in listed.items():
+        if len(parents) >= 2:
+            groups.setdefault((kind, tuple(id(p) for p in parents)), []).append(key)
+    # gate id -> {child key: the group (its first member's key is where the new gate goes)}
+    member: dict[int, dict[int | str, tuple[str, tuple[int | str, ...]]]] = {}
+    for (kind, parent_ids), keys in groups.items():
+        if len(keys) < 2:
+            continue
+        group = (kind, tuple(keys))
+        for pid in parent_ids:
+            for key in keys:
+                member.setdefault(pid, {})[key] = group
+    if not member:
+        return list(roots)
+    builder = _Builder()
+    memo: dict[int, object] = {}
+    merged: dict[tuple[str, tuple[int | str, ...]], object] = {}
+
+    def walk(item):
+        if not isinstance(item, _Gate):
+            return item
+        hit = memo.get(id(item))
+        if hit is not None:
+            return hit
+        mine = member.get(id(item), {})
+        kids = []
+        for kid in item.kids:
+            group = mine.get(_key(kid))
+            if group is None:
+                kids.append(walk(kid))
+            elif group[1][0] == _key(kid):  # the new gate goes where its first member was
+                new = merged.get(group)
+                if new is None:
+                    parts = [walk(child[key]) for key in group[1]]
+                    new = merged[group] = builder.gate(1 if group[0] == "or" else len(parts), parts)
+                kids.append(new)
+        k = item.k if not mine else (1 if item.k == 1 else len(kids))
+        out = builder.gate(k, kids)
+        memo[id(item)] = out
+        return out
+
+    return [walk(r) for r in roots]
+
+
+def _distribute(roots: Sequence) -> list:
+    """SCRAM's distributivity (Preprocessor::DetectDistributivity): in an AND gate, ORs that list common
+    children x are one OR: (x or a) and (x or b) = x or (a and b); in an OR gate, ANDs likewise:
+    (x and a) or (x and b) = x and (a or b). Before that (SCRAM's FilterDistributiveArgs), an OR child of
+    an AND that lists one of the AND's own children is dropped (x and (x or a) = x), and an OR child that
+    lists every child of another is dropped ((a or b) and (a or b or c) = a or b); the same with AND and
+    OR swapped. A group is the children listing the child most of them list, its common part their
+    common children; the rest of each (a, b) is worked on again in the new inner gate, as SCRAM's
+    TransformDistributiveArgs recurses. Children other gates also need are copied, not changed (SCRAM
+    clones them). Why: after merging common arguments (_merge_common), the ANDs of redundant trains are
+    ANDs of ORs with a common part; lifted out, the common part is built once, high in the diagram's
+    order, and what remains falls into smaller modules."""
+    builder = _Builder()
+    memo: dict[int, object] = {}
+
+    def kind_of(item) -> str | None:
+        return _kind(item.k, len(item.kids)) if isinstance(item, _Gate) else None
+
+    def make(kind: str, kids: list):
+        """A gate of a kind over kids, its children of the other kind distributed."""
+        dual = "and" if kind == "or" else "or"
+        kids = list({_key(c): c for c in kids}.values())
+        while True:
+            own = {_key(c) for c in kids}
+            candidates = [c for c in kids if kind_of(c) == dual]
+            drop: set[int] = set()
+            for c in candidates:  # x and (x or a) = x
+                if any(_key(x) in own and x is not c for x in c.kids):
+                    drop.add(id(c))
+            live = [c for c in candidates if id(c) not in drop]
+            sets = {id(c): {_key(x) for x in c.kids} for c in live}
+            for c in live:  # (a or b) and (a or b or c) = a or b
+                if id(c) in drop:
+                    continue
+                for d in live:
+                    if d is not c and id(d) not in drop and sets[id(c)] < sets[id(d)]:
+                        drop.add(id(d))
+            if drop:
+                kids = [c for c in kids if id(c) not in drop]
+                continue
+            count: dict[int | str, int] = {}
+            for c in live:
+                for x in c.kids:
+                    count[_key(x)] = count.get(_key(x), 0) + 1
+            best = max(count.values(), default=0)
+            if best < 2:
+                break
+            pivot = next(key for key, n in count.items() if n == best)
+            group = [c for c in live if pivot in sets[id(c)]]
+            common = [x for x in group[0].kids if all(_key(x) in sets[id(c)] for c in group)]
+            shared = {_key(x) for x in common}
+            rests = []
+            for c in group:
+                rest = [x for x in c.kids if _key(x) not in shared]
+                rests.append(builder.gate(1 if dual == "or" else len(rest), rest))
+            inner = make(kind, rests)
+            parts = [*common, inner]
+            new = builder.gate(1 if dual == "or" else len(parts), parts)
+            taken = {id(c) for c in group}
+            at = next(i for i, c in enumerate(kids) if id(c) in taken)
+            kids = [c for c in kids[:at] if id(c) not in taken] + [new] + [c for c in kids[at:] if id(c) not in taken]
+        return builder.gate(1 if kind == "or" else len(kids), kids)
+
+    def walk(item):
+        if not isinstance(item, _Gate):
+            return item
+        hit = memo.get(id(item))
+        if hit is not None:
+            return hit
+        kids = [walk(kid) for kid in item.kids]
+        kind = _kind(item.k, len(item.kids))
+        out = builder.gate(item.k, kids) if kind is None else make(kind, kids)
+        memo[id(item)] = out
+        return out
+
+    return [walk(r) for r in roots]
+
+
 @dataclass
 class _Times:
     """One depth-first walk's visit times (Dutuit and Rauzy): for each gate (by id) when it was entered and
@@ -451,6 +599,8 @@ def plan(structure: Structure, services: Sequence[str] | None = None, need_modul
     roots = _coalesce(roots, _modules(roots)[1])
     if need_module and not _modules(roots)[1]:
         return None
+    roots = _distribute(_merge_common(roots))
+    _new_modules(roots)
     roots = _absorb(roots)
     roots = _coalesce(roots, _modules(roots)[1])
     _new_modules(roots)
