@@ -545,6 +545,7 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
         stages += [
             {"engine": Engine.PYTHON, "max_nodes": PYTHON_NODES},
             {"engine": Engine.MODULAR, "max_nodes": MODULAR_NODES},
+            {"engine": Engine.MODULAR, "max_nodes": MODULAR_NODES, "order": "modules"},
             {"engine": Engine.MODULAR, "max_nodes": MODULAR_COMPILED_NODES, "compiled": True, "order": "modules"},
             {"engine": Engine.FAST, "max_nodes": STRUCTURE_TRIAL_NODES, "order": "structure"},
             {"engine": Engine.FAST},

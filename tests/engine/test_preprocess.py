@@ -80,7 +80,9 @@ def test_each_pass_keeps_every_services_boolean_function(s):
     roots = [s.nodes[sid] for sid in s.services]
     converted = pp._convert(roots)  # constants, null gates, equal gates
     coalesced = pp._coalesce(converted)
-    absorbed = pp._absorb(coalesced)
+    merged = pp._merge_common(coalesced)
+    distributed = pp._distribute(merged)
+    absorbed = pp._absorb(distributed)
     the_plan = pp.plan(s)
     modules = dict(the_plan.modules)
     for down in _states():
@@ -88,6 +90,8 @@ def test_each_pass_keeps_every_services_boolean_function(s):
             want = _flat_down(roots[i], down)
             assert _down(converted[i], down) == want
             assert _down(coalesced[i], down) == want
+            assert _down(merged[i], down) == want
+            assert _down(distributed[i], down) == want
             assert _down(absorbed[i], down) == want
             assert _node_down(the_plan.services[sid], down, modules) == want
 
@@ -377,3 +381,101 @@ def test_by_module_each_modules_own_variables_follow_its_own_structure_aware_ord
     for _, content in the_plan.modules:
         own = [v for v in variable_order([content]) if v not in inside_tops]
         assert [position[v] for v in own] == sorted(position[v] for v in own)
+
+
+@st.composite
+def shared_trees(draw) -> list:
+    """Random monotone trees of OR and AND gates over at most 7 variables, each gate listing up to three
+    variables and up to three earlier gates, so that gates often list the same children and gates of the
+    other kind (what merging and distributivity work on), with one to three services; as the
+    preprocessor's internal nodes."""
+    gates: list = []
+    for _ in range(draw(st.integers(2, 8))):
+        kids = draw(st.lists(st.sampled_from(NAMES[:5]), max_size=3, unique=True))
+        if gates:
+            kids += draw(st.lists(st.sampled_from(gates), max_size=3, unique_by=id))
+        if len(kids) < 2:
+            kids += [n for n in NAMES[5:] if n not in kids][: 2 - len(kids)]
+        gates.append(pp._Gate(1 if draw(st.booleans()) else len(kids), kids))
+    return draw(st.lists(st.sampled_from(gates), min_size=1, max_size=3))
+
+
+@settings(max_examples=300, deadline=None)
+@given(shared_trees())
+def test_merging_common_arguments_keeps_every_function(roots):
+    merged = pp._merge_common(roots)
+    for down in _states():
+        assert [_down(r, down) for r in merged] == [_down(r, down) for r in roots]
+
+
+@settings(max_examples=300, deadline=None)
+@given(shared_trees())
+def test_distributivity_keeps_every_function(roots):
+    distributed = pp._distribute(roots)
+    for down in _states():
+        assert [_down(r, down) for r in distributed] == [_down(r, down) for r in roots]
+
+
+def _shape(item) -> object:
+    """A preprocessed node written out: a variable's name, or (kind, sorted children)."""
+    if isinstance(item, str):
+        return item
+    kind = pp._kind(item.k, len(item.kids)) or f"{item.k} of"
+    return (kind, tuple(sorted((_shape(k) for k in item.kids), key=repr)))
+
+
+def test_the_children_the_same_gates_all_list_become_one_shared_gate():
+    """OR(a, b, c, d), OR(a, b, c, e) and OR(a, b, f): a and b are listed by all three, c by the first two
+    only. a and b become one new OR(a, b), listed by the three in their place; c, alone in its group, stays.
+    The same for ANDs; a 2-of-3 gate is left alone (a repeat or a regrouping changes its function)."""
+    g1, g2, g3 = pp._Gate(1, list("abcd")), pp._Gate(1, list("abce")), pp._Gate(1, list("abf"))
+    r1, r2, r3 = pp._merge_common([g1, g2, g3])
+    ab = ("or", ("a", "b"))
+    assert _shape(r1) == ("or", tuple(sorted([ab, "c", "d"], key=repr)))
+    assert _shape(r2) == ("or", tuple(sorted([ab, "c", "e"], key=repr)))
+    assert _shape(r3) == ("or", tuple(sorted([ab, "f"], key=repr)))
+    (shared,) = {id(k) for r in (r1, r2, r3) for k in r.kids if not isinstance(k, str)}  # one gate, three parents
+    a1, a2 = pp._Gate(3, list("xyz")), pp._Gate(3, list("xyw"))
+    m1, m2 = pp._merge_common([a1, a2])
+    assert _shape(m1) == ("and", tuple(sorted([("and", ("x", "y")), "z"], key=repr)))
+    assert m1.k == 2 and m2.k == 2
+    k1, k2 = pp._Gate(2, list("xyz")), pp._Gate(2, list("xyw"))
+    assert pp._merge_common([k1, k2]) == [k1, k2]
+    # a gate whose children all go into the group is the group: OR(a, b) and OR(a, b, c) -> OR(OR(a, b), c)
+    small, big = pp._Gate(1, list("ab")), pp._Gate(1, list("abc"))
+    s, b = pp._merge_common([small, big])
+    assert _shape(s) == ("or", ("a", "b")) and s in b.kids
+
+
+def test_an_and_of_ors_with_a_common_child_is_an_or():
+    """(x or a) and (x or b) = x or (a and b); (x and a) or (x and b) or c = c or (x and (a or b))."""
+    (root,) = pp._distribute([pp._Gate(2, [pp._Gate(1, ["x", "a"]), pp._Gate(1, ["x", "b"])])])
+    assert _shape(root) == ("or", tuple(sorted(["x", ("and", ("a", "b"))], key=repr)))
+    (root,) = pp._distribute([pp._Gate(1, [pp._Gate(2, ["x", "a"]), pp._Gate(2, ["x", "b"]), "c"])])
+    assert _shape(root) == ("or", tuple(sorted(["c", ("and", tuple(sorted(["x", ("or", ("a", "b"))], key=repr)))], key=repr)))
+
+
+def test_distributivity_drops_what_a_sibling_already_decides_and_works_on_again_in_the_rest():
+    # x and (x or a) and (b or c) = x and (b or c): the first OR is down whenever x is
+    (root,) = pp._distribute([pp._Gate(3, ["x", pp._Gate(1, ["x", "a"]), pp._Gate(1, ["b", "c"])])])
+    assert _shape(root) == ("and", tuple(sorted(["x", ("or", ("b", "c"))], key=repr)))
+    # (a or b) and (a or b or c) and d = (a or b) and d: the larger OR is down whenever the smaller is
+    (root,) = pp._distribute([pp._Gate(3, [pp._Gate(1, ["a", "b"]), pp._Gate(1, ["a", "b", "c"]), "d"])])
+    assert _shape(root) == ("and", tuple(sorted(["d", ("or", ("a", "b"))], key=repr)))
+    # (x or y or a) and (x or y or b) and (x or c) = x or (c and (y or (a and b))): x first (all three list
+    # it), then y in what is left of the first two
+    ors = [pp._Gate(1, ["x", "y", "a"]), pp._Gate(1, ["x", "y", "b"]), pp._Gate(1, ["x", "c"])]
+    (root,) = pp._distribute([pp._Gate(3, ors)])
+    inner = ("or", tuple(sorted(["y", ("and", ("a", "b"))], key=repr)))
+    assert _shape(root) == ("or", tuple(sorted(["x", ("and", tuple(sorted(["c", inner], key=repr)))], key=repr)))
+    for bits in product((False, True), repeat=5):
+        down = frozenset(n for n, bit in zip("xyabc", bits, strict=True) if bit)
+        assert _down(root, down) == _down(pp._Gate(3, ors), down)
+
+
+def test_a_child_another_gate_needs_is_copied_not_changed_by_distributivity():
+    shared = pp._Gate(1, ["x", "a"])
+    top, other = pp._distribute([pp._Gate(2, [shared, pp._Gate(1, ["x", "b"])]), pp._Gate(2, [shared, "c"])])
+    assert _shape(top) == ("or", tuple(sorted(["x", ("and", ("a", "b"))], key=repr)))
+    assert _shape(other) == ("and", tuple(sorted(["c", ("or", ("a", "x"))], key=repr)))
+    assert shared.kids == ["x", "a"] and shared.k == 1  # the input is not changed
