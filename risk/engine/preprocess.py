@@ -195,6 +195,12 @@ class _TooManyGates(Exception):
 #: for each, which on some structures could multiply the gates.
 ABSORB_GROWTH = 4
 
+#: Rounds of merging, distributivity, new modules, absorption and coalescing. SCRAM runs its Phase II twice
+#: (the second time after normalising k-of-n gates, its Phase III), and a second round finds what the first
+#: made possible: on the Aralia trees edfpa14b's modular diagram falls from 368,000 nodes to 212,000,
+#: jbd9601's from 42,000 to 32,000 and edfpa15b's from 39,000 to 34,000; a third changes little.
+ROUNDS = 2
+
 
 def _absorb(roots: Sequence) -> list:
     """Constant propagation from siblings (SCRAM's Boolean optimisation, in a simple form): an OR that
@@ -599,11 +605,12 @@ def plan(structure: Structure, services: Sequence[str] | None = None, need_modul
     roots = _coalesce(roots, _modules(roots)[1])
     if need_module and not _modules(roots)[1]:
         return None
-    roots = _distribute(_merge_common(roots))
-    _new_modules(roots)
-    roots = _absorb(roots)
-    roots = _coalesce(roots, _modules(roots)[1])
-    _new_modules(roots)
+    for _ in range(ROUNDS):
+        roots = _distribute(_merge_common(roots))
+        _new_modules(roots)
+        roots = _absorb(roots)
+        roots = _coalesce(roots, _modules(roots)[1])
+        _new_modules(roots)
     finished, module_ids = _modules(roots)
     proxy: dict[int, str] = {}
     for gate in finished:
