@@ -217,6 +217,8 @@ class BDD:
         self.hi: list[int] = [FALSE, TRUE]
         self._unique: dict[tuple[int, int, int], int] = {}
         self._ite: dict[tuple[int, int, int], int] = {}
+        self._and: dict[tuple[int, int], int] = {}  # conj's cache
+        self._or: dict[tuple[int, int], int] = {}  # disj's cache
         self._compiled: dict[int, tuple[Node, int]] = {}  # id(node) -> (node kept alive, diagram)
         #: The structure's reference counts (risk.engine.structure.parent_counts), when set: an OR or AND
         #: gate is then built with the gates of its kind nested in it opened, its operands combined smallest
@@ -273,10 +275,58 @@ class BDD:
         return result
 
     def conj(self, a: int, b: int) -> int:
-        return self.ite(a, b, FALSE)
+        """a and b: ite(a, b, FALSE), by the two-operand recursion (Bryant's apply), the operands in a fixed
+        order so that (a, b) and (b, a) share one cache entry. It visits the sub-problems ite visits and makes
+        the same nodes, about twice as fast (no third operand to split, one comparison of levels)."""
+        if a == FALSE or b == FALSE:
+            return FALSE
+        if a in (TRUE, b):
+            return b
+        if b == TRUE:
+            return a
+        if a > b:
+            a, b = b, a
+        key = (a, b)
+        cache = self._and
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+        var = self.var
+        va, vb = var[a], var[b]
+        if va == vb:
+            result = self._mk(va, self.conj(self.lo[a], self.lo[b]), self.conj(self.hi[a], self.hi[b]))
+        elif va < vb:
+            result = self._mk(va, self.conj(self.lo[a], b), self.conj(self.hi[a], b))
+        else:
+            result = self._mk(vb, self.conj(a, self.lo[b]), self.conj(a, self.hi[b]))
+        cache[key] = result
+        return result
 
     def disj(self, a: int, b: int) -> int:
-        return self.ite(a, TRUE, b)
+        """a or b: ite(a, TRUE, b), by the two-operand recursion (see conj)."""
+        if a == TRUE or b == TRUE:
+            return TRUE
+        if a in (FALSE, b):
+            return b
+        if b == FALSE:
+            return a
+        if a > b:
+            a, b = b, a
+        key = (a, b)
+        cache = self._or
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+        var = self.var
+        va, vb = var[a], var[b]
+        if va == vb:
+            result = self._mk(va, self.disj(self.lo[a], self.lo[b]), self.disj(self.hi[a], self.hi[b]))
+        elif va < vb:
+            result = self._mk(va, self.disj(self.lo[a], b), self.disj(self.hi[a], b))
+        else:
+            result = self._mk(vb, self.disj(a, self.lo[b]), self.disj(a, self.hi[b]))
+        cache[key] = result
+        return result
 
     def at_least(self, k: int, children: Sequence[int]) -> int:
         """Down when at least k of the children are down (dynamic programming over the children)."""
@@ -514,7 +564,10 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
     1. the pure-Python BDD (this module), up to PYTHON_NODES: catalogs of organisations make diagrams of a
        few thousand nodes, built in milliseconds, with the figures every release has given;
     2. the pure-Python BDD over the preprocessed structure (risk.engine.preprocess.ModularBDD: SCRAM's
-       constant propagation, merging of equal gates, coalescing and module detection), up to MODULAR_NODES;
+       constant propagation, merging of equal gates, coalescing, merging of common arguments,
+       distributivity and module detection), up to MODULAR_NODES in the catalog's structure-aware order,
+       then up to MODULAR_NODES in each module's own (neither wins everywhere: edfpa15b 135,000 nodes
+       against 34,000, das9207 7,600 against 186,000);
     3. the modular diagram in the compiled arrays (risk.engine.fastbdd), each module's variables in the
        module's own structure-aware order (risk.engine.preprocess._order), up to MODULAR_COMPILED_NODES;
     4. the compiled array BDD (risk.engine.fastbdd) in the structure-aware order, up to

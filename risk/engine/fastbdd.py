@@ -251,6 +251,12 @@ class FastBDD(BDD):
                 return int(r)
             self._grow()
 
+    def conj(self, a: int, b: int) -> int:  # the compiled ite, not the pure engine's two-operand recursion
+        return self.ite(a, b, 0)
+
+    def disj(self, a: int, b: int) -> int:
+        return self.ite(a, 1, b)
+
     def variable(self, name: str) -> int:
         while True:
             n = _mk(self.level[name], 0, 1, self.var, self.lo, self.hi, self.table, self.state)

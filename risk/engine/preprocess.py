@@ -15,7 +15,13 @@ SCRAM's order (its Phase I and the parts of Phase II that a coherent threshold s
    it reaches anything below it; it is then an independent sub-function, and its diagram is built on its
    own and stands in its parents as one fresh variable (a proxy);
 5. new modules from a gate's modular arguments (SCRAM's FindModules / ProcessModularArgs, see
-   _new_modules), before the first coalescing and again after absorption.
+   _new_modules), before the first coalescing and again after distributivity and after coalescing;
+6. merging common arguments (SCRAM's MergeCommonArgs, see _merge_common): the children the same ORs (ANDs)
+   all list become one new OR (AND) they share;
+7. distributivity (SCRAM's DetectDistributivity, see _distribute): (x or a) and (x or b) = x or (a and b),
+   and the dual;
+8. absorption (a simple form of SCRAM's Boolean optimisation and decomposition of common nodes, see
+   _absorb): below an OR that lists x, x is up; below an AND that lists x, x is down.
 
 Each pass keeps every service's Boolean function (tests/engine/test_preprocess.py checks each one by brute
 force on random structures). The modular diagram answers the same queries as the flat one, exactly:
@@ -28,12 +34,15 @@ force on random structures). The modular diagram answers the same queries as the
   module's minimal cut sets (modules have disjoint variables, so every such product is minimal and they
   are all); a proxy stands for at least one variable, so truncating at an order stays exact.
 
-The order: conversion (1, 2), new modules, coalescing, absorption (see _absorb), coalescing, new modules,
-module detection.
+The order, SCRAM's Phase II: conversion (1, 2), new modules, coalescing, then ROUNDS times (SCRAM runs
+Phase II again in its Phase III) merging, distributivity, new modules, absorption, coalescing, new
+modules; then module detection.
 
-Not done (SCRAM's remaining Phase II passes): merging common arguments, distributivity, Boolean
-optimisation of shared sub-trees and decomposition of common nodes. Grace periods (Delay) do not change
-whether a service is down at a moment, so they are dropped here as in every exact engine.
+Not done: SCRAM's full Boolean optimisation (a node whose failure alone fails a gate above it, lifted to
+that gate: tried as "add x to the highest such gate, then absorb", it made the Aralia trees' largest
+modules larger, edfpa15b 108 to 182 variables, so it is left out), and the normalisation of k-of-n gates
+into ORs of ANDs (SCRAM's Phase III; here k-of-n gates are built directly). Grace periods (Delay) do not
+change whether a service is down at a moment, so they are dropped here as in every exact engine.
 """
 
 from __future__ import annotations
