@@ -47,6 +47,7 @@ change whether a service is down at a moment, so they are dropped here as in eve
 
 from __future__ import annotations
 
+import heapq
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -368,33 +369,46 @@ def _distribute(roots: Sequence) -> list:
         """A gate of a kind over kids, its children of the other kind distributed."""
         dual = "and" if kind == "or" else "or"
         kids = list({_key(c): c for c in kids}.values())
-        while True:
-            own = {_key(c) for c in kids}
-            candidates = [c for c in kids if kind_of(c) == dual]
-            drop: set[int] = set()
-            for c in candidates:  # x and (x or a) = x
-                if any(_key(x) in own and x is not c for x in c.kids):
-                    drop.add(id(c))
-            live = [c for c in candidates if id(c) not in drop]
-            sets = {id(c): {_key(x) for x in c.kids} for c in live}
-            for c in live:  # (a or b) and (a or b or c) = a or b
-                if id(c) in drop:
-                    continue
-                for d in live:
-                    if d is not c and id(d) not in drop and sets[id(c)] < sets[id(d)]:
-                        drop.add(id(d))
-            if drop:
-                kids = [c for c in kids if id(c) not in drop]
+        own = {_key(c) for c in kids}
+        # x and (x or a) = x: an OR that lists a sibling is down whenever that sibling is
+        kids = [c for c in kids if kind_of(c) != dual or not any(_key(x) in own for x in c.kids)]
+        candidates = [c for c in kids if kind_of(c) == dual]
+        sets = {id(c): frozenset(_key(x) for x in c.kids) for c in candidates}
+        holders: dict[int | str, dict[int, _Gate]] = {}  # a child's key -> the candidates listing it
+        for c in candidates:  # in the children's own order (a frozenset's order varies from run to run)
+            for x in c.kids:
+                holders.setdefault(_key(x), {})[id(c)] = c
+        # (a or b) and (a or b or c) = a or b: a candidate listing every child of another is dropped;
+        # its supersets all list its rarest child, so only those are compared
+        dropped: set[int] = set()
+        for c in sorted(candidates, key=lambda c: len(sets[id(c)])):
+            if id(c) in dropped:
                 continue
-            count: dict[int | str, int] = {}
-            for c in live:
-                for x in c.kids:
-                    count[_key(x)] = count.get(_key(x), 0) + 1
-            best = max(count.values(), default=0)
-            if best < 2:
-                break
-            pivot = next(key for key, n in count.items() if n == best)
-            group = [c for c in live if pivot in sets[id(c)]]
+            rarest = min(sets[id(c)], key=lambda key: len(holders[key]))
+            for d in holders[rarest].values():
+                if d is not c and id(d) not in dropped and sets[id(c)] < sets[id(d)]:
+                    dropped.add(id(d))
+        if dropped:
+            kids = [c for c in kids if id(c) not in dropped]
+            for c in candidates:
+                if id(c) in dropped:
+                    for key in sets[id(c)]:
+                        del holders[key][id(c)]
+        # Groups: the candidates listing the child most of them list, the most-listed first (a lazy heap:
+        # a child's count only falls as groups are made, but for the new gates' own children)
+        seen = {key: i for i, key in enumerate(holders)}
+        heap = [(-len(h), seen[key], key) for key, h in holders.items() if len(h) >= 2]
+        heapq.heapify(heap)
+        slot = {_key(c): i for i, c in enumerate(kids)}  # where each child sits; a group's new gate takes its first's
+        placed: list = list(kids)
+        while heap:
+            negative, order, pivot = heapq.heappop(heap)
+            group = list(holders[pivot].values())
+            if len(group) != -negative:
+                if len(group) >= 2:
+                    heapq.heappush(heap, (-len(group), order, pivot))
+                continue
+            group.sort(key=lambda c: slot[id(c)])
             common = [x for x in group[0].kids if all(_key(x) in sets[id(c)] for c in group)]
             shared = {_key(x) for x in common}
             rests = []
@@ -404,9 +418,26 @@ def _distribute(roots: Sequence) -> list:
             inner = make(kind, rests)
             parts = [*common, inner]
             new = builder.gate(1 if dual == "or" else len(parts), parts)
-            taken = {id(c) for c in group}
-            at = next(i for i, c in enumerate(kids) if id(c) in taken)
-            kids = [c for c in kids[:at] if id(c) not in taken] + [new] + [c for c in kids[at:] if id(c) not in taken]
+            at = slot[id(group[0])]
+            for c in group:
+                placed[slot.pop(id(c))] = None
+                for key in sets[id(c)]:
+                    del holders[key][id(c)]
+            placed[at] = new
+            if _key(new) in slot:  # the new gate is a child already (equal gates are one): listed once
+                placed[at] = None
+            else:
+                slot[_key(new)] = at
+                if kind_of(new) == dual:  # a candidate in turn
+                    sets[id(new)] = frozenset(_key(x) for x in new.kids)
+                    for key in map(_key, new.kids):
+                        h = holders.setdefault(key, {})
+                        h[id(new)] = new
+                        if key not in seen:
+                            seen[key] = len(seen)
+                        if len(h) >= 2:
+                            heapq.heappush(heap, (-len(h), seen[key], key))
+        kids = [c for c in placed if c is not None]
         return builder.gate(1 if kind == "or" else len(kids), kids)
 
     def walk(item):
