@@ -526,3 +526,35 @@ print([(name, dump(c)) for name, c in p.modules], [dump(r) for r in p.services.v
         done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
         outs.add(done.stdout)
     assert len(outs) == 1
+
+
+def test_past_the_catalogs_order_the_pure_stage_tries_each_modules_own_before_the_compiled_one(monkeypatch):
+    """compile_services' pure modular stage in two orders: the catalog's up to MODULAR_NODES, then each
+    module's own (preprocess._order with by_module) up to MODULAR_NODES, then the compiled arrays. Here the
+    catalog's order is made bad on purpose (all the a's before the b's: 2,120 nodes against 139)."""
+    s = compile_catalog(_one_tree())
+    made_bad = pp._order
+
+    def order(structure, the_plan, tops, by_module):
+        levels = made_bad(structure, the_plan, tops, by_module)
+        return levels if by_module else sorted(levels, key=lambda name: not name.startswith("a"))
+
+    monkeypatch.setattr(pp, "_order", order)
+    monkeypatch.setattr(bdd_module, "PYTHON_NODES", 20)
+    own = pp.ModularBDD(s, pp.plan(s), order="modules")
+    for sid in s.services:
+        own.compile(sid)
+    catalogs = pp.ModularBDD(s, pp.plan(s), order="catalog")
+    for sid in s.services:
+        catalogs.compile(sid)
+    assert len(own) < len(catalogs)
+    monkeypatch.setattr(bdd_module, "MODULAR_NODES", len(own))  # exactly its budget: the pure module order
+    engine = compile_services(s)[0]
+    assert type(engine) is pp.ModularBDD and type(engine.bdd) is BDD and len(engine) == len(own)
+    assert engine.bdd.order == own.bdd.order
+    monkeypatch.setattr(bdd_module, "MODULAR_NODES", len(own) - 1)  # one node short: the compiled arrays
+    engine = compile_services(s)[0]
+    assert type(engine) is pp.ModularBDD and type(engine.bdd).__name__ == "FastBDD"
+    monkeypatch.setattr(bdd_module, "MODULAR_NODES", len(catalogs))  # the catalog's order fits: it goes first
+    engine = compile_services(s)[0]
+    assert type(engine.bdd) is BDD and engine.bdd.order == catalogs.bdd.order
