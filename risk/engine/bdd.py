@@ -447,12 +447,17 @@ class BDD:
 #: machine code) is soon repaid: at 100,000 nodes the pure engine has spent 0.6 s.
 PYTHON_NODES = 20_000
 #: Nodes the pure-Python BDD may build over the preprocessed structure (risk.engine.preprocess: constants
-#: propagated, equal gates merged, nested gates coalesced, values known from siblings absorbed, modules
-#: kept and made from modular arguments, each module's diagram built on its own) before the build moves to
-#: the compiled engine. Measured (CPU, exact part of an Aralia tree): the pure engine builds about 260,000
-#: nodes a second, the compiled one pays about 0.4 s to load numba and its kernels first (edfpa15o: pure
-#: 43,100 nodes in 0.19 s, compiled 0.49 s; jbd9601: 53,400 in 0.16 s against 0.57 s; edfpa15p: 42,500 in
-#: 0.20 s against 0.49 s); a tree that does not fit has lost about 0.2 s (edfpa15b, edfpa14*, edf9203/4).
+#: propagated, equal gates merged, nested gates coalesced, common arguments merged, distributivity, values
+#: known from siblings absorbed, modules kept and made from modular arguments, each module's diagram built
+#: on its own), in each of its two orders, before the build moves to the compiled engine. Measured (CPU,
+#: exact part of an Aralia tree): the compiled engine pays about 0.45 s to load numba and its kernels
+#: before it builds anything (import 0.22 s, the first kernel's load 0.16-0.19 s); the pure engine built
+#: about 260,000 nodes a second when the budget was set (edfpa15o: pure 43,100 nodes in 0.19 s, compiled
+#: 0.49 s; jbd9601: 53,400 in 0.16 s against 0.57 s), and about 800,000 since AND and OR go through
+#: apply (BDD.conj, BDD.disj). Break-even is now nearer 300,000 nodes, but which order gives the smaller
+#: diagram is not known before building (edfpa14b: 504,000 nodes in the catalog's order, 212,000 in the
+#: modules'; edfpa14p: 229,000 and 451,000), and a larger budget spent on the wrong order costs more than
+#: numba's loading, so it stays: a tree that fits neither order has lost about 0.12 s (edfpa14*, edf9203/4).
 MODULAR_NODES = 60_000
 #: Nodes the compiled BDD may build over the preprocessed structure (the modular diagram in numba's arrays,
 #: each module in its own order) before the build moves to the flat compiled diagram. The modular one is
