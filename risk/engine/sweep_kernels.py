@@ -7,7 +7,9 @@ command line start without it.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import carray, njit, types
+from numba.extending import intrinsic
+from numba.typed import List
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -352,3 +354,244 @@ def _both_down(a_s, a_e, b_s, b_e, to_years, years, hours_per_year, tolerance): 
         i += first
         j += not first
     return out_s[:m].copy(), out_e[:m].copy(), annual, breached, m
+
+
+@intrinsic
+def _pointer(typingctx, address):  # pragma: no cover - compiled
+    # A float64 pointer from an address (an array's data, passed in as an int64), so that a tree's leaves
+    # are read where they lie instead of being copied into one array first.
+    sig = types.CPointer(types.float64)(types.int64)
+
+    def codegen(context, builder, signature, args):
+        return builder.inttoptr(args[0], context.get_value_type(types.CPointer(types.float64)))
+
+    return sig, codegen
+
+
+@njit(cache=True, nogil=True)
+def _flat(ss, ee, live):  # pragma: no cover - compiled
+    # The live children's intervals one after another, with their offsets: what the merges read.
+    total = 0
+    for c in live:
+        total += ss[c].size
+    starts = np.empty(total)
+    ends = np.empty(total)
+    offsets = np.zeros(live.size + 1, dtype=np.int64)
+    at = 0
+    for i in range(live.size):
+        s = ss[live[i]]
+        e = ee[live[i]]
+        starts[at : at + s.size] = s
+        ends[at : at + s.size] = e
+        at += s.size
+        offsets[i + 1] = at
+    return starts, ends, offsets
+
+
+@njit(cache=True, nogil=True)
+def _tree(
+    kind, hours, lo, hi, kids, address_s, address_e, size, to_years, years, hours_per_year, tolerance
+):  # pragma: no cover
+    # A whole requirement tree in one call, with the GIL released throughout. Nodes come in post-order
+    # (children before parents; the last is the root): kind -1 is a leaf (`size` intervals at the two
+    # addresses), 0 a grace period of `hours` on its one child, k >= 1 the gate "at least k of its children
+    # down" (children: kids[lo:hi]). Each node is what the per-gate path computes for it (the same kernel on
+    # the same live children, or the same shortcut), so the intervals are the same, boundary for boundary;
+    # with `to_years` the root is counted into years as sweep.gate_yearly (or _yearly on its intervals)
+    # counts it. Returns (starts, ends) of the root (empty with to_years), annual, breached, outages, and
+    # the leaf whose intervals the root is (-1: new ones), for the caller to give back that leaf's own arrays
+    # rather than a view of memory it does not own.
+    ss = List()
+    ee = List()
+    origin = np.full(kind.size, -1, dtype=np.int64)
+    nothing = np.empty(0)
+    annual = np.zeros(0)
+    breached = np.zeros(0, dtype=np.bool_)
+    outages = 0
+    swept = False
+    last = kind.size - 1
+    for j in range(kind.size):
+        yearly = to_years and j == last
+        k = kind[j]
+        s = nothing
+        e = nothing
+        if k < 0:
+            s = carray(_pointer(address_s[j]), size[j])
+            e = carray(_pointer(address_e[j]), size[j])
+            origin[j] = j
+        elif k == 0:
+            c = kids[lo[j]]
+            if ss[c].size:
+                s, e = _delayed(ss[c], ee[c], hours[j])
+        else:
+            n_live = 0
+            for i in range(lo[j], hi[j]):
+                n_live += ss[kids[i]].size > 0
+            live = np.empty(n_live, dtype=np.int64)
+            n_live = 0
+            for i in range(lo[j], hi[j]):
+                if ss[kids[i]].size > 0:
+                    live[n_live] = kids[i]
+                    n_live += 1
+            if n_live < k:
+                pass  # never k down at once: no intervals
+            elif n_live == 1:  # k == 1 with one child down at times: that child
+                s = ss[live[0]]
+                e = ee[live[0]]
+                origin[j] = origin[live[0]]
+            elif k == 2 and n_live == 2:
+                a, b = live[0], live[1]
+                r = _both_down(ss[a], ee[a], ss[b], ee[b], yearly, years, hours_per_year, tolerance)
+                s, e, annual, breached, outages = r
+                swept = yearly
+            else:
+                fs, fe, offsets = _flat(ss, ee, live)
+                if k == 1 and yearly:
+                    annual, breached, outages = _union_years_split(fs, fe, offsets, years, hours_per_year, tolerance)
+                    swept = True
+                elif k == 1:
+                    s, e = _union_runs(fs, fe, offsets)
+                elif k == 2:
+                    s, e, annual, breached, outages = _two_down(
+                        fs, fe, offsets, yearly, years, hours_per_year, tolerance
+                    )
+                    s = s.copy()
+                    e = e.copy()
+                    swept = yearly
+                else:
+                    r = _at_least(fs, fe, offsets, k, yearly, years, hours_per_year, tolerance)
+                    s, e, annual, breached, outages = r
+                    s = s.copy()
+                    e = e.copy()
+                    swept = yearly
+        ss.append(s)
+        ee.append(e)
+    root_s = ss[last]
+    root_e = ee[last]
+    if to_years and not swept:
+        annual, breached = _yearly(root_s, root_e - root_s, years, hours_per_year, tolerance)
+        outages = root_s.size
+    if to_years:
+        return nothing, nothing, annual, breached, outages, -1
+    if origin[last] >= 0:
+        return nothing, nothing, annual, breached, root_s.size, origin[last]
+    return root_s, root_e, annual, breached, root_s.size, -1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _clear_at(starts, ends, offsets, t):  # pragma: no cover - compiled
+    # Whether no child is down at t or just before it (each child's last outage starting before t ended
+    # before t), so that the union's runs before t and from t on are separate, neither touching the other.
+    for i in range(offsets.size - 1):
+        lo = offsets[i]
+        cut = lo + np.searchsorted(starts[lo : offsets[i + 1]], t)
+        if cut > lo and ends[cut - 1] >= t:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _union_years_split(starts, ends, offsets, years, hours_per_year, tolerance):  # pragma: no cover - compiled
+    # _union_years's figures, to the last bit, in about half the time: the merge is bound by the latency of
+    # each step (the next head depends on the last), so two independent merges in one loop, one over the
+    # years before a split year and one over the years from it, overlap their steps. The split is at a year
+    # boundary near the middle when no child is down at it, so no run crosses it and every year's downtime
+    # is still added run by run in time order (by one merge alone); without such a boundary, one merge.
+    k = offsets.size - 1
+    split = -1
+    for step in range(min(years // 2, 64)):
+        for sign in (1, -1):
+            y = years // 2 + sign * step
+            if split < 0 and 0 < y < years and _clear_at(starts, ends, offsets, y * hours_per_year):
+                split = y
+    if split < 0 or k < 2:
+        return _union_years(starts, ends, offsets, years, hours_per_year, tolerance)
+    t_split = split * hours_per_year
+    # Lists 0..k-1 are the children's outages before the split, k..2k-1 those from it.
+    pos = np.empty(2 * k, dtype=np.int64)
+    stop = np.empty(2 * k, dtype=np.int64)
+    for i in range(k):
+        lo = offsets[i]
+        cut = lo + np.searchsorted(starts[lo : offsets[i + 1]], t_split)
+        pos[i] = lo
+        stop[i] = cut
+        pos[k + i] = cut
+        stop[k + i] = offsets[i + 1]
+    heads = np.empty(2 * k)
+    for i in range(2 * k):
+        heads[i] = starts[pos[i]] if pos[i] < stop[i] else np.inf
+    annual = np.zeros(years)
+    breached = np.zeros(years, dtype=np.bool_)
+    last = years - 1
+    m = 0
+    a_s = np.inf
+    a_e = -np.inf
+    a_y = 0
+    a_boundary = hours_per_year
+    a_done = False
+    b_s = np.inf
+    b_e = -np.inf
+    b_y = split
+    b_boundary = (split + 1) * hours_per_year
+    b_done = False
+    while not (a_done and b_done):
+        a_best = 0
+        a_t = heads[0]
+        b_best = k
+        b_t = heads[k]
+        for i in range(1, k):  # ties go to the first child; any would do: they join one run
+            h = heads[i]
+            if h < a_t:
+                a_t = h
+                a_best = i
+            h = heads[k + i]
+            if h < b_t:
+                b_t = h
+                b_best = k + i
+        if not a_done:
+            if a_t > a_e:  # the run so far is finished (a_t is infinite once every list is used up)
+                if a_e > -np.inf:
+                    while a_s >= a_boundary and a_y < last:
+                        a_y += 1
+                        a_boundary = (a_y + 1) * hours_per_year
+                    d = a_e - a_s
+                    annual[a_y] += d
+                    breached[a_y] |= d > tolerance
+                    m += 1
+                if a_t == np.inf:
+                    a_done = True
+                else:
+                    a_s = a_t
+                    a_e = ends[pos[a_best]]
+            else:
+                e = ends[pos[a_best]]
+                if e > a_e:
+                    a_e = e
+            if not a_done:
+                p = pos[a_best] + 1
+                pos[a_best] = p
+                heads[a_best] = starts[p] if p < stop[a_best] else np.inf
+        if not b_done:
+            if b_t > b_e:
+                if b_e > -np.inf:
+                    while b_s >= b_boundary and b_y < last:
+                        b_y += 1
+                        b_boundary = (b_y + 1) * hours_per_year
+                    d = b_e - b_s
+                    annual[b_y] += d
+                    breached[b_y] |= d > tolerance
+                    m += 1
+                if b_t == np.inf:
+                    b_done = True
+                else:
+                    b_s = b_t
+                    b_e = ends[pos[b_best]]
+            else:
+                e = ends[pos[b_best]]
+                if e > b_e:
+                    b_e = e
+            if not b_done:
+                p = pos[b_best] + 1
+                pos[b_best] = p
+                heads[b_best] = starts[p] if p < stop[b_best] else np.inf
+    return annual, breached, m

@@ -95,8 +95,9 @@ def test_a_gate_of_more_children_than_the_compiled_sweep_takes_goes_to_numpy(man
 
 @pytest.mark.parametrize("many", [sweep.MAX_CHILDREN, sweep.MAX_CHILDREN + 1])
 def test_a_service_gate_wider_than_the_compiled_sweep_takes_is_swept_by_numpy(many, monkeypatch):
-    """A service's own gate goes straight to its years by the compiled sweep only up to MAX_CHILDREN
-    children; one more and its timeline is built by the numpy sort. The figures are the same."""
+    """A service's own gate goes straight to its years by the compiled sweep (in its tree's one call) only up
+    to MAX_CHILDREN children; one more and its timeline is built by the numpy sort (a leaf of the tree). The
+    figures are the same."""
     import math
 
     from risk.engine.simulate import SimulationOptions, simulate
@@ -108,8 +109,8 @@ def test_a_service_gate_wider_than_the_compiled_sweep_takes_is_swept_by_numpy(ma
         v.name: DependencyStats(v.name, 3.0, math.exp(1.5), 1.0, 1.0, 0.0, 0, [], 0, "estimate", "C") for v in leaves
     }
     calls: list[int] = []
-    real = sweep.gate_yearly
-    monkeypatch.setattr(sweep, "gate_yearly", lambda live, *a: calls.append(len(live)) or real(live, *a))
+    real = sweep.Tree.gate
+    monkeypatch.setattr(sweep.Tree, "gate", lambda tree, k, kids: calls.append(len(kids)) or real(tree, k, kids))
     runs = []
     for compiled in (True, False):
         monkeypatch.setattr(sweep, "worth_compiling", lambda outages, compiled=compiled: compiled)
