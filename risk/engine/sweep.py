@@ -277,4 +277,11 @@ def warm() -> bool:
     gate_yearly([a, b], 2, 2, 8760.0, 1.0)
     yearly(a.starts, a.ends - a.starts, 2, 8760.0, 1.0)
     delayed(a.starts, a.ends, 1.0)
+    for to_years in (False, True):  # a tree of every kind of node, as a simulation flattens one
+        tree = Tree()
+        leaves = [tree.leaf(x.starts, x.ends) for x in (a, b, c)]
+        grace = tree.delay(1.0, leaves[0])
+        nodes = [tree.gate(k, leaves) for k in (2, 3)] + [tree.gate(2, leaves[:2])]
+        tree.gate(1, [grace, *nodes, leaves[2]])
+        tree.yearly(2, 8760.0, 1.0) if to_years else tree.intervals()
     return True

@@ -275,9 +275,16 @@ def test_warming_loads_every_kernel_the_simulation_calls(monkeypatch):
     asyncio.run(_warm_kernels())
     assert warmed == [True]
     kernels = {n: f for n, f in vars(sweep_kernels).items() if isinstance(f, CPUDispatcher) and f.signatures}
-    assert {"_union_runs", "_both_down", "_two_down", "_at_least", "_union_years", "_yearly", "_delayed"} <= set(
-        kernels
-    )
+    assert {
+        "_union_runs",
+        "_both_down",
+        "_two_down",
+        "_at_least",
+        "_union_years",
+        "_yearly",
+        "_delayed",
+        "_tree",
+    } <= set(kernels)
     before = {n: list(f.signatures) for n, f in kernels.items()}
     monkeypatch.setattr(sweep, "COMPILED_FROM", 0)
     rng = np.random.default_rng(4)
@@ -288,4 +295,9 @@ def test_warming_loads_every_kernel_the_simulation_calls(monkeypatch):
     sweep.gate_yearly(children[:2], 2, 20, 8760.0, 2.0)
     sweep.yearly(children[0].starts, children[0].durations, 20, 8760.0, 2.0)
     sweep.delayed(children[0].starts, children[0].ends, 1.5)
+    for to_years in (False, True):
+        tree = sweep.Tree()
+        leaves = [tree.leaf(c.starts, c.ends) for c in children]
+        tree.gate(1, [tree.delay(1.5, leaves[0]), tree.gate(2, leaves[1:3]), tree.gate(3, leaves), leaves[3]])
+        tree.yearly(20, 8760.0, 2.0) if to_years else tree.intervals()
     assert {n: list(f.signatures) for n, f in kernels.items()} == before
