@@ -369,23 +369,44 @@ def _pointer(typingctx, address):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _flat(ss, ee, live):  # pragma: no cover - compiled
-    # The live children's intervals one after another, with their offsets: what the merges read.
+def _flat(ss, ee, live, grace, count):  # pragma: no cover - compiled
+    # The live children's intervals one after another, with their offsets: what the merges read. A child
+    # with a grace period not yet applied (grace > 0) is copied through it as _delayed would write it.
     total = 0
     for c in live:
-        total += ss[c].size
+        total += count[c]
     starts = np.empty(total)
     ends = np.empty(total)
     offsets = np.zeros(live.size + 1, dtype=np.int64)
     at = 0
     for i in range(live.size):
-        s = ss[live[i]]
-        e = ee[live[i]]
-        starts[at : at + s.size] = s
-        ends[at : at + s.size] = e
-        at += s.size
+        c = live[i]
+        s = ss[c]
+        e = ee[c]
+        h = grace[c]
+        if h > 0:
+            for x in range(s.size):
+                if e[x] - s[x] > h:
+                    starts[at] = s[x] + h
+                    ends[at] = e[x]
+                    at += 1
+        else:
+            starts[at : at + s.size] = s
+            ends[at : at + s.size] = e
+            at += s.size
         offsets[i + 1] = at
     return starts, ends, offsets
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _apply_grace(ss, ee, grace, origin, c):  # pragma: no cover - compiled
+    # Node c's grace period written out (_delayed), for a consumer that needs its intervals as arrays.
+    if grace[c] > 0:
+        s, e = _delayed(ss[c], ee[c], grace[c])
+        ss[c] = s
+        ee[c] = e
+        grace[c] = 0.0
+        origin[c] = -1
 
 
 @njit(cache=True, nogil=True)
@@ -398,12 +419,17 @@ def _tree(
     # down" (children: kids[lo:hi]). Each node is what the per-gate path computes for it (the same kernel on
     # the same live children, or the same shortcut), so the intervals are the same, boundary for boundary;
     # with `to_years` the root is counted into years as sweep.gate_yearly (or _yearly on its intervals)
-    # counts it. Returns (starts, ends) of the root (empty with to_years), annual, breached, outages, and
+    # counts it. A grace period is kept as its child's intervals and the grace (`grace`, with `count` the
+    # outages longer than it) until a parent reads it: a merge's copy of its children applies it on the way
+    # (one pass less over the outages than writing it out first); anything else has it written out by
+    # _delayed. Returns (starts, ends) of the root (empty with to_years), annual, breached, outages, and
     # the leaf whose intervals the root is (-1: new ones), for the caller to give back that leaf's own arrays
     # rather than a view of memory it does not own.
     ss = List()
     ee = List()
     origin = np.full(kind.size, -1, dtype=np.int64)
+    grace = np.zeros(kind.size)
+    count = np.zeros(kind.size, dtype=np.int64)
     nothing = np.empty(0)
     annual = np.zeros(0)
     breached = np.zeros(0, dtype=np.bool_)
@@ -421,31 +447,44 @@ def _tree(
             origin[j] = j
         elif k == 0:
             c = kids[lo[j]]
-            if ss[c].size:
-                s, e = _delayed(ss[c], ee[c], hours[j])
+            _apply_grace(ss, ee, grace, origin, c)
+            cs = ss[c]
+            ce = ee[c]
+            h = hours[j]
+            longer = 0
+            for x in range(cs.size):
+                longer += ce[x] - cs[x] > h
+            if longer:
+                s = cs
+                e = ce
+                grace[j] = h
+                count[j] = longer
         else:
             n_live = 0
             for i in range(lo[j], hi[j]):
-                n_live += ss[kids[i]].size > 0
+                n_live += count[kids[i]] > 0
             live = np.empty(n_live, dtype=np.int64)
             n_live = 0
             for i in range(lo[j], hi[j]):
-                if ss[kids[i]].size > 0:
+                if count[kids[i]] > 0:
                     live[n_live] = kids[i]
                     n_live += 1
             if n_live < k:
                 pass  # never k down at once: no intervals
             elif n_live == 1:  # k == 1 with one child down at times: that child
+                _apply_grace(ss, ee, grace, origin, live[0])
                 s = ss[live[0]]
                 e = ee[live[0]]
                 origin[j] = origin[live[0]]
             elif k == 2 and n_live == 2:
                 a, b = live[0], live[1]
+                _apply_grace(ss, ee, grace, origin, a)
+                _apply_grace(ss, ee, grace, origin, b)
                 r = _both_down(ss[a], ee[a], ss[b], ee[b], yearly, years, hours_per_year, tolerance)
                 s, e, annual, breached, outages = r
                 swept = yearly
             else:
-                fs, fe, offsets = _flat(ss, ee, live)
+                fs, fe, offsets = _flat(ss, ee, live, grace, count)
                 if k == 1 and yearly:
                     annual, breached, outages = _union_years_split(fs, fe, offsets, years, hours_per_year, tolerance)
                     swept = True
@@ -466,6 +505,9 @@ def _tree(
                     swept = yearly
         ss.append(s)
         ee.append(e)
+        if grace[j] == 0:
+            count[j] = s.size
+    _apply_grace(ss, ee, grace, origin, last)
     root_s = ss[last]
     root_e = ee[last]
     if to_years and not swept:
