@@ -480,9 +480,16 @@ def _tree(
                 a, b = live[0], live[1]
                 _apply_grace(ss, ee, grace, origin, a)
                 _apply_grace(ss, ee, grace, origin, b)
-                r = _both_down(ss[a], ee[a], ss[b], ee[b], yearly, years, hours_per_year, tolerance)
-                s, e, annual, breached, outages = r
-                swept = yearly
+                if yearly:
+                    r = _both_down(ss[a], ee[a], ss[b], ee[b], yearly, years, hours_per_year, tolerance)
+                    s, e, annual, breached, outages = r
+                    swept = True
+                else:
+                    s, e = _both_down_split(ss[a], ee[a], ss[b], ee[b])
+            elif k == 2 and n_live == 3 and not yearly:
+                for i in range(3):
+                    _apply_grace(ss, ee, grace, origin, live[i])
+                s, e = _two_of_three(ss, ee, live)
             else:
                 fs, fe, offsets = _flat(ss, ee, live, grace, count)
                 if k == 1 and yearly:
@@ -697,3 +704,136 @@ def _union_years_split(starts, ends, offsets, years, hours_per_year, tolerance):
                 pos[best] = p
                 heads[best] = starts[p] if p < stop[best] else inf
     return annual, breached, m
+
+
+@njit(cache=True, nogil=True)
+def _both_down_split(a_s, a_e, b_s, b_e):  # pragma: no cover - compiled
+    # _both_down's stretches (not swept into years), boundary for boundary, as two walks interleaved in one
+    # loop: the walk, like the merge, is bound by each step's latency. The lists are cut at a start t of
+    # the first child near its middle at which the second is not down (nor ends exactly there); the first
+    # is never down just before its own start (its outages do not touch), so no stretch crosses t: the first
+    # walk's stretches, then the second's, are the single walk's. Without such a start within 64, one walk.
+    na = a_s.size
+    nb = b_s.size
+    ia = -1
+    jb = 0
+    if na >= 64 and nb >= 64:
+        for step in range(64):
+            cand = na // 2 + step
+            if cand >= na:
+                break
+            t = a_s[cand]
+            j = np.searchsorted(b_s, t)
+            if j == 0 or b_e[j - 1] < t:
+                ia = cand
+                jb = j
+                break
+    if ia < 0:
+        out_s, out_e, _, _, _ = _both_down(a_s, a_e, b_s, b_e, False, 0, 1.0, 0.0)
+        return out_s, out_e
+    out_s = np.empty(na + nb)  # each step writes at most one; the first walk takes at most ia + jb steps
+    out_e = np.empty(na + nb)
+    i1 = 0
+    j1 = 0
+    m1 = 0
+    i2 = ia
+    j2 = jb
+    m2 = ia + jb
+    while i1 < ia and j1 < jb and i2 < na and j2 < nb:
+        sa = a_s[i1]
+        sb = b_s[j1]
+        ea = a_e[i1]
+        eb = b_e[j1]
+        s = sa if sa > sb else sb
+        e = ea if ea < eb else eb
+        if s < e:
+            out_s[m1] = s
+            out_e[m1] = e
+            m1 += 1
+        first = ea < eb
+        i1 += first
+        j1 += not first
+        sa = a_s[i2]
+        sb = b_s[j2]
+        ea = a_e[i2]
+        eb = b_e[j2]
+        s = sa if sa > sb else sb
+        e = ea if ea < eb else eb
+        if s < e:
+            out_s[m2] = s
+            out_e[m2] = e
+            m2 += 1
+        first = ea < eb
+        i2 += first
+        j2 += not first
+    while i1 < ia and j1 < jb:
+        sa = a_s[i1]
+        sb = b_s[j1]
+        ea = a_e[i1]
+        eb = b_e[j1]
+        s = sa if sa > sb else sb
+        e = ea if ea < eb else eb
+        if s < e:
+            out_s[m1] = s
+            out_e[m1] = e
+            m1 += 1
+        first = ea < eb
+        i1 += first
+        j1 += not first
+    while i2 < na and j2 < nb:
+        sa = a_s[i2]
+        sb = b_s[j2]
+        ea = a_e[i2]
+        eb = b_e[j2]
+        s = sa if sa > sb else sb
+        e = ea if ea < eb else eb
+        if s < e:
+            out_s[m2] = s
+            out_e[m2] = e
+            m2 += 1
+        first = ea < eb
+        i2 += first
+        j2 += not first
+    second = m2 - (ia + jb)
+    res_s = np.empty(m1 + second)
+    res_e = np.empty(m1 + second)
+    res_s[:m1] = out_s[:m1]
+    res_e[:m1] = out_e[:m1]
+    res_s[m1:] = out_s[ia + jb : m2]
+    res_e[m1:] = out_e[ia + jb : m2]
+    return res_s, res_e
+
+
+@njit(cache=True, nogil=True)
+def _two_of_three(ss, ee, live):  # pragma: no cover - compiled
+    # "At least two of three down" as the union of the three pairs' "both down" (each by the interleaved
+    # pair walk): the same set, and a set of intervals has one tidy form (touching stretches joined, none
+    # empty), which both this union and _two_down's merge give, so the same boundaries. Quicker: three
+    # branch-free walks over two children each against one merge over all three.
+    a, b, c = live[0], live[1], live[2]
+    ab_s, ab_e = _both_down_split(ss[a], ee[a], ss[b], ee[b])
+    ac_s, ac_e = _both_down_split(ss[a], ee[a], ss[c], ee[c])
+    bc_s, bc_e = _both_down_split(ss[b], ee[b], ss[c], ee[c])
+    n = ab_s.size + ac_s.size + bc_s.size
+    starts = np.empty(n)
+    ends = np.empty(n)
+    offsets = np.zeros(4, dtype=np.int64)
+    starts[: ab_s.size] = ab_s
+    ends[: ab_s.size] = ab_e
+    offsets[1] = ab_s.size
+    starts[offsets[1] : offsets[1] + ac_s.size] = ac_s
+    ends[offsets[1] : offsets[1] + ac_s.size] = ac_e
+    offsets[2] = offsets[1] + ac_s.size
+    starts[offsets[2] :] = bc_s
+    ends[offsets[2] :] = bc_e
+    offsets[3] = n
+    live_parts = 0
+    for part in range(3):
+        live_parts += offsets[part + 1] > offsets[part]
+    if live_parts == 0:
+        return np.empty(0), np.empty(0)
+    if live_parts == 1:  # one pair down together at times: its stretches (never touching), as they are
+        for part in range(3):
+            if offsets[part + 1] > offsets[part]:
+                return starts[offsets[part] : offsets[part + 1]].copy(), ends[offsets[part] : offsets[part + 1]].copy()
+    return _union_runs(starts, ends, offsets)

@@ -220,3 +220,47 @@ def test_a_simulation_with_trees_matches_the_per_gate_path_to_the_last_bit(seed,
     for sid in services:
         for name, value in vars(runs[0][sid]).items():
             assert np.array_equal(np.asarray(value), np.asarray(vars(runs[1][sid])[name])), (sid, name)
+
+
+def _long_child(rng: np.random.Generator, n: int, horizon: float) -> Intervals:
+    from .test_sweep import random_child
+
+    return random_child(rng, n, horizon)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_pair_walked_as_two_walks_matches_one_walk_boundary_for_boundary(seed):
+    """Both of two long children down (64 outages or more each, some on shared whole-hour boundaries), walked
+    as two interleaved walks cut at a start nobody else is down at, gives the single walk's stretches; and
+    at least two of three down, as the union of the three pairs, gives the merge's."""
+    kernels = sweep._kernels()
+    rng = np.random.default_rng(300 + seed)
+    horizon = float(rng.choice([500.0, 2000.0, 20000.0]))
+    a, b, c = (_long_child(rng, int(rng.integers(64, 400)), horizon) for _ in range(3))
+    got = kernels._both_down_split(a.starts, a.ends, b.starts, b.ends)
+    want = kernels._both_down(a.starts, a.ends, b.starts, b.ends, False, 0, 1.0, 0.0)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    three = at_least([a, b, c], 2, compiled=True)
+    tree = sweep.Tree()
+    tree.gate(2, [tree.leaf(x.starts, x.ends) for x in (a, b, c)])
+    starts, ends = tree.intervals()
+    assert np.array_equal(starts, three.starts) and np.array_equal(ends, three.ends)
+
+
+@pytest.mark.parametrize("cover", ["middle", "none"])
+def test_the_pair_is_not_cut_where_the_other_child_is_down(cover):
+    """The second child down over the middle of the first's outages (from before any start near the middle
+    to after them): cutting there would lose the stretches it makes with the first's later outages; the
+    walk is cut further on, or not at all, and the stretches are the single walk's."""
+    kernels = sweep._kernels()
+    a_starts = np.arange(200, dtype=np.float64) * 10.0
+    a = Intervals(a_starts, a_starts + 4.0)
+    b_starts = np.arange(100, dtype=np.float64) * 10.0 + 2.0
+    b_ends = b_starts + 1.0
+    if cover == "middle":  # one long outage over starts 990 .. 1,700 (the 64 candidates from index 100)
+        b_starts = np.append(b_starts[:99], 985.0)
+        b_ends = np.append(b_ends[:99], 1705.0)
+    got = kernels._both_down_split(a.starts, a.ends, b_starts, b_ends)
+    want = kernels._both_down(a.starts, a.ends, b_starts, b_ends, False, 0, 1.0, 0.0)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    assert got[0].size == (99 + 72 if cover == "middle" else 100)
