@@ -202,21 +202,32 @@ def _random_structure(rng: random.Random) -> tuple[dict, dict]:
     return services, stats
 
 
-@pytest.mark.parametrize("ignore_grace", [False, True])
+@pytest.mark.parametrize(("ignore_grace", "budget"), [(False, None), (True, None), (False, 0.0)])
 @pytest.mark.parametrize("seed", range(12))
-def test_a_simulation_with_trees_matches_the_per_gate_path_to_the_last_bit(seed, ignore_grace, monkeypatch):
+def test_a_simulation_with_trees_matches_the_per_gate_path_to_the_last_bit(seed, ignore_grace, budget, monkeypatch):
     """Whole simulations, compiled, with each service's tree in one call and without: every figure of every
-    service the same to the last bit (on two threads, so shared timelines are handed between them)."""
+    service the same to the last bit (on two threads, so shared timelines are handed between them; and with
+    no memory for shared timelines, so that every one is computed again for each user)."""
     services, stats = _random_structure(random.Random(seed))
     monkeypatch.setattr(sweep, "worth_compiling", lambda outages: True)
     options = SimulationOptions(
-        years=60, seed=seed, max_outage_hours=72.0, draws=3, ignore_grace=ignore_grace, threads=2
+        years=60,
+        seed=seed,
+        max_outage_hours=72.0,
+        draws=3,
+        ignore_grace=ignore_grace,
+        threads=2,
+        memory_budget_bytes=budget,
     )
     tolerances = {sid: 4.0 for sid in services}
     runs = []
+    calls: list[bool] = []
+    real = sweep.Tree._call
+    monkeypatch.setattr(sweep.Tree, "_call", lambda tree, *a: calls.append(simulation.TREES) or real(tree, *a))
     for trees in (True, False):
         monkeypatch.setattr(simulation, "TREES", trees)
         runs.append(simulate(services, stats, tolerances, options).services)
+    assert calls and all(calls)  # the first run's trees went through the tree kernel, the second's did not
     for sid in services:
         for name, value in vars(runs[0][sid]).items():
             assert np.array_equal(np.asarray(value), np.asarray(vars(runs[1][sid])[name])), (sid, name)
