@@ -302,7 +302,7 @@ def dependency_outages(
 
 #: Whether a compiled simulation evaluates each service's tree (and each shared node's) in one compiled call
 #: that holds no GIL (sweep.Tree), rather than one call per gate from Python. Both give the same figures to
-#: the last bit (tests/engine/test_sweep.py compares them); the per-gate path is the reference, and what a
+#: the last bit (tests/engine/test_tree.py compares them); the per-gate path is the reference, and what a
 #: tree's gates too wide for the merge still take.
 TREES = True
 

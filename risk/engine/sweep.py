@@ -13,6 +13,11 @@ checks it on random timelines), so which one runs is a matter of speed only. Loa
 code costs about 0.4 s, which a small simulation never earns back: the kernels are loaded only for a
 simulation of at least COMPILED_FROM expected outages (`worth_compiling`). Without numba the numpy version
 runs.
+
+A simulation flattens each service's requirement tree (and each shared node's) into a `Tree` and evaluates
+it in one compiled call that holds no GIL (sweep_kernels._tree), so Python is not re-entered between gates
+and two threads run side by side; the results are the per-gate calls', to the last bit
+(tests/engine/test_tree.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,10 @@
 """The compiled sweeps behind risk.engine.sweep (numba): a k-way merge over sorted interval lists that
 writes a gate's intervals or counts them straight into simulated years. Imported only when a sweep is big
 enough to repay loading numba and its cached machine code (about 0.4 s), so small assessments and the
-command line start without it.
+command line start without it. `_tree` evaluates a whole requirement tree in one call; the service's union
+and the pair walk inside it run as several independent merges interleaved in one loop (each step waits on
+the last, so interleaving overlaps their latency), cut where nobody is down so that the figures are the
+single merge's to the last bit.
 """
 
 from __future__ import annotations
