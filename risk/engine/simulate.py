@@ -638,12 +638,15 @@ def simulate(
         return result, annual
 
     out: dict[str, ServiceSimulation] = {}
-    for i, (sid, (result, annual)) in enumerate(_in_order(one, order, options.threads or threads())):
-        out[sid] = result
-        if accumulate is not None:
-            accumulate(sid, annual)
-        if progress:
-            progress(i + 1, len(service_nodes))
+    try:
+        for i, (sid, (result, annual)) in enumerate(_in_order(one, order, options.threads or threads())):
+            out[sid] = result
+            if accumulate is not None:
+                accumulate(sid, annual)
+            if progress:
+                progress(i + 1, len(service_nodes))
+    finally:
+        sweep.release_scratch()  # the worker threads' go with them; this thread's (one thread) here
     return Simulation(years, out, dict(weekly_hours), nodes.peak_bytes, nodes.recomputed)
 
 

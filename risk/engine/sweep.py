@@ -22,6 +22,7 @@ and two threads run side by side; the results are the per-gate calls', to the la
 
 from __future__ import annotations
 
+import threading
 from importlib.util import find_spec
 from types import ModuleType
 
@@ -157,6 +158,24 @@ def delayed(starts: np.ndarray, ends: np.ndarray, hours: float) -> tuple[np.ndar
     return _kernels()._delayed(starts, ends, float(hours))
 
 
+_local = threading.local()
+
+
+def _scratch(room: int) -> np.ndarray:
+    """This thread's working rows for the tree kernel (4 x at least `room` doubles), kept and reused from
+    tree to tree, so that its transient copies do not ask the system for fresh memory each time (grown by
+    doubling; `release_scratch` lets them go)."""
+    rows = getattr(_local, "scratch", None)
+    if rows is None or rows.shape[1] < room:
+        rows = _local.scratch = np.empty((4, max(room, 2 * (0 if rows is None else rows.shape[1]), 1024)))
+    return rows
+
+
+def release_scratch() -> None:
+    """Let this thread's working rows go (a simulation does it when it ends, on the thread that ran it)."""
+    _local.scratch = None
+
+
 def _contiguous(values: np.ndarray) -> np.ndarray:
     return (
         values if values.dtype == np.float64 and values.flags.c_contiguous else np.ascontiguousarray(values, np.float64)
@@ -240,6 +259,7 @@ class Tree:
             years,
             float(hours_per_year),
             float(tolerance),
+            _scratch(sum(self.size)),  # room for every leaf's intervals: as much as any node or merge holds
         )
 
     def intervals(self) -> tuple[np.ndarray, np.ndarray]:

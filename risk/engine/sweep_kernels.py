@@ -263,17 +263,21 @@ def _two_down(starts, ends, offsets, to_years, years, hours_per_year, tolerance)
 
 @njit(cache=True, nogil=True)
 def _union_runs(starts, ends, offsets):  # pragma: no cover - compiled
+    return _union_runs_into(starts, ends, offsets, np.empty(starts.size), np.empty(starts.size))
+
+
+@njit(cache=True, nogil=True)
+def _union_runs_into(starts, ends, offsets, out_s, out_e):  # pragma: no cover - compiled
     # The union's intervals: each child's next start is kept in `heads`, so finding the earliest is one
     # scan of k numbers (no branch to mispredict); a run is written out when the next start lies beyond
-    # its end, so runs that overlap or touch join.
+    # its end, so runs that overlap or touch join. out_s and out_e (room for every input interval) are
+    # where the runs are written before being copied out at their own size.
     k = offsets.size - 1
     pos = offsets[:-1].copy()
     stop = offsets[1:]
     heads = np.empty(k)
     for i in range(k):
         heads[i] = starts[pos[i]] if pos[i] < stop[i] else np.inf
-    out_s = np.empty(starts.size)
-    out_e = np.empty(starts.size)
     m = 0
     cur_s = np.inf
     cur_e = -np.inf
@@ -372,14 +376,19 @@ def _pointer(typingctx, address):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _flat(ss, ee, live, grace, count):  # pragma: no cover - compiled
-    # The live children's intervals one after another, with their offsets: what the merges read. A child
-    # with a grace period not yet applied (grace > 0) is copied through it as _delayed would write it.
+def _flat(ss, ee, live, grace, count, buf_s, buf_e):  # pragma: no cover - compiled
+    # The live children's intervals one after another, with their offsets: what the merges read, written
+    # into the caller's buffers (reused from tree to tree) where they fit. A child with a grace period not
+    # yet applied (grace > 0) is copied through it as _delayed would write it.
     total = 0
     for c in live:
         total += count[c]
-    starts = np.empty(total)
-    ends = np.empty(total)
+    if total <= buf_s.size:
+        starts = buf_s[:total]
+        ends = buf_e[:total]
+    else:
+        starts = np.empty(total)
+        ends = np.empty(total)
     offsets = np.zeros(live.size + 1, dtype=np.int64)
     at = 0
     for i in range(live.size):
@@ -414,7 +423,7 @@ def _apply_grace(ss, ee, grace, origin, c):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def _tree(
-    kind, hours, lo, hi, kids, address_s, address_e, size, to_years, years, hours_per_year, tolerance
+    kind, hours, lo, hi, kids, address_s, address_e, size, to_years, years, hours_per_year, tolerance, scratch
 ):  # pragma: no cover
     # A whole requirement tree in one call, with the GIL released throughout. Nodes come in post-order
     # (children before parents; the last is the root): kind -1 is a leaf (`size` intervals at the two
@@ -427,7 +436,11 @@ def _tree(
     # (one pass less over the outages than writing it out first); anything else has it written out by
     # _delayed. Returns (starts, ends) of the root (empty with to_years), annual, breached, outages, and
     # the leaf whose intervals the root is (-1: new ones), for the caller to give back that leaf's own arrays
-    # rather than a view of memory it does not own.
+    # rather than a view of memory it does not own. `scratch` (4 rows, each with room for every leaf's
+    # intervals) holds what is read once and dropped: the merges' copies of their children and the walks'
+    # and unions' intervals before they are copied out at their own size, so that a tree allocates (and
+    # the system maps) only its results.
+    buf_s, buf_e, out_s, out_e = scratch[0], scratch[1], scratch[2], scratch[3]
     ss = List()
     ee = List()
     origin = np.full(kind.size, -1, dtype=np.int64)
@@ -488,18 +501,18 @@ def _tree(
                     s, e, annual, breached, outages = r
                     swept = True
                 else:
-                    s, e = _both_down_split(ss[a], ee[a], ss[b], ee[b])
+                    s, e = _both_down_split(ss[a], ee[a], ss[b], ee[b], out_s, out_e)
             elif k == 2 and n_live == 3 and not yearly:
                 for i in range(3):
                     _apply_grace(ss, ee, grace, origin, live[i])
-                s, e = _two_of_three(ss, ee, live)
+                s, e = _two_of_three(ss, ee, live, buf_s, buf_e, out_s, out_e)
             else:
-                fs, fe, offsets = _flat(ss, ee, live, grace, count)
+                fs, fe, offsets = _flat(ss, ee, live, grace, count, buf_s, buf_e)
                 if k == 1 and yearly:
                     annual, breached, outages = _union_years_split(fs, fe, offsets, years, hours_per_year, tolerance)
                     swept = True
                 elif k == 1:
-                    s, e = _union_runs(fs, fe, offsets)
+                    s, e = _union_runs_into(fs, fe, offsets, out_s, out_e)
                 elif k == 2:
                     s, e, annual, breached, outages = _two_down(
                         fs, fe, offsets, yearly, years, hours_per_year, tolerance
@@ -710,12 +723,13 @@ def _union_years_split(starts, ends, offsets, years, hours_per_year, tolerance):
 
 
 @njit(cache=True, nogil=True)
-def _both_down_split(a_s, a_e, b_s, b_e):  # pragma: no cover - compiled
+def _both_down_split(a_s, a_e, b_s, b_e, room_s, room_e):  # pragma: no cover - compiled
     # _both_down's stretches (not swept into years), boundary for boundary, as two walks interleaved in one
     # loop: the walk, like the merge, is bound by each step's latency. The lists are cut at a start t of
     # the first child near its middle at which the second is not down (nor ends exactly there); the first
     # is never down just before its own start (its outages do not touch), so no stretch crosses t: the first
     # walk's stretches, then the second's, are the single walk's. Without such a start within 64, one walk.
+    # The stretches are written into room_s and room_e where they fit, then copied out at their own size.
     na = a_s.size
     nb = b_s.size
     ia = -1
@@ -734,8 +748,12 @@ def _both_down_split(a_s, a_e, b_s, b_e):  # pragma: no cover - compiled
     if ia < 0:
         out_s, out_e, _, _, _ = _both_down(a_s, a_e, b_s, b_e, False, 0, 1.0, 0.0)
         return out_s, out_e
-    out_s = np.empty(na + nb)  # each step writes at most one; the first walk takes at most ia + jb steps
-    out_e = np.empty(na + nb)
+    if na + nb <= room_s.size:  # each step writes at most one; the first walk takes at most ia + jb steps
+        out_s = room_s
+        out_e = room_e
+    else:
+        out_s = np.empty(na + nb)
+        out_e = np.empty(na + nb)
     i1 = 0
     j1 = 0
     m1 = 0
@@ -808,18 +826,22 @@ def _both_down_split(a_s, a_e, b_s, b_e):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _two_of_three(ss, ee, live):  # pragma: no cover - compiled
+def _two_of_three(ss, ee, live, buf_s, buf_e, room_s, room_e):  # pragma: no cover - compiled
     # "At least two of three down" as the union of the three pairs' "both down" (each by the interleaved
     # pair walk): the same set, and a set of intervals has one tidy form (touching stretches joined, none
     # empty), which both this union and _two_down's merge give, so the same boundaries. Quicker: three
     # branch-free walks over two children each against one merge over all three.
     a, b, c = live[0], live[1], live[2]
-    ab_s, ab_e = _both_down_split(ss[a], ee[a], ss[b], ee[b])
-    ac_s, ac_e = _both_down_split(ss[a], ee[a], ss[c], ee[c])
-    bc_s, bc_e = _both_down_split(ss[b], ee[b], ss[c], ee[c])
+    ab_s, ab_e = _both_down_split(ss[a], ee[a], ss[b], ee[b], room_s, room_e)
+    ac_s, ac_e = _both_down_split(ss[a], ee[a], ss[c], ee[c], room_s, room_e)
+    bc_s, bc_e = _both_down_split(ss[b], ee[b], ss[c], ee[c], room_s, room_e)
     n = ab_s.size + ac_s.size + bc_s.size
-    starts = np.empty(n)
-    ends = np.empty(n)
+    if n <= buf_s.size:
+        starts = buf_s[:n]
+        ends = buf_e[:n]
+    else:
+        starts = np.empty(n)
+        ends = np.empty(n)
     offsets = np.zeros(4, dtype=np.int64)
     starts[: ab_s.size] = ab_s
     ends[: ab_s.size] = ab_e
@@ -839,4 +861,4 @@ def _two_of_three(ss, ee, live):  # pragma: no cover - compiled
         for part in range(3):
             if offsets[part + 1] > offsets[part]:
                 return starts[offsets[part] : offsets[part + 1]].copy(), ends[offsets[part] : offsets[part + 1]].copy()
-    return _union_runs(starts, ends, offsets)
+    return _union_runs_into(starts, ends, offsets, room_s, room_e)

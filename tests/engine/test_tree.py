@@ -248,7 +248,8 @@ def test_the_pair_walked_as_two_walks_matches_one_walk_boundary_for_boundary(see
     rng = np.random.default_rng(300 + seed)
     horizon = float(rng.choice([500.0, 2000.0, 20000.0]))
     a, b, c = (_long_child(rng, int(rng.integers(64, 400)), horizon) for _ in range(3))
-    got = kernels._both_down_split(a.starts, a.ends, b.starts, b.ends)
+    room = a.starts.size + b.starts.size if seed % 2 else 0  # the caller's room, or too little: its own
+    got = kernels._both_down_split(a.starts, a.ends, b.starts, b.ends, np.empty(room), np.empty(room))
     want = kernels._both_down(a.starts, a.ends, b.starts, b.ends, False, 0, 1.0, 0.0)
     assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
     three = at_least([a, b, c], 2, compiled=True)
@@ -271,7 +272,30 @@ def test_the_pair_is_not_cut_where_the_other_child_is_down(cover):
     if cover == "middle":  # one long outage over starts 990 .. 1,700 (the 64 candidates from index 100)
         b_starts = np.append(b_starts[:99], 985.0)
         b_ends = np.append(b_ends[:99], 1705.0)
-    got = kernels._both_down_split(a.starts, a.ends, b_starts, b_ends)
+    room = np.empty(a.starts.size + b_starts.size)
+    got = kernels._both_down_split(a.starts, a.ends, b_starts, b_ends, room, room.copy())
     want = kernels._both_down(a.starts, a.ends, b_starts, b_ends, False, 0, 1.0, 0.0)
     assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
     assert got[0].size == (99 + 72 if cover == "middle" else 100)
+
+
+def test_a_trees_results_are_its_own_not_the_reused_working_rows():
+    """The tree kernel reuses one set of working rows per thread; what a tree returns (the union of shared
+    nodes, a pair's stretches) is copied out of them, so the next tree on the thread leaves it unchanged."""
+    rng = np.random.default_rng(5)
+    first = [_long_child(rng, 200, 5000.0) for _ in range(3)]
+    results = []
+    for gate in ((1, [0, 1, 2]), (2, [0, 1]), (2, [0, 1, 2])):
+        tree = sweep.Tree()
+        leaves = [tree.leaf(c.starts, c.ends) for c in first]
+        tree.gate(gate[0], [leaves[i] for i in gate[1]])
+        starts, ends = tree.intervals()
+        results.append((starts, ends, starts.copy(), ends.copy()))
+    for _ in range(3):  # other trees on the same thread, through the same rows
+        other = [_long_child(rng, 300, 5000.0) for _ in range(3)]
+        tree = sweep.Tree()
+        leaves = [tree.leaf(c.starts, c.ends) for c in other]
+        tree.gate(1, [tree.gate(2, leaves[:2]), tree.gate(2, leaves), leaves[2]])
+        tree.intervals()
+    for starts, ends, kept_starts, kept_ends in results:
+        assert np.array_equal(starts, kept_starts) and np.array_equal(ends, kept_ends)
