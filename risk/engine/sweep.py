@@ -163,11 +163,13 @@ _local = threading.local()
 
 def _scratch(room: int) -> np.ndarray:
     """This thread's working rows for the tree kernel (4 x at least `room` doubles), kept and reused from
-    tree to tree, so that its transient copies do not ask the system for fresh memory each time (grown by
-    doubling; `release_scratch` lets them go)."""
+    tree to tree, so that its transient copies do not ask the system for fresh memory each time (grown to
+    the largest tree so far, no further: a new largest tree comes ever more rarely in a long run, and the
+    rows are memory held; `release_scratch` lets them go)."""
     rows = getattr(_local, "scratch", None)
     if rows is None or rows.shape[1] < room:
-        rows = _local.scratch = np.empty((4, max(room, 2 * (0 if rows is None else rows.shape[1]), 1024)))
+        _local.scratch = None  # the old rows go before the new ones come
+        rows = _local.scratch = np.empty((4, max(room, 1024)))
     return rows
 
 
