@@ -647,7 +647,22 @@ def simulate(
                 progress(i + 1, len(service_nodes))
     finally:
         sweep.release_scratch()  # the worker threads' go with them; this thread's (one thread) here
+        if fast:
+            _give_back_memory()
     return Simulation(years, out, dict(weekly_hours), nodes.peak_bytes, nodes.recomputed)
+
+
+def _give_back_memory() -> None:
+    """Hand the memory the simulation's threads freed back to the system. glibc keeps a heap per thread and
+    returns little of it by itself, so after a large simulation the next stages (and their peak) would sit
+    on top of it: measured on the big catalog, 85 MB of a whole `assess`'s peak. No-op off glibc."""
+    import ctypes
+
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
 
 
 def _in_order(work: Callable, items: list, workers: int):

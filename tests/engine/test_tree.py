@@ -299,3 +299,28 @@ def test_a_trees_results_are_its_own_not_the_reused_working_rows():
         tree.intervals()
     for starts, ends, kept_starts, kept_ends in results:
         assert np.array_equal(starts, kept_starts) and np.array_equal(ends, kept_ends)
+
+
+def test_giving_memory_back_is_asked_of_glibc_and_skipped_where_there_is_none(monkeypatch):
+    """After a compiled simulation the memory its threads freed is handed back (glibc's malloc_trim); off
+    glibc (no such symbol, or no C library to open) nothing is done and nothing fails."""
+    import ctypes
+
+    asked = []
+
+    class Libc:
+        def malloc_trim(self, pad):
+            asked.append(pad)
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: Libc())
+    simulation._give_back_memory()
+    assert asked == [0]
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: object())  # a C library without malloc_trim
+    simulation._give_back_memory()
+
+    def missing(name):
+        raise OSError("no C library")
+
+    monkeypatch.setattr(ctypes, "CDLL", missing)
+    simulation._give_back_memory()
+    assert asked == [0]
