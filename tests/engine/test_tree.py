@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from risk.catalog.hours import parse_hours
 from risk.engine import simulate as simulation
 from risk.engine import sweep
 from risk.engine.simulate import Intervals, SimulationOptions, at_least, delay, simulate
@@ -220,13 +221,14 @@ def test_a_simulation_with_trees_matches_the_per_gate_path_to_the_last_bit(seed,
         memory_budget_bytes=budget,
     )
     tolerances = {sid: 4.0 for sid in services}
+    office = {sid: parse_hours("mon-fri 08:00-18:00") for sid in ("s1", "plain")}  # counted in office hours
     runs = []
     calls: list[bool] = []
     real = sweep.Tree._call
     monkeypatch.setattr(sweep.Tree, "_call", lambda tree, *a: calls.append(simulation.TREES) or real(tree, *a))
     for trees in (True, False):
         monkeypatch.setattr(simulation, "TREES", trees)
-        runs.append(simulate(services, stats, tolerances, options).services)
+        runs.append(simulate(services, stats, tolerances, options, service_hours=office).services)
     assert calls and all(calls)  # the first run's trees went through the tree kernel, the second's did not
     for sid in services:
         for name, value in vars(runs[0][sid]).items():
