@@ -40,6 +40,7 @@ __all__ = [
     "gate_yearly",
     "delayed",
     "Tree",
+    "release_scratch",
     "warm",
 ]
 
