@@ -13,10 +13,16 @@ checks it on random timelines), so which one runs is a matter of speed only. Loa
 code costs about 0.4 s, which a small simulation never earns back: the kernels are loaded only for a
 simulation of at least COMPILED_FROM expected outages (`worth_compiling`). Without numba the numpy version
 runs.
+
+A simulation flattens each service's requirement tree (and each shared node's) into a `Tree` and evaluates
+it in one compiled call that holds no GIL (sweep_kernels._tree), so Python is not re-entered between gates
+and two threads run side by side; the results are the per-gate calls', to the last bit
+(tests/engine/test_tree.py).
 """
 
 from __future__ import annotations
 
+import threading
 from importlib.util import find_spec
 from types import ModuleType
 
@@ -33,6 +39,8 @@ __all__ = [
     "yearly",
     "gate_yearly",
     "delayed",
+    "Tree",
+    "release_scratch",
     "warm",
 ]
 
@@ -151,6 +159,128 @@ def delayed(starts: np.ndarray, ends: np.ndarray, hours: float) -> tuple[np.ndar
     return _kernels()._delayed(starts, ends, float(hours))
 
 
+_local = threading.local()
+
+
+def _scratch(room: int) -> np.ndarray:
+    """This thread's working rows for the tree kernel (4 x at least `room` doubles), kept and reused from
+    tree to tree, so that its transient copies do not ask the system for fresh memory each time (grown to
+    the largest tree so far, no further: a new largest tree comes ever more rarely in a long run, and the
+    rows are memory held; `release_scratch` lets them go)."""
+    rows = getattr(_local, "scratch", None)
+    if rows is None or rows.shape[1] < room:
+        _local.scratch = None  # the old rows go before the new ones come
+        rows = _local.scratch = np.empty((4, max(room, 1024)))
+    return rows
+
+
+def release_scratch() -> None:
+    """Let this thread's working rows go (a simulation does it when it ends, on the thread that ran it)."""
+    _local.scratch = None
+
+
+def _contiguous(values: np.ndarray) -> np.ndarray:
+    return (
+        values if values.dtype == np.float64 and values.flags.c_contiguous else np.ascontiguousarray(values, np.float64)
+    )
+
+
+class Tree:
+    """A requirement tree flattened for one compiled call (sweep_kernels._tree): nodes are added children
+    first (post-order), each call returning the node's number, and the last added is the root. Leaves are
+    interval lists read in place (their arrays are kept here until the call returns); a grace period and a
+    gate "at least k of these children down" are evaluated as the per-gate sweeps evaluate them, so `run`
+    gives the same intervals, boundary for boundary, and the same yearly figures to the last bit, without
+    returning to Python (or holding the GIL) between gates."""
+
+    def __init__(self) -> None:
+        self.kind: list[int] = []  # -1 leaf, 0 grace period, k >= 1 gate
+        self.hours: list[float] = []
+        self.lo: list[int] = []
+        self.hi: list[int] = []
+        self.kids: list[int] = []
+        self.address_s: list[int] = []
+        self.address_e: list[int] = []
+        self.size: list[int] = []
+        self._leaves: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # leaf node -> the arrays it was given
+        self._read: list[np.ndarray] = []  # the arrays at the leaves' addresses, alive until the call returns
+
+    def _add(self, kind: int, hours: float, children: list[int], starts=None, ends=None) -> int:
+        self.kind.append(kind)
+        self.hours.append(hours)
+        self.lo.append(len(self.kids))
+        self.kids.extend(children)
+        self.hi.append(len(self.kids))
+        if starts is None:
+            self.address_s.append(0)
+            self.address_e.append(0)
+            self.size.append(0)
+        else:
+            if starts.size != ends.size:
+                raise ValueError(f"a leaf's starts and ends differ in length ({starts.size} and {ends.size})")
+            self._leaves[len(self.kind) - 1] = (starts, ends)
+            starts, ends = _contiguous(starts), _contiguous(ends)
+            self._read += (starts, ends)  # what the kernel reads (copies, where the given arrays would not do)
+            self.address_s.append(starts.__array_interface__["data"][0])
+            self.address_e.append(ends.__array_interface__["data"][0])
+            self.size.append(starts.size)
+        return len(self.kind) - 1
+
+    def leaf(self, starts: np.ndarray, ends: np.ndarray) -> int:
+        """A node whose intervals are given (sorted, disjoint, not touching)."""
+        return self._add(-1, 0.0, [], starts, ends)
+
+    def delay(self, hours: float, child: int) -> int:
+        """The child seen through a grace period of `hours` (above 0)."""
+        if not hours > 0:
+            raise ValueError(f"a grace period in a tree is above 0 hours, not {hours}")
+        return self._add(0, float(hours), [child])
+
+    def gate(self, k: int, children: list[int]) -> int:
+        """Down while at least k (1 or more) of the children are down; at most MAX_CHILDREN children."""
+        if k < 1 or len(children) > MAX_CHILDREN:
+            raise ValueError(
+                f"a gate in a tree needs k >= 1 and at most {MAX_CHILDREN} children, not k={k} of {len(children)}"
+            )
+        return self._add(int(k), 0.0, list(children))
+
+    def _call(self, to_years: bool, years: int, hours_per_year: float, tolerance: float):
+        if not self.kind:
+            raise ValueError("an empty tree has no root")
+        ints = (np.array(x, dtype=np.int64) for x in (self.kind, self.lo, self.hi, self.kids))
+        kind, lo, hi, kids = ints
+        return _kernels()._tree(
+            kind,
+            np.array(self.hours, dtype=np.float64),
+            lo,
+            hi,
+            kids,
+            np.array(self.address_s, dtype=np.int64),
+            np.array(self.address_e, dtype=np.int64),
+            np.array(self.size, dtype=np.int64),
+            to_years,
+            years,
+            float(hours_per_year),
+            float(tolerance),
+            _scratch(sum(self.size)),  # room for every leaf's intervals: as much as any node or merge holds
+        )
+
+    def intervals(self) -> tuple[np.ndarray, np.ndarray]:
+        """The root's (starts, ends)."""
+        starts, ends, _, _, _, origin = self._call(False, 0, 1.0, 0.0)
+        if origin >= 0:  # the root is a leaf's intervals (a gate with one child down at times): its own arrays
+            return self._leaves[int(origin)]
+        return starts, ends
+
+    def yearly(self, years: int, hours_per_year: float, tolerance: float):
+        """What `yearly` gives on the root's intervals: (downtime hours per year, breach per year, number of
+        outages); needs whole hours a year."""
+        if not float(hours_per_year).is_integer():
+            raise ValueError("the compiled year sweep needs whole hours a year")
+        _, _, annual, breached, outages, _ = self._call(True, years, hours_per_year, tolerance)
+        return annual, breached, int(outages)
+
+
 class _Timeline:
     """A child's intervals, as the sweeps read them (risk.engine.simulate.Intervals, without importing it)."""
 
@@ -175,4 +305,11 @@ def warm() -> bool:
     gate_yearly([a, b], 2, 2, 8760.0, 1.0)
     yearly(a.starts, a.ends - a.starts, 2, 8760.0, 1.0)
     delayed(a.starts, a.ends, 1.0)
+    for to_years in (False, True):  # a tree of every kind of node, as a simulation flattens one
+        tree = Tree()
+        leaves = [tree.leaf(x.starts, x.ends) for x in (a, b, c)]
+        grace = tree.delay(1.0, leaves[0])
+        nodes = [tree.gate(k, leaves) for k in (2, 3)] + [tree.gate(2, leaves[:2])]
+        tree.gate(1, [grace, *nodes, leaves[2]])
+        tree.yearly(2, 8760.0, 1.0) if to_years else tree.intervals()
     return True

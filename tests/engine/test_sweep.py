@@ -95,8 +95,9 @@ def test_a_gate_of_more_children_than_the_compiled_sweep_takes_goes_to_numpy(man
 
 @pytest.mark.parametrize("many", [sweep.MAX_CHILDREN, sweep.MAX_CHILDREN + 1])
 def test_a_service_gate_wider_than_the_compiled_sweep_takes_is_swept_by_numpy(many, monkeypatch):
-    """A service's own gate goes straight to its years by the compiled sweep only up to MAX_CHILDREN
-    children; one more and its timeline is built by the numpy sort. The figures are the same."""
+    """A service's own gate goes straight to its years by the compiled sweep (in its tree's one call) only up
+    to MAX_CHILDREN children; one more and its timeline is built by the numpy sort (a leaf of the tree). The
+    figures are the same."""
     import math
 
     from risk.engine.simulate import SimulationOptions, simulate
@@ -108,8 +109,8 @@ def test_a_service_gate_wider_than_the_compiled_sweep_takes_is_swept_by_numpy(ma
         v.name: DependencyStats(v.name, 3.0, math.exp(1.5), 1.0, 1.0, 0.0, 0, [], 0, "estimate", "C") for v in leaves
     }
     calls: list[int] = []
-    real = sweep.gate_yearly
-    monkeypatch.setattr(sweep, "gate_yearly", lambda live, *a: calls.append(len(live)) or real(live, *a))
+    real = sweep.Tree.gate
+    monkeypatch.setattr(sweep.Tree, "gate", lambda tree, k, kids: calls.append(len(kids)) or real(tree, k, kids))
     runs = []
     for compiled in (True, False):
         monkeypatch.setattr(sweep, "worth_compiling", lambda outages, compiled=compiled: compiled)
@@ -274,9 +275,16 @@ def test_warming_loads_every_kernel_the_simulation_calls(monkeypatch):
     asyncio.run(_warm_kernels())
     assert warmed == [True]
     kernels = {n: f for n, f in vars(sweep_kernels).items() if isinstance(f, CPUDispatcher) and f.signatures}
-    assert {"_union_runs", "_both_down", "_two_down", "_at_least", "_union_years", "_yearly", "_delayed"} <= set(
-        kernels
-    )
+    assert {
+        "_union_runs",
+        "_both_down",
+        "_two_down",
+        "_at_least",
+        "_union_years",
+        "_yearly",
+        "_delayed",
+        "_tree",
+    } <= set(kernels)
     before = {n: list(f.signatures) for n, f in kernels.items()}
     monkeypatch.setattr(sweep, "COMPILED_FROM", 0)
     rng = np.random.default_rng(4)
@@ -287,4 +295,9 @@ def test_warming_loads_every_kernel_the_simulation_calls(monkeypatch):
     sweep.gate_yearly(children[:2], 2, 20, 8760.0, 2.0)
     sweep.yearly(children[0].starts, children[0].durations, 20, 8760.0, 2.0)
     sweep.delayed(children[0].starts, children[0].ends, 1.5)
+    for to_years in (False, True):
+        tree = sweep.Tree()
+        leaves = [tree.leaf(c.starts, c.ends) for c in children]
+        tree.gate(1, [tree.delay(1.5, leaves[0]), tree.gate(2, leaves[1:3]), tree.gate(3, leaves), leaves[3]])
+        tree.yearly(20, 8760.0, 2.0) if to_years else tree.intervals()
     assert {n: list(f.signatures) for n, f in kernels.items()} == before
