@@ -14,7 +14,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     LYNCHPIN_AUTH=1 STREAMLIT_BROWSER_GATHER_USAGE_STATS=false
 RUN useradd --create-home --uid 10001 lynchpin
 COPY --from=build /wheels /wheels
-RUN pip install /wheels/*.whl && rm -rf /wheels
+# Compile the simulation's kernels into numba's cache now (about 11 s), so that no one's first large assessment
+# waits for it; the non-root user only reads the cache.
+RUN pip install /wheels/*.whl && rm -rf /wheels \
+    && python -c "from risk.engine import sweep; sweep.warm()"
 WORKDIR /app
 COPY app.py ./
 COPY .streamlit/config.toml .streamlit/config.toml
