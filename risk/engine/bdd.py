@@ -459,14 +459,6 @@ PYTHON_NODES = 20_000
 #: modules'; edfpa14p: 229,000 and 451,000), and a larger budget spent on the wrong order costs more than
 #: numba's loading, so it stays: a tree that fits neither order has lost about 0.12 s (edfpa14*, edf9203/4).
 MODULAR_NODES = 60_000
-#: Nodes the pure-Python BDD may build over the preprocessed structure, in all, in the one order
-#: risk.engine.order_choice predicts the smaller (the smaller sum of gate spans), when both orders have
-#: outgrown MODULAR_NODES and that order's cut-width is at most order_choice.WIDTH_LIMIT; the build goes on
-#: from where its MODULAR_NODES trial stopped. About 0.4 s of pure Python on an idle machine, what the
-#: compiled engine pays to load numba before it builds anything: the pure engine builds edfpa14b (212,000
-#: nodes in the modules' order), edfpa14o (218,000) and edfpa14p (227,000 in the catalog's) in about 0.3 s
-#: of CPU, where the compiled stage took 0.57-0.70 s (numba's loading included).
-MODULAR_LARGE_NODES = 300_000
 #: Nodes the compiled BDD may build over the preprocessed structure (the modular diagram in numba's arrays,
 #: each module in its own order) before the build moves to the flat compiled diagram. The modular one is
 #: smaller on most Aralia trees that get this far (CPU of the exact part, numba's loading included, modular
@@ -612,7 +604,6 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
             {"engine": Engine.PYTHON, "max_nodes": PYTHON_NODES},
             {"engine": Engine.MODULAR, "max_nodes": MODULAR_NODES},
             {"engine": Engine.MODULAR, "max_nodes": MODULAR_NODES, "order": "modules"},
-            {"engine": Engine.MODULAR, "max_nodes": MODULAR_LARGE_NODES, "order": "predicted"},
             {"engine": Engine.MODULAR, "max_nodes": MODULAR_COMPILED_NODES, "compiled": True, "order": "modules"},
             {"engine": Engine.FAST, "max_nodes": STRUCTURE_TRIAL_NODES, "order": "structure"},
             {"engine": Engine.FAST},
@@ -623,18 +614,11 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
         )
         stages += [{"engine": Engine.CUDD}]
     plans: list = []  # the preprocessed structure, once worked out (None: it has no module)
-    trials: dict = {}  # order -> the pure modular diagram its MODULAR_NODES trial left, to go on from
     for n, stage in enumerate(stages):
         try:
             if stage["engine"] == Engine.MODULAR:
                 modular = _modular(
-                    structure,
-                    wanted,
-                    stage["max_nodes"],
-                    stage.get("compiled", False),
-                    plans,
-                    stage.get("order"),
-                    trials,
+                    structure, wanted, stage["max_nodes"], stage.get("compiled", False), plans, stage.get("order")
                 )
                 if modular is None:
                     continue
@@ -654,14 +638,11 @@ def _modular(
     compiled: bool = False,
     plans: list | None = None,
     order: str | None = None,
-    trials: dict | None = None,
 ):
     """(the modular engine, {service: root}) over the preprocessed structure (risk.engine.preprocess), in
     pure Python or (`compiled`) in the compiled arrays, in the `order` ModularBDD takes; with a budget, None
     when the structure has no module (risk.engine.preprocess.plan). `plans` keeps the preprocessed
-    structure for the next stage; `trials` keeps each pure order's diagram when its budget stops it, by
-    order. order="predicted": the trial in the order risk.engine.order_choice predicts the smaller, built
-    on within max_nodes; None when there are not two trials or that order's cut-width is over the limit."""
+    structure for the next stage."""
     from risk.engine.preprocess import ModularBDD, plan
 
     if plans:
@@ -672,38 +653,8 @@ def _modular(
             plans.append(the_plan)
     if the_plan is None:
         return None
-    if order == "predicted":
-        engine = _predicted(the_plan, trials or {})
-        if engine is None:
-            return None
-        return engine, engine.build(wanted, max_nodes)
-    engine = ModularBDD(
-        structure, the_plan, max_nodes=max_nodes, compiled=compiled, order=order or "catalog", deferred=True
-    )
-    try:
-        return engine, engine.build(wanted)
-    except DiagramTooLarge:
-        if trials is not None and not compiled:
-            trials[order or "catalog"] = engine
-        raise
-
-
-def _predicted(the_plan, trials: dict):
-    """Of the pure modular trials stopped at their budget, the one whose order risk.engine.order_choice
-    predicts the smaller diagram (the smaller sum of gate spans; a tie to the catalog's order), or None when
-    there are not two or its cut-width is over order_choice.WIDTH_LIMIT (the diagram would not fit)."""
-    from risk.engine.order_choice import WIDTH_LIMIT, profile
-    from risk.engine.preprocess import ALWAYS, NEVER
-
-    if len(trials) < 2:
-        return None
-    roots = [content for _, content in the_plan.modules]
-    roots += [n for n in the_plan.services.values() if n is not ALWAYS and n is not NEVER]
-    measured = {order: profile(roots, engine.bdd.order) for order, engine in trials.items()}
-    best = min(sorted(measured), key=lambda order: (measured[order].span, order != "catalog"))
-    if measured[best].width > WIDTH_LIMIT:
-        return None
-    return trials[best]
+    engine = ModularBDD(structure, the_plan, max_nodes=max_nodes, compiled=compiled, order=order or "catalog")
+    return engine, {sid: engine.compile(sid) for sid in wanted}
 
 
 def _have_cudd() -> bool:
