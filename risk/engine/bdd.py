@@ -454,10 +454,12 @@ PYTHON_NODES = 20_000
 #: before it builds anything (import 0.22 s, the first kernel's load 0.16-0.19 s); the pure engine built
 #: about 260,000 nodes a second when the budget was set (edfpa15o: pure 43,100 nodes in 0.19 s, compiled
 #: 0.49 s; jbd9601: 53,400 in 0.16 s against 0.57 s), and about 800,000 since AND and OR go through
-#: apply (BDD.conj, BDD.disj). Break-even is now nearer 300,000 nodes, but which order gives the smaller
-#: diagram is not known before building (edfpa14b: 504,000 nodes in the catalog's order, 212,000 in the
-#: modules'; edfpa14p: 229,000 and 451,000), and a larger budget spent on the wrong order costs more than
-#: numba's loading, so it stays: a tree that fits neither order has lost about 0.12 s (edfpa14*, edf9203/4).
+#: apply (BDD.conj, BDD.disj), in isolation. A larger budget in the order predicted smaller (tried in
+#: h-exact2: edfpa14b, edfpa14o, edfpa14p built pure in 212,000-227,000 nodes, the order predicted right, the
+#: stopped build resumed) made `assess --exact` slower as a whole process (1.04-1.09 s CPU against
+#: 0.82-0.93 s compiled): the pure diagram's page faults and its slower Birnbaum pass cost more than numba's
+#: loading saves (docs/methodology.md, exact engine), so it stays: a tree that fits neither order has lost
+#: about 0.12 s (edfpa14*, edf9203/4).
 MODULAR_NODES = 60_000
 #: Nodes the compiled BDD may build over the preprocessed structure (the modular diagram in numba's arrays,
 #: each module in its own order) before the build moves to the flat compiled diagram. The modular one is
