@@ -21,13 +21,17 @@ def _shared(other_inputs: int):
     others = [f"x{i}" for i in range(other_inputs)]
     other = {"id": "svc2", "name": "Other", "tier": 2, "impact_tolerance": "2h", "requires": others}
     deps = [dep(x) for x in ["a", "b", "c", "d", *others]]
-    return catalog([{"any_of": [{"all_of": ["a", "b", "c"]}, {"all_of": ["b", "c", "d"]}]}], deps, more_services=[other])
+    return catalog(
+        [{"any_of": [{"all_of": ["a", "b", "c"]}, {"all_of": ["b", "c", "d"]}]}], deps, more_services=[other]
+    )
 
 
 def test_the_hardest_part_is_the_and_of_two_groups_sharing_two_inputs():
     hard = hardest_part(compile_catalog(_shared(3)))
     assert hard == HardPart(service="svc", inputs=4, events=4, k=2, n=2, shared=2)
-    assert hard.describe().endswith("takes 4 inputs at once (4 basic events below it), an AND of 2 whose parts share 2 of those inputs")
+    assert hard.describe().endswith(
+        "takes 4 inputs at once (4 basic events below it), an AND of 2 whose parts share 2 of those inputs"
+    )
 
 
 @pytest.mark.parametrize(("other_inputs", "service"), [(3, "svc"), (4, "svc"), (5, "svc2")])
