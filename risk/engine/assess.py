@@ -178,13 +178,26 @@ def _rare_events_cut(services: list[str], wanted: int, given: int) -> str:
     )
 
 
-def _too_large(error: Exception) -> Problem:
+def _too_large(error: Exception, catalog: Catalog | None = None, structure: Structure | None = None) -> Problem:
+    """The message when no exact engine's diagram fits: with the catalog and its structure, which service and
+    which part of it (risk.engine.hard_part) is too large, and why."""
+    from risk.engine.hard_part import hardest_part
+
+    hard = hardest_part(structure) if structure is not None else None
+    where, path, part = "", "requires", ""
+    if hard is not None and catalog is not None:
+        index = next((i for i, s in enumerate(catalog.services) if s.id == hard.service), None)
+        if index is not None:
+            where = f"service '{catalog.services[index].name}': "
+            path = f"services[{index}].requires"
+            part = f"; {hard.describe()}"
     return Problem(
-        f"the exact calculation needs a decision diagram larger than the {MAX_DIAGRAM_MB:,.0f} MiB it may use "
-        f"({error})",
-        Location("assessment", path="requires"),
+        f"{where}the exact calculation needs a decision diagram larger than the {MAX_DIAGRAM_MB:,.0f} MiB it may "
+        f"use ({error}){part}",
+        Location("assessment", path=path),
         "split the catalog into parts that share fewer dependencies, or group repeated alternatives as logical "
-        "dependencies; a server's operator can raise the limit with LYNCHPIN_MAX_DIAGRAM_MB",
+        "dependencies (the dependencies that part's own parts share are where the size comes from); a server's "
+        "operator can raise the limit with LYNCHPIN_MAX_DIAGRAM_MB",
     )
 
 
@@ -341,7 +354,7 @@ def _exact_part(
         try:
             bdd, roots = compile_services(exact_structure)
         except DiagramTooLarge as error:
-            raise InputError([_too_large(error)]) from None
+            raise InputError([_too_large(error, catalog, exact_structure)]) from None
         q = basic_probabilities(exact_structure, stats, groups)
         exact = {sid: bdd.birnbaum(roots[sid], q) for sid in structure.services}
         log.counts.update(basic_events=len(exact_structure.basic), common_cause_groups=len(groups))
