@@ -458,7 +458,7 @@ def _tree(
         s = nothing
         e = nothing
         if k < 0:
-            s = carray(_pointer(address_s[j]), size[j])
+            s = carray(_pointer(address_s[j]), size[j])  # type: ignore[call-arg]  # an intrinsic: typingctx is numba's
             e = carray(_pointer(address_e[j]), size[j])
             origin[j] = j
         elif k == 0:

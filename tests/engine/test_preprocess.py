@@ -452,7 +452,10 @@ def test_an_and_of_ors_with_a_common_child_is_an_or():
     (root,) = pp._distribute([pp._Gate(2, [pp._Gate(1, ["x", "a"]), pp._Gate(1, ["x", "b"])])])
     assert _shape(root) == ("or", tuple(sorted(["x", ("and", ("a", "b"))], key=repr)))
     (root,) = pp._distribute([pp._Gate(1, [pp._Gate(2, ["x", "a"]), pp._Gate(2, ["x", "b"]), "c"])])
-    assert _shape(root) == ("or", tuple(sorted(["c", ("and", tuple(sorted(["x", ("or", ("a", "b"))], key=repr)))], key=repr)))
+    assert _shape(root) == (
+        "or",
+        tuple(sorted(["c", ("and", tuple(sorted(["x", ("or", ("a", "b"))], key=repr)))], key=repr)),
+    )
 
 
 def test_distributivity_drops_what_a_sibling_already_decides_and_works_on_again_in_the_rest():
