@@ -15,15 +15,18 @@ from tests.engine.helpers import catalog, dep
 pytestmark = pytest.mark.timeout(60)
 
 
+def _two_of(*names: str) -> dict:
+    return {"at_least": 2, "of": list(names)}
+
+
 def _shared(other_inputs: int):
-    """Service: up while a, b and c are, or while b, c and d are: in failure logic an AND of two ORs that
-    share b and c (4 inputs). Other: needs its own x0.. x{other_inputs - 1}, all of them (an OR)."""
+    """Service: up while two of a, b and c are, or two of b, c and d: in failure logic an AND of two 2-of-3
+    gates that share b and c (4 inputs; with ORs in place of the 2-of-3s, distributivity would take the shared
+    inputs out). Other: needs its own x0.. x{other_inputs - 1}, all of them (an OR)."""
     others = [f"x{i}" for i in range(other_inputs)]
     other = {"id": "svc2", "name": "Other", "tier": 2, "impact_tolerance": "2h", "requires": others}
     deps = [dep(x) for x in ["a", "b", "c", "d", *others]]
-    return catalog(
-        [{"any_of": [{"all_of": ["a", "b", "c"]}, {"all_of": ["b", "c", "d"]}]}], deps, more_services=[other]
-    )
+    return catalog([{"any_of": [_two_of("a", "b", "c"), _two_of("b", "c", "d")]}], deps, more_services=[other])
 
 
 def test_the_hardest_part_is_the_and_of_two_groups_sharing_two_inputs():
@@ -48,7 +51,7 @@ def test_a_module_inside_counts_as_one_input_and_its_events_below():
     """Service needs, all at once, p or q together with the AND of the two shared groups: the AND is a module
     of its own (an input of the top, 4 events below it)."""
     deps = [dep(x) for x in ["a", "b", "c", "d", "p", "q", "r"]]
-    inner = {"any_of": [{"all_of": ["a", "b", "c"]}, {"all_of": ["b", "c", "d"]}]}
+    inner = {"any_of": [_two_of("a", "b", "c"), _two_of("b", "c", "d")]}
     hard = hardest_part(compile_catalog(catalog(["r", {"any_of": ["p", "q"]}, inner], deps)))
     assert hard is not None and (hard.inputs, hard.events) == (4, 4)  # the inner AND: the top has 3 inputs
 
