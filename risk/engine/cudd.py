@@ -33,14 +33,13 @@ __all__ = ["MAX_SIFTING_WORK", "CuddBDD"]
 #: reorderings counts the largest live diagram so far (nodes) times the variables it may move (all of them, up
 #: to CUDD's max_vars, 1,000): a sifting moves each variable through the levels, and a swap of two levels
 #: costs their nodes. Counted, not timed, so the same catalog stops at the same point on any machine.
-#: Measured (issue 29; docs/methodology.md, exact engine), with sifting forced from the start on the 39 Aralia
-#: trees SCRAM answers (LYNCHPIN_BDD=cudd; left to itself none of them gets this far): the most any needs is
-#: jbd9601's 880 million (12 reorderings, 533 variables, 31 s), then das9207 and edf9204 91 million, all
-#: others less; the two heavy ones cost alike, about 28 million units a second here. nus9601, the only tree
-#: that reaches this stage unforced, has done 852 million after 13 reorderings (25 s) and 1,650 million
-#: after 15 (58 s), 2,360 million after 16 (116 s). The budget, 1.7 times jbd9601's, stops nus9601 after its
-#: 15th reordering.
-MAX_SIFTING_WORK = 1_500_000_000
+#: Measured (issue 29; docs/methodology.md, exact engine), counted after each operation: no catalog reaches this
+#: stage unforced but nus9601; with sifting forced from the start (LYNCHPIN_BDD=cudd) on the 39 other Aralia
+#: trees, the most any needs is jbd9601's 466 million (12 reorderings, 533 variables, 36 s CPU), then edf9203
+#: 269 million, das9207 and edf9204 91 million. nus9601 has done 737 million after 12 reorderings (25 s) and
+#: 1,038 million after 13 (38 s), then 1,974 million after 15 (78 s: reorderings inside one operation, which
+#: no count can interrupt). The budget, 2.1 times jbd9601's need, stops nus9601 after its 13th reordering.
+MAX_SIFTING_WORK = 1_000_000_000
 
 
 class CuddBDD:
@@ -97,9 +96,17 @@ class CuddBDD:
             key = (i, need)
             if key not in memo:
                 memo[key] = bdd.ite(kids[i], t(i + 1, need - 1), t(i + 1, need))
+                self._count_sifting()
             return memo[key]
 
-        return t(0, k)
+        try:
+            return t(0, k)
+        finally:
+            # t and its closure cell refer to each other: only Python's cycle collector would free them, at a
+            # moment that depends on everything else the process allocates, and the diagrams in memo with
+            # them. Emptied here, they go now, so CUDD's dead nodes (and so when it reorders) depend on the
+            # catalog alone.
+            memo.clear()
 
     def _function(self, node: Node) -> cudd.Function:
         hit = self._compiled.get(id(node))
@@ -118,22 +125,24 @@ class CuddBDD:
                 result = bdd.false
                 for kid in kids:
                     result = result | kid
+                    self._count_sifting()
             elif node.k == len(kids):
                 result = bdd.true
                 for kid in kids:
                     result = result & kid
+                    self._count_sifting()
             else:
                 result = self._at_least(node.k, kids)
             if len(self._bdd) > self._max_nodes:
                 raise DiagramTooLarge(f"more than {self._max_nodes:,} nodes")
-            self._count_sifting()
         self._compiled[id(node)] = (node, result)
         return result
 
     def _count_sifting(self) -> None:
         """Add the reorderings CUDD made since the last call to the sifting work (each counted with the
-        largest live diagram so far), and stop past the budget. Called after each gate and at the end of each
-        build, so a build that needs exactly the budget is done and one that needs one more unit is not."""
+        largest live diagram so far, times the variables a sifting moves), and stop past the budget. Called
+        after each operation of the build and at its end, so a build that needs exactly the budget is done and
+        one that needs one more unit is not."""
         if not self._sifting:
             return
         with warnings.catch_warnings():  # dd warns on every call that its "mem" changed unit; we read no "mem"
