@@ -19,6 +19,7 @@ roots can be complemented, and the constant is "one" (so "zero" is a complemente
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Sequence
 
 from dd import cudd
@@ -26,7 +27,19 @@ from dd import cudd
 from risk.engine.bdd import DiagramTooLarge, Split, rauzy_cut_sets
 from risk.engine.structure import Delay, Node, Var
 
-__all__ = ["CuddBDD"]
+__all__ = ["MAX_SIFTING_WORK", "CuddBDD"]
+
+#: Sifting work a build with reordering may do before it stops with DiagramTooLarge. Each of CUDD's
+#: reorderings counts the largest live diagram so far (nodes) times the variables it may move (all of them, up
+#: to CUDD's max_vars, 1,000): a sifting moves each variable through the levels, and a swap of two levels
+#: costs their nodes. Counted, not timed, so the same catalog stops at the same point on any machine.
+#: Measured (issue 29; docs/methodology.md, exact engine), counted after each operation: no catalog reaches this
+#: stage unforced but nus9601; with sifting forced from the start (LYNCHPIN_BDD=cudd) on the 39 other Aralia
+#: trees, the most any needs is jbd9601's 466 million (12 reorderings, 533 variables, 36 s CPU), then edf9203
+#: 269 million, das9207 and edf9204 91 million. nus9601 has done 737 million after 12 reorderings (25 s) and
+#: 1,038 million after 13 (38 s), then 1,974 million after 15 (78 s: reorderings inside one operation, which
+#: no count can interrupt). The budget, 2.1 times jbd9601's need, stops nus9601 after its 13th reordering.
+MAX_SIFTING_WORK = 1_000_000_000
 
 
 class CuddBDD:
@@ -40,6 +53,7 @@ class CuddBDD:
         memory_mb: int = 768,
         sifting: bool = True,
         max_nodes: int | None = None,
+        max_sifting_work: int | None = None,
     ):
         self.order = list(order)
         self.index = {name: i for i, name in enumerate(self.order)}
@@ -52,6 +66,12 @@ class CuddBDD:
         # large takes far longer. Without it, the build stops at max_nodes (the caller then tries with it).
         self._sifting = sifting
         self._bdd.configure(reordering=sifting, max_growth=1.1)
+        # Sifting keeps the live diagram under max_nodes, so that budget alone may never stop a build that
+        # sifts on and on (nus9601: 25 minutes): this one counts the sifting work instead.
+        self.max_sifting_work = MAX_SIFTING_WORK if max_sifting_work is None else max_sifting_work
+        self.reorderings = 0  # CUDD's reorderings seen so far
+        self._sifted = min(len(self.order), self._bdd.configure()["max_vars"])  # variables one sifting moves
+        self.sifting_work = 0  # their work, as MAX_SIFTING_WORK counts it
         self._one = int(self._bdd.true)
         self._roots: list[cudd.Function] = []  # a handle is an index here; keeping them referenced keeps them
         self._compiled: dict[int, tuple[Node, cudd.Function]] = {}  # id(node) -> (node kept alive, diagram)
@@ -76,9 +96,17 @@ class CuddBDD:
             key = (i, need)
             if key not in memo:
                 memo[key] = bdd.ite(kids[i], t(i + 1, need - 1), t(i + 1, need))
+                self._count_sifting()
             return memo[key]
 
-        return t(0, k)
+        try:
+            return t(0, k)
+        finally:
+            # t and its closure cell refer to each other: only Python's cycle collector would free them, at a
+            # moment that depends on everything else the process allocates, and the diagrams in memo with
+            # them. Emptied here, they go now, so CUDD's dead nodes (and so when it reorders) depend on the
+            # catalog alone.
+            memo.clear()
 
     def _function(self, node: Node) -> cudd.Function:
         hit = self._compiled.get(id(node))
@@ -97,10 +125,12 @@ class CuddBDD:
                 result = bdd.false
                 for kid in kids:
                     result = result | kid
+                    self._count_sifting()
             elif node.k == len(kids):
                 result = bdd.true
                 for kid in kids:
                     result = result & kid
+                    self._count_sifting()
             else:
                 result = self._at_least(node.k, kids)
             if len(self._bdd) > self._max_nodes:
@@ -108,10 +138,35 @@ class CuddBDD:
         self._compiled[id(node)] = (node, result)
         return result
 
+    def _count_sifting(self) -> None:
+        """Add the reorderings CUDD made since the last call to the sifting work (each counted with the
+        largest live diagram so far, times the variables a sifting moves), and stop past the budget. Called
+        after each operation of the build and at its end, so a build that needs exactly the budget is done and
+        one that needs one more unit is not."""
+        if not self._sifting:
+            return
+        with warnings.catch_warnings():  # dd warns on every call that its "mem" changed unit; we read no "mem"
+            warnings.simplefilter("ignore", UserWarning)
+            stats = self._bdd.statistics()
+        new = stats["n_reorderings"] - self.reorderings
+        if new <= 0:
+            return
+        self.reorderings += new
+        self.sifting_work += new * stats["peak_live_nodes"] * self._sifted
+        if self.sifting_work > self.max_sifting_work:
+            raise DiagramTooLarge(
+                f"its variable order still not settled after {self.reorderings} reorderings of up to "
+                f"{stats['peak_live_nodes']:,} live nodes, past the {self.max_sifting_work:,} units of sifting "
+                "work a build may do"
+            )
+
     def compile(self, node: Node) -> int:
         """A handle on the diagram of a structure node (grace periods do not change whether it is down)."""
         try:
             function = self._function(node)
+            self._count_sifting()
+        except DiagramTooLarge:
+            raise
         except (MemoryError, RuntimeError) as error:  # CUDD returns NULL past its memory limit
             raise DiagramTooLarge(str(error)) from error
         self._roots.append(function)

@@ -109,3 +109,55 @@ def test_the_compiled_bdd_stops_at_its_budget():
     s = compile_catalog(_redundant())
     with pytest.raises(DiagramTooLarge, match="more than 20 nodes"):
         FastBDD(s.basic, max_nodes=20).compile(s.nodes["svc"])
+
+
+def _pairs(n: int = 14):
+    """Down when some pair a_i, b_i is down together, with every a before every b: 2^n nodes in that order,
+    about 3n once sifting brings each pair together; CUDD reorders as soon as the diagram passes 4,004 nodes."""
+    from risk.engine.structure import Gate, Var
+
+    a, b = [f"a{i}" for i in range(n)], [f"b{i}" for i in range(n)]
+    return a + b, Gate(1, tuple(Gate(2, (Var(x), Var(y))) for x, y in zip(a, b, strict=True)))
+
+
+@pytest.mark.timeout(60)
+def test_sifting_stops_exactly_past_its_work_budget():
+    """The sifting work is counted, not timed: the same build needs the same work every time, is done with
+    exactly that budget or one unit more, and stops with DiagramTooLarge (the located "too large" message of
+    an assessment) with one unit less."""
+    from risk.engine.bdd import DiagramTooLarge
+    from risk.engine.cudd import CuddBDD
+
+    order, node = _pairs()
+    free = CuddBDD(order, order, max_sifting_work=10**18)
+    free.compile(node)
+    need = free.sifting_work
+    assert free.reorderings >= 1 and need > 0
+    again = CuddBDD(order, order, max_sifting_work=10**18)
+    again.compile(node)
+    assert (again.reorderings, again.sifting_work) == (free.reorderings, need)  # deterministic
+    for budget in (need, need + 1):
+        CuddBDD(order, order, max_sifting_work=budget).compile(node)
+    with pytest.raises(DiagramTooLarge, match=r"reorderings .* past the .* units of sifting work"):
+        CuddBDD(order, order, max_sifting_work=need - 1).compile(node)
+
+
+@pytest.mark.timeout(60)
+def test_a_tree_that_needs_sifting_is_answered_within_the_default_budget():
+    """The pairs in their worst order need sifting (without it the diagram is 2^14 times larger than with
+    it); under the default budget CUDD builds it, and its probability and cut sets are the pure engine's."""
+    from risk.engine.cudd import MAX_SIFTING_WORK, CuddBDD
+
+    order, node = _pairs()
+    sifted = CuddBDD(order, order)
+    assert sifted.max_sifting_work == MAX_SIFTING_WORK
+    root = sifted.compile(node)
+    assert 0 < sifted.sifting_work <= MAX_SIFTING_WORK and len(sifted) < 200
+    static = CuddBDD(order, order, sifting=False)
+    static.compile(node)
+    assert len(static) > 2**14 and static.sifting_work == 0  # no reordering, no work counted
+    q = [0.01 * (i + 1) for i in range(len(order))]
+    pure = BDD(order)
+    want = pure.compile(node)
+    assert sifted.probability(root, q) == pytest.approx(pure.probability(want, q), rel=1e-12)
+    assert sifted.minimal_cut_sets(root, 2) == pure.minimal_cut_sets(want, 2)
