@@ -433,15 +433,8 @@ def exact_assessment(
     imp = _importance_stage(catalog, x, stages)
     services = [
         ExactServiceResult(
-            id=s.id,
-            name=s.name,
-            tier=s.tier,
-            users=s.users,
-            single_points_of_failure=[c[0] for c in x.cut_sets[s.id] if len(c) == 1],
-            cut_sets=x.cut_sets[s.id],
-            unavailability=x.exact[s.id][0],
+            **_exact_fields(s, x, imp),
             expected_annual_downtime_hours=x.exact[s.id][0] * HOURS_PER_YEAR,
-            dependency_importance=imp.services[s.id],
         )
         for s in catalog.services
     ]
@@ -664,6 +657,21 @@ def _ranges(sid: str, r: ServiceSimulation, rare: _RareBreach, settings: Setting
     return _Ranges(plausible, breach_range, downtime_range)
 
 
+def _exact_fields(s: Service, x: _Exact, imp: _Importance) -> dict[str, Any]:
+    """What a service's full and exact-only results share, from the decision diagrams: who it is, its cut
+    sets and single points of failure, its unavailability and its dependencies' importance."""
+    return {
+        "id": s.id,
+        "name": s.name,
+        "tier": s.tier,
+        "users": s.users,
+        "single_points_of_failure": [c[0] for c in x.cut_sets[s.id] if len(c) == 1],
+        "cut_sets": x.cut_sets[s.id],
+        "unavailability": x.exact[s.id][0],
+        "dependency_importance": imp.services[s.id],
+    }
+
+
 def _service_result(
     s: Service,
     x: _Exact,
@@ -678,18 +686,12 @@ def _service_result(
     like, impact_level = likelihood(r.breach_probability, settings), impact(s, settings)
     cost_per_hour = s.hourly_cost or 0.0
     return ServiceResult(
-        id=s.id,
-        name=s.name,
-        tier=s.tier,
-        users=s.users,
+        **_exact_fields(s, x, imp),
         hourly_cost=s.hourly_cost,
         service_hours=s.hours,
         impact_tolerance_hours=s.impact_tolerance,
         workaround_hours=s.workaround_hours,
         effective_tolerance_hours=s.effective_tolerance,
-        single_points_of_failure=[c[0] for c in x.cut_sets[s.id] if len(c) == 1],
-        cut_sets=x.cut_sets[s.id],
-        unavailability=x.exact[s.id][0],
         tolerance_breach_probability=r.breach_probability,
         tolerance_breach_probability_interval=ranges.breach,
         rating_probabilities=rating_probabilities(ranges.plausible, impact_level, settings),
@@ -708,7 +710,6 @@ def _service_result(
         impact=impact_level,
         score=like * impact_level,
         rating=band(like * impact_level, settings),
-        dependency_importance=imp.services[s.id],
     )
 
 
