@@ -30,7 +30,7 @@ from risk.engine.assessment import (
     StageRecord,
     YearlyTotals,
 )
-from risk.engine.bdd import DiagramTooLarge, TooManyCutSets, compile_services
+from risk.engine.bdd import DiagramTooLarge, SiftingTooLong, TooManyCutSets, compile_services
 from risk.engine.common_cause import CommonCauseGroup, basic_probabilities, common_cause_groups, with_common_causes
 from risk.engine.quantiles import sorted_quantiles, sorted_unique
 from risk.engine.rating import band, impact, likelihood
@@ -191,13 +191,22 @@ def _too_large(error: Exception, catalog: Catalog | None = None, structure: Stru
             where = f"service '{catalog.services[index].name}': "
             path = f"services[{index}].requires"
             part = f"; {hard.describe()}"
+    fix = (
+        "split the catalog into parts that share fewer dependencies, or group repeated alternatives as logical "
+        "dependencies (the dependencies that part's own parts share are where the size comes from)"
+    )
+    if isinstance(error, SiftingTooLong):  # within its memory: raising the memory limit would not help
+        return Problem(
+            f"{where}the exact calculation found no variable order that keeps its decision diagram small within "
+            f"the work it may do ({error}){part}",
+            Location("assessment", path=path),
+            f"{fix}; this work limit is fixed, so that a catalog ends the same way on every machine",
+        )
     return Problem(
         f"{where}the exact calculation needs a decision diagram larger than the {MAX_DIAGRAM_MB:,.0f} MiB it may "
         f"use ({error}){part}",
         Location("assessment", path=path),
-        "split the catalog into parts that share fewer dependencies, or group repeated alternatives as logical "
-        "dependencies (the dependencies that part's own parts share are where the size comes from); a server's "
-        "operator can raise the limit with LYNCHPIN_MAX_DIAGRAM_MB",
+        f"{fix}; a server's operator can raise the limit with LYNCHPIN_MAX_DIAGRAM_MB",
     )
 
 

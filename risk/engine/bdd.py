@@ -24,6 +24,7 @@ from risk.engine.structure import Delay, Node, Structure, Var, operands, parent_
 __all__ = [
     "BDD",
     "DiagramTooLarge",
+    "SiftingTooLong",
     "TooManyCutSets",
     "CutSetTally",
     "CutSetMemo",
@@ -149,6 +150,12 @@ class CutSetMemo:
 
 class DiagramTooLarge(RuntimeError):
     """A decision diagram went past the nodes or memory it was allowed."""
+
+
+class SiftingTooLong(DiagramTooLarge):
+    """CUDD's sifting went past its work budget (risk.engine.cudd.MAX_SIFTING_WORK) without settling on a
+    variable order that keeps the diagram small: the diagram itself stayed within its memory, so more memory
+    would not help; the structure is what is too hard."""
 
 
 class TooManyCutSets(RuntimeError):

@@ -24,12 +24,12 @@ from collections.abc import Sequence
 
 from dd import cudd
 
-from risk.engine.bdd import DiagramTooLarge, Split, rauzy_cut_sets
+from risk.engine.bdd import DiagramTooLarge, SiftingTooLong, Split, rauzy_cut_sets
 from risk.engine.structure import Delay, Node, Var
 
 __all__ = ["MAX_SIFTING_WORK", "CuddBDD"]
 
-#: Sifting work a build with reordering may do before it stops with DiagramTooLarge. Each of CUDD's
+#: Sifting work a build with reordering may do before it stops with SiftingTooLong. Each of CUDD's
 #: reorderings counts the largest live diagram so far (nodes) times the variables it may move (all of them, up
 #: to CUDD's max_vars, 1,000): a sifting moves each variable through the levels, and a swap of two levels
 #: costs their nodes. Counted, not timed, so the same catalog stops at the same point on any machine.
@@ -154,7 +154,7 @@ class CuddBDD:
         self.reorderings += new
         self.sifting_work += new * stats["peak_live_nodes"] * self._sifted
         if self.sifting_work > self.max_sifting_work:
-            raise DiagramTooLarge(
+            raise SiftingTooLong(
                 f"its variable order still not settled after {self.reorderings} reorderings of up to "
                 f"{stats['peak_live_nodes']:,} live nodes, past the {self.max_sifting_work:,} units of sifting "
                 "work a build may do"

@@ -123,9 +123,9 @@ def _pairs(n: int = 14):
 @pytest.mark.timeout(60)
 def test_sifting_stops_exactly_past_its_work_budget():
     """The sifting work is counted, not timed: the same build needs the same work every time, is done with
-    exactly that budget or one unit more, and stops with DiagramTooLarge (the located "too large" message of
+    exactly that budget or one unit more, and stops with SiftingTooLong (the located "too large" message of
     an assessment) with one unit less."""
-    from risk.engine.bdd import DiagramTooLarge
+    from risk.engine.bdd import SiftingTooLong
     from risk.engine.cudd import CuddBDD
 
     order, node = _pairs()
@@ -138,7 +138,7 @@ def test_sifting_stops_exactly_past_its_work_budget():
     assert (again.reorderings, again.sifting_work) == (free.reorderings, need)  # deterministic
     for budget in (need, need + 1):
         CuddBDD(order, order, max_sifting_work=budget).compile(node)
-    with pytest.raises(DiagramTooLarge, match=r"reorderings .* past the .* units of sifting work"):
+    with pytest.raises(SiftingTooLong, match=r"reorderings .* past the .* units of sifting work"):
         CuddBDD(order, order, max_sifting_work=need - 1).compile(node)
 
 

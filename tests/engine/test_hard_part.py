@@ -69,3 +69,19 @@ def test_a_diagram_past_its_memory_names_the_service_and_the_part(monkeypatch):
     assert "an AND of 2 whose parts share 2 of those inputs" in problem.message
     assert problem.location.path == "services[0].requires"
     assert "LYNCHPIN_MAX_DIAGRAM_MB" in problem.hint
+
+
+def test_a_sifting_budget_passed_says_so_and_does_not_offer_more_memory():
+    """CUDD's sifting stops on work, not memory (risk.engine.cudd.MAX_SIFTING_WORK): the message says the
+    order could not be settled, and the hint does not send an operator to the memory limit, which would not
+    help; past memory, the hint does."""
+    from risk.engine.assess import _too_large
+    from risk.engine.bdd import DiagramTooLarge, SiftingTooLong
+
+    structure = compile_catalog(_shared(3))
+    sifting = _too_large(SiftingTooLong("13 reorderings"), _shared(3), structure)
+    assert "found no variable order" in sifting.message and "13 reorderings" in sifting.message
+    assert "LYNCHPIN_MAX_DIAGRAM_MB" not in sifting.hint and "fixed" in sifting.hint
+    assert sifting.location.path == "services[0].requires"
+    memory = _too_large(DiagramTooLarge("more than 6 nodes"), _shared(3), structure)
+    assert "larger than" in memory.message and "LYNCHPIN_MAX_DIAGRAM_MB" in memory.hint
