@@ -31,6 +31,7 @@ from risk.engine.assessment import (
     YearlyTotals,
 )
 from risk.engine.bdd import DiagramTooLarge, SiftingTooLong, TooManyCutSets, compile_services
+from risk.engine.beside import Beside
 from risk.engine.common_cause import CommonCauseGroup, basic_probabilities, common_cause_groups, with_common_causes
 from risk.engine.quantiles import sorted_quantiles, sorted_unique
 from risk.engine.rating import band, impact, likelihood
@@ -341,7 +342,21 @@ def _exact_part(
     stats: dict[str, DependencyStats] | None,
     stages: Stages,
 ) -> _Exact:
-    """The stages structure, statistics, exact and cut_sets."""
+    """The stages structure, statistics, exact and cut_sets, one after the other."""
+    structure, stats, fit = _inputs(catalog, outages, settings, aliases, structure, stats, stages)
+    return _figures(catalog, settings, structure, stats, fit, progress, stages)
+
+
+def _inputs(
+    catalog: Catalog,
+    outages: Sequence[OutageRecord],
+    settings: Settings,
+    aliases: AliasTable | None,
+    structure: Structure | None,
+    stats: dict[str, DependencyStats] | None,
+    stages: Stages,
+) -> tuple[Structure, dict[str, DependencyStats], HistoryFit]:
+    """The stages structure and statistics: what both the exact figures and the simulation start from."""
     with stages.run("structure", reused=structure is not None) as log:
         structure = structure or compile_catalog(catalog)
         log.counts.update(services=len(structure.services), dependencies=len(structure.basic))
@@ -353,7 +368,20 @@ def _exact_part(
         on_default = [d.id for d in catalog.dependencies if d.id in basic and stats[d.id].source == "default"]
         log.warnings += [f"{name}: {note}" for name in on_default for note in stats[name].notes]
         log.counts.update(records=len(outages), dependencies_on_default=len(on_default))
+    return structure, stats, fit
 
+
+def _figures(
+    catalog: Catalog,
+    settings: Settings,
+    structure: Structure,
+    stats: dict[str, DependencyStats],
+    fit: HistoryFit,
+    progress: Progress | None,
+    stages: Stages,
+) -> _Exact:
+    """The stages exact and cut_sets: the decision diagrams' figures. They need nothing the simulation
+    works out, so assess() runs them beside it."""
     # Exact structure: BDD per service, unavailability, per-service Birnbaum. The beta-factor common-cause
     # groups are basic events of their own (risk.engine.common_cause); the simulation plays the same groups
     # as shared streams on the catalog's structure.
@@ -480,20 +508,32 @@ def assess(
     The stages, in order, each recorded in Assessment.stages (risk.engine.assessment.STAGES): structure,
     statistics, exact, cut_sets, simulation, rare_breach, ranges, importance, rating."""
     stages = Stages(measured)
-    x = _exact_part(catalog, outages, settings, aliases, progress, structure, stats, stages)
-    structure, stats, cut_sets = x.structure, x.stats, x.cut_sets
+    structure, stats, fit = _inputs(catalog, outages, settings, aliases, structure, stats, stages)
     tolerance = {s.id: s.effective_tolerance for s in catalog.services}
     hourly = {s.id: s.hourly_cost or 0.0 for s in catalog.services}
-    with stages.run("simulation") as log:
-        sim, total_loss, total_downtime, curves = _simulation(
-            catalog, structure, stats, tolerance, hourly, settings, progress, years_from
-        )
-        log.counts.update(
-            years=settings.simulated_years,
-            draws=settings.uncertainty_draws,
-            services=len(sim.services),
-            timelines_recomputed=sim.recomputed,
-        )
+    # The exact figures and cut sets need nothing the simulation works out: they run beside it, on a thread of
+    # their own (risk.engine.beside), with the same inputs and so the same figures.
+    beside = Beside(
+        lambda noted, own: _figures(catalog, settings, structure, stats, fit, noted, own), alongside="simulation"
+    )
+    try:
+        with stages.run("simulation") as log:
+            sim, total_loss, total_downtime, curves = _simulation(
+                catalog, structure, stats, tolerance, hourly, settings, beside.relay(progress), years_from
+            )
+            log.counts.update(
+                years=settings.simulated_years,
+                draws=settings.uncertainty_draws,
+                services=len(sim.services),
+                timelines_recomputed=sim.recomputed,
+            )
+            during = beside.cpu_so_far()
+    except Exception:  # Stop among them: the simulation stopped because the exact part failed
+        beside.result(progress)  # the exact part's error first, as when it ran first
+        raise
+    x = beside.result(progress)
+    stages.take(beside.stages, cpu_to_leave_out=during)
+    cut_sets = x.cut_sets
     with stages.run("rare_breach") as log:
         rare = _rare_breach(sim, structure, stats, tolerance, cut_sets, settings, log)
     with stages.run("ranges") as log:
