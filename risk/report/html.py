@@ -72,5 +72,6 @@ def render_html(report: Report) -> bytes:
         control_text=control_text,
         since_rows=since_rows(report),
         stages=fmt.stage_rows(report.assessment.stages),
+        stage_times=fmt.STAGE_TIMES,
     )
     return html.encode("utf-8")

@@ -16,6 +16,7 @@ from fpdf.fonts import FontFace
 
 from risk.history.model import provider_product
 from risk.presentation.format import (
+    STAGE_TIMES,
     chance,
     effect_text,
     hours,
@@ -517,10 +518,7 @@ def _audit(pdf: _Doc, report: Report) -> None:
         size=7.5,
     )
     if a.stages:
-        pdf.note(
-            "How the assessment ran, stage by stage (CPU time counts every thread of the process; a reused stage "
-            "was worked out before for the same inputs):"
-        )
+        pdf.note(f"How the assessment ran, stage by stage ({STAGE_TIMES}):")
         pdf.grid(
             ["stage", "wall", "CPU", "worked through", "warnings"],
             [list(r) for r in stage_rows(a.stages)],
