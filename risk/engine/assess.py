@@ -179,13 +179,15 @@ def _rare_events_cut(services: list[str], wanted: int, given: int) -> str:
     )
 
 
-def _sampled_warning(error: Exception, sampled: dict[str, Sampled]) -> str:
-    """The stage warning when no decision diagram fits and the services were sampled instead."""
+def _sampled_warning(refused: tuple[str, str], sampled: dict[str, Sampled]) -> str:
+    """The stage warning when no decision diagram fits and the services were sampled instead: why no
+    diagram fits and where (`refused`: _too_large's message and hint), what was sampled, and the fix."""
     states = max(f.states for f in sampled.values())
+    message, hint = refused
     return (
-        f"no decision diagram fits ({error}): the unavailability and importance of all {len(sampled)} "
+        f"no decision diagram fits: {message}; so the unavailability and importance of all {len(sampled)} "
         f"service(s) are sampled from {states:,} states of the structure function (95% ranges given), not "
-        "exact; the cut sets are exact"
+        f"exact (the cut sets are exact). For exact figures: {hint}"
     )
 
 
@@ -374,12 +376,17 @@ def _exact_part(
         exact_structure = with_common_causes(structure, groups)
         q = basic_probabilities(exact_structure, stats, groups)
         sampled: dict[str, Sampled] = {}
+        refused: tuple[str, str] | None = None
         try:
             bdd, roots = compile_services(exact_structure)
         except DiagramTooLarge as error:
+            # only the words (which service, which part, why): the error's frames and diagram are freed here
+            problem = _too_large(error, catalog, exact_structure)
+            refused = (problem.message, problem.hint or "")
+        if refused is not None:
             # No diagram fits: every service of the catalog is sampled (risk.engine.sampled), and says so.
             sampled = sample_services(exact_structure, structure.services, q, settings.seed)
-            log.warnings.append(_sampled_warning(error, sampled))
+            log.warnings.append(_sampled_warning(refused, sampled))
             log.counts.update(sampled_services=len(sampled), states_sampled=max(f.states for f in sampled.values()))
         if sampled:
             exact = {sid: (f.probability, f.birnbaum) for sid, f in sampled.items()}

@@ -7,7 +7,16 @@ from risk.dashboard import state
 from risk.dashboard.widgets import HALF_AT_1280, download_table, explain, fitted_table, header, md_escape, sidebar
 from risk.engine.assessment import CommonCauseResult, DependencyResult
 from risk.presentation import figures
-from risk.presentation.format import chance, hours, hours_range, one_in, pct, prob, rating_certainty, service_cost
+from risk.presentation.format import (
+    chance,
+    hours,
+    hours_range,
+    one_in,
+    pct,
+    rating_certainty,
+    service_cost,
+    unavailability_text,
+)
 from risk.presentation.order import worst_first
 from risk.presentation.tree import requirement_tree
 
@@ -141,7 +150,8 @@ with t1:
         lines.append("    " * line.depth + f"- {style}{md_escape(line.text)}{style}{mark}")
     st.markdown("\n".join(lines) or "_nothing_")
     st.caption(
-        f"Exact unavailability {prob(s.unavailability)} (grace periods ignored). Tolerance "
+        f"{'Exact unavailability' if s.unavailability_method == 'exact' else 'Unavailability'} "
+        f"{unavailability_text(s)} (grace periods ignored). Tolerance "
         f"{hours(s.impact_tolerance_hours)}; workaround: "
         f"{md_escape(svc.workaround.description) + ' for ' + hours(s.workaround_hours) if svc.workaround else 'none'}."
     )
