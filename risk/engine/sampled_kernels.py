@@ -65,7 +65,7 @@ def draw(words, seed, block, q, buf):  # pragma: no cover - compiled
             gap = np.log(u) / log_up  # Geometric(p): the states before the next one on the rare side
             if gap >= nbits - pos:
                 break
-            pos += np.int64(gap)
+            pos += int(gap)
             bit = np.uint64(1) << np.uint64(pos & 63)
             if flip:
                 buf[i, pos >> 6] &= ~bit
