@@ -233,3 +233,55 @@ def test_with_no_diagram_the_assessment_is_sampled_and_says_so(monkeypatch):
     assert set(got.dependency_importance) == set(want.dependency_importance)
     assert any("sampled" in w and "no decision diagram fits" in w for w in sampled.warnings)
     assert exact_assessment(cat, [], settings).services[0] == got  # same seed, same numbers
+
+
+def test_the_command_line_shows_a_sampled_figure_in_plain_words(monkeypatch, tmp_path):
+    """`assess --exact` as a table and as JSON, with no diagram fitting: the table says "about X (95% range
+    A–B, sampled from N states: no decision diagram fits)", the JSON says sampled with the interval."""
+    import json
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from risk.cli import app
+
+    doc = {
+        "organisation": "Sampled",
+        "services": [{"id": "svc", "name": "Service", "tier": 1, "impact_tolerance": "4h", "requires": ["a", "b"]}],
+        "dependencies": [dep("a", rate=30, mean="8h"), dep("b", rate=20, mean="8h")],
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(doc))
+
+    def refuse(structure, services=None):
+        raise DiagramTooLarge("more than 0 nodes")
+
+    monkeypatch.setattr(assess_module, "compile_services", refuse)
+    runner = CliRunner()
+    base = ["assess", str(tmp_path / "c.yaml"), "--no-history", "--exact"]
+    table = runner.invoke(app, [*base, "--format", "table"], terminal_width=250)
+    assert table.exit_code == 0, table.output
+    assert "about " in table.output and "95% range" in table.output and "no decision diagram fits" in table.output
+    document = json.loads(runner.invoke(app, [*base, "--format", "json"]).stdout)
+    service = document["services"][0]
+    assert service["unavailability_method"] == "sampled" and service["unavailability_states_sampled"] > 0
+    low, high = service["unavailability_interval"]
+    assert low <= service["unavailability"] <= high
+
+
+def test_the_shared_formatter_says_exact_figures_plainly_and_sampled_ones_with_their_range():
+    from types import SimpleNamespace
+
+    from risk.presentation.format import prob, unavailability_text
+
+    exact = SimpleNamespace(
+        unavailability=1.3e-3, unavailability_method="exact", unavailability_interval=None,
+        unavailability_states_sampled=None,
+    )  # fmt: skip
+    assert unavailability_text(exact) == prob(1.3e-3) == "0.13%"
+    sampled = SimpleNamespace(
+        unavailability=1.0e-5, unavailability_method="sampled", unavailability_interval=[9.3e-6, 1.09e-5],
+        unavailability_states_sampled=67_108_864,
+    )  # fmt: skip
+    assert unavailability_text(sampled) == (
+        "about 0.0010% (95% range 0.00093%–0.0011%, sampled from 67,108,864 states: no decision diagram fits)"
+    )
