@@ -7,7 +7,7 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -34,7 +34,6 @@ from risk.engine.bdd import DiagramTooLarge, SiftingTooLong, TooManyCutSets, com
 from risk.engine.common_cause import CommonCauseGroup, basic_probabilities, common_cause_groups, with_common_causes
 from risk.engine.quantiles import sorted_quantiles, sorted_unique
 from risk.engine.rating import band, impact, likelihood
-from risk.engine.sampled import Sampled, sample_services, truncated_cut_sets
 from risk.engine.simulate import (
     ServiceSimulation,
     Simulation,
@@ -63,6 +62,9 @@ from risk.limits import MAX_DIAGRAM_MB, YearsFrom, budget_problems
 from risk.problems import InputError, Location, Problem
 from risk.settings import Settings
 from risk.version import __version__
+
+if TYPE_CHECKING:
+    from risk.engine.sampled import Sampled
 
 __all__ = ["assess", "exact_assessment", "work_problems"]
 
@@ -384,6 +386,8 @@ def _exact_part(
             problem = _too_large(error, catalog, exact_structure)
             refused = (problem.message, problem.hint or "")
         if refused is not None:
+            from risk.engine.sampled import sample_services  # only when no diagram fits
+
             # No diagram fits: every service of the catalog is sampled (risk.engine.sampled), and says so.
             sampled = sample_services(exact_structure, structure.services, q, settings.seed)
             log.warnings.append(_sampled_warning(refused, sampled))
@@ -399,6 +403,8 @@ def _exact_part(
         for i, sid in enumerate(structure.services):
             try:
                 if sampled:  # no diagram: bottom-up on the structure, exact all the same
+                    from risk.engine.sampled import truncated_cut_sets
+
                     found = truncated_cut_sets(exact_structure, [sid], settings.cut_set_order)[sid]
                 else:
                     found = bdd.minimal_cut_sets(roots[sid], settings.cut_set_order)

@@ -12,7 +12,7 @@ probabilities q; states are packed 64 to a uint64 word; each event's down bits i
 geometric skipping (the gap to its next down state is Geometric(q), so a block costs about the expected
 number of down events, not the number of states; an event down more often than not has its *up* states
 skipped to instead); the gates are evaluated in topological order as word operations (OR, AND, and k of n
-by a bit-sliced counter). Blocks are drawn until every service's 95% Wilson interval has a relative
+by a bit-sliced counter), a block per thread at a time. Blocks are drawn until every service's 95% Wilson interval has a relative
 half-width of at most TARGET_RELATIVE_HALF_WIDTH, or MAX_STATES states; each block's random stream comes
 from (seed, block number) alone, so the answer is the same for a given seed.
 """
@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -161,6 +163,7 @@ def sample_services(
     64 x block_words states until every interval's half-width is within `target` of its estimate or
     `max_states` states are sampled (at least one block). Deterministic for a given seed."""
     from risk.engine.sampled_kernels import sample_block
+    from risk.engine.simulate import threads
 
     flat = flatten(structure, services)
     qs = np.asarray(q, dtype=np.float64)
@@ -175,15 +178,35 @@ def sample_services(
     down_with = np.zeros(len(sup), dtype=np.int64)  # per (service, level in its support): top and x down
     per_block = 64 * block_words
     blocks = max(1, max_states // per_block)
-    states = 0
-    for b in range(blocks):
+
+    def one_block(b: int) -> tuple[np.ndarray, np.ndarray]:
+        h, d = np.zeros_like(hits), np.zeros_like(down_with)
         sample_block(
             block_words, np.uint64(seed), np.uint64(b), qs, flat.k, flat.ptr, flat.kids, tops, sup_ptr, sup_levels,
-            hits, down_with,
+            h, d,
         )  # fmt: skip
-        states += per_block
-        if all(_settled(int(h), states, target) for h in hits):
-            break
+        return h, d
+
+    # Blocks run `workers` at a time (the kernel releases the GIL), but are added and judged one by one in
+    # their order, so the figures and the block sampling stops after do not depend on the number of threads.
+    workers = min(threads(), blocks)
+    states = 0
+    b = 0
+    with ThreadPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
+        while b < blocks:
+            wave = list(range(b, min(blocks, b + workers)))
+            results = list(pool.map(one_block, wave)) if pool is not None else [one_block(w) for w in wave]
+            done = False
+            for h, d in results:
+                hits += h
+                down_with += d
+                states += per_block
+                b += 1
+                if all(_settled(int(x), states, target) for x in hits):
+                    done = True
+                    break
+            if done:
+                break
     out: dict[str, Sampled] = {}
     for i, sid in enumerate(services):
         t = int(hits[i])

@@ -198,12 +198,22 @@ def test_settled_on_the_threshold_and_either_side():
     assert not _settled(0, states, 1.0)
 
 
-def test_same_seed_same_numbers_other_seed_other_numbers():
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_same_seed_same_numbers_whatever_the_threads_other_seed_other_numbers(workers, monkeypatch):
+    """The figures and where sampling stops depend on the seed alone: 1, 2 or 3 threads (blocks run a wave
+    at a time, added and judged in order) give the one-thread answer, both when the state budget ends it
+    and when the target does (after an odd number of blocks, mid-wave)."""
+    import risk.engine.simulate as simulate_module
+
     structure, q = _random_tree(random.Random(11))
-    one = sample_services(structure, structure.services, q, 42, max_states=2**17)
-    two = sample_services(structure, structure.services, q, 42, max_states=2**17)
-    three = sample_services(structure, structure.services, q, 43, max_states=2**17)
-    assert one == two
+    monkeypatch.setattr(simulate_module, "threads", lambda: 1)
+    one = sample_services(structure, structure.services, q, 42, max_states=2**17, block_words=64)
+    settled = sample_services(structure, ["s0"], q, 44, max_states=2**24, block_words=16)
+    three = sample_services(structure, structure.services, q, 43, max_states=2**17, block_words=64)
+    monkeypatch.setattr(simulate_module, "threads", lambda: workers)
+    assert sample_services(structure, structure.services, q, 42, max_states=2**17, block_words=64) == one
+    assert sample_services(structure, ["s0"], q, 44, max_states=2**24, block_words=16) == settled
+    assert settled["s0"].states < 2**24 and (settled["s0"].states // 1024) % 2 == 1  # stopped mid-wave
     assert any(one[s].hits != three[s].hits for s in structure.services)
 
 
