@@ -400,12 +400,13 @@ def _exact_part(
 
     with stages.run("cut_sets") as log:
         cut_sets: dict[str, list[list[str]]] = {}
+        shared: dict = {}  # without a diagram: the structure's partial lists, shared by the services
         for i, sid in enumerate(structure.services):
             try:
                 if sampled:  # no diagram: bottom-up on the structure, exact all the same
                     from risk.engine.sampled import truncated_cut_sets
 
-                    found = truncated_cut_sets(exact_structure, [sid], settings.cut_set_order)[sid]
+                    found = truncated_cut_sets(exact_structure, [sid], settings.cut_set_order, memo=shared)[sid]
                 else:
                     found = bdd.minimal_cut_sets(roots[sid], settings.cut_set_order)
             except TooManyCutSets as error:

@@ -250,7 +250,11 @@ def _minimal(sets: set[frozenset[int]]) -> CutSets:
 
 
 def truncated_cut_sets(
-    structure: Structure, services: Sequence[str], max_order: int, limit: float | None = None
+    structure: Structure,
+    services: Sequence[str],
+    max_order: int,
+    limit: float | None = None,
+    memo: dict[int, tuple[CutSets, int]] | None = None,
 ) -> dict[str, list[frozenset[int]]]:
     """Every minimal cut set of at most max_order basic events (as levels of structure.basic) of each
     service, bottom-up on the structure (MOCUS-style, supersets removed at every gate): a variable is its
@@ -259,9 +263,11 @@ def truncated_cut_sets(
     is exact for coherent structures: a minimal cut set of at most max_order events is a union of its
     children's minimal cut sets, each no larger. Every candidate set a gate works out (each basic event's
     own, each product of at most max_order) counts against MAX_CUT_SETS (CutSetTally) per service, the
-    shared sub-trees' once each as if listed alone, as the diagram's listing does; past it, TooManyCutSets."""
+    shared sub-trees' once each as if listed alone, as the diagram's listing does; past it, TooManyCutSets.
+    `memo` (node id -> its sets and the work they took, at this max_order) keeps shared sub-trees' lists from
+    call to call on the same structure."""
     level = {name: i for i, name in enumerate(structure.basic)}
-    memo: dict[int, tuple[CutSets, int]] = {}  # node -> (its sets, the sets worked out at it)
+    memo = {} if memo is None else memo
     out: dict[str, list[frozenset[int]]] = {}
     for sid in services:
         tally = CutSetTally(limit)

@@ -295,3 +295,19 @@ def test_the_shared_formatter_says_exact_figures_plainly_and_sampled_ones_with_t
     assert unavailability_text(sampled) == (
         "about 0.0010% (95% range 0.00093%–0.0011%, sampled from 67,108,864 states: no decision diagram fits)"
     )
+
+
+def test_a_shared_memo_gives_each_service_its_own_lists_and_budget():
+    """Listing services one call at a time with one memo gives what listing each alone gives, and a service
+    over the budget stops even when its shared parts were worked out for an earlier one."""
+    structure, _ = _random_tree(random.Random(21), n_vars=9)
+    alone = {sid: truncated_cut_sets(structure, [sid], 3)[sid] for sid in structure.services}
+    memo: dict = {}
+    assert {sid: truncated_cut_sets(structure, [sid], 3, memo=memo)[sid] for sid in structure.services} == alone
+    vars_ = [Var(f"v{i}") for i in range(24)]
+    shared = Gate(1, tuple(Gate(2, (vars_[2 * i], vars_[2 * i + 1])) for i in range(12)))
+    two = Structure({"a": vars_[0], "b": shared}, ["a", "b"], [v.name for v in vars_])
+    memo = {}
+    truncated_cut_sets(two, ["b"], 2, limit=60, memo=memo)
+    with pytest.raises(TooManyCutSets):
+        truncated_cut_sets(two, ["b"], 2, limit=59, memo=memo)
