@@ -46,10 +46,12 @@ __all__ = [
 
 #: Words (64 states each) in one block: 2**16 states, the unit the stopping rule is checked after.
 BLOCK_WORDS = 1024
-#: States sampled at most. nus9601 (1,567 events at 0.01, P(top) about 1.2e-5, the one Aralia tree no
-#: diagram fits) samples about 3 million states a second on one core (measured: docs/methodology.md), so
-#: this ends its sampling in about 20 s, after the ~45 s the diagram stages spend refusing.
-MAX_STATES = 64 * BLOCK_WORDS * 1024  # 2**26
+#: States sampled at most (2,560 blocks). nus9601 (1,567 events at 0.01, 1,515 gates, P(top) about 1.0e-5,
+#: the one Aralia tree no diagram fits) samples about 8 million states a CPU second (its gates about 0.25 s
+#: of the 2 s per 2**24 states, the geometric draws the rest), and reaches the 5% target after 163 million
+#: states in about 20 s of CPU (10 s on two threads), after the ~45 s the diagram stages spend refusing:
+#: within 120 s whole-process with room to spare, on one core as on two.
+MAX_STATES = 64 * BLOCK_WORDS * 2560  # 167,772,160
 #: Sampling stops once every service's 95% interval is within this fraction of its estimate either side.
 TARGET_RELATIVE_HALF_WIDTH = 0.05
 #: The normal quantile of a two-sided 95% interval.

@@ -57,12 +57,12 @@ def draw(words, seed, block, q, buf):  # pragma: no cover - compiled
             p = 1.0 - p
             if p <= 0.0:
                 continue
-        log_up = np.log1p(-p)
+        per_log = 1.0 / np.log1p(-p)  # multiplied, not divided, in the loop below
         pos = 0
         while True:
             state, r = _next(state)
             u = (np.float64(r >> np.uint64(11)) + 1.0) * (1.0 / 9007199254740992.0)  # (0, 1]
-            gap = np.log(u) / log_up  # Geometric(p): the states before the next one on the rare side
+            gap = np.log(u) * per_log  # Geometric(p): the states before the next one on the rare side
             if gap >= nbits - pos:
                 break
             pos += int(gap)
@@ -76,62 +76,89 @@ def draw(words, seed, block, q, buf):  # pragma: no cover - compiled
                 break
 
 
+#: Words of a block the gates are evaluated over at a time: the gates' rows for 64 words (512 bytes each;
+#: nus9601's 1,515 gates: 0.8 MB) stay in the core's cache while every gate reads its children's.
+CHUNK_WORDS = 64
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _word(slot, n_vars, variables, gates, c0, w):  # pragma: no cover - compiled
+    # a child's word w of the chunk starting at c0: a basic event's from the whole block, a gate's from the chunk
+    if slot < n_vars:
+        return variables[slot, c0 + w]
+    return gates[slot - n_vars, w]
+
+
+@njit(cache=True, nogil=True)
+def _evaluate_chunk(c0, cw, n_vars, k, ptr, kids, variables, gates, counter):  # pragma: no cover - compiled
+    # child by child over the chunk's words (contiguous, so the word loops vectorise)
+    for g in range(k.size):
+        need = k[g]
+        a, b = ptr[g], ptr[g + 1]
+        n = b - a
+        out = gates[g]
+        if need <= 0 or need > n:
+            fill = _ONES if need <= 0 else np.uint64(0)
+            for w in range(cw):
+                out[w] = fill
+            continue
+        if need == 1 or need == n:
+            fill = np.uint64(0) if need == 1 else _ONES
+            for w in range(cw):
+                out[w] = fill
+            for c in range(a, b):
+                slot = kids[c]
+                row = variables[slot, c0 : c0 + cw] if slot < n_vars else gates[slot - n_vars, :cw]
+                if need == 1:
+                    for w in range(cw):
+                        out[w] |= row[w]
+                else:
+                    for w in range(cw):
+                        out[w] &= row[w]
+            continue
+        for w in range(cw):
+            counter[0, w] = _ONES
+        for j in range(1, need + 1):
+            for w in range(cw):
+                counter[j, w] = 0
+        for c in range(a, b):
+            slot = kids[c]
+            row = variables[slot, c0 : c0 + cw] if slot < n_vars else gates[slot - n_vars, :cw]
+            for j in range(need, 0, -1):
+                for w in range(cw):
+                    counter[j, w] |= counter[j - 1, w] & row[w]
+        for w in range(cw):
+            out[w] = counter[need, w]
+
+
 @njit(cache=True, nogil=True)
 def evaluate(words, n_vars, k, ptr, kids, buf):  # pragma: no cover - compiled
     """Every gate's bits (rows n_vars.. of buf, in topological order) from its children's, a word at a time:
     "at least k of n down" is OR for k = 1, AND for k = n, and otherwise a bit-sliced counter, counter[j]
     holding the states with at least j of the children seen so far down (counter[j] |= counter[j-1] & x)."""
-    n_gates = k.size
-    counter = np.zeros(k.max() + 2 if n_gates else 1, dtype=np.uint64)
-    for g in range(n_gates):
-        slot = n_vars + g
-        need = k[g]
-        a, b = ptr[g], ptr[g + 1]
-        n = b - a
-        if need <= 0:
-            for w in range(words):
-                buf[slot, w] = _ONES
-        elif need > n:
-            for w in range(words):
-                buf[slot, w] = 0
-        elif need == 1:
-            for w in range(words):
-                x = np.uint64(0)
-                for c in range(a, b):
-                    x |= buf[kids[c], w]
-                buf[slot, w] = x
-        elif need == n:
-            for w in range(words):
-                x = _ONES
-                for c in range(a, b):
-                    x &= buf[kids[c], w]
-                buf[slot, w] = x
-        else:
-            for w in range(words):
-                counter[0] = _ONES
-                for j in range(1, need + 1):
-                    counter[j] = 0
-                for c in range(a, b):
-                    x = buf[kids[c], w]
-                    for j in range(need, 0, -1):
-                        counter[j] |= counter[j - 1] & x
-                buf[slot, w] = counter[need]
+    counter = np.zeros((k.max() + 2 if k.size else 1, words), dtype=np.uint64)
+    _evaluate_chunk(0, words, n_vars, k, ptr, kids, buf[:n_vars], buf[n_vars:], counter)
 
 
 @njit(cache=True, nogil=True)
 def sample_block(words, seed, block, q, k, ptr, kids, tops, sup_ptr, sup_levels, hits, down_with):  # pragma: no cover
     """Draw one block of 64 x words states and add, per service (tops: its slot), the states it is down
     (hits) and, per level of its support (sup_levels[sup_ptr[i]:sup_ptr[i+1]]), the states it is down with
-    that basic event down (down_with)."""
-    buf = np.zeros((q.size + k.size, words), dtype=np.uint64)
-    draw(words, seed, block, q, buf)
-    evaluate(words, q.size, k, ptr, kids, buf)
-    for t in range(tops.size):
-        top = tops[t]
-        for w in range(words):
-            x = buf[top, w]
-            if x == 0:
-                continue
-            hits[t] += _popcount(x)
-            for j in range(sup_ptr[t], sup_ptr[t + 1]):
-                down_with[j] += _popcount(x & buf[sup_levels[j], w])
+    that basic event down (down_with). The gates are evaluated CHUNK_WORDS words at a time (as `evaluate`)."""
+    n_vars = q.size
+    variables = np.zeros((n_vars, words), dtype=np.uint64)
+    draw(words, seed, block, q, variables)
+    gates = np.zeros((k.size, CHUNK_WORDS), dtype=np.uint64)
+    counter = np.zeros((k.max() + 2 if k.size else 1, CHUNK_WORDS), dtype=np.uint64)
+    for c0 in range(0, words, CHUNK_WORDS):
+        cw = min(CHUNK_WORDS, words - c0)
+        _evaluate_chunk(c0, cw, n_vars, k, ptr, kids, variables, gates, counter)
+        for t in range(tops.size):
+            top = tops[t]
+            for w in range(cw):
+                x = _word(top, n_vars, variables, gates, c0, w)
+                if x == 0:
+                    continue
+                hits[t] += _popcount(x)
+                for j in range(sup_ptr[t], sup_ptr[t + 1]):
+                    down_with[j] += _popcount(x & variables[sup_levels[j], c0 + w])
