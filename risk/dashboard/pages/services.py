@@ -38,6 +38,10 @@ rows = [
 ]
 # Decisions first: what a risk manager acts on leads; the analyst's columns follow.
 shown = (tuple(tiers), tuple(ratings), text)
+# When no decision diagram fitted the catalog, its unavailability is sampled (risk.engine.sampled), and says so.
+method = "sampled" if any(s.unavailability_method == "sampled" for s in a.services) else "exact"
+share = f"share of time down ({method})"
+
 table = run.remember(
     ("services frame", shown),
     lambda: pd.DataFrame(
@@ -56,7 +60,7 @@ table = run.remember(
             "single points of failure": [len(s.single_points_of_failure) for s in rows],
             "chance a year (to sort by)": [s.tolerance_breach_probability for s in rows],
             "score": [s.score for s in rows],
-            "share of time down (exact)": [s.unavailability for s in rows],
+            share: [s.unavailability for s in rows],
             "id": [s.id for s in rows],
         }
     ),
@@ -72,7 +76,7 @@ fitted_table(
         f"cost a year ({a.currency})": 95,
     },
     state.table(run, ("services", shown), lambda: table),
-    "tier, tolerance, single points of failure, score and the exact share of time down",
+    f"tier, tolerance, single points of failure, score and the {method} share of time down",
     column_config={
         "outage beyond tolerance a year": st.column_config.Column(
             "beyond tolerance", help="The chance a year of an outage beyond the service's tolerance (90% range)."
@@ -81,7 +85,7 @@ fitted_table(
         f"cost a year ({a.currency})": st.column_config.Column(
             f"cost/yr ({a.currency})", help="Expected cost of downtime a year."
         ),
-        "share of time down (exact)": st.column_config.NumberColumn(format="percent"),
+        share: st.column_config.NumberColumn(format="percent"),
         "chance a year (to sort by)": st.column_config.NumberColumn(format="percent"),
     },
     key="services_table",
