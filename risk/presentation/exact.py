@@ -10,6 +10,7 @@ from rich.table import Table
 
 from risk.engine.assessment import ExactAssessment
 from risk.presentation.format import hours, pct, people_phrase, unavailability_text
+from risk.untrusted import terminal_text
 
 __all__ = ["render_exact"]
 
@@ -52,3 +53,5 @@ def render_exact(a: ExactAssessment, console: Console, top: int = 10) -> None:
         )
         d.add_row(escape(x.name), escape(x.provider), pct(x.importance.fussell_vesely), escape(alone))
     console.print(d)
+    for w in a.warnings:  # among them, when no decision diagram fits, that the figures are sampled and why
+        console.print(f"[yellow]warning[/yellow]: {escape(terminal_text(w))}")

@@ -271,6 +271,7 @@ def test_the_command_line_shows_a_sampled_figure_in_plain_words(monkeypatch, tmp
     table = runner.invoke(app, [*base, "--format", "table"], terminal_width=250)
     assert table.exit_code == 0, table.output
     assert "about " in table.output and "95% range" in table.output and "no decision diagram fits" in table.output
+    assert "warning: no decision diagram fits: " in table.output and "are sampled from" in table.output
     document = json.loads(runner.invoke(app, [*base, "--format", "json"]).stdout)
     service = document["services"][0]
     assert service["unavailability_method"] == "sampled" and service["unavailability_states_sampled"] > 0
