@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -63,6 +63,9 @@ from risk.limits import MAX_DIAGRAM_MB, YearsFrom, budget_problems
 from risk.problems import InputError, Location, Problem
 from risk.settings import Settings
 from risk.version import __version__
+
+if TYPE_CHECKING:
+    from risk.engine.sampled import Sampled
 
 __all__ = ["assess", "exact_assessment", "work_problems"]
 
@@ -176,6 +179,18 @@ def _rare_events_cut(services: list[str], wanted: int, given: int) -> str:
         + (f"{given:,}" if given else "no extra run (under 100 years)")
         + "; their breach probabilities are less precise than asked. A server's operator can raise the "
         "limits with LYNCHPIN_MAX_SIMULATED_OUTAGES and LYNCHPIN_MAX_SERVICE_YEARS"
+    )
+
+
+def _sampled_warning(refused: tuple[str, str], sampled: dict[str, Sampled]) -> str:
+    """The stage warning when no decision diagram fits and the services were sampled instead: why no
+    diagram fits and where (`refused`: _too_large's message and hint), what was sampled, and the fix."""
+    states = max(f.states for f in sampled.values())
+    message, hint = refused
+    return (
+        f"no decision diagram fits: {message}; so the unavailability and importance of all {len(sampled)} "
+        f"service(s) are sampled from {states:,} states of the structure function (95% ranges given), not "
+        f"exact (the cut sets are exact). For exact figures: {hint}"
     )
 
 
@@ -330,6 +345,7 @@ class _Exact:
     q: list[float]
     exact: dict[str, tuple[float, dict[int, float]]]
     cut_sets: dict[str, list[list[str]]]
+    sampled: dict[str, Sampled] = field(default_factory=dict)  # when no diagram fits: every service's sampling
 
 
 def _exact_part(
@@ -388,19 +404,39 @@ def _figures(
     with stages.run("exact") as log:
         groups = common_cause_groups(stats, settings.common_cause_beta)
         exact_structure = with_common_causes(structure, groups)
+        q = basic_probabilities(exact_structure, stats, groups)
+        sampled: dict[str, Sampled] = {}
+        refused: tuple[str, str] | None = None
         try:
             bdd, roots = compile_services(exact_structure)
         except DiagramTooLarge as error:
-            raise InputError([_too_large(error, catalog, exact_structure)]) from None
-        q = basic_probabilities(exact_structure, stats, groups)
-        exact = {sid: bdd.birnbaum(roots[sid], q) for sid in structure.services}
+            # only the words (which service, which part, why): the error's frames and diagram are freed here
+            problem = _too_large(error, catalog, exact_structure)
+            refused = (problem.message, problem.hint or "")
+        if refused is not None:
+            from risk.engine.sampled import sample_services  # only when no diagram fits
+
+            # No diagram fits: every service of the catalog is sampled (risk.engine.sampled), and says so.
+            sampled = sample_services(exact_structure, structure.services, q, settings.seed)
+            log.warnings.append(_sampled_warning(refused, sampled))
+            log.counts.update(sampled_services=len(sampled), states_sampled=max(f.states for f in sampled.values()))
+        if sampled:
+            exact = {sid: (f.probability, f.birnbaum) for sid, f in sampled.items()}
+        else:
+            exact = {sid: bdd.birnbaum(roots[sid], q) for sid in structure.services}
         log.counts.update(basic_events=len(exact_structure.basic), common_cause_groups=len(groups))
 
     with stages.run("cut_sets") as log:
         cut_sets: dict[str, list[list[str]]] = {}
+        shared: dict = {}  # without a diagram: the structure's partial lists, shared by the services
         for i, sid in enumerate(structure.services):
             try:
-                found = bdd.minimal_cut_sets(roots[sid], settings.cut_set_order)
+                if sampled:  # no diagram: bottom-up on the structure, exact all the same
+                    from risk.engine.sampled import truncated_cut_sets
+
+                    found = truncated_cut_sets(exact_structure, [sid], settings.cut_set_order, memo=shared)[sid]
+                else:
+                    found = bdd.minimal_cut_sets(roots[sid], settings.cut_set_order)
             except TooManyCutSets as error:
                 name = next((s.name for s in catalog.services if s.id == sid), sid)
                 raise InputError([_too_many_cut_sets(name, settings.cut_set_order, error.limit)]) from None
@@ -412,7 +448,7 @@ def _figures(
             cut_sets=sum(len(c) for c in cut_sets.values()),
             single_points_of_failure=len({c[0] for sets in cut_sets.values() for c in sets if len(c) == 1}),
         )
-    return _Exact(structure, stats, fit, groups, exact_structure, q, exact, cut_sets)
+    return _Exact(structure, stats, fit, groups, exact_structure, q, exact, cut_sets, sampled)
 
 
 def _service_importance(x: _Exact, sid: str) -> dict[str, Importance]:
@@ -718,6 +754,18 @@ def _exact_fields(s: Service, x: _Exact, imp: _Importance) -> dict[str, Any]:
         "cut_sets": x.cut_sets[s.id],
         "unavailability": x.exact[s.id][0],
         "dependency_importance": imp.services[s.id],
+        **_method_fields(x.sampled.get(s.id)),
+    }
+
+
+def _method_fields(sampled: Sampled | None) -> dict[str, Any]:
+    """How a service's unavailability was found: exactly (the fields' defaults), or sampled with its interval."""
+    if sampled is None:
+        return {}
+    return {
+        "unavailability_method": "sampled",
+        "unavailability_interval": list(sampled.interval),
+        "unavailability_states_sampled": sampled.states,
     }
 
 

@@ -40,6 +40,8 @@ _CONFIG = ConfigDict(ser_json_inf_nan="strings", extra="forbid")
 
 #: Where a dependency's outage rate comes from: its matched history, the catalog's estimate, or the no-data default.
 RateSource = Literal["history", "estimate", "default"]
+#: How a service's unavailability was found (risk.engine.sampled: when no decision diagram fits).
+UnavailabilityMethod = Literal["exact", "sampled"]
 #: How good a dependency's figures are: A (best) to D (assumed).
 DataQuality = Literal["A", "B", "C", "D"]
 
@@ -107,6 +109,18 @@ class ServiceResult(BaseModel):
     single_points_of_failure: list[str]
     cut_sets: list[list[str]]
     unavailability: float = Field(description="Exact P(down at a random moment); grace periods ignored.")
+    unavailability_method: UnavailabilityMethod = Field(
+        default="exact",
+        description="How unavailability (and this service's importance figures) were found: 'exact' from a "
+        "decision diagram, 'sampled' from the structure function's Monte Carlo when no decision diagram fits.",
+    )
+    unavailability_interval: list[float] | None = Field(
+        default=None,
+        description="When sampled: the 95% Wilson interval [low, high] of the unavailability (None when exact).",
+    )
+    unavailability_states_sampled: int | None = Field(
+        default=None, description="When sampled: the states of the structure function sampled (None when exact)."
+    )
     tolerance_breach_probability: float = Field(description="P(at least one outage in a year outlasts tolerance).")
     tolerance_breach_probability_interval: list[float] = Field(
         description="[5th, 95th] percentile of the breach probability over what is not known about outage "
@@ -364,6 +378,18 @@ class ExactServiceResult(BaseModel):
     single_points_of_failure: list[str]
     cut_sets: list[list[str]]
     unavailability: float = Field(description="Exact P(down at a random moment); grace periods ignored.")
+    unavailability_method: UnavailabilityMethod = Field(
+        default="exact",
+        description="How unavailability (and this service's importance figures) were found: 'exact' from a "
+        "decision diagram, 'sampled' from the structure function's Monte Carlo when no decision diagram fits.",
+    )
+    unavailability_interval: list[float] | None = Field(
+        default=None,
+        description="When sampled: the 95% Wilson interval [low, high] of the unavailability (None when exact).",
+    )
+    unavailability_states_sampled: int | None = Field(
+        default=None, description="When sampled: the states of the structure function sampled (None when exact)."
+    )
     expected_annual_downtime_hours: float = Field(
         description="unavailability x 8,760: the exact long-run hours down a year, before grace periods, "
         "service hours and the longest-outage cap (the simulation's figure applies those)."

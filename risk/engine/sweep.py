@@ -312,4 +312,7 @@ def warm() -> bool:
         nodes = [tree.gate(k, leaves) for k in (2, 3)] + [tree.gate(2, leaves[:2])]
         tree.gate(1, [grace, *nodes, leaves[2]])
         tree.yearly(2, 8760.0, 1.0) if to_years else tree.intervals()
+    from risk.engine.sampled import warm as warm_sampled  # the exact stage's kernel when no diagram fits
+
+    warm_sampled()
     return True

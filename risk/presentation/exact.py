@@ -9,7 +9,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from risk.engine.assessment import ExactAssessment
-from risk.presentation.format import hours, pct, people_phrase, prob
+from risk.presentation.format import hours, pct, people_phrase, unavailability_text
+from risk.untrusted import terminal_text
 
 __all__ = ["render_exact"]
 
@@ -36,7 +37,7 @@ def render_exact(a: ExactAssessment, console: Console, top: int = 10) -> None:
             escape(s.name),
             str(s.tier),
             escape(", ".join(names.get(d, d) for d in s.single_points_of_failure)) or "none",
-            prob(s.unavailability),
+            unavailability_text(s),
             hours(s.expected_annual_downtime_hours),
         )
     console.print(t)
@@ -52,3 +53,5 @@ def render_exact(a: ExactAssessment, console: Console, top: int = 10) -> None:
         )
         d.add_row(escape(x.name), escape(x.provider), pct(x.importance.fussell_vesely), escape(alone))
     console.print(d)
+    for w in a.warnings:  # among them, when no decision diagram fits, that the figures are sampled and why
+        console.print(f"[yellow]warning[/yellow]: {escape(terminal_text(w))}")

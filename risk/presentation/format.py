@@ -13,6 +13,7 @@ __all__ = [
     "money",
     "one_in",
     "prob",
+    "unavailability_text",
     "chance",
     "rating_certainty",
     "count_change",
@@ -47,6 +48,20 @@ def prob(p: float) -> str:
         return pct(p, 2)
     digits = max(2, -math.floor(math.log10(p * 100)) + 1)
     return f"{p * 100:.{digits}f}%"
+
+
+def unavailability_text(s) -> str:
+    """A service's unavailability as every view shows it (`s`: a ServiceResult or ExactServiceResult):
+    '0.13%' when exact; when sampled (no decision diagram fits: risk.engine.sampled), 'about 0.0010% (95%
+    range 0.00093%–0.0011%, sampled from 67,108,864 states: no decision diagram fits)'."""
+    if s.unavailability_method != "sampled" or s.unavailability_interval is None:
+        return prob(s.unavailability)
+    low, high = s.unavailability_interval
+    states = f"{s.unavailability_states_sampled:,} " if s.unavailability_states_sampled else ""
+    return (
+        f"about {prob(s.unavailability)} (95% range {prob(low)}–{prob(high)}, sampled from {states}states: "
+        "no decision diagram fits)"
+    )
 
 
 def hours(h: float) -> str:

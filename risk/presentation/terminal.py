@@ -24,10 +24,10 @@ from risk.presentation.format import (
     one_in,
     pct,
     people_phrase,
-    prob,
     rating_certainty,
     service_cost,
     stage_rows,
+    unavailability_text,
 )
 from risk.presentation.order import worst_first, worst_hit_first
 from risk.presentation.theme import TERMINAL_BAND_COLOURS as _COLOURS
@@ -118,7 +118,7 @@ def _plain_services(a: Assessment, console: Console) -> None:
                     f"{plain(s.name)}\n{plain(s.id)}, tolerance {hours(s.impact_tolerance_hours)}",
                     str(s.tier),
                     ", ".join(plain(x) for x in s.single_points_of_failure) or "none",
-                    prob(s.unavailability),
+                    unavailability_text(s),
                     f"{chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval)}\n"
                     f"{one_in(s.tolerance_breach_probability)}",
                     hours_range(s.expected_annual_downtime_hours, s.expected_annual_downtime_hours_interval),
@@ -155,7 +155,7 @@ def _rich_services(a: Assessment, console: Console) -> None:
             f"{shown(s.name)}\n[dim]{shown(s.id)}, tolerance {hours(s.impact_tolerance_hours)}[/dim]",
             str(s.tier),
             _joined(s.single_points_of_failure) or "[green]none[/green]",
-            prob(s.unavailability),
+            unavailability_text(s),
             f"{chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval)}\n"
             f"[dim]{one_in(s.tolerance_breach_probability)}[/dim]",
             hours_range(s.expected_annual_downtime_hours, s.expected_annual_downtime_hours_interval),

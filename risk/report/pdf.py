@@ -24,10 +24,10 @@ from risk.presentation.format import (
     one_in,
     pct,
     people_phrase,
-    prob,
     rating_certainty,
     service_cost,
     stage_rows,
+    unavailability_text,
 )
 from risk.presentation.text import pdf_text as t
 from risk.presentation.theme import BAND_RGB, PALETTE, rgb
@@ -482,13 +482,18 @@ def _outage_data(pdf: _Doc, report: Report) -> None:
     )
 
 
+def _any_sampled(report: Report) -> bool:
+    """Whether any service's unavailability was sampled (no decision diagram fitted) rather than exact."""
+    return any(x.unavailability_method == "sampled" for x in report.facts.services)
+
+
 def _unavailability(pdf: _Doc, report: Report) -> None:
     a = report.assessment
-    pdf.h2("Exact unavailability by service")
+    pdf.h2("Unavailability by service" if _any_sampled(report) else "Exact unavailability by service")
     pdf.grid(
         ["service", "unavailability", "expected downtime", "expected cost/yr"],
         [
-            [x.name, prob(x.unavailability), hours(x.expected_annual_downtime_hours), service_cost(x, a.currency)]
+            [x.name, unavailability_text(x), hours(x.expected_annual_downtime_hours), service_cost(x, a.currency)]
             for x in report.facts.services
         ],
         [90, 28, 30, 30],

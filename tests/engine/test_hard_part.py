@@ -8,7 +8,6 @@ import pytest
 from risk.engine.assess import assess
 from risk.engine.hard_part import HardPart, hardest_part
 from risk.engine.structure import compile_catalog
-from risk.problems import InputError
 from risk.settings import Settings
 from tests.engine.helpers import catalog, dep
 
@@ -57,18 +56,19 @@ def test_a_module_inside_counts_as_one_input_and_its_events_below():
 
 
 def test_a_diagram_past_its_memory_names_the_service_and_the_part(monkeypatch):
+    """No diagram fits: the assessment is sampled (risk.engine.sampled), and its warning says why, where and
+    what would make it exact."""
     from risk.engine import assess as assess_module
 
     monkeypatch.setenv("LYNCHPIN_BDD", "cudd")
     monkeypatch.setattr(assess_module, "MAX_DIAGRAM_MB", 0.0001)
     monkeypatch.setattr("risk.limits.MAX_DIAGRAM_MB", 0.0001)  # a node's worth
-    with pytest.raises(InputError) as caught:
-        assess(_shared(3), [], Settings(simulated_years=100))
-    (problem,) = caught.value.problems
-    assert problem.message.startswith("service 'Service': the exact calculation needs a decision diagram")
-    assert "an AND of 2 whose parts share 2 of those inputs" in problem.message
-    assert problem.location.path == "services[0].requires"
-    assert "LYNCHPIN_MAX_DIAGRAM_MB" in problem.hint
+    result = assess(_shared(3), [], Settings(simulated_years=100))
+    assert all(s.unavailability_method == "sampled" for s in result.services)
+    (warning,) = [w for w in result.warnings if w.startswith("no decision diagram fits")]
+    assert "service 'Service': the exact calculation needs a decision diagram" in warning
+    assert "an AND of 2 whose parts share 2 of those inputs" in warning
+    assert "are sampled from" in warning and "LYNCHPIN_MAX_DIAGRAM_MB" in warning
 
 
 def test_a_sifting_budget_passed_says_so_and_does_not_offer_more_memory():

@@ -7,7 +7,16 @@ from risk.dashboard import state
 from risk.dashboard.widgets import HALF_AT_1280, download_table, explain, fitted_table, header, md_escape, sidebar
 from risk.engine.assessment import CommonCauseResult, DependencyResult
 from risk.presentation import figures
-from risk.presentation.format import chance, hours, hours_range, one_in, pct, prob, rating_certainty, service_cost
+from risk.presentation.format import (
+    chance,
+    hours,
+    hours_range,
+    one_in,
+    pct,
+    rating_certainty,
+    service_cost,
+    unavailability_text,
+)
 from risk.presentation.order import worst_first
 from risk.presentation.tree import requirement_tree
 
@@ -29,6 +38,10 @@ rows = [
 ]
 # Decisions first: what a risk manager acts on leads; the analyst's columns follow.
 shown = (tuple(tiers), tuple(ratings), text)
+# When no decision diagram fitted the catalog, its unavailability is sampled (risk.engine.sampled), and says so.
+method = "sampled" if any(s.unavailability_method == "sampled" for s in a.services) else "exact"
+share = f"share of time down ({method})"
+
 table = run.remember(
     ("services frame", shown),
     lambda: pd.DataFrame(
@@ -47,7 +60,7 @@ table = run.remember(
             "single points of failure": [len(s.single_points_of_failure) for s in rows],
             "chance a year (to sort by)": [s.tolerance_breach_probability for s in rows],
             "score": [s.score for s in rows],
-            "share of time down (exact)": [s.unavailability for s in rows],
+            share: [s.unavailability for s in rows],
             "id": [s.id for s in rows],
         }
     ),
@@ -63,7 +76,7 @@ fitted_table(
         f"cost a year ({a.currency})": 95,
     },
     state.table(run, ("services", shown), lambda: table),
-    "tier, tolerance, single points of failure, score and the exact share of time down",
+    f"tier, tolerance, single points of failure, score and the {method} share of time down",
     column_config={
         "outage beyond tolerance a year": st.column_config.Column(
             "beyond tolerance", help="The chance a year of an outage beyond the service's tolerance (90% range)."
@@ -72,7 +85,7 @@ fitted_table(
         f"cost a year ({a.currency})": st.column_config.Column(
             f"cost/yr ({a.currency})", help="Expected cost of downtime a year."
         ),
-        "share of time down (exact)": st.column_config.NumberColumn(format="percent"),
+        share: st.column_config.NumberColumn(format="percent"),
         "chance a year (to sort by)": st.column_config.NumberColumn(format="percent"),
     },
     key="services_table",
@@ -141,7 +154,8 @@ with t1:
         lines.append("    " * line.depth + f"- {style}{md_escape(line.text)}{style}{mark}")
     st.markdown("\n".join(lines) or "_nothing_")
     st.caption(
-        f"Exact unavailability {prob(s.unavailability)} (grace periods ignored). Tolerance "
+        f"{'Exact unavailability' if s.unavailability_method == 'exact' else 'Unavailability'} "
+        f"{unavailability_text(s)} (grace periods ignored). Tolerance "
         f"{hours(s.impact_tolerance_hours)}; workaround: "
         f"{md_escape(svc.workaround.description) + ' for ' + hours(s.workaround_hours) if svc.workaround else 'none'}."
     )
