@@ -27,6 +27,7 @@ __all__ = [
     "catalog_size",
     "STAGE_LABELS",
     "STAGE_TIMES",
+    "history_span",
     "stage_rows",
 ]
 
@@ -111,6 +112,16 @@ def tolerance_phrase(service) -> str:
             f"{hours(service.workaround_hours)} workaround)"
         )
     return text
+
+
+def history_span(history: dict) -> str:
+    """The outage history an assessment used, for a reader: "251 outage records, 2016-01-04 to 2025-11-18",
+    or "no outage records" (an assessment on the catalog's own estimates has no span to give)."""
+    count = int(history.get("records") or 0)
+    if not count or not history.get("start"):
+        return "no outage records"
+    noun = "outage record" if count == 1 else "outage records"
+    return f"{count:,} {noun}, {str(history['start'])[:10]} to {str(history['end'])[:10]}"
 
 
 def names_list(names: list[str], limit: int = 3) -> str:

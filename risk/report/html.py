@@ -73,5 +73,6 @@ def render_html(report: Report) -> bytes:
         since_rows=since_rows(report),
         stages=fmt.stage_rows(report.assessment.stages),
         stage_times=fmt.STAGE_TIMES,
+        history_span=fmt.history_span(report.assessment.history),
     )
     return html.encode("utf-8")

@@ -19,6 +19,7 @@ from risk.presentation.format import (
     STAGE_TIMES,
     chance,
     effect_text,
+    history_span,
     hours,
     names_list,
     one_in,
@@ -460,8 +461,7 @@ def _outage_data(pdf: _Doc, report: Report) -> None:
     a = report.assessment
     pdf.h2("Outage data used")
     pdf.note(
-        f"Sources: {', '.join(report.sources) or 'the shipped history'}. History span "
-        f"{str(a.history['start'])[:10]} to {str(a.history['end'])[:10]} ({a.history['records']} records). "
+        f"Sources: {', '.join(report.sources) or 'the shipped history'}. History: {history_span(a.history)}. "
         "Records matched to this catalog's dependencies:"
     )
     pdf.grid(
@@ -512,10 +512,7 @@ def _audit(pdf: _Doc, report: Report) -> None:
             ["Assessment computed", report.generated_at],
             ["Catalog version", report.catalog.catalog_version or "not stated"],
             ["Catalog SHA-256", report.catalog_sha256],
-            [
-                "Outage history",
-                f"{a.history['records']} records, {str(a.history['start'])[:10]} to {str(a.history['end'])[:10]}",
-            ],
+            ["Outage history", history_span(a.history)],
             ["Simulation", f"{report.settings.simulated_years:,} years, seed {report.settings.seed}"],
             ["Produced by", f"Lynchpin {a.lynchpin_version}"],
         ],
