@@ -9,7 +9,6 @@ from risk.engine import bdd as bdd_module
 from risk.engine.assess import assess
 from risk.engine.bdd import BDD, compile_services
 from risk.engine.structure import compile_catalog
-from risk.problems import InputError
 from risk.settings import Settings
 from tests.engine.helpers import assert_same_answers, catalog, dep, engine_answers
 
@@ -74,15 +73,17 @@ def test_an_assessment_is_the_same_on_either_engine(monkeypatch):
         assert b.tolerance_breach_probability == a.tolerance_breach_probability  # the simulation is untouched
 
 
-def test_a_diagram_past_its_memory_stops_with_a_message(monkeypatch):
+def test_a_diagram_past_its_memory_is_sampled_with_a_message(monkeypatch):
+    """CUDD past LYNCHPIN_MAX_DIAGRAM_MB: no diagram fits, so the figures are sampled (risk.engine.sampled)
+    and the warning says why and what would make them exact."""
     from risk.engine import assess as assess_module
 
     monkeypatch.setenv("LYNCHPIN_BDD", "cudd")
     monkeypatch.setattr(assess_module, "MAX_DIAGRAM_MB", 0.0001)
     monkeypatch.setattr("risk.limits.MAX_DIAGRAM_MB", 0.0001)  # 6 nodes' worth
-    with pytest.raises(InputError) as caught:
-        assess(_redundant(), [], Settings(simulated_years=100))
-    text = str(caught.value)
+    result = assess(_redundant(), [], Settings(simulated_years=100))
+    assert {s.unavailability_method for s in result.services} == {"sampled"}
+    text = " ".join(result.warnings)
     assert "decision diagram" in text and "LYNCHPIN_MAX_DIAGRAM_MB" in text
 
 
