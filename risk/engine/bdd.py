@@ -285,7 +285,7 @@ class BDD:
         """a and b: ite(a, b, FALSE), by the two-operand recursion (Bryant's apply; see _apply)."""
         if a == FALSE or b == FALSE:
             return FALSE
-        if a == TRUE or a == b:
+        if a in (TRUE, b):
             return b
         if b == TRUE:
             return a
@@ -295,7 +295,7 @@ class BDD:
         """a or b: ite(a, TRUE, b), by the two-operand recursion (Bryant's apply; see _apply)."""
         if a == TRUE or b == TRUE:
             return TRUE
-        if a == FALSE or a == b:
+        if a in (FALSE, b):
             return b
         if b == FALSE:
             return a
@@ -339,7 +339,7 @@ class BDD:
                 # the sub-problem (a, b): answered at once, or split (back to the outer loop)
                 if a == absorbing or b == absorbing:
                     result = absorbing
-                elif a == neutral or a == b:
+                elif a == neutral or a == b:  # noqa: SIM109  (no tuple built per sub-problem)
                     result = b
                 elif b == neutral:
                     result = a
@@ -435,21 +435,24 @@ class BDD:
         return memo[root]
 
     def _postorder(self, root: int) -> list[int]:
-        """Internal nodes reachable from root, children before parents (iterative, no recursion limit)."""
+        """Internal nodes reachable from root, children before parents (iterative, no recursion limit). A
+        node on the stack waits as ~node (negative) for its children to be listed first."""
+        lo, hi = self.lo, self.hi
         out: list[int] = []
+        append = out.append
         seen = {FALSE, TRUE}
-        stack = [(root, False)]
+        add = seen.add
+        stack = [root]
+        push, pop = stack.append, stack.pop
         while stack:
-            node, expanded = stack.pop()
-            if node in seen and not expanded:
-                continue
-            if expanded:
-                out.append(node)
-                continue
-            seen.add(node)
-            stack.append((node, True))
-            stack.append((self.hi[node], False))
-            stack.append((self.lo[node], False))
+            node = pop()
+            if node < 0:
+                append(~node)
+            elif node not in seen:
+                add(node)
+                push(~node)
+                push(hi[node])
+                push(lo[node])
         return out
 
     def birnbaum(self, root: int, q: Sequence[float]) -> tuple[float, dict[int, float]]:
@@ -458,20 +461,25 @@ class BDD:
         The probability is multilinear in each q[v]; its derivative sums, over the nodes labelled v, the
         chance of reaching that node times the difference between its high and low branches.
         """
+        var, lo, hi = self.var, self.lo, self.hi
         post = self._postorder(root)
         prob: dict[int, float] = {FALSE: 0.0, TRUE: 1.0}
         for node in post:
-            v = self.var[node]
-            prob[node] = q[v] * prob[self.hi[node]] + (1.0 - q[v]) * prob[self.lo[node]]
+            qv = q[var[node]]
+            prob[node] = qv * prob[hi[node]] + (1.0 - qv) * prob[lo[node]]
         reach: dict[int, float] = {root: 1.0}
+        reached = reach.get
         derivative: dict[int, float] = {}
-        for node in sorted(post, key=lambda n: self.var[n]):  # parents sit on lower levels than children
-            r = reach.get(node, 0.0)
-            v = self.var[node]
-            derivative[v] = derivative.get(v, 0.0) + r * (prob[self.hi[node]] - prob[self.lo[node]])
-            for child, weight in ((self.hi[node], q[v]), (self.lo[node], 1.0 - q[v])):
-                if child > TRUE:
-                    reach[child] = reach.get(child, 0.0) + r * weight
+        for node in sorted(post, key=var.__getitem__):  # parents sit on lower levels than children
+            r = reached(node, 0.0)
+            v = var[node]
+            high, low = hi[node], lo[node]
+            derivative[v] = derivative.get(v, 0.0) + r * (prob[high] - prob[low])
+            qv = q[v]
+            if high > TRUE:
+                reach[high] = reached(high, 0.0) + r * qv
+            if low > TRUE:
+                reach[low] = reached(low, 0.0) + r * (1.0 - qv)
         return prob[root], derivative
 
     def minimal_cut_sets(self, root: int, max_order: int) -> list[frozenset[int]]:
@@ -506,6 +514,14 @@ PYTHON_NODES = 20_000
 #: loading saves (docs/methodology.md, exact engine), so it stays: a tree that fits neither order has lost
 #: about 0.12 s (edfpa14*, edf9203/4).
 MODULAR_NODES = 60_000
+#: Nodes the pure-Python BDD may build over the preprocessed structure, in all, in the one order
+#: risk.engine.order_choice predicts the smaller (the smaller sum of gate spans), when both orders have
+#: outgrown MODULAR_NODES and that order's cut-width is at most order_choice.WIDTH_LIMIT; the build goes on
+#: from where its MODULAR_NODES trial stopped. About 0.4 s of pure Python on an idle machine, what the
+#: compiled engine pays to load numba before it builds anything: the pure engine builds edfpa14b (212,000
+#: nodes in the modules' order), edfpa14o (218,000) and edfpa14p (227,000 in the catalog's) in about 0.3 s
+#: of CPU, where the compiled stage took 0.57-0.70 s (numba's loading included).
+MODULAR_LARGE_NODES = 300_000
 #: Nodes the compiled BDD may build over the preprocessed structure (the modular diagram in numba's arrays,
 #: each module in its own order) before the build moves to the flat compiled diagram. The modular one is
 #: smaller on most Aralia trees that get this far (CPU of the exact part, numba's loading included, modular
@@ -651,6 +667,7 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
             {"engine": Engine.PYTHON, "max_nodes": PYTHON_NODES},
             {"engine": Engine.MODULAR, "max_nodes": MODULAR_NODES},
             {"engine": Engine.MODULAR, "max_nodes": MODULAR_NODES, "order": "modules"},
+            {"engine": Engine.MODULAR, "max_nodes": MODULAR_LARGE_NODES, "order": "predicted"},
             {"engine": Engine.MODULAR, "max_nodes": MODULAR_COMPILED_NODES, "compiled": True, "order": "modules"},
             {"engine": Engine.FAST, "max_nodes": STRUCTURE_TRIAL_NODES, "order": "structure"},
             {"engine": Engine.FAST},
@@ -661,11 +678,18 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
         )
         stages += [{"engine": Engine.CUDD}]
     plans: list = []  # the preprocessed structure, once worked out (None: it has no module)
+    trials: dict = {}  # order -> the pure modular diagram its MODULAR_NODES trial left, to go on from
     for n, stage in enumerate(stages):
         try:
             if stage["engine"] == Engine.MODULAR:
                 modular = _modular(
-                    structure, wanted, stage["max_nodes"], stage.get("compiled", False), plans, stage.get("order")
+                    structure,
+                    wanted,
+                    stage["max_nodes"],
+                    stage.get("compiled", False),
+                    plans,
+                    stage.get("order"),
+                    trials,
                 )
                 if modular is None:
                     continue
@@ -685,11 +709,14 @@ def _modular(
     compiled: bool = False,
     plans: list | None = None,
     order: str | None = None,
+    trials: dict | None = None,
 ):
     """(the modular engine, {service: root}) over the preprocessed structure (risk.engine.preprocess), in
     pure Python or (`compiled`) in the compiled arrays, in the `order` ModularBDD takes; with a budget, None
     when the structure has no module (risk.engine.preprocess.plan). `plans` keeps the preprocessed
-    structure for the next stage."""
+    structure for the next stage; `trials` keeps each pure order's diagram when its budget stops it, by
+    order. order="predicted": the trial in the order risk.engine.order_choice predicts the smaller, built
+    on within max_nodes; None when there are not two trials or that order's cut-width is over the limit."""
     from risk.engine.preprocess import ModularBDD, plan
 
     if plans:
@@ -700,8 +727,40 @@ def _modular(
             plans.append(the_plan)
     if the_plan is None:
         return None
-    engine = ModularBDD(structure, the_plan, max_nodes=max_nodes, compiled=compiled, order=order or "catalog")
-    return engine, {sid: engine.compile(sid) for sid in wanted}
+    if order == "predicted":
+        engine = _predicted(the_plan, trials or {})
+        if engine is None:
+            return None
+        return engine, engine.build(wanted, max_nodes)
+    engine = ModularBDD(
+        structure, the_plan, max_nodes=max_nodes, compiled=compiled, order=order or "catalog", deferred=True
+    )
+    try:
+        return engine, engine.build(wanted)
+    except DiagramTooLarge:
+        if trials is not None and not compiled:
+            trials[order or "catalog"] = engine
+        raise
+
+
+def _predicted(the_plan, trials: dict):
+    """Of the pure modular trials stopped at their budget, the one whose order risk.engine.order_choice
+    predicts the smaller diagram (the smaller sum of gate spans; a tie to the catalog's order), or None when
+    there are not two or its cut-width is over order_choice.WIDTH_LIMIT (the diagram would not fit)."""
+    from risk.engine.order_choice import WIDTH_LIMIT, profile
+    from risk.engine.preprocess import ALWAYS, NEVER
+
+    if len(trials) < 2:
+        return None
+    roots = [content for _, content in the_plan.modules]
+    roots += [n for n in the_plan.services.values() if n is not ALWAYS and n is not NEVER]
+    measured = {order: profile(roots, engine.bdd.order) for order, engine in trials.items()}
+    best = min(sorted(measured), key=lambda order: (measured[order].span, order != "catalog"))
+    if measured[best].width > WIDTH_LIMIT:
+        return None
+    chosen = trials.pop(best)
+    trials.clear()  # the other order's stopped diagram is not needed again: its memory goes before the build goes on
+    return chosen
 
 
 def _have_cudd() -> bool:
