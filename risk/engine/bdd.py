@@ -314,17 +314,17 @@ class BDD:
         to hash than a tuple, and smaller. A frame on the stack is (its key, level, high operands, low
         result or -1)."""
         var, lo, hi, unique, limit = self.var, self.lo, self.hi, self._unique, self.max_nodes
-        get = cache.get
-        if a > b:
-            a, b = b, a
-        key = a << 32 | b
+        get, find = cache.get, unique.get
+        new_var, new_lo, new_hi = var.append, lo.append, hi.append
+        key = a << 32 | b if a < b else b << 32 | a
         hit = get(key)
         if hit is not None:
             return hit
         stack: list[tuple[int, int, int, int, int]] = []
         push, pop = stack.append, stack.pop
         while True:
-            # (a, b), under `key`, is neither trivial nor cached: split it on its top level
+            # (a, b), under `key`, is neither trivial nor cached: split it on its top level (the operands'
+            # order does not matter: each sub-problem is symmetric, and keyed smaller first)
             va, vb = var[a], var[b]
             if va == vb:
                 push((key, va, hi[a], hi[b], -1))
@@ -336,20 +336,22 @@ class BDD:
                 push((key, vb, a, hi[b], -1))
                 b = lo[b]
             while True:
-                # the sub-problem (a, b): answered at once, or split (back to the outer loop)
-                if a == absorbing or b == absorbing:
+                # the sub-problem (a, b): answered at once, or split (back to the outer loop); nodes 0 and 1
+                # are the terminals, so two internal operands take two comparisons
+                if a > 1 and b > 1:
+                    if a == b:
+                        result = a
+                    else:
+                        key = a << 32 | b if a < b else b << 32 | a
+                        result = get(key, -1)
+                        if result < 0:
+                            break
+                elif a == absorbing or b == absorbing:
                     result = absorbing
-                elif a == neutral or a == b:  # noqa: SIM109  (no tuple built per sub-problem)
+                elif a == neutral:
                     result = b
-                elif b == neutral:
+                else:  # b is the neutral terminal
                     result = a
-                else:
-                    if a > b:
-                        a, b = b, a
-                    key = a << 32 | b
-                    result = get(key, -1)
-                    if result < 0:
-                        break
                 # hand the result up: to a frame waiting for its low result (then solve its high
                 # sub-problem), or to one waiting for its high result (then make its node, and go on up)
                 while stack:
@@ -359,14 +361,14 @@ class BDD:
                         break
                     if low != result:
                         node_key = v << 64 | low << 32 | result
-                        node = unique.get(node_key, -1)
+                        node = find(node_key, -1)
                         if node < 0:
                             node = len(var)
                             if limit is not None and node >= limit:
                                 raise DiagramTooLarge(f"more than {limit:,} nodes")
-                            var.append(v)
-                            lo.append(low)
-                            hi.append(result)
+                            new_var(v)
+                            new_lo(low)
+                            new_hi(result)
                             unique[node_key] = node
                         result = node
                     cache[frame_key] = result
