@@ -668,8 +668,9 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
         stages += [
             {"engine": Engine.PYTHON, "max_nodes": PYTHON_NODES},
             {"engine": Engine.MODULAR, "max_nodes": MODULAR_NODES},
+            {"engine": Engine.MODULAR, "max_nodes": MODULAR_LARGE_NODES, "order": "predicted catalog"},
             {"engine": Engine.MODULAR, "max_nodes": MODULAR_NODES, "order": "modules"},
-            {"engine": Engine.MODULAR, "max_nodes": MODULAR_LARGE_NODES, "order": "predicted"},
+            {"engine": Engine.MODULAR, "max_nodes": MODULAR_LARGE_NODES, "order": "predicted modules"},
             {"engine": Engine.MODULAR, "max_nodes": MODULAR_COMPILED_NODES, "compiled": True, "order": "modules"},
             {"engine": Engine.FAST, "max_nodes": STRUCTURE_TRIAL_NODES, "order": "structure"},
             {"engine": Engine.FAST},
@@ -729,8 +730,8 @@ def _modular(
             plans.append(the_plan)
     if the_plan is None:
         return None
-    if order == "predicted":
-        engine = _predicted(the_plan, trials or {})
+    if order is not None and order.startswith("predicted "):
+        engine = _predicted(structure, the_plan, trials or {}, order.removeprefix("predicted "))
         if engine is None:
             return None
         return engine, engine.build(wanted, max_nodes)
@@ -745,23 +746,32 @@ def _modular(
         raise
 
 
-def _predicted(the_plan, trials: dict):
-    """Of the pure modular trials stopped at their budget, the one whose order risk.engine.order_choice
-    predicts the smaller diagram (the smaller sum of gate spans; a tie to the catalog's order), or None when
-    there are not two or its cut-width is over order_choice.WIDTH_LIMIT (the diagram would not fit)."""
+def _predicted(structure: Structure, the_plan, trials: dict, which: str):
+    """The pure modular trial in the order `which` ("catalog" or "modules"), stopped at its budget, when
+    risk.engine.order_choice predicts that order's diagram the smaller of the two (the smaller sum of gate
+    spans; a tie to the catalog's order) and its cut-width is within order_choice.WIDTH_LIMIT (larger: the
+    diagram would not fit); otherwise None. The other order's trial, if any, is dropped first (its memory
+    goes before the build goes on); the prediction is worked out once (it needs no trial of the other order:
+    its variable order alone) and kept in `trials` under "predicted"."""
     from risk.engine.order_choice import WIDTH_LIMIT, profile
-    from risk.engine.preprocess import ALWAYS, NEVER
+    from risk.engine.preprocess import ALWAYS, NEVER, _order
 
-    if len(trials) < 2:
+    if which not in trials:
         return None
-    roots = [content for _, content in the_plan.modules]
-    roots += [n for n in the_plan.services.values() if n is not ALWAYS and n is not NEVER]
-    measured = {order: profile(roots, engine.bdd.order) for order, engine in trials.items()}
-    best = min(sorted(measured), key=lambda order: (measured[order].span, order != "catalog"))
-    if measured[best].width > WIDTH_LIMIT:
+    if "predicted" not in trials:
+        tops = [n for n in the_plan.services.values() if n is not ALWAYS and n is not NEVER]
+        roots = [content for _, content in the_plan.modules] + tops
+        measured = {
+            name: profile(roots, _order(structure, the_plan, tops, by_module=name == "modules"))
+            for name in ("catalog", "modules")
+        }
+        best = min(measured, key=lambda name: (measured[name].span, name != "catalog"))
+        trials["predicted"] = best if measured[best].width <= WIDTH_LIMIT else None
+    if trials["predicted"] != which:
         return None
-    chosen = trials.pop(best)
-    trials.clear()  # the other order's stopped diagram is not needed again: its memory goes before the build goes on
+    chosen = trials.pop(which)
+    trials.clear()
+    trials["predicted"] = which
     return chosen
 
 
