@@ -96,7 +96,7 @@ def test_past_the_width_limit_the_compiled_engine_comes_next(monkeypatch):
         assert (type(engine.bdd) is BDD) is pure
 
 
-def test_the_stage_needs_both_trials_stopped(monkeypatch):
+def test_an_order_that_fits_its_trial_is_taken_as_it_is(monkeypatch):
     s, own, catalogs = _bad_catalog_order(monkeypatch)
     monkeypatch.setattr(bdd_module, "MODULAR_NODES", len(own))  # each module's own order fits its trial
     monkeypatch.setattr(bdd_module, "MODULAR_LARGE_NODES", 10**6)
@@ -131,3 +131,55 @@ def test_a_build_stopped_at_its_budget_and_resumed_is_the_one_built_at_once(s):
             assert sorted(cuts, key=sorted) == sorted(
                 (cut for cut in bruteforce.minimal_cut_sets(s.nodes[sid], 3)), key=sorted
             )
+
+
+def _bad_modules_order(monkeypatch):
+    """_one_tree with each module's own order made bad on purpose (every a before every b); returns the pure
+    diagram in the catalog's order, built at once, and the list of orders ModularBDD is built in."""
+    made = pp._order
+
+    def order(structure, the_plan, tops, by_module):
+        levels = made(structure, the_plan, tops, by_module)
+        return sorted(levels, key=lambda name: not name.startswith("a")) if by_module else levels
+
+    monkeypatch.setattr(pp, "_order", order)
+    monkeypatch.setattr(bdd_module, "PYTHON_NODES", 20)
+    monkeypatch.setattr(bdd_module, "MODULAR_NODES", 20)  # every trial stops
+    s = compile_catalog(_one_tree())
+    catalogs = pp.ModularBDD(s, pp.plan(s), order="catalog")
+    own = pp.ModularBDD(s, pp.plan(s), order="modules")
+    for sid in s.services:
+        catalogs.compile(sid)
+        own.compile(sid)
+    assert 20 < len(catalogs) < len(own)
+    built: list[str] = []
+    real = pp.ModularBDD
+
+    class Recorded(real):
+        def __init__(self, *args, **kwargs):
+            built.append(kwargs.get("order", "catalog"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(pp, "ModularBDD", Recorded)
+    return s, catalogs, built
+
+
+def test_the_catalogs_trial_goes_on_at_once_when_its_order_is_predicted_smaller(monkeypatch):
+    s, catalogs, built = _bad_modules_order(monkeypatch)
+    the_plan = pp.plan(s)
+    roots = [content for _, content in the_plan.modules] + list(the_plan.services.values())
+    tops = list(the_plan.services.values())
+    assert (
+        profile(roots, pp._order(s, the_plan, tops, False)).span
+        < profile(roots, pp._order(s, the_plan, tops, True)).span
+    )  # the predictor is right
+    for budget, pure in ((len(catalogs) + 1, True), (len(catalogs), True), (len(catalogs) - 1, False)):
+        monkeypatch.setattr(bdd_module, "MODULAR_LARGE_NODES", budget)  # one node over, exactly, one short
+        built.clear()
+        engine = compile_services(s)[0]
+        if pure:  # no trial in the other order first
+            assert built == ["catalog"]
+            assert type(engine.bdd) is BDD and engine.bdd.order == catalogs.bdd.order and len(engine) == len(catalogs)
+        else:  # then the other order's trial, which the prediction does not go on with, then the compiled arrays
+            assert built[:2] == ["catalog", "modules"]
+            assert type(engine.bdd).__name__ == "FastBDD"
