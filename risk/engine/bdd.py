@@ -504,25 +504,23 @@ PYTHON_NODES = 20_000
 #: Nodes the pure-Python BDD may build over the preprocessed structure (risk.engine.preprocess: constants
 #: propagated, equal gates merged, nested gates coalesced, common arguments merged, distributivity, values
 #: known from siblings absorbed, modules kept and made from modular arguments, each module's diagram built
-#: on its own), in each of its two orders, before the build moves to the compiled engine. Measured (CPU,
-#: exact part of an Aralia tree): the compiled engine pays about 0.45 s to load numba and its kernels
-#: before it builds anything (import 0.22 s, the first kernel's load 0.16-0.19 s); the pure engine built
-#: about 260,000 nodes a second when the budget was set (edfpa15o: pure 43,100 nodes in 0.19 s, compiled
-#: 0.49 s; jbd9601: 53,400 in 0.16 s against 0.57 s), and about 800,000 since AND and OR go through
-#: apply (BDD.conj, BDD.disj), in isolation. A larger budget in the order predicted smaller (tried in
-#: h-exact2: edfpa14b, edfpa14o, edfpa14p built pure in 212,000-227,000 nodes, the order predicted right, the
-#: stopped build resumed) made `assess --exact` slower as a whole process (1.04-1.09 s CPU against
-#: 0.82-0.93 s compiled): the pure diagram's page faults and its slower Birnbaum pass cost more than numba's
-#: loading saves (docs/methodology.md, exact engine), so it stays: a tree that fits neither order has lost
-#: about 0.12 s (edfpa14*, edf9203/4).
+#: on its own) in a first trial of each of its two orders. Measured (CPU, exact part of an Aralia tree):
+#: the compiled engine pays about 0.45 s to load numba and its kernels before it builds anything (import
+#: 0.22 s, the first kernel's load 0.16-0.19 s); the pure engine built about 260,000 nodes a second when
+#: the budget was set (edfpa15o: pure 43,100 nodes in 0.19 s, compiled 0.49 s; jbd9601: 53,400 in 0.16 s
+#: against 0.57 s), and about 800,000 since AND and OR go through apply (BDD.conj, BDD.disj), in
+#: isolation. Past it, the order predicted smaller may go on (MODULAR_LARGE_NODES).
 MODULAR_NODES = 60_000
 #: Nodes the pure-Python BDD may build over the preprocessed structure, in all, in the one order
-#: risk.engine.order_choice predicts the smaller (the smaller sum of gate spans), when both orders have
-#: outgrown MODULAR_NODES and that order's cut-width is at most order_choice.WIDTH_LIMIT; the build goes on
-#: from where its MODULAR_NODES trial stopped. About 0.4 s of pure Python on an idle machine, what the
-#: compiled engine pays to load numba before it builds anything: the pure engine builds edfpa14b (212,000
-#: nodes in the modules' order), edfpa14o (218,000) and edfpa14p (227,000 in the catalog's) in about 0.3 s
-#: of CPU, where the compiled stage took 0.57-0.70 s (numba's loading included).
+#: risk.engine.order_choice predicts the smaller (the smaller sum of gate spans), when its cut-width is at
+#: most order_choice.WIDTH_LIMIT: the build goes on from where that order's MODULAR_NODES trial stopped, at
+#: once when it is the catalog's (no trial of the other order first). About 0.3 s of pure Python on an
+#: idle machine, less than the compiled path costs once numba is loaded: an exact-only assessment that
+#: stays in pure Python loads no numpy either (risk.engine.assess). The pure engine builds edfpa14b
+#: (212,000 nodes in the modules' order), edfpa14o (218,000) and edfpa14p (227,000 in the catalog's)
+#: within it; `lynchpin assess --order 1 --exact` of edfpa14p went from 0.96 s to 0.64 s (whole process,
+#: fastest of 5; docs/methodology.md, exact engine). The trees past the width limit (edfpa14q/r, edf9203/4:
+#: 377,000 nodes to over a million) keep the compiled path.
 MODULAR_LARGE_NODES = 300_000
 #: Nodes the compiled BDD may build over the preprocessed structure (the modular diagram in numba's arrays,
 #: each module in its own order) before the build moves to the flat compiled diagram. The modular one is
@@ -637,7 +635,9 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
        constant propagation, merging of equal gates, coalescing, merging of common arguments,
        distributivity and module detection), up to MODULAR_NODES in the catalog's structure-aware order,
        then up to MODULAR_NODES in each module's own (neither wins everywhere: edfpa15b 135,000 nodes
-       against 34,000, das9207 7,600 against 186,000);
+       against 34,000, das9207 7,600 against 186,000); a trial whose order risk.engine.order_choice
+       predicts the smaller goes on up to MODULAR_LARGE_NODES (the catalog's at once, before the other
+       order's trial);
     3. the modular diagram in the compiled arrays (risk.engine.fastbdd), each module's variables in the
        module's own structure-aware order (risk.engine.preprocess._order), up to MODULAR_COMPILED_NODES;
     4. the compiled array BDD (risk.engine.fastbdd) in the structure-aware order, up to
@@ -718,8 +718,8 @@ def _modular(
     pure Python or (`compiled`) in the compiled arrays, in the `order` ModularBDD takes; with a budget, None
     when the structure has no module (risk.engine.preprocess.plan). `plans` keeps the preprocessed
     structure for the next stage; `trials` keeps each pure order's diagram when its budget stops it, by
-    order. order="predicted": the trial in the order risk.engine.order_choice predicts the smaller, built
-    on within max_nodes; None when there are not two trials or that order's cut-width is over the limit."""
+    order. order="predicted catalog" ("predicted modules"): that order's trial built on within max_nodes
+    when risk.engine.order_choice predicts it the smaller (see _predicted), else None."""
     from risk.engine.preprocess import ModularBDD, plan
 
     if plans:

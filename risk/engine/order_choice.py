@@ -1,5 +1,5 @@
 """Which of two variable orders to give the pure modular diagram more nodes in, judged in microseconds from
-the structure alone (risk.engine.bdd.compile_services' third pure modular stage).
+the structure alone (risk.engine.bdd.compile_services' pure modular stages past their first trials).
 
 Why: a decision diagram's size depends on its variable order, and neither of the modular diagram's two
 orders (risk.engine.preprocess._order: the catalog's structure-aware order, or each module's own) wins
@@ -18,13 +18,13 @@ level between them, and the diagram must remember it there.
 - `width`: the most gates straddling one point between two neighbouring variables of one module (the
   module's cut-width): the diagram's width grows with it, so a large width says the diagram will not fit.
 
-Measured on the Aralia trees that get past both 60,000-node trials (width of the order chosen, nodes
-in it): edfpa14b 79, 212,000; edfpa14o 94, 218,000; edfpa14p 94, 227,000; edfpa14q 110, 388,000; edfpa14r
-110, 390,000; edf9204 104, over 1,000,000; edf9203 198, 377,000. WIDTH_LIMIT is set between the trees that
-fit 300,000 nodes and those that do not. The span picks the smaller order on every tree where the two
-differ by more than 10% (das9207, edfpa14b, edfpa14p, edfpa15o) except edfpa15b and edf9204, which do not
-reach the stage this serves (edfpa15b fits the modules' order within 60,000 nodes; edf9204's width
-exceeds the limit).
+Measured on the Aralia trees that get past the catalog order's 60,000-node trial (width of the order
+chosen, nodes in it): edfpa14b 79, 212,000; edfpa14o 94, 218,000; edfpa14p 94, 227,000; edfpa14q 110,
+388,000; edfpa14r 110, 390,000; edf9204 104, over 1,000,000; edf9203 198, 377,000. WIDTH_LIMIT is set
+between the trees that fit 300,000 nodes and those that do not. The span picks the smaller order on every
+tree where the two differ by more than 10% (das9207, edfpa14b, edfpa14p, edfpa15o, jbd9601) except edfpa15b
+(135,000 nodes in the catalog's order, predicted, against 34,000) and edf9204 (past the width limit). A sum
+of squared spans, of squared cut-widths, or the cut-width alone, each picks wrong on at least one of them.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from risk.engine.structure import Delay, Node, Var
+from risk.engine.structure import Delay, Gate, Node, Var
 
 __all__ = ["Profile", "profile", "WIDTH_LIMIT"]
 
@@ -49,7 +49,7 @@ class Profile:
     width: int
 
 
-def _strip(node: Node) -> Node:
+def _strip(node: Node) -> Var | Gate:
     while isinstance(node, Delay):
         node = node.child
     return node
@@ -60,9 +60,9 @@ def _one(root: Node, position: dict[str, int]) -> tuple[int, int]:
     the order's sequence, from 0."""
     names: set[str] = set()
     seen: set[int] = set()
-    order: list[Node] = []
+    order: list[Gate] = []
     bounds: dict[int, tuple[int, int]] = {}
-    stack: list[tuple[Node, bool]] = [(_strip(root), False)]
+    stack: list[tuple[Var | Gate, bool]] = [(_strip(root), False)]
     while stack:  # iterative post-order: children before parents, no recursion limit
         node, done = stack.pop()
         if isinstance(node, Var):
