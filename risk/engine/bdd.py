@@ -472,16 +472,25 @@ class BDD:
         reach: dict[int, float] = {root: 1.0}
         reached = reach.get
         derivative: dict[int, float] = {}
-        for node in sorted(post, key=var.__getitem__):  # parents sit on lower levels than children
+        # parents sit on lower levels than children; a level's nodes come together, and its derivative is
+        # summed in their order, as a dictionary entry would be, then stored once
+        v, total, qv, pv = -1, 0.0, 0.0, 0.0
+        for node in sorted(post, key=var.__getitem__):
+            if var[node] != v:
+                if v >= 0:
+                    derivative[v] = total
+                v = var[node]
+                total, qv = 0.0, q[v]
+                pv = 1.0 - qv
             r = reached(node, 0.0)
-            v = var[node]
             high, low = hi[node], lo[node]
-            derivative[v] = derivative.get(v, 0.0) + r * (prob[high] - prob[low])
-            qv = q[v]
+            total = total + r * (prob[high] - prob[low])
             if high > TRUE:
                 reach[high] = reached(high, 0.0) + r * qv
             if low > TRUE:
-                reach[low] = reached(low, 0.0) + r * (1.0 - qv)
+                reach[low] = reached(low, 0.0) + r * pv
+        if v >= 0:
+            derivative[v] = total
         return prob[root], derivative
 
     def minimal_cut_sets(self, root: int, max_order: int) -> list[frozenset[int]]:
