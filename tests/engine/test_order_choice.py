@@ -183,3 +183,24 @@ def test_the_catalogs_trial_goes_on_at_once_when_its_order_is_predicted_smaller(
         else:  # then the other order's trial, which the prediction does not go on with, then the compiled arrays
             assert built[:2] == ["catalog", "modules"]
             assert type(engine.bdd).__name__ == "FastBDD"
+
+
+@pytest.mark.timeout(300)
+@settings(max_examples=80, deadline=None)
+@given(structures())
+def test_the_predicted_stage_answers_as_brute_force(s):
+    """Every trial stopped at a few nodes and the predicted order built on in pure Python: the figures are
+    the structure's own (brute force), whichever order the prediction picks."""
+    q = [0.02 + 0.05 * i for i in range(len(s.basic))]
+    named = dict(zip(s.basic, q, strict=True))
+    saved = (bdd_module.PYTHON_NODES, bdd_module.MODULAR_NODES, bdd_module.MODULAR_LARGE_NODES)
+    bdd_module.PYTHON_NODES, bdd_module.MODULAR_NODES, bdd_module.MODULAR_LARGE_NODES = 3, 3, 10**6
+    try:
+        engine, roots = compile_services(s)
+    finally:
+        bdd_module.PYTHON_NODES, bdd_module.MODULAR_NODES, bdd_module.MODULAR_LARGE_NODES = saved
+    for sid in s.services:
+        p, _ = engine.birnbaum(roots[sid], q)
+        assert p == pytest.approx(bruteforce.probability(s.nodes[sid], named), abs=1e-12)
+        cuts = [frozenset(s.basic[i] for i in cut) for cut in engine.minimal_cut_sets(roots[sid], 3)]
+        assert sorted(cuts, key=sorted) == sorted(bruteforce.minimal_cut_sets(s.nodes[sid], 3), key=sorted)
