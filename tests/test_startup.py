@@ -120,3 +120,13 @@ def test_the_budget_can_fail(tmp_path):
     """The probe sees what a command loads: `recommend` needs the advice layer, and it is there."""
     modules = loaded(tmp_path, "recommend", str(DEFAULT_CATALOG), "--format", "json")
     assert _present(modules, ADVICE[:2]) == list(ADVICE[:2])
+
+
+@pytest.mark.timeout(120)
+def test_an_exact_only_assessment_without_history_loads_neither_numpy_nor_the_simulation(tmp_path):
+    """`assess --exact` of a catalog the pure-Python diagrams answer, with no outage history, needs no array:
+    numpy (about 0.08 s of the process) and the simulation are imported only by what simulates or fits
+    recorded durations (risk.engine.assess, risk.engine.statistics)."""
+    modules = loaded(tmp_path, "assess", str(DEFAULT_CATALOG), "--exact", "--no-history", "--format", "json")
+    assert "risk.engine.bdd" in modules  # it ran the exact engine
+    assert _present(modules, [*HEAVY, *ADVICE, "numpy", "risk.engine.simulate", "risk.engine.uncertainty"]) == []

@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from risk.catalog.load import catalog_sha256
 from risk.catalog.model import Catalog, Service
 from risk.engine.assessment import (
@@ -33,30 +31,10 @@ from risk.engine.assessment import (
 from risk.engine.bdd import DiagramTooLarge, SiftingTooLong, TooManyCutSets, compile_services
 from risk.engine.beside import Beside
 from risk.engine.common_cause import CommonCauseGroup, basic_probabilities, common_cause_groups, with_common_causes
-from risk.engine.quantiles import sorted_quantiles, sorted_unique
 from risk.engine.rating import band, impact, likelihood
-from risk.engine.simulate import (
-    ServiceSimulation,
-    Simulation,
-    SimulationOptions,
-    block_parameters,
-    blocks,
-    simulate,
-    stream_rates,
-)
 from risk.engine.stages import StageLog, Stages
 from risk.engine.statistics import HOURS_PER_YEAR, DependencyStats, HistoryFit, dependency_stats, history_fit
 from risk.engine.structure import Delay, Gate, Structure, compile_catalog
-from risk.engine.uncertainty import (
-    MOMENTS_MIN_PER_BLOCK,
-    BreachSurrogate,
-    breach_draws,
-    breach_spread,
-    interval,
-    parameter_spread,
-    rating_probabilities,
-    with_monte_carlo_floor,
-)
 from risk.history.aliases import AliasTable, load_aliases
 from risk.history.model import OutageRecord
 from risk.limits import MAX_DIAGRAM_MB, YearsFrom, budget_problems
@@ -65,7 +43,15 @@ from risk.settings import Settings
 from risk.version import __version__
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from risk.engine.sampled import Sampled
+    from risk.engine.simulate import ServiceSimulation, Simulation
+    from risk.engine.uncertainty import BreachSurrogate
+
+# numpy, the simulation (risk.engine.simulate, .uncertainty, .quantiles) and what they import are imported by
+# the functions that simulate: an exact-only assessment (`lynchpin assess --exact`, Run.exact) of a catalog
+# the pure-Python diagrams answer never loads numpy (about 0.08 s of a whole process).
 
 __all__ = ["assess", "exact_assessment", "work_problems"]
 
@@ -105,6 +91,9 @@ def work_problems(
 
 def _surrogate(stats: dict[str, DependencyStats], names, seed: int, draws: int, cap: float) -> BreachSurrogate:
     """The per-block breach surrogate over the dependencies `names`, with the simulation's own draws."""
+    from risk.engine.simulate import block_parameters, stream_rates
+    from risk.engine.uncertainty import BreachSurrogate
+
     params, streams = {}, {}
     for name in names:
         st = stats.get(name)
@@ -130,6 +119,10 @@ def _rare_events(
     max_rare_event_years, and within the work limits), with another seed; the two runs are pooled (their
     blocks side by side). Returns the years behind each extended service, and the seed and blocks of the
     extra run; when the work limits allow fewer years than wanted, `log` gets a warning saying so."""
+    import numpy as np
+
+    from risk.engine.simulate import SimulationOptions, simulate
+
     target, years = settings.rare_event_relative_error, settings.simulated_years
     seed = settings.seed + 7919
     needed: dict[str, int] = {}
@@ -288,6 +281,10 @@ def _structure_items(structure: Structure) -> int:
 def _loss_curve(annual_loss: np.ndarray, points: int = 40, positive: np.ndarray | None = None) -> list[LossPoint]:
     """Exceedance curve at the distinct loss levels of the simulated years (thinned to `points`). `positive`
     is the years' positive losses sorted, when the caller has it already."""
+    import numpy as np
+
+    from risk.engine.quantiles import sorted_quantiles, sorted_unique
+
     if positive is None:
         positive = np.sort(annual_loss[annual_loss > 0])
     if positive.size == 0:
@@ -304,6 +301,10 @@ def _loss_curve(annual_loss: np.ndarray, points: int = 40, positive: np.ndarray 
 def _histogram(annual: np.ndarray, positive: np.ndarray, bins: int = 24) -> list[HistogramBin]:
     """Share of years with no downtime, then equal-width bins up to the 99.5th percentile (last bin open).
     `positive` is the years' positive downtimes, sorted."""
+    import numpy as np
+
+    from risk.engine.quantiles import sorted_quantiles
+
     n = annual.size
     out = [HistogramBin.model_construct(lower_hours=0.0, upper_hours=0.0, share=float((n - positive.size) / n))]
     if positive.size == 0:
@@ -324,6 +325,8 @@ def _sorted_histogram(ordered: np.ndarray, bins: int, top: float) -> tuple[np.nd
     edges instead of placing every value: numpy's edges (linspace(0, top)) and its rule (a value is in the
     bin whose lower edge it reaches and whose upper edge it stays below; the last bin also holds top), so
     the same counts, for a tenth of the time."""
+    import numpy as np
+
     edges = np.linspace(0.0, top, bins + 1)
     if not np.all(edges[1:] > edges[:-1]):  # a range too narrow for distinct edges: numpy's own way
         return np.histogram(ordered, bins=bins, range=(0.0, top))
@@ -543,6 +546,10 @@ def assess(
 
     The stages, in order, each recorded in Assessment.stages (risk.engine.assessment.STAGES): structure,
     statistics, exact, cut_sets, simulation, rare_breach, ranges, importance, rating."""
+    import numpy as np
+
+    from risk.engine.simulate import blocks
+
     stages = Stages(measured)
     structure, stats, fit = _inputs(catalog, outages, settings, aliases, structure, stats, stages)
     tolerance = {s.id: s.effective_tolerance for s in catalog.services}
@@ -608,6 +615,10 @@ def _simulation(
 ) -> tuple[Simulation, np.ndarray, np.ndarray, dict[str, tuple[list[HistogramBin], list[LossPoint]]]]:
     """The simulation stage, once its cost is known to be within the limits (risk.limits): the simulated
     years, the catalog's loss and downtime each year, and each service's histogram and loss curve."""
+    import numpy as np
+
+    from risk.engine.simulate import SimulationOptions, simulate
+
     over = work_problems(structure, stats, settings, years_from)
     if over:
         raise InputError(over)
@@ -674,6 +685,10 @@ def _rare_breach(
     """Rare breaches: services with few breaches a block get a noise-free surrogate per block (the breach
     figure its parameters imply: risk.engine.uncertainty.BreachSurrogate), scaled to the simulated breaches,
     and more simulated years (_rare_events)."""
+    import numpy as np
+
+    from risk.engine.uncertainty import MOMENTS_MIN_PER_BLOCK
+
     draws = max(settings.uncertainty_draws, 1)
     rare = [
         sid
@@ -721,6 +736,10 @@ class _Ranges:
 def _ranges(sid: str, r: ServiceSimulation, rare: _RareBreach, settings: Settings) -> _Ranges:
     """The ranges stage for one service: from the surrogate's draws for a rare breach, else from the blocks;
     each contains its central figure and is at least the Monte Carlo error wide."""
+    import numpy as np
+
+    from risk.engine.uncertainty import breach_draws, breach_spread, interval, parameter_spread, with_monte_carlo_floor
+
     plausible = None
     if sid in rare.surrogates:
         rng = np.random.default_rng([settings.seed, zlib.crc32(sid.encode("utf-8"))])
@@ -780,6 +799,8 @@ def _service_result(
     settings: Settings,
 ) -> ServiceResult:
     """One service's result with its rating (the rating stage)."""
+    from risk.engine.uncertainty import rating_probabilities
+
     like, impact_level = likelihood(r.breach_probability, settings), impact(s, settings)
     cost_per_hour = s.hourly_cost or 0.0
     return ServiceResult(

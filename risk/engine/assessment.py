@@ -9,10 +9,12 @@ string "Infinity", which JavaScript's Number() and Python's float() both read; t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Self, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, get_args
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "Importance",

@@ -222,10 +222,10 @@ class BDD:
         self.var: list[int] = [terminal, terminal]
         self.lo: list[int] = [FALSE, TRUE]
         self.hi: list[int] = [FALSE, TRUE]
-        self._unique: dict[tuple[int, int, int], int] = {}
+        self._unique: dict[int, int] = {}  # v << 64 | lo << 32 | hi -> node (see _mk)
         self._ite: dict[tuple[int, int, int], int] = {}
-        self._and: dict[tuple[int, int], int] = {}  # conj's cache
-        self._or: dict[tuple[int, int], int] = {}  # disj's cache
+        self._and: dict[int, int] = {}  # conj's cache (see _apply)
+        self._or: dict[int, int] = {}  # disj's cache
         self._compiled: dict[int, tuple[Node, int]] = {}  # id(node) -> (node kept alive, diagram)
         #: The structure's reference counts (risk.engine.structure.parent_counts), when set: an OR or AND
         #: gate is then built with the gates of its kind nested in it opened, its operands combined smallest
@@ -243,7 +243,7 @@ class BDD:
     def _mk(self, v: int, lo: int, hi: int) -> int:
         if lo == hi:
             return lo
-        key = (v, lo, hi)
+        key = v << 64 | lo << 32 | hi  # one int, not a tuple (see _apply)
         node = self._unique.get(key)
         if node is None:
             node = len(self.var)
@@ -282,58 +282,98 @@ class BDD:
         return result
 
     def conj(self, a: int, b: int) -> int:
-        """a and b: ite(a, b, FALSE), by the two-operand recursion (Bryant's apply), the operands in a fixed
-        order so that (a, b) and (b, a) share one cache entry. It visits the sub-problems ite visits and makes
-        the same nodes, about twice as fast (no third operand to split, one comparison of levels)."""
+        """a and b: ite(a, b, FALSE), by the two-operand recursion (Bryant's apply; see _apply)."""
         if a == FALSE or b == FALSE:
             return FALSE
         if a in (TRUE, b):
             return b
         if b == TRUE:
             return a
-        if a > b:
-            a, b = b, a
-        key = (a, b)
-        cache = self._and
-        hit = cache.get(key)
-        if hit is not None:
-            return hit
-        var = self.var
-        va, vb = var[a], var[b]
-        if va == vb:
-            result = self._mk(va, self.conj(self.lo[a], self.lo[b]), self.conj(self.hi[a], self.hi[b]))
-        elif va < vb:
-            result = self._mk(va, self.conj(self.lo[a], b), self.conj(self.hi[a], b))
-        else:
-            result = self._mk(vb, self.conj(a, self.lo[b]), self.conj(a, self.hi[b]))
-        cache[key] = result
-        return result
+        return self._apply(a, b, self._and, FALSE, TRUE)
 
     def disj(self, a: int, b: int) -> int:
-        """a or b: ite(a, TRUE, b), by the two-operand recursion (see conj)."""
+        """a or b: ite(a, TRUE, b), by the two-operand recursion (Bryant's apply; see _apply)."""
         if a == TRUE or b == TRUE:
             return TRUE
         if a in (FALSE, b):
             return b
         if b == FALSE:
             return a
-        if a > b:
-            a, b = b, a
-        key = (a, b)
-        cache = self._or
-        hit = cache.get(key)
+        return self._apply(a, b, self._or, TRUE, FALSE)
+
+    def _apply(self, a: int, b: int, cache: dict[int, int], absorbing: int, neutral: int) -> int:
+        """a and b (absorbing FALSE, neutral TRUE) or a or b (absorbing TRUE, neutral FALSE), for two nodes
+        neither terminal nor equal: Bryant's two-operand recursion, the operands in a fixed order so that
+        (a, b) and (b, a) share one cache entry. It visits the sub-problems ite visits and makes the same
+        nodes, about twice as fast (no third operand to split, one comparison of levels).
+
+        The recursion runs on an explicit stack, with the node table, the unique table and the cache bound
+        to locals: the same sub-problems in the same order (the low one, then the high one, then the node),
+        so the same nodes with the same numbers as the recursive form, in about half the time. Unique-table
+        and cache keys are one int (v << 64 | lo << 32 | hi; smaller << 32 | larger), cheaper to make and
+        to hash than a tuple, and smaller. A frame on the stack is (its key, level, high operands, low
+        result or -1)."""
+        var, lo, hi, unique, limit = self.var, self.lo, self.hi, self._unique, self.max_nodes
+        get, find = cache.get, unique.get
+        new_var, new_lo, new_hi = var.append, lo.append, hi.append
+        key = a << 32 | b if a < b else b << 32 | a
+        hit = get(key)
         if hit is not None:
             return hit
-        var = self.var
-        va, vb = var[a], var[b]
-        if va == vb:
-            result = self._mk(va, self.disj(self.lo[a], self.lo[b]), self.disj(self.hi[a], self.hi[b]))
-        elif va < vb:
-            result = self._mk(va, self.disj(self.lo[a], b), self.disj(self.hi[a], b))
-        else:
-            result = self._mk(vb, self.disj(a, self.lo[b]), self.disj(a, self.hi[b]))
-        cache[key] = result
-        return result
+        stack: list[tuple[int, int, int, int, int]] = []
+        push, pop = stack.append, stack.pop
+        while True:
+            # (a, b), under `key`, is neither trivial nor cached: split it on its top level (the operands'
+            # order does not matter: each sub-problem is symmetric, and keyed smaller first)
+            va, vb = var[a], var[b]
+            if va == vb:
+                push((key, va, hi[a], hi[b], -1))
+                a, b = lo[a], lo[b]
+            elif va < vb:
+                push((key, va, hi[a], b, -1))
+                a = lo[a]
+            else:
+                push((key, vb, a, hi[b], -1))
+                b = lo[b]
+            while True:
+                # the sub-problem (a, b): answered at once, or split (back to the outer loop); nodes 0 and 1
+                # are the terminals, so two internal operands take two comparisons
+                if a > 1 and b > 1:
+                    if a == b:
+                        result = a
+                    else:
+                        key = a << 32 | b if a < b else b << 32 | a
+                        result = get(key, -1)
+                        if result < 0:
+                            break
+                elif a == absorbing or b == absorbing:
+                    result = absorbing
+                elif a == neutral:
+                    result = b
+                else:  # b is the neutral terminal
+                    result = a
+                # hand the result up: to a frame waiting for its low result (then solve its high
+                # sub-problem), or to one waiting for its high result (then make its node, and go on up)
+                while stack:
+                    frame_key, v, a, b, low = pop()
+                    if low < 0:
+                        push((frame_key, v, a, b, result))
+                        break
+                    if low != result:
+                        node_key = v << 64 | low << 32 | result
+                        node = find(node_key, -1)
+                        if node < 0:
+                            node = len(var)
+                            if limit is not None and node >= limit:
+                                raise DiagramTooLarge(f"more than {limit:,} nodes")
+                            new_var(v)
+                            new_lo(low)
+                            new_hi(result)
+                            unique[node_key] = node
+                        result = node
+                    cache[frame_key] = result
+                else:
+                    return result
 
     def at_least(self, k: int, children: Sequence[int]) -> int:
         """Down when at least k of the children are down (dynamic programming over the children)."""
@@ -397,21 +437,24 @@ class BDD:
         return memo[root]
 
     def _postorder(self, root: int) -> list[int]:
-        """Internal nodes reachable from root, children before parents (iterative, no recursion limit)."""
+        """Internal nodes reachable from root, children before parents (iterative, no recursion limit). A
+        node on the stack waits as ~node (negative) for its children to be listed first."""
+        lo, hi = self.lo, self.hi
         out: list[int] = []
+        append = out.append
         seen = {FALSE, TRUE}
-        stack = [(root, False)]
+        add = seen.add
+        stack = [root]
+        push, pop = stack.append, stack.pop
         while stack:
-            node, expanded = stack.pop()
-            if node in seen and not expanded:
-                continue
-            if expanded:
-                out.append(node)
-                continue
-            seen.add(node)
-            stack.append((node, True))
-            stack.append((self.hi[node], False))
-            stack.append((self.lo[node], False))
+            node = pop()
+            if node < 0:
+                append(~node)
+            elif node not in seen:
+                add(node)
+                push(~node)
+                push(hi[node])
+                push(lo[node])
         return out
 
     def birnbaum(self, root: int, q: Sequence[float]) -> tuple[float, dict[int, float]]:
@@ -420,20 +463,34 @@ class BDD:
         The probability is multilinear in each q[v]; its derivative sums, over the nodes labelled v, the
         chance of reaching that node times the difference between its high and low branches.
         """
+        var, lo, hi = self.var, self.lo, self.hi
         post = self._postorder(root)
         prob: dict[int, float] = {FALSE: 0.0, TRUE: 1.0}
         for node in post:
-            v = self.var[node]
-            prob[node] = q[v] * prob[self.hi[node]] + (1.0 - q[v]) * prob[self.lo[node]]
+            qv = q[var[node]]
+            prob[node] = qv * prob[hi[node]] + (1.0 - qv) * prob[lo[node]]
         reach: dict[int, float] = {root: 1.0}
+        reached = reach.get
         derivative: dict[int, float] = {}
-        for node in sorted(post, key=lambda n: self.var[n]):  # parents sit on lower levels than children
-            r = reach.get(node, 0.0)
-            v = self.var[node]
-            derivative[v] = derivative.get(v, 0.0) + r * (prob[self.hi[node]] - prob[self.lo[node]])
-            for child, weight in ((self.hi[node], q[v]), (self.lo[node], 1.0 - q[v])):
-                if child > TRUE:
-                    reach[child] = reach.get(child, 0.0) + r * weight
+        # parents sit on lower levels than children; a level's nodes come together, and its derivative is
+        # summed in their order, as a dictionary entry would be, then stored once
+        v, total, qv, pv = -1, 0.0, 0.0, 0.0
+        for node in sorted(post, key=var.__getitem__):
+            if var[node] != v:
+                if v >= 0:
+                    derivative[v] = total
+                v = var[node]
+                total, qv = 0.0, q[v]
+                pv = 1.0 - qv
+            r = reached(node, 0.0)
+            high, low = hi[node], lo[node]
+            total = total + r * (prob[high] - prob[low])
+            if high > TRUE:
+                reach[high] = reached(high, 0.0) + r * qv
+            if low > TRUE:
+                reach[low] = reached(low, 0.0) + r * pv
+        if v >= 0:
+            derivative[v] = total
         return prob[root], derivative
 
     def minimal_cut_sets(self, root: int, max_order: int) -> list[frozenset[int]]:
@@ -456,18 +513,24 @@ PYTHON_NODES = 20_000
 #: Nodes the pure-Python BDD may build over the preprocessed structure (risk.engine.preprocess: constants
 #: propagated, equal gates merged, nested gates coalesced, common arguments merged, distributivity, values
 #: known from siblings absorbed, modules kept and made from modular arguments, each module's diagram built
-#: on its own), in each of its two orders, before the build moves to the compiled engine. Measured (CPU,
-#: exact part of an Aralia tree): the compiled engine pays about 0.45 s to load numba and its kernels
-#: before it builds anything (import 0.22 s, the first kernel's load 0.16-0.19 s); the pure engine built
-#: about 260,000 nodes a second when the budget was set (edfpa15o: pure 43,100 nodes in 0.19 s, compiled
-#: 0.49 s; jbd9601: 53,400 in 0.16 s against 0.57 s), and about 800,000 since AND and OR go through
-#: apply (BDD.conj, BDD.disj), in isolation. A larger budget in the order predicted smaller (tried in
-#: h-exact2: edfpa14b, edfpa14o, edfpa14p built pure in 212,000-227,000 nodes, the order predicted right, the
-#: stopped build resumed) made `assess --exact` slower as a whole process (1.04-1.09 s CPU against
-#: 0.82-0.93 s compiled): the pure diagram's page faults and its slower Birnbaum pass cost more than numba's
-#: loading saves (docs/methodology.md, exact engine), so it stays: a tree that fits neither order has lost
-#: about 0.12 s (edfpa14*, edf9203/4).
+#: on its own) in a first trial of each of its two orders. Measured (CPU, exact part of an Aralia tree):
+#: the compiled engine pays about 0.45 s to load numba and its kernels before it builds anything (import
+#: 0.22 s, the first kernel's load 0.16-0.19 s); the pure engine built about 260,000 nodes a second when
+#: the budget was set (edfpa15o: pure 43,100 nodes in 0.19 s, compiled 0.49 s; jbd9601: 53,400 in 0.16 s
+#: against 0.57 s), and about 800,000 since AND and OR go through apply (BDD.conj, BDD.disj), in
+#: isolation. Past it, the order predicted smaller may go on (MODULAR_LARGE_NODES).
 MODULAR_NODES = 60_000
+#: Nodes the pure-Python BDD may build over the preprocessed structure, in all, in the one order
+#: risk.engine.order_choice predicts the smaller (the smaller sum of gate spans), when its cut-width is at
+#: most order_choice.WIDTH_LIMIT: the build goes on from where that order's MODULAR_NODES trial stopped, at
+#: once when it is the catalog's (no trial of the other order first). About 0.3 s of pure Python on an
+#: idle machine, less than the compiled path costs once numba is loaded: an exact-only assessment that
+#: stays in pure Python loads no numpy either (risk.engine.assess). The pure engine builds edfpa14b
+#: (212,000 nodes in the modules' order), edfpa14o (218,000) and edfpa14p (227,000 in the catalog's)
+#: within it; `lynchpin assess --order 1 --exact` of edfpa14p went from 0.96 s to 0.64 s (whole process,
+#: fastest of 5; docs/methodology.md, exact engine). The trees past the width limit (edfpa14q/r, edf9203/4:
+#: 377,000 nodes to over a million) keep the compiled path.
+MODULAR_LARGE_NODES = 300_000
 #: Nodes the compiled BDD may build over the preprocessed structure (the modular diagram in numba's arrays,
 #: each module in its own order) before the build moves to the flat compiled diagram. The modular one is
 #: smaller on most Aralia trees that get this far (CPU of the exact part, numba's loading included, modular
@@ -581,7 +644,9 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
        constant propagation, merging of equal gates, coalescing, merging of common arguments,
        distributivity and module detection), up to MODULAR_NODES in the catalog's structure-aware order,
        then up to MODULAR_NODES in each module's own (neither wins everywhere: edfpa15b 135,000 nodes
-       against 34,000, das9207 7,600 against 186,000);
+       against 34,000, das9207 7,600 against 186,000); a trial whose order risk.engine.order_choice
+       predicts the smaller goes on up to MODULAR_LARGE_NODES (the catalog's at once, before the other
+       order's trial);
     3. the modular diagram in the compiled arrays (risk.engine.fastbdd), each module's variables in the
        module's own structure-aware order (risk.engine.preprocess._order), up to MODULAR_COMPILED_NODES;
     4. the compiled array BDD (risk.engine.fastbdd) in the structure-aware order, up to
@@ -612,7 +677,9 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
         stages += [
             {"engine": Engine.PYTHON, "max_nodes": PYTHON_NODES},
             {"engine": Engine.MODULAR, "max_nodes": MODULAR_NODES},
+            {"engine": Engine.MODULAR, "max_nodes": MODULAR_LARGE_NODES, "order": "predicted catalog"},
             {"engine": Engine.MODULAR, "max_nodes": MODULAR_NODES, "order": "modules"},
+            {"engine": Engine.MODULAR, "max_nodes": MODULAR_LARGE_NODES, "order": "predicted modules"},
             {"engine": Engine.MODULAR, "max_nodes": MODULAR_COMPILED_NODES, "compiled": True, "order": "modules"},
             {"engine": Engine.FAST, "max_nodes": STRUCTURE_TRIAL_NODES, "order": "structure"},
             {"engine": Engine.FAST},
@@ -623,11 +690,18 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
         )
         stages += [{"engine": Engine.CUDD}]
     plans: list = []  # the preprocessed structure, once worked out (None: it has no module)
+    trials: dict = {}  # order -> the pure modular diagram its MODULAR_NODES trial left, to go on from
     for n, stage in enumerate(stages):
         try:
             if stage["engine"] == Engine.MODULAR:
                 modular = _modular(
-                    structure, wanted, stage["max_nodes"], stage.get("compiled", False), plans, stage.get("order")
+                    structure,
+                    wanted,
+                    stage["max_nodes"],
+                    stage.get("compiled", False),
+                    plans,
+                    stage.get("order"),
+                    trials,
                 )
                 if modular is None:
                     continue
@@ -647,11 +721,14 @@ def _modular(
     compiled: bool = False,
     plans: list | None = None,
     order: str | None = None,
+    trials: dict | None = None,
 ):
     """(the modular engine, {service: root}) over the preprocessed structure (risk.engine.preprocess), in
     pure Python or (`compiled`) in the compiled arrays, in the `order` ModularBDD takes; with a budget, None
     when the structure has no module (risk.engine.preprocess.plan). `plans` keeps the preprocessed
-    structure for the next stage."""
+    structure for the next stage; `trials` keeps each pure order's diagram when its budget stops it, by
+    order. order="predicted catalog" ("predicted modules"): that order's trial built on within max_nodes
+    when risk.engine.order_choice predicts it the smaller (see _predicted), else None."""
     from risk.engine.preprocess import ModularBDD, plan
 
     if plans:
@@ -662,8 +739,49 @@ def _modular(
             plans.append(the_plan)
     if the_plan is None:
         return None
-    engine = ModularBDD(structure, the_plan, max_nodes=max_nodes, compiled=compiled, order=order or "catalog")
-    return engine, {sid: engine.compile(sid) for sid in wanted}
+    if order is not None and order.startswith("predicted "):
+        engine = _predicted(structure, the_plan, trials or {}, order.removeprefix("predicted "))
+        if engine is None:
+            return None
+        return engine, engine.build(wanted, max_nodes)
+    engine = ModularBDD(
+        structure, the_plan, max_nodes=max_nodes, compiled=compiled, order=order or "catalog", deferred=True
+    )
+    try:
+        return engine, engine.build(wanted)
+    except DiagramTooLarge:
+        if trials is not None and not compiled:
+            trials[order or "catalog"] = engine
+        raise
+
+
+def _predicted(structure: Structure, the_plan, trials: dict, which: str):
+    """The pure modular trial in the order `which` ("catalog" or "modules"), stopped at its budget, when
+    risk.engine.order_choice predicts that order's diagram the smaller of the two (the smaller sum of gate
+    spans; a tie to the catalog's order) and its cut-width is within order_choice.WIDTH_LIMIT (larger: the
+    diagram would not fit); otherwise None. The other order's trial, if any, is dropped first (its memory
+    goes before the build goes on); the prediction is worked out once (it needs no trial of the other order:
+    its variable order alone) and kept in `trials` under "predicted"."""
+    from risk.engine.order_choice import WIDTH_LIMIT, profile
+    from risk.engine.preprocess import ALWAYS, NEVER, _order
+
+    if which not in trials:
+        return None
+    if "predicted" not in trials:
+        tops = [n for n in the_plan.services.values() if n is not ALWAYS and n is not NEVER]
+        roots = [content for _, content in the_plan.modules] + tops
+        measured = {
+            name: profile(roots, _order(structure, the_plan, tops, by_module=name == "modules"))
+            for name in ("catalog", "modules")
+        }
+        best = min(measured, key=lambda name: (measured[name].span, name != "catalog"))
+        trials["predicted"] = best if measured[best].width <= WIDTH_LIMIT else None
+    if trials["predicted"] != which:
+        return None
+    chosen = trials.pop(which)
+    trials.clear()
+    trials["predicted"] = which
+    return chosen
 
 
 def _have_cudd() -> bool:

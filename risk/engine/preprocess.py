@@ -733,10 +733,12 @@ class ModularBDD:
         max_nodes: int | None = None,
         compiled: bool = False,
         order: str = "catalog",
+        deferred: bool = False,
     ):
         """`compiled`: the diagrams in risk.engine.fastbdd's arrays (numba) instead of pure Python, for a plan
         whose diagrams outgrow the pure engine; the same answers. `order`: "catalog", the structure-aware
-        order of the structure as the catalog gives it, or "modules", each module's own (see _order)."""
+        order of the structure as the catalog gives it, or "modules", each module's own (see _order).
+        `deferred`: the modules' diagrams are left to `build` (which may be called again past a budget)."""
         self.basic = list(structure.basic)
         self.plan = the_plan
         tops = [n for n in the_plan.services.values() if not isinstance(n, _Constant)]
@@ -752,16 +754,28 @@ class ModularBDD:
             self.bdd = BDD(levels, max_nodes=max_nodes)
         self.bdd.parents = parent_counts([*tops, *module_nodes])
         self.position = {name: i for i, name in enumerate(self.basic)}
-        level = self.bdd.level
         #: proxy level -> the module's diagram, innermost first
         self.module_root: dict[int, int] = {}
-        for name, content in the_plan.modules:
-            self.module_root[level[name]] = self.bdd.compile(content)
         self._answers: tuple[list[float], list[float], dict[int, dict[int, float]]] | None = None
         self._cuts: dict[tuple[int, int], frozenset[frozenset[int]]] = {}
+        if not deferred:
+            self.build(())
 
     def __len__(self) -> int:
         return len(self.bdd)
+
+    def build(self, services: Sequence[str], max_nodes: int | None = None) -> dict[str, int]:
+        """Every module's diagram (innermost first), then each service's: {service: root}. `max_nodes`
+        (pure engine only) replaces the budget, so a build stopped by DiagramTooLarge can go on with a larger
+        one where it stopped: the diagrams finished and the operation caches are kept, so nothing already
+        made is made again (risk.engine.bdd.compile_services' third pure modular stage)."""
+        if max_nodes is not None:
+            self.bdd.max_nodes = max_nodes
+        level = self.bdd.level
+        for name, content in self.plan.modules:
+            if level[name] not in self.module_root:
+                self.module_root[level[name]] = self.bdd.compile(content)
+        return {sid: self.compile(sid) for sid in services}
 
     def compile(self, service: str) -> int:
         root = self.plan.services[service]

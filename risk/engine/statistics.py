@@ -18,8 +18,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from risk.catalog.model import Catalog, Dependency
 from risk.engine.assessment import DataQuality, RateSource
@@ -27,6 +26,12 @@ from risk.history.aliases import AliasTable, load_aliases
 from risk.history.match import matches
 from risk.history.model import OutageRecord
 from risk.settings import Settings
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy is imported by the functions that compute with it: the statistics of a catalog with no outage history
+# need none, so an exact-only assessment of such a catalog never loads numpy (see risk.engine.assess).
 
 __all__ = [
     "DependencyStats",
@@ -92,6 +97,8 @@ def predictive_log_density(
 ) -> np.ndarray:
     """ln f(d) of the posterior predictive of a duration d (hours): with nu > 0, ln D ~ t_nu(mu, s^2 (1 + 1/kappa));
     with sigma known (nu = 0), ln D ~ N(mu, sigma^2 (1 + 1/kappa) + mu_sd^2). Minus ln d for the change to hours."""
+    import numpy as np
+
     logs = np.log(np.asarray(hours, dtype=float))
     inflate = 1.0 + 1.0 / kappa if math.isfinite(kappa) and kappa > 0 else 1.0
     if nu > 0:
@@ -116,16 +123,21 @@ def duration_posterior(
     worth w = `duration_prior_records` records: kappa0 = w, nu0 = w + 2. With n at least
     `min_records_for_own_duration_fit`, the data alone (the reference posterior: kappa = n, nu = n - 1)."""
     n = len(hours)
-    logs = np.log(np.asarray(hours, dtype=float)) if n else np.empty(0)
-    mean = float(logs.mean()) if n else 0.0
-    spread = float(np.sum((logs - mean) ** 2)) if n else 0.0
+    mean = spread = total = 0.0
+    if n:
+        import numpy as np
+
+        logs = np.log(np.asarray(hours, dtype=float))
+        mean = float(logs.mean())
+        spread = float(np.sum((logs - mean) ** 2))
+        total = float(logs.sum())
     if n >= max(settings.min_records_for_own_duration_fit, 2):
         mu, sigma = _lognormal_fit(hours)
         return DurationPosterior(mu, sigma, float(n), n - 1.0, spread / (n - 1.0))
     w = settings.duration_prior_records
     nu0 = w + SIGMA_PRIOR_DOF
     kappa, nu = w + n, nu0 + n
-    mu = (float(logs.sum()) + w * prior_mu) / kappa
+    mu = (total + w * prior_mu) / kappa
     scale = (nu0 * prior_sigma**2 + spread + n * w / kappa * (mean - prior_mu) ** 2) / nu
     sigma = min(max(math.sqrt(scale), _SIGMA_BOUNDS[0]), _SIGMA_BOUNDS[1])
     return DurationPosterior(mu, sigma, kappa, nu, scale)
@@ -136,6 +148,8 @@ def draw_rates(
 ) -> np.ndarray:
     """Plausible outage rates: from the Gamma(shape, years) posterior when the rate comes from history, else
     log-normal around `rate` (the no-data default's spread), else `rate` itself (an estimate, as given)."""
+    import numpy as np
+
     if shape is not None and years:
         return rng.gamma(shape, 1.0 / years, draws)
     if log_sd > 0:
@@ -174,6 +188,8 @@ def draw_durations(
     sigma^2 = nu s^2 / chi^2_nu (clipped to the sigma bounds), then mu ~ N(mu_n, sigma^2 / kappa). With nu = 0
     sigma is known (the point value); with kappa = inf mu is too. The chi-square and normal deviates are
     drawn for every draw in a fixed order, so two dependencies with the same posterior get the same draws."""
+    import numpy as np
+
     chi = rng.chisquare(max(nu, 1e-9), draws)
     z = rng.standard_normal(draws)
     if nu > 0:
@@ -243,6 +259,8 @@ class DependencyStats:
         log-normal spread: the no-data default, an expert estimate's error factor), (mu, sigma) from their
         Normal-scaled-inverse-chi-square posterior (or mu's log-normal spread around an estimate). The
         durations come from `durations` (default: `rng`). Arrays are constant when nothing is uncertain."""
+        import numpy as np
+
         rates = draw_rates(rng, draws, self.annual_outages, self.rate_shape, self.rate_years, self.rate_log_sd)
         drng = durations or rng
         if self.nu > 0 or math.isfinite(self.kappa):
@@ -277,6 +295,8 @@ def _full_duration(r: OutageRecord) -> bool:
 
 
 def _lognormal_fit(hours: Sequence[float]) -> tuple[float, float]:
+    import numpy as np
+
     logs = np.log(np.asarray(hours, dtype=float))
     sigma = float(np.std(logs, ddof=1)) if len(logs) > 1 else 1.0
     return float(np.mean(logs)), min(max(sigma, _SIGMA_BOUNDS[0]), _SIGMA_BOUNDS[1])

@@ -56,6 +56,7 @@ def test_the_trial_takes_a_diagram_of_exactly_its_budget(monkeypatch):
     s = compile_catalog(_interleaved())
     monkeypatch.setattr(bdd_module, "PYTHON_NODES", 20)
     monkeypatch.setattr(bdd_module, "MODULAR_NODES", 0)
+    monkeypatch.setattr(bdd_module, "MODULAR_LARGE_NODES", 0)
     monkeypatch.setattr(bdd_module, "MODULAR_COMPILED_NODES", 0)
     size = len(compile_services(s)[0])
     monkeypatch.setattr(bdd_module, "STRUCTURE_TRIAL_NODES", size)

@@ -37,6 +37,7 @@ def test_each_engine_takes_over_past_the_previous_ones_budget_with_the_sameengin
     want = engine_answers(small, small_roots, q, s.basic)
     monkeypatch.setattr(bdd_module, "PYTHON_NODES", 50)
     monkeypatch.setattr(bdd_module, "MODULAR_NODES", 0)
+    monkeypatch.setattr(bdd_module, "MODULAR_LARGE_NODES", 0)
     monkeypatch.setattr(bdd_module, "MODULAR_COMPILED_NODES", 0)
     fast, fast_roots = compile_services(s)
     assert type(fast).__name__ == "FastBDD"

@@ -264,6 +264,7 @@ def test_the_modular_stage_comes_between_the_pure_and_the_compiled_engines(monke
     monkeypatch.setattr(bdd_module, "MODULAR_NODES", len(engine))  # exactly its budget: still modular
     assert type(compile_services(s)[0]) is pp.ModularBDD
     monkeypatch.setattr(bdd_module, "MODULAR_NODES", len(engine) - 1)  # one node short: the compiled modular one
+    monkeypatch.setattr(bdd_module, "MODULAR_LARGE_NODES", len(engine) - 1)  # (the larger pure budget too)
     compiled = compile_services(s)[0]
     assert type(compiled) is pp.ModularBDD and type(compiled.bdd).__name__ == "FastBDD"
     the_plan = pp.plan(s)
@@ -556,6 +557,7 @@ def test_past_the_catalogs_order_the_pure_stage_tries_each_modules_own_before_th
     assert type(engine) is pp.ModularBDD and type(engine.bdd) is BDD and len(engine) == len(own)
     assert engine.bdd.order == own.bdd.order
     monkeypatch.setattr(bdd_module, "MODULAR_NODES", len(own) - 1)  # one node short: the compiled arrays
+    monkeypatch.setattr(bdd_module, "MODULAR_LARGE_NODES", len(own) - 1)  # (the larger pure budget too)
     engine = compile_services(s)[0]
     assert type(engine) is pp.ModularBDD and type(engine.bdd).__name__ == "FastBDD"
     monkeypatch.setattr(bdd_module, "MODULAR_NODES", len(catalogs))  # the catalog's order fits: it goes first
