@@ -29,7 +29,6 @@ from risk.engine.assessment import (
     YearlyTotals,
 )
 from risk.engine.bdd import DiagramTooLarge, SiftingTooLong, TooManyCutSets, compile_services
-from risk.engine.beside import Beside
 from risk.engine.common_cause import CommonCauseGroup, basic_probabilities, common_cause_groups, with_common_causes
 from risk.engine.rating import band, impact, likelihood
 from risk.engine.stages import StageLog, Stages
@@ -399,8 +398,7 @@ def _figures(
     progress: Progress | None,
     stages: Stages,
 ) -> _Exact:
-    """The stages exact and cut_sets: the decision diagrams' figures. They need nothing the simulation
-    works out, so assess() runs them beside it."""
+    """The stages exact and cut_sets: the decision diagrams' figures."""
     # Exact structure: BDD per service, unavailability, per-service Birnbaum. The beta-factor common-cause
     # groups are basic events of their own (risk.engine.common_cause); the simulation plays the same groups
     # as shared streams on the catalog's structure.
@@ -554,28 +552,17 @@ def assess(
     structure, stats, fit = _inputs(catalog, outages, settings, aliases, structure, stats, stages)
     tolerance = {s.id: s.effective_tolerance for s in catalog.services}
     hourly = {s.id: s.hourly_cost or 0.0 for s in catalog.services}
-    # The exact figures and cut sets need nothing the simulation works out: they run beside it, on a thread of
-    # their own (risk.engine.beside), with the same inputs and so the same figures.
-    beside = Beside(
-        lambda noted, own: _figures(catalog, settings, structure, stats, fit, noted, own), alongside="simulation"
-    )
-    try:
-        with stages.run("simulation") as log:
-            sim, total_loss, total_downtime, curves = _simulation(
-                catalog, structure, stats, tolerance, hourly, settings, beside.relay(progress), years_from
-            )
-            log.counts.update(
-                years=settings.simulated_years,
-                draws=settings.uncertainty_draws,
-                services=len(sim.services),
-                timelines_recomputed=sim.recomputed,
-            )
-            during = beside.cpu_so_far()
-    except Exception:  # Stop among them: the simulation stopped because the exact part failed
-        beside.result(progress)  # the exact part's error first, as when it ran first
-        raise
-    x = beside.result(progress)
-    stages.take(beside.stages, cpu_to_leave_out=during)
+    x = _figures(catalog, settings, structure, stats, fit, progress, stages)
+    with stages.run("simulation") as log:
+        sim, total_loss, total_downtime, curves = _simulation(
+            catalog, structure, stats, tolerance, hourly, settings, progress, years_from
+        )
+        log.counts.update(
+            years=settings.simulated_years,
+            draws=settings.uncertainty_draws,
+            services=len(sim.services),
+            timelines_recomputed=sim.recomputed,
+        )
     cut_sets = x.cut_sets
     with stages.run("rare_breach") as log:
         rare = _rare_breach(sim, structure, stats, tolerance, cut_sets, settings, log)

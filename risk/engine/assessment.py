@@ -262,15 +262,7 @@ class StageRecord(BaseModel):
     cpu_seconds: float = Field(
         ge=0,
         description="CPU seconds of the whole process meanwhile: every thread, the simulation's workers included "
-        "(so it can exceed wall_seconds), but for a stage that ran alongside (see `alongside`); in a server, "
-        "also other work running at the same time.",
-    )
-    alongside: StageName | None = Field(
-        default=None,
-        description="The stage this one ran at the same time as, on a thread of its own (the exact figures and "
-        "the cut sets run beside the simulation, which needs neither): its wall time overlaps that stage's, so "
-        "the stages' wall times do not add up to the whole; its CPU time is its own thread's, and the other "
-        "stage's CPU time leaves it out.",
+        "(so it can exceed wall_seconds); in a server, also other work running at the same time.",
     )
     reused: bool = Field(
         default=False,

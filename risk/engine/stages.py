@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from risk.engine.assessment import STAGES, StageName, StageRecord
+from risk.engine.assessment import StageName, StageRecord
 
 __all__ = ["StageLog", "Stages", "timed"]
 
@@ -26,25 +26,16 @@ class StageLog:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _clock(own_thread: bool = False) -> tuple[float, float]:
-    """(elapsed, CPU) seconds now: the CPU of the whole process, or (`own_thread`) of the calling thread
-    alone, for a stage that runs beside another."""
-    return time.perf_counter(), time.thread_time() if own_thread else time.process_time()
+def _clock() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
 
 
-def _record(
-    name: StageName,
-    started: tuple[float, float],
-    log: StageLog,
-    reused: bool = False,
-    alongside: StageName | None = None,
-) -> StageRecord:
-    wall, cpu = _clock(alongside is not None)
+def _record(name: StageName, started: tuple[float, float], log: StageLog, reused: bool = False) -> StageRecord:
+    wall, cpu = _clock()
     return StageRecord(
         name=name,
         wall_seconds=max(0.0, wall - started[0]),
         cpu_seconds=max(0.0, cpu - started[1]),
-        alongside=alongside,
         reused=reused,
         warnings=list(log.warnings),
         counts=dict(log.counts),
@@ -63,12 +54,9 @@ class Stages:
     """The records of an assessment's stages, in the order they ran. `measured`: records of stages the
     caller ran itself, by name; a stage marked reused adds their times to its own (when there is one)."""
 
-    def __init__(self, measured: Mapping[str, StageRecord] | None = None, alongside: StageName | None = None):
-        """`alongside`: these stages run on a thread of their own beside that stage (their CPU is the
-        thread's)."""
+    def __init__(self, measured: Mapping[str, StageRecord] | None = None):
         self.records: list[StageRecord] = []
         self._measured = dict(measured or {})
-        self._alongside = alongside
 
     @contextmanager
     def run(self, name: StageName, reused: bool = False) -> Iterator[StageLog]:
@@ -77,9 +65,9 @@ class Stages:
         passed in, so the block does only what is left (reporting on it); its times are the caller's
         measurement of the stage, when there is one, plus the block's."""
         log = StageLog()
-        started = _clock(self._alongside is not None)
+        started = _clock()
         yield log
-        record = _record(name, started, log, reused, self._alongside)
+        record = _record(name, started, log, reused)
         earlier = self._measured.get(name)
         if reused and earlier is not None:
             record = record.model_copy(
@@ -89,17 +77,6 @@ class Stages:
                 }
             )
         self.records.append(record)
-
-    def take(self, other: Stages, cpu_to_leave_out: float = 0.0) -> None:
-        """Add the records of stages that ran alongside one of these (on another thread), in the order of
-        STAGES, and leave their thread's CPU time (`cpu_to_leave_out`, spent while that stage ran) out of the
-        stage they ran beside."""
-        beside = {r.alongside for r in other.records}
-        mine = [
-            r.model_copy(update={"cpu_seconds": max(0.0, r.cpu_seconds - cpu_to_leave_out)}) if r.name in beside else r
-            for r in self.records
-        ]
-        self.records = sorted(mine + other.records, key=lambda r: STAGES.index(r.name))
 
     @property
     def warnings(self) -> list[str]:

@@ -297,21 +297,16 @@ def _seconds(s: float) -> str:
 
 
 #: What the stage table's times are, for a reader: the reports' lead-in to it.
-STAGE_TIMES = (
-    "CPU time counts every thread of the process, but a stage run beside the simulation counts its own "
-    "thread's; a reused stage was worked out before for the same inputs"
-)
+STAGE_TIMES = "CPU time counts every thread of the process; a reused stage was worked out before for the same inputs"
 
 
 def stage_rows(stages) -> list[tuple[str, str, str, str, str]]:
     """(stage, wall time, CPU time, what it worked through, warnings) for each stage of an assessment, for the
     CLI (`assess --verbose`) and the reports' audit appendix to lay out. A reused stage (worked out before,
-    for the same inputs) says so after its time, and so does one run beside another (its own thread's CPU)."""
+    for the same inputs) says so after its time."""
     rows = []
     for st in stages:
         counts = ", ".join(f"{n.replace('_', ' ')} {v:,}" for n, v in st.counts.items())
         wall = _seconds(st.wall_seconds) + (" (reused)" if st.reused else "")
-        if st.alongside:
-            wall += f" (beside {STAGE_LABELS.get(st.alongside, st.alongside).split(' (')[0]})"
         rows.append((STAGE_LABELS.get(st.name, st.name), wall, _seconds(st.cpu_seconds), counts, str(len(st.warnings))))
     return rows

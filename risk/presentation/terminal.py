@@ -218,9 +218,7 @@ def render_stages(stages: Sequence[StageRecord], console: Console) -> None:
     rows = stage_rows(stages)
     _plain_table(
         console,
-        f"Stages (wall {sum(s.wall_seconds for s in stages if s.alongside is None):.3f} s in all"
-        + (", some run alongside others" if any(s.alongside for s in stages) else "")
-        + ")",
+        f"Stages (wall {sum(s.wall_seconds for s in stages):.3f} s in all)",
         (("stage", "left"), ("wall", "right"), ("CPU", "right"), ("worked through", "left"), ("warnings", "right")),
         [(list(r), None) for r in rows],
     )
