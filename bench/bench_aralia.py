@@ -47,14 +47,17 @@ TIME = shutil.which("time") or "/usr/bin/time"
 
 
 #: The same assessment through the Python API, timed inside the process: what a long-lived process (the
-#: dashboard, a notebook, a service calling risk.assess) pays per tree once Python, numpy and the models are
-#: loaded. Prints "start-up seconds, work seconds, top probability, exact seconds, simulation seconds": the
+#: dashboard, a notebook, a service calling risk.assess) pays per tree once Python, numpy, the models and the
+#: simulation's modules are loaded (risk imports numpy only when it simulates, so it is named here). Prints
+#: "start-up seconds, work seconds, top probability, exact seconds, simulation seconds": the
 #: exact part (statistics, decision diagram, Birnbaum importance, cut sets; numba's loading when the array
 #: BDD runs) ends when the last service's structure is done, the simulation when its last service is.
 IN_PROCESS = """
 import sys, time
 start, start_cpu = time.perf_counter(), time.process_time()
+import numpy
 import risk
+import risk.engine.simulate, risk.engine.uncertainty, risk.engine.quantiles
 import risk.run
 from risk.catalog.load import read_catalog
 ready, ready_cpu = time.perf_counter(), time.process_time()
