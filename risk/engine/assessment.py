@@ -47,6 +47,23 @@ UnavailabilityMethod = Literal["exact", "sampled"]
 #: How good a dependency's figures are: A (best) to D (assumed).
 DataQuality = Literal["A", "B", "C", "D"]
 
+# The three fields that say how a service's unavailability was found, the same in the full and the exact-only
+# results.
+MethodField = Annotated[
+    UnavailabilityMethod,
+    Field(
+        description="How unavailability (and this service's importance figures) were found: 'exact' from a "
+        "decision diagram, 'sampled' from the structure function's Monte Carlo when no decision diagram fits."
+    ),
+]
+IntervalField = Annotated[
+    list[float] | None,
+    Field(description="When sampled: the 95% Wilson interval [low, high] of the unavailability (None when exact)."),
+]
+StatesField = Annotated[
+    int | None, Field(description="When sampled: the states of the structure function sampled (None when exact).")
+]
+
 #: A number that may be infinite, written to JSON as the string "Infinity" (JSON has no infinity).
 MaybeInfinite = Annotated[
     float,
@@ -111,18 +128,9 @@ class ServiceResult(BaseModel):
     single_points_of_failure: list[str]
     cut_sets: list[list[str]]
     unavailability: float = Field(description="Exact P(down at a random moment); grace periods ignored.")
-    unavailability_method: UnavailabilityMethod = Field(
-        default="exact",
-        description="How unavailability (and this service's importance figures) were found: 'exact' from a "
-        "decision diagram, 'sampled' from the structure function's Monte Carlo when no decision diagram fits.",
-    )
-    unavailability_interval: list[float] | None = Field(
-        default=None,
-        description="When sampled: the 95% Wilson interval [low, high] of the unavailability (None when exact).",
-    )
-    unavailability_states_sampled: int | None = Field(
-        default=None, description="When sampled: the states of the structure function sampled (None when exact)."
-    )
+    unavailability_method: MethodField = "exact"
+    unavailability_interval: IntervalField = None
+    unavailability_states_sampled: StatesField = None
     tolerance_breach_probability: float = Field(description="P(at least one outage in a year outlasts tolerance).")
     tolerance_breach_probability_interval: list[float] = Field(
         description="[5th, 95th] percentile of the breach probability over what is not known about outage "
@@ -372,18 +380,9 @@ class ExactServiceResult(BaseModel):
     single_points_of_failure: list[str]
     cut_sets: list[list[str]]
     unavailability: float = Field(description="Exact P(down at a random moment); grace periods ignored.")
-    unavailability_method: UnavailabilityMethod = Field(
-        default="exact",
-        description="How unavailability (and this service's importance figures) were found: 'exact' from a "
-        "decision diagram, 'sampled' from the structure function's Monte Carlo when no decision diagram fits.",
-    )
-    unavailability_interval: list[float] | None = Field(
-        default=None,
-        description="When sampled: the 95% Wilson interval [low, high] of the unavailability (None when exact).",
-    )
-    unavailability_states_sampled: int | None = Field(
-        default=None, description="When sampled: the states of the structure function sampled (None when exact)."
-    )
+    unavailability_method: MethodField = "exact"
+    unavailability_interval: IntervalField = None
+    unavailability_states_sampled: StatesField = None
     expected_annual_downtime_hours: float = Field(
         description="unavailability x 8,760: the exact long-run hours down a year, before grace periods, "
         "service hours and the longest-outage cap (the simulation's figure applies those)."
