@@ -33,6 +33,7 @@ from risk.engine.structure import Delay, Gate, Node, Structure, Var
 
 __all__ = [
     "BLOCK_WORDS",
+    "MAX_SAMPLING_WORK",
     "MAX_STATES",
     "TARGET_RELATIVE_HALF_WIDTH",
     "Sampled",
@@ -52,6 +53,12 @@ BLOCK_WORDS = 1024
 #: states in about 20 s of CPU (10 s on two threads), after the ~45 s the diagram stages spend refusing:
 #: within 120 s whole-process with room to spare, on one core as on two.
 MAX_STATES = 64 * BLOCK_WORDS * 2560  # 167,772,160
+#: Work a sampling may do at most, in states x slots of the flattened structure (basic events and gates):
+#: what it costs grows with both. nus9601 (1,567 events and 1,515 gates) reaches its target at about 5e11;
+#: the limit lets it, and keeps a catalog built to refuse every diagram (a hostile upload among them) from
+#: holding a worker much past a minute of CPU: a larger structure gets fewer states, and a wider interval
+#: that says so.
+MAX_SAMPLING_WORK = 10**12
 #: Sampling stops once every service's 95% interval is within this fraction of its estimate either side.
 TARGET_RELATIVE_HALF_WIDTH = 0.05
 #: The normal quantile of a two-sided 95% interval.
@@ -163,7 +170,8 @@ def sample_services(
 ) -> dict[str, Sampled]:
     """Each service's sampled P(down), 95% interval and Birnbaum importances (Sampled), from blocks of
     64 x block_words states until every interval's half-width is within `target` of its estimate or
-    `max_states` states are sampled (at least one block). Deterministic for a given seed."""
+    `max_states` states are sampled, or MAX_SAMPLING_WORK would be passed (at least one block). Deterministic
+    for a given seed."""
     from risk.engine.sampled_kernels import sample_block
     from risk.engine.simulate import threads
 
@@ -179,7 +187,8 @@ def sample_services(
     hits = np.zeros(len(services), dtype=np.int64)
     down_with = np.zeros(len(sup), dtype=np.int64)  # per (service, level in its support): top and x down
     per_block = 64 * block_words
-    blocks = max(1, max_states // per_block)
+    slots = flat.n_vars + len(flat.k)
+    blocks = max(1, min(max_states, MAX_SAMPLING_WORK // slots) // per_block)
 
     def one_block(b: int) -> tuple[np.ndarray, np.ndarray]:
         h, d = np.zeros_like(hits), np.zeros_like(down_with)

@@ -185,6 +185,22 @@ def test_sampling_stops_at_the_first_block_within_the_target():
     assert not _settled(earlier.hits, earlier.states, TARGET_RELATIVE_HALF_WIDTH)
 
 
+def test_the_work_limit_caps_the_states_on_the_threshold_and_either_side(monkeypatch):
+    """States x slots (events and gates) may not pass MAX_SAMPLING_WORK: a limit of exactly three blocks'
+    work allows three blocks, one unit less two, one more still three; and never less than one block."""
+    import risk.engine.sampled as sampled_module
+
+    structure, q = _random_tree(random.Random(5))
+    flat = sampled_module.flatten(structure, ["s0"])
+    slots, per_block = flat.n_vars + len(flat.k), 64 * 16
+    for work, blocks in ((3 * per_block * slots, 3), (3 * per_block * slots - 1, 2), (3 * per_block * slots + 1, 3)):
+        monkeypatch.setattr(sampled_module, "MAX_SAMPLING_WORK", work)
+        got = sample_services(structure, ["s0"], q, 5, max_states=2**24, target=1e-9, block_words=16)["s0"]
+        assert got.states == blocks * per_block, (work, got.states)
+    monkeypatch.setattr(sampled_module, "MAX_SAMPLING_WORK", 1)
+    assert sample_services(structure, ["s0"], q, 5, block_words=16)["s0"].states == per_block
+
+
 def test_settled_on_the_threshold_and_either_side():
     """_settled is 'half-width <= target x estimate': a target exactly the relative half-width settles,
     one ulp less does not."""
