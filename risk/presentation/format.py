@@ -14,6 +14,7 @@ __all__ = [
     "one_in",
     "prob",
     "unavailability_text",
+    "sampled",
     "chance",
     "rating_certainty",
     "count_change",
@@ -63,6 +64,13 @@ def unavailability_text(s) -> str:
         f"about {prob(s.unavailability)} (95% range {prob(low)}–{prob(high)}, sampled from {states}states: "
         "no decision diagram fits)"
     )
+
+
+def sampled(services) -> bool:
+    """Whether the services' unavailability was sampled (no decision diagram fitted the catalog: every
+    service of it is then sampled, risk.engine.sampled) rather than exact: the one test the views share for
+    their headings and method notes."""
+    return any(s.unavailability_method == "sampled" for s in services)
 
 
 def hours(h: float) -> str:

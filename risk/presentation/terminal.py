@@ -25,6 +25,7 @@ from risk.presentation.format import (
     pct,
     people_phrase,
     rating_certainty,
+    sampled,
     service_cost,
     stage_rows,
     unavailability_text,
@@ -207,8 +208,9 @@ def _rest(a: Assessment, console: Console) -> None:
     for w in a.warnings:
         console.print(f"[yellow]warning[/yellow]: {shown(w)}")
     console.print(
-        "[dim]Exact unavailability ignores grace periods; breach probability and downtime come from the "
-        "simulation and include grace periods and workarounds. See docs/methodology.md.[/dim]"
+        f"[dim]{'Sampled' if sampled(a.services) else 'Exact'} unavailability ignores grace periods; breach "
+        "probability and downtime come from the simulation and include grace periods and workarounds. See "
+        "docs/methodology.md.[/dim]"
     )
 
 

@@ -26,6 +26,7 @@ from risk.presentation.format import (
     pct,
     people_phrase,
     rating_certainty,
+    sampled,
     service_cost,
     stage_rows,
     unavailability_text,
@@ -482,14 +483,11 @@ def _outage_data(pdf: _Doc, report: Report) -> None:
     )
 
 
-def _any_sampled(report: Report) -> bool:
-    """Whether any service's unavailability was sampled (no decision diagram fitted) rather than exact."""
-    return any(x.unavailability_method == "sampled" for x in report.facts.services)
-
-
 def _unavailability(pdf: _Doc, report: Report) -> None:
     a = report.assessment
-    pdf.h2("Unavailability by service" if _any_sampled(report) else "Exact unavailability by service")
+    pdf.h2(
+        "Unavailability by service (sampled)" if sampled(report.facts.services) else "Exact unavailability by service"
+    )
     pdf.grid(
         ["service", "unavailability", "expected downtime", "expected cost/yr"],
         [

@@ -293,6 +293,16 @@ def test_the_command_line_shows_a_sampled_figure_in_plain_words(monkeypatch, tmp
     assert service["unavailability_method"] == "sampled" and service["unavailability_states_sampled"] > 0
     low, high = service["unavailability_interval"]
     assert low <= service["unavailability"] <= high
+    full = runner.invoke(
+        app, ["assess", str(tmp_path / "c.yaml"), "--no-history", "--years", "200"], terminal_width=250
+    )
+    assert full.exit_code == 0, full.output
+    assert "Sampled unavailability ignores grace periods" in full.output  # the footer says which, too
+    monkeypatch.undo()
+    exact = runner.invoke(
+        app, ["assess", str(tmp_path / "c.yaml"), "--no-history", "--years", "200"], terminal_width=250
+    )
+    assert "Exact unavailability ignores grace periods" in exact.output and "about " not in exact.output
 
 
 def test_the_shared_formatter_says_exact_figures_plainly_and_sampled_ones_with_their_range():

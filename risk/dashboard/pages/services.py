@@ -14,6 +14,7 @@ from risk.presentation.format import (
     one_in,
     pct,
     rating_certainty,
+    sampled,
     service_cost,
     unavailability_text,
 )
@@ -39,7 +40,7 @@ rows = [
 # Decisions first: what a risk manager acts on leads; the analyst's columns follow.
 shown = (tuple(tiers), tuple(ratings), text)
 # When no decision diagram fitted the catalog, its unavailability is sampled (risk.engine.sampled), and says so.
-method = "sampled" if any(s.unavailability_method == "sampled" for s in a.services) else "exact"
+method = "sampled" if sampled(a.services) else "exact"
 share = f"share of time down ({method})"
 
 table = run.remember(
