@@ -674,6 +674,13 @@ def _give_back_memory() -> None:
 TASKS_PER_WORKER = 64
 
 
+def _runs(items: list, workers: int) -> list[list]:
+    """`items` cut into runs of consecutive items, each len(items) // (TASKS_PER_WORKER x workers) long (at
+    least one; the last may be shorter): the simulation's tasks."""
+    size = max(1, len(items) // (TASKS_PER_WORKER * workers))
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
 def _in_order(work: Callable, items: list, workers: int):
     """(item, work(item)) in the order of `items`, with at most 2 x workers tasks (runs of consecutive items,
     TASKS_PER_WORKER a worker) under way at once (so finished results do not pile up, and a failure stops
@@ -682,8 +689,7 @@ def _in_order(work: Callable, items: list, workers: int):
         for item in items:
             yield item, work(item)
         return
-    size = max(1, len(items) // (TASKS_PER_WORKER * workers))
-    tasks = [items[i : i + size] for i in range(0, len(items), size)]
+    tasks = _runs(items, workers)
 
     def run(task: list) -> list:
         return [work(item) for item in task]

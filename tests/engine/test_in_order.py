@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from risk.engine import simulate
-from risk.engine.simulate import TASKS_PER_WORKER, _in_order
+from risk.engine.simulate import TASKS_PER_WORKER, _in_order, _runs
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -39,6 +39,17 @@ def test_runs_of_consecutive_items_go_to_the_threads(monkeypatch):
     seen.clear()
     list(_in_order(work, list(range(40)), 2))  # fewer items than tasks wanted: one item a task
     assert sorted(i for i, _ in seen) == list(range(40))
+
+
+def test_the_run_length_steps_up_exactly_at_a_whole_number_of_runs_a_task():
+    """Runs are len // (TASKS_PER_WORKER x workers) long: at 2 workers, 2 x 128 items make runs of 2, one
+    item fewer runs of 1, one more runs of 2 (the last one short); concatenated, they are the items."""
+    per = TASKS_PER_WORKER * 2
+    for count, size in ((2 * per - 1, 1), (2 * per, 2), (2 * per + 1, 2), (per - 1, 1), (3, 1)):
+        runs = _runs(list(range(count)), 2)
+        assert max(len(r) for r in runs) == size, count
+        assert [i for r in runs for i in r] == list(range(count))
+    assert [len(r) for r in _runs(list(range(2 * per + 1)), 2)][-2:] == [2, 1]
 
 
 def test_a_failure_stops_the_rest():
