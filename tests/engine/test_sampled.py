@@ -14,6 +14,7 @@ from risk.engine import assess as assess_module
 from risk.engine.assess import exact_assessment
 from risk.engine.bdd import BDD, DiagramTooLarge, TooManyCutSets
 from risk.engine.sampled import (
+    MAX_STATES,
     TARGET_RELATIVE_HALF_WIDTH,
     _settled,
     flatten,
@@ -84,6 +85,23 @@ def test_the_95_percent_interval_covers_the_truth_95_percent_of_the_time():
     for seed in range(200):
         f = sample_services(structure, ["t"], q, seed, max_states=65_536)["t"]
         assert f.states == 65_536
+        held += f.interval[0] <= p <= f.interval[1]
+    assert 0.904 <= held / 200 <= 0.996
+
+
+def test_the_interval_still_covers_95_percent_when_sampling_stops_at_its_target():
+    """The same tree sampled as shipped, stopping at the first block (4,096 states here, so the stop is fine
+    grained) whose interval is within 5%: stopping when the interval looks narrow could bias it, so its
+    coverage over 200 seeds is held to the same allowance (measured: 95.25% over 400 seeds)."""
+    a, b, c, d = (Var(n) for n in "abcd")
+    top = Gate(1, (Gate(2, (a, b, c)), Gate(2, (c, d))))
+    structure = Structure({"t": top}, ["t"], ["a", "b", "c", "d"])
+    q = [0.01, 0.01, 0.012, 0.02]
+    p = _exact(structure, q)["t"]
+    held = 0
+    for seed in range(200):
+        f = sample_services(structure, ["t"], q, seed, block_words=64)["t"]
+        assert f.states < MAX_STATES  # the target ended it, not the budget
         held += f.interval[0] <= p <= f.interval[1]
     assert 0.904 <= held / 200 <= 0.996
 
