@@ -111,6 +111,7 @@ def _plain_table(console: Console, title: str, columns, rows: Sequence[tuple[lis
 
 
 def _plain_services(a: Assessment, console: Console) -> None:
+    names = a.names()
     rows = []
     for s in worst_first(a.services):
         rows.append(
@@ -118,7 +119,7 @@ def _plain_services(a: Assessment, console: Console) -> None:
                 [
                     f"{plain(s.name)}\n{plain(s.id)}, tolerance {hours(s.impact_tolerance_hours)}",
                     str(s.tier),
-                    ", ".join(plain(x) for x in s.single_points_of_failure) or "none",
+                    ", ".join(plain(names.get(x, x)) for x in s.single_points_of_failure) or "none",
                     unavailability_text(s),
                     f"{chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval)}\n"
                     f"{one_in(s.tolerance_breach_probability)}",
@@ -147,15 +148,16 @@ def render_assessment(a: Assessment, console: Console) -> None:
 
 
 def _rich_services(a: Assessment, console: Console) -> None:
+    names = a.names()
     t = Table(title="Services", title_justify="left")
     for col, just in _SERVICE_COLUMNS:
-        t.add_column(col, justify=cast(JustifyMethod, just), min_width=44 if col == "service" else None)
+        t.add_column(col, justify=cast(JustifyMethod, just))
     for s in worst_first(a.services):
         colour = _COLOURS[s.rating]
         t.add_row(
             f"{shown(s.name)}\n[dim]{shown(s.id)}, tolerance {hours(s.impact_tolerance_hours)}[/dim]",
             str(s.tier),
-            _joined(s.single_points_of_failure) or "[green]none[/green]",
+            _joined(names.get(x, x) for x in s.single_points_of_failure) or "[green]none[/green]",
             unavailability_text(s),
             f"{chance(s.tolerance_breach_probability, s.tolerance_breach_probability_interval)}\n"
             f"[dim]{one_in(s.tolerance_breach_probability)}[/dim]",

@@ -76,3 +76,19 @@ def test_a_name_cannot_inject_terminal_sequences_in_the_plain_layout(small) -> N
     evil = big.services[0].model_copy(update={"name": "bad\x1b]0;title\x07name"})
     text = printed(big.model_copy(update={"services": [evil, *big.services[1:]]}))
     assert "\x1b" not in text and "badname" in text
+
+
+@pytest.mark.parametrize("width", [80, 100, 120, 160, 180, 200, 210, 260])
+def test_the_services_table_fits_the_terminal_and_names_single_points_of_failure(small, width):
+    """Every line of the services table ends with its right border at any width (a fixed minimum width for
+    the service column made rich crop the last columns, the rating among them, from 80 to 200 columns), and
+    single points of failure are named, not given by id."""
+    from risk.presentation.terminal import _rich_services
+
+    buffer = io.StringIO()
+    _rich_services(small, Console(file=buffer, width=width, color_system=None))
+    lines = [line.rstrip() for line in buffer.getvalue().splitlines()[1:] if line.strip()]
+    assert all(line[-1] in "┓┃┩│┘" for line in lines), (width, [line for line in lines if line[-1] not in "┓┃┩│┘"][:2])
+    if width >= 160:
+        text = buffer.getvalue()
+        assert "Azure Front Door" in text and "afd," not in text
