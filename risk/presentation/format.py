@@ -23,6 +23,7 @@ __all__ = [
     "hours_range",
     "how_often",
     "tolerance_phrase",
+    "with_article",
     "names_list",
     "service_cost",
     "catalog_size",
@@ -110,14 +111,21 @@ def how_often(p: float) -> str:
     return "in most years" if text == "most years" else text if p <= 0 else f"about {text}"
 
 
+def with_article(text: str) -> str:
+    """'a 4.0 h', 'an 8.0 h': the article a figure takes when read aloud ('an' before eight, eighty, eight
+    hundred, eleven and eighteen: a leading 8, or a whole part of exactly 11 or 18)."""
+    whole = text.split(".")[0].split(" ")[0].replace(",", "")
+    return f"an {text}" if text.startswith("8") or whole in ("11", "18") else f"a {text}"
+
+
 def tolerance_phrase(service) -> str:
     """What counts as too long for a service, the same words everywhere: 'longer than 6.0 h (a 4.0 h impact
     tolerance plus a 2.0 h workaround)', or 'longer than 4.0 h' without a workaround."""
     text = f"longer than {hours(service.effective_tolerance_hours)}"
     if service.workaround_hours:
         text += (
-            f" (a {hours(service.impact_tolerance_hours)} impact tolerance plus a "
-            f"{hours(service.workaround_hours)} workaround)"
+            f" ({with_article(hours(service.impact_tolerance_hours))} impact tolerance plus "
+            f"{with_article(hours(service.workaround_hours))} workaround)"
         )
     return text
 
