@@ -469,7 +469,8 @@ class Catalog(BaseModel):
         default=None, description="Extension: resilience posture tested by the recommendation rules."
     )
     settings: Settings | None = Field(
-        default=None, description="Extension: override assessment settings (see docs/methodology.md)."
+        default=None,
+        description="Extension: override assessment settings, e.g. simulated_years, seed (every key with its default and range: docs/methodology.md, Settings).",
     )
     aliases: Aliases | None = Field(
         default=None,
