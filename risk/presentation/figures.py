@@ -45,9 +45,11 @@ def _layout(fig: go.Figure, height: int = 380, **kw) -> go.Figure:
     return fig
 
 
-def risk_matrix(a: Assessment, title: str = RISK_MATRIX_TITLE) -> go.Figure:
+def risk_matrix(a: Assessment, title: str = RISK_MATRIX_TITLE, compact: bool = False) -> go.Figure:
     """5x5 grid, likelihood up, impact across; each cell coloured by its band (the assessment's own grid)
-    and labelled with its number of services."""
+    and labelled with its number of services. `compact` (two matrices side by side at half a 1280 px page):
+    the likelihood levels by number, their words in the axis title, so the cells keep room for their
+    labels ("moderate" ran into its neighbours there)."""
     counts = matrix_counts(a.services)
     grid = a.rating_grid
 
@@ -88,7 +90,11 @@ def risk_matrix(a: Assessment, title: str = RISK_MATRIX_TITLE) -> go.Figure:
         ticktext=[label.replace(" ", "<br>", 1) for label in IMPACT_LABELS],
         tickangle=0,
     )
-    fig.update_yaxes(title=LIKELIHOOD_AXIS, tickvals=[1, 2, 3, 4, 5], ticktext=list(LIKELIHOOD_LABELS))
+    if compact:
+        levels = f"{LIKELIHOOD_LABELS[0]} to {LIKELIHOOD_LABELS[-1]}"
+        fig.update_yaxes(title=f"{LIKELIHOOD_AXIS}<br>({levels})", tickvals=[1, 2, 3, 4, 5], ticktext=list("12345"))
+    else:
+        fig.update_yaxes(title=LIKELIHOOD_AXIS, tickvals=[1, 2, 3, 4, 5], ticktext=list(LIKELIHOOD_LABELS))
     return _layout(fig, 420, title=title)
 
 

@@ -33,7 +33,7 @@ def test_the_risk_matrix_names_all_five_impacts_level_number_above_word():
     import risk
     from risk.catalog import catalog_from_dict
     from risk.presentation.figures import risk_matrix
-    from risk.presentation.theme import IMPACT_LABELS
+    from risk.presentation.theme import IMPACT_LABELS, LIKELIHOOD_LABELS
 
     catalog = catalog_from_dict(
         {
@@ -52,7 +52,13 @@ def test_the_risk_matrix_names_all_five_impacts_level_number_above_word():
             ],
         }
     )
-    axis = risk_matrix(risk.assess(catalog, [], simulated_years=200, uncertainty_draws=5)).layout.xaxis
+    a = risk.assess(catalog, [], simulated_years=200, uncertainty_draws=5)
+    full, compact = risk_matrix(a).layout.yaxis, risk_matrix(a, compact=True).layout.yaxis
+    assert list(full.ticktext) == list(LIKELIHOOD_LABELS) and "rare" not in full.title.text
+    # side by side (Recommendations): levels by number, their words in the axis title, cells keep their room
+    assert list(compact.ticktext) == ["1", "2", "3", "4", "5"]
+    assert "(1 rare to 5 almost certain)" in compact.title.text
+    axis = risk_matrix(a).layout.xaxis
     assert axis.tickangle == 0
     assert [t.replace("<br>", " ") for t in axis.ticktext] == list(IMPACT_LABELS)
     assert all(t.count("<br>") == 1 for t in axis.ticktext)  # "5<br>catastrophic": two short lines

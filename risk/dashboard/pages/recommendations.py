@@ -244,9 +244,11 @@ if picked:
     )
     b1, b2 = st.columns(2)
     with b1:
-        st.plotly_chart(run.remember(("risk matrix", "Now"), lambda: figures.risk_matrix(a, title="Now")), key="m0")
+        st.plotly_chart(
+            run.remember(("risk matrix", "Now"), lambda: figures.risk_matrix(a, title="Now", compact=True)), key="m0"
+        )
     with b2:
-        st.plotly_chart(figures.risk_matrix(after, title="With the picked recommendations"), key="m1")
+        st.plotly_chart(figures.risk_matrix(after, title="With the picked recommendations", compact=True), key="m1")
     st.dataframe(
         pd.DataFrame(
             {
