@@ -356,3 +356,51 @@ def test_a_shared_memo_gives_each_service_its_own_lists_and_budget():
     truncated_cut_sets(two, ["b"], 2, limit=60, memo=memo)
     with pytest.raises(TooManyCutSets):
         truncated_cut_sets(two, ["b"], 2, limit=59, memo=memo)
+
+
+def test_too_many_cut_sets_are_refused_before_any_sampling(monkeypatch):
+    """With no diagram fitting, the cut sets are listed first: an order whose listing works through more
+    candidates than the limit is refused with the located message (service, the order that would do) and
+    nothing is sampled; with the limit exactly what the listing takes, the same catalog is sampled."""
+    import risk.limits
+    from risk.engine import sampled as sampled_module
+    from risk.engine.structure import compile_catalog
+    from risk.problems import InputError
+
+    cat = _small_catalog()
+    settings = Settings(cut_set_order=3)
+    structure = compile_catalog(cat)
+    # the candidates the listing works through: the smallest limit it passes (one less stops it)
+    needed = next(n for n in range(1, 1000) if _lists(structure, settings.cut_set_order, n))
+    assert not _lists(structure, settings.cut_set_order, needed - 1)
+
+    def refuse(structure, services=None):
+        raise DiagramTooLarge("more than 0 nodes")
+
+    calls: list[int] = []
+    real = sampled_module.sample_services
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(assess_module, "compile_services", refuse)
+    monkeypatch.setattr(sampled_module, "sample_services", counted)
+    monkeypatch.setattr(risk.limits, "MAX_CUT_SETS", needed - 1)
+    with pytest.raises(InputError) as refused:
+        exact_assessment(cat, [], settings)
+    assert calls == []  # refused before sampling
+    problem = refused.value.problems[0]
+    assert problem.location.path == "cut_set_order" and "cut_set_order to 2 or less" in (problem.hint or "")
+    monkeypatch.setattr(risk.limits, "MAX_CUT_SETS", needed)
+    assert exact_assessment(cat, [], settings).services[0].unavailability_method == "sampled"
+    assert calls == [1]
+
+
+def _lists(structure: Structure, order: int, limit: int) -> bool:
+    """Whether every service's bottom-up listing at `order` stays within `limit` candidates."""
+    try:
+        truncated_cut_sets(structure, structure.services, order, limit=limit)
+    except TooManyCutSets:
+        return False
+    return True
