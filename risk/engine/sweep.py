@@ -11,8 +11,9 @@ compiles the loops once and caches them on disk (risk.engine.sweep_kernels).
 The results are the same intervals as the numpy version, boundary for boundary (tests/engine/test_sweep.py
 checks it on random timelines), so which one runs is a matter of speed only. Loading numba and its machine
 code costs about 0.4 s, which a small simulation never earns back: the kernels are loaded only for a
-simulation of at least COMPILED_FROM expected outages (`worth_compiling`). Without numba the numpy version
-runs.
+simulation of at least COMPILED_FROM expected outages (`worth_compiling`). Without numba, or below that
+size, the numpy version runs; once the kernels are loaded in a process (a dashboard worker warms them),
+every simulation there uses them.
 
 A simulation flattens each service's requirement tree (and each shared node's) into a `Tree` and evaluates
 it in one compiled call that holds no GIL (sweep_kernels._tree), so Python is not re-entered between gates
@@ -22,6 +23,7 @@ and two threads run side by side; the results are the per-gate calls', to the la
 
 from __future__ import annotations
 
+import sys
 import threading
 from importlib.util import find_spec
 from types import ModuleType
@@ -62,9 +64,19 @@ def takes(children: int) -> bool:
     return AVAILABLE and children <= MAX_CHILDREN
 
 
-def worth_compiling(expected_outages: float) -> bool:
-    """Whether a simulation of this size should use the compiled sweeps (same results either way)."""
-    return AVAILABLE and expected_outages >= COMPILED_FROM
+def worth_compiling(expected_outages: float, loaded: bool | None = None) -> bool:
+    """Whether a simulation of this size should use the compiled sweeps (same results either way): from
+    COMPILED_FROM expected outages, or at any size once the kernels are `loaded` in this process (default:
+    whether they are), when loading them is already paid for. A long-lived process that warmed them (a
+    dashboard worker, risk.jobs) then runs every simulation compiled: the bundled examples in half the time
+    (0.06-0.10 s against 0.12-0.19 s each, measured in one process)."""
+    if loaded is None:
+        loaded = _KERNELS in sys.modules
+    return AVAILABLE and (loaded or expected_outages >= COMPILED_FROM)
+
+
+#: The kernels' module: in sys.modules once numba and their machine code have been loaded (worth_compiling).
+_KERNELS = "risk.engine.sweep_kernels"
 
 
 def _kernels() -> ModuleType:

@@ -179,10 +179,33 @@ def test_the_compiled_and_numpy_sweeps_give_the_same_simulation_to_the_last_bit(
 
 
 def test_the_compiled_sweeps_start_exactly_at_their_threshold():
+    """In a process that has not loaded the kernels, from COMPILED_FROM expected outages (one fewer: numpy);
+    once they are loaded, at any size (their loading is paid for)."""
     from risk.engine import sweep
 
-    assert not sweep.worth_compiling(sweep.COMPILED_FROM - 1)
-    assert sweep.worth_compiling(sweep.COMPILED_FROM) == sweep.AVAILABLE
+    assert not sweep.worth_compiling(sweep.COMPILED_FROM - 1, loaded=False)
+    assert sweep.worth_compiling(sweep.COMPILED_FROM, loaded=False) == sweep.AVAILABLE
+    assert sweep.worth_compiling(sweep.COMPILED_FROM + 1, loaded=False) == sweep.AVAILABLE
+    assert sweep.worth_compiling(0, loaded=True) == sweep.AVAILABLE
+    assert sweep.worth_compiling(sweep.COMPILED_FROM - 1, loaded=True) == sweep.AVAILABLE
+
+
+def test_a_process_with_the_kernels_loaded_runs_a_small_simulation_compiled():
+    """Whether the kernels are loaded is read from the process itself: a fresh one that warms them (as a
+    dashboard worker does) compiles a 10-outage simulation; one that has not, does not."""
+    import subprocess
+    import sys
+
+    from risk.engine import sweep
+
+    if not sweep.AVAILABLE:
+        pytest.skip("numba is not installed")
+    code = (
+        "import sys\nfrom risk.engine import sweep\nbefore = sweep.worth_compiling(10)\nsweep.warm()\n"
+        "print(before, sweep.worth_compiling(10))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split() == ["False", "True"]
 
 
 def test_a_small_assessment_never_loads_numba():
