@@ -7,7 +7,8 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal
 
 from risk.catalog.load import catalog_sha256
 from risk.catalog.model import Catalog, Service
@@ -43,6 +44,7 @@ from risk.version import __version__
 
 if TYPE_CHECKING:
     import numpy as np
+    from pydantic import TypeAdapter
 
     from risk.engine.sampled import Sampled
     from risk.engine.simulate import ServiceSimulation, Simulation
@@ -291,10 +293,8 @@ def _loss_curve(annual_loss: np.ndarray, points: int = 40, positive: np.ndarray 
     levels = sorted_unique(sorted_quantiles(positive, np.linspace(0, 1, points)))
     n = annual_loss.size
     at_or_above = positive.size - np.searchsorted(positive, levels, side="left")  # every level is positive
-    return [
-        LossPoint.model_construct(loss=float(x), probability=float(c / n))
-        for x, c in zip(levels, at_or_above, strict=True)
-    ]
+    shares = (at_or_above / n).tolist()
+    return _points("loss", [{"loss": x, "probability": c} for x, c in zip(levels.tolist(), shares, strict=True)])
 
 
 def _histogram(annual: np.ndarray, positive: np.ndarray, bins: int = 24) -> list[HistogramBin]:
@@ -305,18 +305,32 @@ def _histogram(annual: np.ndarray, positive: np.ndarray, bins: int = 24) -> list
     from risk.engine.quantiles import sorted_quantiles
 
     n = annual.size
-    out = [HistogramBin.model_construct(lower_hours=0.0, upper_hours=0.0, share=float((n - positive.size) / n))]
-    if positive.size == 0:
-        return out
-    top = float(sorted_quantiles(positive, 0.995))
-    if top <= 0:
-        top = float(positive.max())
-    counts, edges = _sorted_histogram(np.minimum(positive, top), bins, top)
-    out += [
-        HistogramBin.model_construct(lower_hours=float(lo), upper_hours=float(hi), share=float(c / n))
-        for lo, hi, c in zip(edges[:-1], edges[1:], counts, strict=True)
-    ]
-    return out
+    out = [{"lower_hours": 0.0, "upper_hours": 0.0, "share": (n - positive.size) / n}]
+    if positive.size:
+        top = float(sorted_quantiles(positive, 0.995))
+        if top <= 0:
+            top = float(positive.max())
+        counts, edges = _sorted_histogram(np.minimum(positive, top), bins, top)
+        out += [
+            {"lower_hours": lo, "upper_hours": hi, "share": c}
+            for lo, hi, c in zip(edges[:-1].tolist(), edges[1:].tolist(), (counts / n).tolist(), strict=True)
+        ]
+    return _points("histogram", out)
+
+
+@cache
+def _adapter(kind: Literal["loss", "histogram"]) -> TypeAdapter:
+    """The validator of a list of loss points or histogram bins (built once)."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[LossPoint] if kind == "loss" else list[HistogramBin])
+
+
+def _points(kind: Literal["loss", "histogram"], rows: list[dict[str, float]]) -> list:
+    """Loss points or histogram bins from plain rows, built by pydantic's core in one call: a big catalog's
+    2,000 services make 130,000 of them, which model_construct built one Python call at a time (about a
+    tenth of a second of the simulation's GIL time); the same objects, equal field by field."""
+    return _adapter(kind).validate_python(rows)
 
 
 def _sorted_histogram(ordered: np.ndarray, bins: int, top: float) -> tuple[np.ndarray, np.ndarray]:
