@@ -15,11 +15,15 @@ from __future__ import annotations
 import heapq
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import combinations
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from risk.engine.structure import Delay, Node, Structure, Var, operands, parent_counts, support
+
+if TYPE_CHECKING:  # preprocess imports this module: its names are for the type checker only
+    from risk.engine.preprocess import ModularBDD, Plan
 
 __all__ = [
     "BDD",
@@ -30,6 +34,9 @@ __all__ = [
     "CutSetMemo",
     "rauzy_cut_sets",
     "Engine",
+    "VariableOrder",
+    "Stage",
+    "exact_stages",
     "ExactEngine",
     "ENGINES",
     "forced_engine",
@@ -559,6 +566,59 @@ class Engine(StrEnum):
     CUDD = "cudd"  # risk.engine.cudd: C (dd's CUDD), complement edges, bounded memory, sifting
 
 
+class VariableOrder(StrEnum):
+    """The variable orders a diagram is built in. Neither wins everywhere (see compile_services), so the
+    stages try them in turn. Str-valued: each member compares equal to its old spelling ("catalog", ...)."""
+
+    #: The catalog's: for the pure and the compiled flat diagrams, the depth-first first-appearance order of
+    #: structure.basic; over the preprocessed structure (risk.engine.preprocess.ModularBDD), the
+    #: structure-aware order of the structure as the catalog gives it, each proxy just before its module's
+    #: variables (risk.engine.preprocess._order), so a module's diagram is the flat one's restricted to it.
+    CATALOG = "catalog"
+    #: Each module's own variables in the structure-aware order of the module as the preprocessing left it
+    #: (risk.engine.preprocess._order, by_module), as SCRAM orders its preprocessed graph: ModularBDD only.
+    MODULES = "modules"
+    #: The structure-aware order of risk.engine.order, over the flat structure: the compiled array BDD's
+    #: trial, and where CUDD starts (CUDD builds in no other).
+    STRUCTURE = "structure"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of compile_services: the engine and what it is given.
+
+    `max_nodes`: the stage's node budget (None: the engine's memory limit alone, LYNCHPIN_MAX_DIAGRAM_MB);
+    `sifting`: CUDD reorders its variables as the diagram grows; `compiled`: the modular diagram in the
+    compiled arrays (risk.engine.fastbdd) rather than pure Python; `order`: the variable order; `predicted`:
+    the pure modular stage that goes on, within max_nodes, from the trial in `order` that an earlier stage
+    stopped at its budget, only when risk.engine.order_choice predicts that order the smaller (else the stage
+    is skipped). A stage no engine can run is refused when it is made."""
+
+    engine: Engine
+    max_nodes: int | None = None
+    sifting: bool = True
+    compiled: bool = False
+    order: VariableOrder = VariableOrder.CATALOG
+    predicted: bool = False
+
+    def __post_init__(self) -> None:
+        modular_only = [
+            what
+            for what, given in (
+                ("compiled", self.compiled),
+                ("predicted", self.predicted),
+                ("order=modules", self.order == VariableOrder.MODULES),
+            )
+            if given
+        ]
+        if modular_only and self.engine != Engine.MODULAR:
+            raise ValueError(f"{self}: {' and '.join(modular_only)} only with engine=modular")
+        if self.predicted and self.compiled:
+            raise ValueError(f"{self}: a predicted stage goes on from a pure trial, so it cannot be compiled")
+        if self.engine == Engine.MODULAR and self.order == VariableOrder.STRUCTURE:
+            raise ValueError(f"{self}: the modular engine is built in order=catalog or order=modules")
+
+
 @runtime_checkable
 class ExactEngine(Protocol):
     """What every exact engine's diagram answers, with variables numbered as in structure.basic. A new engine
@@ -574,17 +634,17 @@ class ExactEngine(Protocol):
     def minimal_cut_sets(self, root: int, max_order: int) -> list[frozenset[int]]: ...
 
 
-def _python_diagram(structure: Structure, max_nodes: int | None, sifting: bool, order: str) -> ExactEngine:
+def _python_diagram(structure: Structure, max_nodes: int | None, sifting: bool, order: VariableOrder) -> ExactEngine:
     return BDD(structure.basic, max_nodes=max_nodes)
 
 
-def _fast_diagram(structure: Structure, max_nodes: int | None, sifting: bool, order: str) -> ExactEngine:
+def _fast_diagram(structure: Structure, max_nodes: int | None, sifting: bool, order: VariableOrder) -> ExactEngine:
     from risk.engine.fastbdd import BYTES_PER_NODE, FastBDD
     from risk.limits import MAX_DIAGRAM_MB
 
     budget = int(MAX_DIAGRAM_MB * 2**20 // BYTES_PER_NODE)
     initial = None
-    if order == "structure":
+    if order == VariableOrder.STRUCTURE:
         from risk.engine.order import variable_order
 
         initial = variable_order([structure.nodes[s] for s in structure.services], structure.basic)
@@ -593,7 +653,7 @@ def _fast_diagram(structure: Structure, max_nodes: int | None, sifting: bool, or
     return diagram
 
 
-def _cudd_diagram(structure: Structure, max_nodes: int | None, sifting: bool, order: str) -> ExactEngine:
+def _cudd_diagram(structure: Structure, max_nodes: int | None, sifting: bool, order: VariableOrder) -> ExactEngine:
     from risk.engine.cudd import CuddBDD
     from risk.engine.order import variable_order
     from risk.limits import MAX_DIAGRAM_MB
@@ -603,7 +663,7 @@ def _cudd_diagram(structure: Structure, max_nodes: int | None, sifting: bool, or
 
 
 #: Each exact engine's diagram maker: (structure, max_nodes, sifting, order) -> an empty diagram.
-ENGINES: dict[Engine, Callable[[Structure, int | None, bool, str], ExactEngine]] = {
+ENGINES: dict[Engine, Callable[[Structure, int | None, bool, VariableOrder], ExactEngine]] = {
     Engine.PYTHON: _python_diagram,
     Engine.FAST: _fast_diagram,
     Engine.CUDD: _cudd_diagram,
@@ -625,14 +685,41 @@ def new_diagram(
     engine: Engine | str | None = None,
     max_nodes: int | None = None,
     sifting: bool = True,
-    order: str = "catalog",
+    order: VariableOrder = VariableOrder.CATALOG,
 ) -> ExactEngine:
     """An empty decision-diagram manager for a structure: "python" (this module, in the catalog's
     depth-first order), "fast" (risk.engine.fastbdd, compiled, in the catalog's order or, with
-    order="structure", the structure-aware order of risk.engine.order) or "cudd" (risk.engine.cudd: C,
-    complement edges, bounded memory, sifting, starting from the structure-aware order). All answer the same
-    queries exactly, with variables numbered as in structure.basic."""
-    return ENGINES[Engine(engine or Engine.PYTHON)](structure, max_nodes, sifting, order)
+    order=VariableOrder.STRUCTURE, the structure-aware order of risk.engine.order) or "cudd"
+    (risk.engine.cudd: C, complement edges, bounded memory, sifting, starting from the structure-aware order
+    whatever `order` says). All answer the same queries exactly, with variables numbered as in
+    structure.basic."""
+    return ENGINES[Engine(engine or Engine.PYTHON)](structure, max_nodes, sifting, VariableOrder(order))
+
+
+def exact_stages(forced: Engine | None = None, cudd: bool = True) -> list[Stage]:
+    """The stages compile_services tries, in order (its docstring says why each is where it is), with the
+    budgets as this module holds them when called; `forced`: the engine LYNCHPIN_BDD forces (its stage
+    alone, with no budget; CUDD: with sifting); `cudd`: whether dd's CUDD extension is installed."""
+    if forced is not None and forced != Engine.CUDD:
+        return [Stage(forced)]
+    stages: list[Stage] = []
+    if forced != Engine.CUDD:
+        catalog, modules = VariableOrder.CATALOG, VariableOrder.MODULES
+        stages += [
+            Stage(Engine.PYTHON, PYTHON_NODES),  # 1
+            Stage(Engine.MODULAR, MODULAR_NODES, order=catalog),  # 2: the catalog's trial
+            Stage(Engine.MODULAR, MODULAR_LARGE_NODES, order=catalog, predicted=True),  # 2: it goes on
+            Stage(Engine.MODULAR, MODULAR_NODES, order=modules),  # 2: the modules' trial
+            Stage(Engine.MODULAR, MODULAR_LARGE_NODES, order=modules, predicted=True),  # 2: it goes on
+            Stage(Engine.MODULAR, MODULAR_COMPILED_NODES, compiled=True, order=modules),  # 3
+            Stage(Engine.FAST, STRUCTURE_TRIAL_NODES, order=VariableOrder.STRUCTURE),  # 4
+            Stage(Engine.FAST, order=catalog),  # 5
+        ]
+    if cudd:
+        if forced != Engine.CUDD:
+            stages.append(Stage(Engine.CUDD, CUDD_STATIC_NODES, sifting=False, order=VariableOrder.STRUCTURE))  # 6
+        stages.append(Stage(Engine.CUDD, order=VariableOrder.STRUCTURE))  # 7
+    return stages
 
 
 def compile_services(structure: Structure, services: Sequence[str] | None = None):
@@ -658,60 +745,52 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
     7. CUDD with sifting, which reorders the variables as the diagram grows, within the same memory.
 
     Stages 2 and 3 are skipped where the structure has no module (a catalog of many services sharing their
-    dependencies), and share one preprocessing.
+    dependencies), and share one preprocessing. exact_stages lists them as Stage records.
 
     Past the last, DiagramTooLarge. LYNCHPIN_BDD=python, =modular, =fast or =cudd forces one engine.
     """
     wanted = list(services if services is not None else structure.services)
     forced = forced_engine()
-    if forced in (Engine.PYTHON, Engine.FAST):
-        bdd = new_diagram(structure, forced)
-        return bdd, {sid: bdd.compile(structure.nodes[sid]) for sid in wanted}
-    if forced == Engine.MODULAR:
-        return _modular(structure, wanted, None)
-    cudd = _have_cudd()
+    cudd = forced in (None, Engine.CUDD) and _have_cudd()  # (an engine forced otherwise needs no look)
     if forced == Engine.CUDD and not cudd:
         raise ImportError("LYNCHPIN_BDD=cudd, but dd's CUDD extension is not installed")
-    stages: list[dict] = []  # new_diagram's arguments, in the order above
-    if forced != Engine.CUDD:
-        stages += [
-            {"engine": Engine.PYTHON, "max_nodes": PYTHON_NODES},
-            {"engine": Engine.MODULAR, "max_nodes": MODULAR_NODES},
-            {"engine": Engine.MODULAR, "max_nodes": MODULAR_LARGE_NODES, "order": "predicted catalog"},
-            {"engine": Engine.MODULAR, "max_nodes": MODULAR_NODES, "order": "modules"},
-            {"engine": Engine.MODULAR, "max_nodes": MODULAR_LARGE_NODES, "order": "predicted modules"},
-            {"engine": Engine.MODULAR, "max_nodes": MODULAR_COMPILED_NODES, "compiled": True, "order": "modules"},
-            {"engine": Engine.FAST, "max_nodes": STRUCTURE_TRIAL_NODES, "order": "structure"},
-            {"engine": Engine.FAST},
-        ]
-    if cudd:
-        stages += (
-            [] if forced == Engine.CUDD else [{"engine": Engine.CUDD, "max_nodes": CUDD_STATIC_NODES, "sifting": False}]
-        )
-        stages += [{"engine": Engine.CUDD}]
-    plans: list = []  # the preprocessed structure, once worked out (None: it has no module)
-    trials: dict = {}  # order -> the pure modular diagram its MODULAR_NODES trial left, to go on from
+    stages = exact_stages(forced, cudd)
+    progress = _Progress()
     for n, stage in enumerate(stages):
         try:
-            if stage["engine"] == Engine.MODULAR:
-                modular = _modular(
-                    structure,
-                    wanted,
-                    stage["max_nodes"],
-                    stage.get("compiled", False),
-                    plans,
-                    stage.get("order"),
-                    trials,
-                )
-                if modular is None:
-                    continue
-                return modular
-            bdd = new_diagram(structure, **stage)
-            return bdd, {sid: bdd.compile(structure.nodes[sid]) for sid in wanted}
+            built = _run_stage(structure, wanted, stage, progress)
+            if built is not None:
+                return built
         except DiagramTooLarge:
             if n == len(stages) - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+@dataclass
+class _Progress:
+    """What compile_services' modular stages hand on to the next: the preprocessed structure, once worked
+    out (`plan`; None: it has no module), each pure order's trial where its MODULAR_NODES budget stopped it
+    (`trials`), and the order risk.engine.order_choice predicts the smaller, once worked out (`prediction`;
+    None: past its width limit)."""
+
+    planned: bool = False
+    plan: Plan | None = None
+    trials: dict[VariableOrder, ModularBDD] = field(default_factory=dict)
+    predicted: bool = False
+    prediction: VariableOrder | None = None
+
+
+def _run_stage(structure: Structure, wanted: Sequence[str], stage: Stage, progress: _Progress):
+    """(engine, {service: root}) by one stage, None when the stage does not apply (a modular stage where the
+    structure has no module, a predicted stage whose order is not the one predicted), DiagramTooLarge past
+    its budget."""
+    if stage.engine == Engine.MODULAR:
+        return _modular(
+            structure, wanted, stage.max_nodes, stage.compiled, progress, stage.order, predicted=stage.predicted
+        )
+    bdd = new_diagram(structure, stage.engine, stage.max_nodes, stage.sifting, stage.order)
+    return bdd, {sid: bdd.compile(structure.nodes[sid]) for sid in wanted}
 
 
 def _modular(
@@ -719,68 +798,66 @@ def _modular(
     wanted: Sequence[str],
     max_nodes: int | None,
     compiled: bool = False,
-    plans: list | None = None,
-    order: str | None = None,
-    trials: dict | None = None,
+    progress: _Progress | None = None,
+    order: VariableOrder = VariableOrder.CATALOG,
+    predicted: bool = False,
 ):
     """(the modular engine, {service: root}) over the preprocessed structure (risk.engine.preprocess), in
     pure Python or (`compiled`) in the compiled arrays, in the `order` ModularBDD takes; with a budget, None
-    when the structure has no module (risk.engine.preprocess.plan). `plans` keeps the preprocessed
-    structure for the next stage; `trials` keeps each pure order's diagram when its budget stops it, by
-    order. order="predicted catalog" ("predicted modules"): that order's trial built on within max_nodes
-    when risk.engine.order_choice predicts it the smaller (see _predicted), else None."""
+    when the structure has no module (risk.engine.preprocess.plan). `progress` keeps the preprocessed
+    structure for the next stage, and each pure order's diagram when its budget stops it, by order.
+    `predicted`: that order's trial built on within max_nodes when risk.engine.order_choice predicts it the
+    smaller (see _predicted), else None."""
     from risk.engine.preprocess import ModularBDD, plan
 
-    if plans:
-        the_plan = plans[0]
+    if progress is not None and progress.planned:
+        the_plan = progress.plan
     else:
         the_plan = plan(structure, wanted, need_module=max_nodes is not None)
-        if plans is not None:
-            plans.append(the_plan)
+        if progress is not None:
+            progress.planned, progress.plan = True, the_plan
     if the_plan is None:
         return None
-    if order is not None and order.startswith("predicted "):
-        engine = _predicted(structure, the_plan, trials or {}, order.removeprefix("predicted "))
+    if predicted:
+        engine = _predicted(structure, the_plan, progress or _Progress(), order)
         if engine is None:
             return None
         return engine, engine.build(wanted, max_nodes)
-    engine = ModularBDD(
-        structure, the_plan, max_nodes=max_nodes, compiled=compiled, order=order or "catalog", deferred=True
-    )
+    engine = ModularBDD(structure, the_plan, max_nodes=max_nodes, compiled=compiled, order=order, deferred=True)
     try:
         return engine, engine.build(wanted)
     except DiagramTooLarge:
-        if trials is not None and not compiled:
-            trials[order or "catalog"] = engine
+        if progress is not None and not compiled:
+            progress.trials[order] = engine
         raise
 
 
-def _predicted(structure: Structure, the_plan, trials: dict, which: str):
-    """The pure modular trial in the order `which` ("catalog" or "modules"), stopped at its budget, when
-    risk.engine.order_choice predicts that order's diagram the smaller of the two (the smaller sum of gate
-    spans; a tie to the catalog's order) and its cut-width is within order_choice.WIDTH_LIMIT (larger: the
-    diagram would not fit); otherwise None. The other order's trial, if any, is dropped first (its memory
-    goes before the build goes on); the prediction is worked out once (it needs no trial of the other order:
-    its variable order alone) and kept in `trials` under "predicted"."""
+def _predicted(structure: Structure, the_plan: Plan, progress: _Progress, which: VariableOrder) -> ModularBDD | None:
+    """The pure modular trial in the order `which` (the catalog's or the modules'), stopped at its budget,
+    when risk.engine.order_choice predicts that order's diagram the smaller of the two (the smaller sum of
+    gate spans; a tie to the catalog's order) and its cut-width is within order_choice.WIDTH_LIMIT (larger:
+    the diagram would not fit); otherwise None. The other order's trial, if any, is dropped first (its
+    memory goes before the build goes on); the prediction is worked out once (it needs no trial of the other
+    order: its variable order alone) and kept in `progress`."""
     from risk.engine.order_choice import WIDTH_LIMIT, profile
-    from risk.engine.preprocess import ALWAYS, NEVER, _order
+    from risk.engine.preprocess import _Constant, _order
 
-    if which not in trials:
+    if which not in progress.trials:
         return None
-    if "predicted" not in trials:
-        tops = [n for n in the_plan.services.values() if n is not ALWAYS and n is not NEVER]
+    if not progress.predicted:
+        tops = [n for n in the_plan.services.values() if not isinstance(n, _Constant)]  # (ALWAYS, NEVER)
         roots = [content for _, content in the_plan.modules] + tops
         measured = {
-            name: profile(roots, _order(structure, the_plan, tops, by_module=name == "modules"))
-            for name in ("catalog", "modules")
+            name: profile(roots, _order(structure, the_plan, tops, by_module=name == VariableOrder.MODULES))
+            for name in (VariableOrder.CATALOG, VariableOrder.MODULES)
         }
-        best = min(measured, key=lambda name: (measured[name].span, name != "catalog"))
-        trials["predicted"] = best if measured[best].width <= WIDTH_LIMIT else None
-    if trials["predicted"] != which:
+        best = min(measured, key=lambda name: (measured[name].span, name != VariableOrder.CATALOG))
+        progress.predicted = True
+        progress.prediction = best if measured[best].width <= WIDTH_LIMIT else None
+    if progress.prediction != which:
         return None
-    chosen = trials.pop(which)
-    trials.clear()
-    trials["predicted"] = which
+    chosen = progress.trials.pop(which)
+    progress.trials.clear()
     return chosen
 
 

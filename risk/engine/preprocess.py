@@ -52,7 +52,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from risk.engine.bdd import BDD, FALSE, TRUE, CutSetTally, Split, rauzy_cut_sets
+from risk.engine.bdd import BDD, FALSE, TRUE, CutSetTally, Split, VariableOrder, rauzy_cut_sets
 from risk.engine.structure import Delay, Gate, Node, Structure, Var, parent_counts, support
 
 __all__ = ["Plan", "plan", "ModularBDD", "ALWAYS", "NEVER", "PROXY"]
@@ -732,18 +732,22 @@ class ModularBDD:
         the_plan: Plan,
         max_nodes: int | None = None,
         compiled: bool = False,
-        order: str = "catalog",
+        order: VariableOrder = VariableOrder.CATALOG,
         deferred: bool = False,
     ):
         """`compiled`: the diagrams in risk.engine.fastbdd's arrays (numba) instead of pure Python, for a plan
-        whose diagrams outgrow the pure engine; the same answers. `order`: "catalog", the structure-aware
-        order of the structure as the catalog gives it, or "modules", each module's own (see _order).
+        whose diagrams outgrow the pure engine; the same answers. `order`: VariableOrder.CATALOG, the
+        structure-aware order of the structure as the catalog gives it, or VariableOrder.MODULES, each
+        module's own (see _order); no other.
         `deferred`: the modules' diagrams are left to `build` (which may be called again past a budget)."""
         self.basic = list(structure.basic)
         self.plan = the_plan
         tops = [n for n in the_plan.services.values() if not isinstance(n, _Constant)]
         module_nodes = [n for _, n in the_plan.modules]
-        levels = _order(structure, the_plan, tops, by_module=order == "modules")
+        order = VariableOrder(order)
+        if order not in (VariableOrder.CATALOG, VariableOrder.MODULES):
+            raise ValueError(f"ModularBDD is built in order=catalog or order=modules, not order={order}")
+        levels = _order(structure, the_plan, tops, by_module=order == VariableOrder.MODULES)
         if compiled:
             from risk.engine.fastbdd import BYTES_PER_NODE, FastBDD
             from risk.limits import MAX_DIAGRAM_MB

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from risk.engine import bdd as bdd_module
 from risk.engine import order_choice
 from risk.engine import preprocess as pp
-from risk.engine.bdd import BDD, DiagramTooLarge, compile_services
+from risk.engine.bdd import BDD, DiagramTooLarge, VariableOrder, compile_services
 from risk.engine.order_choice import Profile, profile
 from risk.engine.structure import Gate, Var, compile_catalog
 from tests.engine import bruteforce
@@ -59,8 +59,8 @@ def _bad_catalog_order(monkeypatch):
     monkeypatch.setattr(bdd_module, "PYTHON_NODES", 20)
     monkeypatch.setattr(bdd_module, "MODULAR_NODES", 20)  # both trials stop
     s = compile_catalog(_one_tree())
-    own = pp.ModularBDD(s, pp.plan(s), order="modules")
-    catalogs = pp.ModularBDD(s, pp.plan(s), order="catalog")
+    own = pp.ModularBDD(s, pp.plan(s), order=VariableOrder.MODULES)
+    catalogs = pp.ModularBDD(s, pp.plan(s), order=VariableOrder.CATALOG)
     for sid in s.services:
         own.compile(sid)
         catalogs.compile(sid)
@@ -110,7 +110,7 @@ def test_an_order_that_fits_its_trial_is_taken_as_it_is(monkeypatch):
 def test_a_build_stopped_at_its_budget_and_resumed_is_the_one_built_at_once(s):
     q = [0.01 + 0.07 * i for i in range(len(s.basic))]
     the_plan = pp.plan(s)
-    for order in ("catalog", "modules"):
+    for order in (VariableOrder.CATALOG, VariableOrder.MODULES):
         whole = pp.ModularBDD(s, the_plan, order=order)
         whole_roots = {sid: whole.compile(sid) for sid in s.services}
         engine = pp.ModularBDD(s, the_plan, order=order, max_nodes=3, deferred=True)
@@ -146,18 +146,18 @@ def _bad_modules_order(monkeypatch):
     monkeypatch.setattr(bdd_module, "PYTHON_NODES", 20)
     monkeypatch.setattr(bdd_module, "MODULAR_NODES", 20)  # every trial stops
     s = compile_catalog(_one_tree())
-    catalogs = pp.ModularBDD(s, pp.plan(s), order="catalog")
-    own = pp.ModularBDD(s, pp.plan(s), order="modules")
+    catalogs = pp.ModularBDD(s, pp.plan(s), order=VariableOrder.CATALOG)
+    own = pp.ModularBDD(s, pp.plan(s), order=VariableOrder.MODULES)
     for sid in s.services:
         catalogs.compile(sid)
         own.compile(sid)
     assert 20 < len(catalogs) < len(own)
-    built: list[str] = []
+    built: list[VariableOrder] = []
     real = pp.ModularBDD
 
     class Recorded(real):
         def __init__(self, *args, **kwargs):
-            built.append(kwargs.get("order", "catalog"))
+            built.append(kwargs.get("order", VariableOrder.CATALOG))
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(pp, "ModularBDD", Recorded)
@@ -178,10 +178,10 @@ def test_the_catalogs_trial_goes_on_at_once_when_its_order_is_predicted_smaller(
         built.clear()
         engine = compile_services(s)[0]
         if pure:  # no trial in the other order first
-            assert built == ["catalog"]
+            assert built == [VariableOrder.CATALOG]
             assert type(engine.bdd) is BDD and engine.bdd.order == catalogs.bdd.order and len(engine) == len(catalogs)
         else:  # then the other order's trial, which the prediction does not go on with, then the compiled arrays
-            assert built[:2] == ["catalog", "modules"]
+            assert built[:2] == [VariableOrder.CATALOG, VariableOrder.MODULES]
             assert type(engine.bdd).__name__ == "FastBDD"
 
 

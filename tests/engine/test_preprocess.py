@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from risk.engine import bdd as bdd_module
 from risk.engine import preprocess as pp
-from risk.engine.bdd import BDD, compile_services
+from risk.engine.bdd import BDD, VariableOrder, compile_services
 from risk.engine.structure import Delay, Gate, Structure, Var, compile_catalog
 from tests.engine.helpers import assert_same_answers, engine_answers
 
@@ -104,7 +104,12 @@ def test_the_modular_diagram_answers_as_the_flat_one(s):
     want = engine_answers(flat, {sid: flat.compile(s.nodes[sid]) for sid in s.services}, q, s.basic)
     the_plan = pp.plan(s)
     names = {*s.basic, *(name for name, _ in the_plan.modules)}
-    for compiled, order in ((False, "catalog"), (True, "catalog"), (False, "modules"), (True, "modules")):
+    for compiled, order in (
+        (False, VariableOrder.CATALOG),
+        (True, VariableOrder.CATALOG),
+        (False, VariableOrder.MODULES),
+        (True, VariableOrder.MODULES),
+    ):
         # pure Python and numba's arrays (risk.engine.fastbdd); the catalog's order and each module's own
         engine = pp.ModularBDD(s, the_plan, compiled=compiled, order=order)
         assert sorted(engine.bdd.order) == sorted(names)  # every variable and proxy, once
@@ -545,10 +550,10 @@ def test_past_the_catalogs_order_the_pure_stage_tries_each_modules_own_before_th
 
     monkeypatch.setattr(pp, "_order", order)
     monkeypatch.setattr(bdd_module, "PYTHON_NODES", 20)
-    own = pp.ModularBDD(s, pp.plan(s), order="modules")
+    own = pp.ModularBDD(s, pp.plan(s), order=VariableOrder.MODULES)
     for sid in s.services:
         own.compile(sid)
-    catalogs = pp.ModularBDD(s, pp.plan(s), order="catalog")
+    catalogs = pp.ModularBDD(s, pp.plan(s), order=VariableOrder.CATALOG)
     for sid in s.services:
         catalogs.compile(sid)
     assert len(own) < len(catalogs)

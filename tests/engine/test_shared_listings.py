@@ -10,7 +10,7 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from risk.engine.bdd import TooManyCutSets, new_diagram, rauzy_join
+from risk.engine.bdd import TooManyCutSets, VariableOrder, new_diagram, rauzy_join
 from risk.engine.structure import compile_catalog
 from tests.engine.helpers import catalog, dep
 
@@ -21,7 +21,7 @@ ENGINES = ["python", "fast", "fast-structure"]
 
 def _diagram(s, engine: str):
     if engine == "fast-structure":
-        return new_diagram(s, "fast", order="structure")
+        return new_diagram(s, "fast", order=VariableOrder.STRUCTURE)
     return new_diagram(s, engine)
 
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from risk.catalog import catalog_from_dict
-from risk.engine.bdd import BDD, new_diagram
+from risk.engine.bdd import BDD, VariableOrder, new_diagram
 from risk.engine.structure import compile_catalog
 from tests.engine import bruteforce
 from tests.engine.helpers import catalog, dep
@@ -36,7 +36,7 @@ pytestmark = pytest.mark.parametrize("engine", ENGINES)
 
 def diagram(s, engine: str):
     if engine == "fast-structure":
-        return new_diagram(s, "fast", order="structure")
+        return new_diagram(s, "fast", order=VariableOrder.STRUCTURE)
     return new_diagram(s, engine)
 
 
