@@ -125,6 +125,11 @@ def downtime_histogram(s: ServiceResult) -> go.Figure:
             marker_color=PALETTE[0],
             text=[f"{b.share:.0%}" if b.share >= 0.01 else "" for b in bins],
             textposition="outside",
+            # plotly shrinks a label to its bar's width (7 px at half a 1280 px page): one readable size
+            # instead, allowed past the plot's top edge for the tallest bar
+            textfont=dict(size=11),
+            constraintext="none",
+            cliponaxis=False,
             customdata=labels,
             hovertemplate="%{customdata}: %{y:.1%} of years<extra></extra>",
         )

@@ -28,6 +28,17 @@ def test_a_short_histogram_keeps_its_none_label():
     assert list(axis.tickvals) == [0] and list(axis.ticktext) == ["none"]
 
 
+def test_the_bar_labels_keep_one_readable_size_from_one_percent():
+    """plotly shrinks an outside label to its bar's width (7 px at half a 1280 px page): the labels keep 11 px,
+    may pass the plot's top edge, and are shown from a 1% share (0.99% gets none)."""
+    service = _service([0.0, 1, 2, 3])
+    service.downtime_histogram[1] = HistogramBin(lower_hours=0.0, upper_hours=1.0, share=0.01)
+    service.downtime_histogram[2] = HistogramBin(lower_hours=1.0, upper_hours=2.0, share=0.0099)
+    bar = downtime_histogram(service).data[0]
+    assert bar.textfont.size == 11 and bar.constraintext == "none" and bar.cliponaxis is False
+    assert list(bar.text) == ["20%", "1%", "", "10%"]
+
+
 def test_the_risk_matrix_names_all_five_impacts_level_number_above_word():
     """At half a 1280 px page the one-line labels were turned on their side and '5 catastrophic' dropped."""
     import risk
