@@ -12,6 +12,7 @@ import streamlit as st
 from risk.dashboard import state
 from risk.dashboard.widgets import header
 from risk.engine.assessment import ExactAssessment
+from risk.engine.bdd import TooMuchForServer, in_server
 from risk.run import Run
 
 __all__ = [
@@ -67,7 +68,16 @@ def while_simulating(cur: state.Current, run: Run) -> None:
         )
         _follow(run)
         return
-    x = state._or_stop(run.exact)
+    try:
+        with in_server():  # the web process does only small, bounded exact work (risk.engine.bdd.in_server)
+            x = state._or_stop(run.exact)
+    except TooMuchForServer:
+        st.info(
+            f"The assessment of this catalog ({years:,} simulated years) is being worked out on the job cluster: "
+            "its decision diagrams are too large to work out here. This page fills in when it is ready."
+        )
+        _follow(run)
+        return
     st.info(
         f"{PENDING_NOTE} ({years:,} simulated years: the ratings, downtime, costs and their ranges). This page "
         "fills in when they are ready; the figures below do not change."

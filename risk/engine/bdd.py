@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import heapq
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import combinations
@@ -35,6 +37,11 @@ __all__ = [
     "rauzy_cut_sets",
     "Engine",
     "VariableOrder",
+    "TooMuchForServer",
+    "in_server",
+    "within_server",
+    "server_stages",
+    "SERVER_CUT_SETS",
     "Stage",
     "exact_stages",
     "ExactEngine",
@@ -120,7 +127,7 @@ def rauzy_cut_sets(
         # frees them as soon as the listing is done
         mcs = None  # type: ignore[assignment]  # noqa: F841
     if memo is not None and shared.total > tally.limit and shared.spent(root, max_order) > tally.limit:
-        raise TooManyCutSets(tally.limit)
+        raise tally.over()
     return found
 
 
@@ -185,15 +192,22 @@ class CutSetTally:
         if limit is None:
             from risk.limits import MAX_CUT_SETS
 
-            limit = MAX_CUT_SETS
+            limit = min(MAX_CUT_SETS, SERVER_CUT_SETS) if within_server() else MAX_CUT_SETS
         self.limit = limit
         self.spent = 0
 
     def add(self, family: frozenset) -> frozenset:
         self.spent += len(family)
         if self.spent > self.limit:
-            raise TooManyCutSets(self.limit)
+            raise self.over()
         return family
+
+    def over(self) -> Exception:
+        """What going past the limit raises: TooManyCutSets, or within in_server (its own smaller limit)
+        TooMuchForServer, so that a job lists them, within the real one."""
+        if within_server():
+            return TooMuchForServer(f"more than {self.limit:,.0f} cut sets to list in the server process")
+        return TooManyCutSets(self.limit)
 
 
 def fold(members: Sequence[Node], kids: Sequence, combine: Callable, variables: Callable[[Node], frozenset]):
@@ -553,6 +567,38 @@ MODULAR_COMPILED_NODES = 3_000_000
 STRUCTURE_TRIAL_NODES = 1_000_000
 #: Nodes CUDD may build in the structure-aware order before it starts again with sifting (half a second).
 CUDD_STATIC_NODES = 300_000
+#: Candidate cut sets a listing may work through in the server process (in_server; the real limit,
+#: MAX_CUT_SETS, applies on a job's worker): a tenth of it, a fraction of a second of pure Python.
+SERVER_CUT_SETS = 100_000
+
+_IN_SERVER: ContextVar[bool] = ContextVar("lynchpin_exact_in_server", default=False)
+
+
+class TooMuchForServer(RuntimeError):
+    """The exact part needs more than the web server's own process may do (in_server): the pure engine's
+    first budgets, or SERVER_CUT_SETS. Not a fault of the catalog: the caller hands the work to a job, where
+    every stage (and the sampled fallback, and the real limits) applies."""
+
+
+@contextmanager
+def in_server() -> Iterator[None]:
+    """Within it (in this thread), compile_services tries only the stages whose work is small and bounded
+    whatever the catalog (server_stages: the pure engine within PYTHON_NODES, then the modular one within
+    MODULAR_NODES in the catalog's order) and raises TooMuchForServer past them, and cut-set listings stop at
+    SERVER_CUT_SETS. Why: the dashboard works out a small catalog's exact part in the web process (the
+    first look, small assessments) for every user at once; a 29 KB catalog of crossed pairs drove CUDD to
+    3.7 GB there and ended the server. Whatever these stages build, the full run builds the same way, so
+    the figures are the ones a job gives."""
+    token = _IN_SERVER.set(True)
+    try:
+        yield
+    finally:
+        _IN_SERVER.reset(token)
+
+
+def within_server() -> bool:
+    """Whether this thread is within in_server()."""
+    return _IN_SERVER.get()
 
 
 class Engine(StrEnum):
@@ -722,6 +768,12 @@ def exact_stages(forced: Engine | None = None, cudd: bool = True) -> list[Stage]
     return stages
 
 
+def server_stages() -> list[Stage]:
+    """The stages in_server allows: exact_stages' first two, which the full run tries first in the same way
+    (so what they build is what a job builds), each with a small node budget and pure Python's memory."""
+    return [Stage(Engine.PYTHON, PYTHON_NODES), Stage(Engine.MODULAR, MODULAR_NODES, order=VariableOrder.CATALOG)]
+
+
 def compile_services(structure: Structure, services: Sequence[str] | None = None):
     """(engine, {service: root}) with every service's diagram built, by the first engine that can:
 
@@ -747,14 +799,16 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
     Stages 2 and 3 are skipped where the structure has no module (a catalog of many services sharing their
     dependencies), and share one preprocessing. exact_stages lists them as Stage records.
 
-    Past the last, DiagramTooLarge. LYNCHPIN_BDD=python, =modular, =fast or =cudd forces one engine.
+    Past the last, DiagramTooLarge. LYNCHPIN_BDD=python, =modular, =fast or =cudd forces one engine. Within
+    in_server(), only server_stages, and past them TooMuchForServer.
     """
     wanted = list(services if services is not None else structure.services)
     forced = forced_engine()
     cudd = forced in (None, Engine.CUDD) and _have_cudd()  # (an engine forced otherwise needs no look)
     if forced == Engine.CUDD and not cudd:
         raise ImportError("LYNCHPIN_BDD=cudd, but dd's CUDD extension is not installed")
-    stages = exact_stages(forced, cudd)
+    server = within_server() and forced is None
+    stages = server_stages() if server else exact_stages(forced, cudd)
     progress = _Progress()
     for n, stage in enumerate(stages):
         try:
@@ -762,8 +816,10 @@ def compile_services(structure: Structure, services: Sequence[str] | None = None
             if built is not None:
                 return built
         except DiagramTooLarge:
-            if n == len(stages) - 1:
+            if n == len(stages) - 1 and not server:
                 raise
+    if server:
+        raise TooMuchForServer("the exact part needs more than the server process may do: a job works it out")
     raise AssertionError("unreachable")
 
 

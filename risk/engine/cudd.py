@@ -57,9 +57,15 @@ class CuddBDD:
     ):
         self.order = list(order)
         self.index = {name: i for i, name in enumerate(self.order)}
+        self.memory_mb = memory_mb
         self._bdd = cudd.BDD(memory_estimate=memory_mb * 2**20)
-        # CUDD treats its memory as a target, not a wall: count nodes too (about 64 bytes each, with their
-        # share of the unique table and caches), and stop with a message rather than take the machine.
+        # memory_estimate is a target, not a wall: a single operation (an OR of two diagrams whose product is
+        # exponential) grew CUDD to 3.7 GB and then CUDD's out-of-memory handler ended the process (a 29 KB
+        # catalog took the dashboard's server down). max_memory is CUDD's hard limit (Cudd_SetMaxMemory):
+        # past it an operation returns NULL, which dd raises and compile turns into DiagramTooLarge. Nodes
+        # are counted too (about 64 bytes each, with their share of the unique table and caches), between
+        # operations, to stop with a message well before.
+        self._bdd.configure(max_memory=memory_mb * 2**20)
         self._max_nodes = min(memory_mb * 2**20 // 64, max_nodes or 2**62)
         self._bdd.declare(*(initial or self.order))
         # Sifting (CUDD's automatic group sifting) from the start: sifting a diagram that has already grown
@@ -167,8 +173,12 @@ class CuddBDD:
             self._count_sifting()
         except DiagramTooLarge:
             raise
-        except (MemoryError, RuntimeError) as error:  # CUDD returns NULL past its memory limit
+        except (MemoryError, RuntimeError) as error:
             raise DiagramTooLarge(str(error)) from error
+        except ValueError as error:  # CUDD returned NULL past its hard memory limit ("`DdNode *node` is `NULL`")
+            if "NULL" not in str(error):
+                raise
+            raise DiagramTooLarge(f"more than its {self.memory_mb:,} MiB of memory") from error
         self._roots.append(function)
         return len(self._roots) - 1
 

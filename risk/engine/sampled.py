@@ -28,7 +28,7 @@ from itertools import combinations
 
 import numpy as np
 
-from risk.engine.bdd import CutSetTally, TooManyCutSets
+from risk.engine.bdd import CutSetTally
 from risk.engine.structure import Delay, Gate, Node, Structure, Var
 
 __all__ = [
@@ -302,7 +302,7 @@ def truncated_cut_sets(
             memo[id(node)] = (family, work)
         spent = _reached_work(root, memo)
         if spent > tally.limit:
-            raise TooManyCutSets(tally.limit)
+            raise tally.over()
         out[sid] = sorted(memo[id(root)][0], key=lambda s: (len(s), sorted(s)))
     return out
 
@@ -333,7 +333,7 @@ def _gate_sets(k: int, children: list[CutSets], max_order: int, tally: CutSetTal
                         made += 1
             tally.spent += made  # every candidate set counts, kept or not: the work done
             if tally.spent > tally.limit:
-                raise TooManyCutSets(tally.limit)
+                raise tally.over()
             table[j] = _minimal(grown)
     return table[k], tally.spent - start
 

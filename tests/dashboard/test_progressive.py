@@ -217,3 +217,78 @@ def test_the_overview_checks_on_its_job_four_times_a_second():
 
     assert firstlook.POLL_SECONDS == 0.25
     assert inspect.getclosurevars(firstlook._progress).nonlocals["run_every"] == firstlook.POLL_SECONDS
+
+
+def _crossed_pairs_document(pairs: int, services: int) -> dict:
+    """A small catalog whose decision diagrams are too large for the server's own stages: each service any of
+    `pairs` pairs (x_i and y_p(i), p its own permutation), every service over the same dependencies."""
+    import random
+
+    rng = random.Random(1)
+    deps = [
+        {
+            "id": f"{a}{i}",
+            "name": f"{a.upper()}{i}",
+            "provider": p,
+            "product": product,
+            "capability": capability,
+            "annual_outages": 2,
+            "mean_outage": "2h",
+        }
+        for a, p, product, capability in (
+            ("x", "Microsoft", "Entra ID", "sign-in"),
+            ("y", "Okta", "Okta Workforce Identity", "mfa"),
+        )
+        for i in range(pairs)
+    ]
+    rows = []
+    for s in range(services):
+        perm = list(range(pairs))
+        rng.shuffle(perm)
+        pairs_of = [{"all_of": [f"x{i}", f"y{perm[i]}"]} for i in range(pairs)]
+        rows.append(
+            {"id": f"s{s}", "name": f"S{s}", "tier": 1, "impact_tolerance": "1h", "requires": [{"any_of": pairs_of}]}
+        )
+    return {"organisation": "Crossed", "settings": {"simulated_years": 100}, "services": rows, "dependencies": deps}
+
+
+@pytest.mark.timeout(120)
+def test_a_catalog_too_hard_for_the_server_goes_to_the_job_and_the_page_says_so(jobs, monkeypatch):
+    """The hostile tester's 29 KB catalog drove CUDD to 3.7 GB in the web process: now the server tries only
+    its small stages (risk.engine.bdd.in_server), finds them too small, shows the job's progress alone and
+    says why; the exact part is never worked out in the server."""
+    from risk.engine import bdd
+
+    doc = _crossed_pairs_document(24, 4)
+    Workspace().save_catalog(
+        "crossed", yaml.safe_dump(doc, sort_keys=False), "test", catalog_sha256(catalog_from_dict(doc))
+    )
+    tried = []
+    original = bdd._run_stage
+    monkeypatch.setattr(bdd, "_run_stage", lambda s, w, stage, p: tried.append(stage) or original(s, w, stage, p))
+    at = AppTest.from_file(APP, default_timeout=100)
+    at.query_params["catalog"] = "saved:crossed"
+    at.run()
+    assert not at.exception, at.exception
+    assert any("too large to work out here" in x.value for x in at.info)
+    assert "Services" not in _metrics(at) and at.get("progress")
+    assert jobs.kinds() == ["assessment"]
+    assert tried and all(stage in bdd.server_stages() for stage in tried)
+
+
+@pytest.mark.timeout(180)
+def test_a_catalog_small_to_simulate_but_too_hard_for_the_server_is_assessed_by_a_job(jobs, monkeypatch):
+    """A catalog small enough to simulate in the server (risk.jobs.runs_inline) whose exact part is not:
+    the in-process attempt stops at the server's stages and the job works it out; the page settles."""
+    doc = _crossed_pairs_document(24, 4)
+    Workspace().save_catalog(
+        "crossed", yaml.safe_dump(doc, sort_keys=False), "test", catalog_sha256(catalog_from_dict(doc))
+    )
+    monkeypatch.setattr(state.work, "_jobs", lambda r=None: None)  # small enough to do in the server
+    monkeypatch.setattr(state.work, "_jobs_for", lambda scheduler, workers: jobs)
+    at = AppTest.from_file(APP, default_timeout=150)
+    at.query_params["catalog"] = "saved:crossed"
+    at.run()
+    assert not at.exception, at.exception
+    assert jobs.kinds()[:1] == ["assessment"] and jobs.submitted[0].finished
+    assert _metrics(at)["Services"] == "4" and "Most downtime" in _metrics(at)

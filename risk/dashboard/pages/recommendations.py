@@ -217,8 +217,9 @@ picked = st.multiselect(
     format_func=lambda i: f"{i}: {titles[i]}",
     key="combine",
 )
-if picked:
-    effect, after = state.combined(run, picked)
+together = state.combined(run, picked) if picked else None
+if together is not None:
+    effect, after = together
     m = st.columns(3)
     m[0].metric(
         "Risk cut together",

@@ -16,6 +16,7 @@ from risk.dashboard.state.runs import _runs, run_key
 from risk.dashboard.state.session import workspace
 from risk.dashboard.state.snapshots import _keep_snapshot
 from risk.engine.assessment import Assessment
+from risk.engine.bdd import TooMuchForServer, in_server
 from risk.presentation.text import md_escape
 from risk.problems import InputError
 from risk.run import Run
@@ -140,9 +141,12 @@ def _result(r: Run, kind: JobKind, label: str) -> Any:
         return value
     jobs = _jobs(r)
     if jobs is None:
-        with st.spinner(label):
-            value = _or_stop(lambda: getattr(r, kind))
-    else:
+        try:
+            with st.spinner(label), _bounded():
+                value = _or_stop(lambda: getattr(r, kind))
+        except TooMuchForServer:  # small to simulate, but its exact part is not: a job after all
+            jobs = _jobs_for(server_config().scheduler, server_config().workers)
+    if jobs is not None:
         results = _or_stop(lambda: _outcome(r, kind, lambda: _wait(_under_way().job(r, kind, jobs), label)))
         _collect(r, kind, results)
         value = getattr(r, kind)
@@ -306,5 +310,22 @@ def severe(r: Run) -> Any:
 
 
 def combined(r: Run, rule_ids: list[str]) -> Any:
-    with st.spinner("Measuring the combined effect..."):
-        return _or_stop(lambda: r.combined(tuple(rule_ids)))
+    """The combined effect, worked out in the server process; None (said on the page) when its exact part is
+    more than the server process may do (risk.engine.bdd.in_server)."""
+    try:
+        with st.spinner("Measuring the combined effect..."), _bounded():
+            return _or_stop(lambda: r.combined(tuple(rule_ids)))
+    except TooMuchForServer:
+        st.warning(
+            "This catalog's decision diagrams are too large to measure a combination here; each "
+            "recommendation's own effect above was measured on the job cluster."
+        )
+        return None
+
+
+def _bounded():
+    """in_server (small, bounded exact work only) when the server has a job cluster to hand larger work to;
+    with LYNCHPIN_JOBS=inline the server process is where all work is done, so nothing is bounded."""
+    from contextlib import nullcontext
+
+    return in_server() if server_config().jobs == "dask" else nullcontext()
