@@ -30,7 +30,7 @@ from collections.abc import Callable
 
 from pydantic import ValidationError
 
-from risk.config import ServerConfig, server_config
+from risk.config import ServerConfig, config_or_defaults, server_config
 
 __all__ = ["UploadGuard", "UploadRefused", "install", "installed", "signed_in", "signed_out", "refusals"]
 
@@ -264,6 +264,7 @@ def install() -> UploadGuard | None:
         )
         wrap(manager, guard)
         guard.drop_unsigned(manager.remove_session_files)
+        st_config.set_option("server.maxUploadSize", upload_size_mb(), "LYNCHPIN_MAX_INPUT_MB")
         try:
             auth = server_config().auth
         except ValidationError:  # a bad value: the gate serves nothing; keep the metrics quiet meanwhile
@@ -271,6 +272,14 @@ def install() -> UploadGuard | None:
         if auth:
             quiet_metrics(rt.stats_mgr)
         return guard
+
+
+def upload_size_mb() -> int:
+    """Streamlit's server.maxUploadSize (whole MiB) for the largest input Lynchpin reads
+    (LYNCHPIN_MAX_INPUT_MB): one MiB more than its whole MiB, since Streamlit compares the request's
+    Content-Length, the file plus its multipart framing, with it. A file of exactly the largest size then
+    reaches the reader (which says if it is too big); a larger one is refused by the route unread."""
+    return config_or_defaults().max_input_bytes // _MB + 1
 
 
 def quiet_metrics(stats) -> None:
