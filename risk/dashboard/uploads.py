@@ -62,6 +62,11 @@ class UploadRefused(_http_error()):  # type: ignore[misc]
 
 
 def _mib(n: int) -> str:
+    """A size for people: bytes, KiB or MiB."""
+    if n < 1024:
+        return f"{n:,} bytes"
+    if n < _MB:
+        return f"{n / 1024:,.1f} KiB"
     return f"{n / _MB:,.1f} MiB"
 
 
@@ -253,8 +258,8 @@ def install() -> UploadGuard | None:
 
         def rerun(session: str) -> None:  # Streamlit's own: the page then shows why the file was refused
             info = rt._session_mgr.get_active_session_info(session)  # noqa: SLF001 - no public way to rerun
-            if info is not None:
-                info.session.request_rerun(None)
+            if info is not None:  # the page the person is on, with its widgets as they were (as Streamlit does
+                info.session.request_rerun(info.session._client_state)  # noqa: SLF001 - when a source changes)
 
         guard = UploadGuard(
             getattr(manager, "file_storage", {}),

@@ -318,4 +318,6 @@ def test_streamlit_still_stores_uploads_the_way_the_guard_wraps():
     assert "runtime.stats_mgr" in metrics
     from streamlit.runtime.websocket_session_manager import WebsocketSessionManager
 
-    assert hasattr(WebsocketSessionManager, "get_active_session_info")  # the page is re-run after a refusal
+    assert hasattr(WebsocketSessionManager, "get_active_session_info")  # the page is re-run after a refusal,
+    shutdown = inspect.getsource(AppSession)  # on the page the person is on
+    assert "self.request_rerun(self._client_state)" in shutdown and "self._client_state = ClientState()" in shutdown
