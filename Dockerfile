@@ -25,8 +25,9 @@ USER lynchpin
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD python -c "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).read() != b'ok')"
-# The preflight refuses to start (exit 2, with the fix) when sign-in is on and the secrets lack [auth].
-CMD ["sh", "-c", "python -m risk.dashboard.preflight --secrets.files=/run/secrets/lynchpin_auth && exec streamlit run app.py --server.address=0.0.0.0 --server.port=8501 --secrets.files=/run/secrets/lynchpin_auth"]
+# The preflight refuses to start (exit 2, with the fix) when sign-in is on and the secrets lack [auth];
+# risk.dashboard.serve is `streamlit run` with the upload guard in place before the first request.
+CMD ["sh", "-c", "python -m risk.dashboard.preflight --secrets.files=/run/secrets/lynchpin_auth && exec python -m risk.dashboard.serve app.py --server.address=0.0.0.0 --server.port=8501 --secrets.files=/run/secrets/lynchpin_auth"]
 
 # A test OpenID Connect provider for trying the team set-up (compose.yaml); never for production: it lets
 # anyone sign in as anyone.

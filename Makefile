@@ -19,7 +19,7 @@ venv: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python -m risk.dashboard.preflight
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	$(BIN)/python -m risk.dashboard.serve app.py --server.port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/ruff check risk tests bench app.py tools

@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from risk.problems import InputError, Location, Problem
 
@@ -212,6 +212,23 @@ class ServerConfig(BaseModel):
         description="Uploads read at once in one server process (each in a child process within upload_mb); more "
         "wait for a place within their time budget.",
     )
+    # What the dashboard's upload route may hold in memory (risk.dashboard.uploads): Streamlit keeps every
+    # uploaded file in the server process until its session ends.
+    upload_session_mb: float | None = Field(
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="Uploaded files one browser session may hold in the server's memory at once, in MiB. "
+        "Default: 8 times LYNCHPIN_MAX_INPUT_MB (80), room for every uploader of the dashboard (seven) "
+        "holding a file of the largest size accepted. At least LYNCHPIN_MAX_INPUT_MB.",
+    )
+    upload_total_mb: float | None = Field(
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="Uploaded files all sessions together may hold in the server's memory, in MiB. Default: "
+        "4 times the per-session budget (320). At least the per-session budget.",
+    )
     # Engine choices (risk.engine): results do not depend on them.
     bdd: Literal["auto", "python", "modular", "fast", "cudd"] = Field(
         default="auto",
@@ -235,6 +252,42 @@ class ServerConfig(BaseModel):
     @property
     def max_input_bytes(self) -> int:
         return int(self.max_input_mb * 1024 * 1024)
+
+    @field_validator("upload_session_mb")
+    @classmethod
+    def _session_fits_one_input(cls, value: float | None, info: ValidationInfo) -> float | None:
+        largest = info.data.get("max_input_mb")
+        if value is not None and largest is not None and value < largest:
+            raise ValueError(
+                f"below LYNCHPIN_MAX_INPUT_MB ({largest:g}): a file of the largest size accepted could never be "
+                "uploaded"
+            )
+        return value
+
+    @field_validator("upload_total_mb")
+    @classmethod
+    def _total_fits_one_session(cls, value: float | None, info: ValidationInfo) -> float | None:
+        largest = info.data.get("max_input_mb")
+        session = info.data.get("upload_session_mb") or (8 * largest if largest is not None else None)
+        if value is not None and session is not None and value < session:
+            raise ValueError(
+                f"below the per-session budget ({session:g} MiB, LYNCHPIN_UPLOAD_SESSION_MB): one session could "
+                "never use its budget"
+            )
+        return value
+
+    @property
+    def upload_session_bytes(self) -> int:
+        """Bytes of uploaded files one session may hold (LYNCHPIN_UPLOAD_SESSION_MB, default 8 x max input)."""
+        mb = self.upload_session_mb if self.upload_session_mb is not None else 8 * self.max_input_mb
+        return int(mb * 1024 * 1024)
+
+    @property
+    def upload_total_bytes(self) -> int:
+        """Bytes of uploaded files all sessions may hold (LYNCHPIN_UPLOAD_TOTAL_MB, default 4 x per session)."""
+        if self.upload_total_mb is not None:
+            return int(self.upload_total_mb * 1024 * 1024)
+        return 4 * self.upload_session_bytes
 
     @property
     def status_feed_list(self) -> list[str]:

@@ -107,9 +107,9 @@ def test_the_preflight_reads_the_secrets_files_streamlit_would(tmp_path):
 
 def test_make_run_and_the_container_run_the_preflight_before_streamlit():
     make = (PROJECT_ROOT / "Makefile").read_text().split("\nrun:", 1)[1].split("\n\n", 1)[0]
-    assert make.index("-m risk.dashboard.preflight") < make.index("streamlit run")
+    assert make.index("-m risk.dashboard.preflight") < make.index("-m risk.dashboard.serve app.py")
     docker = (PROJECT_ROOT / "Dockerfile").read_text().split("FROM python:3.11-slim AS dashboard", 1)[1]
     command = docker.split("\nCMD ", 1)[1].split("\n", 1)[0]
     assert command.index("risk.dashboard.preflight --secrets.files=/run/secrets/lynchpin_auth &&") < command.index(
-        "exec streamlit run"
+        "exec python -m risk.dashboard.serve app.py"
     )

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from risk.config import auth_problem, config_problems, server_config
-from risk.dashboard import state
+from risk.dashboard import state, uploads
 from risk.presentation.text import md_escape
 
 __all__ = ["gate", "foreign_request"]
@@ -74,7 +74,14 @@ def _secrets() -> dict:
         return {}
 
 
+def _refused_uploads() -> None:
+    """Why an upload of this session was not kept (over a budget; risk.dashboard.uploads), shown once."""
+    for note in uploads.refusals():
+        st.error(md_escape(note), icon=":material/upload_file:")
+
+
 def gate() -> None:
+    uploads.install()  # once per server process: the upload route's budgets and sign-in rule
     bad = config_problems()
     if bad:  # a LYNCHPIN_ variable with a bad value: nothing is served until the operator fixes it
         st.error(
@@ -103,13 +110,16 @@ def gate() -> None:
                 "serve others; see docs/deployment.md."
             )
             st.stop()
+        _refused_uploads()
         return
     if not st.user.get("is_logged_in"):
+        uploads.signed_out()
         st.title("Lynchpin")
         st.markdown("Dependency risk assessment for your organisation's critical services. Sign in to continue.")
         st.button("Sign in", type="primary", on_click=st.login, key="sign_in")
         st.stop()
     if state.unverified_email():
+        uploads.signed_out()
         st.title("E-mail address not verified")
         st.error(
             "Your sign-in provider says the e-mail address of this account is not verified, and Lynchpin gives "
@@ -128,9 +138,12 @@ def gate() -> None:
         if mine:
             st.session_state["workspace_slug"] = mine[0]
             st.rerun()
+        uploads.signed_out()
         st.title("No workspace yet")
         st.warning(
             f"You are signed in as {md_escape(who or '?')}, but no workspace has you as a member. Ask an owner "
             "of your team's workspace to add you (Settings, Workspace and members)."
         )
         st.stop()
+    uploads.signed_in()  # signed in, verified and a member: this session's uploads are let in
+    _refused_uploads()

@@ -42,14 +42,15 @@ def need_browser() -> None:
 
 
 @contextmanager
-def streamlit(port: int, env: dict[str, str], *args: str) -> Iterator[str]:
-    """The dashboard on 127.0.0.1:`port` with `env`; yields its base address."""
+def streamlit(
+    port: int, env: dict[str, str], *args: str, launcher: tuple[str, ...] = ("-m", "streamlit", "run")
+) -> Iterator[str]:
+    """The dashboard on 127.0.0.1:`port` with `env`; yields its base address. `launcher`: how it is started
+    (`streamlit run`, or `make run`'s ("-m", "risk.dashboard.serve"))."""
     proc = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "streamlit",
-            "run",
+            *launcher,
             str(PROJECT_ROOT / "app.py"),
             "--server.port",
             str(port),
