@@ -95,6 +95,9 @@ class UploadGuard:
         self.gone_since: dict[str, float] = {}
         self.notes: dict[str, list[str]] = {}
         self.lock = threading.RLock()
+        #: How the store releases a session's files once the guard is in front of it (wrap): the store's
+        #: own removal, which keeps its counters right; None: the guard's own bookkeeping alone.
+        self.releaser: Callable[[str], None] | None = None
 
     # -- what the store holds ----------------------------------------------------------------------------
     def held(self, session: str, leaving: str | None = None) -> int:
@@ -192,6 +195,9 @@ class UploadGuard:
         return released
 
     def release(self, session: str) -> None:
+        if self.releaser is not None:
+            self.releaser(session)
+            return
         self.files.pop(session, None)
         self.forget(session)
 
@@ -223,7 +229,7 @@ def wrap(manager, guard: UploadGuard) -> None:
         remove_session_files(session_id)
         guard.forget(session_id)
 
-    guard.release = guarded_remove_session_files  # releasing keeps the store's own counters right
+    guard.releaser = guarded_remove_session_files  # releasing keeps the store's own counters right
     manager.add_file = guarded_add_file
     manager.remove_session_files = guarded_remove_session_files
     setattr(manager, MARK, guard)
