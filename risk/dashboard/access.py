@@ -137,6 +137,9 @@ def gate() -> None:
         mine = state.workspace_choices()
         if mine:
             st.session_state["workspace_slug"] = mine[0]
+            # Not a switch: nothing of the default workspace was shown (the person is not in it), so the
+            # address's saved: catalog is kept, to be found in the person's own workspace.
+            st.session_state.pop("_workspace", None)
             st.rerun()
         uploads.signed_out()
         st.title("No workspace yet")

@@ -551,3 +551,24 @@ def test_a_workspace_name_taken_by_another_team_is_refused_not_joined(server):
     with pytest.raises(ValueError, match="exists already"):
         store.create_workspace("team-b", "eve@nhs.example")
     assert store.workspaces_of("eve@nhs.example") == []
+
+
+def test_a_link_to_a_saved_catalog_opens_it_in_the_persons_own_workspace(server, monkeypatch):
+    """A signed-in person in team B only (not the default workspace) follows a link ?catalog=saved:trust:
+    the session starts in the default workspace, the gate moves it to theirs, and the link opens team B's
+    'trust', not the bundled example (the move is not a switch that forgets the address) nor team A's."""
+    team_b = open_store(server.store.url).create_workspace("team-b", "olu@nhs.example")
+    _save(server, "trust", "Team A Trust")
+    _save(team_b, "trust", "Team B Trust")
+    monkeypatch.setenv("LYNCHPIN_AUTH", "1")
+    monkeypatch.setenv("LYNCHPIN_OWNERS", "someone-else@nhs.example")
+    import tomllib
+
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.secrets["auth"] = tomllib.loads((PROJECT_ROOT / "deploy" / "demo-secrets.toml").read_text())["auth"]
+    at.user = {"is_logged_in": True, "email": "olu@nhs.example", "email_verified": True}
+    at.query_params["catalog"] = "saved:trust"
+    at.run()
+    assert not at.exception, at.exception
+    shown = _shown(at)
+    assert "Team B Trust" in shown and "Team A Trust" not in shown and "Northbridge" not in shown
