@@ -29,7 +29,19 @@ from risk.run import Run
 if TYPE_CHECKING:  # for annotations only: distributed is imported on first use
     from distributed import Client, SpecCluster
 
-__all__ = ["KINDS", "JobKind", "Jobs", "Job", "job_key", "work", "report_pack", "simulation_size", "runs_inline"]
+__all__ = [
+    "KINDS",
+    "JobKind",
+    "Jobs",
+    "Job",
+    "job_key",
+    "work",
+    "report_pack",
+    "combined",
+    "combined_key",
+    "simulation_size",
+    "runs_inline",
+]
 
 #: What a job can compute, by the Run attribute that holds it.
 JobKind = Literal["assessment", "recommendations", "severe"]
@@ -96,6 +108,23 @@ def work(run: Run, kind: str, key: str, known: dict[str, Any] | None = None) -> 
         if picks:
             run.combined(picks)
     return run.results
+
+
+def combined(run: Run, rule_ids: tuple[str, ...], known: dict[str, Any] | None = None):
+    """On a worker: several recommendations applied together (Run.combined: a whole assessment of the changed
+    catalog), `known` kept first as for `work`. A job, not the server's own work: on a large catalog each
+    combination a person picks is seconds of CPU that would stall every other user's pages."""
+    for name, value in (known or {}).items():
+        run.keep(name, value)
+    return run.combined(rule_ids)
+
+
+def combined_key(run: Run, rule_ids: tuple[str, ...]) -> str:
+    """The job key of a combination: the Run and the recommendations picked (identical picks share a job)."""
+    import hashlib
+
+    picked = hashlib.sha256("\x00".join(rule_ids).encode("utf-8")).hexdigest()[:16]
+    return f"lynchpin-combined-{run.fingerprint}-{picked}"
 
 
 def report_pack(run: Run, tracking: dict, previous, known: dict[str, Any] | None = None):

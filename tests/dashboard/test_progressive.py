@@ -62,6 +62,22 @@ class FakeJobs:
     def kinds(self) -> list[str]:
         return [j.kind for j in self.submitted]
 
+    def submit_call(self, kind, key, function, *args):
+        """A job running function(*args), as risk.jobs.Jobs.submit_call (the inputs pickled, as to a worker)."""
+        job = FakeCall(kind, key, function, pickle.loads(pickle.dumps(args)))
+        self.submitted.append(job)
+        return job
+
+
+class FakeCall(FakeJob):
+    def __init__(self, kind, key, function, args):
+        self.kind, self.key, self.started = kind, key, time.monotonic()
+        self.function, self.args, self.finished, self.fail = function, args, False, False
+
+    def result(self, timeout=None):
+        self.finished = True
+        return self.function(*self.args)
+
 
 @pytest.fixture()
 def jobs(tmp_path, monkeypatch):
@@ -292,3 +308,26 @@ def test_a_catalog_small_to_simulate_but_too_hard_for_the_server_is_assessed_by_
     assert not at.exception, at.exception
     assert jobs.kinds()[:1] == ["assessment"] and jobs.submitted[0].finished
     assert _metrics(at)["Services"] == "4" and "Most downtime" in _metrics(at)
+
+
+@pytest.mark.timeout(240)
+def test_a_combination_of_recommendations_is_measured_by_a_job_and_kept(jobs):
+    """A combination is a whole assessment of the changed catalog: seconds of CPU on a large catalog, so off
+    the server process (here every Run goes to the job cluster), and kept, so the next view does not ask
+    again."""
+    at = AppTest.from_file(APP, default_timeout=200).run()
+    jobs.submitted[0].finished = True
+    at.run()
+    assert not at.exception, at.exception
+    at.switch_page(PAGES + "recommendations.py").run()
+    assert not at.exception, at.exception
+    assert "combined" not in jobs.kinds()  # the default pick came with the recommendations job
+    combine = at.multiselect(key="combine")
+    combine.set_value(combine.options[:2]).run()  # a pick of the person's own
+    assert not at.exception, at.exception
+    assert jobs.kinds().count("combined") == 1
+    assert any(m.label == "Risk cut together" for m in at.metric)
+    asked = jobs.kinds().count("combined")
+    at.run()
+    assert not at.exception, at.exception
+    assert jobs.kinds().count("combined") == asked  # kept with the Run

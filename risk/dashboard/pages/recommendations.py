@@ -217,9 +217,8 @@ picked = st.multiselect(
     format_func=lambda i: f"{i}: {titles[i]}",
     key="combine",
 )
-together = state.combined(run, picked) if picked else None
-if together is not None:
-    effect, after = together
+if picked:
+    effect, after = state.combined(run, picked)
     m = st.columns(3)
     m[0].metric(
         "Risk cut together",

@@ -310,17 +310,28 @@ def severe(r: Run) -> Any:
 
 
 def combined(r: Run, rule_ids: list[str]) -> Any:
-    """The combined effect, worked out in the server process; None (said on the page) when its exact part is
-    more than the server process may do (risk.engine.bdd.in_server)."""
-    try:
-        with st.spinner("Measuring the combined effect..."), _bounded():
-            return _or_stop(lambda: r.combined(tuple(rule_ids)))
-    except TooMuchForServer:
-        st.warning(
-            "This catalog's decision diagrams are too large to measure a combination here; each "
-            "recommendation's own effect above was measured on the job cluster."
-        )
-        return None
+    """The combined effect of the picked recommendations: in the server process for a Run small enough
+    (risk.jobs.runs_inline) whose exact part is too (risk.engine.bdd.in_server), else as a job on Dask with
+    its progress (a whole assessment of the changed catalog: seconds of CPU on a large one); kept with the
+    Run, so the same picks are not measured again."""
+    picked = tuple(rule_ids)
+    jobs = _jobs(r)
+    if jobs is None:
+        try:
+            with st.spinner("Measuring the combined effect..."), _bounded():
+                return _or_stop(lambda: r.combined(picked))
+        except TooMuchForServer:  # small to simulate, but its exact part is not: a job after all
+            jobs = _jobs_for(server_config().scheduler, server_config().workers)
+    key = ("combined", picked)
+    if r.has(key):
+        return r.combined(picked)
+    from risk.jobs import combined as combined_job
+    from risk.jobs import combined_key
+
+    job = jobs.submit_call("combined", combined_key(r, picked), combined_job, r, picked, r.results)
+    value = _or_stop(lambda: _wait(job, "Measuring the combined effect..."))
+    r.keep(key, value)
+    return value
 
 
 def _bounded():
