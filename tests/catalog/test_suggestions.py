@@ -1,0 +1,171 @@
+"""'Did you mean' guesses: the same guesses difflib gives, within a total budget of comparisons per validation.
+
+A hostile catalog (2,000 known x 2,000 unknown ids) used to ask for 4 million difflib comparisons, 30 s of
+CPU in the dashboard's web process; the budget bounds that whatever the input, and every unknown id is
+still reported, located."""
+
+from __future__ import annotations
+
+import difflib
+import random
+import string
+
+import pytest
+
+from risk.catalog.checks import UNSEARCHED
+from risk.catalog.validate import validate_document
+from risk.problems import SUGGESTION_BUDGET, Location, Suggestions, did_you_mean, nearest
+
+
+def _difflib_nearest(word: str, choices: list[str], cutoff: float = 0.6) -> str | None:
+    """The guess as risk.problems made it before the budget: difflib over every known name."""
+    lowered = {c.lower(): c for c in dict.fromkeys(choices)}
+    if word.lower() in lowered:
+        return lowered[word.lower()]
+    hits = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=cutoff)
+    return lowered[hits[0]] if hits else None
+
+
+@pytest.fixture()
+def comparisons(monkeypatch):
+    """Counts difflib's per-candidate checks (quick_ratio runs once for every name compared with a word)."""
+    count = [0]
+    original = difflib.SequenceMatcher.quick_ratio
+
+    def counted(self):
+        count[0] += 1
+        return original(self)
+
+    monkeypatch.setattr(difflib.SequenceMatcher, "quick_ratio", counted)
+    return count
+
+
+def _random_names(rng: random.Random, n: int) -> list[str]:
+    alphabet = string.ascii_lowercase[:8] + "-0"
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(n)]
+
+
+def test_guesses_are_exactly_difflibs():
+    """Grouping by length and remembering guesses change no guess: random words and names (ties, empty
+    strings, case differences, different cutoffs) get exactly what difflib over every name gives."""
+    rng = random.Random(7)
+    for cutoff in (0.0, 0.5, 0.6, 0.8, 1.0):
+        names = _random_names(rng, 150) + ["Exchange-Online", "entra-signin", ""]
+        words = _random_names(rng, 150) + ["exchange-onlin", "ENTRA-SIGNIN", "entra-sigin", "zzzz"]
+        unbounded = Suggestions(names, cutoff, budget=None)
+        for word in words + words:  # the second pass answers from memory
+            expected = _difflib_nearest(word, names, cutoff)
+            assert unbounded.nearest(word) == expected, (word, cutoff)
+            assert nearest(word, names, cutoff) == expected
+    assert did_you_mean("entra-sigin", ["entra-signin", "afd"]) == "did you mean 'entra-signin'?"
+    assert did_you_mean("qqqq", ["entra-signin", "afd"]) == ""
+    assert nearest(3, ["a"]) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("spare", [-1, 0, 1])
+def test_a_word_is_searched_only_when_its_candidates_fit_in_what_is_left(spare, comparisons):
+    """Ten names of one length; the budget is three words' worth of comparisons plus `spare`: on the budget
+    (spare 0) and one over it, three words get their guess and the fourth none; one under it, only two."""
+    names = [f"dep-{i:04d}" for i in range(10)]
+    guesses = Suggestions(names, budget=3 * len(names) + spare)
+    words = [f"dep-{i:04d}x" for i in range(4)]
+    got = [guesses.nearest(w) for w in words]
+    searched = 3 if spare >= 0 else 2
+    assert got == names[:searched] + [None] * (4 - searched)
+    assert guesses.comparisons == searched * len(names) == comparisons[0]
+    assert guesses.skipped == 4 - searched
+    assert [guesses.unsearched(w) for w in words] == [False] * searched + [True] * (4 - searched)
+    assert not guesses.unsearched("dep-0000")  # known: no search needed
+    assert guesses.nearest("DEP-0001") == "dep-0001"  # a known name (any case) is found without the budget
+
+
+def test_names_too_short_or_too_long_to_match_are_not_compared(comparisons):
+    """Similarity is at most 2·min(a, b)/(a + b): with the cutoff 0.6 a 10-character word is compared with
+    names of 5 to 23 characters (2·5/15 = 0.67; 2·4/14 = 0.57; 2·10/33 = 0.61; 2·10/34 = 0.59), not others."""
+    names = ["x" * n for n in range(1, 40)]
+    guesses = Suggestions(names, budget=None)
+    assert guesses.nearest("y" * 10) is None
+    assert comparisons[0] == guesses.comparisons == len(range(5, 24))
+
+
+def test_a_word_repeated_is_searched_once(comparisons):
+    guesses = Suggestions([f"svc-{i}" for i in range(100)])
+    for _ in range(1000):
+        assert guesses.nearest("svc-7x") == "svc-7"
+    assert comparisons[0] == guesses.comparisons <= 100
+
+
+def _locate(path: tuple) -> Location:
+    return Location("hostile.yaml", path=".".join(map(str, path)))
+
+
+def _dependency(ident: str) -> dict:
+    return {
+        "id": ident,
+        "name": ident,
+        "provider": "Microsoft",
+        "product": "Entra ID",
+        "capability": "sign-in",
+        "annual_outages": 0.1,
+        "mean_outage": "1h",
+    }
+
+
+@pytest.mark.timeout(20)
+def test_two_thousand_unknown_ids_against_two_thousand_known_stay_within_the_budget(comparisons):
+    """The hostile tester's edit: 2,000 dependencies, and one service requiring 2,000 unknown ids (4 million
+    comparisons before). Every unknown id is still reported at its place; the first ones get their guess,
+    the rest say why they have none."""
+    deps = [_dependency(f"dep-{i:05d}") for i in range(2000)]
+    requires = [d["id"] for d in deps] + [f"dep-{i:05d}x" for i in range(2000)]
+    service = {"id": "svc", "name": "Svc", "tier": 2, "impact_tolerance": "4h", "requires": requires}
+    catalog, problems = validate_document({"organisation": "Big", "services": [service], "dependencies": deps}, _locate)
+    assert catalog is None
+    assert 0 < comparisons[0] <= SUGGESTION_BUDGET
+    unknown = [p for p in problems if "unknown id" in p.message]
+    assert len(unknown) == 2000
+    assert [p.location.path for p in unknown] == [f"services.0.requires.{2000 + i}" for i in range(2000)]
+    guessed = SUGGESTION_BUDGET // 2000  # every id has the same length: each search compares all 2,000
+    assert [p.message for p in unknown[: guessed + 1]] == [
+        f"'svc' requires unknown id 'dep-{i:05d}x'; did you mean 'dep-{i:05d}'?" for i in range(guessed)
+    ] + [f"'svc' requires unknown id 'dep-{guessed:05d}x'"]
+    assert [p.hint.endswith(UNSEARCHED) for p in unknown] == [False] * guessed + [True] * (2000 - guessed)
+
+
+@pytest.mark.timeout(20)
+def test_four_thousand_services_and_250_unknown_ids_stay_within_the_budget(comparisons):
+    """4,000 known ids (services) and 250 unknown ones, each required once: 1 million comparisons before."""
+    services = [
+        {
+            "id": f"svc-{j:05d}",
+            "name": "S",
+            "tier": 2,
+            "impact_tolerance": "4h",
+            "requires": ["dep", f"svc-{j:05d}x"] if j < 250 else ["dep"],
+        }
+        for j in range(4000)
+    ]
+    _, problems = validate_document(
+        {"organisation": "Big", "services": services, "dependencies": [_dependency("dep")]}, _locate
+    )
+    assert 0 < comparisons[0] <= SUGGESTION_BUDGET
+    unknown = [p for p in problems if "unknown id" in p.message]
+    assert [p.location.path for p in unknown] == [f"services.{j}.requires.1" for j in range(250)]
+    assert unknown[0].message == "'svc-00000' requires unknown id 'svc-00000x'; did you mean 'svc-00000'?"
+
+
+@pytest.mark.timeout(20)
+def test_unknown_fields_and_vocabulary_guesses_stay_within_the_budget(comparisons):
+    """2,000 dependencies with ten made-up fields and an unknown capability each: 22,000 problems, every one
+    reported; the guesses for them within one budget per list of names."""
+    deps = [
+        {**_dependency(f"dep-{i}"), "capability": f"sign-in{i}", **{f"anual_outage{i}_{k}": 1 for k in range(10)}}
+        for i in range(2000)
+    ]
+    service = {"id": "svc", "name": "Svc", "tier": 2, "impact_tolerance": "4h", "requires": [d["id"] for d in deps]}
+    _, problems = validate_document({"organisation": "Big", "services": [service], "dependencies": deps}, _locate)
+    assert len([p for p in problems if p.message.startswith("unknown field")]) == 20_000
+    assert len([p for p in problems if p.message.startswith("unknown capability")]) == 2000
+    assert problems[0].message == "unknown capability 'sign-in0'; did you mean 'sign-in'?"
+    assert problems[1].message == "unknown field 'anual_outage0_0'; did you mean 'annual_outages'?"
+    assert 0 < comparisons[0] <= 2 * SUGGESTION_BUDGET  # two lists of names: dependency fields, capabilities
