@@ -169,3 +169,24 @@ def test_unknown_fields_and_vocabulary_guesses_stay_within_the_budget(comparison
     assert problems[0].message == "unknown capability 'sign-in0'; did you mean 'sign-in'?"
     assert problems[1].message == "unknown field 'anual_outage0_0'; did you mean 'annual_outages'?"
     assert 0 < comparisons[0] <= 2 * SUGGESTION_BUDGET  # two lists of names: dependency fields, capabilities
+
+
+@pytest.mark.timeout(60)
+def test_products_the_history_does_not_know_are_guessed_within_the_budget(comparisons):
+    """The upload's history check (run in the dashboard's web process): 3,000 dependencies of one provider,
+    each under a product name the history does not know, each still warned about; the guesses among that
+    provider's products within the budget (before, every dependency compared with every product)."""
+    from risk.catalog.model import Catalog
+    from risk.history.load import default_history_paths, read_outages
+    from risk.history.match import unrecognised_products
+
+    deps = [{**_dependency(f"dep-{i}"), "product": f"Qzv{i}", "annual_outages": None} for i in range(3000)]
+    deps = [{k: v for k, v in d.items() if v is not None} for d in deps]
+    service = {"id": "svc", "name": "Svc", "tier": 2, "impact_tolerance": "4h", "requires": [d["id"] for d in deps]}
+    catalog = Catalog.model_validate({"organisation": "Big", "services": [service], "dependencies": deps})
+    records = read_outages(list(default_history_paths())).records
+    microsoft = {p for r in records if r.provider == "Microsoft" for p in r.product}
+    assert len(microsoft) * len(deps) > SUGGESTION_BUDGET  # what an unbounded search would have compared
+    found = unrecognised_products(catalog, records)
+    assert [p.location.path for p in found] == [f"dependencies[{i}].product" for i in range(3000)]
+    assert 0 < comparisons[0] <= SUGGESTION_BUDGET
