@@ -12,7 +12,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["Location", "Problem", "InputError", "Suggestions", "SUGGESTION_BUDGET", "nearest", "did_you_mean"]
+__all__ = [
+    "Location",
+    "Problem",
+    "InputError",
+    "Suggestions",
+    "WorkBudget",
+    "SUGGESTION_BUDGET",
+    "nearest",
+    "did_you_mean",
+]
 
 Severity = Literal["error", "warning"]
 
@@ -101,6 +110,24 @@ class InputError(Exception):
 SUGGESTION_BUDGET = 1_500_000
 
 
+class WorkBudget:
+    """Work that several Suggestions share (one per list of names, in one check): `spent` of at most `limit`
+    (None: unbounded). Once a step would pass the limit, nothing more is done."""
+
+    def __init__(self, limit: int | None = SUGGESTION_BUDGET):
+        self.limit = limit
+        self.spent = 0
+        self.exhausted = False
+
+    def charge(self, cost: int) -> bool:
+        """Count `cost` as spent, unless it would take the work past the limit (then nothing more is done)."""
+        if self.exhausted or (self.limit is not None and self.spent + cost > self.limit):
+            self.exhausted = True
+            return False
+        self.spent += cost
+        return True
+
+
 class Suggestions:
     """'Did you mean' guesses from one list of known names, for any number of words, within a total budget.
 
@@ -108,14 +135,17 @@ class Suggestions:
     both sides lower-cased): the most similar name whose similarity ratio is at least `cutoff`, ties to
     the greater name. Names are grouped by length, so a name too short or too long to reach the cutoff
     (similarity is at most 2·min(a, b)/(a + b) for lengths a, b) costs nothing. Each word's guess is
-    remembered. The work is counted as SUGGESTION_BUDGET describes (`spent`); the word being searched when
-    it would pass `budget` gets no guess (never a worse one from a partial search), nor does any word after
-    it. `skipped` counts those words and `unsearched` names them.
+    remembered. The work is counted as SUGGESTION_BUDGET describes (`spent`, this list's own), against
+    `budget`: a limit, or a WorkBudget shared with other lists. The word being searched when the work would
+    pass it gets no guess (never a worse one from a partial search), nor does any word after it. `skipped`
+    counts those words and `unsearched` names them.
     """
 
-    def __init__(self, choices: Iterable[str], cutoff: float = 0.6, budget: int | None = SUGGESTION_BUDGET):
+    def __init__(
+        self, choices: Iterable[str], cutoff: float = 0.6, budget: int | WorkBudget | None = SUGGESTION_BUDGET
+    ):
         self.cutoff = cutoff
-        self.budget = budget
+        self.budget = budget if isinstance(budget, WorkBudget) else WorkBudget(budget)
         self.spent = 0
         self.skipped = 0
         self._lowered = {c.lower(): c for c in dict.fromkeys(choices)}
@@ -125,7 +155,6 @@ class Suggestions:
         self._seen: dict[str, str | None] = {}
         self._windows: dict[int, list[list[str]]] = {}
         self._unsearched: set[str] = set()
-        self._exhausted = False
 
     def nearest(self, word: str) -> str | None:
         """The closest known name to `word`, or None when nothing is close enough or the budget is spent."""
@@ -159,9 +188,8 @@ class Suggestions:
         return self._lowered[best[1]] if best else None
 
     def _charge(self, cost: int) -> bool:
-        """Count `cost` as spent, unless it would take the work past the budget (then nothing more is done)."""
-        if self._exhausted or (self.budget is not None and self.spent + cost > self.budget):
-            self._exhausted = True
+        """Count `cost` as spent, unless it would take the work past the budget."""
+        if not self.budget.charge(cost):
             return False
         self.spent += cost
         return True

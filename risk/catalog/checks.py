@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from risk.catalog.expressions import iter_refs
 from risk.catalog.model import MAX_ANNUAL_OUTAGES, AllOf, AnyOf, AtLeast, Dependency, Provider, Ref, Service
 from risk.durations import MAX_DURATION_HOURS, format_duration
-from risk.problems import Location, Problem, Suggestions
+from risk.problems import Location, Problem, Suggestions, WorkBudget
 from risk.regions import known_regions, region_of
 
 __all__ = ["check_catalog"]
@@ -87,7 +87,8 @@ def check_catalog(
             first_seen[item_id] = (section, i)
 
     known = set(first_seen)
-    guesses = Suggestions(first_seen)  # built once; bounded in total work however many ids are unknown
+    work = WorkBudget()  # the guesses' work, for ids and regions together, bounded however many are unknown
+    guesses = Suggestions(first_seen, budget=work)  # built once
     service_ids = {s.id for _, s in services}
     graph: dict[str, list[str]] = {}  # id -> the ids it requires, in catalog order
     used: set[str] = set()
@@ -149,7 +150,7 @@ def check_catalog(
             )
         )
 
-    regions = Suggestions(known_regions())
+    regions = Suggestions(known_regions(), budget=work)
     for i, dep in dependencies:
         if dep.region is not None and region_of(dep.region) is None:
             guess = regions.did_you_mean(dep.region.casefold())

@@ -15,7 +15,7 @@ from risk.catalog.checks import check_catalog
 from risk.catalog.model import ZERO_MEAN_OUTAGE, Catalog, Controls, Dependency, Provider, Service, Workaround
 from risk.catalog.vocabulary import CAPABILITIES, KINDS, SUBSTITUTABILITY
 from risk.durations import DURATION_HELP
-from risk.problems import Location, Problem, Suggestions
+from risk.problems import Location, Problem, Suggestions, WorkBudget
 from risk.settings import Settings
 
 __all__ = ["validate_document", "pydantic_problems", "path_text"]
@@ -83,11 +83,12 @@ def _describe_input(value: Any) -> str:
 def pydantic_problems(exc: ValidationError, locate: Locate, prefix: tuple = ()) -> list[Problem]:
     """One plain-English problem per pydantic error, located in the source document."""
     problems: list[Problem] = []
-    guesses: dict[str, Suggestions] = {}  # one per list of names, each bounded in total work (risk.problems)
+    guesses: dict[str, Suggestions] = {}  # one per list of names, all within one budget of work (risk.problems)
+    work = WorkBudget()
 
     def did_you_mean(word: str, names: str, choices: list[str] | tuple[str, ...]) -> str:
         if names not in guesses:
-            guesses[names] = Suggestions(choices)
+            guesses[names] = Suggestions(choices, budget=work)
         return guesses[names].did_you_mean(word)
 
     for err in exc.errors(include_url=False):

@@ -14,7 +14,7 @@ import pytest
 
 from risk.catalog.checks import UNSEARCHED
 from risk.catalog.validate import validate_document
-from risk.problems import SUGGESTION_BUDGET, Location, Suggestions, did_you_mean, nearest
+from risk.problems import SUGGESTION_BUDGET, Location, Suggestions, WorkBudget, did_you_mean, nearest
 
 
 def _difflib_nearest(word: str, choices: list[str], cutoff: float = 0.6) -> str | None:
@@ -86,6 +86,20 @@ def test_guesses_stop_where_the_next_step_would_pass_the_budget(spare, work):
     assert not guesses.unsearched("dep-0000")  # known: no search needed
     assert guesses.nearest("DEP-0001") == "dep-0001"  # a known name (any case) is found without the budget
     assert guesses.nearest(words[0]) == names[0] and guesses.spent == work[0]  # remembered, not searched again
+
+
+def test_lists_sharing_a_budget_stop_together(work):
+    """Two lists of names on one WorkBudget: once one list's search would pass it, neither guesses again;
+    each list counts its own work, and the shared budget the sum."""
+    shared = WorkBudget(2 * 890)
+    ids = Suggestions([f"dep-{i:04d}" for i in range(10)], budget=shared)
+    others = Suggestions([f"svc-{i:04d}" for i in range(10)], budget=shared)
+    assert ids.nearest("dep-0001x") == "dep-0001"
+    assert others.nearest("svc-0002x") == "svc-0002"
+    assert ids.nearest("dep-0003x") is None and ids.unsearched("dep-0003x")
+    assert others.nearest("svc-0004x") is None and others.unsearched("svc-0004x")
+    assert (ids.spent, others.spent, shared.spent, work[0]) == (890, 890, 1780, 1780)
+    assert shared.exhausted and not WorkBudget(None).exhausted
 
 
 def test_names_too_short_or_too_long_to_match_are_not_compared(work):
@@ -170,7 +184,7 @@ def test_four_thousand_services_and_250_unknown_ids_stay_within_the_budget(work)
 @pytest.mark.timeout(20)
 def test_unknown_fields_and_vocabulary_guesses_stay_within_the_budget(work):
     """2,000 dependencies with ten made-up fields and an unknown capability each: 22,000 problems, every one
-    reported; the guesses for them within one budget per list of names."""
+    reported; the guesses for them, against two lists of names, within one budget."""
     deps = [
         {**_dependency(f"dep-{i}"), "capability": f"sign-in{i}", **{f"anual_outage{i}_{k}": 1 for k in range(10)}}
         for i in range(2000)
@@ -181,7 +195,7 @@ def test_unknown_fields_and_vocabulary_guesses_stay_within_the_budget(work):
     assert len([p for p in problems if p.message.startswith("unknown capability")]) == 2000
     assert problems[0].message == "unknown capability 'sign-in0'; did you mean 'sign-in'?"
     assert problems[1].message == "unknown field 'anual_outage0_0'; did you mean 'annual_outages'?"
-    assert 0 < work[0] <= 2 * SUGGESTION_BUDGET  # two lists of names: dependency fields, capabilities
+    assert 0 < work[0] <= SUGGESTION_BUDGET  # dependency fields and capabilities, within one budget
 
 
 @pytest.mark.timeout(60)
