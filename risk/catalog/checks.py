@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from risk.catalog.expressions import iter_refs
 from risk.catalog.model import MAX_ANNUAL_OUTAGES, AllOf, AnyOf, AtLeast, Dependency, Provider, Ref, Service
 from risk.durations import MAX_DURATION_HOURS, format_duration
-from risk.problems import Location, Problem, did_you_mean
+from risk.problems import Location, Problem, Suggestions, WorkBudget
 from risk.regions import known_regions, region_of
 
 __all__ = ["check_catalog"]
@@ -22,6 +22,8 @@ __all__ = ["check_catalog"]
 Locate = Callable[[tuple], Location]
 
 HOURS_PER_YEAR = 8760.0
+#: Added to the fix of an unknown id that got no guess because the suggestions' budget was spent.
+UNSEARCHED = " (no 'did you mean' for it: too many unknown ids to compare each with every known id)"
 
 
 def _repeats(requirement, path: tuple) -> list[tuple[str, int, tuple, bool]]:
@@ -85,6 +87,8 @@ def check_catalog(
             first_seen[item_id] = (section, i)
 
     known = set(first_seen)
+    work = WorkBudget()  # the guesses' work, for ids and regions together, bounded however many are unknown
+    guesses = Suggestions(first_seen, budget=work)  # built once
     service_ids = {s.id for _, s in services}
     graph: dict[str, list[str]] = {}  # id -> the ids it requires, in catalog order
     used: set[str] = set()
@@ -94,12 +98,13 @@ def check_catalog(
         used.update(ref for ref, _, _ in refs)
         for ref, sub, _grace in refs:
             if ref not in known:
-                guess = did_you_mean(ref, known)
+                guess = guesses.did_you_mean(ref)
                 problems.append(
                     Problem(
                         f"'{item.id}' requires unknown id '{ref}'" + (f"; {guess}" if guess else ""),
                         locate(sub),
-                        "name a service or dependency defined in this catalog, or add a dependency with this id",
+                        "name a service or dependency defined in this catalog, or add a dependency with this id"
+                        + (UNSEARCHED if guesses.unsearched(ref) else ""),
                     )
                 )
             elif ref == item.id:
@@ -145,9 +150,10 @@ def check_catalog(
             )
         )
 
+    regions = Suggestions(known_regions(), budget=work)
     for i, dep in dependencies:
         if dep.region is not None and region_of(dep.region) is None:
-            guess = did_you_mean(dep.region.casefold(), known_regions())
+            guess = regions.did_you_mean(dep.region.casefold())
             problems.append(
                 Problem(
                     f"unknown region '{dep.region}'" + (f"; {guess}" if guess else ""),

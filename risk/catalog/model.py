@@ -120,10 +120,14 @@ def _plain_or_none(value: str | None) -> str | None:
     return None if value is None else _plain(value)
 
 
+#: Longest id (of a service, dependency or requirement item) and longest text (a name, provider, product...).
+MAX_ID_CHARS = 200
+MAX_TEXT_CHARS = 2000
+
 Plain = AfterValidator(_plain)
-Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=200)]
-Text = Annotated[str, Field(min_length=1, max_length=2000), Plain]
-FreeText = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_plain_free_text)]
+Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=MAX_ID_CHARS)]
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS), Plain]
+FreeText = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS), AfterValidator(_plain_free_text)]
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
@@ -132,7 +136,7 @@ class Ref(BaseModel):
     """Needs one dependency or service, with an optional grace period that existing sessions ride out."""
 
     model_config = _STRICT
-    id: Annotated[str, Field(min_length=1, max_length=200, description="A dependency or service id."), Plain]
+    id: Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS, description="A dependency or service id."), Plain]
     grace: Duration | None = Field(
         default=None,
         description="The service only goes down once an outage of this item outlasts the grace period.",
@@ -210,7 +214,7 @@ else:
     Expr = TypeAliasType(
         "Expr",
         Annotated[
-            Annotated[Annotated[str, Field(min_length=1, max_length=200), Plain], Tag("expr:id")]
+            Annotated[Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS), Plain], Tag("expr:id")]
             | Annotated[Ref, Tag("expr:ref")]
             | Annotated[AnyOf, Tag("expr:any_of")]
             | Annotated[AllOf, Tag("expr:all_of")]

@@ -15,7 +15,7 @@ from risk.catalog.checks import check_catalog
 from risk.catalog.model import ZERO_MEAN_OUTAGE, Catalog, Controls, Dependency, Provider, Service, Workaround
 from risk.catalog.vocabulary import CAPABILITIES, KINDS, SUBSTITUTABILITY
 from risk.durations import DURATION_HELP
-from risk.problems import Location, Problem, did_you_mean
+from risk.problems import Location, Problem, Suggestions, WorkBudget
 from risk.settings import Settings
 
 __all__ = ["validate_document", "pydantic_problems", "path_text"]
@@ -83,6 +83,14 @@ def _describe_input(value: Any) -> str:
 def pydantic_problems(exc: ValidationError, locate: Locate, prefix: tuple = ()) -> list[Problem]:
     """One plain-English problem per pydantic error, located in the source document."""
     problems: list[Problem] = []
+    guesses: dict[str, Suggestions] = {}  # one per list of names, all within one budget of work (risk.problems)
+    work = WorkBudget()
+
+    def did_you_mean(word: str, names: str, choices: list[str] | tuple[str, ...]) -> str:
+        if names not in guesses:
+            guesses[names] = Suggestions(choices, budget=work)
+        return guesses[names].did_you_mean(word)
+
     for err in exc.errors(include_url=False):
         loc = (*prefix, *_clean(tuple(err["loc"])))
         field = next((p for p in reversed(loc) if isinstance(p, str)), "")
@@ -96,11 +104,11 @@ def pydantic_problems(exc: ValidationError, locate: Locate, prefix: tuple = ()) 
             if "workaround" in loc:
                 section = "workaround"
             known = _FIELDS_OF.get(section, [])
-            guess = did_you_mean(field, known)
+            guess = did_you_mean(field, f"fields of {section}", known)
             message = f"unknown field '{field}'" + (f"; {guess}" if guess else "")
             hint = f"known fields here: {', '.join(known)}" if known else "remove it"
         elif kind == "literal_error" and field in _VOCAB:
-            guess = did_you_mean(str(value), _VOCAB[field])
+            guess = did_you_mean(str(value), field, _VOCAB[field])
             message = f"unknown {field} '{value}'" + (f"; {guess}" if guess else "")
             hint = f"use one of: {', '.join(_VOCAB[field])}"
         elif kind == "string_pattern_mismatch" and field == "id":

@@ -98,7 +98,7 @@ def unrecognised_products(
     default. Each names the closest known product of that provider (by its look-alike skeleton, by name, or
     by one name containing the other), and the known ones."""
     from risk.history.lookalike import provider_lookalikes, skeleton
-    from risk.problems import Location, Problem, nearest
+    from risk.problems import Location, Problem, Suggestions, WorkBudget
 
     records = list(records)
     table = aliases or load_aliases()
@@ -110,17 +110,22 @@ def unrecognised_products(
         for item in r.affects:
             name = item.split(":", 1)[0].strip()
             known.setdefault(table.provider(r.provider), {}).setdefault(table.product(name), name)
+    guesses: dict[str, Suggestions] = {}  # per provider, built once; all within one budget of work
+    work = WorkBudget()
     for i, dep in enumerate(catalog.dependencies):
         if dep.is_logical or dep.annual_outages is not None or dep.unavailability is not None:
             continue
-        products = known.get(table.provider(dep.provider or ""))
+        provider = table.provider(dep.provider or "")
+        products = known.get(provider)
         if not products or table.product(dep.product or "") in products:
             continue
         wanted = " ".join((dep.product or "").casefold().split())
         names = sorted(products.values())
         guess = next((n for n in names if skeleton(n) == skeleton(dep.product or "")), None)
         guess = guess or next((n for n in names if wanted and (wanted in n.casefold() or n.casefold() in wanted)), None)
-        guess = guess or nearest(dep.product or "", names, cutoff=0.5)
+        if provider not in guesses:
+            guesses[provider] = Suggestions(names, cutoff=0.5, budget=work)
+        guess = guess or guesses[provider].nearest(dep.product or "")
         out.append(
             Problem(
                 f"product '{dep.product}' of {dep.provider} is not in the outage history"

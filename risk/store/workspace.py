@@ -30,7 +30,18 @@ from risk.store.tracking import STATUSES, Tracking
 #: stamp); a write through the same Store forgets them at once.
 READ_SECONDS = 2.0
 
-__all__ = ["Store", "Workspace", "StoredCatalog", "Snapshot", "PermissionDenied", "ROLES", "Role", "LOCAL_USER"]
+__all__ = [
+    "Store",
+    "Workspace",
+    "StoredCatalog",
+    "Snapshot",
+    "PermissionDenied",
+    "ROLES",
+    "Role",
+    "LOCAL_USER",
+    "MAX_PERSON_CHARS",
+    "MAX_WORKSPACE_NAME_CHARS",
+]
 
 #: Roles, each allowed what the ones before it are: viewers read and download, editors upload, edit and run
 #: scenarios, owners manage members and delete.
@@ -38,6 +49,10 @@ Role = Literal["viewer", "editor", "owner"]
 ROLES: tuple[Role, ...] = get_args(Role)  # lowest first
 #: Who changes things when nobody signs in (the one-machine set-up, on localhost only).
 LOCAL_USER = "local"
+#: Longest member name (an e-mail address, or the sign-in's subject): the size of the person columns.
+MAX_PERSON_CHARS = 320
+#: Longest workspace name (2 to 40 lower-case letters, digits or dashes).
+MAX_WORKSPACE_NAME_CHARS = 40
 
 
 class PermissionDenied(Exception):
@@ -164,7 +179,7 @@ class Store:
     def create_workspace(self, slug: str, creator: str) -> Workspace:
         """A new workspace (a team) with `creator` as its owner. The name is 2 to 40 lower-case letters,
         digits or dashes; an existing name is refused (nobody joins another team's workspace this way)."""
-        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,39}", slug):
+        if not re.fullmatch(rf"[a-z0-9][a-z0-9-]{{1,{MAX_WORKSPACE_NAME_CHARS - 1}}}", slug):
             raise ValueError("a workspace name is 2 to 40 lower-case letters, digits or dashes, e.g. 'it-resilience'")
         creator = creator.casefold()
         with self.engine.begin() as db:
@@ -200,8 +215,8 @@ def _person_problem(person: str) -> str | None:
 
     if not person:
         return "give the member's e-mail address"
-    if len(person) > 320:
-        return f"an e-mail address is at most 320 characters; this one has {len(person):,}"
+    if len(person) > MAX_PERSON_CHARS:
+        return f"an e-mail address is at most {MAX_PERSON_CHARS} characters; this one has {len(person):,}"
     hidden = control_character(person)
     if hidden or any(ch.isspace() for ch in person):
         return (

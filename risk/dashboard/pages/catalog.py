@@ -22,7 +22,7 @@ from risk.catalog.writers import (
     xlsx_bytes,
 )
 from risk.compare import catalog_diff
-from risk.dashboard import state
+from risk.dashboard import fields, state
 from risk.dashboard.widgets import header, md_escape, sidebar
 from risk.data import example_paths
 from risk.durations import format_duration
@@ -329,26 +329,45 @@ with edit_tab:
                 format_func=lambda i: f"{cur.catalog.dependency(i).name} ({i})",
             )
             d = cur.catalog.dependency(dep_id)
+            # Each input takes what its field can legitimately hold (risk.dashboard.fields); the server keeps
+            # no more than max_chars of what a browser sends, so the form cannot carry megabytes.
+            shown = {
+                "Name": (d.name, fields.TEXT_CHARS),
+                "Provider": (d.provider or "", fields.TEXT_CHARS),
+                "Product": (d.product or "", fields.TEXT_CHARS),
+                "Requires (one-cell syntax)": (format_requirement(d.requires), fields.REQUIRES_CHARS),
+                "Outages a year (estimate)": (
+                    "" if d.annual_outages is None else f"{d.annual_outages:g}",
+                    fields.ESTIMATE_CHARS,
+                ),
+                "Mean outage (estimate)": (
+                    "" if d.mean_outage is None else format_duration(d.mean_outage),
+                    fields.ESTIMATE_CHARS,
+                ),
+                "Unavailability (estimate)": (
+                    "" if d.unavailability is None else f"{d.unavailability:g}",
+                    fields.ESTIMATE_CHARS,
+                ),
+            }
+            limits = {label: fields.limit_for(limit, text) for label, (text, limit) in shown.items()}
+
+            def text_box(where, label: str) -> str:
+                return where.text_input(label, shown[label][0], max_chars=limits[label])
+
             with st.form(f"one_dep_form_{cur.key}_{version}_{dep_id}"):
                 c1, c2 = st.columns(2)
-                new_name = c1.text_input("Name", d.name)
-                new_provider = c2.text_input("Provider", d.provider or "")
-                new_product = c1.text_input("Product", d.product or "")
+                new_name = text_box(c1, "Name")
+                new_provider = text_box(c2, "Provider")
+                new_product = text_box(c1, "Product")
                 capability_options = ["", *CAPABILITIES]
                 new_capability = c2.selectbox(
                     "Capability", capability_options, index=capability_options.index(d.capability or "")
                 )
-                new_requires = st.text_input("Requires (one-cell syntax)", format_requirement(d.requires))
+                new_requires = text_box(st, "Requires (one-cell syntax)")
                 e1, e2, e3 = st.columns(3)
-                new_rate = e1.text_input(
-                    "Outages a year (estimate)", "" if d.annual_outages is None else f"{d.annual_outages:g}"
-                )
-                new_mean = e2.text_input(
-                    "Mean outage (estimate)", "" if d.mean_outage is None else format_duration(d.mean_outage)
-                )
-                new_unavailability = e3.text_input(
-                    "Unavailability (estimate)", "" if d.unavailability is None else f"{d.unavailability:g}"
-                )
+                new_rate = text_box(e1, "Outages a year (estimate)")
+                new_mean = text_box(e2, "Mean outage (estimate)")
+                new_unavailability = text_box(e3, "Unavailability (estimate)")
                 one_save = st.form_submit_button("Check and save this dependency", type="primary")
             if one_save:
                 doc = cur.catalog.model_dump(mode="json", exclude_none=True)
@@ -392,6 +411,8 @@ with edit_tab:
                     out = st.data_editor(
                         frame,
                         num_rows="fixed" if sheet == "catalog" else "dynamic",
+                        # a cell takes what a spreadsheet cell holds, as in the workbook these tables mirror
+                        column_config={c: st.column_config.TextColumn(max_chars=fields.CELL_CHARS) for c in frame},
                         hide_index=False,
                         key=f"edit_{sheet}_{cur.key}_{version}",
                     )

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from risk.catalog.sandbox import run_bounded
-from risk.dashboard import state
+from risk.dashboard import fields, state
 from risk.dashboard.hints import field_hint
 from risk.dashboard.widgets import header, md_escape, sidebar
 from risk.dashboard.workspace import open_store
@@ -285,7 +285,7 @@ if ws.may("viewer"):
 if ws.may("owner"):
     with st.form("member_form"):
         c1, c2 = st.columns([3, 1])
-        who = c1.text_input("E-mail address", key="member_email")
+        who = c1.text_input("E-mail address", key="member_email", max_chars=fields.PERSON_CHARS)
         role = c2.selectbox("Role", ["viewer", "editor", "owner", "remove"], key="member_role")
         if st.form_submit_button("Add or change member") and who.strip():
             try:
@@ -297,7 +297,10 @@ if ws.may("owner"):
                 st.rerun()
     with st.form("new_workspace"):
         slug = st.text_input(
-            "New workspace for another team (you become its owner)", key="new_ws", placeholder="it-resilience"
+            "New workspace for another team (you become its owner)",
+            key="new_ws",
+            placeholder="it-resilience",
+            max_chars=fields.WORKSPACE_NAME_CHARS,
         )
         if st.form_submit_button("Create workspace") and slug.strip():
             try:
