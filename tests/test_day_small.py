@@ -28,7 +28,7 @@ def test_make_run_takes_a_port():
     dry = subprocess.run(
         ["make", "-n", "-W", "pyproject.toml", "run", "PORT=8600"], cwd=PROJECT_ROOT, capture_output=True, text=True
     )
-    assert "streamlit run app.py --server.port 8600" in dry.stdout
+    assert "-m risk.dashboard.serve app.py --server.port 8600" in dry.stdout  # streamlit run, with the upload guard
     default = subprocess.run(["make", "-n", "run"], cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert "--server.port 8501" in default.stdout
     assert "make run PORT=" in (PROJECT_ROOT / "README.md").read_text()
