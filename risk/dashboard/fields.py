@@ -11,7 +11,7 @@ from __future__ import annotations
 from risk.catalog.model import MAX_TEXT_CHARS
 from risk.catalog.sources.documents import MAX_DIGITS
 from risk.catalog.sources.workbook import MAX_CELL_CHARACTERS
-from risk.store.workspace import MAX_PERSON_CHARS, MAX_WORKSPACE_NAME_CHARS
+from risk.store.workspace import MAX_PERSON_CHARS, MAX_TRACKING_CHARS, MAX_WORKSPACE_NAME_CHARS
 
 __all__ = [
     "TEXT_CHARS",
@@ -20,6 +20,7 @@ __all__ = [
     "ESTIMATE_CHARS",
     "PERSON_CHARS",
     "WORKSPACE_NAME_CHARS",
+    "TRACKING_CHARS",
     "limit_for",
 ]
 
@@ -35,6 +36,8 @@ ESTIMATE_CHARS = 2 * MAX_DIGITS
 #: A member's e-mail address and a new workspace's name, as the workspace store takes them.
 PERSON_CHARS = MAX_PERSON_CHARS
 WORKSPACE_NAME_CHARS = MAX_WORKSPACE_NAME_CHARS
+#: A tracked recommendation's owner or reason, as the workspace store takes them.
+TRACKING_CHARS = MAX_TRACKING_CHARS
 
 
 def limit_for(limit: int, current: str) -> int:

@@ -51,6 +51,9 @@ ROLES: tuple[Role, ...] = get_args(Role)  # lowest first
 LOCAL_USER = "local"
 #: Longest member name (an e-mail address, or the sign-in's subject): the size of the person columns.
 MAX_PERSON_CHARS = 320
+#: A tracked recommendation's owner and reason: a sentence or two, kept in the workspace and shown to every
+#: member (the catalog's longest text, risk.catalog.model.MAX_TEXT_CHARS).
+MAX_TRACKING_CHARS = 2000
 #: Longest workspace name (2 to 40 lower-case letters, digits or dashes).
 MAX_WORKSPACE_NAME_CHARS = 40
 
@@ -721,6 +724,12 @@ class Workspace:
             raise ValueError("a planned recommendation needs an owner and a due date")
         if tracking.status == "risk accepted" and not (tracking.reason and tracking.until):
             raise ValueError("accepting the risk needs a reason and an end date (when it is looked at again)")
+        for what, text in (("owner", tracking.owner), ("reason", tracking.reason)):
+            if text and len(text) > MAX_TRACKING_CHARS:
+                raise ValueError(
+                    f"the {what} is {len(text):,} characters long; at most {MAX_TRACKING_CHARS:,}: shorten it "
+                    "(a document can be linked instead)"
+                )
         r = t.recommendation_status
         key = (r.c.workspace_id == self.id) & (r.c.catalog == catalog) & (r.c.rule_id == tracking.rule_id)
         with self._db() as db:

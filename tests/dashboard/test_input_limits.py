@@ -122,3 +122,35 @@ def test_settings_page_inputs_have_the_store_limits(app):
     limits = {t.key: t.max_chars for t in at.text_input}
     assert limits["member_email"] == fields.PERSON_CHARS
     assert limits["new_ws"] == fields.WORKSPACE_NAME_CHARS
+
+
+def test_a_tracked_owner_and_reason_on_and_over_the_store_limit(tmp_path):
+    """What a team records about a recommendation is kept and shown to every member: at most
+    MAX_TRACKING_CHARS each (exactly that is kept, one more refused, saying how long it is)."""
+    from risk.store import Store
+    from risk.store.tracking import Tracking
+    from risk.store.workspace import MAX_TRACKING_CHARS
+
+    assert fields.TRACKING_CHARS == MAX_TRACKING_CHARS == 2000
+    ws = Store(f"sqlite:///{tmp_path / 'w.sqlite'}").workspace("default", "local")
+    on = "r" * MAX_TRACKING_CHARS
+    ws.track("trust", Tracking("GEN-1", "risk accepted", reason=on, until="2027-01-01"))
+    ws.track("trust", Tracking("GEN-2", "planned", owner=on, due="2027-01-01"))
+    for field in ("owner", "reason"):
+        given = {"owner": "o", "reason": None, field: on + "r"}
+        over = Tracking("GEN-3", "planned", due="2027-01-01", **given)
+        with pytest.raises(ValueError, match=f"the {field} is 2,001 characters long; at most 2,000"):
+            ws.track("trust", over)
+
+
+@pytest.mark.parametrize(
+    ("page", "label", "limit"),
+    [
+        ("scenarios", "For how long", fields.ESTIMATE_CHARS),
+        ("services", "Search", fields.TEXT_CHARS),
+    ],
+)
+def test_scenario_and_service_inputs_have_limits(app, page, label, limit):
+    at = _page(app, page)
+    box = next(t for t in at.text_input if t.label == label)
+    assert box.max_chars == limit

@@ -7,7 +7,7 @@ import streamlit as st
 
 from risk.advice.recommend import Effect
 from risk.advice.recommend.rules import control_text
-from risk.dashboard import state
+from risk.dashboard import fields, state
 from risk.dashboard.widgets import FITS_IN_EXPANDER, download_table, explain, fitted_table, header, md_escape, sidebar
 from risk.presentation import figures
 from risk.presentation.format import chance, count_change, effect_text, hours, saving_money
@@ -125,10 +125,14 @@ def track(r) -> None:
     with st.form(f"track_{r.id}"):
         c1, c2, c3 = st.columns(3)
         status = c1.selectbox("Status", STATUSES, index=STATUSES.index(now.status) if now else 0)
-        owner = c2.text_input("Owner (if planned)", value=(now.owner or "") if now else "")
+        owner = c2.text_input(
+            "Owner (if planned)", value=(now.owner or "") if now else "", max_chars=fields.TRACKING_CHARS
+        )
         due = c3.date_input("Due (if planned)", value=date.fromisoformat(now.due) if now and now.due else None)
         c4, c5 = st.columns([2, 1])
-        reason = c4.text_input("Why (if the risk is accepted)", value=(now.reason or "") if now else "")
+        reason = c4.text_input(
+            "Why (if the risk is accepted)", value=(now.reason or "") if now else "", max_chars=fields.TRACKING_CHARS
+        )
         until = c5.date_input("Until (if accepted)", value=date.fromisoformat(now.until) if now and now.until else None)
         if st.form_submit_button("Record"):
             try:

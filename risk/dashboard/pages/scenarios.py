@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from risk.dashboard import state
+from risk.dashboard import fields, state
 from risk.dashboard.widgets import explain, fitted_table, header, md_escape, sidebar
 from risk.durations import parse_duration
 from risk.history.model import provider_product
@@ -118,7 +118,9 @@ with whatif_tab:
         "What goes down", options, default=preset, format_func=lambda x: names[x], key="whatif_down"
     )
     c1, c2, c3 = st.columns(3)
-    text = c1.text_input("For how long", "6h", key="whatif_for", help="e.g. 90m, 6h, 2d")
+    text = c1.text_input(
+        "For how long", "6h", key="whatif_for", help="e.g. 90m, 6h, 2d", max_chars=fields.ESTIMATE_CHARS
+    )
     monday = date.today() + timedelta(days=(7 - date.today().weekday()) % 7 or 7)
     day = c2.date_input("Starting on", monday, key="whatif_day")
     zone = run.catalog.timezone

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from risk.dashboard import state
+from risk.dashboard import fields, state
 from risk.dashboard.widgets import HALF_AT_1280, download_table, explain, fitted_table, header, md_escape, sidebar
 from risk.engine.assessment import CommonCauseResult, DependencyResult
 from risk.presentation import figures
@@ -29,7 +29,7 @@ header("Services", "Which services are exposed, and why?")
 f1, f2, f3 = st.columns([1, 1, 2])
 tiers = f1.multiselect("Tier", [1, 2, 3, 4], default=[], placeholder="all tiers")
 ratings = f2.multiselect("Rating", ["extreme", "high", "moderate", "low"], default=[], placeholder="all ratings")
-text = f3.text_input("Search", placeholder="service or dependency name")
+text = f3.text_input("Search", placeholder="service or dependency name", max_chars=fields.TEXT_CHARS)
 rows = [
     s
     for s in worst_first(a.services)
