@@ -5,37 +5,19 @@ hostile tester's 36 KB Requires (3,000 unknown ids) took 46 s of the web process
 from __future__ import annotations
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from risk.catalog.model import MAX_TEXT_CHARS
 from risk.catalog.sources.workbook import MAX_CELL_CHARACTERS
 from risk.dashboard import fields
 from risk.store.workspace import MAX_PERSON_CHARS, MAX_WORKSPACE_NAME_CHARS
-from tests.paths import PROJECT_ROOT
-
-APP = str(PROJECT_ROOT / "app.py")
-PAGES = "risk/dashboard/pages/"
+from tests.dashboard import test_pages
 
 pytestmark = pytest.mark.timeout(300)
 
 REQUIRES = "Requires (one-cell syntax)"
-
-
-@pytest.fixture()
-def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("LYNCHPIN_WORKSPACE", str(tmp_path / "workspace.sqlite"))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    assert not at.exception
-    return at
-
-
-def _page(at: AppTest, name: str) -> AppTest:
-    at.switch_page(PAGES + f"{name}.py").run()
-    assert not at.exception, at.exception
-    return at
+app = test_pages.app  # the pages' own fixture: a fresh workspace and the app opened
+_page = test_pages.page
 
 
 def test_the_limits_are_the_fields_own():
