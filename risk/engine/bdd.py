@@ -189,10 +189,14 @@ class CutSetTally:
     minimal_cut_sets counts through one."""
 
     def __init__(self, limit: float | None = None):
+        #: Whether the server's own smaller limit applies (within in_server, below the real one): past it the
+        #: listing is a job's, not the catalog's fault.
+        self.for_server = False
         if limit is None:
             from risk.limits import MAX_CUT_SETS
 
-            limit = min(MAX_CUT_SETS, SERVER_CUT_SETS) if within_server() else MAX_CUT_SETS
+            self.for_server = within_server() and SERVER_CUT_SETS < MAX_CUT_SETS
+            limit = SERVER_CUT_SETS if self.for_server else MAX_CUT_SETS
         self.limit = limit
         self.spent = 0
 
@@ -203,9 +207,9 @@ class CutSetTally:
         return family
 
     def over(self) -> Exception:
-        """What going past the limit raises: TooManyCutSets, or within in_server (its own smaller limit)
-        TooMuchForServer, so that a job lists them, within the real one."""
-        if within_server():
+        """What going past the limit raises: TooManyCutSets (the real limit: the catalog's answer, wherever
+        it is listed), or past the server's own smaller one TooMuchForServer, so that a job lists them."""
+        if self.for_server:
             return TooMuchForServer(f"more than {self.limit:,.0f} cut sets to list in the server process")
         return TooManyCutSets(self.limit)
 

@@ -89,24 +89,32 @@ def test_the_server_mode_is_this_threads_alone_and_ends_with_the_block():
     assert seen == [False] and not within_server()
 
 
-@pytest.mark.parametrize("real", [SERVER_CUT_SETS * 10, SERVER_CUT_SETS, SERVER_CUT_SETS - 1])
-def test_cut_set_listings_in_the_server_stop_at_its_own_limit_exactly(monkeypatch, real):
-    """In the server the limit is the smaller of SERVER_CUT_SETS and the real one: a listing that works
-    through exactly that many passes, one more is TooMuchForServer; outside, the real limit and
-    TooManyCutSets."""
+@pytest.mark.parametrize(
+    ("real", "server"),
+    [(SERVER_CUT_SETS + 1, True), (SERVER_CUT_SETS, False), (SERVER_CUT_SETS - 1, False)],
+)
+def test_cut_set_listings_in_the_server_stop_at_its_own_limit_exactly(monkeypatch, real, server):
+    """In the server, below a real limit larger than SERVER_CUT_SETS, a listing that works through exactly
+    SERVER_CUT_SETS passes and one more is TooMuchForServer (a job lists it); where the real limit is no
+    larger, it applies as anywhere (TooManyCutSets: the catalog's answer, not a hand-over). Outside the
+    server, always the real limit."""
     monkeypatch.setattr(risk.limits, "MAX_CUT_SETS", real)
-    limit = min(real, SERVER_CUT_SETS)
     with in_server():
         tally = CutSetTally()
-        assert tally.limit == limit
-        tally.add(frozenset(range(limit)))
-        with pytest.raises(TooMuchForServer):
+        assert tally.limit == (SERVER_CUT_SETS if server else real)
+        tally.add(frozenset(range(int(tally.limit))))
+        with pytest.raises(TooMuchForServer if server else TooManyCutSets):
             tally.add(frozenset({0}))
     tally = CutSetTally()
-    assert tally.limit == real
+    assert tally.limit == real and not tally.for_server
     tally.add(frozenset(range(real)))
     with pytest.raises(TooManyCutSets):
         tally.add(frozenset({0}))
+    with in_server():
+        explicit = CutSetTally(limit=5)  # a limit given by the caller is that limit, in the server too
+        explicit.add(frozenset(range(5)))
+        with pytest.raises(TooManyCutSets):
+            explicit.add(frozenset({0}))
 
 
 def test_cudds_memory_is_a_hard_limit_not_the_end_of_the_process():

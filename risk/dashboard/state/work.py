@@ -6,6 +6,7 @@ Anything that prevents it is shown on the page, never a traceback."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import streamlit as st
@@ -139,14 +140,9 @@ def _result(r: Run, kind: JobKind, label: str) -> Any:
     value = _known(r, kind)
     if value is not None:
         return value
-    jobs = _jobs(r)
-    if jobs is None:
-        try:
-            with st.spinner(label), _bounded():
-                value = _or_stop(lambda: getattr(r, kind))
-        except TooMuchForServer:  # small to simulate, but its exact part is not: a job after all
-            jobs = _jobs_for(server_config().scheduler, server_config().workers)
-    if jobs is not None:
+    value = _here(r, label, lambda: getattr(r, kind))
+    if value is _NOT_HERE:
+        jobs = _cluster()
         results = _or_stop(lambda: _outcome(r, kind, lambda: _wait(_under_way().job(r, kind, jobs), label)))
         _collect(r, kind, results)
         value = getattr(r, kind)
@@ -310,33 +306,45 @@ def severe(r: Run) -> Any:
 
 
 def combined(r: Run, rule_ids: list[str]) -> Any:
-    """The combined effect of the picked recommendations: in the server process for a Run small enough
-    (risk.jobs.runs_inline) whose exact part is too (risk.engine.bdd.in_server), else as a job on Dask with
-    its progress (a whole assessment of the changed catalog: seconds of CPU on a large one); kept with the
-    Run, so the same picks are not measured again."""
+    """The combined effect of the picked recommendations: worked out where _here says (a whole assessment of
+    the changed catalog: seconds of CPU on a large one), else as a job on Dask with its progress; kept with
+    the Run, so the same picks are not measured again."""
     picked = tuple(rule_ids)
-    jobs = _jobs(r)
-    if jobs is None:
-        try:
-            with st.spinner("Measuring the combined effect..."), _bounded():
-                return _or_stop(lambda: r.combined(picked))
-        except TooMuchForServer:  # small to simulate, but its exact part is not: a job after all
-            jobs = _jobs_for(server_config().scheduler, server_config().workers)
-    key = ("combined", picked)
-    if r.has(key):
+    if r.has(("combined", picked)):
         return r.combined(picked)
-    from risk.jobs import combined as combined_job
-    from risk.jobs import combined_key
+    label = "Measuring the combined effect..."
+    value = _here(r, label, lambda: r.combined(picked))
+    if value is _NOT_HERE:
+        from risk.jobs import combined as combined_job
+        from risk.jobs import combined_key
 
-    job = jobs.submit_call("combined", combined_key(r, picked), combined_job, r, picked, r.results)
-    value = _or_stop(lambda: _wait(job, "Measuring the combined effect..."))
-    r.keep(key, value)
+        job = _cluster().submit_call("combined", combined_key(r, picked), combined_job, r, picked, r.results)
+        value = _or_stop(lambda: _wait(job, label))
+        r.keep(("combined", picked), value)
     return value
 
 
-def _bounded():
-    """in_server (small, bounded exact work only) when the server has a job cluster to hand larger work to;
-    with LYNCHPIN_JOBS=inline the server process is where all work is done, so nothing is bounded."""
-    from contextlib import nullcontext
+#: What _here gives when the work is to be a job.
+_NOT_HERE = object()
 
-    return in_server() if server_config().jobs == "dask" else nullcontext()
+
+def _here(r: Run, label: str, compute: Callable[[], T]) -> T | object:
+    """compute() in the server process, with a spinner, when that is where the Run's work goes
+    (LYNCHPIN_JOBS=inline, or a Run small enough: _jobs); with a job cluster to hand larger work to, only
+    within in_server (small, bounded exact work: risk.engine.bdd), and _NOT_HERE when the exact part is more
+    than that, or when the Run is not small."""
+    if _jobs(r) is not None:
+        return _NOT_HERE
+    try:
+        with st.spinner(label), in_server() if server_config().jobs == "dask" else nullcontext():
+            return _or_stop(compute)
+    except TooMuchForServer:  # small to simulate, but its exact part is not: a job after all
+        return _NOT_HERE
+
+
+def _cluster() -> Jobs:
+    """The server's job cluster (when _here hands work over, there is one: LYNCHPIN_JOBS=dask)."""
+    jobs = _jobs()
+    if jobs is None:
+        raise RuntimeError("no job cluster (LYNCHPIN_JOBS=inline) to hand the work to")
+    return jobs
