@@ -46,26 +46,33 @@ def test_a_modules_variables_are_numbered_among_themselves_only():
     assert profile([], ["a"]) == Profile(span=0, width=0)
 
 
-def _bad_catalog_order(monkeypatch):
-    """_one_tree with the catalog's order made bad on purpose (every a before every b); returns the pure
-    diagram in each module's own order, built at once."""
+def _one_order_bad(monkeypatch, bad: VariableOrder):
+    """_one_tree with the order `bad` made bad on purpose (every a before every b), PYTHON_NODES and
+    MODULAR_NODES at 20 (every trial stops); returns the structure and the pure diagrams in the good order
+    and in the bad one, built at once (the good one smaller, and past 20 nodes)."""
     made = pp._order
 
     def order(structure, the_plan, tops, by_module):
         levels = made(structure, the_plan, tops, by_module)
-        return levels if by_module else sorted(levels, key=lambda name: not name.startswith("a"))
+        worse = by_module == (bad == VariableOrder.MODULES)
+        return sorted(levels, key=lambda name: not name.startswith("a")) if worse else levels
 
     monkeypatch.setattr(pp, "_order", order)
     monkeypatch.setattr(bdd_module, "PYTHON_NODES", 20)
-    monkeypatch.setattr(bdd_module, "MODULAR_NODES", 20)  # both trials stop
+    monkeypatch.setattr(bdd_module, "MODULAR_NODES", 20)
     s = compile_catalog(_one_tree())
-    own = pp.ModularBDD(s, pp.plan(s), order=VariableOrder.MODULES)
-    catalogs = pp.ModularBDD(s, pp.plan(s), order=VariableOrder.CATALOG)
+    good_order = VariableOrder.CATALOG if bad == VariableOrder.MODULES else VariableOrder.MODULES
+    good, worse = (pp.ModularBDD(s, pp.plan(s), order=o) for o in (good_order, bad))
     for sid in s.services:
-        own.compile(sid)
-        catalogs.compile(sid)
-    assert 20 < len(own) < len(catalogs)
-    return s, own, catalogs
+        good.compile(sid)
+        worse.compile(sid)
+    assert 20 < len(good) < len(worse)
+    return s, good, worse
+
+
+def _bad_catalog_order(monkeypatch):
+    """The catalog's order made bad: (structure, diagram in the modules' own orders, in the catalog's)."""
+    return _one_order_bad(monkeypatch, VariableOrder.CATALOG)
 
 
 def test_the_order_with_the_smaller_span_is_built_on_within_modular_large_nodes(monkeypatch):
@@ -134,24 +141,9 @@ def test_a_build_stopped_at_its_budget_and_resumed_is_the_one_built_at_once(s):
 
 
 def _bad_modules_order(monkeypatch):
-    """_one_tree with each module's own order made bad on purpose (every a before every b); returns the pure
-    diagram in the catalog's order, built at once, and the list of orders ModularBDD is built in."""
-    made = pp._order
-
-    def order(structure, the_plan, tops, by_module):
-        levels = made(structure, the_plan, tops, by_module)
-        return sorted(levels, key=lambda name: not name.startswith("a")) if by_module else levels
-
-    monkeypatch.setattr(pp, "_order", order)
-    monkeypatch.setattr(bdd_module, "PYTHON_NODES", 20)
-    monkeypatch.setattr(bdd_module, "MODULAR_NODES", 20)  # every trial stops
-    s = compile_catalog(_one_tree())
-    catalogs = pp.ModularBDD(s, pp.plan(s), order=VariableOrder.CATALOG)
-    own = pp.ModularBDD(s, pp.plan(s), order=VariableOrder.MODULES)
-    for sid in s.services:
-        catalogs.compile(sid)
-        own.compile(sid)
-    assert 20 < len(catalogs) < len(own)
+    """_one_tree with each module's own order made bad on purpose (_one_order_bad); returns the pure diagram
+    in the catalog's order, built at once, and the list of orders ModularBDD is built in."""
+    s, catalogs, _ = _one_order_bad(monkeypatch, VariableOrder.MODULES)
     built: list[VariableOrder] = []
     real = pp.ModularBDD
 
