@@ -221,6 +221,37 @@ def test_the_sorted_histogram_counts_as_numpy_does_on_and_beside_every_edge(seed
     assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
 
 
+def test_the_downtime_histogram_worked_by_hand():
+    """Six years: two with no downtime, then 1, 2, 3 and 10 hours; two bins. The first bar is the years with
+    none (2/6); the bins run to the 99.5th percentile of the positive years (3 + 0.985 x 7 = 9.895 h, the
+    last bin open: the 10 h year is in it), so [0, 4.9475) holds 3 years and [4.9475, 9.895] holds 1."""
+    from risk.engine.assess import _histogram
+    from risk.engine.assessment import HistogramBin
+
+    annual = np.array([0.0, 1.0, 0.0, 2.0, 3.0, 10.0])
+    got = _histogram(annual, np.sort(annual[annual > 0]), bins=2)
+    assert all(isinstance(b, HistogramBin) for b in got)
+    assert [(b.lower_hours, b.upper_hours) for b in got] == [(0.0, 0.0), (0.0, 4.9475), (4.9475, 9.895)]
+    assert [b.share for b in got] == [2 / 6, 3 / 6, 1 / 6]
+    assert _histogram(np.zeros(4), np.empty(0))[0].share == 1.0 and len(_histogram(np.zeros(4), np.empty(0))) == 1
+
+
+def test_the_loss_curve_gives_the_share_of_years_at_or_above_each_level():
+    """Each point's probability is the share of all simulated years (losses of 0 included) whose loss is at
+    least the point's loss, counted directly; the first point is the smallest positive loss (4 of 6 years)."""
+    from risk.engine.assess import _loss_curve
+    from risk.engine.assessment import LossPoint
+
+    annual = np.array([0.0, 100.0, 0.0, 200.0, 300.0, 1000.0])
+    curve = _loss_curve(annual, points=5)
+    assert all(isinstance(x, LossPoint) for x in curve)
+    assert curve[0].loss == 100.0 and curve[0].probability == 4 / 6
+    for point in curve:
+        assert point.probability == np.count_nonzero(annual >= point.loss) / annual.size
+    assert [x.loss for x in curve] == sorted({x.loss for x in curve})  # rising, each level once
+    assert _loss_curve(np.zeros(3)) == []
+
+
 def test_blast_radius_counts_people_at_least_once_and_service_users_apart():
     """Two services of 100 and 60 users both need d alone: at least 100 people (the larger service's users),
     160 service-users (the sum, a person counted once per service); e takes down only the smaller one."""
