@@ -13,6 +13,7 @@ from risk.dashboard import state
 from risk.dashboard.widgets import header
 from risk.engine.assessment import ExactAssessment
 from risk.engine.bdd import TooMuchForServer, in_server
+from risk.presentation.text import shortened
 from risk.run import Run
 
 __all__ = [
@@ -40,7 +41,7 @@ POLL_SECONDS = 0.25
 
 def short_name(name: str, limit: int = 22) -> str:
     """A headline value that fits its column; the full name is in the help."""
-    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+    return shortened(name, limit)
 
 
 def headline_metrics(x: ExactAssessment) -> dict[str, str]:

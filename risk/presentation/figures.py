@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from risk.engine.assessment import Assessment, ServiceResult
 from risk.presentation.format import hours
 from risk.presentation.order import matrix_counts
+from risk.presentation.text import shortened
 from risk.presentation.theme import (
     BAND_COLOURS,
     BANDS,
@@ -148,7 +149,7 @@ def downtime_histogram(s: ServiceResult) -> go.Figure:
 
 def _label(name: str, limit: int = 28) -> str:
     """An axis label that cannot garble the chart: long names are cut with an ellipsis (full on hover)."""
-    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+    return shortened(name, limit)
 
 
 def provider_exposure(a: Assessment) -> go.Figure:

@@ -7,7 +7,7 @@ import unicodedata
 
 from risk.untrusted import spreadsheet_cell, without_controls
 
-__all__ = ["safe_filename", "pdf_text", "cell", "md_escape"]
+__all__ = ["safe_filename", "shortened", "pdf_text", "cell", "md_escape"]
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
@@ -22,6 +22,12 @@ def safe_filename(text: str, suffix: str = "") -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_text).strip("-._").lower()[:80] or "lynchpin"
     return stem + suffix
+
+
+def shortened(name: str, limit: int) -> str:
+    """A label that fits its place: at most `limit` characters, a longer one cut with an ellipsis (the full
+    name is on hover or beside it)."""
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
 
 
 def pdf_text(text: object, limit: int = 400) -> str:

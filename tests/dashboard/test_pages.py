@@ -292,3 +292,19 @@ def test_a_saved_setting_gives_the_pages_a_new_run(app, tmp_path):
     Workspace(tmp_path / "workspace.sqlite").set_pref("settings_overrides", {})
     page(app, "overview")
     assert {m.label: m.value for m in app.metric} == before  # back to the first Run, found again by its inputs
+
+
+def test_the_dependency_maps_title_legend_and_labels_have_their_own_room(app):
+    """At 1280 px the map's title was drawn over its legend and services' labels ran off the right edge: the
+    legend sits just above the plot, the title above it in the top margin, and a label is at most 36
+    characters (an ellipsis, the full name on hover) after 'DOWN: '."""
+    import json
+
+    at = page(app, "dependency_map")
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    layout = spec["layout"]
+    assert layout["legend"]["yanchor"] == "bottom" and layout["legend"]["y"] == 1.0
+    assert layout["title"]["yanchor"] == "top" and layout["margin"]["t"] >= 80
+    services = next(t for t in spec["data"] if t.get("name") == "service")
+    assert all(len(label.removeprefix("DOWN: ")) <= 36 for label in services["text"])
+    assert any(label.endswith("…") for label in services["text"])  # the example has longer names

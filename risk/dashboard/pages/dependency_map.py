@@ -9,6 +9,7 @@ from risk.presentation.figures import TEMPLATE
 from risk.presentation.format import people_phrase, prob
 from risk.presentation.graph import layered_graph, provider_reliance
 from risk.presentation.order import worst_first
+from risk.presentation.text import shortened
 from risk.presentation.theme import PALETTE
 from risk.presentation.why import rate_explanation
 
@@ -189,7 +190,7 @@ def _map() -> go.Figure:
                 color=[PALETTE[3] if d else colour for d in down],
                 line=dict(color="#333", width=0.6),
             ),
-            text=[("DOWN: " if d else "") + n.label[:44] for n, d in zip(pts, down, strict=True)],
+            text=[("DOWN: " if d else "") + shortened(n.label, 36) for n, d in zip(pts, down, strict=True)],
             textposition=position,
             textfont=dict(size=11),
             hovertext=[n.label for n in pts],
@@ -222,15 +223,18 @@ def _map() -> go.Figure:
         hovertemplate="%{hovertext}<br>importance %{marker.color:.2f} of the highest<extra></extra>",
     )
     tallest = max(sum(1 for n in nodes.values() if n.x == c) for c in (0, 1, 2, 3))
-    fig.update_xaxes(visible=False, range=[-0.55, 4.55])
+    fig.update_xaxes(
+        visible=False, range=[-0.9, 5.1]
+    )  # room for a provider's label on the left and a service's on the right
     fig.update_yaxes(visible=False, range=[-0.02, 1.02])
     fig.update_layout(
         height=max(520, 30 * tallest + 80),
-        margin=dict(l=60, r=10, t=40, b=10),
+        margin=dict(l=60, r=10, t=80, b=10),
         template=TEMPLATE,
-        legend=dict(orientation="h", y=1.05),
+        # the legend just above the plot, the title above it at the top (they were drawn over each other)
+        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, xanchor="left"),
         font=dict(size=12),
-        title="providers  →  dependencies  →  groups  →  services (red: goes down)",
+        title=dict(text="providers  →  dependencies  →  groups  →  services (red: goes down)", y=0.995, yanchor="top"),
     )
     return fig
 
