@@ -21,7 +21,7 @@ from typer.core import TyperGroup
 
 from risk.data import MissingData
 from risk.interchange.importers import CatalogImporter, catalog_importers, incident_importers
-from risk.problems import InputError, Problem
+from risk.problems import InputError, Location, Problem
 
 if TYPE_CHECKING:
     from risk.run import Run
@@ -397,6 +397,17 @@ def assess(
     ] = False,
 ) -> None:
     """Assess a catalog: single points of failure, cut sets, breach probability, downtime, rating."""
+    if exact and years:  # --exact simulates nothing: a number of years with it would be silently dropped
+        raise InputError(
+            [
+                Problem(
+                    f"--exact works out the exact part alone and simulates nothing, so --years {years} would "
+                    "have no effect",
+                    Location("command line", path="--years"),
+                    "drop --years for the exact part alone, or drop --exact to simulate that many years",
+                )
+            ]
+        )
     exact = exact or years == 0
     run = _run(
         catalog,

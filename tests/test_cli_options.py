@@ -184,3 +184,18 @@ def test_the_dashboard_field_labels_are_the_settings_page_labels():
     page = (PROJECT_ROOT / "risk" / "dashboard" / "pages" / "settings.py").read_text(encoding="utf-8")
     for setting, label in SETTING_FIELDS.items():
         assert setting in Settings.model_fields and f'number_input("{label}"' in page, setting
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(("years", "refused"), [("1", True), ("2000", True), ("0", False)])
+def test_exact_with_a_number_of_years_is_refused_not_silently_dropped(years, refused):
+    """--exact simulates nothing: --years 1 (the least that simulates) or more with it is refused, located at
+    --years, with what to drop; --years 0 means the same as --exact and is taken."""
+    done = runner.invoke(app, ["assess", str(DEFAULT_CATALOG), "--no-history", "--exact", "--years", years])
+    if refused:
+        assert done.exit_code == 2
+        assert "command line (--years): error: --exact works out the exact part alone" in done.output
+        assert "drop --years for the exact part alone, or drop --exact" in done.output
+    else:
+        assert done.exit_code == 0, done.output
+        assert "exact part only" in done.output
