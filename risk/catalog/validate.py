@@ -240,6 +240,9 @@ def validate_document(
         problems += _budget(catalog, locate, simulated_years)
     if any(p.severity == "error" for p in problems):
         catalog = None
+    # In the file's order, so a person fixes them top to bottom (the model's checks and the cross-references
+    # are found in two passes); problems without a line keep their order, after those with one.
+    problems.sort(key=lambda p: (p.location.line is None, p.location.line or 0))
     return catalog, problems
 
 

@@ -101,3 +101,34 @@ def test_controls_and_settings_round_trip_through_tabular_forms():
     assert catalog.controls is not None and catalog.controls.status_feeds_monitored == ["Microsoft"]
     assert load_catalog(xlsx_bytes(catalog), name="x.xlsx") == catalog
     assert load_catalog(csv_zip_bytes(catalog), name="x.zip") == catalog
+
+
+def test_problems_come_in_the_files_order():
+    """The model's checks and the cross-references are found in two passes; a person fixes top to bottom:
+    the unknown id (line 7, found in the second pass) comes before the missing tier (line 8) and the negative
+    rate (line 18), found in the first."""
+    from risk.catalog.load import read_catalog
+
+    text = b"""organisation: Order
+services:
+  - id: payroll
+    name: Payroll
+    tier: 1
+    impact_tolerance: 4h
+    requires: [oktaa-sso]
+  - id: wiki
+    name: Team wiki
+    impact_tolerance: 1d
+    requires: [okta-sso]
+dependencies:
+  - id: okta-sso
+    name: Okta
+    provider: Okta
+    product: Okta Workforce Identity
+    capability: sign-in
+    annual_outages: -2
+"""
+    report = read_catalog(text, name="order.yaml")
+    lines = [p.location.line for p in report.problems if p.severity == "error"]
+    assert lines == [7, 8, 18], [str(p) for p in report.problems]
+    assert "oktaa-sso" in report.problems[0].message
